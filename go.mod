@@ -1,0 +1,3 @@
+module github.com/hindsight-sre/hindsight
+
+go 1.26

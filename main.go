@@ -1,0 +1,11 @@
+// Command hindsight reads probe history, metrics and logs around an outage
+// and writes a post-incident report. See README.md.
+package main
+
+import (
+	"os"
+
+	"github.com/hindsight-sre/hindsight/cmd"
+)
+
+func main() { os.Exit(cmd.Main()) }

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs every test of hindsight, the real-server ones included.
+#
+# On a fresh Debian machine it installs what the tests need (the servers come
+# from Debian's packages); the integration tests themselves start those
+# servers on 127.0.0.1 and stop them by PID. Run it as root, or with sudo
+# available, the first time. Extra arguments go to `go test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages the tests use. Each integration test package starts what it
+# needs from these binaries.
+packages=(
+  sqlite3                                    # kuma: schema checks
+  prometheus victoria-metrics                # sources/prometheus
+  postgresql zabbix-server-pgsql zabbix-frontend-php php-pgsql php-cli php-ldap   # sources/zabbix
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "test.sh: installing ${missing[*]}" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+  echo "test.sh: gofmt would change:" >&2
+  echo "$unformatted" >&2
+  exit 1
+fi
+go vet ./...
+go test -count=1 "$@" ./...

@@ -1,0 +1,342 @@
+// Package sources holds hindsight's vocabulary (Window, Probe, Series, Event,
+// LogPattern, Dataset) and the Source interface every backend implements.
+//
+// It sits at the start of the pipeline: config → cmd → sources → analyze →
+// report. Backends live in sub-packages (sources/kuma, sources/logs, ...),
+// one per kind of source; they turn the outside world into these types and
+// know nothing about incidents. This package performs no I/O.
+package sources
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+)
+
+// ErrNoData is returned (wrapped) by a source that reached its backend but
+// found nothing for the window. Callers treat it as a gap, not a failure.
+var ErrNoData = errors.New("no data in window")
+
+// Window is a half-open time range [From, To).
+type Window struct{ From, To time.Time }
+
+// Contains reports whether t lies in [From, To).
+func (w Window) Contains(t time.Time) bool { return !t.Before(w.From) && t.Before(w.To) }
+
+// Duration is To - From.
+func (w Window) Duration() time.Duration { return w.To.Sub(w.From) }
+
+// Valid reports an error for an empty or inverted window.
+func (w Window) Valid() error {
+	if w.From.IsZero() || w.To.IsZero() {
+		return errors.New("window needs both a start and an end")
+	}
+	if !w.From.Before(w.To) {
+		return fmt.Errorf("window start %s is not before its end %s",
+			w.From.Format(time.RFC3339), w.To.Format(time.RFC3339))
+	}
+	return nil
+}
+
+func (w Window) String() string {
+	return w.From.Format(time.RFC3339) + " .. " + w.To.Format(time.RFC3339)
+}
+
+// Status is the outcome of one synthetic check. The numbers are Uptime
+// Kuma's, so its heartbeat.status column maps one to one.
+type Status int8
+
+const (
+	Down        Status = 0
+	Up          Status = 1
+	Pending     Status = 2 // failed, retries left
+	Maintenance Status = 3
+)
+
+func (s Status) String() string {
+	switch s {
+	case Down:
+		return "down"
+	case Up:
+		return "up"
+	case Pending:
+		return "pending"
+	case Maintenance:
+		return "maintenance"
+	}
+	return fmt.Sprintf("status(%d)", int8(s))
+}
+
+// Probe is one synthetic check (an Uptime Kuma monitor, a blackbox_exporter
+// target, a Zabbix web scenario) and its history.
+type Probe struct {
+	Source string // the configured source name, e.g. "kuma"
+	Name   string // the monitor's name, e.g. "Shop"
+	Target string // what it checks, e.g. "https://shop.example"
+	Beats  []Beat // sorted by time
+	// Resolution is the span one beat stands for when the backend only kept
+	// aggregates (Kuma v2 stat_minutely/hourly/daily); 0 for raw beats. When
+	// beats of several resolutions are mixed it is the coarsest one.
+	Resolution time.Duration
+	// Interval is the configured check interval, 0 when unknown.
+	Interval time.Duration
+}
+
+// Beat is one check result, or a summary of many when Span > 0.
+type Beat struct {
+	T       time.Time
+	Status  Status
+	Latency time.Duration // 0 when unknown
+	Msg     string
+	// Span, Checks and Failed describe a summary beat: it stands for the
+	// Checks checks in [T, T+Span), of which Failed failed. Status is then Down
+	// when any failed. All three are zero for a single check.
+	Span   time.Duration
+	Checks int
+	Failed int
+}
+
+// Role says what a series means for incidents.
+type Role int8
+
+const (
+	Other Role = iota
+	Latency
+	Errors
+	Saturation
+	Traffic
+)
+
+var roleNames = [...]string{"other", "latency", "errors", "saturation", "traffic"}
+
+func (r Role) String() string {
+	if int(r) < len(roleNames) && r >= 0 {
+		return roleNames[r]
+	}
+	return fmt.Sprintf("role(%d)", int8(r))
+}
+
+// ParseRole is the inverse of Role.String; the empty string is Other.
+func ParseRole(s string) (Role, error) {
+	if s == "" {
+		return Other, nil
+	}
+	for i, n := range roleNames {
+		if n == s {
+			return Role(i), nil
+		}
+	}
+	return Other, fmt.Errorf("unknown role %q (want latency, errors, saturation, traffic or other)", s)
+}
+
+// Point is one sample.
+type Point struct {
+	T time.Time
+	V float64
+}
+
+// Series is one metric over time.
+type Series struct {
+	Source string
+	Name   string // a short human name, e.g. "node_load1" or "nginx p95 request time"
+	Labels map[string]string
+	Role   Role
+	Unit   string  // "s", "ms", "%", "1/s", "" ...
+	Points []Point // sorted by time, NaN-free
+	Query  string  // how a person reproduces it (PromQL, file:path, SQL)
+}
+
+// Key is a stable identity for the series: name and sorted labels.
+func (s *Series) Key() string {
+	if len(s.Labels) == 0 {
+		return s.Source + "/" + s.Name
+	}
+	keys := make([]string, 0, len(s.Labels))
+	for k := range s.Labels {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	b := []byte(s.Source + "/" + s.Name + "{")
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, k...)
+		b = append(b, '=')
+		b = fmt.Appendf(b, "%q", s.Labels[k])
+	}
+	return string(append(b, '}'))
+}
+
+// EventKind classifies an Event.
+type EventKind string
+
+const (
+	KindProbeDown   EventKind = "probe_down"
+	KindProblem     EventKind = "problem"     // Zabbix problem
+	KindAlert       EventKind = "alert"       // Prometheus alert
+	KindCron        EventKind = "cron"        // a scheduled job ran
+	KindBackup      EventKind = "backup"      // a backup ran (a cron job known to be one)
+	KindDeploy      EventKind = "deploy"      // a release was rolled out
+	KindRestart     EventKind = "restart"     // a service stopped/started
+	KindOOM         EventKind = "oom"         // the kernel killed a process
+	KindLogError    EventKind = "log_error"   // an error line worth its own entry
+	KindMaintenance EventKind = "maintenance" // a planned maintenance period
+	KindOther       EventKind = "other"
+)
+
+// Severity of an Event.
+type Severity int8
+
+const (
+	Info Severity = iota
+	Warning
+	Error
+	Critical
+)
+
+var severityNames = [...]string{"info", "warning", "error", "critical"}
+
+func (s Severity) String() string {
+	if int(s) < len(severityNames) && s >= 0 {
+		return severityNames[s]
+	}
+	return fmt.Sprintf("severity(%d)", int8(s))
+}
+
+// Event is something that happened at a time, or over an interval.
+type Event struct {
+	Source   string
+	T, End   time.Time // End zero for an instant
+	Kind     EventKind
+	Severity Severity
+	Title    string // "cron: /usr/local/bin/backup.sh"
+	Detail   string
+	Ref      string // file:line, Zabbix eventid, URL
+}
+
+// Bucket is a count over one step starting at T.
+type Bucket struct {
+	T time.Time
+	N int
+}
+
+// LogLine is one raw line with where it came from.
+type LogLine struct {
+	File string
+	Line int // 1-based
+	T    time.Time
+	Text string
+}
+
+// LogPattern is one mined log template and its counts.
+type LogPattern struct {
+	Source, File string
+	Template     string // "backup <*> started on <*>"
+	Level        string // "error", "warn", "info", ... "" when unknown
+	Counts       []Bucket
+	FirstSeen    time.Time
+	Examples     []LogLine
+}
+
+// Total is the sum of the pattern's counts.
+func (p *LogPattern) Total() int {
+	n := 0
+	for _, b := range p.Counts {
+		n += b.N
+	}
+	return n
+}
+
+// Gap is data a source could not fetch, and why. The report lists every gap.
+type Gap struct {
+	Source string
+	What   string // "monitor 3 heartbeats", "query node_load1"
+	Reason string // "connection refused", "only hourly data kept before 2025-11-21"
+}
+
+func (g Gap) String() string {
+	if g.What == "" {
+		return g.Source + ": " + g.Reason
+	}
+	return g.Source + ": " + g.What + ": " + g.Reason
+}
+
+// Dataset is everything the sources fetched for one window.
+type Dataset struct {
+	Window   Window // what was asked for, baseline included
+	Step     time.Duration
+	Probes   []Probe
+	Series   []Series
+	Events   []Event
+	Patterns []LogPattern
+	Gaps     []Gap
+	// Notes are facts about how the data was read that a reader of the
+	// report should know ("Kuma v2: hourly aggregates before 2025-11-22").
+	Notes []string
+}
+
+// Merge appends o's contents to d.
+func (d *Dataset) Merge(o *Dataset) {
+	if o == nil {
+		return
+	}
+	d.Probes = append(d.Probes, o.Probes...)
+	d.Series = append(d.Series, o.Series...)
+	d.Events = append(d.Events, o.Events...)
+	d.Patterns = append(d.Patterns, o.Patterns...)
+	d.Gaps = append(d.Gaps, o.Gaps...)
+	d.Notes = append(d.Notes, o.Notes...)
+}
+
+// Sort puts the dataset in a canonical order, so that analysis of the same
+// data gives the same answer whatever order the sources finished in.
+func (d *Dataset) Sort() {
+	sort.SliceStable(d.Probes, func(i, j int) bool {
+		a, b := d.Probes[i], d.Probes[j]
+		if a.Source != b.Source {
+			return a.Source < b.Source
+		}
+		return a.Name < b.Name
+	})
+	sort.SliceStable(d.Series, func(i, j int) bool { return d.Series[i].Key() < d.Series[j].Key() })
+	sort.SliceStable(d.Events, func(i, j int) bool {
+		a, b := d.Events[i], d.Events[j]
+		if !a.T.Equal(b.T) {
+			return a.T.Before(b.T)
+		}
+		if a.Source != b.Source {
+			return a.Source < b.Source
+		}
+		return a.Title < b.Title
+	})
+	sort.SliceStable(d.Patterns, func(i, j int) bool {
+		a, b := d.Patterns[i], d.Patterns[j]
+		if a.Source != b.Source {
+			return a.Source < b.Source
+		}
+		return a.Template < b.Template
+	})
+}
+
+// Source is one configured backend.
+type Source interface {
+	// Name is the configured name of the source ("kuma", "prod-prom").
+	Name() string
+	// Fetch returns what the source holds for w, oldest first within each
+	// probe, series and pattern, with series and counts at step resolution
+	// where the backend allows it. It returns promptly with ctx.Err() once
+	// ctx is done. Data it could not get is reported in Dataset.Gaps; an
+	// error means it got nothing.
+	Fetch(ctx context.Context, w Window, step time.Duration) (*Dataset, error)
+}
+
+// Checker is implemented by sources that can tell, cheaply, whether their
+// backend is reachable (`hindsight sources check`). Check returns a short
+// description of what answered ("Prometheus 2.42.0", "Kuma v2 database,
+// 2 monitors") or an error carrying a hint.
+type Checker interface {
+	Check(ctx context.Context) (string, error)
+}
