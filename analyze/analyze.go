@@ -1,0 +1,315 @@
+package analyze
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hindsight-sre/hindsight/sources"
+)
+
+// Options are the knobs of one analysis.
+type Options struct {
+	// Window is the incident window. The Dataset should cover Baseline
+	// before it too.
+	Window   sources.Window
+	Baseline time.Duration // default 7 days
+	Step     time.Duration // grid step; default 1 minute
+	// Lag is how long before a symptom a cause may start; default 30m.
+	Lag time.Duration
+	// Threshold is the robust z-score above which a value is abnormal;
+	// default 6 (six scaled MADs: for normal data about one sample in
+	// 500 million).
+	Threshold float64
+	Calendar  Calendar
+	Profile   string
+	Command   string
+}
+
+func (o *Options) defaults() {
+	if o.Baseline <= 0 {
+		o.Baseline = 7 * 24 * time.Hour
+	}
+	if o.Step <= 0 {
+		o.Step = time.Minute
+	}
+	if o.Lag <= 0 {
+		o.Lag = 30 * time.Minute
+	}
+	if o.Threshold <= 0 {
+		o.Threshold = 6
+	}
+}
+
+const (
+	// minLatencyRatio: a latency spike must also be 1.5 times the usual
+	// value, so that a very steady series does not report 10 ms wobbles.
+	minLatencyRatio = 1.5
+	// recurrenceSlack widens the symptom's time of day when looking for it
+	// on previous days: jobs drift by minutes.
+	recurrenceSlack = 30 * time.Minute
+	maxSuspects     = 5
+	maxAnomalies    = 20
+)
+
+// Run analyses ds for the incident window in o.
+func Run(ds *sources.Dataset, o Options) *Findings {
+	o.defaults()
+	a := newAnalysis(ds, o)
+	return a.run()
+}
+
+type analysis struct {
+	ds   *sources.Dataset
+	o    Options
+	cal  Calendar
+	t0   time.Time // grid origin: start of the baseline
+	n    int       // grid length
+	win  [2]int    // incident window as grid indexes
+	base [2]int    // baseline as grid indexes
+	f    *Findings
+
+	signals []*signal    // every series and probe latency, on the grid
+	logs    []*logSignal // every log pattern, on the grid; built lazily
+}
+
+// signal is one series (or a probe's latency) on the common grid, with
+// its baseline statistics.
+type signal struct {
+	subject, source, unit, query string
+	role                         sources.Role
+	probe                        *sources.Probe // set for probe latency
+	g                            *grid
+	st                           robust
+	// abnormal intervals over the whole grid, computed once
+	ivs []interval
+}
+
+func newAnalysis(ds *sources.Dataset, o Options) *analysis {
+	a := &analysis{ds: ds, o: o, cal: o.Calendar}
+	from := o.Window.From.Add(-o.Baseline).Truncate(o.Step)
+	a.t0 = from
+	a.n = int((o.Window.To.Sub(from) + o.Step - 1) / o.Step)
+	g := &grid{t0: a.t0, step: o.Step, vals: make([]float64, a.n)}
+	a.win[0], a.win[1] = g.clampRange(o.Window.From, o.Window.To)
+	a.base[0], a.base[1] = 0, a.win[0]
+	zone := "UTC"
+	if o.Calendar.Location != nil {
+		zone = o.Calendar.Location.String()
+	}
+	a.f = &Findings{
+		Window:   o.Window,
+		Baseline: sources.Window{From: from, To: o.Window.From},
+		Zone:     zone,
+		Profile:  o.Profile,
+		Command:  o.Command,
+		Gaps:     slices.Clone(ds.Gaps),
+		Notes:    slices.Clone(ds.Notes),
+	}
+	return a
+}
+
+func (a *analysis) run() *Findings {
+	a.count()
+	a.buildSignals()
+	a.f.Impact = a.impact()
+	a.f.Symptoms = a.symptoms()
+	a.f.Anomalies = a.anomalies()
+	for i := range a.f.Symptoms {
+		s := &a.f.Symptoms[i]
+		s.ID = fmt.Sprintf("S%d", i+1)
+		s.Recurrence = a.recurrence(s)
+		s.Suspects = a.suspects(s)
+	}
+	a.f.Timeline = a.timeline()
+	a.normalize()
+	return a.f
+}
+
+func (a *analysis) count() {
+	in := &a.f.Inputs
+	w := sources.Window{From: a.t0, To: a.o.Window.To}
+	in.Probes = len(a.ds.Probes)
+	for _, p := range a.ds.Probes {
+		for _, b := range p.Beats {
+			if w.Contains(b.T) {
+				in.Beats++
+			}
+		}
+	}
+	in.Series = len(a.ds.Series)
+	for _, s := range a.ds.Series {
+		for _, p := range s.Points {
+			if w.Contains(p.T) {
+				in.Points++
+			}
+		}
+	}
+	for _, e := range a.ds.Events {
+		if w.Contains(e.T) {
+			in.Events++
+		}
+	}
+	in.Patterns = len(a.ds.Patterns)
+}
+
+func (a *analysis) buildSignals() {
+	for i := range a.ds.Probes {
+		p := &a.ds.Probes[i]
+		g := newGrid(a.t0, a.o.Step, a.n)
+		var pts []sources.Point
+		for _, b := range p.Beats {
+			if b.Status == sources.Up && b.Latency > 0 {
+				pts = append(pts, sources.Point{T: b.T, V: b.Latency.Seconds()})
+			}
+		}
+		fillMean(g, pts)
+		a.addSignal(&signal{subject: p.Name, source: p.Source, unit: "s", role: sources.Latency,
+			probe: p, g: g, query: p.Target})
+	}
+	for i := range a.ds.Series {
+		s := &a.ds.Series[i]
+		g := newGrid(a.t0, a.o.Step, a.n)
+		fillMean(g, s.Points)
+		a.addSignal(&signal{subject: seriesSubject(s), source: s.Source, unit: s.Unit, role: s.Role,
+			g: g, query: s.Query})
+	}
+}
+
+func (a *analysis) addSignal(s *signal) {
+	s.st = robustStats(s.g.vals[a.base[0]:a.base[1]])
+	if s.st.n < 10 {
+		// Too little baseline: judge against the window itself, which
+		// finds only what stands out within it.
+		s.st = robustStats(s.g.vals)
+		if s.st.n > 0 && a.base[1] > 0 {
+			a.f.Gaps = append(a.f.Gaps, sources.Gap{Source: s.source, What: s.subject,
+				Reason: "no baseline data before the window; compared with the window itself"})
+		}
+	}
+	if s.st.n == 0 {
+		return
+	}
+	ratio := 0.0
+	if s.role == sources.Latency {
+		ratio = minLatencyRatio
+	}
+	s.ivs = abnormal(s.g, s.st, 0, a.n, a.o.Threshold, ratio, s.role == sources.Traffic, 2, 2)
+	a.signals = append(a.signals, s)
+}
+
+func seriesSubject(s *sources.Series) string {
+	if len(s.Labels) == 0 {
+		return s.Name
+	}
+	keys := make([]string, 0, len(s.Labels))
+	for k := range s.Labels {
+		if k == "job" || k == "__name__" {
+			continue
+		}
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, k+"="+s.Labels[k])
+	}
+	if len(parts) == 0 {
+		return s.Name
+	}
+	return s.Name + "{" + strings.Join(parts, ",") + "}"
+}
+
+// normalize gives empty slices instead of nil, so JSON shows [] not null,
+// and sorts gaps for a stable output.
+func (a *analysis) normalize() {
+	f := a.f
+	if f.Symptoms == nil {
+		f.Symptoms = []Symptom{}
+	}
+	for i := range f.Symptoms {
+		if f.Symptoms[i].Suspects == nil {
+			f.Symptoms[i].Suspects = []Suspect{}
+		}
+		if f.Symptoms[i].Recurrence.Dates == nil {
+			f.Symptoms[i].Recurrence.Dates = []string{}
+		}
+	}
+	if f.Impact == nil {
+		f.Impact = []Impact{}
+	}
+	if f.Anomalies == nil {
+		f.Anomalies = []Anomaly{}
+	}
+	if f.Timeline == nil {
+		f.Timeline = []TimelineEntry{}
+	}
+	if f.Gaps == nil {
+		f.Gaps = []sources.Gap{}
+	}
+	if f.Notes == nil {
+		f.Notes = []string{}
+	}
+	slices.SortStableFunc(f.Gaps, func(x, y sources.Gap) int {
+		return cmp.Or(cmp.Compare(x.Source, y.Source), cmp.Compare(x.What, y.What), cmp.Compare(x.Reason, y.Reason))
+	})
+	f.Gaps = slices.Compact(f.Gaps)
+}
+
+// local formats t as a short local time for sentences.
+func (a *analysis) local(t time.Time) string {
+	return a.cal.Local(t).Format("15:04")
+}
+
+func fmtVal(v float64, unit string) string {
+	switch unit {
+	case "s":
+		if math.Abs(v) < 1 {
+			return fmt.Sprintf("%.0f ms", v*1000)
+		}
+		return fmt.Sprintf("%.2f s", v)
+	case "ms":
+		return fmt.Sprintf("%.0f ms", v)
+	case "":
+		return trimFloat(v)
+	}
+	return trimFloat(v) + " " + unit
+}
+
+func trimFloat(v float64) string {
+	switch av := math.Abs(v); {
+	case av >= 100:
+		return fmt.Sprintf("%.0f", v)
+	case av >= 10:
+		return fmt.Sprintf("%.1f", v)
+	case av >= 0.01:
+		return fmt.Sprintf("%.3g", v)
+	case av == 0:
+		return "0"
+	}
+	return fmt.Sprintf("%.2g", v)
+}
+
+func fmtDur(d time.Duration) string {
+	d = d.Round(time.Second)
+	switch {
+	case d >= time.Hour:
+		h := d / time.Hour
+		m := (d % time.Hour) / time.Minute
+		if m == 0 {
+			return fmt.Sprintf("%dh", h)
+		}
+		return fmt.Sprintf("%dh %dm", h, m)
+	case d >= time.Minute:
+		m := d / time.Minute
+		s := (d % time.Minute) / time.Second
+		if s == 0 {
+			return fmt.Sprintf("%dm", m)
+		}
+		return fmt.Sprintf("%dm %ds", m, s)
+	}
+	return fmt.Sprintf("%ds", d/time.Second)
+}

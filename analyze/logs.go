@@ -1,0 +1,192 @@
+package analyze
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/hindsight-sre/hindsight/sources"
+)
+
+// logSignal is one log pattern's per-step counts on the grid, with the
+// rate expected from the part of the baseline the logs cover.
+type logSignal struct {
+	p        *sources.LogPattern
+	counts   []float64 // per cell; 0 where no line
+	from     int       // first cell the pattern's source covers
+	expected float64   // lines per cell in the covered baseline
+	bursts   []interval
+	isNew    bool // first seen within the lag before the window, or in it
+}
+
+// Burst thresholds: a cell bursts when its count exceeds the expected
+// Poisson rate by more than 4 standard deviations (sqrt of the rate) plus
+// one line, and a burst needs at least burstMinLines lines in all and
+// three times the expected lines. Poisson because log lines are counts: a
+// Gaussian z on a rate of 0.2 lines a minute would call every line a
+// burst.
+const (
+	burstSigmas   = 4
+	burstMinLines = 5
+	burstRatio    = 3
+)
+
+func (a *analysis) logSignals() []*logSignal {
+	if a.logs != nil {
+		return a.logs
+	}
+	// Coverage of each source: the first bucket of any of its patterns.
+	first := map[string]time.Time{}
+	for i := range a.ds.Patterns {
+		p := &a.ds.Patterns[i]
+		for _, b := range p.Counts {
+			if b.N > 0 {
+				if t, ok := first[p.Source]; !ok || b.T.Before(t) {
+					first[p.Source] = b.T
+				}
+				break
+			}
+		}
+	}
+	g := &grid{t0: a.t0, step: a.o.Step, vals: make([]float64, a.n)}
+	a.logs = []*logSignal{}
+	for i := range a.ds.Patterns {
+		p := &a.ds.Patterns[i]
+		ls := &logSignal{p: p, counts: make([]float64, a.n)}
+		for _, b := range p.Counts {
+			j := g.index(b.T)
+			if b.T.Before(a.t0) || j >= a.n {
+				continue
+			}
+			ls.counts[j] += float64(b.N)
+		}
+		if t, ok := first[p.Source]; ok && t.After(a.t0) {
+			ls.from = g.index(t)
+		}
+		baseCells := a.win[0] - ls.from
+		baseLines := 0.0
+		for j := ls.from; j < a.win[0]; j++ {
+			baseLines += ls.counts[j]
+		}
+		if baseCells > 0 {
+			ls.expected = baseLines / float64(baseCells)
+		}
+		// New: never seen before the lag preceding the window, with at
+		// least an hour of earlier log to tell.
+		newFrom := a.o.Window.From.Add(-a.o.Lag)
+		if !p.FirstSeen.IsZero() && !p.FirstSeen.Before(newFrom) && p.FirstSeen.Before(a.o.Window.To) &&
+			baseCells*int(a.o.Step) >= int(time.Hour) {
+			ls.isNew = true
+		}
+		ls.bursts = ls.findBursts(0, a.n)
+		a.logs = append(a.logs, ls)
+	}
+	return a.logs
+}
+
+func (ls *logSignal) findBursts(from, to int) []interval {
+	thr := ls.expected + burstSigmas*math.Sqrt(ls.expected) + 1
+	var out []interval
+	var cur *interval
+	gap := 0
+	for j := max(from, ls.from); j < to; j++ {
+		c := ls.counts[j]
+		if c > thr {
+			if cur == nil {
+				out = append(out, interval{a: j, b: j + 1, peak: j, peakZ: c})
+				cur = &out[len(out)-1]
+			} else {
+				cur.b = j + 1
+				if c > cur.peakZ {
+					cur.peak, cur.peakZ = j, c
+				}
+			}
+			gap = 0
+			continue
+		}
+		if cur != nil {
+			if gap++; gap > 2 {
+				cur = nil
+			}
+		}
+	}
+	kept := out[:0]
+	for _, iv := range out {
+		lines := ls.lines(iv)
+		if lines >= burstMinLines && lines >= burstRatio*ls.expected*float64(iv.b-iv.a) {
+			kept = append(kept, iv)
+		}
+	}
+	return kept
+}
+
+func (ls *logSignal) lines(iv interval) float64 {
+	n := 0.0
+	for j := iv.a; j < iv.b; j++ {
+		n += ls.counts[j]
+	}
+	return n
+}
+
+// poissonZ is (observed - expected) / sqrt(expected), with the expected
+// count floored at one line so that a pattern never seen gets a finite
+// score.
+func poissonZ(obs, exp float64) float64 {
+	return (obs - exp) / math.Sqrt(math.Max(exp, 1))
+}
+
+func (a *analysis) logAnomalies() []Anomaly {
+	var out []Anomaly
+	g := &grid{t0: a.t0, step: a.o.Step}
+	for _, ls := range a.logSignals() {
+		p := ls.p
+		for _, iv := range ls.bursts {
+			if iv.b <= a.win[0] || iv.a >= a.win[1] {
+				continue
+			}
+			obs := ls.lines(iv)
+			exp := ls.expected * float64(iv.b-iv.a)
+			an := Anomaly{
+				Kind: LogBurst, Subject: p.Template, Source: p.Source, RoleName: "log",
+				Start: g.time(iv.a), Peak: g.time(iv.peak), End: g.time(iv.b), Class: a.cal.Classify(g.time(iv.a)),
+				PeakValue: obs, BaselineValue: round2(exp), Unit: "lines", Score: round2(poissonZ(obs, exp)),
+				Query: p.File, Examples: examples(p, g.time(iv.a), g.time(iv.b)),
+			}
+			if exp > 0 {
+				an.Ratio = round2(obs / exp)
+			}
+			an.Explanation = fmt.Sprintf("%.0f lines of %q in %s–%s where %.1f were expected from the baseline.",
+				obs, p.Template, a.local(an.Start), a.local(an.End), exp)
+			out = append(out, an)
+		}
+		if ls.isNew {
+			iv := interval{a: g.index(p.FirstSeen), b: a.win[1]}
+			obs := ls.lines(interval{a: max(iv.a, 0), b: iv.b})
+			an := Anomaly{
+				Kind: NewPattern, Subject: p.Template, Source: p.Source, RoleName: "log",
+				Start: p.FirstSeen, Peak: p.FirstSeen, End: p.FirstSeen, Class: a.cal.Classify(p.FirstSeen),
+				PeakValue: obs, Unit: "lines", Score: round2(poissonZ(obs, 0)), Query: p.File,
+				Examples: examples(p, p.FirstSeen, a.o.Window.To),
+			}
+			an.Explanation = fmt.Sprintf("new log pattern %q first seen at %s (%.0f lines since), never in the logs before.",
+				p.Template, a.cal.Local(p.FirstSeen).Format("15:04:05"), obs)
+			out = append(out, an)
+		}
+	}
+	return out
+}
+
+// examples returns up to three of p's example lines in [from, to), or any
+// three when none falls in it.
+func examples(p *sources.LogPattern, from, to time.Time) []sources.LogLine {
+	var out []sources.LogLine
+	for _, l := range p.Examples {
+		if !l.T.Before(from) && l.T.Before(to) && len(out) < 3 {
+			out = append(out, l)
+		}
+	}
+	if len(out) == 0 && len(p.Examples) > 0 {
+		out = append(out, p.Examples[:min(3, len(p.Examples))]...)
+	}
+	return out
+}

@@ -1,0 +1,191 @@
+package analyze
+
+import (
+	"math"
+	"slices"
+	"time"
+
+	"github.com/hindsight-sre/hindsight/sources"
+)
+
+// madScale makes the MAD a consistent estimator of the standard deviation
+// for normal data (Rousseeuw & Croux 1993).
+const madScale = 1.4826
+
+// grid is a series resampled to a regular step: vals[i] covers
+// [t0+i*step, t0+(i+1)*step) and is NaN where there was no sample.
+type grid struct {
+	t0   time.Time
+	step time.Duration
+	vals []float64
+}
+
+func newGrid(t0 time.Time, step time.Duration, n int) *grid {
+	g := &grid{t0: t0, step: step, vals: make([]float64, n)}
+	for i := range g.vals {
+		g.vals[i] = math.NaN()
+	}
+	return g
+}
+
+func (g *grid) index(t time.Time) int {
+	return int(t.Sub(g.t0) / g.step)
+}
+
+func (g *grid) time(i int) time.Time { return g.t0.Add(time.Duration(i) * g.step) }
+
+// clampRange returns the indexes [a, b) of the cells that overlap [from, to).
+func (g *grid) clampRange(from, to time.Time) (int, int) {
+	a := 0
+	if from.After(g.t0) {
+		a = int(from.Sub(g.t0) / g.step)
+	}
+	b := 0
+	if to.After(g.t0) {
+		b = int((to.Sub(g.t0) + g.step - 1) / g.step)
+	}
+	return min(a, len(g.vals)), min(b, len(g.vals))
+}
+
+// fill averages points into the grid.
+func fillMean(g *grid, pts []sources.Point) {
+	cnt := make([]int32, len(g.vals))
+	for _, p := range pts {
+		if p.T.Before(g.t0) {
+			continue
+		}
+		i := g.index(p.T)
+		if i < 0 || i >= len(g.vals) || math.IsNaN(p.V) || math.IsInf(p.V, 0) {
+			continue
+		}
+		if cnt[i] == 0 {
+			g.vals[i] = 0
+		}
+		g.vals[i] += p.V
+		cnt[i]++
+	}
+	for i, c := range cnt {
+		if c > 1 {
+			g.vals[i] /= float64(c)
+		}
+	}
+}
+
+// robust holds the median and scaled MAD of a baseline.
+type robust struct {
+	median, scale float64
+	n             int
+}
+
+// robustStats computes median and MAD over the non-NaN values. When the
+// MAD is zero (a constant or near-constant series) the scale falls back to
+// 5% of the median, or 1e-9, so that a constant series does not turn every
+// small change into an infinite score.
+func robustStats(vals []float64) robust {
+	xs := make([]float64, 0, len(vals))
+	for _, v := range vals {
+		if !math.IsNaN(v) {
+			xs = append(xs, v)
+		}
+	}
+	if len(xs) == 0 {
+		return robust{median: math.NaN()}
+	}
+	med := median(xs)
+	for i, v := range xs {
+		xs[i] = math.Abs(v - med)
+	}
+	mad := median(xs)
+	scale := madScale * mad
+	floor := math.Max(math.Abs(med)*0.05, 1e-9)
+	if scale < floor {
+		scale = floor
+	}
+	return robust{median: med, scale: scale, n: len(xs)}
+}
+
+func (r robust) z(v float64) float64 { return (v - r.median) / r.scale }
+
+// median sorts xs in place.
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return math.NaN()
+	}
+	slices.Sort(xs)
+	n := len(xs)
+	if n%2 == 1 {
+		return xs[n/2]
+	}
+	return (xs[n/2-1] + xs[n/2]) / 2
+}
+
+// percentile by nearest rank over a copy of xs; q in [0,1].
+func percentile(xs []float64, q float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	k := int(math.Ceil(q*float64(len(s)))) - 1
+	return s[max(0, min(k, len(s)-1))]
+}
+
+// interval is a run of abnormal grid cells [a, b).
+type interval struct {
+	a, b  int
+	peak  int
+	peakZ float64
+}
+
+// abnormal finds runs of cells in [from, to) whose robust z-score is at
+// least thr (upward; both ways when twoSided) and whose value is at least
+// minRatio times the median (upward only). Runs separated by at most
+// maxGap normal or empty cells are merged. A run needs minLen cells, or a
+// z-score of twice the threshold.
+func abnormal(g *grid, st robust, from, to int, thr, minRatio float64, twoSided bool, maxGap, minLen int) []interval {
+	var out []interval
+	var cur *interval
+	gap := 0
+	for i := from; i < to; i++ {
+		v := g.vals[i]
+		hit := false
+		var z float64
+		if !math.IsNaN(v) && !math.IsNaN(st.median) {
+			z = st.z(v)
+			up := z >= thr && (minRatio <= 0 || st.median <= 0 || v >= minRatio*st.median)
+			down := twoSided && z <= -thr
+			hit = up || down
+		}
+		if hit {
+			if cur == nil {
+				out = append(out, interval{a: i, b: i + 1, peak: i, peakZ: math.Abs(z)})
+				cur = &out[len(out)-1]
+			} else {
+				cur.b = i + 1
+				if math.Abs(z) > cur.peakZ {
+					cur.peak, cur.peakZ = i, math.Abs(z)
+				}
+			}
+			gap = 0
+			continue
+		}
+		if cur != nil {
+			gap++
+			if gap > maxGap {
+				cur = nil
+			}
+		}
+	}
+	kept := out[:0]
+	for _, iv := range out {
+		if iv.b-iv.a >= minLen || iv.peakZ >= 2*thr {
+			kept = append(kept, iv)
+		}
+	}
+	return kept
+}
+
+// anyAbnormal reports whether any cell of [from, to) is abnormal.
+func anyAbnormal(g *grid, st robust, from, to int, thr, minRatio float64) bool {
+	return len(abnormal(g, st, from, to, thr, minRatio, false, 0, 1)) > 0
+}

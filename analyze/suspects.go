@@ -1,0 +1,421 @@
+package analyze
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hindsight-sre/hindsight/sources"
+)
+
+// Suspect scoring.
+//
+// Each candidate gets four components in [0,1]:
+//
+//   - timing: 1 when it starts with the symptom (within tolerance, one
+//     grid step or two minutes) or up to Lag before it, falling linearly to
+//     0.5 at Lag; 0.5 when it began earlier and was still going on; 0.3
+//     when it starts after the symptom began (more likely an effect).
+//   - strength: for events a prior by kind (a deploy or a backup explains
+//     more than a log error), +0.1 when a saturation or traffic anomaly
+//     starts within 15 minutes after it (corroboration); for series
+//     anomalies the robust z over twice the threshold, times a prior by
+//     role (saturation > traffic > other > errors > latency: errors and
+//     latency are usually the symptom's own face); for log bursts the
+//     log2 of the burst ratio over 5.
+//   - co-occurrence: on the previous days the symptom recurred on, the
+//     share on which the candidate happened around the same time; 0.5
+//     when the symptom did not recur (no evidence either way).
+//   - specificity: of all the times the candidate happened in the data,
+//     the share that came with the symptom (today or on a recurrence
+//     day). A metric that spikes twenty times a week on its own scores
+//     0.05; a backup that runs only when the latency spikes scores 1.
+//
+// score = 0.35 timing + 0.30 strength + 0.20 co-occurrence + 0.15 specificity
+//
+// Confidence is high from 0.75, medium from 0.55, low below. Candidates
+// under minScore are not listed: the report then says no cause was found
+// rather than blaming the nearest noise.
+const (
+	wTiming   = 0.35
+	wStrength = 0.30
+	wCooc     = 0.20
+	wSpec     = 0.15
+	minScore  = 0.45
+)
+
+var eventPrior = map[sources.EventKind]float64{
+	sources.KindDeploy:      0.9,
+	sources.KindBackup:      0.9,
+	sources.KindOOM:         0.9,
+	sources.KindRestart:     0.75,
+	sources.KindProblem:     0.7,
+	sources.KindCron:        0.65,
+	sources.KindAlert:       0.6,
+	sources.KindMaintenance: 0.5,
+	sources.KindLogError:    0.4,
+}
+
+var rolePrior = map[sources.Role]float64{
+	sources.Saturation: 1,
+	sources.Traffic:    0.9,
+	sources.Other:      0.7,
+	sources.Errors:     0.55,
+	sources.Latency:    0.45,
+}
+
+type candidate struct {
+	s        Suspect
+	present  func(from, to time.Time) bool // does it happen in [from, to)?
+	total    int                           // how often it happens in all the data
+	strength float64
+	why      string // the strength part of the reason
+}
+
+func (a *analysis) tolerance() time.Duration { return max(2*a.o.Step, 2*time.Minute) }
+
+func (a *analysis) suspects(s *Symptom) []Suspect {
+	from, to := s.Start.Add(-a.o.Lag), s.End
+	var cands []*candidate
+	cands = append(cands, a.eventCandidates(s, from, to)...)
+	cands = append(cands, a.anomalyCandidates(s, from, to)...)
+	cands = append(cands, a.logCandidates(s, from, to)...)
+
+	// The days the symptom happened, as ranges around it.
+	days := []int{0}
+	for d := 1; d <= int(a.o.Baseline/(24*time.Hour)); d++ {
+		if slices.Contains(s.Recurrence.Dates, a.cal.Local(s.Start).AddDate(0, 0, -d).Format(time.DateOnly)) {
+			days = append(days, d)
+		}
+	}
+	shift := func(t time.Time, d int) time.Time { return a.cal.Local(t).AddDate(0, 0, -d) }
+
+	var out []Suspect
+	for _, c := range cands {
+		sp := &c.s
+		sp.Lead = s.Start.Sub(sp.Start)
+		sp.Components.Timing = a.timing(s, sp)
+		sp.Components.Strength = math.Min(1, c.strength)
+		seen := 0
+		for _, d := range days[1:] {
+			if c.present(shift(from, d), shift(to, d)) {
+				seen++
+			}
+		}
+		if len(days) > 2 {
+			sp.Components.Cooccurence = float64(seen) / float64(len(days)-1)
+		} else {
+			sp.Components.Cooccurence = 0.5
+		}
+		with := seen + 1 // today
+		total := max(c.total, with)
+		sp.Components.Specificity = float64(with) / float64(total)
+		sp.Score = round2(wTiming*sp.Components.Timing + wStrength*sp.Components.Strength +
+			wCooc*sp.Components.Cooccurence + wSpec*sp.Components.Specificity)
+		sp.Components = ScoreComponents{round2(sp.Components.Timing), round2(sp.Components.Strength),
+			round2(sp.Components.Cooccurence), round2(sp.Components.Specificity)}
+		if sp.Score < minScore {
+			continue
+		}
+		switch {
+		case sp.Score >= 0.75:
+			sp.Confidence = "high"
+		case sp.Score >= 0.55:
+			sp.Confidence = "medium"
+		default:
+			sp.Confidence = "low"
+		}
+		sp.Reason = a.reason(s, c, seen, len(days)-1, with, total)
+		out = append(out, *sp)
+	}
+	slices.SortStableFunc(out, func(x, y Suspect) int {
+		return cmp.Or(cmp.Compare(y.Score, x.Score), x.Start.Compare(y.Start), cmp.Compare(x.Title, y.Title))
+	})
+	if len(out) > maxSuspects {
+		out = out[:maxSuspects]
+	}
+	for i := range out {
+		out[i].Rank = i + 1
+	}
+	return out
+}
+
+func (a *analysis) timing(s *Symptom, sp *Suspect) float64 {
+	tol := a.tolerance()
+	switch lead := sp.Lead; {
+	case lead >= -tol && lead <= tol:
+		return 1
+	case lead > tol && lead <= a.o.Lag:
+		return 1 - 0.5*float64(lead-tol)/float64(a.o.Lag)
+	case lead > a.o.Lag:
+		return 0.5 // began earlier and still going on
+	default:
+		return 0.3
+	}
+}
+
+func (a *analysis) reason(s *Symptom, c *candidate, seen, recurDays, with, total int) string {
+	sp := &c.s
+	var b strings.Builder
+	b.WriteString(sp.Title)
+	switch lead := sp.Lead; {
+	case lead > a.tolerance():
+		fmt.Fprintf(&b, " started at %s, %s before the %s", a.local(sp.Start), fmtDur(lead), symptomWord(s))
+	case lead >= -a.tolerance():
+		fmt.Fprintf(&b, " started at %s, with the %s", a.local(sp.Start), symptomWord(s))
+	default:
+		fmt.Fprintf(&b, " started at %s, %s after the %s began (possibly an effect)", a.local(sp.Start), fmtDur(-lead), symptomWord(s))
+	}
+	if c.why != "" {
+		b.WriteString("; " + c.why)
+	}
+	if recurDays > 0 {
+		fmt.Fprintf(&b, "; it also came with it on %d of the %d earlier days the %s recurred", seen, recurDays, symptomWord(s))
+	}
+	if total > with {
+		fmt.Fprintf(&b, "; it happened %d times in the data, %d of them with the %s", total, with, symptomWord(s))
+	} else if total > 1 {
+		fmt.Fprintf(&b, "; all %d times it happened in the data came with the %s", total, symptomWord(s))
+	}
+	b.WriteString(".")
+	return b.String()
+}
+
+func symptomWord(s *Symptom) string {
+	if s.Kind == Outage {
+		return "outage"
+	}
+	return "spike"
+}
+
+// eventCandidates: the events in [from, to), one per kind and title (the
+// run nearest before the symptom), plus events that began earlier and
+// still lasted at the symptom's start.
+func (a *analysis) eventCandidates(s *Symptom, from, to time.Time) []*candidate {
+	type sig struct {
+		kind  sources.EventKind
+		title string
+	}
+	best := map[sig]*sources.Event{}
+	totals := map[sig]int{}
+	for i := range a.ds.Events {
+		e := &a.ds.Events[i]
+		k := sig{e.Kind, e.Title}
+		totals[k]++
+		if e.Kind == sources.KindProbeDown {
+			continue
+		}
+		inRange := !e.T.Before(from) && e.T.Before(to)
+		lasting := e.T.Before(from) && !e.End.IsZero() && e.End.After(s.Start)
+		if !inRange && !lasting {
+			continue
+		}
+		cur := best[k]
+		if cur == nil || closer(e.T, cur.T, s.Start, a.tolerance()) {
+			best[k] = e
+		}
+	}
+	var out []*candidate
+	for k, e := range best {
+		c := &candidate{
+			s: Suspect{Kind: SuspectEvent, Title: e.Title, Source: e.Source, Start: e.T, End: e.End,
+				Evidence: []Evidence{{Text: eventText(e), Ref: e.Ref}}},
+			total:    totals[k],
+			strength: eventPrior[e.Kind],
+		}
+		if c.strength == 0 {
+			c.strength = 0.3
+		}
+		kind, title := e.Kind, e.Title
+		c.present = func(f, t time.Time) bool {
+			for i := range a.ds.Events {
+				x := &a.ds.Events[i]
+				if x.Kind == kind && x.Title == title && !x.T.Before(f) && x.T.Before(t) {
+					return true
+				}
+			}
+			return false
+		}
+		// Corroboration: a saturation or traffic anomaly that starts with
+		// or just after the event.
+		var moved []string
+		for _, sg := range a.signals {
+			if sg.probe != nil || (sg.role != sources.Saturation && sg.role != sources.Traffic) {
+				continue
+			}
+			for _, iv := range sg.ivs {
+				st := sg.g.time(iv.a)
+				if st.Before(e.T.Add(-a.tolerance())) || st.After(e.T.Add(15*time.Minute)) {
+					continue
+				}
+				peak := sg.g.vals[iv.peak]
+				txt := fmt.Sprintf("%s rose to %s at %s (usual %s)", sg.subject, fmtVal(peak, sg.unit),
+					a.local(sg.g.time(iv.peak)), fmtVal(sg.st.median, sg.unit))
+				moved = append(moved, txt)
+				c.s.Evidence = append(c.s.Evidence, Evidence{Text: txt, Query: sg.query})
+				break
+			}
+		}
+		if len(moved) > 0 {
+			c.strength += 0.1
+			c.why = strings.Join(moved[:min(2, len(moved))], ", ")
+		}
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(x, y *candidate) int {
+		return cmp.Or(x.s.Start.Compare(y.s.Start), cmp.Compare(x.s.Title, y.s.Title))
+	})
+	return out
+}
+
+// closer reports whether t is a better representative than cur for a
+// symptom starting at s: the latest start not after s (within tol), else
+// the earliest after.
+func closer(t, cur, s time.Time, tol time.Duration) bool {
+	lim := s.Add(tol)
+	tIn, cIn := !t.After(lim), !cur.After(lim)
+	switch {
+	case tIn && cIn:
+		return t.After(cur)
+	case tIn != cIn:
+		return tIn
+	}
+	return t.Before(cur)
+}
+
+func eventText(e *sources.Event) string {
+	t := fmt.Sprintf("%s %s: %s", e.Source, e.Kind, e.Title)
+	if e.Detail != "" {
+		t += " — " + e.Detail
+	}
+	return t
+}
+
+// anomalyCandidates: abnormal intervals of other series that overlap the
+// symptom or start within Lag before it. Other probes' latency is left
+// out: a second probe slowing down is a second symptom, not a cause.
+func (a *analysis) anomalyCandidates(s *Symptom, from, to time.Time) []*candidate {
+	var out []*candidate
+	for _, sg := range a.signals {
+		if sg.probe != nil || (sg.source == s.Source && sg.subject == s.Subject) {
+			continue
+		}
+		i, j := sg.g.clampRange(from, to)
+		for _, iv := range sg.ivs {
+			if iv.b <= i || iv.a >= j {
+				continue
+			}
+			peak := sg.g.vals[iv.peak]
+			z := sg.st.z(peak)
+			c := &candidate{
+				s: Suspect{Kind: SuspectAnomaly, Title: sg.subject + " " + moved(peak, sg.st.median), Source: sg.source,
+					Start: sg.g.time(iv.a), End: sg.g.time(iv.b)},
+				total:    len(sg.ivs),
+				strength: math.Min(1, math.Abs(z)/(2*a.o.Threshold)) * rolePrior[sg.role],
+			}
+			ratio := ""
+			if sg.st.median > 0 && peak > sg.st.median {
+				ratio = fmt.Sprintf(", %.1f×", peak/sg.st.median)
+			}
+			c.why = fmt.Sprintf("peak %s at %s against a usual %s%s (robust z %.0f)", fmtVal(peak, sg.unit),
+				a.local(sg.g.time(iv.peak)), fmtVal(sg.st.median, sg.unit), ratio, z)
+			c.s.Evidence = []Evidence{{Text: sg.subject + ": " + c.why, Query: sg.query}}
+			sig := sg
+			c.present = func(f, t time.Time) bool { return sig.abnormalIn(f, t) }
+			out = append(out, c)
+			break // the first overlapping interval stands for the series
+		}
+	}
+	return out
+}
+
+func moved(peak, median float64) string {
+	if peak < median {
+		return "dropped"
+	}
+	return "rose"
+}
+
+// logCandidates: bursts and new patterns around the symptom. A pattern
+// whose lines are already events (a deploy line, a cron line) is left
+// out: the event stands for it.
+func (a *analysis) logCandidates(s *Symptom, from, to time.Time) []*candidate {
+	refs := map[string]bool{}
+	for _, e := range a.ds.Events {
+		if e.Ref != "" {
+			refs[e.Ref] = true
+		}
+	}
+	g := &grid{t0: a.t0, step: a.o.Step}
+	i, j := g.clampRange(from, to)
+	var out []*candidate
+	for _, ls := range a.logSignals() {
+		p := ls.p
+		if explained(p, refs) {
+			continue
+		}
+		lsig := ls
+		present := func(f, t time.Time) bool {
+			fi, ti := g.clampRange(f, t)
+			for _, iv := range lsig.bursts {
+				if iv.a < ti && fi < iv.b {
+					return true
+				}
+			}
+			return false
+		}
+		level := 0.7
+		if p.Level == "error" || p.Level == "fatal" || p.Level == "critical" {
+			level = 1
+		}
+		if ls.isNew && !p.FirstSeen.Before(from) && p.FirstSeen.Before(to) {
+			c := &candidate{
+				s: Suspect{Kind: SuspectNewPattern, Title: fmt.Sprintf("new log pattern %q", p.Template), Source: p.Source,
+					Start: p.FirstSeen, Evidence: []Evidence{{Text: "first seen " + a.cal.Local(p.FirstSeen).Format("15:04:05"),
+						Query: p.File, Lines: examples(p, p.FirstSeen, to)}}},
+				total:    1,
+				strength: 0.6 * level,
+				why:      "never seen in the earlier logs",
+				present:  func(time.Time, time.Time) bool { return false },
+			}
+			out = append(out, c)
+			continue
+		}
+		for _, iv := range ls.bursts {
+			if iv.b <= i || iv.a >= j {
+				continue
+			}
+			obs := ls.lines(iv)
+			exp := ls.expected * float64(iv.b-iv.a)
+			ratio := obs / math.Max(exp, 0.5)
+			c := &candidate{
+				s: Suspect{Kind: SuspectLogBurst, Title: fmt.Sprintf("burst of %q", p.Template), Source: p.Source,
+					Start: g.time(iv.a), End: g.time(iv.b),
+					Evidence: []Evidence{{Text: fmt.Sprintf("%.0f lines where %.1f were expected", obs, exp),
+						Query: p.File, Lines: examples(p, g.time(iv.a), g.time(iv.b))}}},
+				total:    len(ls.bursts),
+				strength: math.Min(1, math.Log2(math.Max(ratio, 1))/5) * level,
+				why:      fmt.Sprintf("%.0f lines in %s–%s where %.1f were expected", obs, a.local(g.time(iv.a)), a.local(g.time(iv.b)), exp),
+				present:  present,
+			}
+			out = append(out, c)
+			break
+		}
+	}
+	return out
+}
+
+func explained(p *sources.LogPattern, refs map[string]bool) bool {
+	if len(p.Examples) == 0 {
+		return false
+	}
+	for _, l := range p.Examples {
+		if !refs[fmt.Sprintf("%s:%d", l.File, l.Line)] {
+			return false
+		}
+	}
+	return true
+}

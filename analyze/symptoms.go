@@ -1,0 +1,496 @@
+package analyze
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/hindsight-sre/hindsight/sources"
+)
+
+// outage is a run of failed checks of one probe.
+type outage struct {
+	start, end time.Time // end: the first successful check after it
+	ongoing    bool
+	failed     int
+	lastMsg    string
+	summary    bool // found only in aggregates (Kuma 2 stat tables)
+	span       time.Duration
+	checks     int
+}
+
+// mergeGap: failed runs separated by successes for at most this long are
+// one outage (a flapping service is one incident, not ten).
+const mergeGap = 5 * time.Minute
+
+func failing(s sources.Status) bool { return s == sources.Down || s == sources.Pending }
+
+// outages finds the outages of p that overlap [from, to). A run of failed
+// checks is an outage when at least one check in it is Down (Pending
+// alone means a retry succeeded). Summary beats with failures and no raw
+// beats inside them are outages known only by their count.
+func outages(p *sources.Probe, from, to time.Time) []outage {
+	var out []outage
+	var cur *outage
+	hasDown := false
+	var covered []sources.Window // summary spans that have raw beats inside
+	for _, b := range p.Beats {
+		if b.Span > 0 {
+			continue
+		}
+		covered = append(covered, sources.Window{From: b.T, To: b.T.Add(time.Nanosecond)})
+	}
+	closeRun := func(end time.Time, ongoing bool) {
+		if cur != nil && hasDown {
+			cur.end, cur.ongoing = end, ongoing
+			if n := len(out); n > 0 && !out[n-1].summary && cur.start.Sub(out[n-1].end) <= mergeGap {
+				out[n-1].end, out[n-1].ongoing = cur.end, cur.ongoing
+				out[n-1].failed += cur.failed
+				out[n-1].lastMsg = cur.lastMsg
+			} else {
+				out = append(out, *cur)
+			}
+		}
+		cur, hasDown = nil, false
+	}
+	for _, b := range p.Beats {
+		if b.Span > 0 {
+			if b.Failed == 0 || rawInside(covered, b.T, b.T.Add(b.Span)) {
+				continue
+			}
+			closeRun(b.T, false)
+			out = append(out, outage{start: b.T, end: b.T.Add(b.Span), failed: b.Failed,
+				summary: true, span: b.Span, checks: b.Checks})
+			continue
+		}
+		switch {
+		case b.Status == sources.Maintenance:
+			continue
+		case failing(b.Status):
+			if cur == nil {
+				cur = &outage{start: b.T}
+			}
+			cur.failed++
+			if b.Status == sources.Down {
+				hasDown = true
+			}
+			if b.Msg != "" {
+				cur.lastMsg = b.Msg
+			}
+		default:
+			closeRun(b.T, false)
+		}
+	}
+	if cur != nil {
+		closeRun(to, true)
+	}
+	kept := out[:0]
+	for _, o := range out {
+		if o.end.After(from) && o.start.Before(to) {
+			kept = append(kept, o)
+		}
+	}
+	return kept
+}
+
+func rawInside(ws []sources.Window, from, to time.Time) bool {
+	i, _ := slices.BinarySearchFunc(ws, from, func(w sources.Window, t time.Time) int { return w.From.Compare(t) })
+	return i < len(ws) && ws[i].From.Before(to)
+}
+
+// checks counts checks and failures of p in [from, to), excluding
+// maintenance. Summary beats contribute their counts unless raw beats
+// cover the same span.
+func checks(p *sources.Probe, from, to time.Time) (n, failed int) {
+	var raw []sources.Window
+	for _, b := range p.Beats {
+		if b.Span == 0 {
+			raw = append(raw, sources.Window{From: b.T, To: b.T.Add(time.Nanosecond)})
+		}
+	}
+	for _, b := range p.Beats {
+		if b.T.Before(from) || !b.T.Before(to) {
+			continue
+		}
+		if b.Span > 0 {
+			if rawInside(raw, b.T, b.T.Add(b.Span)) {
+				continue
+			}
+			n += b.Checks
+			failed += b.Failed
+			continue
+		}
+		if b.Status == sources.Maintenance {
+			continue
+		}
+		n++
+		if failing(b.Status) {
+			failed++
+		}
+	}
+	return n, failed
+}
+
+func latencies(p *sources.Probe, from, to time.Time) []float64 {
+	var xs []float64
+	for _, b := range p.Beats {
+		if b.Status == sources.Up && b.Latency > 0 && !b.T.Before(from) && b.T.Before(to) {
+			xs = append(xs, b.Latency.Seconds())
+		}
+	}
+	return xs
+}
+
+func (a *analysis) impact() []Impact {
+	w := a.o.Window
+	var out []Impact
+	for i := range a.ds.Probes {
+		p := &a.ds.Probes[i]
+		im := Impact{Probe: p.Name, Source: p.Source, Target: p.Target, Resolution: p.Resolution,
+			Availability: -1}
+		im.Checks, im.Failed = checks(p, w.From, w.To)
+		if im.Checks > 0 {
+			im.Availability = 1 - float64(im.Failed)/float64(im.Checks)
+		}
+		for _, o := range outages(p, w.From, w.To) {
+			im.Outages++
+			im.Downtime += o.downtime(w)
+		}
+		if im.Outages > 0 {
+			im.MTTR = im.Downtime / time.Duration(im.Outages)
+		}
+		cur := latencies(p, w.From, w.To)
+		base := latencies(p, a.f.Baseline.From, a.f.Baseline.To)
+		im.P50, im.P95, im.Max = secs(percentile(cur, .5)), secs(percentile(cur, .95)), secs(percentile(cur, 1))
+		im.BaseP50, im.BaseP95, im.BaseMax = secs(percentile(base, .5)), secs(percentile(base, .95)), secs(percentile(base, 1))
+		im.Sparkline = sparkline(p, w, 24)
+		out = append(out, im)
+	}
+	return out
+}
+
+// downtime is the part of the outage inside w; for an outage known only
+// from aggregates it is the failed share of the aggregate's span.
+func (o outage) downtime(w sources.Window) time.Duration {
+	if o.summary && o.checks > 0 {
+		return time.Duration(float64(o.span) * float64(o.failed) / float64(o.checks))
+	}
+	s, e := o.start, o.end
+	if s.Before(w.From) {
+		s = w.From
+	}
+	if e.After(w.To) {
+		e = w.To
+	}
+	return max(0, e.Sub(s))
+}
+
+func secs(v float64) time.Duration {
+	return time.Duration(v * float64(time.Second)).Round(time.Millisecond)
+}
+
+// sparkline is the mean latency of successful checks in n equal buckets
+// of w, in seconds; 0 for a bucket with none.
+func sparkline(p *sources.Probe, w sources.Window, n int) []float64 {
+	out := make([]float64, n)
+	cnt := make([]int, n)
+	d := w.Duration() / time.Duration(n)
+	if d <= 0 {
+		return nil
+	}
+	for _, b := range p.Beats {
+		if b.Status != sources.Up || b.Latency <= 0 || !w.Contains(b.T) {
+			continue
+		}
+		i := min(int(b.T.Sub(w.From)/d), n-1)
+		out[i] += b.Latency.Seconds()
+		cnt[i]++
+	}
+	for i := range out {
+		if cnt[i] > 0 {
+			out[i] = math.Round(out[i]/float64(cnt[i])*1000) / 1000
+		}
+	}
+	return out
+}
+
+func (a *analysis) symptoms() []Symptom {
+	w := a.o.Window
+	var out []Symptom
+	for i := range a.ds.Probes {
+		p := &a.ds.Probes[i]
+		for _, o := range outages(p, w.From, w.To) {
+			out = append(out, a.outageSymptom(p, o))
+		}
+	}
+	var probeSpikes []Symptom
+	var seriesSpikes []Symptom
+	for _, s := range a.signals {
+		if s.role != sources.Latency {
+			continue
+		}
+		for _, iv := range s.ivs {
+			if iv.b <= a.win[0] || iv.a >= a.win[1] {
+				continue
+			}
+			sy := a.spikeSymptom(s, iv)
+			if s.probe != nil {
+				probeSpikes = append(probeSpikes, sy)
+			} else {
+				seriesSpikes = append(seriesSpikes, sy)
+			}
+		}
+	}
+	out = append(out, probeSpikes...)
+	// A latency series that moved with a probe is the same symptom seen
+	// from the server side; it stays an anomaly, not a second symptom.
+	for _, sy := range seriesSpikes {
+		dup := false
+		for _, o := range out {
+			if overlaps(sy.Start, sy.End, o.Start, o.End) {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, sy)
+		}
+	}
+	slices.SortStableFunc(out, func(x, y Symptom) int {
+		if x.Kind != y.Kind {
+			if x.Kind == Outage {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Or(cmp.Compare(y.severity(), x.severity()), x.Start.Compare(y.Start), cmp.Compare(x.Subject, y.Subject))
+	})
+	return out
+}
+
+func (s Symptom) severity() float64 {
+	if s.Kind == Outage {
+		return s.Duration.Seconds()
+	}
+	return math.Log1p(math.Max(s.Score, 0)) * s.Duration.Seconds()
+}
+
+func overlaps(a0, a1, b0, b1 time.Time) bool { return a0.Before(b1) && b0.Before(a1) }
+
+func (a *analysis) outageSymptom(p *sources.Probe, o outage) Symptom {
+	sy := Symptom{
+		Kind: Outage, Subject: p.Name, Source: p.Source, Target: p.Target,
+		Start: o.start, Peak: o.start, End: o.end, Ongoing: o.ongoing,
+		Duration: o.downtime(sources.Window{From: o.start, To: o.end}),
+		Class:    a.cal.Classify(o.start), Unit: "checks",
+		PeakValue: float64(o.failed), FailedChecks: o.failed, Query: p.Target,
+	}
+	switch {
+	case o.summary:
+		sy.Explanation = fmt.Sprintf("%s failed %d of %d checks between %s and %s (only %s aggregates are kept for this time, so the exact start is unknown; about %s down).",
+			p.Name, o.failed, o.checks, a.local(o.start), a.local(o.end), fmtDur(o.span), fmtDur(sy.Duration))
+	case o.ongoing:
+		sy.Explanation = fmt.Sprintf("%s failed %d checks from %s and had not recovered at the end of the window (%s so far).",
+			p.Name, o.failed, a.local(o.start), fmtDur(sy.Duration))
+	default:
+		sy.Explanation = fmt.Sprintf("%s failed %d checks from %s until it answered again at %s (%s down).",
+			p.Name, o.failed, a.cal.Local(o.start).Format("15:04:05"), a.cal.Local(o.end).Format("15:04:05"), fmtDur(sy.Duration))
+	}
+	if o.lastMsg != "" {
+		sy.Explanation = sy.Explanation[:len(sy.Explanation)-1] + fmt.Sprintf("; last error: %q.", o.lastMsg)
+	}
+	return sy
+}
+
+func (a *analysis) spikeSymptom(s *signal, iv interval) Symptom {
+	g := s.g
+	start, end := g.time(iv.a), g.time(iv.b)
+	ongoing := iv.b >= a.win[1]
+	if ongoing {
+		end = a.o.Window.To
+	}
+	peak := g.vals[iv.peak]
+	sy := Symptom{
+		Kind: LatencySpike, Subject: s.subject, Source: s.source, Query: s.query,
+		Start: start, Peak: g.time(iv.peak), End: end, Ongoing: ongoing, Duration: end.Sub(start),
+		Class: a.cal.Classify(start), Unit: s.unit,
+		PeakValue: peak, BaselineValue: s.st.median, Score: round2(s.st.z(peak)),
+	}
+	if s.probe != nil {
+		sy.Target = s.probe.Target
+		sy.Unit = "s"
+	}
+	if s.st.median > 0 {
+		sy.Ratio = round2(peak / s.st.median)
+	}
+	what := s.subject + " response time"
+	if s.probe == nil {
+		what = s.subject
+	}
+	sy.Explanation = fmt.Sprintf("%s peaked at %s at %s, %.1f× its usual %s (median of the %s before; robust z %.0f); abnormal from %s to %s.",
+		what, fmtVal(peak, sy.Unit), a.local(sy.Peak), sy.Ratio, fmtVal(s.st.median, sy.Unit),
+		baselineWords(a.o.Baseline), sy.Score, a.local(start), a.local(end))
+	return sy
+}
+
+func baselineWords(d time.Duration) string {
+	if d%(24*time.Hour) == 0 {
+		n := int(d / (24 * time.Hour))
+		if n == 1 {
+			return "day"
+		}
+		return fmt.Sprintf("%d days", n)
+	}
+	return fmtDur(d)
+}
+
+func round2(v float64) float64 { return math.Round(v*100) / 100 }
+
+// recurrence looks for the symptom at the same local time of day on each
+// previous day of the baseline.
+func (a *analysis) recurrence(s *Symptom) Recurrence {
+	days := int(a.o.Baseline / (24 * time.Hour))
+	r := Recurrence{}
+	for d := 1; d <= days; d++ {
+		from := a.cal.Local(s.Start).AddDate(0, 0, -d).Add(-recurrenceSlack)
+		to := a.cal.Local(s.End).AddDate(0, 0, -d).Add(recurrenceSlack)
+		if from.Before(a.t0) {
+			break
+		}
+		r.DaysChecked++
+		if a.seenAt(s, from, to) {
+			r.DaysSeen++
+			r.Dates = append(r.Dates, a.cal.Local(s.Start).AddDate(0, 0, -d).Format(time.DateOnly))
+		}
+	}
+	slices.Sort(r.Dates)
+	r.Recurring = r.DaysSeen >= 2 && r.DaysSeen*2 >= r.DaysChecked
+	span := a.local(s.Start) + "–" + a.local(s.End)
+	night := "days"
+	if c := a.cal.Classify(s.Start); c == OffHours {
+		night = "nights"
+	}
+	switch {
+	case r.DaysChecked == 0:
+		r.Sentence = "No earlier days in the data to compare with."
+	case r.Recurring:
+		r.Sentence = fmt.Sprintf("Recurring: the same happened on %d of the previous %d %s around %s; this looks scheduled.",
+			r.DaysSeen, r.DaysChecked, night, span)
+	case r.DaysSeen > 0:
+		r.Sentence = fmt.Sprintf("Seen around %s on %d of the previous %d %s (%s); not a daily pattern.",
+			span, r.DaysSeen, r.DaysChecked, night, joinDates(r.Dates))
+	default:
+		r.Sentence = fmt.Sprintf("Not seen around %s on any of the previous %d %s: new.", span, r.DaysChecked, night)
+	}
+	return r
+}
+
+func joinDates(ds []string) string {
+	if len(ds) > 3 {
+		return fmt.Sprintf("%s … %s", ds[0], ds[len(ds)-1])
+	}
+	s := ""
+	for i, d := range ds {
+		if i > 0 {
+			s += ", "
+		}
+		s += d
+	}
+	return s
+}
+
+// seenAt reports whether symptom s (same subject, same kind) happened in
+// [from, to).
+func (a *analysis) seenAt(s *Symptom, from, to time.Time) bool {
+	if s.Kind == Outage {
+		for i := range a.ds.Probes {
+			p := &a.ds.Probes[i]
+			if p.Name == s.Subject && p.Source == s.Source && len(outages(p, from, to)) > 0 {
+				return true
+			}
+		}
+		return false
+	}
+	sig := a.signal(s.Source, s.Subject)
+	if sig == nil {
+		return false
+	}
+	return sig.abnormalIn(from, to)
+}
+
+func (a *analysis) signal(source, subject string) *signal {
+	for _, s := range a.signals {
+		if s.source == source && s.subject == subject {
+			return s
+		}
+	}
+	return nil
+}
+
+// abnormalIn reports whether one of the signal's abnormal intervals
+// overlaps [from, to).
+func (s *signal) abnormalIn(from, to time.Time) bool {
+	i, j := s.g.clampRange(from, to)
+	for _, iv := range s.ivs {
+		if iv.a < j && i < iv.b {
+			return true
+		}
+	}
+	return false
+}
+
+// anomalies lists what moved in the incident window: abnormal intervals
+// of non-latency series and of latency series that are not symptoms, log
+// bursts and new log patterns.
+func (a *analysis) anomalies() []Anomaly {
+	var out []Anomaly
+	for _, s := range a.signals {
+		if s.probe != nil {
+			continue
+		}
+		for _, iv := range s.ivs {
+			if iv.b <= a.win[0] || iv.a >= a.win[1] {
+				continue
+			}
+			out = append(out, a.seriesAnomaly(s, iv))
+		}
+	}
+	out = append(out, a.logAnomalies()...)
+	slices.SortStableFunc(out, func(x, y Anomaly) int {
+		return cmp.Or(cmp.Compare(y.Score, x.Score), x.Start.Compare(y.Start), cmp.Compare(x.Subject, y.Subject))
+	})
+	if len(out) > maxAnomalies {
+		a.f.Notes = append(a.f.Notes, fmt.Sprintf("%d anomalies found; the %d strongest are listed.", len(out), maxAnomalies))
+		out = out[:maxAnomalies]
+	}
+	return out
+}
+
+func (a *analysis) seriesAnomaly(s *signal, iv interval) Anomaly {
+	g := s.g
+	peak := g.vals[iv.peak]
+	an := Anomaly{
+		Kind: SeriesAnomaly, Subject: s.subject, Source: s.source, Role: s.role, RoleName: s.role.String(),
+		Start: g.time(iv.a), Peak: g.time(iv.peak), End: g.time(iv.b), Class: a.cal.Classify(g.time(iv.a)),
+		PeakValue: peak, BaselineValue: s.st.median, Unit: s.unit, Score: round2(s.st.z(peak)), Query: s.query,
+	}
+	if s.st.median != 0 {
+		an.Ratio = round2(peak / s.st.median)
+	}
+	dir := "rose to"
+	if peak < s.st.median {
+		dir = "fell to"
+	}
+	ratio := ""
+	if an.Ratio > 0 && peak > s.st.median {
+		ratio = fmt.Sprintf(", %.1f× ", an.Ratio)
+	} else {
+		ratio = ", against "
+	}
+	an.Explanation = fmt.Sprintf("%s %s %s at %s%sthe usual %s (robust z %.0f), %s–%s.",
+		s.subject, dir, fmtVal(peak, s.unit), a.local(an.Peak), ratio, fmtVal(s.st.median, s.unit), an.Score,
+		a.local(an.Start), a.local(an.End))
+	return an
+}
