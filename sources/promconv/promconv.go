@@ -11,6 +11,7 @@ package promconv
 import (
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,13 +38,26 @@ type Options struct {
 // Convert maps raws to probes and series. Output is sorted.
 func Convert(source string, raws []Raw, o Options) ([]sources.Probe, []sources.Series) {
 	type probeParts struct {
-		success, duration *Raw
+		success, duration, code *Raw
 	}
 	byTarget := map[string]*probeParts{}
+	kuma := kumaParts{}
 	var series []sources.Series
 	for i := range raws {
 		r := &raws[i]
 		switch r.Name {
+		case "monitor_status":
+			kuma.add(r)
+			continue
+		case "monitor_response_time":
+			kuma.add(r)
+		case "probe_http_status_code":
+			p := byTarget[probeTarget(r.Labels)]
+			if p == nil {
+				p = &probeParts{}
+				byTarget[probeTarget(r.Labels)] = p
+			}
+			p.code = r
 		case "probe_success":
 			p := byTarget[probeTarget(r.Labels)]
 			if p == nil {
@@ -67,8 +81,9 @@ func Convert(source string, raws []Raw, o Options) ([]sources.Probe, []sources.S
 		if p.success == nil {
 			continue // latency only: already a Latency series
 		}
-		probes = append(probes, toProbe(source, target, p.success, p.duration))
+		probes = append(probes, toProbe(source, target, p.success, p.duration, p.code))
 	}
+	probes = append(probes, kuma.probes(source)...)
 	sort.Slice(probes, func(i, j int) bool { return probes[i].Name < probes[j].Name })
 	sort.Slice(series, func(i, j int) bool { return series[i].Key() < series[j].Key() })
 	return probes, series
@@ -83,11 +98,17 @@ func probeTarget(l map[string]string) string {
 	return ""
 }
 
-func toProbe(source, target string, success, duration *Raw) sources.Probe {
+func toProbe(source, target string, success, duration, code *Raw) sources.Probe {
 	lat := map[int64]float64{}
 	if duration != nil {
 		for _, p := range duration.Points {
 			lat[p.T.Unix()] = p.V
+		}
+	}
+	codes := map[int64]float64{}
+	if code != nil {
+		for _, p := range code.Points {
+			codes[p.T.Unix()] = p.V
 		}
 	}
 	pr := sources.Probe{Source: source, Name: target, Target: target}
@@ -98,6 +119,9 @@ func toProbe(source, target string, success, duration *Raw) sources.Probe {
 		}
 		if v, ok := lat[p.T.Unix()]; ok && b.Status == sources.Up {
 			b.Latency = time.Duration(v * float64(time.Second))
+		}
+		if c, ok := codes[p.T.Unix()]; ok && b.Status == sources.Down && c > 0 {
+			b.Msg = "HTTP " + strconv.Itoa(int(c))
 		}
 		pr.Beats = append(pr.Beats, b)
 	}
@@ -120,10 +144,11 @@ func toSeries(source string, r *Raw, o Options) sources.Series {
 	if o.RateCounters && (r.Type == "counter" || strings.HasSuffix(r.Name, "_total")) {
 		s.Points = rate(r.Points)
 		s.Query = "rate(" + s.Query + ")"
-		if s.Unit == "s" {
-			s.Unit = "s/s"
-		} else {
+		switch s.Unit {
+		case "":
 			s.Unit = "1/s"
+		default: // "s" becomes "s/s" (busy seconds per second), "B" "B/s"
+			s.Unit += "/s"
 		}
 	}
 	return s
@@ -148,12 +173,17 @@ func Selector(name string, labels map[string]string) string {
 		}
 		b.WriteString(k)
 		b.WriteString(`="`)
-		b.WriteString(strings.ReplaceAll(labels[k], `"`, `\"`))
+		b.WriteString(labelEscaper.Replace(labels[k]))
 		b.WriteByte('"')
 	}
 	b.WriteByte('}')
 	return b.String()
 }
+
+// labelEscaper escapes a label value as PromQL and the exposition formats
+// want it. A Replacer makes one pass, so an escaped quote is not escaped
+// twice (the old ReplaceAll of quotes alone left `a\"` ambiguous).
+var labelEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
 
 // rate computes per-second increase between consecutive samples, treating a
 // decrease as a counter reset (as Prometheus does).
@@ -206,6 +236,8 @@ func unitOf(name string) string {
 		return "B"
 	case strings.HasSuffix(name, "_ratio"):
 		return "ratio"
+	case name == "monitor_response_time": // Uptime Kuma reports milliseconds
+		return "ms"
 	}
 	return ""
 }
