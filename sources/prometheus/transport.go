@@ -1,0 +1,73 @@
+package prometheus
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"time"
+)
+
+// authTransport adds the configured credentials and headers to every request.
+type authTransport struct {
+	next     http.RoundTripper
+	user     string
+	password string
+	token    string
+	headers  map[string]string
+}
+
+func (t *authTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context()) // a RoundTripper must not change the caller's request
+	for k, v := range t.headers {
+		r.Header.Set(k, v)
+	}
+	switch {
+	case t.token != "":
+		r.Header.Set("Authorization", "Bearer "+t.token)
+	case t.user != "":
+		r.SetBasicAuth(t.user, t.password)
+	}
+	r.Header.Set("User-Agent", "hindsight")
+	return t.next.RoundTrip(r)
+}
+
+// transport builds the HTTP transport of s: its TLS settings and credentials.
+func transport(s *settings) (http.RoundTripper, error) {
+	tc := &tls.Config{MinVersion: tls.VersionTLS12}
+	if s.TLS.CAFile != "" {
+		pem, err := os.ReadFile(s.TLS.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("prometheus source %q: tls.ca_file: %w", s.Name, err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("prometheus source %q: tls.ca_file %s: no PEM certificate in it; hint: give the CA certificate in PEM form", s.Name, s.TLS.CAFile)
+		}
+		tc.RootCAs = pool
+	}
+	if s.TLS.CertFile != "" {
+		cert, err := tls.LoadX509KeyPair(s.TLS.CertFile, s.TLS.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("prometheus source %q: tls.cert_file/key_file: %w; hint: both must be PEM and belong together", s.Name, err)
+		}
+		tc.Certificates = []tls.Certificate{cert}
+	}
+	tc.InsecureSkipVerify = s.TLS.InsecureSkipVerify
+	t := &http.Transport{
+		Proxy: http.ProxyFromEnvironment,
+		DialContext: (&net.Dialer{
+			Timeout:   10 * time.Second,
+			KeepAlive: 30 * time.Second,
+		}).DialContext,
+		TLSClientConfig:     tc,
+		TLSHandshakeTimeout: 10 * time.Second,
+		MaxIdleConnsPerHost: s.MaxConcurrency,
+		IdleConnTimeout:     90 * time.Second,
+		// Prometheus compresses its answers when asked; the transport asks
+		// and decompresses by itself.
+	}
+	return &authTransport{next: t, user: s.BasicAuth.User, password: s.password, token: s.token, headers: s.Headers}, nil
+}
