@@ -1,0 +1,307 @@
+package report
+
+import (
+	"time"
+
+	"github.com/hindsight-sre/hindsight/analyze"
+	"github.com/hindsight-sre/hindsight/sources"
+)
+
+// The fixtures are Findings as analyze would return them for the demo shop
+// (Asia/Seoul): times in UTC, lists sorted, every number filled in by hand
+// so that the golden files can be checked with a calculator.
+
+var seoul = mustLoad("Asia/Seoul")
+
+func mustLoad(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+// kst parses a local Seoul time and returns it in UTC, as analyze would.
+func kst(s string) time.Time {
+	t, err := time.ParseInLocation(time.DateTime, s, seoul)
+	if err != nil {
+		panic(err)
+	}
+	return t.UTC()
+}
+
+func window(from, to string) sources.Window { return sources.Window{From: kst(from), To: kst(to)} }
+
+func line(file string, n int, t, text string) sources.LogLine {
+	return sources.LogLine{File: file, Line: n, T: kst(t), Text: text}
+}
+
+// incident is a day with two symptoms on the shop: a daytime outage caused
+// by a deploy (worst, so S1) and the nightly 03:00 latency spike caused by
+// the backup, which recurs every night.
+func incident() *analyze.Findings {
+	return &analyze.Findings{
+		Window:   window("2025-11-20 00:00:00", "2025-11-21 00:00:00"),
+		Baseline: window("2025-11-13 00:00:00", "2025-11-20 00:00:00"),
+		Zone:     "Asia/Seoul",
+		Profile:  "acme-shop",
+		Command:  `hindsight analyze --profile acme-shop --from "2025-11-20 00:00" --to "2025-11-21 00:00"`,
+		Symptoms: []analyze.Symptom{{
+			ID: "S1", Kind: analyze.Outage, Subject: "Shop", Source: "kuma", Target: "https://shop.example",
+			Start: kst("2025-11-20 14:05:10"), Peak: kst("2025-11-20 14:05:10"), End: kst("2025-11-20 14:12:10"),
+			Duration: 7 * time.Minute, Class: analyze.BusinessHours,
+			PeakValue: 14, BaselineValue: 0, Unit: "failed checks", FailedChecks: 14,
+			Explanation: `14 consecutive checks failed with "502 Bad Gateway"; Shop had not failed a check in the 7-day baseline.`,
+			Query:       `SELECT time, status, ping, msg FROM heartbeat WHERE monitor_id = 1 AND time BETWEEN '2025-11-20 05:00:00' AND '2025-11-20 05:20:00'`,
+			Suspects: []analyze.Suspect{{
+				Rank: 1, Kind: analyze.SuspectEvent, Title: "deploy: shop v2.14.0 (a1b2c3d)", Source: "syslog",
+				Start: kst("2025-11-20 14:04:02"), End: kst("2025-11-20 14:12:31"), Lead: 68 * time.Second,
+				Score: 0.88, Confidence: "high",
+				Components: analyze.ScoreComponents{Timing: 0.95, Strength: 0.85, Cooccurence: 0.90, Specificity: 0.82},
+				Reason:     "The deploy of shop v2.14.0 began 1m 8s before the first failed check, and shop.service restarted 3 times until 14:12, when checks passed again.",
+				Evidence: []analyze.Evidence{{
+					Text: "deploy and restarts in syslog", Ref: "logs/syslog:48211",
+					Lines: []sources.LogLine{
+						line("logs/syslog", 48211, "2025-11-20 14:04:02", "Nov 20 14:04:02 web1 deploy[88121]: rolling out shop v2.14.0 (a1b2c3d) to web1"),
+						line("logs/syslog", 48219, "2025-11-20 14:04:09", "Nov 20 14:04:09 web1 systemd[1]: Stopping shop.service - Shop web application..."),
+						line("logs/syslog", 48230, "2025-11-20 14:04:41", "Nov 20 14:04:41 web1 systemd[1]: shop.service: Main process exited, code=exited, status=1/FAILURE"),
+						line("logs/syslog", 48231, "2025-11-20 14:04:46", "Nov 20 14:04:46 web1 systemd[1]: shop.service: Scheduled restart job, restart counter is at 1."),
+						line("logs/syslog", 48262, "2025-11-20 14:07:12", "Nov 20 14:07:12 web1 systemd[1]: shop.service: Scheduled restart job, restart counter is at 2."),
+						line("logs/syslog", 48301, "2025-11-20 14:10:20", "Nov 20 14:10:20 web1 systemd[1]: shop.service: Scheduled restart job, restart counter is at 3."),
+					},
+				}, {
+					Text: "nginx answered 502 for upstream shop", Ref: "logs/nginx/access.log:901144",
+					Lines: []sources.LogLine{
+						line("logs/nginx/access.log", 901144, "2025-11-20 14:05:10", `10.0.3.7 - - [20/Nov/2025:14:05:10 +0900] "GET / HTTP/1.1" 502 157 "-" "Uptime-Kuma/1.23.16" 0.001`),
+					},
+				}},
+			}, {
+				Rank: 2, Kind: analyze.SuspectLogBurst, Title: "nginx 502 Bad Gateway responses", Source: "nginx",
+				Start: kst("2025-11-20 14:05:00"), End: kst("2025-11-20 14:12:00"), Lead: 10 * time.Second,
+				Score: 0.55, Confidence: "medium",
+				Components: analyze.ScoreComponents{Timing: 0.90, Strength: 0.95, Cooccurence: 0.30, Specificity: 0.05},
+				Reason:     "502 responses rose to 1484 in 7 minutes from 0.4 expected; they are the failure the probe saw, seen from nginx, more than its cause.",
+				Evidence: []analyze.Evidence{{
+					Text: "access log lines with status 502", Query: "logs/nginx/access.log* status=502",
+					Lines: []sources.LogLine{
+						line("logs/nginx/access.log", 901150, "2025-11-20 14:05:11", `203.0.113.41 - - [20/Nov/2025:14:05:11 +0900] "POST /cart/add HTTP/2.0" 502 157 "https://shop.example/p/1192" "Mozilla/5.0" 0.002`),
+					},
+				}},
+			}, {
+				Rank: 3, Kind: analyze.SuspectAnomaly, Title: "node_load1 on web1", Source: "metrics",
+				Start: kst("2025-11-20 14:06:00"), End: kst("2025-11-20 14:13:00"), Lead: -50 * time.Second,
+				Score: 0.22, Confidence: "low",
+				Components: analyze.ScoreComponents{Timing: 0.40, Strength: 0.30, Cooccurence: 0.10, Specificity: 0.08},
+				Reason:     "Load rose to 6.2 from a median of 1.1 (5.6×), but only 50s after the outage began.",
+				Evidence:   []analyze.Evidence{{Text: "1-minute load average", Query: `node_load1{instance="web1:9100"}`, Ref: "metrics/web1.om"}},
+			}},
+			Recurrence: analyze.Recurrence{DaysChecked: 7},
+		}, {
+			ID: "S2", Kind: analyze.LatencySpike, Subject: "Shop", Source: "kuma", Target: "https://shop.example",
+			Start: kst("2025-11-20 03:00:40"), Peak: kst("2025-11-20 03:12:40"), End: kst("2025-11-20 03:41:40"),
+			Duration: 41 * time.Minute, Class: analyze.OffHours,
+			PeakValue: 4.21, BaselineValue: 0.182, Unit: "s", Ratio: 23.1, Score: 38.5,
+			Explanation: "Shop response time peaked at 4.21 s, 23× the median of 0.182 s for 03:00-03:30 on the 7 previous days.",
+			Query:       `SELECT time, ping FROM heartbeat WHERE monitor_id = 1 AND status = 1 AND time BETWEEN '2025-11-19 17:50:00' AND '2025-11-19 18:50:00'`,
+			Suspects: []analyze.Suspect{{
+				Rank: 1, Kind: analyze.SuspectEvent, Title: "cron: /usr/local/bin/backup.sh --full", Source: "syslog",
+				Start: kst("2025-11-20 03:00:01"), End: kst("2025-11-20 03:41:12"), Lead: 39 * time.Second,
+				Score: 0.91, Confidence: "high",
+				Components: analyze.ScoreComponents{Timing: 0.97, Strength: 0.88, Cooccurence: 1.00, Specificity: 0.79},
+				Reason:     "backup.sh started 39s before the spike and finished 28s before it ended; it ran at 03:00 on each of the 7 baseline nights, and each of those nights had a spike.",
+				Evidence: []analyze.Evidence{{
+					Text: "cron started the backup", Ref: "logs/syslog:31877",
+					Lines: []sources.LogLine{line("logs/syslog", 31877, "2025-11-20 03:00:01", "Nov 20 03:00:01 web1 CRON[41022]: (root) CMD (/usr/local/bin/backup.sh --full)")},
+				}, {
+					Text: "the backup finished", Ref: "logs/syslog:32410",
+					Lines: []sources.LogLine{line("logs/syslog", 32410, "2025-11-20 03:41:12", "Nov 20 03:41:12 web1 backup.sh[41023]: backup finished: 38.2 GiB in 41m11s")},
+				}},
+			}, {
+				Rank: 2, Kind: analyze.SuspectAnomaly, Title: "disk writes on web1 sda", Source: "metrics",
+				Start: kst("2025-11-20 03:00:30"), End: kst("2025-11-20 03:41:00"), Lead: 10 * time.Second,
+				Score: 0.80, Confidence: "high",
+				Components: analyze.ScoreComponents{Timing: 0.98, Strength: 0.95, Cooccurence: 0.92, Specificity: 0.35},
+				Reason:     "Disk writes on sda rose to 182 MB/s from a median of 3.1 MB/s (59×) and stayed high for the whole spike.",
+				Evidence: []analyze.Evidence{{
+					Text: "node_exporter disk writes, 1m rate", Ref: "metrics/web1.om",
+					Query: `rate(node_disk_written_bytes_total{instance="web1:9100",device="sda"}[1m])`,
+				}},
+			}, {
+				Rank: 3, Kind: analyze.SuspectAnomaly, Title: "CPU iowait on web1", Source: "metrics",
+				Start: kst("2025-11-20 03:01:00"), End: kst("2025-11-20 03:40:00"), Lead: -20 * time.Second,
+				Score: 0.64, Confidence: "medium",
+				Components: analyze.ScoreComponents{Timing: 0.90, Strength: 0.70, Cooccurence: 0.92, Specificity: 0.04},
+				Reason:     "iowait rose to 38% from 1.2% 20s after the spike began; it follows heavy disk writes more often than it causes them.",
+				Evidence: []analyze.Evidence{{
+					Text: "share of CPU time waiting for IO", Ref: "metrics/web1.om",
+					Query: `avg by (instance) (rate(node_cpu_seconds_total{instance="web1:9100",mode="iowait"}[1m])) * 100`,
+				}},
+			}},
+			Recurrence: analyze.Recurrence{
+				DaysChecked: 7, DaysSeen: 7, Recurring: true,
+				Dates:    []string{"2025-11-13", "2025-11-14", "2025-11-15", "2025-11-16", "2025-11-17", "2025-11-18", "2025-11-19"},
+				Sentence: "Each of the 7 previous nights had a latency spike starting between 03:00 and 03:02 KST.",
+			},
+		}},
+		Impact: []analyze.Impact{{
+			Probe: "API", Source: "kuma", Target: "https://api.shop.example/healthz",
+			Checks: 1440, Failed: 0, Availability: 1,
+			P50: 41 * time.Millisecond, P95: 77 * time.Millisecond, Max: 1210 * time.Millisecond,
+			BaseP50: 40 * time.Millisecond, BaseP95: 73 * time.Millisecond, BaseMax: 1120 * time.Millisecond,
+			Sparkline: []float64{0.041, 0.040, 0.040, 0.290, 0.041, 0.040, 0.040, 0.041, 0.043, 0.044, 0.045, 0.044, 0.046, 0.045, 0.047, 0.044, 0.043, 0.044, 0.045, 0.044, 0.043, 0.042, 0.041, 0.041},
+		}, {
+			Probe: "Shop", Source: "kuma", Target: "https://shop.example",
+			Checks: 2880, Failed: 14, Availability: 1 - 14.0/2880, Downtime: 7 * time.Minute, Outages: 1, MTTR: 7 * time.Minute,
+			P50: 188 * time.Millisecond, P95: 412 * time.Millisecond, Max: 4870 * time.Millisecond,
+			BaseP50: 181 * time.Millisecond, BaseP95: 398 * time.Millisecond, BaseMax: 4660 * time.Millisecond,
+			Sparkline: []float64{0.19, 0.18, 0.18, 2.84, 0.19, 0.18, 0.18, 0.19, 0.21, 0.22, 0.23, 0.22, 0.24, 0.23, 0.31, 0.22, 0.21, 0.22, 0.23, 0.22, 0.21, 0.20, 0.19, 0.19},
+		}},
+		Anomalies: []analyze.Anomaly{{
+			Kind: analyze.SeriesAnomaly, Subject: `node_disk_written_bytes_total{device="sda",instance="web1:9100"}`, Source: "metrics",
+			Role: sources.Saturation, RoleName: "saturation",
+			Start: kst("2025-11-20 03:00:30"), Peak: kst("2025-11-20 03:14:00"), End: kst("2025-11-20 03:41:00"), Class: analyze.OffHours,
+			PeakValue: 182e6, BaselineValue: 3.1e6, Unit: "B/s", Ratio: 58.7, Score: 52.3,
+			Explanation: "Disk writes on sda peaked at 182 MB/s against a median of 3.1 MB/s at this time of day.",
+			Query:       `rate(node_disk_written_bytes_total{instance="web1:9100",device="sda"}[1m])`,
+		}, {
+			Kind: analyze.LogBurst, Subject: `<*> - - [<*>] "<*> <*> <*>" 502 <*>`, Source: "nginx",
+			RoleName: "other",
+			Start:    kst("2025-11-20 14:05:00"), Peak: kst("2025-11-20 14:06:00"), End: kst("2025-11-20 14:12:00"), Class: analyze.BusinessHours,
+			PeakValue: 1484, BaselineValue: 0.4, Unit: "lines", Ratio: 3710, Score: 31,
+			Explanation: "1484 lines in 7 minutes against 0.4 expected from the same minutes of the previous day.",
+			Query:       "logs/nginx/access.log* status=502",
+		}, {
+			Kind: analyze.SeriesAnomaly, Subject: `iowait{instance="web1:9100"}`, Source: "metrics",
+			Role: sources.Saturation, RoleName: "saturation",
+			Start: kst("2025-11-20 03:01:00"), Peak: kst("2025-11-20 03:15:00"), End: kst("2025-11-20 03:40:00"), Class: analyze.OffHours,
+			PeakValue: 38, BaselineValue: 1.2, Unit: "%", Ratio: 31.7, Score: 24.8,
+			Explanation: "iowait peaked at 38% against a median of 1.2% at this time of day.",
+			Query:       `avg by (instance) (rate(node_cpu_seconds_total{instance="web1:9100",mode="iowait"}[1m])) * 100`,
+		}, {
+			Kind: analyze.NewPattern, Subject: "ERROR cart: IllegalStateException: cart cache not warmed for tenant <*>", Source: "app",
+			RoleName: "other",
+			Start:    kst("2025-11-20 14:06:12"), Peak: kst("2025-11-20 14:08:00"), End: kst("2025-11-20 14:11:40"), Class: analyze.BusinessHours,
+			PeakValue: 96, BaselineValue: 0, Unit: "lines", Score: 12,
+			Explanation: "New in the window: never seen in the 1-day log baseline.",
+			Query:       "logs/shop/app.log",
+			Examples: []sources.LogLine{
+				line("logs/shop/app.log", 220417, "2025-11-20 14:06:12", "2025-11-20T14:06:12.114+09:00 ERROR [http-nio-8080-exec-4] cart: IllegalStateException: cart cache not warmed for tenant 17"),
+				line("logs/shop/app.log", 220433, "2025-11-20 14:06:13", "2025-11-20T14:06:13.020+09:00 ERROR [http-nio-8080-exec-9] cart: IllegalStateException: cart cache not warmed for tenant 4"),
+			},
+		}, {
+			Kind: analyze.SeriesAnomaly, Subject: `redis_connected_clients{instance="cache1:9121"}`, Source: "metrics",
+			Role: sources.Traffic, RoleName: "traffic",
+			Start: kst("2025-11-20 11:20:00"), Peak: kst("2025-11-20 11:21:00"), End: kst("2025-11-20 11:24:00"), Class: analyze.BusinessHours,
+			PeakValue: 412, BaselineValue: 38, Ratio: 10.8, Score: 7.4,
+			Explanation: "Clients rose to 412 from a median of 38 at this time of day, with no symptom within 2h.",
+			Query:       `redis_connected_clients{instance="cache1:9121"}`,
+		}, {
+			Kind: analyze.SeriesAnomaly, Subject: `node_load1{instance="web1:9100"}`, Source: "metrics",
+			Role: sources.Saturation, RoleName: "saturation",
+			Start: kst("2025-11-20 14:06:00"), Peak: kst("2025-11-20 14:08:00"), End: kst("2025-11-20 14:13:00"), Class: analyze.BusinessHours,
+			PeakValue: 6.2, BaselineValue: 1.1, Ratio: 5.6, Score: 6.1,
+			Explanation: "Load peaked at 6.2 against a median of 1.1 at this time of day.",
+			Query:       `node_load1{instance="web1:9100"}`,
+		}},
+		Timeline: []analyze.TimelineEntry{
+			{T: kst("2025-11-20 03:00:01"), Class: analyze.OffHours, Source: "syslog", Kind: "cron", Text: "(root) CMD (/usr/local/bin/backup.sh --full)", Ref: "logs/syslog:31877"},
+			{T: kst("2025-11-20 03:00:30"), Class: analyze.OffHours, Source: "metrics", Kind: "anomaly", Text: "disk writes on sda 3.1 MB/s → 182 MB/s"},
+			{T: kst("2025-11-20 03:00:40"), Class: analyze.OffHours, Source: "kuma", Kind: "spike start", Text: "S2 Shop response time above baseline"},
+			{T: kst("2025-11-20 03:01:00"), Class: analyze.OffHours, Source: "metrics", Kind: "anomaly", Text: "iowait 1.2% → 38%"},
+			{T: kst("2025-11-20 03:12:40"), Class: analyze.OffHours, Source: "kuma", Kind: "spike peak", Text: "S2 Shop 4.21 s"},
+			{T: kst("2025-11-20 03:41:12"), Class: analyze.OffHours, Source: "syslog", Kind: "backup", Text: "backup finished: 38.2 GiB in 41m11s", Ref: "logs/syslog:32410"},
+			{T: kst("2025-11-20 03:41:40"), Class: analyze.OffHours, Source: "kuma", Kind: "spike end", Text: "S2 Shop back to baseline"},
+			{T: kst("2025-11-20 06:25:01"), Class: analyze.OffHours, Source: "syslog", Kind: "cron", Text: "(root) CMD (test -x /usr/sbin/anacron || run-parts --report /etc/cron.daily)", Ref: "logs/syslog:35120"},
+			{T: kst("2025-11-20 11:20:00"), Class: analyze.BusinessHours, Source: "metrics", Kind: "anomaly", Text: "redis_connected_clients 38 → 412"},
+			{T: kst("2025-11-20 14:04:02"), Class: analyze.BusinessHours, Source: "syslog", Kind: "deploy", Text: "rolling out shop v2.14.0 (a1b2c3d) to web1", Ref: "logs/syslog:48211"},
+			{T: kst("2025-11-20 14:04:09"), Class: analyze.BusinessHours, Source: "syslog", Kind: "restart", Text: "Stopping shop.service - Shop web application...", Ref: "logs/syslog:48219"},
+			{T: kst("2025-11-20 14:05:00"), Class: analyze.BusinessHours, Source: "nginx", Kind: "log burst", Text: "502 responses: 1484 in 7m, 0.4 expected"},
+			{T: kst("2025-11-20 14:05:10"), Class: analyze.BusinessHours, Source: "kuma", Kind: "outage start", Text: "S1 Shop down: 502 Bad Gateway"},
+			{T: kst("2025-11-20 14:06:00"), Class: analyze.BusinessHours, Source: "metrics", Kind: "anomaly", Text: "node_load1 1.1 → 6.2"},
+			{T: kst("2025-11-20 14:06:12"), Class: analyze.BusinessHours, Source: "app", Kind: "new log pattern", Text: "ERROR cart: IllegalStateException: cart cache not warmed for tenant <*>", Ref: "logs/shop/app.log:220417"},
+			{T: kst("2025-11-20 14:12:10"), Class: analyze.BusinessHours, Source: "kuma", Kind: "outage end", Text: "S1 Shop up again after 7m"},
+		},
+		Gaps: []sources.Gap{{Source: "nginx", What: "logs/nginx/access.log.4.gz", Reason: "gzip: invalid header; file skipped"}},
+		Notes: []string{
+			"Kuma 1.23 database (schema v1): raw heartbeats for Shop and API.",
+			"Latency baselines are the median and MAD of the same 30-minute slot on the 7 previous days.",
+		},
+		Inputs: analyze.Inputs{Probes: 2, Beats: 34560, Series: 5, Points: 57600, Events: 58, Patterns: 31},
+	}
+}
+
+// quiet is a Saturday night with no symptom, but things that moved.
+func quiet() *analyze.Findings {
+	return &analyze.Findings{
+		Window:   window("2025-11-22 00:00:00", "2025-11-22 08:00:00"),
+		Baseline: window("2025-11-15 00:00:00", "2025-11-22 00:00:00"),
+		Zone:     "Asia/Seoul",
+		Profile:  "acme-shop",
+		Command:  `hindsight analyze --profile acme-shop --from "2025-11-22 00:00" --to "2025-11-22 08:00"`,
+		Impact: []analyze.Impact{{
+			Probe: "API", Source: "kuma", Target: "https://api.shop.example/healthz",
+			Checks: 480, Availability: 1,
+			P50: 40 * time.Millisecond, P95: 71 * time.Millisecond, Max: 188 * time.Millisecond,
+			BaseP50: 40 * time.Millisecond, BaseP95: 73 * time.Millisecond, BaseMax: 1120 * time.Millisecond,
+			Sparkline: []float64{0.040, 0.040, 0.041, 0.042, 0.040, 0.040, 0.041, 0.042},
+		}, {
+			Probe: "Shop", Source: "kuma", Target: "https://shop.example",
+			Checks: 960, Availability: 1,
+			P50: 183 * time.Millisecond, P95: 231 * time.Millisecond, Max: 402 * time.Millisecond,
+			BaseP50: 181 * time.Millisecond, BaseP95: 398 * time.Millisecond, BaseMax: 4660 * time.Millisecond,
+			Sparkline: []float64{0.18, 0.18, 0.18, 0.19, 0.18, 0.18, 0.18, 0.19},
+		}},
+		Anomalies: []analyze.Anomaly{{
+			Kind: analyze.NewPattern, Subject: "ERROR payment: webhook signature mismatch for merchant <*>", Source: "app",
+			RoleName: "other",
+			Start:    kst("2025-11-22 02:14:07"), Peak: kst("2025-11-22 02:20:00"), End: kst("2025-11-22 02:51:30"), Class: analyze.Weekend,
+			PeakValue: 37, BaselineValue: 0, Unit: "lines", Score: 14.2,
+			Explanation: "New in the window: never seen in the 1-day log baseline.",
+			Query:       "logs/shop/app.log",
+			Examples: []sources.LogLine{
+				line("logs/shop/app.log", 10233, "2025-11-22 02:14:07", "2025-11-22T02:14:07.551+09:00 ERROR [webhook-2] payment: webhook signature mismatch for merchant m_4471"),
+				line("logs/shop/app.log", 10260, "2025-11-22 02:15:52", "2025-11-22T02:15:52.003+09:00 ERROR [webhook-1] payment: webhook signature mismatch for merchant m_4471"),
+			},
+		}, {
+			Kind: analyze.SeriesAnomaly, Subject: `redis_connected_clients{instance="cache1:9121"}`, Source: "metrics",
+			Role: sources.Traffic, RoleName: "traffic",
+			Start: kst("2025-11-22 04:10:00"), Peak: kst("2025-11-22 04:11:00"), End: kst("2025-11-22 04:16:00"), Class: analyze.Weekend,
+			PeakValue: 412, BaselineValue: 38, Ratio: 10.8, Score: 7.4,
+			Explanation: "Clients rose to 412 from a median of 38 at this time of day.",
+			Query:       `redis_connected_clients{instance="cache1:9121"}`,
+		}, {
+			Kind: analyze.SeriesAnomaly, Subject: `node_filesystem_avail_bytes{instance="web1:9100",mountpoint="/var"}`, Source: "metrics",
+			Role: sources.Saturation, RoleName: "saturation",
+			Start: kst("2025-11-22 03:05:00"), Peak: kst("2025-11-22 03:40:00"), End: kst("2025-11-22 08:00:00"), Class: analyze.Weekend,
+			PeakValue: 2.1e9, BaselineValue: 18.4e9, Unit: "B", Ratio: 0.114, Score: 6.3,
+			Explanation: "Free space on /var fell to 2.1 GB from a median of 18.4 GB and had not recovered when the window ended.",
+			Query:       `node_filesystem_avail_bytes{instance="web1:9100",mountpoint="/var"}`,
+		}},
+		Timeline: []analyze.TimelineEntry{
+			{T: kst("2025-11-22 02:14:07"), Class: analyze.Weekend, Source: "app", Kind: "new log pattern", Text: "ERROR payment: webhook signature mismatch for merchant <*>", Ref: "logs/shop/app.log:10233"},
+			{T: kst("2025-11-22 03:00:01"), Class: analyze.Weekend, Source: "syslog", Kind: "cron", Text: "(root) CMD (/usr/local/bin/backup.sh --incremental)", Ref: "logs/syslog:30112"},
+			{T: kst("2025-11-22 03:05:00"), Class: analyze.Weekend, Source: "metrics", Kind: "anomaly", Text: "free space on /var 18.4 GB → 2.1 GB"},
+			{T: kst("2025-11-22 04:10:00"), Class: analyze.Weekend, Source: "metrics", Kind: "anomaly", Text: "redis_connected_clients 38 → 412"},
+			{T: kst("2025-11-22 06:25:01"), Class: analyze.Weekend, Source: "syslog", Kind: "cron", Text: "(root) CMD (test -x /usr/sbin/anacron || run-parts --report /etc/cron.daily)", Ref: "logs/syslog:31980"},
+		},
+		Inputs: analyze.Inputs{Probes: 2, Beats: 21600, Series: 5, Points: 52800, Events: 41, Patterns: 28},
+	}
+}
+
+// empty is a window in which no source had anything: the Kuma database is
+// an old copy and the log glob matches nothing.
+func empty() *analyze.Findings {
+	return &analyze.Findings{
+		Window:   window("2025-11-20 01:10:00", "2025-11-20 04:10:00"),
+		Baseline: window("2025-11-13 01:10:00", "2025-11-20 01:10:00"),
+		Zone:     "Asia/Seoul",
+		Profile:  "acme-shop",
+		Command:  `hindsight analyze --profile acme-shop --around "2025-11-20 03:10"`,
+		Impact:   []analyze.Impact{{Probe: "Shop", Source: "kuma", Target: "https://shop.example", Availability: -1}},
+		Gaps: []sources.Gap{
+			{Source: "kuma", What: "monitor Shop", Reason: "no heartbeats in the window; the database was last written at 2025-11-18 23:59:58 UTC"},
+			{Source: "logs", What: "logs/nginx/access.log*", Reason: "no file matched"},
+		},
+		Inputs: analyze.Inputs{Probes: 1},
+	}
+}

@@ -1,0 +1,503 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/hindsight-sre/hindsight/analyze"
+	"github.com/hindsight-sre/hindsight/sources"
+)
+
+// Caps on how much of a long list the Markdown shows; the JSON has it all.
+const (
+	mdSuspects  = 5  // suspects per symptom
+	mdLines     = 5  // raw log lines per piece of evidence
+	mdAnomalies = 10 // rows of "Other anomalies"
+	mdTimeline  = 60 // rows of the timeline
+	mdAlso      = 3  // further symptoms named in the summary
+)
+
+// markdown renders the post-incident report as Markdown. Empty sections are
+// left out, except "Data gaps": the report always says what it could not see.
+type markdown struct {
+	w io.Writer
+	*view
+}
+
+func writeMarkdown(w io.Writer, v *view) error {
+	m := markdown{w, v}
+	m.p("# %s\n\n", m.title())
+	m.p("%s\n\n", m.summary())
+	m.p("%s\n", m.scope())
+	m.impact()
+	m.timeline()
+	m.causes()
+	m.recurrence()
+	m.anomalies()
+	m.gaps()
+	m.notesSection()
+	m.reproduce()
+	return nil
+}
+
+// p writes to the renderer's buffer, which cannot fail (see Write).
+func (m markdown) p(format string, a ...any) { fmt.Fprintf(m.w, format, a...) }
+
+func (m markdown) title() string {
+	switch {
+	case len(m.Symptoms) > 0:
+		s := m.Symptoms[0]
+		return fmt.Sprintf("Incident report: %s %s, %s", text(s.Subject), kind(s.Kind), m.at(s.Start))
+	case m.Inputs.Empty():
+		return "Incident report: no data, " + m.span(m.Window.From, m.Window.To)
+	}
+	return "Incident report: no outage or latency spike, " + m.span(m.Window.From, m.Window.To)
+}
+
+// summary is the one paragraph a reader who stops there needs.
+func (m markdown) summary() string {
+	var s []string
+	switch {
+	case len(m.Symptoms) > 0:
+		s = append(s, m.symptomSummary(m.Symptoms[0]))
+		for i, o := range m.Symptoms[1:] {
+			if i == mdAlso {
+				s = append(s, fmt.Sprintf("%d more symptoms are listed below.", len(m.Symptoms)-1-mdAlso))
+				break
+			}
+			s = append(s, m.alsoSummary(o))
+		}
+	case m.Inputs.Empty():
+		s = append(s, fmt.Sprintf("**No data was found for %s**: no probe checks, metric points, events or log lines, so this report cannot tell whether anything went wrong.",
+			m.span(m.Window.From, m.Window.To)))
+		switch n := len(m.Gaps); {
+		case n == 0:
+			s = append(s, "No source reported an error either: check the window and the profile's sources.")
+		case n <= 3:
+			var g []string
+			for _, gap := range m.Gaps {
+				g = append(g, text(gap.String()))
+			}
+			s = append(s, "What could not be read: "+strings.Join(g, "; ")+".")
+		default:
+			s = append(s, fmt.Sprintf("%d data gaps are listed below.", n))
+		}
+	default:
+		s = append(s, fmt.Sprintf("**No outage or latency spike was found** in %s.", m.span(m.Window.From, m.Window.To)))
+		if len(m.Anomalies) == 0 {
+			s = append(s, "Nothing else moved beyond its baseline either.")
+			break
+		}
+		var a []string
+		for _, an := range m.Anomalies[:min(3, len(m.Anomalies))] {
+			a = append(a, m.anomalyShort(an))
+		}
+		s = append(s, "The strongest anomalies: "+strings.Join(a, "; ")+".")
+	}
+	return strings.Join(s, " ")
+}
+
+func (m markdown) symptomSummary(s analyze.Symptom) string {
+	var b strings.Builder
+	who := text(s.Subject)
+	if s.Target != "" {
+		who += " (" + text(s.Target) + ")"
+	}
+	switch {
+	case s.Kind == analyze.Outage && s.Ongoing:
+		fmt.Fprintf(&b, "%s went down at %s %s on %s (%s) and was still down when the window ended, %s later",
+			who, m.clock(s.Start), m.zone(s.Start), m.day(s.Start), hours(s.Class), human(s.Duration))
+	case s.Kind == analyze.Outage:
+		fmt.Fprintf(&b, "%s was down for %s, %s (%s)", who, human(s.Duration), m.fromTo(s.Start, s.End), hours(s.Class))
+	default:
+		fmt.Fprintf(&b, "%s had a %s for %s, %s (%s), peaking at %s at %s against a baseline of %s",
+			who, kind(s.Kind), human(s.Duration), m.fromTo(s.Start, s.End), hours(s.Class),
+			value(s.PeakValue, s.Unit), m.clock(s.Peak), value(s.BaselineValue, s.Unit))
+		if r := ratio(s.Ratio); r != "" {
+			fmt.Fprintf(&b, " (%s)", r)
+		}
+	}
+	if s.FailedChecks > 0 {
+		fmt.Fprintf(&b, "; %d checks failed", s.FailedChecks)
+	}
+	if im, ok := m.impactOf(s); ok && s.Kind == analyze.Outage {
+		fmt.Fprintf(&b, "; availability over the window was %s", percent(im.Availability))
+	}
+	b.WriteString(". ")
+	if len(s.Suspects) == 0 {
+		b.WriteString("No likely cause was found.")
+	} else {
+		top := s.Suspects[0]
+		fmt.Fprintf(&b, "Most likely cause: **%s** (%s; score %s, %s confidence).",
+			text(top.Title), lead(top.Lead), score(top.Score), top.Confidence)
+	}
+	if r := s.Recurrence; r.Recurring {
+		fmt.Fprintf(&b, " It is recurring: seen at the same time on %d of the %d previous days checked.", r.DaysSeen, r.DaysChecked)
+	}
+	return b.String()
+}
+
+// alsoSummary is one sentence for a symptom after the first.
+func (m markdown) alsoSummary(s analyze.Symptom) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Also: %s %s at %s (%s, %s", text(s.Subject), kind(s.Kind), m.at(s.Start), hours(s.Class), human(s.Duration))
+	if s.Kind != analyze.Outage {
+		fmt.Fprintf(&b, ", %s vs %s", value(s.PeakValue, s.Unit), value(s.BaselineValue, s.Unit))
+	}
+	b.WriteString(")")
+	if r := s.Recurrence; r.Recurring {
+		fmt.Fprintf(&b, ", recurring on %d of %d days", r.DaysSeen, r.DaysChecked)
+	}
+	if len(s.Suspects) > 0 {
+		top := s.Suspects[0]
+		fmt.Fprintf(&b, "; most likely cause: **%s** (score %s, %s)", text(top.Title), score(top.Score), top.Confidence)
+	}
+	b.WriteString(".")
+	return b.String()
+}
+
+func (m markdown) anomalyShort(a analyze.Anomaly) string {
+	return fmt.Sprintf("%s at %s (%s; %s)", code(a.Subject), m.at(a.Start), hours(a.Class), m.anomalyNumbers(a))
+}
+
+// anomalyNumbers is "182 MB/s vs 3.1 MB/s, 59×" for a series and
+// "37 lines vs 0.4 expected" for logs.
+func (m markdown) anomalyNumbers(a analyze.Anomaly) string {
+	s := value(a.PeakValue, a.Unit) + " vs " + value(a.BaselineValue, a.Unit)
+	if a.Kind != analyze.SeriesAnomaly {
+		s += " expected"
+	}
+	if r := ratio(a.Ratio); r != "" {
+		s += ", " + r
+	}
+	return s
+}
+
+// scope says what was looked at: window, baseline, zone, profile, inputs.
+func (m markdown) scope() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Window %s (%s), baseline %s (%s). Times in %s (%s)",
+		m.span(m.Window.From, m.Window.To), human(m.Window.Duration()),
+		m.span(m.Baseline.From, m.Baseline.To), human(m.Baseline.Duration()),
+		m.zoneLabel(), m.loc)
+	if m.Profile != "" {
+		fmt.Fprintf(&b, "; profile %s", text(m.Profile))
+	}
+	in := m.Inputs
+	fmt.Fprintf(&b, ". Read %d probes (%d checks), %d series (%d points), %d events, %d log patterns.\n",
+		in.Probes, in.Beats, in.Series, in.Points, in.Events, in.Patterns)
+	return b.String()
+}
+
+func (m markdown) impactOf(s analyze.Symptom) (analyze.Impact, bool) {
+	for _, im := range m.Impact {
+		if im.Probe == s.Subject && im.Source == s.Source {
+			return im, true
+		}
+	}
+	return analyze.Impact{}, false
+}
+
+func (m markdown) impact() {
+	if len(m.Impact) == 0 || m.Inputs.Empty() {
+		return
+	}
+	m.p("\n## Impact\n\n")
+	m.p("Latency of successful checks in the window, baseline in parentheses; the sparkline runs across the window, scaled to each probe's maximum.\n\n")
+	m.p("| Probe | Checks | Failed | Availability | Downtime | Outages | MTTR | p50 | p95 | max | Latency |\n")
+	m.p("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n")
+	var coarse []string
+	for _, im := range m.Impact {
+		mttr := "–"
+		if im.Outages > 0 {
+			mttr = human(im.MTTR)
+		}
+		m.p("| %s | %d | %d | %s | %s | %d | %s | %s | %s | %s | %s |\n",
+			cell(im.Probe+" ("+im.Source+")"), im.Checks, im.Failed, percent(im.Availability),
+			human(im.Downtime), im.Outages, mttr,
+			during(im.P50, im.BaseP50), during(im.P95, im.BaseP95), during(im.Max, im.BaseMax),
+			sparkline(im.Sparkline))
+		if im.Resolution > 0 {
+			coarse = append(coarse, fmt.Sprintf("%s was read from %s aggregates, not single checks; its downtime is as fine as that.", text(im.Probe), human(im.Resolution)))
+		}
+	}
+	if len(coarse) > 0 {
+		m.p("\n%s\n", strings.Join(coarse, " "))
+	}
+}
+
+// during is "212ms (181ms)"; 0 means unknown and shows as "–".
+func during(now, base time.Duration) string {
+	f := func(d time.Duration) string {
+		if d == 0 {
+			return "–"
+		}
+		return latency(d)
+	}
+	return f(now) + " (" + f(base) + ")"
+}
+
+func (m markdown) timeline() {
+	if len(m.Timeline) == 0 {
+		return
+	}
+	m.p("\n## Timeline\n\n")
+	if m.oneDay() {
+		m.p("%s, %s.\n\n", m.day(m.Window.From), m.loc)
+	}
+	m.p("| Time (%s) | Hours | Source | Event |\n|---|---|---|---|\n", m.zoneLabel())
+	for i, e := range m.Timeline {
+		if i == mdTimeline {
+			m.p("\n%d later entries are in the JSON output (`-o json`).\n", len(m.Timeline)-mdTimeline)
+			break
+		}
+		ev := cell(text(e.Kind) + ": " + text(e.Text))
+		if e.Ref != "" {
+			ev += " " + cell(code(e.Ref))
+		}
+		m.p("| %s | %s | %s | %s |\n", m.stamp(e.T), hours(e.Class), cell(e.Source), ev)
+	}
+}
+
+func (m markdown) causes() {
+	if len(m.Symptoms) == 0 {
+		return
+	}
+	m.p("\n## Suspected causes\n")
+	for _, s := range m.Symptoms {
+		m.p("\n### %s %s %s, %s (%s, %s)\n\n", s.ID, text(s.Subject), kind(s.Kind),
+			m.span(s.Start, s.End), human(s.Duration), hours(s.Class))
+		var facts []string
+		if s.Explanation != "" {
+			facts = append(facts, text(s.Explanation))
+		}
+		if s.Kind != analyze.Outage {
+			f := fmt.Sprintf("Peak %s at %s, baseline %s", value(s.PeakValue, s.Unit), m.stamp(s.Peak)+" "+m.zone(s.Peak), value(s.BaselineValue, s.Unit))
+			if r := ratio(s.Ratio); r != "" {
+				f += ", " + r
+			}
+			if s.Score != 0 {
+				f += ", robust z " + num(s.Score)
+			}
+			facts = append(facts, f+".")
+		}
+		if s.Ongoing {
+			facts = append(facts, "Still going on when the window ended.")
+		}
+		if s.Query != "" {
+			facts = append(facts, "Query: "+code(s.Query))
+		}
+		if len(facts) > 0 {
+			m.p("%s\n\n", strings.Join(facts, " "))
+		}
+		if len(s.Suspects) == 0 {
+			m.p("No suspect: nothing else that was read moved during it or shortly before.\n")
+			continue
+		}
+		for i, sus := range s.Suspects {
+			if i == mdSuspects {
+				m.p("%d lower-ranked suspects are in the JSON output.\n\n", len(s.Suspects)-mdSuspects)
+				break
+			}
+			m.suspect(sus)
+		}
+	}
+}
+
+func (m markdown) suspect(s analyze.Suspect) {
+	when := fmt.Sprintf("%s, at %s", lead(s.Lead), m.stamp(s.Start)+" "+m.zone(s.Start))
+	if !s.End.IsZero() {
+		when += ", until " + m.stamp(s.End)
+	}
+	m.p("%d. **%s** (%s, %s): score %s, %s confidence; %s.\n", s.Rank, text(s.Title), text(s.Source),
+		strings.ReplaceAll(string(s.Kind), "_", " "), score(s.Score), s.Confidence, when)
+	if s.Reason != "" {
+		m.p("   %s\n", text(s.Reason))
+	}
+	c := s.Components
+	m.p("   Score parts: timing %s, strength %s, co-occurrence %s, specificity %s.\n",
+		score(c.Timing), score(c.Strength), score(c.Cooccurence), score(c.Specificity))
+	for _, e := range s.Evidence {
+		var parts []string
+		if e.Text != "" {
+			parts = append(parts, text(e.Text))
+		}
+		if e.Ref != "" {
+			parts = append(parts, code(e.Ref))
+		}
+		if e.Query != "" {
+			parts = append(parts, "query "+code(e.Query))
+		}
+		m.p("   - %s\n", strings.Join(parts, ", "))
+		if len(e.Lines) > 0 {
+			m.codeBlock("     ", e.Lines)
+		}
+	}
+	m.p("\n")
+}
+
+// codeBlock writes raw log lines, at most mdLines of them, in a fenced
+// block indented by indent.
+func (m markdown) codeBlock(indent string, lines []sources.LogLine) {
+	var raw []string
+	for i, l := range lines {
+		if i == mdLines {
+			break
+		}
+		raw = append(raw, strings.Split(strings.ReplaceAll(l.Text, "\r", ""), "\n")...)
+	}
+	ticks := strings.Repeat("`", max(3, longestRun(strings.Join(raw, "\n"), '`')+1))
+	m.p("%s%s\n", indent, ticks)
+	for _, r := range raw {
+		m.p("%s%s\n", indent, r)
+	}
+	m.p("%s%s\n", indent, ticks)
+	if n := len(lines) - mdLines; n > 0 {
+		m.p("%s(%d more lines in the JSON output)\n", indent, n)
+	}
+}
+
+func (m markdown) recurrence() {
+	if len(m.Symptoms) == 0 {
+		return
+	}
+	m.p("\n## Recurrence\n\n")
+	for _, s := range m.Symptoms {
+		r := s.Recurrence
+		m.p("- **%s %s %s**: ", s.ID, text(s.Subject), kind(s.Kind))
+		switch {
+		case r.DaysChecked == 0:
+			m.p("not checked, no earlier days to compare with.")
+		case r.Recurring:
+			m.p("recurring, seen on %d of %d previous days (%s).", r.DaysSeen, r.DaysChecked, strings.Join(r.Dates, ", "))
+		case r.DaysSeen > 0:
+			m.p("seen on %d of %d previous days (%s), not judged recurring.", r.DaysSeen, r.DaysChecked, strings.Join(r.Dates, ", "))
+		default:
+			m.p("not seen on any of %d previous days.", r.DaysChecked)
+		}
+		if r.Sentence != "" {
+			m.p(" %s", text(r.Sentence))
+		}
+		m.p("\n")
+	}
+}
+
+// anomalies lists what moved and is not already a suspect above.
+func (m markdown) anomalies() {
+	var rest []analyze.Anomaly
+	for _, a := range m.Anomalies {
+		if !m.isSuspect(a) {
+			rest = append(rest, a)
+		}
+	}
+	if len(rest) == 0 {
+		return
+	}
+	m.p("\n## Other anomalies\n\n")
+	if len(m.Symptoms) > 0 {
+		m.p("Things that moved in the window and are not suspects above, strongest first.\n\n")
+	}
+	for i, a := range rest {
+		if i == mdAnomalies {
+			m.p("\n%d weaker anomalies are in the JSON output.\n", len(rest)-mdAnomalies)
+			break
+		}
+		m.p("- %s (%s), %s (%s): %s, score %s.", m.span(a.Start, a.End), hours(a.Class), code(a.Subject),
+			text(a.Source), m.anomalyNumbers(a), num(a.Score))
+		if a.Explanation != "" {
+			m.p(" %s", text(a.Explanation))
+		}
+		if a.Query != "" {
+			m.p(" Query: %s", code(a.Query))
+		}
+		m.p("\n")
+		if len(a.Examples) > 0 {
+			m.codeBlock("  ", a.Examples)
+		}
+	}
+}
+
+// isSuspect reports whether a is cited as a suspect of some symptom: same
+// source and start, and a suspect kind that can stand for an anomaly.
+func (m markdown) isSuspect(a analyze.Anomaly) bool {
+	for _, s := range m.Symptoms {
+		for _, sus := range s.Suspects {
+			if sus.Kind != analyze.SuspectEvent && sus.Source == a.Source && sus.Start.Equal(a.Start) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (m markdown) gaps() {
+	m.p("\n## Data gaps\n\n")
+	if len(m.Gaps) == 0 {
+		m.p("None: every source returned what was asked for.\n")
+		return
+	}
+	for _, g := range m.Gaps {
+		if g.What == "" {
+			m.p("- **%s**: %s\n", text(g.Source), text(g.Reason))
+		} else {
+			m.p("- **%s** %s: %s\n", text(g.Source), text(g.What), text(g.Reason))
+		}
+	}
+}
+
+func (m markdown) notesSection() {
+	if len(m.notes) == 0 {
+		return
+	}
+	m.p("\n## Notes\n\n")
+	for _, n := range m.notes {
+		m.p("- %s\n", text(n))
+	}
+}
+
+func (m markdown) reproduce() {
+	m.p("\n## How to reproduce\n\n")
+	if m.Command == "" {
+		m.p("The command was not recorded.\n")
+		return
+	}
+	ticks := strings.Repeat("`", max(3, longestRun(m.Command, '`')+1))
+	m.p("%ssh\n%s\n%s\n", ticks, m.Command, ticks)
+}
+
+// text makes s one line of Markdown prose. It escapes only the characters
+// that turn ordinary log and metric text into markup (*, `, <), so that the
+// raw Markdown stays as readable as the rendered one.
+func text(s string) string {
+	return mdEscaper.Replace(oneLine(s))
+}
+
+var mdEscaper = strings.NewReplacer(`*`, `\*`, "`", "\\`", `<`, `\<`)
+
+// cell makes s safe inside a table cell.
+func cell(s string) string { return strings.ReplaceAll(oneLine(s), "|", `\|`) }
+
+// code is s as an inline code span, with as many backticks as it needs.
+func code(s string) string {
+	s = oneLine(s)
+	ticks := strings.Repeat("`", longestRun(s, '`')+1)
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
+		s = " " + s + " "
+	}
+	return ticks + s + ticks
+}
+
+func longestRun(s string, c byte) int {
+	best, n := 0, 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == c {
+			n++
+			best = max(best, n)
+		} else {
+			n = 0
+		}
+	}
+	return best
+}

@@ -1,0 +1,105 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/hindsight-sre/hindsight/analyze"
+)
+
+// writeTable renders the terminal view: symptoms with their top suspect,
+// impact per probe, and data gaps, as plain ASCII tables without colour.
+func writeTable(w io.Writer, v *view) error {
+	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
+	title := markdown{w, v}.title()
+	p("%s\n", title[len("Incident report: "):])
+	p("Window %s, baseline %s, times in %s.\n", v.span(v.Window.From, v.Window.To), v.span(v.Baseline.From, v.Baseline.To), v.zoneLabel())
+
+	switch {
+	case len(v.Symptoms) > 0:
+		p("\nSymptoms\n")
+		rows := [][]string{}
+		for _, s := range v.Symptoms {
+			rows = append(rows, symptomRow(v, s))
+		}
+		if err := table(w, []string{"ID", "Symptom", "Start (" + v.zoneLabel() + ")", "Lasted", "Hours", "Peak (baseline)", "Recurs", "Top suspect", "Score"}, rows); err != nil {
+			return err
+		}
+	case v.Inputs.Empty():
+		p("\nNo data was found for the window: see the data gaps.\n")
+	default:
+		p("\nNo outage or latency spike was found; %d anomalies (see -o markdown).\n", len(v.Anomalies))
+	}
+
+	if len(v.Impact) > 0 && !v.Inputs.Empty() {
+		p("\nImpact (latency: window, baseline in parentheses)\n")
+		rows := [][]string{}
+		for _, im := range v.Impact {
+			rows = append(rows, []string{
+				im.Probe, strconv.Itoa(im.Checks), strconv.Itoa(im.Failed), percent(im.Availability),
+				human(im.Downtime), strconv.Itoa(im.Outages),
+				during(im.P50, im.BaseP50), during(im.P95, im.BaseP95), during(im.Max, im.BaseMax),
+				sparkline(im.Sparkline),
+			})
+		}
+		if err := table(w, []string{"Probe", "Checks", "Failed", "Avail.", "Downtime", "Outages", "p50", "p95", "max", "Latency"}, rows); err != nil {
+			return err
+		}
+	}
+
+	if len(v.Gaps) == 0 {
+		p("\nData gaps: none.\n")
+		return nil
+	}
+	p("\nData gaps\n")
+	rows := [][]string{}
+	for _, g := range v.Gaps {
+		rows = append(rows, []string{g.Source, g.What, g.Reason})
+	}
+	return table(w, []string{"Source", "What", "Reason"}, rows)
+}
+
+func symptomRow(v *view, s analyze.Symptom) []string {
+	peak := strconv.Itoa(s.FailedChecks) + " failed checks"
+	if s.Kind != analyze.Outage {
+		peak = value(s.PeakValue, s.Unit) + " (" + value(s.BaselineValue, s.Unit) + ")"
+	}
+	recurs := "-"
+	if r := s.Recurrence; r.DaysChecked > 0 {
+		recurs = fmt.Sprintf("%d/%d", r.DaysSeen, r.DaysChecked)
+	}
+	suspect, sc := "none found", "-"
+	if len(s.Suspects) > 0 {
+		top := s.Suspects[0]
+		suspect, sc = truncate(top.Title, 48), score(top.Score)+" "+top.Confidence
+	}
+	lasted := human(s.Duration)
+	if s.Ongoing {
+		lasted += "+"
+	}
+	return []string{s.ID, truncate(s.Subject, 32) + " " + kind(s.Kind), v.stamp(s.Start), lasted, hours(s.Class), peak, recurs, suspect, sc}
+}
+
+// table writes one plain ASCII table. Cells are single lines; nothing wraps.
+func table(w io.Writer, header []string, rows [][]string) error {
+	for _, r := range rows {
+		for i := range r {
+			r[i] = oneLine(r[i])
+		}
+	}
+	t := tablewriter.NewTable(w,
+		tablewriter.WithSymbols(tw.NewSymbols(tw.StyleASCII)),
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithHeaderAlignment(tw.AlignLeft),
+		tablewriter.WithRowAutoWrap(tw.WrapNone),
+	)
+	t.Header(header)
+	if err := t.Bulk(rows); err != nil {
+		return err
+	}
+	return t.Render()
+}
