@@ -196,9 +196,9 @@ func TestCSV(t *testing.T) {
 		wantValues       []float64 // of the first series by key
 	}{
 		{
-			name: "unix seconds, name from file",
-			file: "db1_load.csv",
-			data: "timestamp,value\n" + ts(0) + ",1.5\n" + ts(time.Minute) + ",2\n" + ts(90*time.Second) + ",\n",
+			name:     "unix seconds, name from file",
+			file:     "db1_load.csv",
+			data:     "timestamp,value\n" + ts(0) + ",1.5\n" + ts(time.Minute) + ",2\n" + ts(90*time.Second) + ",\n",
 			wantKeys: []string{"f/db1_load"}, wantRole: sources.Saturation, wantValues: []float64{1.5, 2},
 		},
 		{
