@@ -24,7 +24,9 @@ import (
 //     starts within 15 minutes after it (corroboration); for series
 //     anomalies the robust z over twice the threshold, times a prior by
 //     role (saturation > traffic > other > errors > latency: errors and
-//     latency are usually the symptom's own face); for log bursts the
+//     latency are usually the symptom's own face), times 0.8 when an event
+//     starts with it (the event is the cause, the series its mechanism);
+//     for log bursts the
 //     log2 of the burst ratio over 5.
 //   - co-occurrence: on the previous days the symptom recurred on, the
 //     share on which the candidate happened around the same time; 0.5
@@ -69,6 +71,7 @@ var rolePrior = map[sources.Role]float64{
 
 type candidate struct {
 	s        Suspect
+	subject  string // for anomalies: the series subject
 	present  func(from, to time.Time) bool // does it happen in [from, to)?
 	total    int                           // how often it happens in all the data
 	strength float64
@@ -80,8 +83,18 @@ func (a *analysis) tolerance() time.Duration { return max(2*a.o.Step, 2*time.Min
 func (a *analysis) suspects(s *Symptom) []Suspect {
 	from, to := s.Start.Add(-a.o.Lag), s.End
 	var cands []*candidate
-	cands = append(cands, a.eventCandidates(s, from, to)...)
-	cands = append(cands, a.anomalyCandidates(s, from, to)...)
+	events, explains := a.eventCandidates(s, from, to)
+	cands = append(cands, events...)
+	anoms := a.anomalyCandidates(s, from, to)
+	// An anomaly that an event explains (the backup drives the disk) is
+	// the mechanism, not the cause: it stays a suspect, ranked below.
+	for _, c := range anoms {
+		if ev, ok := explains[c.subject]; ok {
+			c.strength *= 0.8
+			c.why += "; it starts with " + ev + ", which likely drives it"
+		}
+	}
+	cands = append(cands, anoms...)
 	cands = append(cands, a.logCandidates(s, from, to)...)
 
 	// The days the symptom happened, as ranges around it.
@@ -194,7 +207,11 @@ func symptomWord(s *Symptom) string {
 // eventCandidates: the events in [from, to), one per kind and title (the
 // run nearest before the symptom), plus events that began earlier and
 // still lasted at the symptom's start.
-func (a *analysis) eventCandidates(s *Symptom, from, to time.Time) []*candidate {
+//
+// explains maps the subjects of the series anomalies that start with an
+// event to that event's title.
+func (a *analysis) eventCandidates(s *Symptom, from, to time.Time) ([]*candidate, map[string]string) {
+	explains := map[string]string{}
 	type sig struct {
 		kind  sources.EventKind
 		title string
@@ -255,6 +272,9 @@ func (a *analysis) eventCandidates(s *Symptom, from, to time.Time) []*candidate 
 				txt := fmt.Sprintf("%s rose to %s at %s (usual %s)", sg.subject, fmtVal(peak, sg.unit),
 					a.local(sg.g.time(iv.peak)), fmtVal(sg.st.median, sg.unit))
 				moved = append(moved, txt)
+				if _, ok := explains[sg.subject]; !ok {
+					explains[sg.subject] = e.Title
+				}
 				c.s.Evidence = append(c.s.Evidence, Evidence{Text: txt, Query: sg.query})
 				break
 			}
@@ -268,7 +288,7 @@ func (a *analysis) eventCandidates(s *Symptom, from, to time.Time) []*candidate 
 	slices.SortFunc(out, func(x, y *candidate) int {
 		return cmp.Or(x.s.Start.Compare(y.s.Start), cmp.Compare(x.s.Title, y.s.Title))
 	})
-	return out
+	return out, explains
 }
 
 // closer reports whether t is a better representative than cur for a
@@ -313,6 +333,7 @@ func (a *analysis) anomalyCandidates(s *Symptom, from, to time.Time) []*candidat
 			c := &candidate{
 				s: Suspect{Kind: SuspectAnomaly, Title: sg.subject + " " + moved(peak, sg.st.median), Source: sg.source,
 					Start: sg.g.time(iv.a), End: sg.g.time(iv.b)},
+				subject:  sg.subject,
 				total:    len(sg.ivs),
 				strength: math.Min(1, math.Abs(z)/(2*a.o.Threshold)) * rolePrior[sg.role],
 			}

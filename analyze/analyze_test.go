@@ -1,0 +1,358 @@
+package analyze
+
+import (
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hindsight-sre/hindsight/sources"
+)
+
+var seoul = mustLoc("Asia/Seoul")
+
+func mustLoc(name string) *time.Location {
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return l
+}
+
+// scenario builds a dataset minute by minute over days of data ending at
+// end, with functions that say what each signal does at a time.
+type scenario struct {
+	start, end time.Time
+	rng        *rand.Rand
+	ds         sources.Dataset
+}
+
+func newScenario(days int, end time.Time) *scenario {
+	return &scenario{start: end.AddDate(0, 0, -days), end: end, rng: rand.New(rand.NewPCG(1, 2))}
+}
+
+// probe adds a probe whose status and latency (seconds) at t come from f.
+func (s *scenario) probe(name string, f func(t time.Time) (sources.Status, float64)) {
+	p := sources.Probe{Source: "kuma", Name: name, Target: "https://" + strings.ToLower(name) + ".example"}
+	for t := s.start; t.Before(s.end); t = t.Add(time.Minute) {
+		st, lat := f(t)
+		b := sources.Beat{T: t.Add(7 * time.Second), Status: st}
+		if st == sources.Up {
+			b.Latency = time.Duration(lat * float64(time.Second))
+		} else {
+			b.Msg = "Request failed with status code 502"
+		}
+		p.Beats = append(p.Beats, b)
+	}
+	s.ds.Probes = append(s.ds.Probes, p)
+}
+
+func (s *scenario) series(name string, role sources.Role, f func(t time.Time) float64) {
+	sr := sources.Series{Source: "metrics", Name: name, Role: role, Query: name}
+	for t := s.start; t.Before(s.end); t = t.Add(time.Minute) {
+		sr.Points = append(sr.Points, sources.Point{T: t, V: f(t)})
+	}
+	s.ds.Series = append(s.ds.Series, sr)
+}
+
+func (s *scenario) event(t time.Time, kind sources.EventKind, title string) {
+	s.ds.Events = append(s.ds.Events, sources.Event{Source: "syslog", T: t, Kind: kind, Title: title, Ref: "syslog:1"})
+}
+
+// daily calls f for local midnight of each day of the scenario.
+func (s *scenario) daily(f func(day time.Time)) {
+	for d := s.start.In(seoul); d.Before(s.end); d = d.AddDate(0, 0, 1) {
+		f(time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, seoul))
+	}
+}
+
+func (s *scenario) noise(lo, hi float64) float64 { return lo + s.rng.Float64()*(hi-lo) }
+
+func (s *scenario) run(around time.Time, before, after time.Duration) *Findings {
+	s.ds.Sort()
+	return Run(&s.ds, Options{
+		Window:   sources.Window{From: around.Add(-before), To: around.Add(after)},
+		Calendar: DefaultCalendar(seoul),
+	})
+}
+
+func at(day time.Time, hh, mm int) time.Time {
+	return day.Add(time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute)
+}
+
+func inNightly(t time.Time, h, m0, m1 int) bool {
+	lt := t.In(seoul)
+	return lt.Hour() == h && lt.Minute() >= m0 && lt.Minute() < m1
+}
+
+// nightlyBackup: a backup at 03:00 every night slows the shop for 20
+// minutes and drives disk IO; a noisy queue spikes on its own three times
+// a day, once by chance during the last night's spike; logrotate runs at
+// 06:25.
+func nightlyBackup() (*scenario, time.Time) {
+	end := time.Date(2025, 11, 21, 0, 0, 0, 0, seoul) // Friday 00:00
+	s := newScenario(8, end)
+	s.probe("Shop", func(t time.Time) (sources.Status, float64) {
+		if inNightly(t, 3, 0, 20) {
+			return sources.Up, s.noise(2.3, 2.9)
+		}
+		return sources.Up, s.noise(0.11, 0.16)
+	})
+	s.probe("API", func(t time.Time) (sources.Status, float64) { return sources.Up, s.noise(0.04, 0.055) })
+	s.series("node_disk_io_time_seconds_total{sda}", sources.Saturation, func(t time.Time) float64 {
+		if inNightly(t, 3, 0, 20) {
+			return s.noise(0.85, 0.98)
+		}
+		return s.noise(0.03, 0.08)
+	})
+	last := time.Date(2025, 11, 20, 0, 0, 0, 0, seoul)
+	spikes := map[time.Time]bool{}
+	s.daily(func(day time.Time) {
+		s.event(at(day, 3, 0).Add(time.Second), sources.KindBackup, "cron: /usr/local/bin/backup-db.sh")
+		s.event(at(day, 6, 25).Add(time.Second), sources.KindCron, "cron: run-parts /etc/cron.daily")
+		for _, hm := range [][2]int{{9, 12}, {13, 40}, {19, 5}} {
+			spikes[at(day, hm[0], hm[1]+day.Day()%7)] = true
+		}
+	})
+	spikes[at(last, 3, 4)] = true
+	s.series("app_queue_depth", sources.Other, func(t time.Time) float64 {
+		if spikes[t.Truncate(time.Minute)] || spikes[t.Truncate(time.Minute).Add(-time.Minute)] {
+			return s.noise(150, 260)
+		}
+		return s.noise(4, 15)
+	})
+	return s, at(last, 3, 10)
+}
+
+func TestNightlyBackupLeadsTheSpike(t *testing.T) {
+	s, around := nightlyBackup()
+	f := s.run(around, 2*time.Hour, time.Hour)
+	if len(f.Symptoms) != 1 {
+		t.Fatalf("want 1 symptom (the Shop spike; API is steady), got %d: %+v", len(f.Symptoms), f.Symptoms)
+	}
+	sy := f.Symptoms[0]
+	if sy.Kind != LatencySpike || sy.Subject != "Shop" {
+		t.Fatalf("symptom = %s %s, want latency_spike Shop", sy.Kind, sy.Subject)
+	}
+	if got := sy.Start.In(seoul).Format("15:04"); got != "03:00" {
+		t.Errorf("spike start %s, want 03:00", got)
+	}
+	if got := sy.End.In(seoul).Format("15:04"); got != "03:20" {
+		t.Errorf("spike end %s, want 03:20", got)
+	}
+	if sy.Class != OffHours {
+		t.Errorf("class %s, want off_hours", sy.Class)
+	}
+	if sy.Ratio < 15 || sy.PeakValue < 2.3 || sy.BaselineValue > 0.2 {
+		t.Errorf("peak %.2f baseline %.3f ratio %.1f: want a ~2.5 s peak against ~0.13 s", sy.PeakValue, sy.BaselineValue, sy.Ratio)
+	}
+	if !sy.Recurrence.Recurring || sy.Recurrence.DaysSeen != 7 || sy.Recurrence.DaysChecked != 7 {
+		t.Errorf("recurrence %+v, want recurring on 7 of 7 nights", sy.Recurrence)
+	}
+	if len(sy.Suspects) == 0 {
+		t.Fatal("no suspects")
+	}
+	top := sy.Suspects[0]
+	if top.Kind != SuspectEvent || !strings.Contains(top.Title, "backup") {
+		t.Fatalf("top suspect %q (%s), want the backup cron; all: %s", top.Title, top.Kind, titles(sy.Suspects))
+	}
+	if top.Confidence != "high" {
+		t.Errorf("top suspect confidence %s (score %.2f), want high", top.Confidence, top.Score)
+	}
+	if !strings.Contains(top.Reason, "7 of the 7") {
+		t.Errorf("reason %q does not give the co-occurrence count", top.Reason)
+	}
+	for _, sp := range sy.Suspects {
+		if strings.Contains(sp.Title, "app_queue_depth") && sp.Score >= top.Score-0.2 {
+			t.Errorf("the noisy queue (score %.2f) comes too close to the backup (%.2f): %s", sp.Score, top.Score, sp.Reason)
+		}
+		if strings.Contains(sp.Title, "cron.daily") {
+			t.Errorf("logrotate at 06:25 blamed for a 03:00 spike")
+		}
+	}
+}
+
+func titles(ss []Suspect) string {
+	var b strings.Builder
+	for _, s := range ss {
+		b.WriteString("\n  ")
+		b.WriteString(s.Title)
+		b.WriteString(" ")
+		b.WriteString(s.Reason)
+	}
+	return b.String()
+}
+
+// deployOutage: a deploy at 14:01 on a Friday, the shop down 14:03-14:10,
+// 5xx during the outage.
+func deployOutage() (*scenario, time.Time) {
+	end := time.Date(2025, 11, 22, 0, 0, 0, 0, seoul)
+	s := newScenario(8, end)
+	day := time.Date(2025, 11, 21, 0, 0, 0, 0, seoul)
+	down0, down1 := at(day, 14, 3), at(day, 14, 10)
+	s.probe("Shop", func(t time.Time) (sources.Status, float64) {
+		if !t.Before(down0) && t.Before(down1) {
+			if t.Before(down0.Add(time.Minute)) {
+				return sources.Pending, 0
+			}
+			return sources.Down, 0
+		}
+		return sources.Up, s.noise(0.11, 0.16)
+	})
+	s.series("nginx 5xx", sources.Errors, func(t time.Time) float64 {
+		if !t.Before(down0) && t.Before(down1) {
+			return s.noise(0.1, 0.2)
+		}
+		if s.rng.IntN(2000) == 0 {
+			return 1.0 / 60
+		}
+		return 0
+	})
+	s.event(at(day, 14, 1).Add(12*time.Second), sources.KindDeploy, "deploy: shop release v2.14.0")
+	s.event(at(day, 14, 1).Add(21*time.Second), sources.KindRestart, "Started shop.service")
+	s.daily(func(d time.Time) {
+		s.event(at(d, 3, 0), sources.KindBackup, "cron: /usr/local/bin/backup-db.sh")
+	})
+	return s, at(day, 14, 5)
+}
+
+func TestDeployLeadsTheOutage(t *testing.T) {
+	s, around := deployOutage()
+	f := s.run(around, 2*time.Hour, time.Hour)
+	if len(f.Symptoms) != 1 {
+		t.Fatalf("want 1 symptom, got %d: %+v", len(f.Symptoms), f.Symptoms)
+	}
+	sy := f.Symptoms[0]
+	if sy.Kind != Outage || sy.Duration != 7*time.Minute || sy.FailedChecks != 7 {
+		t.Errorf("outage %s for %s with %d failed checks, want 7m and 7", sy.Kind, sy.Duration, sy.FailedChecks)
+	}
+	if sy.Class != BusinessHours {
+		t.Errorf("class %s, want business_hours (Friday 14:03)", sy.Class)
+	}
+	if sy.Recurrence.Recurring || sy.Recurrence.DaysSeen != 0 {
+		t.Errorf("recurrence %+v, want new", sy.Recurrence)
+	}
+	if len(sy.Suspects) == 0 || !strings.Contains(sy.Suspects[0].Title, "deploy") {
+		t.Fatalf("top suspect is not the deploy: %s", titles(sy.Suspects))
+	}
+	if got := sy.Suspects[0].Lead.Round(time.Second); got != 115*time.Second {
+		t.Errorf("deploy lead %s, want 1m55s (14:01:12 to the first failed check at 14:03:07)", got)
+	}
+	im := f.Impact[0]
+	if im.Probe != "Shop" || im.Failed != 7 || im.Outages != 1 || im.Downtime != 7*time.Minute {
+		t.Errorf("impact %+v", im)
+	}
+	if want := 1 - 7.0/180; math.Abs(im.Availability-want) > 1e-9 {
+		t.Errorf("availability %.5f, want %.5f", im.Availability, want)
+	}
+}
+
+func TestNoCauseInTheData(t *testing.T) {
+	end := time.Date(2025, 11, 21, 0, 0, 0, 0, seoul)
+	s := newScenario(8, end)
+	spike := time.Date(2025, 11, 20, 16, 0, 0, 0, seoul)
+	s.probe("Shop", func(t time.Time) (sources.Status, float64) {
+		if !t.Before(spike) && t.Before(spike.Add(10*time.Minute)) {
+			return sources.Up, s.noise(1.8, 2.2)
+		}
+		return sources.Up, s.noise(0.11, 0.16)
+	})
+	s.series("node_load1", sources.Saturation, func(time.Time) float64 { return s.noise(0.3, 0.5) })
+	f := s.run(spike.Add(5*time.Minute), time.Hour, time.Hour)
+	if len(f.Symptoms) != 1 {
+		t.Fatalf("want the spike, got %d symptoms", len(f.Symptoms))
+	}
+	if n := len(f.Symptoms[0].Suspects); n != 0 {
+		t.Errorf("blamed %d suspects for a spike with no cause in the data: %s", n, titles(f.Symptoms[0].Suspects))
+	}
+}
+
+func TestEmptyDatasetSaysSo(t *testing.T) {
+	w := sources.Window{From: time.Date(2025, 11, 20, 1, 0, 0, 0, seoul), To: time.Date(2025, 11, 20, 4, 0, 0, 0, seoul)}
+	f := Run(&sources.Dataset{Gaps: []sources.Gap{{Source: "kuma", Reason: "no heartbeats in window"}}},
+		Options{Window: w, Calendar: DefaultCalendar(seoul)})
+	if !f.Inputs.Empty() || len(f.Symptoms) != 0 || len(f.Gaps) != 1 {
+		t.Errorf("empty dataset: inputs %+v, %d symptoms, gaps %v", f.Inputs, len(f.Symptoms), f.Gaps)
+	}
+	if f.Symptoms == nil || f.Timeline == nil || f.Anomalies == nil {
+		t.Error("nil slices would render as null in JSON")
+	}
+}
+
+func TestFlapsMergeIntoOneOutage(t *testing.T) {
+	t0 := time.Date(2025, 11, 20, 12, 0, 0, 0, time.UTC)
+	st := []sources.Status{1, 1, 0, 0, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 1}
+	p := &sources.Probe{}
+	for i, s := range st {
+		p.Beats = append(p.Beats, sources.Beat{T: t0.Add(time.Duration(i) * time.Minute), Status: s})
+	}
+	got := outages(p, t0, t0.Add(time.Hour))
+	if len(got) != 1 {
+		t.Fatalf("got %d outages, want 1 (down 2-3, up 4-5, down 6 merge; a lone pending is not an outage)", len(got))
+	}
+	if got[0].failed != 3 || got[0].start != t0.Add(2*time.Minute) || got[0].end != t0.Add(7*time.Minute) {
+		t.Errorf("outage %+v", got[0])
+	}
+}
+
+func TestSummaryBeatsCountChecks(t *testing.T) {
+	// Kuma 2 keeps only hourly aggregates for old data: 60 checks, 7 failed,
+	// plus the important raw beats that mark the outage's edges.
+	h := time.Date(2025, 11, 21, 5, 0, 0, 0, time.UTC)
+	p := &sources.Probe{Beats: []sources.Beat{
+		{T: h, Span: time.Hour, Checks: 60, Failed: 7, Status: sources.Down},
+		{T: h.Add(2 * time.Hour), Span: time.Hour, Checks: 60, Status: sources.Up},
+	}}
+	n, failed := checks(p, h, h.Add(3*time.Hour))
+	if n != 120 || failed != 7 {
+		t.Errorf("checks %d failed %d, want 120 and 7", n, failed)
+	}
+	o := outages(p, h, h.Add(3*time.Hour))
+	if len(o) != 1 || o[0].downtime(sources.Window{From: h, To: h.Add(3 * time.Hour)}) != 7*time.Minute {
+		t.Errorf("outages from aggregates %+v, want one of 7m", o)
+	}
+}
+
+func TestCalendar(t *testing.T) {
+	c := DefaultCalendar(seoul)
+	c.Holidays = map[string]string{"2025-12-25": "Christmas"}
+	for _, tc := range []struct {
+		t    time.Time
+		want TimeClass
+	}{
+		{time.Date(2025, 11, 20, 3, 10, 0, 0, seoul), OffHours},         // Thursday night
+		{time.Date(2025, 11, 21, 14, 3, 0, 0, seoul), BusinessHours},    // Friday afternoon
+		{time.Date(2025, 11, 21, 18, 0, 0, 0, seoul), OffHours},         // end is exclusive
+		{time.Date(2025, 11, 22, 14, 0, 0, 0, seoul), Weekend},          // Saturday
+		{time.Date(2025, 12, 25, 11, 0, 0, 0, seoul), Holiday},          // Thursday, holiday
+		{time.Date(2025, 11, 20, 0, 30, 0, 0, time.UTC), BusinessHours}, // 09:30 in Seoul
+	} {
+		if got := c.Classify(tc.t); got != tc.want {
+			t.Errorf("Classify(%s) = %s, want %s", tc.t, got, tc.want)
+		}
+	}
+}
+
+func TestRobustStatsConstantSeries(t *testing.T) {
+	st := robustStats([]float64{5, 5, 5, 5, math.NaN(), 5})
+	if st.median != 5 || st.scale != 0.25 || st.n != 5 {
+		t.Errorf("constant series: %+v, want median 5, scale 5%% of it", st)
+	}
+	if z := st.z(5.1); z > 1 {
+		t.Errorf("a 2%% wobble on a constant series scored z=%.1f", z)
+	}
+	if st := robustStats(nil); !math.IsNaN(st.median) || st.n != 0 {
+		t.Errorf("empty: %+v", st)
+	}
+}
+
+func TestSameInputSameFindings(t *testing.T) {
+	s1, around := nightlyBackup()
+	s2, _ := nightlyBackup()
+	a := s1.run(around, 2*time.Hour, time.Hour)
+	b := s2.run(around, 2*time.Hour, time.Hour)
+	if len(a.Timeline) != len(b.Timeline) || a.Symptoms[0].Suspects[0].Score != b.Symptoms[0].Suspects[0].Score {
+		t.Error("two runs over the same data differ")
+	}
+}
