@@ -71,7 +71,7 @@ var rolePrior = map[sources.Role]float64{
 
 type candidate struct {
 	s        Suspect
-	subject  string // for anomalies: the series subject
+	subject  string                        // for anomalies: the series subject
 	present  func(from, to time.Time) bool // does it happen in [from, to)?
 	total    int                           // how often it happens in all the data
 	strength float64

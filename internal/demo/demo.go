@@ -353,10 +353,10 @@ func (w *world) syslogWeb(path string) error {
 func (w *world) metrics(path string) error {
 	type series struct {
 		name, typ, help, labels string
-		counter               bool
-		rate                  func(t time.Time) float64 // per second, for counters; the value for gauges
-		total                 float64
-		lines                 []byte
+		counter                 bool
+		rate                    func(t time.Time) float64 // per second, for counters; the value for gauges
+		total                   float64
+		lines                   []byte
 	}
 	noisy := map[int64]bool{} // minute start (unix) -> spiking
 	for d := Start; d.Before(End); d = d.AddDate(0, 0, 1) {
