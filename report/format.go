@@ -109,7 +109,8 @@ func (v *view) fromTo(from, to time.Time) string {
 }
 
 // human is a span of time for people: "45s", "7m", "7m 30s", "1h 20m",
-// "2d 3h". It keeps the two largest units, rounding the second.
+// "36h", "2d 3h". It keeps the two largest units, rounding the second,
+// and counts days only from two days on.
 func human(d time.Duration) string {
 	if d < 0 {
 		return "-" + human(-d)
@@ -124,6 +125,9 @@ func human(d time.Duration) string {
 		d    time.Duration
 		name string
 	}{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}}
+	if d < 48*time.Hour {
+		units = units[1:] // "36h" reads better than "1d 12h"
+	}
 	for i, u := range units {
 		next := time.Second
 		if i+1 < len(units) {
@@ -298,4 +302,19 @@ func truncate(s string, n int) string {
 // oneLine makes s safe for one line of text or a table cell.
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// plural is "1 probe", "2 probes", "3 series", "2 more lines".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	switch {
+	case strings.HasSuffix(noun, "series"):
+	case strings.HasSuffix(noun, "y"):
+		noun = strings.TrimSuffix(noun, "y") + "ies"
+	default:
+		noun += "s"
+	}
+	return strconv.Itoa(n) + " " + noun
 }

@@ -64,7 +64,7 @@ func (m markdown) summary() string {
 		s = append(s, m.symptomSummary(m.Symptoms[0]))
 		for i, o := range m.Symptoms[1:] {
 			if i == mdAlso {
-				s = append(s, fmt.Sprintf("%d more symptoms are listed below.", len(m.Symptoms)-1-mdAlso))
+				s = append(s, plural(len(m.Symptoms)-1-mdAlso, "more symptom")+" below.")
 				break
 			}
 			s = append(s, m.alsoSummary(o))
@@ -130,8 +130,8 @@ func (m markdown) symptomSummary(s analyze.Symptom) string {
 		b.WriteString("No likely cause was found.")
 	} else {
 		top := s.Suspects[0]
-		fmt.Fprintf(&b, "Most likely cause: **%s** (%s; score %s, %s confidence).",
-			text(top.Title), lead(top.Lead), score(top.Score), top.Confidence)
+		fmt.Fprintf(&b, "Most likely cause: **%s** (%s the %s; score %s, %s confidence).",
+			text(top.Title), lead(top.Lead), kind(s.Kind), score(top.Score), top.Confidence)
 	}
 	if r := s.Recurrence; r.Recurring {
 		fmt.Fprintf(&b, " It is recurring: seen at the same time on %d of the %d previous days checked.", r.DaysSeen, r.DaysChecked)
@@ -142,13 +142,13 @@ func (m markdown) symptomSummary(s analyze.Symptom) string {
 // alsoSummary is one sentence for a symptom after the first.
 func (m markdown) alsoSummary(s analyze.Symptom) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Also: %s %s at %s (%s, %s", text(s.Subject), kind(s.Kind), m.at(s.Start), hours(s.Class), human(s.Duration))
+	fmt.Fprintf(&b, "Also: %s %s %s at %s (%s, %s", s.ID, text(s.Subject), kind(s.Kind), m.at(s.Start), hours(s.Class), human(s.Duration))
 	if s.Kind != analyze.Outage {
 		fmt.Fprintf(&b, ", %s vs %s", value(s.PeakValue, s.Unit), value(s.BaselineValue, s.Unit))
 	}
 	b.WriteString(")")
 	if r := s.Recurrence; r.Recurring {
-		fmt.Fprintf(&b, ", recurring on %d of %d days", r.DaysSeen, r.DaysChecked)
+		fmt.Fprintf(&b, ", recurring on %d of the %d previous days", r.DaysSeen, r.DaysChecked)
 	}
 	if len(s.Suspects) > 0 {
 		top := s.Suspects[0]
@@ -159,7 +159,11 @@ func (m markdown) alsoSummary(s analyze.Symptom) string {
 }
 
 func (m markdown) anomalyShort(a analyze.Anomaly) string {
-	return fmt.Sprintf("%s at %s (%s; %s)", code(a.Subject), m.at(a.Start), hours(a.Class), m.anomalyNumbers(a))
+	what := code(a.Subject)
+	if a.Kind != analyze.SeriesAnomaly {
+		what = strings.ReplaceAll(string(a.Kind), "_", " ") + " " + what
+	}
+	return fmt.Sprintf("%s at %s (%s; %s)", what, m.at(a.Start), hours(a.Class), m.anomalyNumbers(a))
 }
 
 // anomalyNumbers is "182 MB/s vs 3.1 MB/s, 59×" for a series and
@@ -167,7 +171,7 @@ func (m markdown) anomalyShort(a analyze.Anomaly) string {
 func (m markdown) anomalyNumbers(a analyze.Anomaly) string {
 	s := value(a.PeakValue, a.Unit) + " vs " + value(a.BaselineValue, a.Unit)
 	if a.Kind != analyze.SeriesAnomaly {
-		s += " expected"
+		s = value(a.PeakValue, a.Unit) + " vs " + num(a.BaselineValue) + " expected"
 	}
 	if r := ratio(a.Ratio); r != "" {
 		s += ", " + r
@@ -186,8 +190,9 @@ func (m markdown) scope() string {
 		fmt.Fprintf(&b, "; profile %s", text(m.Profile))
 	}
 	in := m.Inputs
-	fmt.Fprintf(&b, ". Read %d probes (%d checks), %d series (%d points), %d events, %d log patterns.\n",
-		in.Probes, in.Beats, in.Series, in.Points, in.Events, in.Patterns)
+	fmt.Fprintf(&b, ". Read %s (%s), %s (%s), %s, %s.",
+		plural(in.Probes, "probe"), plural(in.Beats, "check"), plural(in.Series, "series"),
+		plural(in.Points, "point"), plural(in.Events, "event"), plural(in.Patterns, "log pattern"))
 	return b.String()
 }
 
@@ -244,13 +249,14 @@ func (m markdown) timeline() {
 		return
 	}
 	m.p("\n## Timeline\n\n")
+	when := "Time"
 	if m.oneDay() {
-		m.p("%s, %s.\n\n", m.day(m.Window.From), m.loc)
+		when = m.day(m.Window.From)
 	}
-	m.p("| Time (%s) | Hours | Source | Event |\n|---|---|---|---|\n", m.zoneLabel())
+	m.p("| %s, %s | Hours | Source | Event |\n|---|---|---|---|\n", when, m.zoneLabel())
 	for i, e := range m.Timeline {
 		if i == mdTimeline {
-			m.p("\n%d later entries are in the JSON output (`-o json`).\n", len(m.Timeline)-mdTimeline)
+			m.p("\n%s in the JSON output.\n", plural(len(m.Timeline)-mdTimeline, "later entry"))
 			break
 		}
 		ev := cell(text(e.Kind) + ": " + text(e.Text))
@@ -298,8 +304,11 @@ func (m markdown) causes() {
 		}
 		for i, sus := range s.Suspects {
 			if i == mdSuspects {
-				m.p("%d lower-ranked suspects are in the JSON output.\n\n", len(s.Suspects)-mdSuspects)
+				m.p("\n%s in the JSON output.\n", plural(len(s.Suspects)-mdSuspects, "more suspect"))
 				break
+			}
+			if i > 0 {
+				m.p("\n")
 			}
 			m.suspect(sus)
 		}
@@ -335,7 +344,6 @@ func (m markdown) suspect(s analyze.Suspect) {
 			m.codeBlock("     ", e.Lines)
 		}
 	}
-	m.p("\n")
 }
 
 // codeBlock writes raw log lines, at most mdLines of them, in a fenced
@@ -355,7 +363,7 @@ func (m markdown) codeBlock(indent string, lines []sources.LogLine) {
 	}
 	m.p("%s%s\n", indent, ticks)
 	if n := len(lines) - mdLines; n > 0 {
-		m.p("%s(%d more lines in the JSON output)\n", indent, n)
+		m.p("%s(%s in the JSON output)\n", indent, plural(n, "more line"))
 	}
 }
 
@@ -401,7 +409,7 @@ func (m markdown) anomalies() {
 	}
 	for i, a := range rest {
 		if i == mdAnomalies {
-			m.p("\n%d weaker anomalies are in the JSON output.\n", len(rest)-mdAnomalies)
+			m.p("\n%s in the JSON output.\n", plural(len(rest)-mdAnomalies, "weaker anomaly"))
 			break
 		}
 		m.p("- %s (%s), %s (%s): %s, score %s.", m.span(a.Start, a.End), hours(a.Class), code(a.Subject),
