@@ -3,5 +3,136 @@
 // here. Nothing imports cmd.
 package cmd
 
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes.
+const (
+	exitOK          = 0
+	exitError       = 1
+	exitUsage       = 2
+	exitInterrupted = 130
+)
+
+// usageError is a mistake in how hindsight was called: exit code 2.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func usageErrorf(format string, a ...any) error { return &usageError{fmt.Errorf(format, a...)} }
+
 // Main runs the command line and returns the process exit code.
-func Main() int { return 0 }
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRootCmd(stdout, stderr)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	return exitCode(ctx, err, stderr)
+}
+
+// exitCode is the one place that turns an error into output and a code.
+func exitCode(ctx context.Context, err error, stderr io.Writer) int {
+	if err == nil {
+		return exitOK
+	}
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) || errors.Is(ctx.Err(), context.Canceled) {
+		fmt.Fprintln(stderr, "hindsight: interrupted")
+		return exitInterrupted
+	}
+	fmt.Fprintf(stderr, "hindsight: error: %v\n", err)
+	var ue *usageError
+	var ce *configError
+	if errors.As(err, &ue) || errors.As(err, &ce) || isCobraUsage(err) {
+		return exitUsage
+	}
+	return exitError
+}
+
+// isCobraUsage recognises cobra's own flag and argument errors.
+func isCobraUsage(err error) bool {
+	var fe *flagError
+	if errors.As(err, &fe) {
+		return true
+	}
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "accepts ", "requires at least", "unknown flag", "invalid argument"} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
+}
+
+type flagError struct{ err error }
+
+func (e *flagError) Error() string { return e.err.Error() }
+
+func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "hindsight",
+		Short: "What happened, and what most likely caused it",
+		Long: `hindsight reads probe history (Uptime Kuma, blackbox_exporter), metrics
+(Prometheus, Zabbix, recorded files) and logs around an outage, finds the
+outages and latency spikes, ranks the likely causes with evidence, and writes
+a post-incident report.`,
+		Example: `  hindsight analyze --config hindsight.yaml --around "2025-11-20 03:10"
+  hindsight analyze --from -6h --to now -o json --output report.json
+  hindsight sources check`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &flagError{fmt.Errorf("%w\nhint: see '%s --help'", err, c.CommandPath())}
+	})
+	root.AddCommand(newAnalyzeCmd(), newSourcesCmd(), newVersionCmd())
+	return root
+}
+
+func newVersionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			v := "(devel)"
+			if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+				v = bi.Main.Version
+			}
+			fmt.Fprintf(c.OutOrStdout(), "hindsight %s\n", v)
+			return nil
+		},
+	}
+}
+
+// clockNow is the wall clock, or HINDSIGHT_NOW (RFC 3339) when set, so that
+// relative windows ("-6h") can be replayed in tests and reproduced later.
+func clockNow() (time.Time, error) {
+	if s := os.Getenv("HINDSIGHT_NOW"); s != "" {
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			return t, usageErrorf("HINDSIGHT_NOW: %q is not an RFC 3339 time", s)
+		}
+		return t, nil
+	}
+	return time.Now(), nil
+}

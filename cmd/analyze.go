@@ -1,0 +1,155 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hindsight-sre/hindsight/analyze"
+	"github.com/hindsight-sre/hindsight/report"
+	"github.com/hindsight-sre/hindsight/sources"
+)
+
+type analyzeOptions struct {
+	config  string
+	profile string
+	window  windowOptions
+	format  string
+	output  string
+}
+
+func newAnalyzeCmd() *cobra.Command {
+	o := &analyzeOptions{}
+	c := &cobra.Command{
+		Use:   "analyze (--around TIME | --from TIME [--to TIME])",
+		Short: "Write the post-incident report for a time window",
+		Long: `analyze fetches probes, metrics and logs for the window and the baseline
+before it, finds outages and latency spikes, ranks their likely causes and
+writes a report.
+
+Times are RFC 3339, "2006-01-02 15:04" in the profile's time zone, "now", or
+relative to now ("-6h", "now-2d").`,
+		Example: `  hindsight analyze --around "2025-11-20 03:10"
+  hindsight analyze --around 2025-11-21T14:05:00+09:00 --before 1h --after 30m
+  hindsight analyze --from -6h -o json --output incident.json`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return runAnalyze(c.Context(), o, c.OutOrStdout(), c.ErrOrStderr())
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&o.config, "config", "", "config file (default: ./hindsight.yaml, $XDG_CONFIG_HOME/hindsight/config.yaml, /etc/hindsight/config.yaml)")
+	f.StringVar(&o.profile, "profile", "", "profile (customer) from the config's profiles")
+	f.StringVar(&o.window.from, "from", "", "start of the incident window")
+	f.StringVar(&o.window.to, "to", "", "end of the incident window (default now)")
+	f.StringVar(&o.window.around, "around", "", "a time in the incident; the window is --before it to --after it")
+	f.StringVar(&o.window.before, "before", "2h", "with --around: how long before")
+	f.StringVar(&o.window.after, "after", "1h", "with --around: how long after")
+	f.StringVarP(&o.format, "output-format", "o", "markdown", "report format: "+strings.Join(report.Formats, ", "))
+	f.StringVar(&o.output, "output", "", "write the report to this file instead of stdout")
+	return c
+}
+
+func runAnalyze(ctx context.Context, o *analyzeOptions, stdout, stderr io.Writer) error {
+	if !slices.Contains(report.Formats, o.format) {
+		return usageErrorf("-o: unknown format %q\nhint: use one of %s", o.format, strings.Join(report.Formats, ", "))
+	}
+	cfg, dir, err := loadConfig(o.config)
+	if err != nil {
+		return err
+	}
+	prof, profName, err := cfg.resolve(o.profile)
+	if err != nil {
+		return err
+	}
+	st, err := prof.Validate()
+	if err != nil {
+		return err
+	}
+	now, err := clockNow()
+	if err != nil {
+		return err
+	}
+	w, err := o.window.window(now, st.loc)
+	if err != nil {
+		return err
+	}
+	srcs := make([]sources.Source, 0, len(prof.Sources))
+	for _, sc := range prof.Sources {
+		s, err := buildSource(sc, dir, st)
+		if err != nil {
+			return err
+		}
+		srcs = append(srcs, s)
+	}
+	fetch := sources.Window{From: w.From.Add(-st.baseline).Truncate(st.step), To: w.To}
+	ds, err := fetchAll(ctx, srcs, fetch, st.step, st.sourceTimeout)
+	if err != nil {
+		return err
+	}
+	f := analyze.Run(ds, analyze.Options{
+		Window: w, Baseline: st.baseline, Step: st.step, Lag: st.lag,
+		Calendar: st.cal, Profile: profName, Command: reproduce(o, w, st.loc),
+	})
+	return writeOutput(o.output, func(out io.Writer) error { return report.Write(out, o.format, f) }, stdout)
+}
+
+// reproduce is the command that gives this report again: the same config
+// and profile, and the window as absolute times.
+func reproduce(o *analyzeOptions, w sources.Window, loc *time.Location) string {
+	args := []string{"hindsight", "analyze"}
+	if o.config != "" {
+		args = append(args, "--config", shellQuote(o.config))
+	}
+	if o.profile != "" {
+		args = append(args, "--profile", shellQuote(o.profile))
+	}
+	args = append(args, "--from", w.From.In(loc).Format(time.RFC3339), "--to", w.To.In(loc).Format(time.RFC3339))
+	if o.format != "markdown" {
+		args = append(args, "-o", o.format)
+	}
+	return strings.Join(args, " ")
+}
+
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r == '/' || r == '.' || r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// writeOutput writes to stdout, or atomically to path: a temporary file in
+// the same directory renamed over it, so a reader never sees half a report.
+func writeOutput(path string, write func(io.Writer) error, stdout io.Writer) error {
+	if path == "" || path == "-" {
+		return write(stdout)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".hindsight-*")
+	if err != nil {
+		return fmt.Errorf("write report: %w\nhint: check that the directory of --output exists and is writable", err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write report %s: %w", path, err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write report %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,158 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/go-viper/mapstructure/v2"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/hindsight-sre/hindsight/sources"
+	"github.com/hindsight-sre/hindsight/sources/file"
+	"github.com/hindsight-sre/hindsight/sources/kuma"
+	"github.com/hindsight-sre/hindsight/sources/logs"
+)
+
+// sourceTypes are the values `type:` takes in a source entry.
+var sourceTypes = []string{"kuma", "logs", "file"}
+
+// buildSource makes the backend for one config entry. Relative paths in it
+// are read against dir, the config file's directory.
+func buildSource(sc SourceConfig, dir string, st settings) (sources.Source, error) {
+	opts := resolvePaths(sc.Options, dir)
+	wrap := func(err error) error {
+		if err == nil {
+			return nil
+		}
+		return configErrorf("sources %s (%s): %w", sc.Name, sc.Type, err)
+	}
+	switch sc.Type {
+	case "kuma":
+		c := kuma.Config{Name: sc.Name}
+		if err := decode(opts, &c); err != nil {
+			return nil, wrap(err)
+		}
+		s, err := kuma.New(c)
+		return s, wrap(err)
+	case "logs":
+		c := logs.Config{Name: sc.Name, Location: st.loc}
+		if err := decode(opts, &c); err != nil {
+			return nil, wrap(err)
+		}
+		s, err := logs.New(c)
+		return s, wrap(err)
+	case "file":
+		c := file.Config{Name: sc.Name}
+		if err := decode(opts, &c); err != nil {
+			return nil, wrap(err)
+		}
+		s, err := file.New(c)
+		return s, wrap(err)
+	}
+	return nil, configErrorf("sources %s: unknown type %q\nhint: use one of %s", sc.Name, sc.Type, strings.Join(sourceTypes, ", "))
+}
+
+// decode fills a backend Config from the entry's options, refusing keys
+// the backend does not know, so a typo is an error and not a silent
+// default.
+func decode(opts map[string]any, dst any) error {
+	d, err := mapstructure.NewDecoder(&mapstructure.DecoderConfig{
+		Result:           dst,
+		ErrorUnused:      true,
+		WeaklyTypedInput: true,
+		DecodeHook:       mapstructure.StringToTimeDurationHookFunc(),
+	})
+	if err != nil {
+		return err
+	}
+	return d.Decode(opts)
+}
+
+// resolvePaths makes path-like options (path, paths, *_file) absolute
+// against dir, so a config file can name files next to it.
+func resolvePaths(opts map[string]any, dir string) map[string]any {
+	out := make(map[string]any, len(opts))
+	abs := func(p string) string {
+		if p == "" || p == "-" || filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(dir, p)
+	}
+	for k, v := range opts {
+		switch {
+		case k == "path" || strings.HasSuffix(k, "_file"):
+			if s, ok := v.(string); ok {
+				v = abs(s)
+			}
+		case k == "paths":
+			switch vs := v.(type) {
+			case []any:
+				ps := make([]any, len(vs))
+				for i, x := range vs {
+					if s, ok := x.(string); ok {
+						ps[i] = abs(s)
+					} else {
+						ps[i] = x
+					}
+				}
+				v = ps
+			case string:
+				v = []any{abs(vs)}
+			}
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// fetchAll asks every source for w concurrently, each under its own
+// deadline. A source that fails becomes a gap in the dataset; only when
+// every source fails is the result an error.
+func fetchAll(ctx context.Context, srcs []sources.Source, w sources.Window, step, timeout time.Duration) (*sources.Dataset, error) {
+	results := make([]*sources.Dataset, len(srcs))
+	errs := make([]error, len(srcs))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(4)
+	for i, s := range srcs {
+		g.Go(func() error {
+			sctx, cancel := context.WithTimeout(gctx, timeout)
+			defer cancel()
+			ds, err := s.Fetch(sctx, w, step)
+			if err != nil && errors.Is(sctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
+				err = fmt.Errorf("timed out after %s: %w\nhint: raise source_timeout, or narrow the window", timeout, err)
+			}
+			results[i], errs[i] = ds, err
+			return nil
+		})
+	}
+	_ = g.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	out := &sources.Dataset{Window: w, Step: step}
+	failed := 0
+	var all []error
+	for i, ds := range results {
+		if errs[i] != nil {
+			failed++
+			all = append(all, fmt.Errorf("source %s: %w", srcs[i].Name(), errs[i]))
+			out.Gaps = append(out.Gaps, sources.Gap{Source: srcs[i].Name(), Reason: firstLine(errs[i].Error())})
+			continue
+		}
+		out.Merge(ds)
+	}
+	if failed == len(srcs) && failed > 0 {
+		return nil, errors.Join(all...)
+	}
+	out.Sort()
+	return out, nil
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}

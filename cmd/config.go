@@ -1,0 +1,304 @@
+package cmd
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-viper/mapstructure/v2"
+	"github.com/spf13/viper"
+
+	"github.com/hindsight-sre/hindsight/analyze"
+)
+
+// Config is hindsight's configuration file. The top level is the default
+// profile; each entry of Profiles is a customer with its own sources, zone
+// and calendar, and inherits what it does not set from the top level.
+type Config struct {
+	Profile  `mapstructure:",squash"`
+	Profiles map[string]Profile `mapstructure:"profiles"`
+	// DefaultProfile is used when --profile is not given.
+	DefaultProfile string `mapstructure:"default_profile"`
+}
+
+// Profile is one customer's setup.
+type Profile struct {
+	Timezone      string         `mapstructure:"timezone"`
+	BusinessHours BusinessHours  `mapstructure:"business_hours"`
+	Holidays      []string       `mapstructure:"holidays"` // "2025-12-25" or "2025-12-25 Christmas"
+	Baseline      string         `mapstructure:"baseline"` // "7d"
+	Lag           string         `mapstructure:"lag"`      // how long a cause may lead its symptom
+	Step          string         `mapstructure:"step"`
+	SourceTimeout string         `mapstructure:"source_timeout"`
+	Sources       []SourceConfig `mapstructure:"sources"`
+}
+
+// BusinessHours are the working days and hours of a profile.
+type BusinessHours struct {
+	Days  []string `mapstructure:"days"`  // mon, tue, ...
+	Start string   `mapstructure:"start"` // "09:00"
+	End   string   `mapstructure:"end"`   // "18:00"
+}
+
+// SourceConfig is one entry of `sources:`; everything but name and type is
+// handed to the backend's own Config.
+type SourceConfig struct {
+	Name    string         `mapstructure:"name"`
+	Type    string         `mapstructure:"type"`
+	Options map[string]any `mapstructure:",remain"`
+}
+
+// DefaultConfig is what hindsight assumes before reading any file.
+func DefaultConfig() Config {
+	return Config{Profile: Profile{
+		Timezone:      "UTC",
+		BusinessHours: BusinessHours{Days: []string{"mon", "tue", "wed", "thu", "fri"}, Start: "09:00", End: "18:00"},
+		Baseline:      "7d",
+		Lag:           "30m",
+		Step:          "1m",
+		SourceTimeout: "60s",
+	}}
+}
+
+// configError is a mistake in the configuration: exit code 2.
+type configError struct{ err error }
+
+func (e *configError) Error() string { return e.err.Error() }
+func (e *configError) Unwrap() error { return e.err }
+
+func configErrorf(format string, a ...any) error { return &configError{fmt.Errorf(format, a...)} }
+
+// loadConfig reads the config file (the one named, or the first found in
+// the search path), then HINDSIGHT_ environment variables. It returns the
+// config and the directory relative paths in it are resolved against.
+func loadConfig(path string) (Config, string, error) {
+	v := viper.New()
+	v.SetEnvPrefix("HINDSIGHT")
+	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
+	v.AutomaticEnv()
+	def := DefaultConfig()
+	for k, val := range map[string]any{
+		"timezone": def.Timezone, "baseline": def.Baseline, "lag": def.Lag, "step": def.Step,
+		"source_timeout": def.SourceTimeout, "default_profile": "",
+		"business_hours.days": def.BusinessHours.Days, "business_hours.start": def.BusinessHours.Start,
+		"business_hours.end": def.BusinessHours.End,
+	} {
+		v.SetDefault(k, val)
+	}
+	dir := "."
+	if path != "" {
+		v.SetConfigFile(path)
+		if _, err := os.Stat(path); err != nil {
+			return Config{}, "", configErrorf("config file %s: %w\nhint: check the --config path", path, errors.Unwrap(err))
+		}
+	} else {
+		v.SetConfigName("hindsight")
+		v.SetConfigType("yaml")
+		v.AddConfigPath(".")
+		if x := os.Getenv("XDG_CONFIG_HOME"); x != "" {
+			v.AddConfigPath(filepath.Join(x, "hindsight"))
+		} else if h, err := os.UserHomeDir(); err == nil {
+			v.AddConfigPath(filepath.Join(h, ".config", "hindsight"))
+		}
+		v.AddConfigPath("/etc/hindsight")
+	}
+	if err := v.ReadInConfig(); err != nil {
+		var nf viper.ConfigFileNotFoundError
+		if path != "" || !errors.As(err, &nf) {
+			return Config{}, "", configErrorf("read config: %w", err)
+		}
+		// The search path has a second name: config.yaml under XDG and /etc.
+		v.SetConfigName("config")
+		if err := v.ReadInConfig(); err != nil && !errors.As(err, &nf) {
+			return Config{}, "", configErrorf("read config: %w", err)
+		}
+	}
+	if f := v.ConfigFileUsed(); f != "" {
+		dir = filepath.Dir(f)
+	}
+	var c Config
+	if err := v.Unmarshal(&c, func(dc *mapstructure.DecoderConfig) { dc.ErrorUnused = true }); err != nil {
+		return Config{}, "", configErrorf("config %s: %w", v.ConfigFileUsed(), err)
+	}
+	return c, dir, nil
+}
+
+// resolve returns the profile to use: the named one (or the default one)
+// with unset fields taken from the top level.
+func (c Config) resolve(name string) (Profile, string, error) {
+	if name == "" {
+		name = c.DefaultProfile
+	}
+	if name == "" {
+		return c.Profile, "", nil
+	}
+	p, ok := c.Profiles[name]
+	if !ok {
+		names := make([]string, 0, len(c.Profiles))
+		for n := range c.Profiles {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		return Profile{}, "", configErrorf("unknown profile %q\nhint: the config has profiles: %s", name, strings.Join(names, ", "))
+	}
+	top := c.Profile
+	if p.Timezone == "" {
+		p.Timezone = top.Timezone
+	}
+	if len(p.BusinessHours.Days) == 0 {
+		p.BusinessHours.Days = top.BusinessHours.Days
+	}
+	if p.BusinessHours.Start == "" {
+		p.BusinessHours.Start = top.BusinessHours.Start
+	}
+	if p.BusinessHours.End == "" {
+		p.BusinessHours.End = top.BusinessHours.End
+	}
+	if p.Holidays == nil {
+		p.Holidays = top.Holidays
+	}
+	for _, f := range []struct {
+		dst *string
+		src string
+	}{
+		{&p.Baseline, top.Baseline}, {&p.Lag, top.Lag}, {&p.Step, top.Step}, {&p.SourceTimeout, top.SourceTimeout},
+	} {
+		if *f.dst == "" {
+			*f.dst = f.src
+		}
+	}
+	if p.Sources == nil {
+		p.Sources = top.Sources
+	}
+	return p, name, nil
+}
+
+// settings are a validated profile in the types the rest of the program uses.
+type settings struct {
+	loc           *time.Location
+	cal           analyze.Calendar
+	baseline, lag time.Duration
+	step          time.Duration
+	sourceTimeout time.Duration
+}
+
+var weekdays = map[string]time.Weekday{
+	"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday, "wed": time.Wednesday,
+	"thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday,
+}
+
+// Validate checks the profile and names the bad key and value.
+func (p Profile) Validate() (settings, error) {
+	var s settings
+	var err error
+	if s.loc, err = time.LoadLocation(p.Timezone); err != nil || p.Timezone == "" {
+		return s, configErrorf("timezone: unknown time zone %q\nhint: use an IANA name such as Asia/Seoul, Europe/Berlin or UTC", p.Timezone)
+	}
+	s.cal = analyze.Calendar{Location: s.loc, Holidays: map[string]string{}}
+	for _, d := range p.BusinessHours.Days {
+		wd, ok := weekdays[strings.ToLower(strings.TrimSpace(d))[:min(3, len(strings.TrimSpace(d)))]]
+		if !ok {
+			return s, configErrorf("business_hours.days: unknown day %q\nhint: use mon, tue, wed, thu, fri, sat, sun", d)
+		}
+		s.cal.WorkDays[wd] = true
+	}
+	if s.cal.DayStart, err = clock(p.BusinessHours.Start); err != nil {
+		return s, configErrorf("business_hours.start: %v", err)
+	}
+	if s.cal.DayEnd, err = clock(p.BusinessHours.End); err != nil {
+		return s, configErrorf("business_hours.end: %v", err)
+	}
+	if s.cal.DayEnd <= s.cal.DayStart {
+		return s, configErrorf("business_hours: end %q is not after start %q", p.BusinessHours.End, p.BusinessHours.Start)
+	}
+	for _, h := range p.Holidays {
+		date, name, _ := strings.Cut(strings.TrimSpace(h), " ")
+		if _, err := time.Parse(time.DateOnly, date); err != nil {
+			return s, configErrorf("holidays: %q is not a date\nhint: write holidays as 2025-12-25, optionally followed by a name", h)
+		}
+		if name == "" {
+			name = "holiday"
+		}
+		s.cal.Holidays[date] = strings.TrimSpace(name)
+	}
+	for _, f := range []struct {
+		key string
+		val string
+		dst *time.Duration
+	}{{"baseline", p.Baseline, &s.baseline}, {"lag", p.Lag, &s.lag}, {"step", p.Step, &s.step}, {"source_timeout", p.SourceTimeout, &s.sourceTimeout}} {
+		d, err := parseDuration(f.val)
+		if err != nil || d <= 0 {
+			return s, configErrorf("%s: %q is not a positive duration\nhint: write durations like 30s, 15m, 2h or 7d", f.key, f.val)
+		}
+		*f.dst = d
+	}
+	if s.step < time.Second {
+		return s, configErrorf("step: %q is shorter than a second", p.Step)
+	}
+	if len(p.Sources) == 0 {
+		return s, configErrorf("sources: none configured\nhint: add a list under sources:, e.g. {name: kuma, type: kuma, path: kuma.db}")
+	}
+	seen := map[string]bool{}
+	for i, sc := range p.Sources {
+		if sc.Name == "" {
+			return s, configErrorf("sources[%d]: missing name", i)
+		}
+		if seen[sc.Name] {
+			return s, configErrorf("sources[%d]: name %q used twice", i, sc.Name)
+		}
+		seen[sc.Name] = true
+		if !slices.Contains(sourceTypes, sc.Type) {
+			return s, configErrorf("sources[%d] (%s): unknown type %q\nhint: use one of %s", i, sc.Name, sc.Type, strings.Join(sourceTypes, ", "))
+		}
+	}
+	return s, nil
+}
+
+func clock(s string) (time.Duration, error) {
+	t, err := time.Parse("15:04", s)
+	if err != nil {
+		if s == "24:00" {
+			return 24 * time.Hour, nil
+		}
+		return 0, fmt.Errorf("%q is not a time of day (want HH:MM)", s)
+	}
+	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, nil
+}
+
+var daysRE = regexp.MustCompile(`^(\d+)d(.*)$`)
+
+// parseDuration is time.ParseDuration plus a leading days part ("7d",
+// "1d12h").
+func parseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var d time.Duration
+	if m := daysRE.FindStringSubmatch(s); m != nil {
+		n, err := strconv.Atoi(m[1])
+		if err != nil {
+			return 0, err
+		}
+		d = time.Duration(n) * 24 * time.Hour
+		s = m[2]
+	} else if s == "" {
+		return 0, errors.New("empty duration")
+	}
+	if s != "" {
+		r, err := time.ParseDuration(s)
+		if err != nil {
+			return 0, err
+		}
+		d += r
+	}
+	if neg {
+		d = -d
+	}
+	return d, nil
+}

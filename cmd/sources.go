@@ -1,0 +1,88 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hindsight-sre/hindsight/sources"
+)
+
+type sourcesCheckOptions struct {
+	config  string
+	profile string
+}
+
+func newSourcesCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "sources",
+		Short: "Inspect the configured sources",
+	}
+	o := &sourcesCheckOptions{}
+	check := &cobra.Command{
+		Use:   "check",
+		Short: "Can every configured source be reached?",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return runSourcesCheck(c.Context(), o, c.OutOrStdout())
+		},
+	}
+	check.Flags().StringVar(&o.config, "config", "", "config file")
+	check.Flags().StringVar(&o.profile, "profile", "", "profile (customer)")
+	c.AddCommand(check)
+	return c
+}
+
+// runSourcesCheck asks each source that can tell whether its backend
+// answers. It fails (exit 1) when any source is unreachable.
+func runSourcesCheck(ctx context.Context, o *sourcesCheckOptions, stdout io.Writer) error {
+	cfg, dir, err := loadConfig(o.config)
+	if err != nil {
+		return err
+	}
+	prof, _, err := cfg.resolve(o.profile)
+	if err != nil {
+		return err
+	}
+	st, err := prof.Validate()
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SOURCE\tTYPE\tSTATUS\tDETAIL")
+	bad := 0
+	for _, sc := range prof.Sources {
+		s, err := buildSource(sc, dir, st)
+		status, detail := "ok", ""
+		switch {
+		case err != nil:
+			status, detail = "error", firstLine(err.Error())
+		default:
+			ch, ok := s.(sources.Checker)
+			if !ok {
+				status, detail = "ok", "configured (no check available)"
+				break
+			}
+			cctx, cancel := context.WithTimeout(ctx, st.sourceTimeout)
+			detail, err = ch.Check(cctx)
+			cancel()
+			if err != nil {
+				status, detail = "error", firstLine(err.Error())
+			}
+		}
+		if status != "ok" {
+			bad++
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", sc.Name, sc.Type, status, detail)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if bad > 0 {
+		return fmt.Errorf("%d of %d sources failed the check\nhint: the DETAIL column says what each one answered", bad, len(prof.Sources))
+	}
+	return nil
+}

@@ -1,0 +1,103 @@
+package cmd
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hindsight-sre/hindsight/sources"
+)
+
+// timeLayouts are the absolute forms --from, --to and --around take. The
+// ones without a zone are read in the profile's time zone.
+var timeLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05",
+	"2006-01-02T15:04",
+	"2006-01-02 15:04:05",
+	"2006-01-02 15:04",
+	time.DateOnly,
+}
+
+// parseTime reads an absolute time, "now", or a time relative to now
+// ("-6h", "now-2d", "-90m").
+func parseTime(s string, now time.Time, loc *time.Location) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	switch {
+	case s == "":
+		return time.Time{}, fmt.Errorf("empty time")
+	case s == "now":
+		return now, nil
+	case strings.HasPrefix(s, "now-"), strings.HasPrefix(s, "now+"):
+		d, err := parseDuration(strings.TrimPrefix(strings.TrimPrefix(s, "now"), "+"))
+		if err != nil {
+			return time.Time{}, fmt.Errorf("%q: %v", s, err)
+		}
+		return now.Add(d), nil
+	case strings.HasPrefix(s, "-"):
+		d, err := parseDuration(s)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("%q: %v", s, err)
+		}
+		return now.Add(d), nil
+	}
+	for _, l := range timeLayouts {
+		if t, err := time.ParseInLocation(l, s, loc); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not a time I can read", s)
+}
+
+const timeHint = `hint: write times as RFC 3339 (2025-11-20T03:10:00+09:00), "2025-11-20 03:10" in the profile's time zone, "now", or relative ("-6h", "now-2d")`
+
+// windowOptions are the flags that choose the incident window.
+type windowOptions struct {
+	from, to      string
+	around        string
+	before, after string
+}
+
+func (o windowOptions) window(now time.Time, loc *time.Location) (sources.Window, error) {
+	if o.around != "" {
+		if o.from != "" || o.to != "" {
+			return sources.Window{}, usageErrorf("--around cannot be combined with --from/--to")
+		}
+		t, err := parseTime(o.around, now, loc)
+		if err != nil {
+			return sources.Window{}, usageErrorf("--around: %v\n%s", err, timeHint)
+		}
+		b, err := parseDuration(o.before)
+		if err != nil || b < 0 {
+			return sources.Window{}, usageErrorf("--before: %q is not a duration", o.before)
+		}
+		a, err := parseDuration(o.after)
+		if err != nil || a < 0 {
+			return sources.Window{}, usageErrorf("--after: %q is not a duration", o.after)
+		}
+		w := sources.Window{From: t.Add(-b), To: t.Add(a)}
+		if err := w.Valid(); err != nil {
+			return w, usageErrorf("%v\nhint: --before and --after cannot both be zero", err)
+		}
+		return w, nil
+	}
+	if o.from == "" {
+		return sources.Window{}, usageErrorf("no window given\nhint: use --around TIME, or --from TIME --to TIME")
+	}
+	from, err := parseTime(o.from, now, loc)
+	if err != nil {
+		return sources.Window{}, usageErrorf("--from: %v\n%s", err, timeHint)
+	}
+	to := now
+	if o.to != "" {
+		if to, err = parseTime(o.to, now, loc); err != nil {
+			return sources.Window{}, usageErrorf("--to: %v\n%s", err, timeHint)
+		}
+	}
+	w := sources.Window{From: from, To: to}
+	if err := w.Valid(); err != nil {
+		return w, usageErrorf("--from is not before --to: %s is after %s\nhint: swap them, or use --around",
+			from.In(loc).Format("2006-01-02 15:04:05 MST"), to.In(loc).Format("2006-01-02 15:04:05 MST"))
+	}
+	return w, nil
+}
