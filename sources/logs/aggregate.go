@@ -1,0 +1,311 @@
+package logs
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hindsight-sre/hindsight/sources"
+)
+
+// aggregator turns the parsed lines of one file set into series, events
+// and patterns.
+type aggregator struct {
+	s      *Source
+	set    *fileSet
+	w      sources.Window
+	step   int64 // ns
+	base   int64 // unix ns of bucket 0: From floored to the step, in UTC
+	nb     int
+	syslog *syslogParser
+
+	inWindow   int
+	minT, maxT time.Time
+
+	reqs, errs []int
+	times      [][]float64 // request times per bucket, for exact quantiles
+
+	patterns map[string]*pattern
+	other    *pattern
+	events   []sources.Event
+	gaps     []sources.Gap
+}
+
+type pattern struct {
+	template, level string
+	counts          map[int]int // bucket index -> lines
+	first           time.Time
+	examples        []sources.LogLine
+}
+
+func newAggregator(s *Source, set *fileSet, w sources.Window, step time.Duration) *aggregator {
+	st := int64(step)
+	base := floorDiv(w.From.UnixNano(), st) * st
+	nb := int((w.To.UnixNano() - base + st - 1) / st)
+	return &aggregator{
+		s: s, set: set, w: w, step: st, base: base, nb: nb,
+		syslog:   newSyslogParser(s.c.Location, w.To),
+		patterns: map[string]*pattern{},
+	}
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+func (a *aggregator) bucket(t time.Time) int {
+	i := int((t.UnixNano() - a.base) / a.step)
+	return min(max(i, 0), a.nb-1)
+}
+
+func (a *aggregator) gap(path, reason string) {
+	a.gaps = append(a.gaps, sources.Gap{Source: a.s.c.Name, What: path, Reason: reason})
+}
+
+// cover notes the time of a line, in the window or not, so that a Gap can
+// say what the files cover.
+func (a *aggregator) cover(t time.Time) {
+	if a.minT.IsZero() || t.Before(a.minT) {
+		a.minT = t
+	}
+	if t.After(a.maxT) {
+		a.maxT = t
+	}
+}
+
+// add takes one parsed line inside the window.
+func (a *aggregator) add(format string, r *Record, path string, n int, line []byte) {
+	a.inWindow++
+	b := a.bucket(r.T)
+	ref := path + ":" + strconv.Itoa(n)
+	var template, level string
+	switch format {
+	case FormatNginx:
+		if a.reqs == nil {
+			a.reqs, a.errs, a.times = make([]int, a.nb), make([]int, a.nb), make([][]float64, a.nb)
+		}
+		a.reqs[b]++
+		if r.Status >= 500 {
+			a.errs[b]++
+		}
+		if r.RequestTime >= 0 {
+			a.times[b] = append(a.times[b], r.RequestTime)
+		}
+		method := r.Method
+		if method == "" {
+			method = "<invalid>"
+		}
+		template = method + " " + normRoute(r.Path) + " " + statusClass(r.Status)
+		switch {
+		case r.Status >= 500:
+			level = "error"
+		case r.Status >= 400:
+			level = "warn"
+		default:
+			level = "info"
+		}
+	case FormatSyslog:
+		if ev, ok := a.event(r, ref); ok {
+			a.events = append(a.events, ev)
+		}
+		template = maskMessage(r.Message)
+		if r.Program != "" {
+			template = r.Program + ": " + template
+		}
+	}
+	p := a.patterns[template]
+	if p == nil {
+		if len(a.patterns) >= MaxTemplates {
+			if a.other == nil {
+				a.other = &pattern{template: "<other>", counts: map[int]int{}}
+			}
+			p = a.other
+		} else {
+			if level == "" {
+				level = levelOf(template)
+			}
+			p = &pattern{template: template, level: level, counts: map[int]int{}}
+			a.patterns[template] = p
+		}
+	}
+	p.counts[b]++
+	if p.first.IsZero() || r.T.Before(p.first) {
+		p.first = r.T
+	}
+	if len(p.examples) < 3 {
+		p.examples = append(p.examples, sources.LogLine{File: path, Line: n, T: r.T, Text: truncate(string(line), 500)})
+	}
+}
+
+var systemdVerbs = []string{"Started ", "Stopped ", "Starting ", "Stopping ", "Restarting ", "Reloaded ", "Reloading "}
+
+// event makes an Event of a syslog line that reports a cron job, a
+// restart, an OOM kill or a deploy.
+func (a *aggregator) event(r *Record, ref string) (sources.Event, bool) {
+	ev := sources.Event{Source: a.s.c.Name, T: r.T, Ref: ref, Kind: sources.KindOther, Severity: sources.Info}
+	msg := r.Message
+	prog := strings.ToLower(r.Program)
+	switch {
+	case strings.Contains(msg, "Out of memory: Kill"):
+		ev.Kind, ev.Severity = sources.KindOOM, sources.Error
+		what := msg[strings.Index(msg, "Out of memory: ")+len("Out of memory: "):]
+		if i := strings.IndexByte(what, ','); i > 0 {
+			what = what[:i]
+		}
+		ev.Title = "oom: " + strings.ToLower(what[:1]) + what[1:]
+	case (prog == "cron" || prog == "crond" || strings.HasSuffix(prog, "/cron")) && strings.Contains(msg, "CMD ("):
+		cmd := msg[strings.Index(msg, "CMD (")+len("CMD ("):]
+		cmd = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(cmd), ")"))
+		ev.Kind = sources.KindCron
+		if a.s.backupRe.MatchString(cmd) {
+			ev.Kind = sources.KindBackup
+		}
+		ev.Title = "cron: " + truncate(cmd, 200)
+	case isRestart(prog, msg):
+		ev.Kind = sources.KindRestart
+		l := strings.ToLower(msg)
+		if strings.Contains(l, "fail") || strings.Contains(msg, "status=") && !strings.Contains(msg, "status=0/SUCCESS") ||
+			strings.Contains(msg, "code=killed") || strings.Contains(msg, "code=dumped") {
+			ev.Severity = sources.Warning
+		}
+		title := strings.TrimSuffix(msg, ".")
+		if r.Program != "" && prog != "systemd" {
+			title = r.Program + ": " + title
+		}
+		ev.Title = "restart: " + truncate(title, 200)
+	case a.s.deployRe.MatchString(msg):
+		ev.Kind = sources.KindDeploy
+		title := msg
+		if r.Program != "" {
+			title = r.Program + ": " + msg
+		}
+		ev.Title = "deploy: " + truncate(title, 200)
+	default:
+		return ev, false
+	}
+	if r.Program != "" {
+		ev.Detail = r.Host + " " + r.Program + ": " + msg
+	} else {
+		ev.Detail = r.Host + " " + msg
+	}
+	return ev, true
+}
+
+// isRestart reports systemd start/stop lines and "X: restarting".
+func isRestart(prog, msg string) bool {
+	if strings.HasPrefix(prog, "systemd") {
+		// Logins start a session unit on every cron run: not a service.
+		if strings.Contains(msg, "Session ") || strings.Contains(msg, "user@") ||
+			strings.Contains(msg, "User Manager") || strings.Contains(msg, "user-runtime-dir@") {
+			return false
+		}
+		for _, v := range systemdVerbs {
+			if strings.HasPrefix(msg, v) {
+				return true
+			}
+		}
+		if strings.Contains(msg, ".service: Main process exited") || strings.Contains(msg, ".service: Scheduled restart job") ||
+			strings.Contains(msg, ".service: Failed with result") {
+			return true
+		}
+	}
+	l := strings.ToLower(msg)
+	return strings.HasPrefix(l, "restarting") || strings.Contains(l, ": restarting")
+}
+
+// emit writes what the set gave into ds.
+func (a *aggregator) emit(ds *sources.Dataset) {
+	ds.Gaps = append(ds.Gaps, a.gaps...)
+	if a.inWindow == 0 {
+		reason := "the files hold no lines in the window"
+		if !a.minT.IsZero() {
+			reason = fmt.Sprintf("no lines in window; the files cover %s..%s",
+				a.minT.UTC().Format(time.RFC3339), a.maxT.UTC().Format(time.RFC3339))
+		}
+		ds.Gaps = append(ds.Gaps, sources.Gap{Source: a.s.c.Name, What: a.set.name, Reason: reason})
+	}
+	if a.reqs != nil {
+		ds.Series = append(ds.Series, a.series()...)
+	}
+	ds.Events = append(ds.Events, a.events...)
+	ps := make([]*pattern, 0, len(a.patterns)+1)
+	for _, p := range a.patterns {
+		ps = append(ps, p)
+	}
+	if a.other != nil {
+		ps = append(ps, a.other)
+		ds.Notes = append(ds.Notes, fmt.Sprintf("%s: more than %d kinds of lines; the rest are counted as <other>", a.set.name, MaxTemplates))
+	}
+	for _, p := range ps {
+		lp := sources.LogPattern{
+			Source: a.s.c.Name, File: a.set.name, Template: p.template, Level: p.level,
+			FirstSeen: p.first, Examples: p.examples,
+		}
+		idx := make([]int, 0, len(p.counts))
+		for i := range p.counts {
+			idx = append(idx, i)
+		}
+		sort.Ints(idx)
+		lp.Counts = make([]sources.Bucket, len(idx))
+		for k, i := range idx {
+			lp.Counts[k] = sources.Bucket{T: a.bucketTime(i), N: p.counts[i]}
+		}
+		ds.Patterns = append(ds.Patterns, lp)
+	}
+}
+
+func (a *aggregator) bucketTime(i int) time.Time {
+	return time.Unix(0, a.base+int64(i)*a.step).UTC()
+}
+
+// series makes the access-log series: every step has a rate (zero when
+// there were no requests); request-time quantiles exist for steps with
+// requests that logged a time.
+func (a *aggregator) series() []sources.Series {
+	labels := func() map[string]string { return map[string]string{"file": a.set.name} }
+	query := "file:" + a.set.glob
+	sec := float64(a.step) / 1e9
+	mk := func(name string, role sources.Role, unit string) sources.Series {
+		return sources.Series{Source: a.s.c.Name, Name: name, Labels: labels(), Role: role, Unit: unit, Query: query}
+	}
+	req := mk("nginx requests", sources.Traffic, "1/s")
+	errs := mk("nginx 5xx", sources.Errors, "1/s")
+	p50 := mk("nginx request time p50", sources.Latency, "s")
+	p95 := mk("nginx request time p95", sources.Latency, "s")
+	req.Points = make([]sources.Point, a.nb)
+	errs.Points = make([]sources.Point, a.nb)
+	for i := range a.nb {
+		t := a.bucketTime(i)
+		req.Points[i] = sources.Point{T: t, V: float64(a.reqs[i]) / sec}
+		errs.Points[i] = sources.Point{T: t, V: float64(a.errs[i]) / sec}
+		if v := a.times[i]; len(v) > 0 {
+			sort.Float64s(v)
+			p50.Points = append(p50.Points, sources.Point{T: t, V: quantile(v, 0.5)})
+			p95.Points = append(p95.Points, sources.Point{T: t, V: quantile(v, 0.95)})
+		}
+	}
+	out := []sources.Series{req, errs}
+	if len(p50.Points) > 0 {
+		out = append(out, p50, p95)
+	}
+	return out
+}
+
+// quantile of sorted values, interpolating linearly between the two
+// nearest ranks (numpy's default, and Prometheus' quantile_over_time).
+func quantile(sorted []float64, q float64) float64 {
+	if len(sorted) == 1 {
+		return sorted[0]
+	}
+	pos := q * float64(len(sorted)-1)
+	lo := int(math.Floor(pos))
+	hi := min(lo+1, len(sorted)-1)
+	return sorted[lo] + (sorted[hi]-sorted[lo])*(pos-float64(lo))
+}

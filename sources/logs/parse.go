@@ -1,0 +1,392 @@
+package logs
+
+import (
+	"bytes"
+	"strconv"
+	"time"
+
+	"github.com/hindsight-sre/hindsight/sources"
+)
+
+// Record is one parsed log line. A format fills what it has and leaves the
+// rest zero. It is reused from line to line: a parser overwrites every field.
+type Record struct {
+	T       time.Time
+	Message string // syslog: the text after the tag; access log: the request line
+
+	// syslog
+	Host, Program, PID string
+
+	// access log
+	Remote              string
+	Method, Path, Proto string
+	Status              int
+	Bytes               int64   // -1 for "-"
+	RequestTime         float64 // seconds; -1 when the line has none
+}
+
+// result is what a parser made of a line.
+type result int8
+
+const (
+	parsed    result = iota // r is filled
+	outside                 // r.T is set, the line is outside the window, the rest was not parsed
+	malformed               // not a line of this format
+)
+
+// lineParser is one log format. parse reads the timestamp first and returns
+// outside, with only r.T set, as soon as it knows the line is outside w, so
+// that skipping lines costs only a timestamp parse.
+type lineParser interface {
+	format() string
+	parse(line []byte, r *Record, w sources.Window) result
+}
+
+// Formats.
+const (
+	FormatNginx  = "nginx"  // nginx/apache combined (or common) log, optional request time
+	FormatSyslog = "syslog" // RFC 3164 (and rsyslog's RFC 3339 timestamps)
+)
+
+var monthIndex = map[string]time.Month{
+	"Jan": 1, "Feb": 2, "Mar": 3, "Apr": 4, "May": 5, "Jun": 6,
+	"Jul": 7, "Aug": 8, "Sep": 9, "Oct": 10, "Nov": 11, "Dec": 12,
+}
+
+func month(b []byte) time.Month {
+	if len(b) != 3 {
+		return 0
+	}
+	return monthIndex[string(b)] // no allocation: the compiler uses the bytes
+}
+
+func digits(b []byte) (int, bool) {
+	if len(b) == 0 || len(b) > 9 {
+		return 0, false
+	}
+	n := 0
+	for _, ch := range b {
+		if ch < '0' || ch > '9' {
+			return 0, false
+		}
+		n = n*10 + int(ch-'0')
+	}
+	return n, true
+}
+
+// clock parses "hh:mm:ss" into seconds of the day.
+func clock(b []byte) (int, bool) {
+	if len(b) != 8 || b[2] != ':' || b[5] != ':' {
+		return 0, false
+	}
+	h, ok1 := digits(b[0:2])
+	m, ok2 := digits(b[3:5])
+	s, ok3 := digits(b[6:8])
+	if !ok1 || !ok2 || !ok3 || h > 23 || m > 59 || s > 60 {
+		return 0, false
+	}
+	return h*3600 + m*60 + s, true
+}
+
+// nginxParser reads the combined log format
+//
+//	$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" [$request_time]
+//
+// (the common format without referer and user agent too). The optional
+// request time after the user agent is nginx's $request_time in seconds
+// when it has a decimal point ("0.042"), else apache's %D in microseconds;
+// a "rt=" style key is allowed. Further fields are ignored.
+type nginxParser struct{}
+
+func (nginxParser) format() string { return FormatNginx }
+
+func (nginxParser) parse(line []byte, r *Record, w sources.Window) result {
+	sp := bytes.IndexByte(line, ' ')
+	lb := bytes.IndexByte(line, '[')
+	if sp <= 0 || lb < sp || len(line) < lb+28 || line[lb+27] != ']' {
+		return malformed
+	}
+	t, ok := parseNginxTime(line[lb+1 : lb+27])
+	if !ok {
+		return malformed
+	}
+	r.T = t
+	if !w.Contains(t) {
+		return outside
+	}
+	rest := line[lb+28:]
+	if len(rest) < 2 || rest[0] != ' ' || rest[1] != '"' {
+		return malformed
+	}
+	req, rest, ok := quoted(rest[1:])
+	if !ok {
+		return malformed
+	}
+	status, rest := field(rest)
+	n, ok := digits(status)
+	if !ok || len(status) != 3 || n < 100 {
+		return malformed
+	}
+	size, rest := field(rest)
+	var bytesSent int64 = -1
+	if len(size) == 0 {
+		return malformed
+	}
+	if !(len(size) == 1 && size[0] == '-') {
+		v, err := strconv.ParseInt(string(size), 10, 64)
+		if err != nil {
+			return malformed
+		}
+		bytesSent = v
+	}
+	rt := -1.0
+	if rest = trimLeft(rest); len(rest) > 0 {
+		if rest[0] != '"' {
+			return malformed
+		}
+		if _, rest, ok = quoted(rest); !ok { // referer
+			return malformed
+		}
+		if rest = trimLeft(rest); len(rest) > 0 && rest[0] == '"' {
+			if _, rest, ok = quoted(rest); !ok { // user agent
+				return malformed
+			}
+		}
+		if tok, _ := field(rest); len(tok) > 0 {
+			rt = requestTime(tok)
+		}
+	}
+	r.Remote = string(line[:sp])
+	r.Message = string(req)
+	r.Method, r.Path, r.Proto = splitRequest(r.Message)
+	r.Status = n
+	r.Bytes = bytesSent
+	r.RequestTime = rt
+	r.Host, r.Program, r.PID = "", "", ""
+	return parsed
+}
+
+// parseNginxTime parses "20/Nov/2025:03:01:07 +0900".
+func parseNginxTime(b []byte) (time.Time, bool) {
+	if len(b) != 26 || b[2] != '/' || b[6] != '/' || b[11] != ':' || b[20] != ' ' {
+		return time.Time{}, false
+	}
+	d, ok1 := digits(b[0:2])
+	mon := month(b[3:6])
+	y, ok2 := digits(b[7:11])
+	sec, ok3 := clock(b[12:20])
+	zh, ok4 := digits(b[22:24])
+	zm, ok5 := digits(b[24:26])
+	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || mon == 0 || d < 1 || d > 31 || zm > 59 ||
+		(b[21] != '+' && b[21] != '-') {
+		return time.Time{}, false
+	}
+	off := zh*3600 + zm*60
+	if b[21] == '-' {
+		off = -off
+	}
+	t := time.Date(y, mon, d, 0, 0, sec-off, 0, time.UTC)
+	return t, true
+}
+
+// requestTime reads nginx $request_time (seconds, "0.042") or apache %D
+// (microseconds, "42000"), possibly as key=value. -1 when it is neither.
+func requestTime(tok []byte) float64 {
+	if i := bytes.IndexByte(tok, '='); i >= 0 {
+		tok = tok[i+1:]
+	}
+	if len(tok) == 0 || tok[0] < '0' || tok[0] > '9' {
+		return -1
+	}
+	if bytes.IndexByte(tok, '.') >= 0 {
+		v, err := strconv.ParseFloat(string(tok), 64)
+		if err != nil || v < 0 || v > 1e7 {
+			return -1
+		}
+		return v
+	}
+	us, ok := digits(tok)
+	if !ok {
+		return -1
+	}
+	return float64(us) / 1e6
+}
+
+// quoted reads a "..." field at the start of b; a backslash escapes the
+// next byte, as nginx (\x22) and apache (\") write quotes.
+func quoted(b []byte) (inner, rest []byte, ok bool) {
+	if len(b) == 0 || b[0] != '"' {
+		return nil, b, false
+	}
+	for i := 1; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return b[1:i], b[i+1:], true
+		}
+	}
+	return nil, b, false
+}
+
+func trimLeft(b []byte) []byte {
+	for len(b) > 0 && b[0] == ' ' {
+		b = b[1:]
+	}
+	return b
+}
+
+// field returns the next space-separated field.
+func field(b []byte) (f, rest []byte) {
+	b = trimLeft(b)
+	i := bytes.IndexByte(b, ' ')
+	if i < 0 {
+		return b, nil
+	}
+	return b[:i], b[i:]
+}
+
+// splitRequest splits "GET /path HTTP/1.1". A request that is not of that
+// shape (a TLS handshake sent to the HTTP port, "-") has no method.
+func splitRequest(req string) (method, path, proto string) {
+	i := indexByte(req, ' ')
+	if i <= 0 {
+		return "", req, ""
+	}
+	method, rest := req[:i], req[i+1:]
+	for j := 0; j < len(method); j++ {
+		if method[j] < 'A' || method[j] > 'Z' {
+			return "", req, ""
+		}
+	}
+	if j := lastIndexByte(rest, ' '); j >= 0 {
+		return method, rest[:j], rest[j+1:]
+	}
+	return method, rest, ""
+}
+
+func indexByte(s string, c byte) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == c {
+			return i
+		}
+	}
+	return -1
+}
+
+func lastIndexByte(s string, c byte) int {
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i] == c {
+			return i
+		}
+	}
+	return -1
+}
+
+// syslogParser reads RFC 3164 lines, "Nov 20 03:00:01 db1 CRON[1234]: msg",
+// with an optional "<PRI>" and rsyslog's RFC 3339 timestamps
+// ("2025-11-20T03:00:01.123456+09:00 db1 ..."). RFC 3164 has no year and no
+// zone: the time is read in loc, and the year is the one that puts the line
+// nearest the window: the year the window ends in, unless that puts the
+// line more than a week after the window's end (a December line read in
+// January), then the year before.
+type syslogParser struct {
+	loc   *time.Location
+	to    time.Time
+	hours map[int32]int64 // (year, month, day, hour) -> unix seconds of hh:00:00 in loc
+}
+
+func newSyslogParser(loc *time.Location, to time.Time) *syslogParser {
+	if loc == nil {
+		loc = time.UTC
+	}
+	return &syslogParser{loc: loc, to: to, hours: map[int32]int64{}}
+}
+
+func (*syslogParser) format() string { return FormatSyslog }
+
+func (p *syslogParser) parse(line []byte, r *Record, w sources.Window) result {
+	if len(line) > 0 && line[0] == '<' {
+		if i := bytes.IndexByte(line, '>'); i > 0 && i <= 4 {
+			line = line[i+1:]
+		}
+	}
+	var rest []byte
+	if len(line) >= 16 && line[0] >= '0' && line[0] <= '9' && line[4] == '-' {
+		sp := bytes.IndexByte(line, ' ')
+		if sp < 0 {
+			return malformed
+		}
+		t, err := time.Parse(time.RFC3339Nano, string(line[:sp]))
+		if err != nil {
+			return malformed
+		}
+		r.T = t.UTC()
+		rest = line[sp+1:]
+	} else {
+		if len(line) < 16 || line[3] != ' ' || line[6] != ' ' {
+			return malformed
+		}
+		mon := month(line[0:3])
+		dayB := line[4:6]
+		if dayB[0] == ' ' {
+			dayB = dayB[1:]
+		}
+		day, ok := digits(dayB)
+		sec, ok2 := clock(line[7:15])
+		if mon == 0 || !ok || !ok2 || day < 1 || day > 31 || line[15] != ' ' {
+			return malformed
+		}
+		r.T = p.time(mon, day, sec)
+		rest = line[16:]
+	}
+	if !w.Contains(r.T) {
+		return outside
+	}
+	host, rest := field(rest)
+	if len(host) == 0 {
+		return malformed
+	}
+	rest = trimLeft(rest)
+	r.Host = string(host)
+	r.Program, r.PID = "", ""
+	// The tag: "prog[pid]:" or "prog:"; a line may have none.
+	if tag, after := field(rest); len(tag) > 1 && tag[len(tag)-1] == ':' {
+		tag = tag[:len(tag)-1]
+		if i := bytes.IndexByte(tag, '['); i > 0 && tag[len(tag)-1] == ']' {
+			r.PID = string(tag[i+1 : len(tag)-1])
+			tag = tag[:i]
+		}
+		r.Program = string(tag)
+		rest = trimLeft(after)
+	}
+	r.Message = string(rest)
+	r.Remote, r.Method, r.Path, r.Proto = "", "", "", ""
+	r.Status, r.Bytes, r.RequestTime = 0, -1, -1
+	return parsed
+}
+
+// time is the instant of month/day and sec seconds into the day in p.loc,
+// with the year guessed as documented on syslogParser.
+func (p *syslogParser) time(mon time.Month, day, sec int) time.Time {
+	y := p.to.In(p.loc).Year()
+	t := p.at(y, mon, day, sec)
+	if t.After(p.to.Add(7 * 24 * time.Hour)) {
+		t = p.at(y-1, mon, day, sec)
+	}
+	return t
+}
+
+func (p *syslogParser) at(y int, mon time.Month, day, sec int) time.Time {
+	h := sec / 3600
+	key := int32(((y*13+int(mon))*32+day)*24 + h)
+	base, ok := p.hours[key]
+	if !ok {
+		base = time.Date(y, mon, day, h, 0, 0, 0, p.loc).Unix()
+		if len(p.hours) > 1<<16 {
+			clear(p.hours)
+		}
+		p.hours[key] = base
+	}
+	return time.Unix(base+int64(sec-h*3600), 0).UTC()
+}

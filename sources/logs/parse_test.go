@@ -1,0 +1,159 @@
+package logs
+
+import (
+	"testing"
+	"time"
+
+	"github.com/hindsight-sre/hindsight/sources"
+)
+
+var everything = sources.Window{From: time.Unix(0, 0), To: time.Unix(1<<40, 0)}
+
+func TestParseNginx(t *testing.T) {
+	tests := []struct {
+		name   string
+		line   string
+		want   result
+		t      string // RFC 3339, UTC
+		method string
+		path   string
+		status int
+		bytes  int64
+		rt     float64
+	}{
+		{"combined with request_time",
+			`203.0.113.7 - - [20/Nov/2025:03:01:07 +0900] "GET /api/items/42?x=1 HTTP/1.1" 502 157 "-" "curl/8.5.0" 2.504`,
+			parsed, "2025-11-19T18:01:07Z", "GET", "/api/items/42?x=1", 502, 157, 2.504},
+		{"combined without request time",
+			`10.0.0.1 - alice [01/Jan/2026:00:00:00 -0130] "POST /login HTTP/2.0" 200 - "https://shop.example/" "Mozilla/5.0 (X11; Linux x86_64)"`,
+			parsed, "2026-01-01T01:30:00Z", "POST", "/login", 200, -1, -1},
+		{"apache %D microseconds",
+			`::1 - - [20/Nov/2025:03:01:07 +0000] "GET / HTTP/1.1" 200 512 "-" "ELB-HealthChecker/2.0" 123456`,
+			parsed, "2025-11-20T03:01:07Z", "GET", "/", 200, 512, 0.123456},
+		{"common log format",
+			`127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326`,
+			parsed, "2000-10-10T20:55:36Z", "GET", "/apache_pb.gif", 200, 2326, -1},
+		{"escaped quote in user agent, rt= key",
+			`1.2.3.4 - - [20/Nov/2025:03:01:07 +0900] "GET /a HTTP/1.1" 404 0 "-" "evil \"agent\"" rt=0.010 uct="0.001"`,
+			parsed, "2025-11-19T18:01:07Z", "GET", "/a", 404, 0, 0.01},
+		{"tls handshake on the http port",
+			`1.2.3.4 - - [20/Nov/2025:03:01:07 +0900] "\x16\x03\x01\x02\x00\x01\x00\x01\xFC\x03\x03" 400 157 "-" "-" 0.001`,
+			parsed, "2025-11-19T18:01:07Z", "", `\x16\x03\x01\x02\x00\x01\x00\x01\xFC\x03\x03`, 400, 157, 0.001},
+		{"syslog line", `Nov 20 03:00:01 db1 CRON[1234]: (root) CMD (/usr/local/bin/backup.sh)`, malformed, "", "", "", 0, 0, 0},
+		{"bad month", `1.2.3.4 - - [20/Foo/2025:03:01:07 +0900] "GET / HTTP/1.1" 200 1`, malformed, "", "", "", 0, 0, 0},
+		{"bad status", `1.2.3.4 - - [20/Nov/2025:03:01:07 +0900] "GET / HTTP/1.1" 2000 1`, malformed, "", "", "", 0, 0, 0},
+		{"unterminated request", `1.2.3.4 - - [20/Nov/2025:03:01:07 +0900] "GET / HTTP/1.1 200 1`, malformed, "", "", "", 0, 0, 0},
+		{"empty", ``, malformed, "", "", "", 0, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var r Record
+			got := nginxParser{}.parse([]byte(tt.line), &r, everything)
+			if got != tt.want {
+				t.Fatalf("result = %v, want %v", got, tt.want)
+			}
+			if got != parsed {
+				return
+			}
+			if ts := r.T.UTC().Format(time.RFC3339); ts != tt.t {
+				t.Errorf("time = %s, want %s", ts, tt.t)
+			}
+			if r.Method != tt.method || r.Path != tt.path || r.Status != tt.status || r.Bytes != tt.bytes || r.RequestTime != tt.rt {
+				t.Errorf("got %q %q %d %d %v", r.Method, r.Path, r.Status, r.Bytes, r.RequestTime)
+			}
+		})
+	}
+}
+
+func TestParseNginxSkipsOutsideCheaply(t *testing.T) {
+	w := sources.Window{From: time.Date(2025, 11, 20, 0, 0, 0, 0, time.UTC), To: time.Date(2025, 11, 21, 0, 0, 0, 0, time.UTC)}
+	var r Record
+	// The rest of the line is garbage: outside the window it is not read.
+	if got := (nginxParser{}).parse([]byte(`x - - [19/Nov/2025:23:59:59 +0000] garbage`), &r, w); got != outside {
+		t.Fatalf("result = %v, want outside", got)
+	}
+}
+
+func TestParseSyslog(t *testing.T) {
+	seoul, err := time.LoadLocation("Asia/Seoul")
+	if err != nil {
+		t.Skipf("no tzdata: %v", err)
+	}
+	nov := time.Date(2025, 11, 23, 0, 0, 0, 0, time.UTC)
+	newYear := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name                 string
+		line                 string
+		loc                  *time.Location
+		to                   time.Time
+		want                 result
+		t                    string
+		host, prog, pid, msg string
+	}{
+		{"cron in Seoul", `Nov 20 03:00:01 db1 CRON[1234]: (root) CMD (/usr/local/bin/backup.sh)`, seoul, nov,
+			parsed, "2025-11-19T18:00:01Z", "db1", "CRON", "1234", "(root) CMD (/usr/local/bin/backup.sh)"},
+		{"space-padded day, UTC", `Nov  3 07:08:09 web1 kernel: [12345.678] Out of memory: Killed process 4321 (java)`, nil, nov,
+			parsed, "2025-11-03T07:08:09Z", "web1", "kernel", "", "[12345.678] Out of memory: Killed process 4321 (java)"},
+		{"December line read in January", `Dec 31 23:59:59 h systemd[1]: Started nginx.service.`, nil, newYear,
+			parsed, "2025-12-31T23:59:59Z", "h", "systemd", "1", "Started nginx.service."},
+		{"January line in the same window", `Jan  1 00:00:01 h app: deployed release v1.2`, nil, newYear,
+			parsed, "2026-01-01T00:00:01Z", "h", "app", "", "deployed release v1.2"},
+		{"loghub program with parens", `Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; logname= uid=0`, nil, nov,
+			parsed, "2025-06-14T15:16:01Z", "combo", "sshd(pam_unix)", "19939", "authentication failure; logname= uid=0"},
+		{"no tag", `Nov 20 03:00:01 db1 -- MARK --`, nil, nov, parsed, "2025-11-20T03:00:01Z", "db1", "", "", "-- MARK --"},
+		{"priority and rfc3339", `<30>2025-11-20T03:00:01.250+09:00 db1 nginx: restarting`, nil, nov,
+			parsed, "2025-11-19T18:00:01.25Z", "db1", "nginx", "", "restarting"},
+		{"access log line", `1.2.3.4 - - [20/Nov/2025:03:01:07 +0900] "GET / HTTP/1.1" 200 1`, nil, nov, malformed, "", "", "", "", ""},
+		{"bad clock", `Nov 20 25:00:01 db1 x: y`, nil, nov, malformed, "", "", "", "", ""},
+		{"no host", `Nov 20 03:00:01 `, nil, nov, malformed, "", "", "", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newSyslogParser(tt.loc, tt.to)
+			var r Record
+			got := p.parse([]byte(tt.line), &r, everything)
+			if got != tt.want {
+				t.Fatalf("result = %v, want %v", got, tt.want)
+			}
+			if got != parsed {
+				return
+			}
+			if ts := r.T.UTC().Format(time.RFC3339Nano); ts != tt.t {
+				t.Errorf("time = %s, want %s", ts, tt.t)
+			}
+			if r.Host != tt.host || r.Program != tt.prog || r.PID != tt.pid || r.Message != tt.msg {
+				t.Errorf("got host %q prog %q pid %q msg %q", r.Host, r.Program, r.PID, r.Message)
+			}
+		})
+	}
+}
+
+func TestTemplates(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"Accepted password for root from 10.0.0.7 port 52100 ssh2", "Accepted password for root from <*> port <*> ssh2"},
+		{"(root) CMD (/usr/local/bin/backup.sh --full)", "(root) CMD (<*> --full)"},
+		{"authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=218.188.2.4", "authentication failure; logname= uid=<*> euid=<*> tty=NODEVssh ruser= rhost=<*>"},
+		{"connection from 220-135-151-1.hinet-ip.hinet.net (220.135.151.1) at 0x7f3a", "connection from <*> (<*>) at <*>"},
+		{"session 9f1c2e4a-1b2c-4d5e-8f90-123456789abc opened", "session <*> opened"},
+		{"took 1.5s,   retrying", "took <*>, retrying"},
+		{"sda1 is fine", "sda1 is fine"},
+	} {
+		if got := maskMessage(tt.in); got != tt.want {
+			t.Errorf("maskMessage(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	for _, tt := range []struct{ in, want string }{
+		{"/api/items/123?x=1", "/api/items/<*>"},
+		{"/", "/"},
+		{"/static/app.3f2a9c.js", "/static/<*>"},
+		{"/users/alice/orders/9f1c2e4a", "/users/alice/orders/<*>"},
+		{"/a/b/c/d/e/f/g/h", "/a/b/c/d/e/f/<*>"},
+		{"/search%20me", "/<*>"},
+		{"http://proxy.example/x", "<*>"},
+		{"*", "*"},
+	} {
+		if got := normRoute(tt.in); got != tt.want {
+			t.Errorf("normRoute(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
