@@ -682,19 +682,25 @@ type zEvent struct {
 // problems reads trigger problem events that started in the window
 // (event.get; problem.get only shows open ones) and their recovery times.
 func (f *fetch) problems(ctx context.Context) error {
+	// select_acknowledges until 6.4; 7.0 renamed it selectAcknowledges (an
+	// unknown select* option is silently ignored by 6.0).
+	acks := "select_acknowledges"
+	if f.c.version.atLeast(7, 0) {
+		acks = "selectAcknowledges"
+	}
 	var evs []zEvent
 	if err := f.c.call(ctx, "event.get", map[string]any{
-		"output":             []string{"eventid", "clock", "name", "severity", "r_eventid", "acknowledged"},
-		"source":             0, // triggers
-		"object":             0,
-		"value":              1, // PROBLEM
-		"hostids":            f.hostIDs(),
-		"time_from":          f.w.From.Unix(),
-		"time_till":          ceilUnix(f.w.To) - 1,
-		"selectHosts":        []string{"host"},
-		"selectTags":         "extend",
-		"selectAcknowledges": "extend",
-		"sortfield":          []string{"clock", "eventid"},
+		"output":      []string{"eventid", "clock", "name", "severity", "r_eventid", "acknowledged"},
+		"source":      0, // triggers
+		"object":      0,
+		"value":       1, // PROBLEM
+		"hostids":     f.hostIDs(),
+		"time_from":   f.w.From.Unix(),
+		"time_till":   ceilUnix(f.w.To) - 1,
+		"selectHosts": []string{"host"},
+		"selectTags":  "extend",
+		acks:          "extend",
+		"sortfield":   []string{"clock", "eventid"},
 	}, &evs, true); err != nil {
 		return fmt.Errorf("zabbix event.get: %w", err)
 	}
