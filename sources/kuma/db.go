@@ -1,0 +1,270 @@
+package kuma
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/hindsight-sre/hindsight/sources"
+)
+
+// kdb is one read-only connection to a Kuma database.
+type kdb struct {
+	name, path string
+	sql        *sql.DB
+	version    int
+	tables     map[string]bool
+}
+
+// open opens the database read-only and finds which Kuma made it.
+func (s *Source) open(ctx context.Context) (*kdb, error) {
+	p := s.c.Path
+	fi, err := os.Stat(p)
+	if err != nil {
+		return nil, statErr(s.c.Name, p, err)
+	}
+	if fi.IsDir() {
+		return nil, fmt.Errorf("kuma source %s: open %s: is a directory; hint: point sources.%s.path at the kuma.db file inside it", s.c.Name, p, s.c.Name)
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return nil, statErr(s.c.Name, p, err)
+	}
+	// mode=ro: SQLite opens the file read-only and never creates a journal;
+	// query_only refuses any statement that would write. busy_timeout rides
+	// out Kuma's checkpoints.
+	dsn := "file:" + uriPath(abs) + "?mode=ro&_pragma=query_only(1)&_pragma=busy_timeout(5000)"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("kuma source %s: open %s: %w", s.c.Name, p, err)
+	}
+	db.SetMaxOpenConns(1)
+	k := &kdb{name: s.c.Name, path: p, sql: db}
+	if err := k.detect(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return k, nil
+}
+
+func (k *kdb) close() { k.sql.Close() }
+
+// uriPath escapes the characters that end or escape a path in an SQLite URI.
+func uriPath(p string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(p)
+}
+
+// wrap explains an SQLite error in terms of what the user can do.
+func (k *kdb) wrap(doing string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_NOTADB:
+			return fmt.Errorf("kuma source %s: %s %s: not an SQLite database (%w); hint: sources.%s.path must be Uptime Kuma's kuma.db", k.name, doing, k.path, errNotKuma, k.name)
+		case sqlite3.SQLITE_CORRUPT:
+			return fmt.Errorf("kuma source %s: %s %s: the database is corrupt (%v); hint: run sqlite3 %s \"PRAGMA integrity_check\", or read a copy made with sqlite3 kuma.db \".backup copy.db\" while Kuma runs", k.name, doing, k.path, err, k.path)
+		case sqlite3.SQLITE_CANTOPEN:
+			return fmt.Errorf("kuma source %s: %s %s: %v; hint: with Kuma running, hindsight must be able to read kuma.db-wal and kuma.db-shm beside it", k.name, doing, k.path, err)
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+			return fmt.Errorf("kuma source %s: %s %s: %v; hint: Kuma held a lock for more than 5 s, try again", k.name, doing, k.path, err)
+		}
+	}
+	return fmt.Errorf("kuma source %s: %s %s: %w", k.name, doing, k.path, err)
+}
+
+// detect finds the tables and the Kuma major version: 2 when the database
+// has knex_migrations, stat_* tables or heartbeat.end_time (added by Kuma 2's
+// migrations), else 1.
+func (k *kdb) detect(ctx context.Context) error {
+	rows, err := k.sql.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table'`)
+	if err != nil {
+		return k.wrap("read schema of", err)
+	}
+	k.tables = map[string]bool{}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return k.wrap("read schema of", err)
+		}
+		k.tables[n] = true
+	}
+	if err := rows.Err(); err != nil {
+		rows.Close()
+		return k.wrap("read schema of", err)
+	}
+	rows.Close()
+	if !k.tables["monitor"] || !k.tables["heartbeat"] {
+		return fmt.Errorf("kuma source %s: read %s: %w (no monitor and heartbeat tables); hint: sources.%s.path must be Kuma's data/kuma.db; Kuma on MariaDB is not read by this source", k.name, k.path, errNotKuma, k.name)
+	}
+	k.version = 1
+	if k.tables["knex_migrations"] || k.tables["stat_daily"] {
+		k.version = 2
+	} else {
+		var n int
+		err := k.sql.QueryRowContext(ctx, `SELECT count(*) FROM pragma_table_info('heartbeat') WHERE name = 'end_time'`).Scan(&n)
+		if err != nil {
+			return k.wrap("read schema of", err)
+		}
+		if n > 0 {
+			k.version = 2
+		}
+	}
+	return nil
+}
+
+func (k *kdb) monitors(ctx context.Context) ([]monitor, error) {
+	rows, err := k.sql.QueryContext(ctx, `SELECT id, ifnull(name, ''), ifnull(type, ''), ifnull(url, ''),
+		ifnull(hostname, ''), ifnull(port, 0), ifnull(interval, 0), ifnull(active, 0), ifnull(grpc_url, '')
+		FROM monitor ORDER BY id`)
+	if err != nil {
+		return nil, k.wrap("read monitors of", err)
+	}
+	defer rows.Close()
+	var out []monitor
+	for rows.Next() {
+		var m monitor
+		if err := rows.Scan(&m.id, &m.name, &m.typ, &m.url, &m.host, &m.port, &m.interval, &m.active, &m.grpcTarget); err != nil {
+			return nil, k.wrap("read monitors of", err)
+		}
+		if m.name == "" {
+			m.name = fmt.Sprintf("monitor %d", m.id)
+		}
+		out = append(out, m)
+	}
+	return out, k.wrap("read monitors of", rows.Err())
+}
+
+func (k *kdb) lastBeat(ctx context.Context) (time.Time, bool, error) {
+	var s sql.NullString
+	err := k.sql.QueryRowContext(ctx, `SELECT CAST(max(time) AS TEXT) FROM heartbeat`).Scan(&s)
+	if err != nil {
+		return time.Time{}, false, k.wrap("read heartbeats of", err)
+	}
+	if !s.Valid {
+		return time.Time{}, false, nil
+	}
+	t, err := parseTime(s.String)
+	if err != nil {
+		return time.Time{}, false, k.wrap("read heartbeats of", fmt.Errorf("time %q: %w", s.String, err))
+	}
+	return t, true, nil
+}
+
+// probe reads one monitor's beats in w; note says which aggregates stand in
+// for raw beats, if any.
+func (k *kdb) probe(ctx context.Context, m monitor, w sources.Window, in internTable) (sources.Probe, string, error) {
+	p := sources.Probe{
+		Name:     m.name,
+		Target:   m.target(),
+		Interval: time.Duration(m.interval) * time.Second,
+	}
+	raw, err := k.rawBeats(ctx, m.id, w.From, w.To, in)
+	if err != nil {
+		return p, "", err
+	}
+	if k.version < 2 || !k.tables["stat_daily"] {
+		p.Beats = raw
+		return p, "", nil
+	}
+	// Kuma 2: raw beats are complete from the earliest non-important one on.
+	rawFrom, hasRaw := w.To, false
+	var first sql.NullString
+	err = k.sql.QueryRowContext(ctx, `SELECT CAST(time AS TEXT) FROM heartbeat
+		WHERE monitor_id = ? AND important = 0 ORDER BY time LIMIT 1`, m.id).Scan(&first)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return p, "", k.wrap("read heartbeats of", err)
+	}
+	if first.Valid {
+		t, err := parseTime(first.String)
+		if err != nil {
+			return p, "", k.wrap("read heartbeats of", fmt.Errorf("monitor %d: time %q: %w", m.id, first.String, err))
+		}
+		if t.Before(rawFrom) {
+			rawFrom, hasRaw = t, true
+		}
+	}
+	if !rawFrom.After(w.From) {
+		p.Beats = raw
+		return p, "", nil
+	}
+	sum, segs, err := k.summaries(ctx, m.id, w.From, rawFrom, raw)
+	if err != nil {
+		return p, "", err
+	}
+	for _, b := range sum {
+		p.Resolution = max(p.Resolution, b.Span)
+	}
+	p.Beats = append(sum, raw...)
+	slices.SortStableFunc(p.Beats, func(a, b sources.Beat) int {
+		if c := a.T.Compare(b.T); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.Span, a.Span) // a summary before a raw beat at its start
+	})
+	return p, notes(segs, rawFrom, hasRaw), nil
+}
+
+// rawBeats reads the heartbeats of monitor id in [from, to), oldest first.
+func (k *kdb) rawBeats(ctx context.Context, id int, from, to time.Time, in internTable) ([]sources.Beat, error) {
+	// Text bounds to the second widen the range to whole seconds; the
+	// parsed times are then filtered exactly.
+	hi := to.Truncate(time.Second)
+	if hi.Before(to) {
+		hi = hi.Add(time.Second)
+	}
+	rows, err := k.sql.QueryContext(ctx, `SELECT CAST(time AS TEXT), status, ping, ifnull(msg, '')
+		FROM heartbeat WHERE monitor_id = ? AND time >= ? AND time < ? ORDER BY time`,
+		id, timeText(from.Truncate(time.Second)), timeText(hi))
+	if err != nil {
+		return nil, k.wrap("read heartbeats of", err)
+	}
+	defer rows.Close()
+	var out []sources.Beat
+	var ts, msg string
+	var status int
+	var ping sql.NullFloat64
+	n := 0
+	for rows.Next() {
+		if n++; n%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		if err := rows.Scan(&ts, &status, &ping, &msg); err != nil {
+			return nil, k.wrap("read heartbeats of", err)
+		}
+		t, err := parseTime(ts)
+		if err != nil {
+			return nil, k.wrap("read heartbeats of", fmt.Errorf("monitor %d: time %q: %w", id, ts, err))
+		}
+		if t.Before(from) || !t.Before(to) {
+			continue
+		}
+		b := sources.Beat{T: t, Status: sources.Status(status), Msg: in.intern(msg)}
+		if ping.Valid && ping.Float64 > 0 {
+			b.Latency = time.Duration(ping.Float64 * float64(time.Millisecond))
+		}
+		out = append(out, b)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, k.wrap("read heartbeats of", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,283 @@
+// Package kuma reads Uptime Kuma's SQLite database (kuma.db) and turns its
+// monitors and heartbeats into sources.Probes.
+//
+// It sits at the start of the pipeline (config → cmd → sources → analyze →
+// report), knows Kuma's schema versions and retention, and nothing about
+// incidents. It never writes: the file is opened read-only
+// (file:PATH?mode=ro, PRAGMA query_only), which works while Kuma runs with
+// the database in WAL mode, as a live kuma.db is; rows Kuma has committed are
+// seen, -wal and -shm included.
+//
+// Kuma 1 (1.23.x) keeps every heartbeat for keepDataPeriodDays (180 by
+// default): each becomes one Beat.
+//
+// Kuma 2 keeps raw heartbeats for 24 hours only (the newest 100 per monitor
+// at least, and the important ones: status changes) and aggregates them per
+// UTC minute (kept 24 h), hour (30 days) and day (365 days) in stat_minutely,
+// stat_hourly and stat_daily. For the part of the window before a monitor's
+// earliest retained non-important heartbeat, Fetch returns the rows of the
+// finest of those tables that reaches back that far as summary beats
+// (Beat.Span, Checks = up + down, Failed = down, where Kuma counts PENDING as
+// down; Latency is the average ping of the UP beats), plus the important raw
+// heartbeats that survived there as single beats, so that an outage's start
+// and end keep their exact times. Probe.Resolution is the coarsest span used
+// and Dataset.Notes says which resolution covers which period.
+//
+// How to read such mixed beats: a summary beat carries the counts for
+// [T, T+Span). A raw beat (Span 0) whose T falls inside a summary beat's span
+// is for timing only: it is already counted in that summary and must not be
+// counted again. A summary beat may start before the window (a day or hour
+// that overlaps it) and the last one may reach past the first raw beat;
+// raw beats inside it are again timing only.
+package kuma
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hindsight-sre/hindsight/sources"
+)
+
+// Config is one Uptime Kuma source as written in hindsight's config file.
+type Config struct {
+	Name string `mapstructure:"name"`
+	// Path is Kuma's database file, usually data/kuma.db (in Docker
+	// /app/data/kuma.db). Its -wal and -shm files, if any, must be beside it.
+	Path string `mapstructure:"path"`
+	// Monitors selects monitors by name, by glob ("shop*", case-insensitive)
+	// or by numeric id. Empty means every active monitor.
+	Monitors []string `mapstructure:"monitors"`
+}
+
+// Source reads one Kuma database.
+type Source struct {
+	c Config
+}
+
+var (
+	_ sources.Source  = (*Source)(nil)
+	_ sources.Checker = (*Source)(nil)
+)
+
+// New checks c and returns its source. It does not open the database.
+func New(c Config) (*Source, error) {
+	if c.Name == "" {
+		c.Name = "kuma"
+	}
+	if strings.TrimSpace(c.Path) == "" {
+		return nil, fmt.Errorf("kuma source %s: path is empty; hint: set sources.%s.path to Kuma's kuma.db (data/kuma.db, /app/data/kuma.db in Docker)", c.Name, c.Name)
+	}
+	for _, m := range c.Monitors {
+		if strings.TrimSpace(m) == "" {
+			return nil, fmt.Errorf("kuma source %s: empty entry in monitors; hint: list monitor names, globs like \"shop*\" or ids", c.Name)
+		}
+		if _, err := path.Match(strings.ToLower(m), ""); err != nil {
+			return nil, fmt.Errorf("kuma source %s: monitor pattern %q: %w", c.Name, m, err)
+		}
+	}
+	return &Source{c: c}, nil
+}
+
+// Name is the configured name of the source.
+func (s *Source) Name() string { return s.c.Name }
+
+// Check opens the database and says which Kuma made it and how many
+// monitors it holds.
+func (s *Source) Check(ctx context.Context) (string, error) {
+	db, err := s.open(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer db.close()
+	mons, err := db.monitors(ctx)
+	if err != nil {
+		return "", err
+	}
+	active := 0
+	for _, m := range mons {
+		if m.active {
+			active++
+		}
+	}
+	out := fmt.Sprintf("Uptime Kuma v%d database, %d monitors (%d active)", db.version, len(mons), active)
+	last, ok, err := db.lastBeat(ctx)
+	if err != nil {
+		return "", err
+	}
+	if ok {
+		out += ", last heartbeat " + last.Format("2006-01-02 15:04:05 UTC")
+	} else {
+		out += ", no heartbeats"
+	}
+	return out, nil
+}
+
+// Fetch returns one Probe per selected monitor with its beats in w. A
+// selector that matches no monitor, and a monitor without beats in w, are
+// reported as Gaps.
+func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration) (*sources.Dataset, error) {
+	if err := w.Valid(); err != nil {
+		return nil, fmt.Errorf("kuma source %s: %w", s.c.Name, err)
+	}
+	w = sources.Window{From: w.From.UTC(), To: w.To.UTC()}
+	db, err := s.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer db.close()
+	all, err := db.monitors(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ds := &sources.Dataset{Window: w, Step: step}
+	chosen, unmatched := selectMonitors(all, s.c.Monitors)
+	for _, sel := range unmatched {
+		ds.Gaps = append(ds.Gaps, sources.Gap{
+			Source: s.c.Name,
+			What:   fmt.Sprintf("monitors %q", sel),
+			Reason: "matches no monitor; available: " + monitorNames(all),
+		})
+	}
+	in := internTable{}
+	for _, m := range chosen {
+		p, note, err := db.probe(ctx, m, w, in)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, err
+		}
+		p.Source = s.c.Name
+		if note != "" {
+			ds.Notes = append(ds.Notes, s.c.Name+": "+m.name+": "+note)
+		}
+		if len(p.Beats) == 0 {
+			ds.Gaps = append(ds.Gaps, sources.Gap{
+				Source: s.c.Name,
+				What:   "monitor " + m.name,
+				Reason: "no heartbeats in window",
+			})
+		}
+		ds.Probes = append(ds.Probes, p)
+	}
+	return ds, nil
+}
+
+// monitor is one row of Kuma's monitor table.
+type monitor struct {
+	id         int
+	name, typ  string
+	url, host  string
+	port       int
+	interval   int
+	active     bool
+	grpcTarget string
+}
+
+// target is what the monitor checks: its URL for the HTTP kinds, else its
+// hostname (and port).
+func (m monitor) target() string {
+	switch m.typ {
+	case "http", "keyword", "json-query", "real-browser":
+		return m.url
+	case "grpc-keyword":
+		if m.grpcTarget != "" {
+			return m.grpcTarget
+		}
+	}
+	if m.host != "" {
+		if m.port > 0 && m.typ != "ping" && m.typ != "dns" {
+			return m.host + ":" + strconv.Itoa(m.port)
+		}
+		return m.host
+	}
+	if m.url == "https://" || m.url == "http://" { // the form's default, unused
+		return ""
+	}
+	return m.url
+}
+
+// selectMonitors returns the monitors sel picks, in id order, and the
+// selectors that picked none. An empty sel picks the active monitors.
+func selectMonitors(all []monitor, sel []string) (chosen []monitor, unmatched []string) {
+	if len(sel) == 0 {
+		for _, m := range all {
+			if m.active {
+				chosen = append(chosen, m)
+			}
+		}
+		return chosen, nil
+	}
+	picked := make([]bool, len(all))
+	for _, s := range sel {
+		s = strings.TrimSpace(s)
+		id, idErr := strconv.Atoi(s)
+		pattern := strings.ToLower(s)
+		n := 0
+		for i, m := range all {
+			ok := idErr == nil && m.id == id
+			if !ok {
+				ok = m.name == s
+			}
+			if !ok {
+				ok, _ = path.Match(pattern, strings.ToLower(m.name))
+			}
+			if ok {
+				picked[i] = true
+				n++
+			}
+		}
+		if n == 0 {
+			unmatched = append(unmatched, s)
+		}
+	}
+	for i, m := range all {
+		if picked[i] {
+			chosen = append(chosen, m)
+		}
+	}
+	return chosen, unmatched
+}
+
+func monitorNames(all []monitor) string {
+	if len(all) == 0 {
+		return "none (the database has no monitors)"
+	}
+	names := make([]string, len(all))
+	for i, m := range all {
+		names[i] = fmt.Sprintf("%s (id %d)", m.name, m.id)
+	}
+	return strings.Join(names, ", ")
+}
+
+// internTable shares the string of repeated heartbeat messages ("200 - OK").
+type internTable map[string]string
+
+func (t internTable) intern(s string) string {
+	if v, ok := t[s]; ok {
+		return v
+	}
+	if len(t) < 10_000 {
+		t[s] = s
+	}
+	return s
+}
+
+// errNotKuma is wrapped by errors for files that are SQLite but not Kuma.
+var errNotKuma = errors.New("not an Uptime Kuma database")
+
+func statErr(name, p string, err error) error {
+	if errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("kuma source %s: open %s: no such file; hint: check sources.%s.path (Kuma keeps it in its data directory, /app/data/kuma.db in Docker)", name, p, name)
+	}
+	if errors.Is(err, os.ErrPermission) {
+		return fmt.Errorf("kuma source %s: open %s: permission denied; hint: hindsight needs read access to the file and, while Kuma runs, to its -wal and -shm files", name, p)
+	}
+	return fmt.Errorf("kuma source %s: open %s: %w", name, p, err)
+}
