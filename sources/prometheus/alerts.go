@@ -19,9 +19,20 @@ import (
 
 func alertJobs(p plan) []*job {
 	return []*job{
-		{kind: kindAlert, what: "ALERTS", name: "ALERTS", expr: overTime("max_over_time", `ALERTS{alertstate="firing"}`, p)},
+		// At scrape resolution, ask for the samples' own times: a plain
+		// selector would repeat the last firing sample for the 5 min
+		// lookback (and backfilled or remote-written data has no staleness
+		// markers to stop it), making every alert 5 min too long.
+		{kind: kindAlert, what: "ALERTS", name: "ALERTS", expr: alertsExpr(p)},
 		{kind: kindAlert, what: "ALERTS_FOR_STATE", name: "ALERTS_FOR_STATE", expr: overTime("min_over_time", "ALERTS_FOR_STATE", p)},
 	}
+}
+
+func alertsExpr(p plan) string {
+	if p.coarse {
+		return overTime("max_over_time", `ALERTS{alertstate="firing"}`, p)
+	}
+	return `timestamp(ALERTS{alertstate="firing"})`
 }
 
 // alertEvents turns runs of firing ALERTS samples into events: one per
@@ -64,14 +75,27 @@ func (s *Source) alertEvents(jobs []*job, p plan) []sources.Event {
 					t = at
 				}
 			}
-			out = append(out, s.alertEvent(l, t, last.Add(p.step), p))
+			end := last // coarse: some sample in (last-step, last]
+			if !p.coarse {
+				end = last.Add(p.step) // resolved by the next evaluation
+			}
+			out = append(out, s.alertEvent(l, t, end, p))
 			start = time.Time{}
 		}
 		for _, v := range ss.Values {
-			if float64(v.Value) < 1 {
-				continue
-			}
 			ts := v.Timestamp.Time().UTC()
+			if p.coarse {
+				if float64(v.Value) < 1 {
+					continue
+				}
+			} else {
+				// The value is the firing sample's own time; an older one
+				// is the lookback repeating it.
+				sample := time.Unix(0, int64(float64(v.Value)*1e9)).UTC()
+				if ts.Sub(sample) >= p.step || sample.After(ts) {
+					continue
+				}
+			}
 			if !start.IsZero() && ts.Sub(last) > p.step {
 				flush()
 			}
