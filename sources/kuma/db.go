@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -44,6 +45,16 @@ func (s *Source) open(ctx context.Context) (*kdb, error) {
 	// query_only refuses any statement that would write. busy_timeout rides
 	// out Kuma's checkpoints.
 	dsn := "file:" + uriPath(abs) + "?mode=ro&_pragma=query_only(1)&_pragma=busy_timeout(5000)"
+	if idle, err := walIdle(abs); err != nil {
+		return nil, statErr(s.c.Name, p, err)
+	} else if idle {
+		// A WAL database without its -wal file is one no process has open
+		// (SQLite removes -wal and -shm with the last connection): Kuma is
+		// stopped. A read-only connection would create -wal and -shm and
+		// leave them, owned by hindsight's user, where Kuma must later
+		// write them. immutable=1 reads the file without creating either.
+		dsn += "&immutable=1"
+	}
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("kuma source %s: open %s: %w", s.c.Name, p, err)
@@ -58,6 +69,27 @@ func (s *Source) open(ctx context.Context) (*kdb, error) {
 }
 
 func (k *kdb) close() { k.sql.Close() }
+
+// walIdle reports whether path is an SQLite database in WAL mode (header
+// bytes 18 and 19 are 2) with no -wal file beside it.
+func walIdle(path string) (bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	var h [20]byte
+	if _, err := io.ReadFull(f, h[:]); err != nil {
+		return false, nil // too short for SQLite: the driver says what it is
+	}
+	if string(h[:16]) != "SQLite format 3\x00" || h[18] != 2 || h[19] != 2 {
+		return false, nil
+	}
+	if _, err := os.Stat(path + "-wal"); errors.Is(err, os.ErrNotExist) {
+		return true, nil
+	}
+	return false, nil
+}
 
 // uriPath escapes the characters that end or escape a path in an SQLite URI.
 func uriPath(p string) string {

@@ -543,6 +543,34 @@ func TestWAL(t *testing.T) {
 	}
 }
 
+// TestWALIdle reads a WAL-mode database whose writer has gone (Kuma
+// stopped): nothing may be created beside it.
+func TestWALIdle(t *testing.T) {
+	path := mustBuild(t, 1, time.Time{}, demoMonitors, demoBeats(demoFrom, 120, demoOutage))
+	w, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mode string
+	if err := w.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+		t.Fatalf("journal_mode = %q, %v", mode, err)
+	}
+	w.Close()
+	before := fileSum(t, path)
+	s := mustNew(t, Config{Path: path})
+	if ds := mustFetch(t, s, demoFrom, demoTo); len(ds.Probes) != 2 || len(ds.Probes[0].Beats) != 120 {
+		t.Errorf("read %d probes", len(ds.Probes))
+	}
+	if fileSum(t, path) != before {
+		t.Error("Fetch changed the database file")
+	}
+	for _, suffix := range []string{"-wal", "-shm", "-journal"} {
+		if _, err := os.Stat(path + suffix); err == nil {
+			t.Errorf("Fetch left %s beside an idle WAL database", suffix)
+		}
+	}
+}
+
 func mustFixture(tb testing.TB, name string) string {
 	tb.Helper()
 	p := filepath.Join(fixtureDir, name)
