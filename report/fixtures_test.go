@@ -50,15 +50,15 @@ func incident() *analyze.Findings {
 			ID: "S1", Kind: analyze.Outage, Subject: "Shop", Source: "kuma", Target: "https://shop.example",
 			Start: kst("2025-11-20 14:05:10"), Peak: kst("2025-11-20 14:05:10"), End: kst("2025-11-20 14:12:10"),
 			Duration: 7 * time.Minute, Class: analyze.BusinessHours,
-			PeakValue: 14, BaselineValue: 0, Unit: "failed checks", FailedChecks: 14,
-			Explanation: `14 consecutive checks failed with "502 Bad Gateway"; Shop had not failed a check in the 7-day baseline.`,
+			PeakValue: 14, BaselineValue: 0, Unit: "checks", FailedChecks: 14,
+			Explanation: `Shop failed 14 checks from 14:05:10 until it answered again at 14:12:10 (7m down); last error: "502 Bad Gateway".`,
 			Query:       `SELECT time, status, ping, msg FROM heartbeat WHERE monitor_id = 1 AND time BETWEEN '2025-11-20 05:00:00' AND '2025-11-20 05:20:00'`,
 			Suspects: []analyze.Suspect{{
 				Rank: 1, Kind: analyze.SuspectEvent, Title: "deploy: shop v2.14.0 (a1b2c3d)", Source: "syslog",
 				Start: kst("2025-11-20 14:04:02"), End: kst("2025-11-20 14:12:31"), Lead: 68 * time.Second,
-				Score: 0.88, Confidence: "high",
-				Components: analyze.ScoreComponents{Timing: 0.95, Strength: 0.85, Cooccurence: 0.90, Specificity: 0.82},
-				Reason:     "The deploy of shop v2.14.0 began 1m 8s before the first failed check, and shop.service restarted 3 times until 14:12, when checks passed again.",
+				Score: 0.80, Confidence: "high",
+				Components: analyze.ScoreComponents{Timing: 1, Strength: 1, Cooccurence: 0.5, Specificity: 0.33},
+				Reason:     "deploy: shop v2.14.0 (a1b2c3d) started at 14:04, with the outage; a saturation anomaly (node_load1) followed within 15 minutes; it happened 3 times in the data, 1 of them with the outage.",
 				Evidence: []analyze.Evidence{{
 					Text: "deploy and restarts in syslog", Ref: "logs/syslog:48211",
 					Lines: []sources.LogLine{
@@ -78,9 +78,9 @@ func incident() *analyze.Findings {
 			}, {
 				Rank: 2, Kind: analyze.SuspectLogBurst, Title: "nginx 502 Bad Gateway responses", Source: "nginx",
 				Start: kst("2025-11-20 14:05:00"), End: kst("2025-11-20 14:12:00"), Lead: 10 * time.Second,
-				Score: 0.55, Confidence: "medium",
-				Components: analyze.ScoreComponents{Timing: 0.90, Strength: 0.95, Cooccurence: 0.30, Specificity: 0.05},
-				Reason:     "502 responses rose to 1484 in 7 minutes from 0.4 expected; they are the failure the probe saw, seen from nginx, more than its cause.",
+				Score: 0.67, Confidence: "medium",
+				Components: analyze.ScoreComponents{Timing: 1, Strength: 0.6, Cooccurence: 0.5, Specificity: 0.25},
+				Reason:     "nginx 502 Bad Gateway responses started at 14:05, with the outage; 1484 lines against 0.4 expected; it happened 4 times in the data, 1 of them with the outage.",
 				Evidence: []analyze.Evidence{{
 					Text: "access log lines with status 502", Query: "logs/nginx/access.log* status=502",
 					Lines: []sources.LogLine{
@@ -89,10 +89,10 @@ func incident() *analyze.Findings {
 				}},
 			}, {
 				Rank: 3, Kind: analyze.SuspectAnomaly, Title: "node_load1 on web1", Source: "metrics",
-				Start: kst("2025-11-20 14:06:00"), End: kst("2025-11-20 14:13:00"), Lead: -50 * time.Second,
-				Score: 0.22, Confidence: "low",
-				Components: analyze.ScoreComponents{Timing: 0.40, Strength: 0.30, Cooccurence: 0.10, Specificity: 0.08},
-				Reason:     "Load rose to 6.2 from a median of 1.1 (5.6×), but only 50s after the outage began.",
+				Start: kst("2025-11-20 14:08:00"), End: kst("2025-11-20 14:13:00"), Lead: -170 * time.Second,
+				Score: 0.51, Confidence: "low",
+				Components: analyze.ScoreComponents{Timing: 0.3, Strength: 0.9, Cooccurence: 0.5, Specificity: 0.25},
+				Reason:     "node_load1 on web1 started at 14:08, 2m 50s after the outage began (possibly an effect); peaked at 6.2 against a median of 1.1; it happened 4 times in the data, 1 of them with the outage.",
 				Evidence:   []analyze.Evidence{{Text: "1-minute load average", Query: `node_load1{instance="web1:9100"}`, Ref: "metrics/web1.om"}},
 			}},
 			Recurrence: analyze.Recurrence{DaysChecked: 7},
@@ -101,14 +101,14 @@ func incident() *analyze.Findings {
 			Start: kst("2025-11-20 03:00:40"), Peak: kst("2025-11-20 03:12:40"), End: kst("2025-11-20 03:41:40"),
 			Duration: 41 * time.Minute, Class: analyze.OffHours,
 			PeakValue: 4.21, BaselineValue: 0.182, Unit: "s", Ratio: 23.1, Score: 38.5,
-			Explanation: "Shop response time peaked at 4.21 s, 23× the median of 0.182 s for 03:00-03:30 on the 7 previous days.",
+			Explanation: "Shop response time peaked at 4.21 s at 03:12, 23.1× its usual 182 ms (median of the 7 days before; robust z 38); abnormal from 03:00 to 03:41.",
 			Query:       `SELECT time, ping FROM heartbeat WHERE monitor_id = 1 AND status = 1 AND time BETWEEN '2025-11-19 17:50:00' AND '2025-11-19 18:50:00'`,
 			Suspects: []analyze.Suspect{{
 				Rank: 1, Kind: analyze.SuspectEvent, Title: "cron: /usr/local/bin/backup.sh --full", Source: "syslog",
 				Start: kst("2025-11-20 03:00:01"), End: kst("2025-11-20 03:41:12"), Lead: 39 * time.Second,
-				Score: 0.91, Confidence: "high",
-				Components: analyze.ScoreComponents{Timing: 0.97, Strength: 0.88, Cooccurence: 1.00, Specificity: 0.79},
-				Reason:     "backup.sh started 39s before the spike and finished 28s before it ended; it ran at 03:00 on each of the 7 baseline nights, and each of those nights had a spike.",
+				Score: 0.97, Confidence: "high",
+				Components: analyze.ScoreComponents{Timing: 1, Strength: 0.9, Cooccurence: 1, Specificity: 1},
+				Reason:     "cron: /usr/local/bin/backup.sh --full started at 03:00, with the spike; it also came with it on 7 of the 7 earlier days the spike recurred; all 8 times it happened in the data came with the spike.",
 				Evidence: []analyze.Evidence{{
 					Text: "cron started the backup", Ref: "logs/syslog:31877",
 					Lines: []sources.LogLine{line("logs/syslog", 31877, "2025-11-20 03:00:01", "Nov 20 03:00:01 web1 CRON[41022]: (root) CMD (/usr/local/bin/backup.sh --full)")},
@@ -117,21 +117,21 @@ func incident() *analyze.Findings {
 					Lines: []sources.LogLine{line("logs/syslog", 32410, "2025-11-20 03:41:12", "Nov 20 03:41:12 web1 backup.sh[41023]: backup finished: 38.2 GiB in 41m11s")},
 				}},
 			}, {
-				Rank: 2, Kind: analyze.SuspectAnomaly, Title: "disk writes on web1 sda", Source: "metrics",
+				Rank: 2, Kind: analyze.SuspectAnomaly, Title: `node_disk_written_bytes_total{device="sda",instance="web1:9100"}`, Source: "metrics",
 				Start: kst("2025-11-20 03:00:30"), End: kst("2025-11-20 03:41:00"), Lead: 10 * time.Second,
-				Score: 0.80, Confidence: "high",
-				Components: analyze.ScoreComponents{Timing: 0.98, Strength: 0.95, Cooccurence: 0.92, Specificity: 0.35},
-				Reason:     "Disk writes on sda rose to 182 MB/s from a median of 3.1 MB/s (59×) and stayed high for the whole spike.",
+				Score: 0.94, Confidence: "high",
+				Components: analyze.ScoreComponents{Timing: 1, Strength: 0.8, Cooccurence: 1, Specificity: 1},
+				Reason:     "node_disk_written_bytes_total{device=\"sda\",instance=\"web1:9100\"} started at 03:00, with the spike; peaked at 182000000 B/s against a median of 3100000 B/s; it starts with cron: /usr/local/bin/backup.sh --full, which likely drives it; it also came with it on 7 of the 7 earlier days the spike recurred; all 8 times it happened in the data came with the spike.",
 				Evidence: []analyze.Evidence{{
 					Text: "node_exporter disk writes, 1m rate", Ref: "metrics/web1.om",
 					Query: `rate(node_disk_written_bytes_total{instance="web1:9100",device="sda"}[1m])`,
 				}},
 			}, {
-				Rank: 3, Kind: analyze.SuspectAnomaly, Title: "CPU iowait on web1", Source: "metrics",
+				Rank: 3, Kind: analyze.SuspectAnomaly, Title: `iowait{instance="web1:9100"}`, Source: "metrics",
 				Start: kst("2025-11-20 03:01:00"), End: kst("2025-11-20 03:40:00"), Lead: -20 * time.Second,
-				Score: 0.64, Confidence: "medium",
-				Components: analyze.ScoreComponents{Timing: 0.90, Strength: 0.70, Cooccurence: 0.92, Specificity: 0.04},
-				Reason:     "iowait rose to 38% from 1.2% 20s after the spike began; it follows heavy disk writes more often than it causes them.",
+				Score: 0.88, Confidence: "high",
+				Components: analyze.ScoreComponents{Timing: 1, Strength: 0.8, Cooccurence: 1, Specificity: 0.62},
+				Reason:     "iowait{instance=\"web1:9100\"} started at 03:01, with the spike; peaked at 38 % against a median of 1.2 %; it starts with cron: /usr/local/bin/backup.sh --full, which likely drives it; it also came with it on 7 of the 7 earlier days the spike recurred; it happened 13 times in the data, 8 of them with the spike.",
 				Evidence: []analyze.Evidence{{
 					Text: "share of CPU time waiting for IO", Ref: "metrics/web1.om",
 					Query: `avg by (instance) (rate(node_cpu_seconds_total{instance="web1:9100",mode="iowait"}[1m])) * 100`,
@@ -198,7 +198,7 @@ func incident() *analyze.Findings {
 		}, {
 			Kind: analyze.SeriesAnomaly, Subject: `node_load1{instance="web1:9100"}`, Source: "metrics",
 			Role: sources.Saturation, RoleName: "saturation",
-			Start: kst("2025-11-20 14:06:00"), Peak: kst("2025-11-20 14:08:00"), End: kst("2025-11-20 14:13:00"), Class: analyze.BusinessHours,
+			Start: kst("2025-11-20 14:08:00"), Peak: kst("2025-11-20 14:09:00"), End: kst("2025-11-20 14:13:00"), Class: analyze.BusinessHours,
 			PeakValue: 6.2, BaselineValue: 1.1, Ratio: 5.6, Score: 6.1,
 			Explanation: "Load peaked at 6.2 against a median of 1.1 at this time of day.",
 			Query:       `node_load1{instance="web1:9100"}`,
@@ -217,8 +217,8 @@ func incident() *analyze.Findings {
 			{T: kst("2025-11-20 14:04:09"), Class: analyze.BusinessHours, Source: "syslog", Kind: "restart", Text: "Stopping shop.service - Shop web application...", Ref: "logs/syslog:48219"},
 			{T: kst("2025-11-20 14:05:00"), Class: analyze.BusinessHours, Source: "nginx", Kind: "log burst", Text: "502 responses: 1484 in 7m, 0.4 expected"},
 			{T: kst("2025-11-20 14:05:10"), Class: analyze.BusinessHours, Source: "kuma", Kind: "outage start", Text: "S1 Shop down: 502 Bad Gateway"},
-			{T: kst("2025-11-20 14:06:00"), Class: analyze.BusinessHours, Source: "metrics", Kind: "anomaly", Text: "node_load1 1.1 → 6.2"},
 			{T: kst("2025-11-20 14:06:12"), Class: analyze.BusinessHours, Source: "app", Kind: "new log pattern", Text: "ERROR cart: IllegalStateException: cart cache not warmed for tenant <*>", Ref: "logs/shop/app.log:220417"},
+			{T: kst("2025-11-20 14:08:00"), Class: analyze.BusinessHours, Source: "metrics", Kind: "anomaly", Text: "node_load1 1.1 → 6.2"},
 			{T: kst("2025-11-20 14:12:10"), Class: analyze.BusinessHours, Source: "kuma", Kind: "outage end", Text: "S1 Shop up again after 7m"},
 		},
 		Gaps: []sources.Gap{{Source: "nginx", What: "logs/nginx/access.log.4.gz", Reason: "gzip: invalid header; file skipped"}},
@@ -303,5 +303,38 @@ func empty() *analyze.Findings {
 			{Source: "logs", What: "logs/nginx/access.log*", Reason: "no file matched"},
 		},
 		Inputs: analyze.Inputs{Probes: 1},
+	}
+}
+
+// nightly is the report one asks for around the 03:00 spike alone
+// (--around 03:10): the backup is the only symptom's first suspect.
+func nightly() *analyze.Findings {
+	day := incident()
+	s := day.Symptoms[1]
+	s.ID = "S1"
+	return &analyze.Findings{
+		Window:   window("2025-11-20 01:10:00", "2025-11-20 04:10:00"),
+		Baseline: window("2025-11-13 01:10:00", "2025-11-20 01:10:00"),
+		Zone:     "Asia/Seoul",
+		Profile:  "acme-shop",
+		Command:  `hindsight analyze --profile acme-shop --around "2025-11-20 03:10"`,
+		Symptoms: []analyze.Symptom{s},
+		Impact: []analyze.Impact{{
+			Probe: "API", Source: "kuma", Target: "https://api.shop.example/healthz",
+			Checks: 180, Availability: 1,
+			P50: 40 * time.Millisecond, P95: 212 * time.Millisecond, Max: 1210 * time.Millisecond,
+			BaseP50: 40 * time.Millisecond, BaseP95: 198 * time.Millisecond, BaseMax: 1120 * time.Millisecond,
+			Sparkline: []float64{0.040, 0.040, 0.041, 0.040, 0.040, 0.040, 0.041, 0.310, 0.290, 0.240, 0.041, 0.040},
+		}, {
+			Probe: "Shop", Source: "kuma", Target: "https://shop.example",
+			Checks: 360, Availability: 1,
+			P50: 190 * time.Millisecond, P95: 3900 * time.Millisecond, Max: 4870 * time.Millisecond,
+			BaseP50: 185 * time.Millisecond, BaseP95: 3710 * time.Millisecond, BaseMax: 4660 * time.Millisecond,
+			Sparkline: []float64{0.18, 0.18, 0.19, 0.18, 0.18, 0.18, 0.19, 2.91, 4.02, 3.37, 0.19, 0.18},
+		}},
+		Anomalies: []analyze.Anomaly{day.Anomalies[0], day.Anomalies[2]},
+		Timeline:  day.Timeline[:7],
+		Notes:     day.Notes,
+		Inputs:    analyze.Inputs{Probes: 2, Beats: 4320, Series: 5, Points: 7200, Events: 19, Patterns: 22},
 	}
 }

@@ -279,15 +279,16 @@ func kind(k analyze.SymptomKind) string {
 	return strings.ReplaceAll(string(k), "_", " ")
 }
 
-// lead says when a suspect began relative to its symptom.
-func lead(d time.Duration) string {
+// lead says when a suspect began relative to its symptom, a noun such as
+// "outage": "began 1m 8s before the outage", "began 20s into the outage".
+func lead(d time.Duration, symptom string) string {
 	switch {
 	case d > 0:
-		return "began " + human(d) + " before"
+		return "began " + human(d) + " before the " + symptom
 	case d < 0:
-		return "began " + human(-d) + " after the start"
+		return "began " + human(-d) + " into the " + symptom
 	}
-	return "began with it"
+	return "began with the " + symptom
 }
 
 // truncate shortens s to n runes, marking the cut.

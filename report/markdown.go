@@ -130,8 +130,8 @@ func (m markdown) symptomSummary(s analyze.Symptom) string {
 		b.WriteString("No likely cause was found.")
 	} else {
 		top := s.Suspects[0]
-		fmt.Fprintf(&b, "Most likely cause: **%s** (%s the %s; score %s, %s confidence).",
-			text(top.Title), lead(top.Lead), kind(s.Kind), score(top.Score), top.Confidence)
+		fmt.Fprintf(&b, "Most likely cause: **%s** (%s; score %s, %s confidence).",
+			text(top.Title), lead(top.Lead, kind(s.Kind)), score(top.Score), top.Confidence)
 	}
 	if r := s.Recurrence; r.Recurring {
 		fmt.Fprintf(&b, " It is recurring: seen at the same time on %d of the %d previous days checked.", r.DaysSeen, r.DaysChecked)
@@ -279,16 +279,6 @@ func (m markdown) causes() {
 		if s.Explanation != "" {
 			facts = append(facts, text(s.Explanation))
 		}
-		if s.Kind != analyze.Outage {
-			f := fmt.Sprintf("Peak %s at %s, baseline %s", value(s.PeakValue, s.Unit), m.stamp(s.Peak)+" "+m.zone(s.Peak), value(s.BaselineValue, s.Unit))
-			if r := ratio(s.Ratio); r != "" {
-				f += ", " + r
-			}
-			if s.Score != 0 {
-				f += ", robust z " + num(s.Score)
-			}
-			facts = append(facts, f+".")
-		}
 		if s.Ongoing {
 			facts = append(facts, "Still going on when the window ended.")
 		}
@@ -310,18 +300,23 @@ func (m markdown) causes() {
 			if i > 0 {
 				m.p("\n")
 			}
-			m.suspect(sus)
+			m.suspect(sus, s)
 		}
 	}
 }
 
-func (m markdown) suspect(s analyze.Suspect) {
-	when := fmt.Sprintf("%s, at %s", lead(s.Lead), m.stamp(s.Start)+" "+m.zone(s.Start))
-	if !s.End.IsZero() {
-		when += ", until " + m.stamp(s.End)
+func (m markdown) suspect(s analyze.Suspect, sym analyze.Symptom) {
+	title := "**" + text(s.Title) + "**"
+	if s.Kind != analyze.SuspectEvent {
+		title = code(s.Title) // a series key or a log template
 	}
-	m.p("%d. **%s** (%s, %s): score %s, %s confidence; %s.\n", s.Rank, text(s.Title), text(s.Source),
-		strings.ReplaceAll(string(s.Kind), "_", " "), score(s.Score), s.Confidence, when)
+	when := m.stamp(s.Start)
+	if !s.End.IsZero() {
+		when += " – " + m.stamp(s.End)
+	}
+	m.p("%d. %s (%s %s, %s %s): score %s, %s confidence; %s.\n", s.Rank, title, text(s.Source),
+		strings.ReplaceAll(string(s.Kind), "_", " "), when, m.zone(s.Start),
+		score(s.Score), s.Confidence, lead(s.Lead, kind(sym.Kind)))
 	if s.Reason != "" {
 		m.p("   %s\n", text(s.Reason))
 	}
@@ -412,7 +407,11 @@ func (m markdown) anomalies() {
 			m.p("\n%s in the JSON output.\n", plural(len(rest)-mdAnomalies, "weaker anomaly"))
 			break
 		}
-		m.p("- %s (%s), %s (%s): %s, score %s.", m.span(a.Start, a.End), hours(a.Class), code(a.Subject),
+		what := code(a.Subject)
+		if a.Kind != analyze.SeriesAnomaly {
+			what = strings.ReplaceAll(string(a.Kind), "_", " ") + " " + what
+		}
+		m.p("- %s (%s), %s (%s): %s, score %s.", m.span(a.Start, a.End), hours(a.Class), what,
 			text(a.Source), m.anomalyNumbers(a), num(a.Score))
 		if a.Explanation != "" {
 			m.p(" %s", text(a.Explanation))

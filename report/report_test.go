@@ -18,6 +18,7 @@ var fixtures = []struct {
 	f    func() *analyze.Findings
 }{
 	{"incident", incident},
+	{"nightly", nightly},
 	{"quiet", quiet},
 	{"empty", empty},
 }
