@@ -316,6 +316,7 @@ func list(names []string, max int) string {
 
 // itemData is what was read for one item.
 type itemData struct {
+	valueType  string
 	samples    []sample
 	trend      bool  // samples before trendUntil are hourly trend averages
 	trendUntil int64 // unix ns
@@ -328,7 +329,7 @@ func (f *fetch) values(ctx context.Context, items []*zItem) (map[string]*itemDat
 	from, to := f.w.From.Unix(), ceilUnix(f.w.To)
 	byType := map[string][]*zItem{}
 	for _, it := range items {
-		data[string(it.ItemID)] = &itemData{}
+		data[string(it.ItemID)] = &itemData{valueType: string(it.ValueType)}
 		byType[string(it.ValueType)] = append(byType[string(it.ValueType)], it)
 	}
 	for _, vt := range []string{typeFloat, typeUint} {
@@ -337,7 +338,7 @@ func (f *fetch) values(ctx context.Context, items []*zItem) (map[string]*itemDat
 			return nil, err
 		}
 		for _, s := range got {
-			if d := data[s.ItemID]; d != nil {
+			if d := data[s.ItemID]; d != nil && d.valueType == vt {
 				d.samples = append(d.samples, s)
 			}
 		}
@@ -373,7 +374,7 @@ func (f *fetch) values(ctx context.Context, items []*zItem) (map[string]*itemDat
 		}
 		added := map[string][]sample{}
 		for _, s := range got {
-			if s.T/int64(time.Second) < until[s.ItemID] {
+			if d := data[s.ItemID]; d != nil && d.valueType == vt && s.T/int64(time.Second) < until[s.ItemID] {
 				added[s.ItemID] = append(added[s.ItemID], s)
 			}
 		}
