@@ -175,7 +175,7 @@ func (a *aggregator) event(r *Record, ref string) (sources.Event, bool) {
 			strings.Contains(msg, "code=killed") || strings.Contains(msg, "code=dumped") {
 			ev.Severity = sources.Warning
 		}
-		title := strings.TrimSuffix(msg, ".")
+		title := strings.TrimRight(msg, ".")
 		if r.Program != "" && prog != "systemd" {
 			title = r.Program + ": " + title
 		}
