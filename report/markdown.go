@@ -182,10 +182,12 @@ func (m markdown) anomalyNumbers(a analyze.Anomaly) string {
 // scope says what was looked at: window, baseline, zone, profile, inputs.
 func (m markdown) scope() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Window %s (%s), baseline %s (%s). Times in %s (%s)",
+	fmt.Fprintf(&b, "Window %s (%s), baseline %s (%s). Times in %s",
 		m.span(m.Window.From, m.Window.To), human(m.Window.Duration()),
-		m.span(m.Baseline.From, m.Baseline.To), human(m.Baseline.Duration()),
-		m.zoneLabel(), m.loc)
+		m.span(m.Baseline.From, m.Baseline.To), human(m.Baseline.Duration()), m.zoneLabel())
+	if m.loc.String() != m.zoneLabel() {
+		fmt.Fprintf(&b, " (%s)", m.loc)
+	}
 	if m.Profile != "" {
 		fmt.Fprintf(&b, "; profile %s", text(m.Profile))
 	}
@@ -442,7 +444,7 @@ func (m markdown) isSuspect(a analyze.Anomaly) bool {
 func (m markdown) gaps() {
 	m.p("\n## Data gaps\n\n")
 	if len(m.Gaps) == 0 {
-		m.p("None: every source returned what was asked for.\n")
+		m.p("None reported.\n")
 		return
 	}
 	for _, g := range m.Gaps {

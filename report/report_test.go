@@ -2,10 +2,16 @@ package report
 
 import (
 	"bytes"
+	"encoding/json"
+	"errors"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
+	"time"
 	_ "time/tzdata" // the golden files must not depend on the machine's zoneinfo
 
 	"github.com/hindsight-sre/hindsight/analyze"
@@ -50,5 +56,195 @@ func TestGolden(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+func mustWrite(tb testing.TB, format string, f *analyze.Findings) string {
+	tb.Helper()
+	var buf bytes.Buffer
+	if err := Write(&buf, format, f); err != nil {
+		tb.Fatalf("Write(%q): %v", format, err)
+	}
+	return buf.String()
+}
+
+func TestWriteFormats(t *testing.T) {
+	err := Write(io.Discard, "xml", incident())
+	if err == nil || !strings.Contains(err.Error(), `"xml"`) || !strings.Contains(err.Error(), "markdown, json, table") {
+		t.Errorf("unknown format: got %v, want an error naming xml and the valid formats", err)
+	}
+	if md, markdown := mustWrite(t, "md", incident()), mustWrite(t, "markdown", incident()); md != markdown {
+		t.Error(`"md" and "markdown" differ`)
+	}
+	if got := mustWrite(t, " JSON ", incident()); !strings.HasPrefix(got, "{") {
+		t.Errorf(`" JSON " did not give JSON: %.40q`, got)
+	}
+	if err := Write(io.Discard, "markdown", nil); err == nil {
+		t.Error("nil findings: want an error")
+	}
+	var w failWriter
+	if err := Write(&w, "table", incident()); err == nil {
+		t.Error("failing writer: want its error")
+	}
+}
+
+type failWriter struct{}
+
+func (*failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+// Rendering must not change the findings it is given (the JSON renderer
+// fills in empty lists on a copy).
+func TestWriteLeavesFindingsAlone(t *testing.T) {
+	for _, fx := range fixtures {
+		for _, format := range Formats {
+			f := fx.f()
+			f.Gaps, f.Notes = nil, nil
+			mustWrite(t, format, f)
+			want := fx.f()
+			want.Gaps, want.Notes = nil, nil
+			if !reflect.DeepEqual(f, want) {
+				t.Errorf("%s %s: Write changed the findings", fx.name, format)
+			}
+		}
+	}
+}
+
+func TestZeroFindings(t *testing.T) {
+	for _, format := range Formats {
+		out := mustWrite(t, format, &analyze.Findings{})
+		if format != "json" && !strings.Contains(strings.ToLower(out), "no data") {
+			t.Errorf("%s of empty findings does not say there was no data:\n%s", format, out)
+		}
+	}
+}
+
+func TestJSONRoundTrip(t *testing.T) {
+	for _, fx := range fixtures {
+		out := mustWrite(t, "json", fx.f())
+		if strings.Contains(out, "null") {
+			t.Errorf("%s: JSON has a null; lists must be []", fx.name)
+		}
+		var doc struct {
+			Schema   string            `json:"schema"`
+			Findings *analyze.Findings `json:"findings"`
+		}
+		if err := json.Unmarshal([]byte(out), &doc); err != nil {
+			t.Fatal(err)
+		}
+		if doc.Schema != "hindsight/report/v1" {
+			t.Errorf("schema = %q", doc.Schema)
+		}
+		want := withEmptyLists(fx.f())
+		for i := range want.Anomalies {
+			want.Anomalies[i].Role = 0 // not in the JSON; role travels as its name
+		}
+		if !reflect.DeepEqual(doc.Findings, want) {
+			t.Errorf("%s: findings do not survive a JSON round trip", fx.name)
+		}
+	}
+}
+
+// Every JSON field name of Findings, nested types included, must be in the
+// table of report/README.md.
+func TestREADMEDocumentsEveryField(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[reflect.Type]bool{}
+	var walk func(reflect.Type)
+	walk = func(typ reflect.Type) {
+		for typ.Kind() == reflect.Pointer || typ.Kind() == reflect.Slice {
+			typ = typ.Elem()
+		}
+		if typ.Kind() != reflect.Struct || typ == reflect.TypeFor[time.Time]() || seen[typ] {
+			return
+		}
+		seen[typ] = true
+		for field := range typ.Fields() {
+			name, _, _ := strings.Cut(field.Tag.Get("json"), ",")
+			if name == "-" || !field.IsExported() {
+				continue
+			}
+			if name == "" {
+				name = field.Name
+			}
+			if !bytes.Contains(readme, []byte("| `"+name+"` |")) {
+				t.Errorf("README.md does not document %s.%s (JSON %q)", typ, field.Name, name)
+			}
+			walk(field.Type)
+		}
+	}
+	walk(reflect.TypeFor[analyze.Findings]())
+}
+
+func TestUnknownZoneFallsBackToUTC(t *testing.T) {
+	f := incident()
+	f.Zone = "Mars/Olympus_Mons"
+	out := mustWrite(t, "markdown", f)
+	for _, want := range []string{
+		"# Incident report: Shop outage, 2025-11-20 05:05 UTC",
+		`Time zone "Mars/Olympus_Mons" could not be loaded`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("markdown lacks %q", want)
+		}
+	}
+}
+
+// A window across the end of summer time has no one abbreviation: the
+// tables name the zone instead.
+func TestZoneLabelAcrossDST(t *testing.T) {
+	berlin := mustLoad("Europe/Berlin")
+	f := quiet()
+	f.Zone = "Europe/Berlin"
+	f.Window.From = time.Date(2025, 10, 25, 22, 0, 0, 0, berlin).UTC()
+	f.Window.To = time.Date(2025, 10, 26, 8, 0, 0, 0, berlin).UTC()
+	out := mustWrite(t, "markdown", f)
+	if !strings.Contains(out, "| Time, Europe/Berlin |") {
+		t.Errorf("timeline header does not name the zone:\n%s", out)
+	}
+	if !strings.Contains(out, "2025-10-25 22:00 CEST – 2025-10-26 08:00 CET") {
+		t.Errorf("window does not show both abbreviations:\n%s", out)
+	}
+}
+
+func TestOngoingOutageFromAggregates(t *testing.T) {
+	f := nightly()
+	s := &f.Symptoms[0]
+	s.Kind, s.Unit, s.Ongoing, s.FailedChecks, s.Suspects = analyze.Outage, "checks", true, 9, nil
+	s.Recurrence = analyze.Recurrence{}
+	f.Impact[1].Resolution = time.Hour
+	out := mustWrite(t, "markdown", f)
+	for _, want := range []string{
+		"Shop (https://shop.example) went down at 03:00 KST on Thu 2025-11-20 (off-hours) and was still down when the window ended, 41m later; 9 checks failed",
+		"No likely cause was found.",
+		"No suspect: nothing else that was read moved during it or shortly before.",
+		"Shop was read from 1h aggregates",
+		"not checked, no earlier days to compare with.",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, out)
+		}
+	}
+	if tab := mustWrite(t, "table", f); !strings.Contains(tab, "41m+") {
+		t.Errorf("table does not mark the outage as ongoing:\n%s", tab)
+	}
+}
+
+func TestMarkdownCaps(t *testing.T) {
+	f := incident()
+	s := &f.Symptoms[1]
+	for len(s.Suspects) < mdSuspects+2 {
+		sus := s.Suspects[len(s.Suspects)-1]
+		sus.Rank++
+		s.Suspects = append(s.Suspects, sus)
+	}
+	out := mustWrite(t, "markdown", f)
+	if !strings.Contains(out, "2 more suspects in the JSON output.") {
+		t.Errorf("markdown does not say 2 suspects were left out:\n%s", out)
+	}
+	if strings.Contains(out, "\n6. ") {
+		t.Error("markdown shows a 6th suspect")
 	}
 }

@@ -29,6 +29,8 @@ func writeTable(w io.Writer, v *view) error {
 		if err := table(w, []string{"ID", "Symptom", "Start (" + v.zoneLabel() + ")", "Lasted", "Hours", "Peak (baseline)", "Recurs", "Top suspect", "Score"}, rows); err != nil {
 			return err
 		}
+	case v.Inputs.Empty() && len(v.Gaps) == 0:
+		p("\nNo data was found for the window, and no source reported a gap: check the window and the profile's sources.\n")
 	case v.Inputs.Empty():
 		p("\nNo data was found for the window: see the data gaps.\n")
 	default:
