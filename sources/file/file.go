@@ -133,6 +133,9 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 	if err := w.Valid(); err != nil {
 		return nil, fmt.Errorf("file source %s: %w", s.c.Path, err)
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	_, br, closeFn, err := s.open()
 	if err != nil {
 		return nil, err

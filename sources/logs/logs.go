@@ -218,6 +218,17 @@ func (s *Source) sets() ([]*fileSet, error) {
 		}
 	}
 	sort.Strings(order)
+	// Two sets of one name in different directories (site1/access.log,
+	// site2/access.log) are told apart by their directory.
+	names := map[string]int{}
+	for _, k := range order {
+		names[byKey[k].name]++
+	}
+	for _, k := range order {
+		if set := byKey[k]; names[set.name] > 1 {
+			set.name = filepath.Join(filepath.Base(filepath.Dir(k)), set.name)
+		}
+	}
 	out := make([]*fileSet, 0, len(order))
 	for _, k := range order {
 		fs := files[k]
@@ -244,6 +255,9 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 	}
 	if step <= 0 {
 		return nil, fmt.Errorf("logs source %s: step %v is not positive", s.c.Name, step)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	sets, err := s.sets()
 	if err != nil {

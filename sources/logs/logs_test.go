@@ -370,3 +370,22 @@ func TestCanceled(t *testing.T) {
 		t.Fatal("no error after cancel")
 	}
 }
+
+func TestSetsOfOneNameInTwoDirectories(t *testing.T) {
+	dir := t.TempDir()
+	for _, site := range []string{"shop", "api"} {
+		os.Mkdir(filepath.Join(dir, site), 0o755)
+		mustWrite(t, filepath.Join(dir, site), "access.log", access(0, "GET / HTTP/1.1", 200, "0.001"))
+	}
+	ds := mustFetch(t, Config{Paths: []string{filepath.Join(dir, "*", "access.log")}}, night, time.Minute)
+	seen := map[string]bool{}
+	for _, s := range ds.Series {
+		if seen[s.Key()] {
+			t.Fatalf("two series with key %s", s.Key())
+		}
+		seen[s.Key()] = true
+	}
+	if !seen[`logs/nginx requests{file="api/access.log"}`] || !seen[`logs/nginx requests{file="shop/access.log"}`] {
+		t.Errorf("series keys = %v", seen)
+	}
+}
