@@ -72,8 +72,12 @@ type analysis struct {
 	base [2]int    // baseline as grid indexes
 	f    *Findings
 
-	signals []*signal    // every series and probe latency, on the grid
-	logs    []*logSignal // every log pattern, on the grid; built lazily
+	signals []*signal       // every series and probe latency, on the grid
+	logs    []*logSignal    // every log pattern, on the grid; built lazily
+	refs    map[string]bool // file:line of every event; built lazily
+	// coSymptom marks latency series ("source\x00subject") that moved
+	// with a probe's symptom: the same symptom, not a cause.
+	coSymptom map[string]bool
 }
 
 // signal is one series (or a probe's latency) on the common grid, with
@@ -89,7 +93,7 @@ type signal struct {
 }
 
 func newAnalysis(ds *sources.Dataset, o Options) *analysis {
-	a := &analysis{ds: ds, o: o, cal: o.Calendar}
+	a := &analysis{ds: ds, o: o, cal: o.Calendar, coSymptom: map[string]bool{}}
 	from := o.Window.From.Add(-o.Baseline).Truncate(o.Step)
 	a.t0 = from
 	a.n = int((o.Window.To.Sub(from) + o.Step - 1) / o.Step)

@@ -13,8 +13,11 @@ import (
 type logSignal struct {
 	p        *sources.LogPattern
 	counts   []float64 // per cell; 0 where no line
+	prefix   []float64 // prefix[j] = sum of counts[:j]
 	from     int       // first cell the pattern's source covers
 	expected float64   // lines per cell in the covered baseline
+	perDay   int       // cells in a day
+	halfW    int       // cells on each side of the seasonal window
 	bursts   []interval
 	isNew    bool // first seen within the lag before the window, or in it
 }
@@ -63,6 +66,12 @@ func (a *analysis) logSignals() []*logSignal {
 		if t, ok := first[p.Source]; ok && t.After(a.t0) {
 			ls.from = g.index(t)
 		}
+		ls.prefix = make([]float64, a.n+1)
+		for j, c := range ls.counts {
+			ls.prefix[j+1] = ls.prefix[j] + c
+		}
+		ls.perDay = int(24 * time.Hour / a.o.Step)
+		ls.halfW = int(seasonalHalfWidth / a.o.Step)
 		baseCells := a.win[0] - ls.from
 		baseLines := 0.0
 		for j := ls.from; j < a.win[0]; j++ {
@@ -84,14 +93,59 @@ func (a *analysis) logSignals() []*logSignal {
 	return a.logs
 }
 
+// seasonalHalfWidth: the expected count of a cell is the mean over the
+// same time of day, plus or minus this, on up to seasonalDays previous
+// days: logs follow the daily cycle of their traffic, and a flat average
+// would call every busy afternoon a burst.
+const (
+	seasonalHalfWidth = 30 * time.Minute
+	seasonalDays      = 7
+)
+
+// expectedAt is the seasonal expected count of cell j, or the flat
+// baseline rate when no earlier day is covered.
+func (ls *logSignal) expectedAt(j int) float64 {
+	sum, n := 0.0, 0
+	for d := 1; d <= seasonalDays; d++ {
+		k := j - d*ls.perDay
+		lo, hi := k-ls.halfW, k+ls.halfW+1
+		if lo < ls.from || hi > len(ls.counts) {
+			break
+		}
+		sum += ls.prefix[hi] - ls.prefix[lo]
+		n += hi - lo
+	}
+	if n == 0 {
+		return ls.expected
+	}
+	return sum / float64(n)
+}
+
+// expectedIn sums the expected counts over an interval.
+func (ls *logSignal) expectedIn(iv interval) float64 {
+	e := 0.0
+	for j := iv.a; j < iv.b; j++ {
+		e += ls.expectedAt(j)
+	}
+	return e
+}
+
 func (ls *logSignal) findBursts(from, to int) []interval {
-	thr := ls.expected + burstSigmas*math.Sqrt(ls.expected) + 1
 	var out []interval
 	var cur *interval
 	gap := 0
 	for j := max(from, ls.from); j < to; j++ {
 		c := ls.counts[j]
-		if c > thr {
+		if c == 0 {
+			if cur != nil {
+				if gap++; gap > 2 {
+					cur = nil
+				}
+			}
+			continue
+		}
+		e := ls.expectedAt(j)
+		if c > e+burstSigmas*math.Sqrt(e)+1 {
 			if cur == nil {
 				out = append(out, interval{a: j, b: j + 1, peak: j, peakZ: c})
 				cur = &out[len(out)-1]
@@ -113,7 +167,7 @@ func (ls *logSignal) findBursts(from, to int) []interval {
 	kept := out[:0]
 	for _, iv := range out {
 		lines := ls.lines(iv)
-		if lines >= burstMinLines && lines >= burstRatio*ls.expected*float64(iv.b-iv.a) {
+		if lines >= burstMinLines && lines >= burstRatio*ls.expectedIn(iv) {
 			kept = append(kept, iv)
 		}
 	}
@@ -138,14 +192,21 @@ func poissonZ(obs, exp float64) float64 {
 func (a *analysis) logAnomalies() []Anomaly {
 	var out []Anomaly
 	g := &grid{t0: a.t0, step: a.o.Step}
+	refs := a.eventRefs()
 	for _, ls := range a.logSignals() {
 		p := ls.p
+		if explained(p, refs) {
+			continue // its lines are events, shown as such
+		}
 		for _, iv := range ls.bursts {
+			if ls.isNew {
+				break // a new pattern is reported once, as new
+			}
 			if iv.b <= a.win[0] || iv.a >= a.win[1] {
 				continue
 			}
 			obs := ls.lines(iv)
-			exp := ls.expected * float64(iv.b-iv.a)
+			exp := ls.expectedIn(iv)
 			an := Anomaly{
 				Kind: LogBurst, Subject: p.Template, Source: p.Source, RoleName: "log",
 				Start: g.time(iv.a), Peak: g.time(iv.peak), End: g.time(iv.b), Class: a.cal.Classify(g.time(iv.a)),

@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"time"
@@ -75,6 +76,12 @@ func fillMean(g *grid, pts []sources.Point) {
 type robust struct {
 	median, scale float64
 	n             int
+	// floor is set for sparse series (MAD zero: mostly one value, such as
+	// an error rate that is usually 0): a value must also exceed the
+	// baseline's 99.9th percentile, so that the one error a day it always
+	// had is not an anomaly.
+	floor  float64
+	sparse bool
 }
 
 // robustStats computes median and MAD over the non-NaN values. When the
@@ -96,15 +103,35 @@ func robustStats(vals []float64) robust {
 		xs[i] = math.Abs(v - med)
 	}
 	mad := median(xs)
-	scale := madScale * mad
-	floor := math.Max(math.Abs(med)*0.05, 1e-9)
-	if scale < floor {
-		scale = floor
+	r := robust{median: med, scale: madScale * mad, n: len(xs)}
+	if mad == 0 {
+		r.sparse = true
+		// xs now holds |v - med|, sorted by median(): its 99.9th
+		// percentile above the median.
+		r.floor = med + xs[min(len(xs)-1, int(math.Ceil(0.999*float64(len(xs))))-1)]
 	}
-	return robust{median: med, scale: scale, n: len(xs)}
+	if lo := math.Max(math.Abs(med)*0.05, 1e-9); r.scale < lo {
+		r.scale = lo
+	}
+	return r
 }
 
-func (r robust) z(v float64) float64 { return (v - r.median) / r.scale }
+// maxZ caps scores: past it a value is simply far outside its usual range
+// (a series that is always 0 and then is not), and a z of 10^8 would only
+// mislead.
+const maxZ = 1000
+
+func (r robust) z(v float64) float64 {
+	return math.Max(-maxZ, math.Min(maxZ, (v-r.median)/r.scale))
+}
+
+// zText says a z-score for a sentence.
+func zText(z float64) string {
+	if math.Abs(z) >= maxZ {
+		return "far outside its usual range"
+	}
+	return fmt.Sprintf("robust z %.0f", z)
+}
 
 // median sorts xs in place.
 func median(xs []float64) float64 {
@@ -152,7 +179,8 @@ func abnormal(g *grid, st robust, from, to int, thr, minRatio float64, twoSided 
 		var z float64
 		if !math.IsNaN(v) && !math.IsNaN(st.median) {
 			z = st.z(v)
-			up := z >= thr && (minRatio <= 0 || st.median <= 0 || v >= minRatio*st.median)
+			up := z >= thr && (minRatio <= 0 || st.median <= 0 || v >= minRatio*st.median) &&
+				(!st.sparse || v > st.floor)
 			down := twoSided && z <= -thr
 			hit = up || down
 		}

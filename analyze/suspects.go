@@ -36,7 +36,14 @@ import (
 //     day). A metric that spikes twenty times a week on its own scores
 //     0.05; a backup that runs only when the latency spikes scores 1.
 //
-// score = 0.35 timing + 0.30 strength + 0.20 co-occurrence + 0.15 specificity
+// score = (0.35 timing + 0.30 strength + 0.20 co-occurrence + 0.15 specificity)
+//
+//	× min(1, 0.4 + 3 specificity)
+//
+// The last factor keeps what happens all the time (a cron job every ten
+// minutes, a metric that spikes daily on its own) from being blamed just
+// because it also happened now: below a specificity of 0.2 it pulls the
+// score down, to 0.4 of it at specificity 0.
 //
 // Confidence is high from 0.75, medium from 0.55, low below. Candidates
 // under minScore are not listed: the report then says no cause was found
@@ -71,6 +78,7 @@ var rolePrior = map[sources.Role]float64{
 
 type candidate struct {
 	s        Suspect
+	kind     sources.EventKind             // for events
 	subject  string                        // for anomalies: the series subject
 	present  func(from, to time.Time) bool // does it happen in [from, to)?
 	total    int                           // how often it happens in all the data
@@ -91,11 +99,12 @@ func (a *analysis) suspects(s *Symptom) []Suspect {
 	for _, c := range anoms {
 		if ev, ok := explains[c.subject]; ok {
 			c.strength *= 0.8
-			c.why += "; it starts with " + ev + ", which likely drives it"
+			c.why += "; it starts with " + ev.title + ", which likely drives it"
 		}
 	}
 	cands = append(cands, anoms...)
 	cands = append(cands, a.logCandidates(s, from, to)...)
+	cands = a.foldIntoDeploys(s, cands)
 
 	// The days the symptom happened, as ranges around it.
 	days := []int{0}
@@ -126,8 +135,9 @@ func (a *analysis) suspects(s *Symptom) []Suspect {
 		with := seen + 1 // today
 		total := max(c.total, with)
 		sp.Components.Specificity = float64(with) / float64(total)
-		sp.Score = round2(wTiming*sp.Components.Timing + wStrength*sp.Components.Strength +
-			wCooc*sp.Components.Cooccurence + wSpec*sp.Components.Specificity)
+		sp.Score = round2((wTiming*sp.Components.Timing + wStrength*sp.Components.Strength +
+			wCooc*sp.Components.Cooccurence + wSpec*sp.Components.Specificity) *
+			math.Min(1, 0.4+3*sp.Components.Specificity))
 		sp.Components = ScoreComponents{round2(sp.Components.Timing), round2(sp.Components.Strength),
 			round2(sp.Components.Cooccurence), round2(sp.Components.Specificity)}
 		if sp.Score < minScore {
@@ -210,17 +220,13 @@ func symptomWord(s *Symptom) string {
 //
 // explains maps the subjects of the series anomalies that start with an
 // event to that event's title.
-func (a *analysis) eventCandidates(s *Symptom, from, to time.Time) ([]*candidate, map[string]string) {
-	explains := map[string]string{}
-	type sig struct {
-		kind  sources.EventKind
-		title string
-	}
-	best := map[sig]*sources.Event{}
-	totals := map[sig]int{}
+func (a *analysis) eventCandidates(s *Symptom, from, to time.Time) ([]*candidate, map[string]explainer) {
+	explains := map[string]explainer{}
+	best := map[eventSig]*sources.Event{}
+	totals := map[eventSig]int{}
 	for i := range a.ds.Events {
 		e := &a.ds.Events[i]
-		k := sig{e.Kind, e.Title}
+		k := sigOf(e)
 		totals[k]++
 		if e.Kind == sources.KindProbeDown {
 			continue
@@ -246,11 +252,11 @@ func (a *analysis) eventCandidates(s *Symptom, from, to time.Time) ([]*candidate
 		if c.strength == 0 {
 			c.strength = 0.3
 		}
-		kind, title := e.Kind, e.Title
+		c.kind = e.Kind
 		c.present = func(f, t time.Time) bool {
 			for i := range a.ds.Events {
 				x := &a.ds.Events[i]
-				if x.Kind == kind && x.Title == title && !x.T.Before(f) && x.T.Before(t) {
+				if sigOf(x) == k && !x.T.Before(f) && x.T.Before(t) {
 					return true
 				}
 			}
@@ -272,8 +278,8 @@ func (a *analysis) eventCandidates(s *Symptom, from, to time.Time) ([]*candidate
 				txt := fmt.Sprintf("%s rose to %s at %s (usual %s)", sg.subject, fmtVal(peak, sg.unit),
 					a.local(sg.g.time(iv.peak)), fmtVal(sg.st.median, sg.unit))
 				moved = append(moved, txt)
-				if _, ok := explains[sg.subject]; !ok {
-					explains[sg.subject] = e.Title
+				if prev, ok := explains[sg.subject]; !ok || eventPrior[prev.kind] < eventPrior[e.Kind] {
+					explains[sg.subject] = explainer{e.Kind, e.Title}
 				}
 				c.s.Evidence = append(c.s.Evidence, Evidence{Text: txt, Query: sg.query})
 				break
@@ -320,7 +326,7 @@ func eventText(e *sources.Event) string {
 func (a *analysis) anomalyCandidates(s *Symptom, from, to time.Time) []*candidate {
 	var out []*candidate
 	for _, sg := range a.signals {
-		if sg.probe != nil || (sg.source == s.Source && sg.subject == s.Subject) {
+		if sg.probe != nil || (sg.source == s.Source && sg.subject == s.Subject) || a.coSymptom[sg.source+"\x00"+sg.subject] {
 			continue
 		}
 		i, j := sg.g.clampRange(from, to)
@@ -341,8 +347,8 @@ func (a *analysis) anomalyCandidates(s *Symptom, from, to time.Time) []*candidat
 			if sg.st.median > 0 && peak > sg.st.median {
 				ratio = fmt.Sprintf(", %.1f×", peak/sg.st.median)
 			}
-			c.why = fmt.Sprintf("peak %s at %s against a usual %s%s (robust z %.0f)", fmtVal(peak, sg.unit),
-				a.local(sg.g.time(iv.peak)), fmtVal(sg.st.median, sg.unit), ratio, z)
+			c.why = fmt.Sprintf("peak %s at %s against a usual %s%s (%s)", fmtVal(peak, sg.unit),
+				a.local(sg.g.time(iv.peak)), fmtVal(sg.st.median, sg.unit), ratio, zText(z))
 			c.s.Evidence = []Evidence{{Text: sg.subject + ": " + c.why, Query: sg.query}}
 			sig := sg
 			c.present = func(f, t time.Time) bool { return sig.abnormalIn(f, t) }
@@ -364,12 +370,7 @@ func moved(peak, median float64) string {
 // whose lines are already events (a deploy line, a cron line) is left
 // out: the event stands for it.
 func (a *analysis) logCandidates(s *Symptom, from, to time.Time) []*candidate {
-	refs := map[string]bool{}
-	for _, e := range a.ds.Events {
-		if e.Ref != "" {
-			refs[e.Ref] = true
-		}
-	}
+	refs := a.eventRefs()
 	g := &grid{t0: a.t0, step: a.o.Step}
 	i, j := g.clampRange(from, to)
 	var out []*candidate
@@ -410,7 +411,7 @@ func (a *analysis) logCandidates(s *Symptom, from, to time.Time) []*candidate {
 				continue
 			}
 			obs := ls.lines(iv)
-			exp := ls.expected * float64(iv.b-iv.a)
+			exp := ls.expectedIn(iv)
 			ratio := obs / math.Max(exp, 0.5)
 			c := &candidate{
 				s: Suspect{Kind: SuspectLogBurst, Title: fmt.Sprintf("burst of %q", p.Template), Source: p.Source,
@@ -429,6 +430,20 @@ func (a *analysis) logCandidates(s *Symptom, from, to time.Time) []*candidate {
 	return out
 }
 
+// eventRefs is the set of file:line references of all events.
+func (a *analysis) eventRefs() map[string]bool {
+	if a.refs == nil {
+		a.refs = map[string]bool{}
+		for _, e := range a.ds.Events {
+			if e.Ref != "" {
+				a.refs[e.Ref] = true
+			}
+		}
+	}
+	return a.refs
+}
+
+// explained reports whether every example line of p is an event.
 func explained(p *sources.LogPattern, refs map[string]bool) bool {
 	if len(p.Examples) == 0 {
 		return false
@@ -439,4 +454,76 @@ func explained(p *sources.LogPattern, refs map[string]bool) bool {
 		}
 	}
 	return true
+}
+
+// explainer is the event that starts with a series anomaly.
+type explainer struct {
+	kind  sources.EventKind
+	title string
+}
+
+// eventSig identifies repeats of one event: its kind and its title with
+// numbers masked ("restart counter is at 3" repeats "... at 2").
+type eventSig struct {
+	kind  sources.EventKind
+	title string
+}
+
+func sigOf(e *sources.Event) eventSig {
+	b := []byte(e.Title)
+	out := b[:0:0]
+	for i := 0; i < len(b); i++ {
+		if b[i] >= '0' && b[i] <= '9' {
+			if len(out) == 0 || out[len(out)-1] != '#' {
+				out = append(out, '#')
+			}
+			continue
+		}
+		out = append(out, b[i])
+	}
+	return eventSig{e.Kind, string(out)}
+}
+
+// foldIntoDeploys: what follows a deploy until the symptom ends (service
+// restarts, log patterns never seen before) is the deploy's mechanism, so
+// it becomes the deploy's evidence instead of competing with it.
+func (a *analysis) foldIntoDeploys(s *Symptom, cands []*candidate) []*candidate {
+	var deploy *candidate
+	for _, c := range cands {
+		if c.s.Kind == SuspectEvent && c.kind == sources.KindDeploy && !c.s.Start.After(s.Start) &&
+			(deploy == nil || c.s.Start.After(deploy.s.Start)) {
+			deploy = c
+		}
+	}
+	if deploy == nil {
+		return cands
+	}
+	out := cands[:0]
+	var restarts, patterns int
+	for _, c := range cands {
+		follows := c != deploy && !c.s.Start.Before(deploy.s.Start) && c.s.Start.Before(s.End)
+		switch {
+		case follows && c.s.Kind == SuspectEvent && c.kind == sources.KindRestart:
+			restarts++
+			deploy.s.Evidence = append(deploy.s.Evidence, c.s.Evidence...)
+		case follows && c.s.Kind == SuspectNewPattern:
+			patterns++
+			deploy.s.Evidence = append(deploy.s.Evidence, Evidence{Text: c.s.Title + " after the deploy",
+				Query: c.s.Evidence[0].Query, Lines: c.s.Evidence[0].Lines})
+		default:
+			out = append(out, c)
+		}
+	}
+	switch {
+	case restarts > 0 && patterns > 0:
+		deploy.why = fmt.Sprintf("followed by %d service restarts and %d log patterns never seen before", restarts, patterns)
+	case restarts > 0:
+		deploy.why = fmt.Sprintf("followed by %d service restarts", restarts)
+	case patterns > 0:
+		deploy.why = fmt.Sprintf("followed by %d log patterns never seen before", patterns)
+	}
+	if restarts+patterns > 0 {
+		deploy.strength = min(1, deploy.strength+0.1)
+	}
+	return out
 }

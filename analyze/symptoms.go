@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/hindsight-sre/hindsight/sources"
@@ -245,18 +246,28 @@ func (a *analysis) symptoms() []Symptom {
 	}
 	out = append(out, probeSpikes...)
 	// A latency series that moved with a probe is the same symptom seen
-	// from the server side; it stays an anomaly, not a second symptom.
+	// from the server side: it is named in the symptom's explanation and
+	// is neither a second symptom nor a suspect.
+	also := map[int][]string{}
 	for _, sy := range seriesSpikes {
-		dup := false
-		for _, o := range out {
+		dup := -1
+		for i, o := range out {
 			if overlaps(sy.Start, sy.End, o.Start, o.End) {
-				dup = true
+				dup = i
 				break
 			}
 		}
-		if !dup {
+		if dup < 0 {
 			out = append(out, sy)
+			continue
 		}
+		a.coSymptom[sy.Source+"\x00"+sy.Subject] = true
+		also[dup] = append(also[dup], fmt.Sprintf("%s (peak %s at %s against a usual %s)",
+			sy.Subject, fmtVal(sy.PeakValue, sy.Unit), a.local(sy.Peak), fmtVal(sy.BaselineValue, sy.Unit)))
+	}
+	for i, list := range also {
+		slices.Sort(list)
+		out[i].Explanation += " Also seen in " + strings.Join(list, "; ") + "."
 	}
 	slices.SortStableFunc(out, func(x, y Symptom) int {
 		if x.Kind != y.Kind {
@@ -329,9 +340,9 @@ func (a *analysis) spikeSymptom(s *signal, iv interval) Symptom {
 	if s.probe == nil {
 		what = s.subject
 	}
-	sy.Explanation = fmt.Sprintf("%s peaked at %s at %s, %.1f× its usual %s (median of the %s before; robust z %.0f); abnormal from %s to %s.",
+	sy.Explanation = fmt.Sprintf("%s peaked at %s at %s, %.1f× its usual %s (median of the %s before; %s); abnormal from %s to %s.",
 		what, fmtVal(peak, sy.Unit), a.local(sy.Peak), sy.Ratio, fmtVal(s.st.median, sy.Unit),
-		baselineWords(a.o.Baseline), sy.Score, a.local(start), a.local(end))
+		baselineWords(a.o.Baseline), zText(sy.Score), a.local(start), a.local(end))
 	return sy
 }
 
@@ -489,8 +500,8 @@ func (a *analysis) seriesAnomaly(s *signal, iv interval) Anomaly {
 	} else {
 		ratio = ", against "
 	}
-	an.Explanation = fmt.Sprintf("%s %s %s at %s%sthe usual %s (robust z %.0f), %s–%s.",
-		s.subject, dir, fmtVal(peak, s.unit), a.local(an.Peak), ratio, fmtVal(s.st.median, s.unit), an.Score,
+	an.Explanation = fmt.Sprintf("%s %s %s at %s%sthe usual %s (%s), %s–%s.",
+		s.subject, dir, fmtVal(peak, s.unit), a.local(an.Peak), ratio, fmtVal(s.st.median, s.unit), zText(an.Score),
 		a.local(an.Start), a.local(an.End))
 	return an
 }

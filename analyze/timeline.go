@@ -4,9 +4,8 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
-
-	"github.com/hindsight-sre/hindsight/sources"
 )
 
 // maxRepeats: an event that repeats more often than this in the window
@@ -34,29 +33,27 @@ func (a *analysis) timeline() []TimelineEntry {
 		}
 	}
 	from, to := a.o.Window.From.Add(-a.o.Lag), a.o.Window.To
-	type sig struct {
-		kind  sources.EventKind
-		title string
-	}
-	n := map[sig]int{}
-	for _, e := range a.ds.Events {
-		if !e.T.Before(from) && e.T.Before(to) {
-			n[sig{e.Kind, e.Title}]++
+	n := map[eventSig]int{}
+	for i := range a.ds.Events {
+		if e := &a.ds.Events[i]; !e.T.Before(from) && e.T.Before(to) {
+			n[sigOf(e)]++
 		}
 	}
-	shown := map[sig]bool{}
-	for _, e := range a.ds.Events {
+	shown := map[eventSig]bool{}
+	for i := range a.ds.Events {
+		e := &a.ds.Events[i]
 		if e.T.Before(from) || !e.T.Before(to) {
 			continue
 		}
-		k := sig{e.Kind, e.Title}
-		text := e.Title
+		k := sigOf(e)
+		// The kind is shown beside the text; "cron: cron: x" says it twice.
+		text := strings.TrimPrefix(e.Title, string(e.Kind)+": ")
 		if c := n[k]; c > maxRepeats {
 			if shown[k] {
 				continue
 			}
 			shown[k] = true
-			text = fmt.Sprintf("%s (%d times in the window, first shown)", e.Title, c)
+			text = fmt.Sprintf("%s (%d times in the window, first shown)", text, c)
 		}
 		add(e.T, e.Source, string(e.Kind), text, e.Ref)
 	}
