@@ -1,6 +1,7 @@
 package report
 
 import (
+	"strings"
 	"time"
 
 	"github.com/hindsight-sre/hindsight/analyze"
@@ -333,8 +334,18 @@ func nightly() *analyze.Findings {
 			Sparkline: []float64{0.18, 0.18, 0.19, 0.18, 0.18, 0.18, 0.19, 2.91, 4.02, 3.37, 0.19, 0.18},
 		}},
 		Anomalies: []analyze.Anomaly{day.Anomalies[0], day.Anomalies[2]},
-		Timeline:  day.Timeline[:7],
+		Timeline:  renumber(day.Timeline[:7]),
 		Notes:     day.Notes,
 		Inputs:    analyze.Inputs{Probes: 2, Beats: 4320, Series: 5, Points: 7200, Events: 19, Patterns: 22},
 	}
+}
+
+// renumber makes the timeline of the day's S2 that of the night's S1.
+func renumber(tl []analyze.TimelineEntry) []analyze.TimelineEntry {
+	out := make([]analyze.TimelineEntry, len(tl))
+	for i, e := range tl {
+		e.Text = strings.Replace(e.Text, "S2 ", "S1 ", 1)
+		out[i] = e
+	}
+	return out
 }

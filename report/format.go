@@ -77,6 +77,15 @@ func (v *view) at(t time.Time) string {
 	return v.local(t).Format("2006-01-02 15:04") + " " + v.zone(t)
 }
 
+// when is "03:00 KST" when the window lies within one day (whose date the
+// report has already given), else "2025-11-20 03:00 KST".
+func (v *view) when(t time.Time) string {
+	if v.oneDay() {
+		return v.clock(t) + " " + v.zone(t)
+	}
+	return v.at(t)
+}
+
 // stamp is a time in a table whose zone is in the header: the clock with
 // seconds, and the date too when the window spans several days.
 func (v *view) stamp(t time.Time) string {

@@ -70,22 +70,19 @@ func (m markdown) summary() string {
 			s = append(s, m.alsoSummary(o))
 		}
 	case m.Inputs.Empty():
-		s = append(s, fmt.Sprintf("**No data was found for %s**: no probe checks, metric points, events or log lines, so this report cannot tell whether anything went wrong.",
-			m.span(m.Window.From, m.Window.To)))
-		switch n := len(m.Gaps); {
-		case n == 0:
-			s = append(s, "No source reported an error either: check the window and the profile's sources.")
-		case n <= 3:
-			var g []string
-			for _, gap := range m.Gaps {
-				g = append(g, text(gap.String()))
-			}
-			s = append(s, "What could not be read: "+strings.Join(g, "; ")+".")
-		default:
-			s = append(s, fmt.Sprintf("%d data gaps are listed below.", n))
+		s = append(s, fmt.Sprintf("**No data was found** %s: no probe checks, metric points, events or log lines, so this report cannot tell whether anything went wrong.",
+			m.fromTo(m.Window.From, m.Window.To)))
+		if len(m.Gaps) == 0 {
+			s = append(s, "No source reported a gap either: check the window and the profile's sources.")
+			break
 		}
+		var g []string
+		for _, gap := range m.Gaps {
+			g = append(g, strings.TrimSuffix(gap.Source+": "+gap.What, ": "))
+		}
+		s = append(s, fmt.Sprintf("The sources reported %s, listed under Data gaps: %s.", plural(len(g), "gap"), text(strings.Join(g, "; "))))
 	default:
-		s = append(s, fmt.Sprintf("**No outage or latency spike was found** in %s.", m.span(m.Window.From, m.Window.To)))
+		s = append(s, fmt.Sprintf("**No outage or latency spike was found** %s.", m.fromTo(m.Window.From, m.Window.To)))
 		if len(m.Anomalies) == 0 {
 			s = append(s, "Nothing else moved beyond its baseline either.")
 			break
@@ -142,7 +139,7 @@ func (m markdown) symptomSummary(s analyze.Symptom) string {
 // alsoSummary is one sentence for a symptom after the first.
 func (m markdown) alsoSummary(s analyze.Symptom) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Also: %s %s %s at %s (%s, %s", s.ID, text(s.Subject), kind(s.Kind), m.at(s.Start), hours(s.Class), human(s.Duration))
+	fmt.Fprintf(&b, "Also: %s %s %s at %s (%s, %s", s.ID, text(s.Subject), kind(s.Kind), m.when(s.Start), hours(s.Class), human(s.Duration))
 	if s.Kind != analyze.Outage {
 		fmt.Fprintf(&b, ", %s vs %s", value(s.PeakValue, s.Unit), value(s.BaselineValue, s.Unit))
 	}
@@ -163,7 +160,7 @@ func (m markdown) anomalyShort(a analyze.Anomaly) string {
 	if a.Kind != analyze.SeriesAnomaly {
 		what = strings.ReplaceAll(string(a.Kind), "_", " ") + " " + what
 	}
-	return fmt.Sprintf("%s at %s (%s; %s)", what, m.at(a.Start), hours(a.Class), m.anomalyNumbers(a))
+	return fmt.Sprintf("%s at %s (%s; %s)", what, m.when(a.Start), hours(a.Class), m.anomalyNumbers(a))
 }
 
 // anomalyNumbers is "182 MB/s vs 3.1 MB/s, 59×" for a series and
