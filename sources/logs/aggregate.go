@@ -180,7 +180,9 @@ func (a *aggregator) event(r *Record, ref string) (sources.Event, bool) {
 			title = r.Program + ": " + title
 		}
 		ev.Title = "restart: " + truncate(title, 200)
-	case a.s.deployRe.MatchString(msg):
+	case !strings.HasPrefix(prog, "sshd") && a.s.deployRe.MatchString(msg):
+		// sshd names the users that try to log in, and "deploy" is a
+		// favourite of scanners: "Invalid user deploy from ..." is no release.
 		ev.Kind = sources.KindDeploy
 		title := msg
 		if r.Program != "" {
@@ -223,7 +225,7 @@ func isRestart(prog, msg string) bool {
 // emit writes what the set gave into ds.
 func (a *aggregator) emit(ds *sources.Dataset) {
 	ds.Gaps = append(ds.Gaps, a.gaps...)
-	if a.inWindow == 0 {
+	if a.inWindow == 0 && (len(a.gaps) == 0 || !a.minT.IsZero()) {
 		reason := "the files hold no lines in the window"
 		if !a.minT.IsZero() {
 			reason = fmt.Sprintf("no lines in window; the files cover %s..%s",

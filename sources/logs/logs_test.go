@@ -389,3 +389,49 @@ func TestSetsOfOneNameInTwoDirectories(t *testing.T) {
 		t.Errorf("series keys = %v", seen)
 	}
 }
+
+// TestLoghubCorpora reads real syslog corpora from loghub (shared/fixtures):
+// every line must be understood, and the templates must be few and right.
+func TestLoghubCorpora(t *testing.T) {
+	root := filepath.Join("..", "..", "..", "shared", "fixtures", "loghub")
+	if _, err := os.Stat(root); err != nil {
+		t.Skipf("shared fixtures not beside the repository: %v", err)
+	}
+	year := sources.Window{From: time.Date(2005, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2005, 12, 31, 0, 0, 0, 0, time.UTC)}
+	tests := []struct {
+		file        string
+		maxPatterns int
+		want        []string
+	}{
+		{"Linux/Linux_2k.log", 140, []string{
+			"sshd(pam_unix): authentication failure; logname= uid=<*> euid=<*> tty=NODEVssh ruser= rhost=<*>",
+			"ftpd: connection from <*> () at <*> <*> <*> <*> <*>",
+		}},
+		{"OpenSSH/OpenSSH_2k.log", 200, []string{
+			"sshd: Failed password for invalid user admin from <*> port <*> ssh2",
+			"sshd: Received disconnect from <*>: <*>: Bye Bye [preauth]",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			ds := mustFetch(t, Config{Paths: []string{filepath.Join(root, tt.file)}}, year, time.Hour)
+			if len(ds.Gaps) > 0 {
+				t.Errorf("gaps: %v", ds.Gaps)
+			}
+			if len(ds.Patterns) > tt.maxPatterns {
+				t.Errorf("%d patterns, want at most %d", len(ds.Patterns), tt.maxPatterns)
+			}
+			pats := patternByTemplate(ds)
+			for _, w := range tt.want {
+				if _, ok := pats[w]; !ok {
+					t.Errorf("no pattern %q", w)
+				}
+			}
+			for _, e := range ds.Events {
+				if e.Kind == sources.KindDeploy {
+					t.Errorf("sshd login attempt taken for a deploy: %+v", e)
+				}
+			}
+		})
+	}
+}

@@ -60,10 +60,18 @@ func maskToken(tok string) string {
 		}
 		return tok
 	}
-	if variable(core) {
+	if variable(core) || dateWords[core] {
 		return tok[:i] + wildcard + tok[j:]
 	}
 	return tok
+}
+
+// dateWords are the English month and weekday abbreviations, masked so
+// that "at Fri Jul 1 ..." and "at Mon Jun 4 ..." are one template.
+var dateWords = map[string]bool{
+	"Jan": true, "Feb": true, "Mar": true, "Apr": true, "May": true, "Jun": true,
+	"Jul": true, "Aug": true, "Sep": true, "Oct": true, "Nov": true, "Dec": true,
+	"Mon": true, "Tue": true, "Wed": true, "Thu": true, "Fri": true, "Sat": true, "Sun": true,
 }
 
 // variable reports whether a token is a value rather than a word.
