@@ -20,7 +20,10 @@ import (
 var ErrNoData = errors.New("no data in window")
 
 // Window is a half-open time range [From, To).
-type Window struct{ From, To time.Time }
+type Window struct {
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
+}
 
 // Contains reports whether t lies in [From, To).
 func (w Window) Contains(t time.Time) bool { return !t.Before(w.From) && t.Before(w.To) }
@@ -225,10 +228,10 @@ type Bucket struct {
 
 // LogLine is one raw line with where it came from.
 type LogLine struct {
-	File string
-	Line int // 1-based
-	T    time.Time
-	Text string
+	File string    `json:"file"`
+	Line int       `json:"line"` // 1-based
+	T    time.Time `json:"t"`
+	Text string    `json:"text"`
 }
 
 // LogPattern is one mined log template and its counts.
@@ -252,9 +255,9 @@ func (p *LogPattern) Total() int {
 
 // Gap is data a source could not fetch, and why. The report lists every gap.
 type Gap struct {
-	Source string
-	What   string // "monitor 3 heartbeats", "query node_load1"
-	Reason string // "connection refused", "only hourly data kept before 2025-11-21"
+	Source string `json:"source"`
+	What   string `json:"what,omitempty"` // "monitor 3 heartbeats", "query node_load1"
+	Reason string `json:"reason"`         // "connection refused", "only hourly data kept before 2025-11-21"
 }
 
 func (g Gap) String() string {
