@@ -244,11 +244,14 @@ func score(x float64) string { return strconv.FormatFloat(x, 'f', 2, 64) }
 
 var sparks = []rune("▁▂▃▄▅▆▇█")
 
-// sparkline draws vals on a scale from 0 to their maximum, so that the
-// height of a bar is proportional to the value and a flat line stays flat.
-// Negative and NaN values (no data) are blanks.
-func sparkline(vals []float64) string {
-	hi := 0.0
+// sparkline draws vals, latencies in seconds, as bars on a scale from 0 to
+// top or their maximum, whichever is higher. Heights are proportional to
+// the values; a top above the window's maximum (twice the baseline p95 in
+// the callers) keeps a steady line low instead of filling the cell. A 0 is
+// a bucket without a successful check and shows as "·"; negative and NaN
+// values as blanks.
+func sparkline(vals []float64, top float64) string {
+	hi := top
 	for _, x := range vals {
 		if x > hi {
 			hi = x
@@ -259,13 +262,20 @@ func sparkline(vals []float64) string {
 		switch {
 		case math.IsNaN(x) || x < 0:
 			b.WriteRune(' ')
-		case hi <= 0 || math.IsInf(hi, 0):
+		case x == 0:
+			b.WriteRune('·')
+		case math.IsInf(hi, 0):
 			b.WriteRune(sparks[0])
 		default:
 			b.WriteRune(sparks[int(math.Round(x/hi*float64(len(sparks)-1)))])
 		}
 	}
 	return b.String()
+}
+
+// latencyLine is the sparkline of one probe's impact.
+func latencyLine(im analyze.Impact) string {
+	return sparkline(im.Sparkline, 2*im.BaseP95.Seconds())
 }
 
 // hours names a time class for people.

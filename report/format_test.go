@@ -92,15 +92,18 @@ func TestNumbers(t *testing.T) {
 func TestSparkline(t *testing.T) {
 	for _, c := range []struct {
 		in   []float64
+		top  float64
 		want string
 	}{
-		{nil, ""},
-		{[]float64{0, 0, 0}, "▁▁▁"},
-		{[]float64{0.18, 0.18, 2.8, 0.18}, "▁▁█▁"},
-		{[]float64{1, 2, 3, 4, 5, 6, 7, 8}, "▂▃▄▅▅▆▇█"},
-		{[]float64{1, math.NaN(), -1, 1}, "█  █"},
+		{nil, 0, ""},
+		{[]float64{0, 0, 0}, 0, "···"},
+		{[]float64{0.05, 0.05, 0.05}, 0.1, "▅▅▅"},
+		{[]float64{0.05, 0, 0.05}, 0, "█·█"},
+		{[]float64{0.18, 0.18, 2.8, 0.18}, 0.8, "▁▁█▁"},
+		{[]float64{1, 2, 3, 4, 5, 6, 7, 8}, 0, "▂▃▄▅▅▆▇█"},
+		{[]float64{1, math.NaN(), -1, 1}, 0, "█  █"},
 	} {
-		if got := sparkline(c.in); got != c.want {
+		if got := sparkline(c.in, c.top); got != c.want {
 			t.Errorf("sparkline(%v) = %q, want %q", c.in, got, c.want)
 		}
 	}
@@ -110,7 +113,8 @@ func TestMarkdownEscaping(t *testing.T) {
 	for _, c := range []struct {
 		got, want string
 	}{
-		{text("backup <*> started\non *host*"), `backup \<\*> started on \*host\*`},
+		{text("backup <*> started\non *host*"), `backup <\*> started on \*host\*`},
+		{text("see <https://x> or <b>"), `see \<https://x> or \<b>`},
 		{cell("a || b"), `a \|\| b`},
 		{code("rate(x[5m])"), "`rate(x[5m])`"},
 		{code("a `b` c"), "``a `b` c``"},

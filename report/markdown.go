@@ -13,6 +13,7 @@ import (
 // Caps on how much of a long list the Markdown shows; the JSON has it all.
 const (
 	mdSuspects  = 5  // suspects per symptom
+	mdEvidence  = 5  // pieces of evidence per suspect
 	mdLines     = 5  // raw log lines per piece of evidence
 	mdAnomalies = 10 // rows of "Other anomalies"
 	mdTimeline  = 60 // rows of the timeline
@@ -209,7 +210,7 @@ func (m markdown) impact() {
 		return
 	}
 	m.p("\n## Impact\n\n")
-	m.p("Latency of successful checks in the window, baseline in parentheses; the sparkline runs across the window, scaled to each probe's maximum.\n\n")
+	m.p("Latency of successful checks in the window, baseline in parentheses. The Latency bars run across the window on a scale from 0 to the window's max or twice the baseline p95, whichever is higher; · is a stretch without a successful check.\n\n")
 	m.p("| Probe | Checks | Failed | Availability | Downtime | Outages | MTTR | p50 | p95 | max | Latency |\n")
 	m.p("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n")
 	var coarse []string
@@ -222,7 +223,7 @@ func (m markdown) impact() {
 			cell(im.Probe+" ("+im.Source+")"), im.Checks, im.Failed, percent(im.Availability),
 			human(im.Downtime), im.Outages, mttr,
 			during(im.P50, im.BaseP50), during(im.P95, im.BaseP95), during(im.Max, im.BaseMax),
-			sparkline(im.Sparkline))
+			latencyLine(im))
 		if im.Resolution > 0 {
 			coarse = append(coarse, fmt.Sprintf("%s was read from %s aggregates, not single checks; its downtime is as fine as that.", text(im.Probe), human(im.Resolution)))
 		}
@@ -258,7 +259,11 @@ func (m markdown) timeline() {
 			m.p("\n%s in the JSON output.\n", plural(len(m.Timeline)-mdTimeline, "later entry"))
 			break
 		}
-		ev := cell(text(e.Kind) + ": " + text(e.Text))
+		ev := text(e.Text)
+		if k := strings.ReplaceAll(e.Kind, "_", " "); !strings.HasPrefix(strings.ToLower(e.Text), strings.ToLower(k)) {
+			ev = text(k) + ": " + ev // analyze's text often starts with the kind already
+		}
+		ev = cell(ev)
 		if e.Ref != "" {
 			ev += " " + cell(code(e.Ref))
 		}
@@ -322,7 +327,11 @@ func (m markdown) suspect(s analyze.Suspect, sym analyze.Symptom) {
 	c := s.Components
 	m.p("   Score parts: timing %s, strength %s, co-occurrence %s, specificity %s.\n",
 		score(c.Timing), score(c.Strength), score(c.Cooccurence), score(c.Specificity))
-	for _, e := range s.Evidence {
+	for i, e := range s.Evidence {
+		if i == mdEvidence {
+			m.p("   - %s in the JSON output\n", plural(len(s.Evidence)-mdEvidence, "more piece"))
+			break
+		}
 		var parts []string
 		if e.Text != "" {
 			parts = append(parts, text(e.Text))
@@ -473,14 +482,27 @@ func (m markdown) reproduce() {
 	m.p("%ssh\n%s\n%s\n", ticks, m.Command, ticks)
 }
 
-// text makes s one line of Markdown prose. It escapes only the characters
-// that turn ordinary log and metric text into markup (*, `, <), so that the
-// raw Markdown stays as readable as the rendered one.
+// text makes s one line of Markdown prose. It escapes only what turns
+// ordinary log and metric text into markup, so that the raw Markdown stays
+// as readable as the rendered one: * and ` always, < only where it could
+// open an HTML tag or an autolink (not in a template's "<*>").
 func text(s string) string {
-	return mdEscaper.Replace(oneLine(s))
+	s = oneLine(s)
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '*' || c == '`':
+			b.WriteByte('\\')
+		case c == '<' && i+1 < len(s) && (isLetter(s[i+1]) || strings.IndexByte("/!?", s[i+1]) >= 0):
+			b.WriteByte('\\')
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }
 
-var mdEscaper = strings.NewReplacer(`*`, `\*`, "`", "\\`", `<`, `\<`)
+func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 
 // cell makes s safe inside a table cell.
 func cell(s string) string { return strings.ReplaceAll(oneLine(s), "|", `\|`) }

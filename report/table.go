@@ -45,7 +45,7 @@ func writeTable(w io.Writer, v *view) error {
 				im.Probe, strconv.Itoa(im.Checks), strconv.Itoa(im.Failed), percent(im.Availability),
 				human(im.Downtime), strconv.Itoa(im.Outages),
 				during(im.P50, im.BaseP50), during(im.P95, im.BaseP95), during(im.Max, im.BaseMax),
-				sparkline(im.Sparkline),
+				latencyLine(im),
 			})
 		}
 		if err := table(w, []string{"Probe", "Checks", "Failed", "Avail.", "Downtime", "Outages", "p50", "p95", "max", "Latency"}, rows); err != nil {
