@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"regexp"
 	"strconv"
@@ -137,7 +138,11 @@ func (s *Source) describeAPI(e *v1.Error) (msg, hint string) {
 		}
 		return fmt.Sprintf("HTTP %d: %s", code, firstLine(e.Detail)), "check url and credentials"
 	case v1.ErrBadResponse:
-		return "malformed answer: " + e.Msg, "is url a Prometheus-compatible API and not a proxy's or a login page?"
+		m := e.Msg
+		if i := strings.Index(m, ", error found"); i > 0 { // json-iterator appends pages of context
+			m = m[:i]
+		}
+		return "malformed answer: " + firstLine(m), "is url a Prometheus-compatible API and not a proxy's or a login page?"
 	case v1.ErrTimeout:
 		return "the server timed out evaluating the query: " + e.Msg, "narrow the window, use a larger step or simplify the expression"
 	}
@@ -234,10 +239,13 @@ func parseRetention(s string) (d time.Duration, ok bool) {
 			continue
 		}
 		if n, err := strconv.ParseFloat(f, 64); err == nil { // VictoriaMetrics: months
-			if n <= 0 || n > 12*10000 {
+			if n <= 0 || math.IsNaN(n) {
 				continue
 			}
-			return time.Duration(n * 31 * 24 * float64(time.Hour)), true
+			if h := n * 31 * 24; h < float64(math.MaxInt64/int64(time.Hour)) {
+				return time.Duration(h * float64(time.Hour)), true
+			}
+			return time.Duration(math.MaxInt64), true // longer than time.Duration holds: forever
 		}
 		if d, err := parseDuration(f); err == nil && d > 0 {
 			return d, true
