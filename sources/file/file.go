@@ -13,9 +13,12 @@
 // Series keep the file's own resolution; the step is not used to resample.
 //
 // Bad input is never fatal to the process: a malformed line is an error that
-// names file:line and the text; a gzip stream that breaks after some data
-// keeps what was read and reports a Gap; an empty file, or one with no
-// samples in the window, is a Gap.
+// names file:line and the text (one bad line in recorded data usually means
+// the wrong format, and a silently partial series would mislead). A gzip
+// stream that breaks after some lines keeps what was read and reports a
+// Gap naming the file, since a truncated archive is common and its start is
+// still good; one that breaks before the first line is an error. An empty
+// file, or one with no samples in the window, is a Gap.
 package file
 
 import (

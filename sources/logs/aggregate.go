@@ -153,9 +153,9 @@ func (a *aggregator) event(r *Record, ref string) (sources.Event, bool) {
 	msg := r.Message
 	prog := strings.ToLower(r.Program)
 	switch {
-	case strings.Contains(msg, "Out of memory: Kill"):
+	case strings.Contains(msg, "ut of memory: Kill"): // "Out of memory", "Memory cgroup out of memory"
 		ev.Kind, ev.Severity = sources.KindOOM, sources.Error
-		what := msg[strings.Index(msg, "Out of memory: ")+len("Out of memory: "):]
+		what := msg[strings.Index(msg, "ut of memory: ")+len("ut of memory: "):]
 		if i := strings.IndexByte(what, ','); i > 0 {
 			what = what[:i]
 		}
@@ -209,8 +209,10 @@ func isRestart(prog, msg string) bool {
 			return false
 		}
 		for _, v := range systemdVerbs {
-			if strings.HasPrefix(msg, v) {
-				return true
+			// "Reached target", "Stopped target Timers": targets are
+			// milestones, not services.
+			if rest, ok := strings.CutPrefix(msg, v); ok {
+				return !strings.HasPrefix(rest, "target ")
 			}
 		}
 		if strings.Contains(msg, ".service: Main process exited") || strings.Contains(msg, ".service: Scheduled restart job") ||

@@ -179,6 +179,8 @@ Nov 20 03:03:00 db1 deployer[77]: deployed release v2.4.1 to production
 Nov 20 03:04:00 db1 postgres[900]: ERROR: could not serialize access due to concurrent update
 Nov 20 03:04:30 db1 postgres[901]: ERROR: could not serialize access due to concurrent update
 Nov 20 03:05:00 db1 nginx: restarting
+Nov 20 03:05:01 db1 systemd[1]: Stopped target Timers.
+Nov 20 03:06:00 db1 kernel: [812399.1] Memory cgroup out of memory: Killed process 999 (node) total-vm:1kB
 Nov 20 04:00:00 db1 CRON[2000]: (root) CMD (/usr/bin/true)
 `
 	mustWrite(t, dir, "syslog", log)
@@ -201,6 +203,7 @@ Nov 20 04:00:00 db1 CRON[2000]: (root) CMD (/usr/bin/true)
 		{sources.KindOOM, sources.Error, "oom: killed process 4321 (postgres) total-vm:8192000kB", 7},
 		{sources.KindDeploy, sources.Info, "deploy: deployer: deployed release v2.4.1 to production", 8},
 		{sources.KindRestart, sources.Info, "restart: nginx: restarting", 11},
+		{sources.KindOOM, sources.Error, "oom: killed process 999 (node) total-vm:1kB", 13},
 	}
 	if len(ds.Events) != len(want) {
 		for _, e := range ds.Events {

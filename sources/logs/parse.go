@@ -284,8 +284,9 @@ func lastIndexByte(s string, c byte) int {
 }
 
 // syslogParser reads RFC 3164 lines, "Nov 20 03:00:01 db1 CRON[1234]: msg",
-// with an optional "<PRI>" and rsyslog's RFC 3339 timestamps
-// ("2025-11-20T03:00:01.123456+09:00 db1 ..."). RFC 3164 has no year and no
+// with an optional "<PRI>", and rsyslog's RFC 3339 timestamps
+// ("2025-11-20T03:00:01.123456+09:00 db1 ...", or journalctl's short-iso
+// "+0900"). RFC 3164 has no year and no
 // zone: the time is read in loc, and the year is the one that puts the line
 // nearest the window: the year the window ends in, unless that puts the
 // line more than a week after the window's end (a December line read in
@@ -319,7 +320,10 @@ func (p *syslogParser) parse(line []byte, r *Record, w sources.Window) result {
 		}
 		t, err := time.Parse(time.RFC3339Nano, string(line[:sp]))
 		if err != nil {
-			return malformed
+			// journalctl -o short-iso writes the offset without a colon.
+			if t, err = time.Parse("2006-01-02T15:04:05.999999999-0700", string(line[:sp])); err != nil {
+				return malformed
+			}
 		}
 		r.T = t.UTC()
 		rest = line[sp+1:]

@@ -103,6 +103,8 @@ func TestParseSyslog(t *testing.T) {
 		{"no tag", `Nov 20 03:00:01 db1 -- MARK --`, nil, nov, parsed, "2025-11-20T03:00:01Z", "db1", "", "", "-- MARK --"},
 		{"priority and rfc3339", `<30>2025-11-20T03:00:01.250+09:00 db1 nginx: restarting`, nil, nov,
 			parsed, "2025-11-19T18:00:01.25Z", "db1", "nginx", "", "restarting"},
+		{"journalctl short-iso", `2025-11-20T03:00:01+0900 db1 sshd[5]: Accepted publickey for root`, nil, nov,
+			parsed, "2025-11-19T18:00:01Z", "db1", "sshd", "5", "Accepted publickey for root"},
 		{"access log line", `1.2.3.4 - - [20/Nov/2025:03:01:07 +0900] "GET / HTTP/1.1" 200 1`, nil, nov, malformed, "", "", "", "", ""},
 		{"bad clock", `Nov 20 25:00:01 db1 x: y`, nil, nov, malformed, "", "", "", "", ""},
 		{"no host", `Nov 20 03:00:01 `, nil, nov, malformed, "", "", "", "", ""},
