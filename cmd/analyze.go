@@ -61,44 +61,53 @@ func runAnalyze(ctx context.Context, o *analyzeOptions, stdout, stderr io.Writer
 	if !slices.Contains(report.Formats, o.format) {
 		return usageErrorf("-o: unknown format %q\nhint: use one of %s", o.format, strings.Join(report.Formats, ", "))
 	}
-	cfg, dir, err := loadConfig(o.config)
+	f, err := findings(ctx, o)
 	if err != nil {
 		return err
+	}
+	return writeOutput(o.output, func(out io.Writer) error { return report.Write(out, o.format, f) }, stdout)
+}
+
+// findings loads the config, fetches every source for the window and its
+// baseline, and analyses what came back.
+func findings(ctx context.Context, o *analyzeOptions) (*analyze.Findings, error) {
+	cfg, dir, err := loadConfig(o.config)
+	if err != nil {
+		return nil, err
 	}
 	prof, profName, err := cfg.resolve(o.profile)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	st, err := prof.Validate()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	now, err := clockNow()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	w, err := o.window.window(now, st.loc)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	srcs := make([]sources.Source, 0, len(prof.Sources))
 	for _, sc := range prof.Sources {
 		s, err := buildSource(sc, dir, st)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		srcs = append(srcs, s)
 	}
 	fetch := sources.Window{From: w.From.Add(-st.baseline).Truncate(st.step), To: w.To}
 	ds, err := fetchAll(ctx, srcs, fetch, st.step, st.sourceTimeout)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	f := analyze.Run(ds, analyze.Options{
+	return analyze.Run(ds, analyze.Options{
 		Window: w, Baseline: st.baseline, Step: st.step, Lag: st.lag,
 		Calendar: st.cal, Profile: profName, Command: reproduce(o, w, st.loc),
-	})
-	return writeOutput(o.output, func(out io.Writer) error { return report.Write(out, o.format, f) }, stdout)
+	}), nil
 }
 
 // reproduce is the command that gives this report again: the same config

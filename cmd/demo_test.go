@@ -1,0 +1,101 @@
+package cmd
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hindsight-sre/hindsight/analyze"
+)
+
+// The demo's two stories, through the whole pipeline: config, the real
+// Kuma database, rotated and gzipped logs, recorded metrics, analysis.
+func demoFindings(t *testing.T, around string) *analyze.Findings {
+	t.Helper()
+	o := &analyzeOptions{
+		config: filepath.Join("..", "testdata", "demo", "hindsight.yaml"),
+		window: windowOptions{around: around, before: "2h", after: "1h"},
+		format: "markdown",
+	}
+	f, err := findings(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Gaps) != 0 {
+		t.Errorf("the demo has data gaps: %v", f.Gaps)
+	}
+	return f
+}
+
+func TestDemoNightlyBackup(t *testing.T) {
+	f := demoFindings(t, "2025-11-20 03:10")
+	if len(f.Symptoms) == 0 {
+		t.Fatal("no symptom found in the nightly spike")
+	}
+	s := f.Symptoms[0]
+	if s.Kind != analyze.LatencySpike || s.Subject != "Shop" {
+		t.Fatalf("first symptom %s %s, want the Shop latency spike", s.Subject, s.Kind)
+	}
+	loc, _ := time.LoadLocation("Asia/Seoul")
+	if got := s.Start.In(loc).Format("15:04"); got != "03:00" {
+		t.Errorf("spike starts %s, want 03:00", got)
+	}
+	if s.Class != analyze.OffHours {
+		t.Errorf("spike is %s, want off_hours", s.Class)
+	}
+	if !s.Recurrence.Recurring || s.Recurrence.DaysSeen != 7 {
+		t.Errorf("recurrence %+v, want recurring on 7 of 7 nights", s.Recurrence)
+	}
+	if len(s.Suspects) == 0 || !strings.Contains(s.Suspects[0].Title, "backup-db.sh") {
+		t.Fatalf("top suspect is not the backup: %+v", s.Suspects)
+	}
+	if s.Suspects[0].Confidence != "high" {
+		t.Errorf("backup confidence %s", s.Suspects[0].Confidence)
+	}
+	for _, sp := range s.Suspects {
+		if strings.Contains(sp.Title, "app_queue_depth") || strings.Contains(sp.Title, "cron.daily") ||
+			strings.Contains(sp.Title, "debian-sa1") {
+			t.Errorf("decoy blamed: %s (%.2f)", sp.Title, sp.Score)
+		}
+	}
+	if !strings.Contains(s.Explanation, "nginx request time") {
+		t.Errorf("the spike in nginx's request time is not mentioned: %s", s.Explanation)
+	}
+}
+
+func TestDemoDeployOutage(t *testing.T) {
+	f := demoFindings(t, "2025-11-21 14:05")
+	if len(f.Symptoms) != 1 {
+		t.Fatalf("want one symptom, got %d", len(f.Symptoms))
+	}
+	s := f.Symptoms[0]
+	if s.Kind != analyze.Outage || s.Subject != "Shop" || s.Duration.Round(time.Minute) != 7*time.Minute {
+		t.Fatalf("symptom %s %s %s, want a 7m Shop outage", s.Subject, s.Kind, s.Duration)
+	}
+	if s.Class != analyze.BusinessHours || s.Recurrence.Recurring {
+		t.Errorf("class %s recurring %v, want business hours and new", s.Class, s.Recurrence.Recurring)
+	}
+	if len(s.Suspects) == 0 || !strings.Contains(s.Suspects[0].Title, "v2.14.0") {
+		t.Fatalf("top suspect is not the deploy: %+v", s.Suspects)
+	}
+	var sawError bool
+	for _, ev := range s.Suspects[0].Evidence {
+		for _, l := range ev.Lines {
+			sawError = sawError || strings.Contains(l.Text, "lock timeout")
+		}
+	}
+	if !sawError {
+		t.Error("the deploy's evidence does not show the failing migration's log lines")
+	}
+	var shop analyze.Impact
+	for _, im := range f.Impact {
+		if im.Probe == "Shop" {
+			shop = im
+		}
+	}
+	if shop.Failed != 7 || shop.Downtime.Round(time.Minute) != 7*time.Minute {
+		t.Errorf("Shop impact %+v", shop)
+	}
+}
