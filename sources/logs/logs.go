@@ -288,7 +288,7 @@ type fileStats struct {
 func (a *aggregator) readFile(ctx context.Context, path string) error {
 	f, err := os.Open(path)
 	if err != nil {
-		return fmt.Errorf("logs source %s: %w", a.s.c.Name, err)
+		return fmt.Errorf("logs source %s: %w; hint: check that hindsight may read it", a.s.c.Name, err)
 	}
 	defer f.Close()
 	br := bufio.NewReaderSize(f, 256<<10)
@@ -348,7 +348,7 @@ func (a *aggregator) readFile(ctx context.Context, path string) error {
 		st.lines++
 		if st.lines%4096 == 0 {
 			if err := ctx.Err(); err != nil {
-				return err
+				return fmt.Errorf("logs source %s: read %s: %w", a.s.c.Name, path, err)
 			}
 		}
 		if p == nil {
@@ -380,7 +380,7 @@ func (a *aggregator) readFile(ctx context.Context, path string) error {
 		a.gap(path, "format not recognised (neither nginx/apache combined nor syslog); hint: set format, or check the first lines")
 	}
 	if st.bad > 0 {
-		a.gap(path, fmt.Sprintf("%d of %d lines not understood, first at line %d: %q", st.bad, st.lines, st.firstBad, st.badText))
+		a.gap(path, fmt.Sprintf("%d of %d lines read not understood, first at line %d: %q", st.bad, st.lines, st.firstBad, st.badText))
 	}
 	if readErr != nil {
 		var reason string
