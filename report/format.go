@@ -77,19 +77,25 @@ func (v *view) at(t time.Time) string {
 	return v.local(t).Format("2006-01-02 15:04") + " " + v.zone(t)
 }
 
-// when is "03:00 KST" when the window lies within one day (whose date the
-// report has already given), else "2025-11-20 03:00 KST".
+// inDay reports whether t falls on the local date of a one-day window,
+// whose date the report has already given.
+func (v *view) inDay(t time.Time) bool {
+	return v.oneDay() && date(v.local(t)) == date(v.local(v.Window.From))
+}
+
+// when is "03:00 KST" for a time on the date of a one-day window, else
+// "2025-11-20 03:00 KST".
 func (v *view) when(t time.Time) string {
-	if v.oneDay() {
+	if v.inDay(t) {
 		return v.clock(t) + " " + v.zone(t)
 	}
 	return v.at(t)
 }
 
-// stamp is a time in a table whose zone is in the header: the clock with
-// seconds, and the date too when the window spans several days.
+// stamp is a time to the second, without its zone: the clock alone on the
+// date of a one-day window, else the date too.
 func (v *view) stamp(t time.Time) string {
-	if v.oneDay() {
+	if v.inDay(t) {
 		return v.local(t).Format("15:04:05")
 	}
 	return v.local(t).Format("2006-01-02 15:04:05")

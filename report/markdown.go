@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -253,7 +254,14 @@ func (m markdown) timeline() {
 	if m.oneDay() {
 		when = m.day(m.Window.From)
 	}
-	m.p("| %s, %s | Hours | Source | Event |\n|---|---|---|---|\n", when, m.zoneLabel())
+	// Business hours are the default and go unmarked; the column is there
+	// only when something happened outside them.
+	marked := slices.ContainsFunc(m.Timeline, func(e analyze.TimelineEntry) bool { return e.Class != analyze.BusinessHours })
+	if marked {
+		m.p("| %s, %s | Calendar | Source | Event |\n|---|---|---|---|\n", when, m.zoneLabel())
+	} else {
+		m.p("| %s, %s | Source | Event |\n|---|---|---|\n", when, m.zoneLabel())
+	}
 	for i, e := range m.Timeline {
 		if i == mdTimeline {
 			m.p("\n%s in the JSON output.\n", plural(len(m.Timeline)-mdTimeline, "later entry"))
@@ -267,7 +275,15 @@ func (m markdown) timeline() {
 		if e.Ref != "" {
 			ev += " " + cell(code(e.Ref))
 		}
-		m.p("| %s | %s | %s | %s |\n", m.stamp(e.T), hours(e.Class), cell(e.Source), ev)
+		if marked {
+			cal := ""
+			if e.Class != analyze.BusinessHours {
+				cal = hours(e.Class)
+			}
+			m.p("| %s | %s | %s | %s |\n", m.stamp(e.T), cal, cell(e.Source), ev)
+		} else {
+			m.p("| %s | %s | %s |\n", m.stamp(e.T), cell(e.Source), ev)
+		}
 	}
 }
 

@@ -248,3 +248,18 @@ func TestMarkdownCaps(t *testing.T) {
 		t.Error("markdown shows a 6th suspect")
 	}
 }
+
+// A one-day window gives clock times alone, except for what happened on
+// another date (an event within the lag before midnight).
+func TestTimesOffTheWindowDayShowTheirDate(t *testing.T) {
+	f := nightly()
+	f.Timeline = append([]analyze.TimelineEntry{{
+		T: kst("2025-11-19 23:59:00"), Class: analyze.OffHours, Source: "syslog", Kind: "cron", Text: "(root) CMD (/usr/local/bin/rotate-reports)",
+	}}, f.Timeline...)
+	out := mustWrite(t, "markdown", f)
+	for _, want := range []string{"| 2025-11-19 23:59:00 | off-hours |", "| 03:00:01 | off-hours |"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("markdown lacks %q", want)
+		}
+	}
+}
