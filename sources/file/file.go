@@ -176,7 +176,12 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 		ds.Gaps = append(ds.Gaps, sources.Gap{Source: s.c.Name, What: "file " + s.c.Path, Reason: "the file holds no samples"})
 		return ds, nil
 	}
-	raws := col.raws("file:" + s.c.Path + " ")
+	if s.c.Metric != "" && format == FormatOpenMetrics && !col.matched {
+		ds.Gaps = append(ds.Gaps, sources.Gap{Source: s.c.Name, What: "file " + s.c.Path,
+			Reason: fmt.Sprintf("no metric named %s in the file", s.c.Metric)})
+		return ds, nil
+	}
+	raws := col.raws()
 	probes, series := promconv.Convert(s.c.Name, raws, promconv.Options{RateCounters: true})
 	for _, p := range probes {
 		p.Beats = trimBeats(p.Beats, w)
@@ -321,6 +326,7 @@ type collector struct {
 	types      map[string]string // family -> declared type
 	lines      int               // lines read, for error messages
 	samples    int               // samples read, in the window or not
+	matched    bool              // a series not filtered out by metric was seen
 	minT, maxT time.Time
 }
 
@@ -372,7 +378,7 @@ func (c *collector) add(rs *rawSeries, ms int64, v float64) {
 
 // raws sorts every series' points (a later duplicate timestamp wins) and
 // returns them for promconv.
-func (c *collector) raws(queryPrefix string) []promconv.Raw {
+func (c *collector) raws() []promconv.Raw {
 	out := make([]promconv.Raw, 0, len(c.series))
 	for _, rs := range c.series {
 		if rs.skip || len(rs.points) == 0 {

@@ -309,13 +309,18 @@ func TestGaps(t *testing.T) {
 		{"outside window", "o.om", []byte("x 1 " + ts(0) + "\nx 2 " + ts(time.Hour) + "\n"),
 			sources.Window{From: t0.Add(48 * time.Hour), To: t0.Add(49 * time.Hour)},
 			"no samples in window; the file covers 2025-11-19T18:00:00Z..2025-11-19T19:00:00Z", false},
+		{"metric not in file", "m.om", []byte("x 1 " + ts(0) + "\n"), sources.Window{From: t0, To: t0.Add(time.Hour)}, "no metric named", false},
 		{"truncated gzip keeps what was read", "t.om.gz", full[:len(full)*2/3],
 			sources.Window{From: t0, To: t0.Add(time.Hour)}, "read failed after line", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := mustWrite(t, t.TempDir(), tt.file, tt.data)
-			ds := mustFetch(t, Config{Name: "f", Path: p}, tt.w)
+			c := Config{Name: "f", Path: p}
+			if tt.name == "metric not in file" {
+				c.Metric = "node_load1"
+			}
+			ds := mustFetch(t, c, tt.w)
 			if len(ds.Gaps) != 1 || !strings.Contains(ds.Gaps[0].Reason, tt.wantGap) {
 				t.Fatalf("gaps = %v, want one with %q", ds.Gaps, tt.wantGap)
 			}

@@ -32,7 +32,7 @@ func checkParse(t *testing.T, data []byte, parse func(*bufio.Reader, *collector)
 		}
 		_ = le.Error()
 	}
-	for _, r := range col.raws("") {
+	for _, r := range col.raws() {
 		if !sort.SliceIsSorted(r.Points, func(i, j int) bool { return r.Points[i].T.Before(r.Points[j].T) }) {
 			t.Fatalf("%s: points not sorted", r.Name)
 		}

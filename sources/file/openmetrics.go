@@ -79,6 +79,7 @@ func (c *collector) omLine(line []byte) (eof bool, msg, hint string) {
 		if c.metric != "" && name != c.metric && family != c.metric {
 			rs.skip = true
 		}
+		c.matched = c.matched || !rs.skip
 		c.byText[string(text)] = rs
 	}
 	rest := line[end:]
