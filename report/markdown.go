@@ -93,7 +93,11 @@ func (m markdown) summary() string {
 		for _, an := range m.Anomalies[:min(3, len(m.Anomalies))] {
 			a = append(a, m.anomalyShort(an))
 		}
-		s = append(s, "The strongest anomalies: "+strings.Join(a, "; ")+".")
+		if len(a) == 1 {
+			s = append(s, "The only anomaly: "+a[0]+".")
+		} else {
+			s = append(s, "The strongest anomalies: "+strings.Join(a, "; ")+".")
+		}
 	}
 	return strings.Join(s, " ")
 }
@@ -113,7 +117,7 @@ func (m markdown) symptomSummary(s analyze.Symptom) string {
 	default:
 		fmt.Fprintf(&b, "%s had a %s for %s, %s (%s), peaking at %s at %s against a baseline of %s",
 			who, kind(s.Kind), human(s.Duration), m.fromTo(s.Start, s.End), hours(s.Class),
-			value(s.PeakValue, s.Unit), m.clock(s.Peak), value(s.BaselineValue, s.Unit))
+			value(s.PeakValue, s.Unit), m.when(s.Peak), value(s.BaselineValue, s.Unit))
 		if r := ratio(s.Ratio); r != "" {
 			fmt.Fprintf(&b, " (%s)", r)
 		}
