@@ -101,9 +101,13 @@ func (v *view) stamp(t time.Time) string {
 	return v.local(t).Format("2006-01-02 15:04:05")
 }
 
-// span is "2025-11-20 14:05 – 14:12 KST", or with both dates when they differ.
+// span is "2025-11-20 14:05 – 14:12 KST", with both dates when they
+// differ, or one time when both fall in the same minute.
 func (v *view) span(from, to time.Time) string {
 	a, b := v.local(from), v.local(to)
+	if a.Format("2006-01-02 15:04") == b.Format("2006-01-02 15:04") {
+		return v.at(from)
+	}
 	if date(a) == date(b) && v.zone(from) == v.zone(to) {
 		return a.Format("2006-01-02 15:04") + " – " + b.Format("15:04") + " " + v.zone(to)
 	}
@@ -221,6 +225,9 @@ func value(x float64, unit string) string {
 			}
 			x /= 1000
 		}
+	}
+	if x == 1 && len(unit) > 2 && strings.HasSuffix(unit, "s") && !strings.ContainsAny(unit, "/%") {
+		unit = unit[:len(unit)-1] // "1 line", "1 check"
 	}
 	return num(x) + " " + unit
 }

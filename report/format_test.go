@@ -68,6 +68,8 @@ func TestNumbers(t *testing.T) {
 		{value(38, "%"), "38%"},
 		{value(412, ""), "412"},
 		{value(14, "checks"), "14 checks"},
+		{value(1, "lines"), "1 line"},
+		{value(1, "1/s"), "1 1/s"},
 		{ratio(23.13), "23.1×"},
 		{ratio(0), ""},
 		{percent(1), "100%"},

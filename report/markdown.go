@@ -349,7 +349,7 @@ func (m markdown) suspect(s analyze.Suspect, sym analyze.Symptom) {
 		score(c.Timing), score(c.Strength), score(c.Cooccurence), score(c.Specificity))
 	for i, e := range s.Evidence {
 		if i == mdEvidence {
-			m.p("   - %s in the JSON output\n", plural(len(s.Evidence)-mdEvidence, "more piece"))
+			m.p("   - %s of evidence in the JSON output\n", plural(len(s.Evidence)-mdEvidence, "more piece"))
 			break
 		}
 		var parts []string
