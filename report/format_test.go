@@ -4,6 +4,8 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"github.com/hindsight-sre/hindsight/analyze"
 )
 
 func TestHuman(t *testing.T) {
@@ -125,5 +127,29 @@ func TestMarkdownEscaping(t *testing.T) {
 		if c.got != c.want {
 			t.Errorf("got %q, want %q", c.got, c.want)
 		}
+	}
+}
+
+func TestLocalTimes(t *testing.T) {
+	v := newView(incident())
+	for _, c := range []struct {
+		got, want string
+	}{
+		{v.span(kst("2025-11-20 14:05:10"), kst("2025-11-20 14:12:10")), "2025-11-20 14:05 – 14:12 KST"},
+		{v.span(kst("2025-11-20 14:01:20"), kst("2025-11-20 14:01:50")), "2025-11-20 14:01 KST"},
+		{v.span(kst("2025-11-20 23:50:00"), kst("2025-11-21 00:10:00")), "2025-11-20 23:50 – 2025-11-21 00:10 KST"},
+		{v.fromTo(kst("2025-11-20 23:50:00"), kst("2025-11-21 00:10:00")), "from 23:50 KST on Thu 2025-11-20 to 00:10 KST on Fri 2025-11-21"},
+		{v.stamp(kst("2025-11-20 03:00:01")), "03:00:01"},
+		{v.stamp(kst("2025-11-19 23:59:00")), "2025-11-19 23:59:00"},
+		{v.when(kst("2025-11-20 03:00:01")), "03:00 KST"},
+		{v.zoneLabel(), "KST"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+	sp := newView(&analyze.Findings{Zone: "America/Sao_Paulo"})
+	if got := sp.zone(kst("2025-11-20 03:00:00")); got != "UTC-03" {
+		t.Errorf("zone without letters = %q, want UTC-03", got)
 	}
 }
