@@ -22,8 +22,10 @@ import (
 // "md" is also accepted for "markdown".
 var Formats = []string{"markdown", "json", "table"}
 
-// Write renders f in format to w. The whole report is rendered before the
-// first byte is written, so a failed render writes nothing.
+// Write renders f to w as format: "markdown" (or "md"), "json" or "table",
+// case-insensitively. An unknown format is an error that names the valid
+// ones. The whole report is rendered before the first byte is written, so a
+// failed render writes nothing; f is not modified.
 func Write(w io.Writer, format string, f *analyze.Findings) error {
 	if f == nil {
 		return errors.New("report: no findings to render")
