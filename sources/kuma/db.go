@@ -207,30 +207,39 @@ func (k *kdb) probe(ctx context.Context, m monitor, w sources.Window, in internT
 		Target:   m.target(),
 		Interval: time.Duration(m.interval) * time.Second,
 	}
-	raw, err := k.rawBeats(ctx, m.id, w.From, w.To, in)
+	// Kuma 2: raw beats are complete from the earliest non-important one on.
+	v2 := k.version >= 2 && k.tables["stat_daily"]
+	rawFrom, hasRaw := w.From, false
+	if v2 {
+		rawFrom = w.To
+		var first sql.NullString
+		err := k.sql.QueryRowContext(ctx, `SELECT CAST(time AS TEXT) FROM heartbeat
+			WHERE monitor_id = ? AND important = 0 ORDER BY time LIMIT 1`, m.id).Scan(&first)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return p, "", k.wrap("read heartbeats of", err)
+		}
+		if first.Valid {
+			t, err := parseTime(first.String)
+			if err != nil {
+				return p, "", k.wrap("read heartbeats of", fmt.Errorf("monitor %d: time %q: %w", m.id, first.String, err))
+			}
+			if t.Before(rawFrom) {
+				rawFrom, hasRaw = t, true
+			}
+		}
+	}
+	// A capacity guess from the interval saves the slice's regrowth.
+	hint := 0
+	if m.interval > 0 {
+		span := w.Duration()
+		if rawFrom.After(w.From) {
+			span = w.To.Sub(rawFrom)
+		}
+		hint = int(min(span/(time.Duration(m.interval)*time.Second)+8, 1<<20))
+	}
+	raw, err := k.rawBeats(ctx, m.id, w.From, w.To, hint, in)
 	if err != nil {
 		return p, "", err
-	}
-	if k.version < 2 || !k.tables["stat_daily"] {
-		p.Beats = raw
-		return p, "", nil
-	}
-	// Kuma 2: raw beats are complete from the earliest non-important one on.
-	rawFrom, hasRaw := w.To, false
-	var first sql.NullString
-	err = k.sql.QueryRowContext(ctx, `SELECT CAST(time AS TEXT) FROM heartbeat
-		WHERE monitor_id = ? AND important = 0 ORDER BY time LIMIT 1`, m.id).Scan(&first)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return p, "", k.wrap("read heartbeats of", err)
-	}
-	if first.Valid {
-		t, err := parseTime(first.String)
-		if err != nil {
-			return p, "", k.wrap("read heartbeats of", fmt.Errorf("monitor %d: time %q: %w", m.id, first.String, err))
-		}
-		if t.Before(rawFrom) {
-			rawFrom, hasRaw = t, true
-		}
 	}
 	if !rawFrom.After(w.From) {
 		p.Beats = raw
@@ -254,7 +263,7 @@ func (k *kdb) probe(ctx context.Context, m monitor, w sources.Window, in internT
 }
 
 // rawBeats reads the heartbeats of monitor id in [from, to), oldest first.
-func (k *kdb) rawBeats(ctx context.Context, id int, from, to time.Time, in internTable) ([]sources.Beat, error) {
+func (k *kdb) rawBeats(ctx context.Context, id int, from, to time.Time, hint int, in internTable) ([]sources.Beat, error) {
 	// Text bounds to the second widen the range to whole seconds; the
 	// parsed times are then filtered exactly.
 	hi := to.Truncate(time.Second)
@@ -270,6 +279,7 @@ func (k *kdb) rawBeats(ctx context.Context, id int, from, to time.Time, in inter
 	defer rows.Close()
 	var out []sources.Beat
 	var ts, msg string
+	first := true
 	var status int
 	var ping sql.NullFloat64
 	n := 0
@@ -288,6 +298,9 @@ func (k *kdb) rawBeats(ctx context.Context, id int, from, to time.Time, in inter
 		}
 		if t.Before(from) || !t.Before(to) {
 			continue
+		}
+		if first {
+			out, first = make([]sources.Beat, 0, hint), false
 		}
 		b := sources.Beat{T: t, Status: sources.Status(status), Msg: in.intern(msg)}
 		if ping.Valid && ping.Float64 > 0 {
