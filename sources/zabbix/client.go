@@ -187,6 +187,12 @@ func (c *client) do(ctx context.Context, method string, params, out any, withAut
 		return fmt.Errorf("zabbix %s: http %s from %s: %s\nhint: url must point to the frontend or its api_jsonrpc.php",
 			method, resp.Status, c.url, snippet(data))
 	}
+	if raw, ok := out.(*rawResult); ok {
+		if res, ok := splitResult(data); ok {
+			*raw = res
+			return nil
+		}
+	}
 	var r rpcResponse
 	if err := json.Unmarshal(data, &r); err != nil {
 		return fmt.Errorf("zabbix %s: answer is not JSON-RPC (%v): %s\nhint: url must point to the Zabbix frontend or its api_jsonrpc.php",
@@ -201,10 +207,42 @@ func (c *client) do(ctx context.Context, method string, params, out any, withAut
 	if len(r.Result) == 0 {
 		return fmt.Errorf("zabbix %s: answer has neither result nor error: %s", method, snippet(data))
 	}
+	if raw, ok := out.(*rawResult); ok {
+		*raw = rawResult(r.Result)
+		return nil
+	}
 	if err := json.Unmarshal(r.Result, out); err != nil {
 		return fmt.Errorf("zabbix %s: decode result: %w", method, err)
 	}
 	return nil
+}
+
+// rawResult receives a call's result unparsed and, for the usual shape of
+// a Zabbix answer, unvalidated: its decoder (scanRows) validates as it goes.
+type rawResult []byte
+
+// splitResult cuts the result out of an answer shaped as Zabbix writes it,
+// {"jsonrpc":"2.0","result":...,"id":N}, without reading the result. Any
+// other shape (an error, spaces, another member order) is left to
+// encoding/json.
+func splitResult(b []byte) ([]byte, bool) {
+	const pre = `{"jsonrpc":"2.0","result":`
+	if !bytes.HasPrefix(b, []byte(pre)) {
+		return nil, false
+	}
+	b = bytes.TrimRight(b, " \t\r\n")
+	if len(b) == 0 || b[len(b)-1] != '}' {
+		return nil, false
+	}
+	i := bytes.LastIndex(b, []byte(`,"id":`))
+	if i < len(pre) {
+		return nil, false
+	}
+	id := b[i+len(`,"id":`) : len(b)-1]
+	if !validNumber(id) || bytes.ContainsAny(id, "-.eE") {
+		return nil, false
+	}
+	return b[len(pre):i], true
 }
 
 // transportError names timeouts as timeouts, not as "context canceled".

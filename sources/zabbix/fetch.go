@@ -3,7 +3,6 @@ package zabbix
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -519,11 +518,11 @@ func (f *fetch) chunk(ctx context.Context, method, vt string, ch chunk) ([]sampl
 		p["history"] = vt // the server defaults to 3 (unsigned) otherwise
 		p["output"] = []string{"itemid", "clock", "ns", "value"}
 	}
-	var raw json.RawMessage
+	var raw rawResult
 	if err := f.c.call(ctx, method, p, &raw, true); err != nil {
 		return nil, fmt.Errorf("zabbix %s: %w", reproduce(method, ch.ids, vt, ch.from, ch.to), err)
 	}
-	got, err := decodeHistory(raw, trend)
+	got, err := decodeRowsFast(raw, trend, make(map[string]string, len(ch.ids)))
 	if err != nil {
 		return nil, fmt.Errorf("zabbix %s: decode: %w", reproduce(method, ch.ids, vt, ch.from, ch.to), err)
 	}
@@ -557,12 +556,12 @@ func reproduce(method string, ids []string, vt string, from, to int64) string {
 // role says what an item means for incidents, from its key.
 func role(key string) sources.Role {
 	name, _ := keyParams(key)
-	k := strings.ToLower(name)
+	k, full := strings.ToLower(name), strings.ToLower(key) // log.count[file,ERROR]
 	switch {
 	case k == "icmppingsec" || strings.HasSuffix(k, ".time") || strings.Contains(k, "latency") ||
 		strings.Contains(k, "response") || strings.Contains(k, "duration"):
 		return sources.Latency
-	case strings.Contains(k, "fail") || strings.Contains(k, "error") || k == "icmppingloss" ||
+	case strings.Contains(full, "fail") || strings.Contains(full, "error") || k == "icmppingloss" ||
 		strings.Contains(k, "rspcode"):
 		return sources.Errors
 	case strings.HasPrefix(k, "system.cpu") || strings.HasPrefix(k, "vfs.") || strings.HasPrefix(k, "vm.memory") ||
