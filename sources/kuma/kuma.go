@@ -44,7 +44,14 @@ import (
 	"github.com/hindsight-sre/hindsight/sources"
 )
 
-// Config is one Uptime Kuma source as written in hindsight's config file.
+// Config is one Uptime Kuma source as written in hindsight's config file,
+// for example
+//
+//	sources:
+//	  kuma:
+//	    type: kuma
+//	    path: /srv/uptime-kuma/data/kuma.db
+//	    monitors: ["shop*", "API", "7"]
 type Config struct {
 	Name string `mapstructure:"name"`
 	// Path is Kuma's database file, usually data/kuma.db (in Docker
@@ -145,13 +152,20 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 		})
 	}
 	in := internTable{}
+	var firstErr error
 	for _, m := range chosen {
 		p, note, err := db.probe(ctx, m, w, in)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			return nil, err
+			// One monitor's unreadable rows (a damaged page) need not hide
+			// the others: report it as a gap, fail only if all fail.
+			if firstErr == nil {
+				firstErr = err
+			}
+			ds.Gaps = append(ds.Gaps, sources.Gap{Source: s.c.Name, What: "monitor " + m.name, Reason: err.Error()})
+			continue
 		}
 		p.Source = s.c.Name
 		if note != "" {
@@ -165,6 +179,9 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 			})
 		}
 		ds.Probes = append(ds.Probes, p)
+	}
+	if firstErr != nil && len(ds.Probes) == 0 {
+		return nil, firstErr
 	}
 	return ds, nil
 }

@@ -445,6 +445,30 @@ func TestFetchCanceled(t *testing.T) {
 	}
 }
 
+func TestFetchDeadline(t *testing.T) {
+	var mons []kumadb.Monitor
+	for m := 1; m <= 10; m++ {
+		mons = append(mons, kumadb.Monitor{ID: m, Name: fmt.Sprintf("m%d", m), Interval: 60, Active: true})
+	}
+	var beats []kumadb.Beat
+	for i := 0; i < 3*1440; i++ {
+		for m := 1; m <= 10; m++ {
+			beats = append(beats, kumadb.Beat{MonitorID: m, T: demoFrom.Add(time.Duration(i) * time.Minute), Status: 1, PingMS: 100})
+		}
+	}
+	s := mustNew(t, Config{Path: mustBuild(t, 1, time.Time{}, mons, beats)})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := s.Fetch(ctx, sources.Window{From: demoFrom, To: demoTo}, time.Minute)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Fetch past its deadline: %v, want a deadline error", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("Fetch took %v to notice its deadline", d)
+	}
+}
+
 func fileSum(tb testing.TB, path string) [32]byte {
 	tb.Helper()
 	b, err := os.ReadFile(path)
