@@ -151,6 +151,23 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 			Reason: "matches no monitor; available: " + monitorNames(all),
 		})
 	}
+	if len(s.c.Monitors) == 0 && len(chosen) == 0 {
+		ds.Gaps = append(ds.Gaps, sources.Gap{
+			Source: s.c.Name,
+			What:   "monitors",
+			Reason: "no active monitor in the database; available: " + monitorNames(all),
+		})
+	}
+	// Kuma allows two monitors with one name; probes need distinct ones.
+	seen := map[string]int{}
+	for _, m := range chosen {
+		seen[m.name]++
+	}
+	for i, m := range chosen {
+		if seen[m.name] > 1 {
+			chosen[i].name = fmt.Sprintf("%s (id %d)", m.name, m.id)
+		}
+	}
 	in := internTable{}
 	var firstErr error
 	for _, m := range chosen {

@@ -179,6 +179,24 @@ func TestFetchV1(t *testing.T) {
 	}
 }
 
+func TestFetchMonitorNames(t *testing.T) {
+	mons := []kumadb.Monitor{
+		{ID: 4, Name: "web", Interval: 60, Active: true},
+		{ID: 7, Name: "web", Interval: 60, Active: true},
+		{ID: 9, Name: "old", Interval: 60, Active: false},
+	}
+	s := mustNew(t, Config{Name: "kuma", Path: mustBuild(t, 1, time.Time{}, mons, nil)})
+	ds := mustFetch(t, s, demoFrom, demoTo)
+	if got := names(ds.Probes); got != "web (id 4),web (id 7)" {
+		t.Errorf("probes %q: two monitors named alike need distinct probe names", got)
+	}
+	s = mustNew(t, Config{Name: "kuma", Path: mustBuild(t, 1, time.Time{}, mons[2:], nil)})
+	ds = mustFetch(t, s, demoFrom, demoTo)
+	if len(ds.Probes) != 0 || len(ds.Gaps) != 1 || ds.Gaps[0].String() != "kuma: monitors: no active monitor in the database; available: old (id 9)" {
+		t.Errorf("no active monitor: probes %d, gaps %v", len(ds.Probes), ds.Gaps)
+	}
+}
+
 func TestFetchV1Beats(t *testing.T) {
 	path := mustBuild(t, 1, time.Time{}, demoMonitors, demoBeats(demoFrom, 3*1440, demoOutage))
 	// Kuma before 1.18 wrote times without milliseconds; a database may hold both.
