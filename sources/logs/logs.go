@@ -341,6 +341,14 @@ func (a *aggregator) readFile(ctx context.Context, path string) error {
 		if err == io.EOF {
 			break
 		}
+		if errors.Is(err, errLineTooLong) {
+			st.lines++
+			st.bad++
+			if st.firstBad == 0 {
+				st.firstBad, st.badText = st.lines, "(a line longer than 1 MiB)"
+			}
+			continue
+		}
 		if err != nil {
 			readErr = err
 			break
@@ -383,13 +391,7 @@ func (a *aggregator) readFile(ctx context.Context, path string) error {
 		a.gap(path, fmt.Sprintf("%d of %d lines read not understood, first at line %d: %q", st.bad, st.lines, st.firstBad, st.badText))
 	}
 	if readErr != nil {
-		var reason string
-		if errors.Is(readErr, errLineTooLong) {
-			reason = fmt.Sprintf("line %d is longer than 1 MiB; stopped reading there", st.lines+1)
-		} else {
-			reason = fmt.Sprintf("read failed after line %d (%v); kept the lines before it", st.lines, readErr)
-		}
-		a.gap(path, reason)
+		a.gap(path, fmt.Sprintf("read failed after line %d (%v); kept the lines before it", st.lines, readErr))
 	}
 	return nil
 }
@@ -455,10 +457,18 @@ func readLine(br *bufio.Reader, buf *[]byte) ([]byte, error) {
 		*buf = append((*buf)[:0], line...)
 		for err == bufio.ErrBufferFull {
 			line, err = br.ReadSlice('\n')
-			*buf = append(*buf, line...)
 			if len(*buf) > maxLine {
+				// Drop the rest of the line, so that reading goes on
+				// at the next one.
+				for err == bufio.ErrBufferFull {
+					_, err = br.ReadSlice('\n')
+				}
+				if err != nil && err != io.EOF {
+					return nil, err
+				}
 				return nil, errLineTooLong
 			}
+			*buf = append(*buf, line...)
 		}
 		line = *buf
 	}

@@ -273,6 +273,8 @@ func TestGapsAndErrors(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "bad.log.gz"), []byte("\x1f\x8b\x08garbage"), 0o644)
 	mustWrite(t, dir, "old.log", access(-48*time.Hour, "GET / HTTP/1.1", 200, "0.001"))
 	mustWrite(t, dir, "empty.log", "")
+	mustWrite(t, dir, "huge.log", access(0, "GET / HTTP/1.1", 200, "0.001")+strings.Repeat("x", 3<<20)+"\n"+
+		access(time.Second, "GET / HTTP/1.1", 200, "0.001"))
 	mustWrite(t, dir, "binary.log", "\x00\x01\x02 not a log\n")
 	os.Mkdir(filepath.Join(dir, "sub.log"), 0o755)
 
@@ -287,6 +289,7 @@ func TestGapsAndErrors(t *testing.T) {
 		{"outside the window", []string{"old.log"}, "", []string{"no lines in window; the files cover 2025-11-17T18:00:00Z..2025-11-17T18:00:00Z"}},
 		{"empty file", []string{"empty.log"}, "", []string{"no lines in the window"}},
 		{"unknown format", []string{"binary.log"}, "", []string{"format not recognised", "hint:"}},
+		{"a huge line is skipped, not the rest", []string{"huge.log"}, "", []string{"1 of 3 lines read not understood, first at line 2", "longer than 1 MiB"}},
 		{"glob skips directories", []string{"*.log"}, "", nil},
 		{"no match", []string{"nope*.log"}, "no file matches", nil},
 		{"directory", []string{"sub.log"}, "is a directory; hint:", nil},
@@ -323,6 +326,11 @@ func TestGapsAndErrors(t *testing.T) {
 			}
 			if tt.name == "truncated gzip keeps what was read" && len(ds.Series) == 0 {
 				t.Error("nothing kept from the truncated file")
+			}
+			if tt.name == "a huge line is skipped, not the rest" {
+				if p := patternByTemplate(ds)["GET / 2xx"]; p.Total() != 2 {
+					t.Errorf("lines around the huge one: %d, want 2", p.Total())
+				}
 			}
 		})
 	}
