@@ -4,6 +4,7 @@ package main
 
 import (
 	"os"
+	_ "time/tzdata" // time zones work in minimal containers too
 
 	"github.com/hindsight-sre/hindsight/cmd"
 )

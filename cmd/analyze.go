@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -58,8 +57,10 @@ relative to now ("-6h", "now-2d").`,
 }
 
 func runAnalyze(ctx context.Context, o *analyzeOptions, stdout, stderr io.Writer) error {
-	if !slices.Contains(report.Formats, o.format) {
-		return usageErrorf("-o: unknown format %q\nhint: use one of %s", o.format, strings.Join(report.Formats, ", "))
+	// Ask report whether it knows the format (aliases included) before
+	// fetching anything: rendering empty findings costs nothing.
+	if err := report.Write(io.Discard, o.format, &analyze.Findings{}); err != nil {
+		return usageErrorf("-o: %v\nhint: use one of %s", err, strings.Join(report.Formats, ", "))
 	}
 	f, err := findings(ctx, o)
 	if err != nil {
