@@ -127,6 +127,23 @@ func TestSchemaIsReal(t *testing.T) {
 			if got != string(want) {
 				t.Errorf("schema of a built v%d database differs from real Kuma's:\n%s", v, diffLines(string(want), got))
 			}
+			// Every statement of the embedded schema is in sqlite_master as
+			// written (SQLite drops only "IF NOT EXISTS").
+			master := map[string]bool{}
+			objects := sqliteMaster(t, mustOpenRO(t, mustCreate(t, Options{Version: v}, nil, nil)))
+			for _, sqlText := range objects {
+				master[sqlText] = true
+			}
+			stmts := strings.Split(strings.TrimSuffix(strings.TrimSpace(Schema(v)), ";"), ";\n")
+			for _, st := range stmts {
+				st = strings.Replace(st, "CREATE TABLE IF NOT EXISTS ", "CREATE TABLE ", 1)
+				if !master[st] {
+					t.Errorf("embedded statement not in sqlite_master of the built database:\n%s", st)
+				}
+			}
+			if n := len(objects) - 1; len(stmts) != n-strings.Count(got, " sql=auto") { // minus sqlite_sequence and autoindexes
+				t.Errorf("embedded schema has %d statements, built database %d objects (%d autoindexes)", len(stmts), n, strings.Count(got, " sql=auto"))
+			}
 			for _, table := range []string{"monitor", "heartbeat", "setting"} {
 				if !strings.Contains(got, "table "+table+" column ") {
 					t.Errorf("no table %s in the v%d dump", table, v)
