@@ -279,8 +279,22 @@ func fmtVal(v float64, unit string) string {
 		return fmt.Sprintf("%.0f ms", v)
 	case "":
 		return trimFloat(v)
+	case "B", "B/s":
+		return bytesText(v) + strings.TrimPrefix(unit, "B")
 	}
 	return trimFloat(v) + " " + unit
+}
+
+// bytesText scales a byte count to kB, MB, GB (powers of 1000, as disk
+// and network rates are usually given).
+func bytesText(v float64) string {
+	units := []string{"B", "kB", "MB", "GB", "TB"}
+	i := 0
+	for math.Abs(v) >= 1000 && i < len(units)-1 {
+		v /= 1000
+		i++
+	}
+	return trimFloat(v) + " " + units[i]
 }
 
 func trimFloat(v float64) string {

@@ -356,3 +356,22 @@ func TestSameInputSameFindings(t *testing.T) {
 		t.Error("two runs over the same data differ")
 	}
 }
+
+func TestFmtVal(t *testing.T) {
+	for _, tc := range []struct {
+		v    float64
+		unit string
+		want string
+	}{
+		{0.139, "s", "139 ms"},
+		{2.86, "s", "2.86 s"},
+		{182000000, "B/s", "182 MB/s"},
+		{512, "B", "512 B"},
+		{0.0167, "1/s", "0.0167 1/s"},
+		{4.6, "", "4.6"},
+	} {
+		if got := fmtVal(tc.v, tc.unit); got != tc.want {
+			t.Errorf("fmtVal(%v, %q) = %q, want %q", tc.v, tc.unit, got, tc.want)
+		}
+	}
+}

@@ -296,7 +296,7 @@ func (a *analysis) outageSymptom(p *sources.Probe, o outage) Symptom {
 		Start: o.start, Peak: o.start, End: o.end, Ongoing: o.ongoing,
 		Duration: o.downtime(sources.Window{From: o.start, To: o.end}),
 		Class:    a.cal.Classify(o.start), Unit: "checks",
-		PeakValue: float64(o.failed), FailedChecks: o.failed, Query: p.Target,
+		PeakValue: float64(o.failed), FailedChecks: o.failed,
 	}
 	switch {
 	case o.summary:
@@ -332,6 +332,7 @@ func (a *analysis) spikeSymptom(s *signal, iv interval) Symptom {
 	if s.probe != nil {
 		sy.Target = s.probe.Target
 		sy.Unit = "s"
+		sy.Query = "" // the target is the reproduction: a probe has no query
 	}
 	if s.st.median > 0 {
 		sy.Ratio = round2(peak / s.st.median)
