@@ -20,7 +20,9 @@ const (
 // ("timestamp", "time" or "ts") and a value column ("value"); every other
 // column is a label, and each distinct set of label values is a series
 // named name. Timestamps are RFC 3339 or unix seconds (fractional allowed).
-// Empty values and NaN are skipped; blank lines and lines starting with '#'
+// A timestamp without a zone ("2025-11-20 03:00:00", as many exports and
+// public data sets write it) is read as UTC, and the Dataset says so in a
+// Note. Empty values and NaN are skipped; blank lines and lines starting with '#'
 // are ignored. Fields may be quoted ("a,b", "say ""hi"""), but a record
 // is one line: metrics exports have no multi-line fields, and line numbers
 // stay exact.
@@ -91,9 +93,14 @@ func parseCSV(ctx context.Context, br *bufio.Reader, file, name string, c *colle
 		if len(fields) != len(header) {
 			return lineErr("has "+strconv.Itoa(len(fields))+" fields, the header "+strconv.Itoa(len(header)), "")
 		}
-		ms, msg := parseCSVTime(bytes.TrimSpace(fields[tsCol]))
+		tb := bytes.TrimSpace(fields[tsCol])
+		ms, msg := parseCSVTime(tb)
 		if msg != "" {
-			return lineErr(msg, hintCSVTime)
+			t, ok := parseZoneless(tb)
+			if !ok {
+				return lineErr(msg, hintCSVTime)
+			}
+			ms, c.zoneless = t.UnixMilli(), true
 		}
 		vs := bytes.TrimSpace(fields[valCol])
 		if len(vs) == 0 {
@@ -195,4 +202,15 @@ func parseCSVTime(b []byte) (int64, string) {
 		return 0, "timestamp is neither RFC 3339 nor unix seconds"
 	}
 	return t.UnixMilli(), ""
+}
+
+// parseZoneless parses "2006-01-02 15:04:05[.fff]" or the same with a T,
+// as UTC.
+func parseZoneless(b []byte) (time.Time, bool) {
+	for _, l := range []string{"2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999"} {
+		if t, err := time.Parse(l, string(b)); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
 }

@@ -172,6 +172,9 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 		ds.Gaps = append(ds.Gaps, sources.Gap{Source: s.c.Name, What: "file " + s.c.Path,
 			Reason: fmt.Sprintf("read failed after line %d (%v); kept the samples before it", col.lines, re.err)})
 	}
+	if col.zoneless {
+		ds.Notes = append(ds.Notes, fmt.Sprintf("%s: timestamps without a time zone were read as UTC", s.c.Path))
+	}
 	if col.samples == 0 {
 		ds.Gaps = append(ds.Gaps, sources.Gap{Source: s.c.Name, What: "file " + s.c.Path, Reason: "the file holds no samples"})
 		return ds, nil
@@ -327,6 +330,7 @@ type collector struct {
 	lines      int               // lines read, for error messages
 	samples    int               // samples read, in the window or not
 	matched    bool              // a series not filtered out by metric was seen
+	zoneless   bool              // a CSV timestamp without a zone was read as UTC
 	minT, maxT time.Time
 }
 

@@ -213,6 +213,12 @@ func TestCSV(t *testing.T) {
 			wantRole: sources.Saturation, wantValues: []float64{7},
 		},
 		{
+			name:     "timestamps without a zone are UTC",
+			file:     "nab.csv",
+			data:     "timestamp,value\n2025-11-19 18:00:00,3\n2025-11-19T18:01:00.5,4\n",
+			wantKeys: []string{"f/nab"}, wantRole: sources.Other, wantValues: []float64{3, 4},
+		},
+		{
 			name:     "counter by name is rated, comments and blank lines",
 			file:     "http_errors_total.csv",
 			data:     "# exported by hand\ntimestamp,value\n\n" + ts(-time.Minute) + ",10\n" + ts(0) + ",70\n",
@@ -245,6 +251,9 @@ func TestCSV(t *testing.T) {
 			}
 			if got := values(s.Points); !equalFloats(got, tt.wantValues) {
 				t.Errorf("values = %v, want %v", got, tt.wantValues)
+			}
+			if zoneless := strings.Contains(tt.name, "without a zone"); zoneless != (len(ds.Notes) == 1) {
+				t.Errorf("notes = %v", ds.Notes)
 			}
 		})
 	}
