@@ -144,7 +144,9 @@ func (a *aggregator) add(format string, r *Record, path string, n int, line []by
 	}
 }
 
-var systemdVerbs = []string{"Started ", "Stopped ", "Starting ", "Stopping ", "Restarting ", "Reloaded ", "Reloading "}
+// systemdVerbs start the systemd lines that are restarts. Reloads are not:
+// nginx is reloaded after every logrotate, and its workers keep serving.
+var systemdVerbs = []string{"Started ", "Stopped ", "Starting ", "Stopping ", "Restarting "}
 
 // event makes an Event of a syslog line that reports a cron job, a
 // restart, an OOM kill or a deploy.
