@@ -128,6 +128,7 @@ func (a *analysis) run() *Findings {
 		s.Recurrence = a.recurrence(s)
 		s.Suspects = a.suspects(s)
 	}
+	a.charts() // analyze/chart.go: needs the suspects
 	a.f.Timeline = a.timeline()
 	a.normalize()
 	return a.f

@@ -96,6 +96,9 @@ type Symptom struct {
 	Query       string     `json:"query,omitempty"`
 	Suspects    []Suspect  `json:"suspects"`
 	Recurrence  Recurrence `json:"recurrence"`
+	// Chart is the symptom's series across the window, for the report's
+	// charts; nil when there is no series to draw (see analyze/chart.go).
+	Chart *Chart `json:"chart,omitempty"`
 }
 
 // SuspectKind is what a suspect is.

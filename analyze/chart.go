@@ -1,0 +1,162 @@
+package analyze
+
+import (
+	"math"
+	"time"
+
+	"github.com/hindsight-sre/hindsight/sources"
+)
+
+// Chart is one symptom's series across the incident window, bucketed for
+// drawing: the Markdown's Mermaid chart and the HTML report's SVG read it
+// and compute nothing but pixel positions.
+type Chart struct {
+	Title string `json:"title"` // "Shop response time"
+	Unit  string `json:"unit"`  // of Points, Baseline and Threshold
+	// Step is the bucket length; each point is the largest value in its
+	// bucket, so that a one-minute spike survives bucketing.
+	Step   time.Duration `json:"step_ns"`
+	Points []ChartPoint  `json:"points"`
+	// Baseline is the median of the baseline; Threshold the value above
+	// which the series counted as abnormal (0 when not defined).
+	Baseline  float64 `json:"baseline"`
+	Threshold float64 `json:"threshold"`
+	// Marks are the symptom's suspects, in rank order, at their start.
+	Marks []ChartMark `json:"marks"`
+	// Periods cover the window with its calendar classes, in time order,
+	// so that a chart can shade what was outside business hours.
+	Periods []ChartPeriod `json:"periods"`
+}
+
+// ChartPoint is one bucket, starting at T.
+type ChartPoint struct {
+	T      time.Time `json:"t"`
+	V      float64   `json:"v"`                 // 0 when NoData
+	NoData bool      `json:"no_data,omitempty"` // no sample (for a probe: no successful check)
+	Failed int       `json:"failed,omitempty"`  // failed checks in the bucket (probes only)
+}
+
+// ChartMark is a suspect on a chart.
+type ChartMark struct {
+	Rank  int       `json:"rank"`
+	T     time.Time `json:"t"`
+	Title string    `json:"title"`
+}
+
+// ChartPeriod is a stretch of the window in one calendar class.
+type ChartPeriod struct {
+	From  time.Time `json:"from"`
+	To    time.Time `json:"to"`
+	Class TimeClass `json:"class"`
+}
+
+// chartBuckets are the bucket lengths a chart may use, the shortest that
+// keeps it at maxChartPoints or fewer; round numbers so axis labels are.
+var chartBuckets = []time.Duration{
+	time.Minute, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute, 15 * time.Minute, 30 * time.Minute,
+	time.Hour, 2 * time.Hour, 3 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour,
+}
+
+// maxChartPoints keeps a Mermaid x-axis legible on a GitHub page (its
+// category labels start to overlap past about 50).
+const maxChartPoints = 48
+
+// maxChartMarks: the Markdown shows five suspects per symptom, so a chart
+// marks no more.
+const maxChartMarks = 5
+
+// charts fills Symptom.Chart for every symptom whose series is known.
+func (a *analysis) charts() {
+	for i := range a.f.Symptoms {
+		a.f.Symptoms[i].Chart = a.chart(&a.f.Symptoms[i])
+	}
+}
+
+func (a *analysis) chart(s *Symptom) *Chart {
+	// A probe's symptom is drawn from its latency, a series' from itself.
+	wantProbe := s.Kind == Outage || s.Target != ""
+	var sig *signal
+	for _, g := range a.signals {
+		if g.source == s.Source && g.subject == s.Subject && (sig == nil || (g.probe != nil) == wantProbe) {
+			sig = g
+		}
+	}
+	w := a.o.Window
+	if sig == nil || !w.To.After(w.From) {
+		return nil
+	}
+	step := chartBuckets[len(chartBuckets)-1]
+	for _, b := range chartBuckets {
+		if b >= a.o.Step && int((w.To.Sub(w.From)+b-1)/b) <= maxChartPoints {
+			step = b
+			break
+		}
+	}
+	c := &Chart{Title: sig.subject, Unit: sig.unit, Step: step, Baseline: sig.st.median}
+	if sig.probe != nil {
+		c.Title += " response time"
+	}
+	if math.IsNaN(c.Baseline) {
+		c.Baseline = 0
+	}
+	if sig.st.n > 0 {
+		c.Threshold = sig.st.median + a.o.Threshold*sig.st.scale
+		if sig.role == sources.Latency {
+			c.Threshold = math.Max(c.Threshold, sig.st.median*minLatencyRatio)
+		}
+		if sig.st.sparse {
+			c.Threshold = math.Max(c.Threshold, sig.st.floor)
+		}
+	}
+	for t := w.From.Truncate(step); t.Before(w.To); t = t.Add(step) {
+		from, to := chartMaxTime(t, w.From), chartMinTime(t.Add(step), w.To)
+		p := ChartPoint{T: t, NoData: true}
+		i0, i1 := sig.g.clampRange(from, to)
+		for i := i0; i < i1; i++ {
+			if v := sig.g.vals[i]; !math.IsNaN(v) && (p.NoData || v > p.V) {
+				p.V, p.NoData = v, false
+			}
+		}
+		if sig.probe != nil {
+			_, p.Failed = checks(sig.probe, from, to)
+		}
+		c.Points = append(c.Points, p)
+	}
+	c.Marks = []ChartMark{}
+	for _, sus := range s.Suspects {
+		if len(c.Marks) == maxChartMarks {
+			break
+		}
+		c.Marks = append(c.Marks, ChartMark{Rank: sus.Rank, T: sus.Start, Title: sus.Title})
+	}
+	c.Periods = a.periods(w)
+	return c
+}
+
+// periods splits w into runs of one calendar class, at the grid's step.
+func (a *analysis) periods(w sources.Window) []ChartPeriod {
+	var out []ChartPeriod
+	for t := w.From; t.Before(w.To); t = t.Add(a.o.Step) {
+		cl := a.cal.Classify(t)
+		if n := len(out); n > 0 && out[n-1].Class == cl {
+			out[n-1].To = chartMinTime(t.Add(a.o.Step), w.To)
+			continue
+		}
+		out = append(out, ChartPeriod{From: t, To: chartMinTime(t.Add(a.o.Step), w.To), Class: cl})
+	}
+	return out
+}
+
+func chartMinTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+func chartMaxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
