@@ -420,3 +420,15 @@ func TestSharedFixture(t *testing.T) {
 		t.Errorf("down beats on 2025-11-21 = %d, want 7", down)
 	}
 }
+
+func TestCheck(t *testing.T) {
+	p := mustWrite(t, t.TempDir(), "m.om.gz", gz(t, []byte("x 1 1763564400\n")))
+	s, _ := New(Config{Path: p})
+	if got, err := s.Check(context.Background()); err != nil || !strings.HasPrefix(got, "openmetrics file, ") {
+		t.Errorf("Check = %q, %v", got, err)
+	}
+	s, _ = New(Config{Path: p + ".missing"})
+	if _, err := s.Check(context.Background()); err == nil || !strings.Contains(err.Error(), "hint:") {
+		t.Errorf("Check of a missing file = %v", err)
+	}
+}

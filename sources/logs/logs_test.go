@@ -446,3 +446,35 @@ func TestLoghubCorpora(t *testing.T) {
 		})
 	}
 }
+
+func TestCheck(t *testing.T) {
+	dir := t.TempDir()
+	mustWrite(t, dir, "access.log", "")
+	mustWrite(t, dir, "access.log.1", "")
+	mustWrite(t, dir, "syslog", "")
+	s, err := New(Config{Paths: []string{filepath.Join(dir, "access.log*"), filepath.Join(dir, "syslog")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Check(context.Background()); err != nil || got != "3 log files in 2 sets" {
+		t.Errorf("Check = %q, %v", got, err)
+	}
+	s, _ = New(Config{Paths: []string{filepath.Join(dir, "nginx", "*.log")}})
+	if _, err := s.Check(context.Background()); err == nil || !strings.Contains(err.Error(), "hint:") {
+		t.Errorf("Check of a missing glob = %v, want an error with a hint", err)
+	}
+}
+
+// A window across New Year reads December and January syslog lines into
+// the right years.
+func TestSyslogAcrossNewYear(t *testing.T) {
+	dir := t.TempDir()
+	mustWrite(t, dir, "syslog.1", "Dec 31 23:59:00 h CRON[1]: (root) CMD (/usr/local/bin/backup.sh)\n")
+	mustWrite(t, dir, "syslog", "Jan  1 00:01:00 h CRON[2]: (root) CMD (/usr/bin/true)\n")
+	w := sources.Window{From: time.Date(2025, 12, 31, 23, 0, 0, 0, time.UTC), To: time.Date(2026, 1, 1, 1, 0, 0, 0, time.UTC)}
+	ds := mustFetch(t, Config{Paths: []string{filepath.Join(dir, "syslog*")}}, w, time.Minute)
+	if len(ds.Events) != 2 || ds.Events[0].T.Year() != 2025 || ds.Events[1].T.Year() != 2026 ||
+		!strings.HasSuffix(ds.Events[0].Ref, "syslog.1:1") || ds.Events[0].Kind != sources.KindBackup {
+		t.Errorf("events = %+v", ds.Events)
+	}
+}
