@@ -52,6 +52,7 @@ func mustFetch(tb testing.TB, c Config, w sources.Window) *sources.Dataset {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	checkContract(tb, s.Name(), w, ds)
 	return ds
 }
 

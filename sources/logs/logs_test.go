@@ -64,6 +64,7 @@ func mustFetch(tb testing.TB, c Config, w sources.Window, step time.Duration) *s
 	if err != nil {
 		tb.Fatal(err)
 	}
+	checkContract(tb, s.Name(), w, int64(step), ds)
 	return ds
 }
 
