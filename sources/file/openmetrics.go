@@ -15,9 +15,11 @@ import (
 // Prometheus text format has none).
 //
 // It is hand-written rather than github.com/prometheus/common/expfmt:
-// expfmt's text parser reads timestamps as milliseconds and its OpenMetrics
-// support is output only, and both build a whole MetricFamily per family in
-// memory, where this keeps only the window's points. The grammar is the one
+// expfmt's text parser reads the timestamp as integer milliseconds (a
+// fractional seconds timestamp is a parse error, a whole one lands in
+// 1970), it cannot decode OpenMetrics (# EOF, exemplars), and it builds
+// every MetricFamily in memory, where this keeps only the window's points.
+// TestAgreesWithPromtool checks it sample for sample against promtool. The grammar is the one
 // promtool's backfill accepts: "# HELP", "# TYPE", "# UNIT", "# EOF",
 // samples `name{label="value",...} value timestamp [# exemplar]`, label
 // values with \\, \" and \n escapes, and the quoted names of OpenMetrics 2
