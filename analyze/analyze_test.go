@@ -302,15 +302,25 @@ func TestSummaryBeatsCountChecks(t *testing.T) {
 	h := time.Date(2025, 11, 21, 5, 0, 0, 0, time.UTC)
 	p := &sources.Probe{Beats: []sources.Beat{
 		{T: h, Span: time.Hour, Checks: 60, Failed: 7, Status: sources.Down},
-		{T: h.Add(2 * time.Hour), Span: time.Hour, Checks: 60, Status: sources.Up},
+		{T: h.Add(4*time.Minute + 7*time.Second), Status: sources.Down, Msg: "503"},
+		{T: h.Add(10*time.Minute + 7*time.Second), Status: sources.Up},
+		{T: h.Add(time.Hour), Span: time.Hour, Checks: 60, Status: sources.Up},
+		{T: h.Add(3 * time.Hour), Span: time.Hour, Checks: 60, Failed: 2, Status: sources.Down},
 	}}
-	n, failed := checks(p, h, h.Add(3*time.Hour))
-	if n != 120 || failed != 7 {
-		t.Errorf("checks %d failed %d, want 120 and 7", n, failed)
+	n, failed := checks(p, h, h.Add(4*time.Hour))
+	if n != 180 || failed != 9 {
+		t.Errorf("checks %d failed %d, want 180 and 9: raw beats inside a summary are not counted again", n, failed)
 	}
-	o := outages(p, h, h.Add(3*time.Hour))
-	if len(o) != 1 || o[0].downtime(sources.Window{From: h, To: h.Add(3 * time.Hour)}) != 7*time.Minute {
-		t.Errorf("outages from aggregates %+v, want one of 7m", o)
+	o := outages(p, h, h.Add(4*time.Hour))
+	if len(o) != 2 {
+		t.Fatalf("outages %+v, want two", o)
+	}
+	if o[0].start != h.Add(4*time.Minute+7*time.Second) || o[0].end != h.Add(10*time.Minute+7*time.Second) || o[0].failed != 7 || o[0].summary {
+		t.Errorf("outage timed by raw beats, counted by the summary: %+v", o[0])
+	}
+	w := sources.Window{From: h, To: h.Add(4 * time.Hour)}
+	if !o[1].summary || o[1].downtime(w) != 2*time.Minute {
+		t.Errorf("outage known only from aggregates: %+v, downtime %s", o[1], o[1].downtime(w))
 	}
 }
 

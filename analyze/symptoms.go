@@ -30,23 +30,22 @@ func failing(s sources.Status) bool { return s == sources.Down || s == sources.P
 
 // outages finds the outages of p that overlap [from, to). A run of failed
 // checks is an outage when at least one check in it is Down (Pending
-// alone means a retry succeeded). Summary beats with failures and no raw
-// beats inside them are outages known only by their count.
+// alone means a retry succeeded).
+//
+// Kuma 2 keeps only aggregates for old data (summary beats with Span,
+// Checks, Failed) plus the important raw beats that mark status changes.
+// Summary beats carry the counts; raw beats inside a summary span give
+// the timing only. So an outage seen in raw beats takes its failed count
+// from the summary that holds it, and a summary with failures but no raw
+// outage inside is an outage known only by its count.
 func outages(p *sources.Probe, from, to time.Time) []outage {
 	var out []outage
 	var cur *outage
 	hasDown := false
-	var covered []sources.Window // summary spans that have raw beats inside
-	for _, b := range p.Beats {
-		if b.Span > 0 {
-			continue
-		}
-		covered = append(covered, sources.Window{From: b.T, To: b.T.Add(time.Nanosecond)})
-	}
 	closeRun := func(end time.Time, ongoing bool) {
 		if cur != nil && hasDown {
 			cur.end, cur.ongoing = end, ongoing
-			if n := len(out); n > 0 && !out[n-1].summary && cur.start.Sub(out[n-1].end) <= mergeGap {
+			if n := len(out); n > 0 && cur.start.Sub(out[n-1].end) <= mergeGap {
 				out[n-1].end, out[n-1].ongoing = cur.end, cur.ongoing
 				out[n-1].failed += cur.failed
 				out[n-1].lastMsg = cur.lastMsg
@@ -57,17 +56,8 @@ func outages(p *sources.Probe, from, to time.Time) []outage {
 		cur, hasDown = nil, false
 	}
 	for _, b := range p.Beats {
-		if b.Span > 0 {
-			if b.Failed == 0 || rawInside(covered, b.T, b.T.Add(b.Span)) {
-				continue
-			}
-			closeRun(b.T, false)
-			out = append(out, outage{start: b.T, end: b.T.Add(b.Span), failed: b.Failed,
-				summary: true, span: b.Span, checks: b.Checks})
-			continue
-		}
 		switch {
-		case b.Status == sources.Maintenance:
+		case b.Span > 0 || b.Status == sources.Maintenance:
 			continue
 		case failing(b.Status):
 			if cur == nil {
@@ -87,6 +77,24 @@ func outages(p *sources.Probe, from, to time.Time) []outage {
 	if cur != nil {
 		closeRun(to, true)
 	}
+	for _, b := range p.Beats {
+		if b.Span == 0 || b.Failed == 0 {
+			continue
+		}
+		end := b.T.Add(b.Span)
+		matched := false
+		for i := range out {
+			if overlaps(out[i].start, out[i].end, b.T, end) {
+				out[i].failed = max(out[i].failed, b.Failed)
+				matched = true
+				break
+			}
+		}
+		if !matched {
+			out = append(out, outage{start: b.T, end: end, failed: b.Failed, summary: true, span: b.Span, checks: b.Checks})
+		}
+	}
+	slices.SortFunc(out, func(x, y outage) int { return x.start.Compare(y.start) })
 	kept := out[:0]
 	for _, o := range out {
 		if o.end.After(from) && o.start.Before(to) {
@@ -96,34 +104,43 @@ func outages(p *sources.Probe, from, to time.Time) []outage {
 	return kept
 }
 
-func rawInside(ws []sources.Window, from, to time.Time) bool {
-	i, _ := slices.BinarySearchFunc(ws, from, func(w sources.Window, t time.Time) int { return w.From.Compare(t) })
-	return i < len(ws) && ws[i].From.Before(to)
+// summarySpans lists the spans of p's summary beats, sorted.
+func summarySpans(p *sources.Probe) []sources.Window {
+	var ws []sources.Window
+	for _, b := range p.Beats {
+		if b.Span > 0 {
+			ws = append(ws, sources.Window{From: b.T, To: b.T.Add(b.Span)})
+		}
+	}
+	slices.SortFunc(ws, func(x, y sources.Window) int { return x.From.Compare(y.From) })
+	return ws
+}
+
+// inSpans reports whether t falls in one of the sorted spans.
+func inSpans(ws []sources.Window, t time.Time) bool {
+	i, _ := slices.BinarySearchFunc(ws, t, func(w sources.Window, t time.Time) int { return w.From.Compare(t) })
+	// ws[i-1] is the last span starting at or before t (or ws[i] starts at t).
+	if i < len(ws) && ws[i].From.Equal(t) {
+		return true
+	}
+	return i > 0 && ws[i-1].Contains(t)
 }
 
 // checks counts checks and failures of p in [from, to), excluding
-// maintenance. Summary beats contribute their counts unless raw beats
-// cover the same span.
+// maintenance. Summary beats contribute their counts; raw beats inside a
+// summary span are not counted again.
 func checks(p *sources.Probe, from, to time.Time) (n, failed int) {
-	var raw []sources.Window
-	for _, b := range p.Beats {
-		if b.Span == 0 {
-			raw = append(raw, sources.Window{From: b.T, To: b.T.Add(time.Nanosecond)})
-		}
-	}
+	spans := summarySpans(p)
 	for _, b := range p.Beats {
 		if b.T.Before(from) || !b.T.Before(to) {
 			continue
 		}
 		if b.Span > 0 {
-			if rawInside(raw, b.T, b.T.Add(b.Span)) {
-				continue
-			}
 			n += b.Checks
 			failed += b.Failed
 			continue
 		}
-		if b.Status == sources.Maintenance {
+		if b.Status == sources.Maintenance || inSpans(spans, b.T) {
 			continue
 		}
 		n++

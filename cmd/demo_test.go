@@ -2,12 +2,14 @@ package cmd
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hindsight-sre/hindsight/analyze"
+	"github.com/hindsight-sre/hindsight/internal/demo"
 )
 
 // The demo's two stories, through the whole pipeline: config, the real
@@ -97,5 +99,34 @@ func TestDemoDeployOutage(t *testing.T) {
 	}
 	if shop.Failed != 7 || shop.Downtime.Round(time.Minute) != 7*time.Minute {
 		t.Errorf("Shop impact %+v", shop)
+	}
+}
+
+// The same outage read from a Kuma 2 database taken a day later, when only
+// hourly aggregates and the important beats are left of it.
+func TestDemoOutageFromKuma2Aggregates(t *testing.T) {
+	dir := t.TempDir()
+	if err := demo.KumaV2(filepath.Join(dir, "kuma.db"), time.Date(2025, 11, 22, 15, 0, 30, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "hindsight.yaml")
+	if err := os.WriteFile(cfg, []byte("timezone: Asia/Seoul\nsources:\n  - {name: kuma, type: kuma, path: kuma.db}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := findings(context.Background(), &analyzeOptions{config: cfg,
+		window: windowOptions{around: "2025-11-21 14:05", before: "2h", after: "1h"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Symptoms) != 1 || f.Symptoms[0].Kind != analyze.Outage || f.Symptoms[0].FailedChecks != 7 {
+		t.Fatalf("symptoms %+v, want the outage with 7 failed checks", f.Symptoms)
+	}
+	for _, im := range f.Impact {
+		if im.Probe == "Shop" && (im.Checks != 180 || im.Failed != 7 || im.Resolution != time.Hour) {
+			t.Errorf("Shop impact from aggregates: %d checks, %d failed, resolution %s; want 180, 7, 1h", im.Checks, im.Failed, im.Resolution)
+		}
+	}
+	if !strings.Contains(strings.Join(f.Notes, "\n"), "hourly aggregates") {
+		t.Errorf("the report does not say it used hourly aggregates: %v", f.Notes)
 	}
 }

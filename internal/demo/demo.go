@@ -109,7 +109,17 @@ func Generate(dir string) error {
 
 func (w *world) jitter(lo, hi float64) float64 { return lo + w.rng.Float64()*(hi-lo) }
 
-func (w *world) kuma(path string) error {
+func (w *world) kuma(path string) error { return w.kumaDB(path, kumadb.Options{Version: 1}) }
+
+// KumaV2 writes the demo's heartbeats as Uptime Kuma 2 would hold them at
+// now: raw beats for the last 24 hours, older ones only as aggregates and
+// important beats.
+func KumaV2(path string, now time.Time) error {
+	w := &world{rng: rand.New(rand.NewPCG(2025, 1121))}
+	return w.kumaDB(path, kumadb.Options{Version: 2, Now: now})
+}
+
+func (w *world) kumaDB(path string, o kumadb.Options) error {
 	_ = os.Remove(path)
 	mons := []kumadb.Monitor{
 		{ID: 1, Name: "Shop", Type: "http", URL: "https://shop.example", Interval: 60, Active: true, MaxRetries: 1},
@@ -138,7 +148,7 @@ func (w *world) kuma(path string) error {
 	}
 	sort.SliceStable(beats, func(i, j int) bool { return beats[i].T.Before(beats[j].T) })
 	kumadb.MarkImportant(beats)
-	return kumadb.Create(path, kumadb.Options{Version: 1}, mons, beats)
+	return kumadb.Create(path, o, mons, beats)
 }
 
 var (
