@@ -328,7 +328,10 @@ func (a *aggregator) readFile(ctx context.Context, path string) error {
 			a.cover(rec.T)
 			// Logs are written in time order, give or take a little:
 			// past the window by an hour, the rest of the file is too.
-			return rec.T.After(stopAfter)
+			// Not when the year was guessed: in a file that spans more
+			// than a year, last year's line may look like one just after
+			// the window.
+			return !rec.guessedYear && rec.T.After(stopAfter)
 		case parsed:
 			a.cover(rec.T)
 			a.add(p.format(), &rec, path, n, line)

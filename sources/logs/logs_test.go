@@ -479,3 +479,15 @@ func TestSyslogAcrossNewYear(t *testing.T) {
 		t.Errorf("events = %+v", ds.Events)
 	}
 }
+
+// A syslog file longer than a year: last year's line from just after the
+// window's date must not end the reading before this year's lines.
+func TestSyslogOverAYear(t *testing.T) {
+	dir := t.TempDir()
+	mustWrite(t, dir, "syslog", "Nov 20 04:00:00 h app: last year, the day after\n"+
+		"Nov 19 18:05:00 h app: in the window\n")
+	ds := mustFetch(t, Config{Paths: []string{filepath.Join(dir, "syslog")}}, night, time.Minute)
+	if len(ds.Patterns) != 1 || ds.Patterns[0].Template != "app: in the window" {
+		t.Errorf("patterns = %+v", ds.Patterns)
+	}
+}

@@ -23,6 +23,8 @@ type Record struct {
 	Status              int
 	Bytes               int64   // -1 for "-"
 	RequestTime         float64 // seconds; -1 when the line has none
+
+	guessedYear bool // T's year was inferred (RFC 3164 has none)
 }
 
 // result is what a parser made of a line.
@@ -111,6 +113,7 @@ func (nginxParser) parse(line []byte, r *Record, w sources.Window) result {
 		return malformed
 	}
 	r.T = t
+	r.guessedYear = false
 	if !w.Contains(t) {
 		return outside
 	}
@@ -326,6 +329,7 @@ func (p *syslogParser) parse(line []byte, r *Record, w sources.Window) result {
 			}
 		}
 		r.T = t.UTC()
+		r.guessedYear = false
 		rest = line[sp+1:]
 	} else {
 		if len(line) < 16 || line[3] != ' ' || line[6] != ' ' {
@@ -342,6 +346,7 @@ func (p *syslogParser) parse(line []byte, r *Record, w sources.Window) result {
 			return malformed
 		}
 		r.T = p.time(mon, day, sec)
+		r.guessedYear = true
 		rest = line[16:]
 	}
 	if !w.Contains(r.T) {
