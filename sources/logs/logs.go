@@ -15,9 +15,15 @@
 //     requests) with counts per step. Buckets are sparse: a step in which a
 //     pattern did not occur has no Bucket.
 //
+// Steps are the window's start floored to the step, in UTC, so the first
+// one may begin before the window; the requests and 5xx series have a point
+// for every step (0 when quiet), the quantiles only for steps with requests.
+//
 // Files are streamed line by line: a line outside the window costs only
-// its timestamp parse. Each format is a line parser (lineParser) that
-// fills a Record, so that more formats, and faster ones, fit in later.
+// its timestamp parse, and a file is left an hour past the window's end
+// (unless its year is guessed, as in syslog). Each format is a line parser
+// (lineParser) that fills a Record, so that more formats, and faster ones,
+// fit in later.
 //
 // Lines that no parser understands are counted and reported as a Gap, as
 // is a gzip file that breaks off (what was read before is kept).
