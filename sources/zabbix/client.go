@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -179,7 +178,12 @@ func (c *client) do(ctx context.Context, method string, params, out any, withAut
 		return c.transportError(ctx, method, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
+	var buf bytes.Buffer
+	if resp.ContentLength > 0 && resp.ContentLength < 1<<30 {
+		buf.Grow(int(resp.ContentLength) + bytes.MinRead) // one allocation for a 10 MB history answer
+	}
+	_, err = buf.ReadFrom(resp.Body)
+	data := buf.Bytes()
 	if err != nil {
 		return c.transportError(ctx, method, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -419,4 +420,25 @@ func TestNew(t *testing.T) {
 	if err != nil || s.url != "https://z.example/zabbix/api_jsonrpc.php" || s.Name() != "zabbix" {
 		t.Errorf("New = %+v, %v", s, err)
 	}
+}
+
+func TestSecretFile(t *testing.T) {
+	dir := t.TempDir()
+	file := dir + "/token"
+	if err := os.WriteFile(file, []byte(apiToken+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, url := newFake(t, "7.0.5", map[string]string{"host.get": `"0"`})
+	s := mustSource(t, Config{URL: url, TokenFile: file})
+	if _, err := s.Check(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.find("host.get")[0].Bearer; got != "Bearer "+apiToken {
+		t.Errorf("Authorization %q: the file's newline must be dropped", got)
+	}
+	if err := os.WriteFile(file, []byte("\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := New(Config{URL: url, TokenFile: file})
+	wantErr(t, err, "", "is empty", "hint: set sources.zabbix.token_env")
 }
