@@ -129,6 +129,7 @@ func (a *analysis) run() *Findings {
 		s.Suspects = a.suspects(s)
 	}
 	a.charts() // analyze/chart.go: needs the suspects
+	a.f.Episodes = a.episodes()
 	a.f.Timeline = a.timeline()
 	a.normalize()
 	return a.f
@@ -257,6 +258,9 @@ func (a *analysis) normalize() {
 	}
 	if f.Notes == nil {
 		f.Notes = []string{}
+	}
+	if f.Episodes == nil {
+		f.Episodes = []Episode{}
 	}
 	slices.SortStableFunc(f.Gaps, func(x, y sources.Gap) int {
 		return cmp.Or(cmp.Compare(x.Source, y.Source), cmp.Compare(x.What, y.What), cmp.Compare(x.Reason, y.Reason))

@@ -33,6 +33,8 @@ type Findings struct {
 	// Inputs counts what was analysed, so that "nothing found" can be told
 	// apart from "nothing looked at".
 	Inputs Inputs `json:"inputs"`
+	// Episodes group outages of several probes that began together.
+	Episodes []Episode `json:"episodes"`
 }
 
 // Inputs counts the data behind the findings.
@@ -109,6 +111,9 @@ const (
 	SuspectAnomaly    SuspectKind = "anomaly"
 	SuspectLogBurst   SuspectKind = "log_burst"
 	SuspectNewPattern SuspectKind = "new_log_pattern"
+	// SuspectProbeError is what the probe itself said when it failed:
+	// an expired certificate, a name that does not resolve.
+	SuspectProbeError SuspectKind = "probe_error"
 )
 
 // Suspect is a possible cause of a symptom, with its score and the reason.

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -104,7 +105,8 @@ func (a *analysis) suspects(s *Symptom) []Suspect {
 	}
 	cands = append(cands, anoms...)
 	cands = append(cands, a.logCandidates(s, from, to)...)
-	cands = a.foldIntoDeploys(s, cands)
+	cands = append(cands, a.probeErrorCandidates(s)...)
+	cands = a.foldConsequences(s, cands)
 
 	// The days the symptom happened, as ranges around it.
 	days := []int{0}
@@ -484,46 +486,164 @@ func sigOf(e *sources.Event) eventSig {
 	return eventSig{e.Kind, string(out)}
 }
 
-// foldIntoDeploys: what follows a deploy until the symptom ends (service
-// restarts, log patterns never seen before) is the deploy's mechanism, so
-// it becomes the deploy's evidence instead of competing with it.
-func (a *analysis) foldIntoDeploys(s *Symptom, cands []*candidate) []*candidate {
-	var deploy *candidate
+// foldConsequences folds what an event set off into that event, so that
+// the mechanism becomes evidence instead of competing with its cause:
+// service restarts and log patterns never seen before that follow a deploy
+// until the symptom ends (a restart loop after a bad release), and
+// restarts within a minute after a cron job or backup (logrotate reloading
+// nginx).
+func (a *analysis) foldConsequences(s *Symptom, cands []*candidate) []*candidate {
+	var roots []*candidate
 	for _, c := range cands {
-		if c.s.Kind == SuspectEvent && c.kind == sources.KindDeploy && !c.s.Start.After(s.Start) &&
-			(deploy == nil || c.s.Start.After(deploy.s.Start)) {
-			deploy = c
+		if c.s.Kind == SuspectEvent && !c.s.Start.After(s.Start.Add(a.tolerance())) &&
+			(c.kind == sources.KindDeploy || c.kind == sources.KindCron || c.kind == sources.KindBackup) {
+			roots = append(roots, c)
 		}
 	}
-	if deploy == nil {
-		return cands
+	rootOf := func(c *candidate) *candidate {
+		var best *candidate
+		for _, r := range roots {
+			if r == c || c.s.Start.Before(r.s.Start) {
+				continue
+			}
+			after := c.s.Start.Sub(r.s.Start)
+			ok := r.kind == sources.KindDeploy && c.s.Start.Before(s.End) ||
+				r.kind != sources.KindDeploy && c.s.Kind == SuspectEvent && after <= time.Minute
+			if !ok {
+				continue
+			}
+			// A deploy wins over a cron job; otherwise the latest root.
+			if best == nil || r.kind == sources.KindDeploy && best.kind != sources.KindDeploy ||
+				(r.kind == sources.KindDeploy) == (best.kind == sources.KindDeploy) && r.s.Start.After(best.s.Start) {
+				best = r
+			}
+		}
+		return best
 	}
+	type folded struct{ restarts, patterns int }
+	counts := map[*candidate]*folded{}
 	out := cands[:0]
-	var restarts, patterns int
 	for _, c := range cands {
-		follows := c != deploy && !c.s.Start.Before(deploy.s.Start) && c.s.Start.Before(s.End)
-		switch {
-		case follows && c.s.Kind == SuspectEvent && c.kind == sources.KindRestart:
-			restarts++
-			deploy.s.Evidence = append(deploy.s.Evidence, c.s.Evidence...)
-		case follows && c.s.Kind == SuspectNewPattern:
-			patterns++
-			deploy.s.Evidence = append(deploy.s.Evidence, Evidence{Text: c.s.Title + " after the deploy",
-				Query: c.s.Evidence[0].Query, Lines: c.s.Evidence[0].Lines})
-		default:
+		isRestart := c.s.Kind == SuspectEvent && c.kind == sources.KindRestart
+		isNew := c.s.Kind == SuspectNewPattern
+		var r *candidate
+		if isRestart || isNew {
+			r = rootOf(c)
+		}
+		if r == nil || (isNew && r.kind != sources.KindDeploy) {
 			out = append(out, c)
+			continue
+		}
+		fc := counts[r]
+		if fc == nil {
+			fc = &folded{}
+			counts[r] = fc
+		}
+		if isRestart {
+			fc.restarts++
+			r.s.Evidence = append(r.s.Evidence, c.s.Evidence...)
+		} else {
+			fc.patterns++
+			r.s.Evidence = append(r.s.Evidence, Evidence{Text: c.s.Title + " after it",
+				Query: c.s.Evidence[0].Query, Lines: c.s.Evidence[0].Lines})
 		}
 	}
-	switch {
-	case restarts > 0 && patterns > 0:
-		deploy.why = fmt.Sprintf("followed by %d service restarts and %d log patterns never seen before", restarts, patterns)
-	case restarts > 0:
-		deploy.why = fmt.Sprintf("followed by %d service restarts", restarts)
-	case patterns > 0:
-		deploy.why = fmt.Sprintf("followed by %d log patterns never seen before", patterns)
+	for r, fc := range counts {
+		var parts []string
+		if fc.restarts > 0 {
+			parts = append(parts, plural(fc.restarts, "service restart"))
+		}
+		if fc.patterns > 0 {
+			parts = append(parts, plural(fc.patterns, "log pattern")+" never seen before")
+		}
+		why := "followed by " + strings.Join(parts, " and ")
+		if r.why != "" {
+			why += "; " + r.why
+		}
+		r.why = why
+		r.strength = min(1, r.strength+0.1)
 	}
-	if restarts+patterns > 0 {
-		deploy.strength = min(1, deploy.strength+0.1)
+	return out
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// probeErrors are the failure messages of probes that name a cause, not
+// just the symptom. The patterns are Uptime Kuma's and blackbox_exporter's
+// usual wording (Node's errno names, Go's net errors).
+var probeErrors = []struct {
+	what     string
+	re       *regexp.Regexp
+	strength float64
+}{
+	{"the TLS certificate expired or is not valid", regexp.MustCompile(`(?i)certificate (has )?expired|CERT_HAS_EXPIRED|x509: certificate|unable to verify the first certificate|self[- ]signed certificate`), 0.95},
+	{"the name does not resolve (DNS)", regexp.MustCompile(`(?i)ENOTFOUND|EAI_AGAIN|getaddrinfo|no such host|NXDOMAIN|SERVFAIL|could not resolve|dns`), 0.9},
+	{"the connection was refused (nothing listening)", regexp.MustCompile(`(?i)ECONNREFUSED|connection refused`), 0.6},
+	{"the connection was reset", regexp.MustCompile(`(?i)ECONNRESET|socket hang up|connection reset`), 0.5},
+	{"the check timed out", regexp.MustCompile(`(?i)timeout|timed out|ETIMEDOUT|ECONNABORTED`), 0.5},
+}
+
+// probeErrorCandidates: for an outage, what the probe said when it failed,
+// when the message names a cause.
+func (a *analysis) probeErrorCandidates(s *Symptom) []*candidate {
+	if s.Kind != Outage {
+		return nil
+	}
+	var p *sources.Probe
+	for i := range a.ds.Probes {
+		if a.ds.Probes[i].Name == s.Subject && a.ds.Probes[i].Source == s.Source {
+			p = &a.ds.Probes[i]
+		}
+	}
+	if p == nil {
+		return nil
+	}
+	classOf := func(msg string) int {
+		for i, pe := range probeErrors {
+			if pe.re.MatchString(msg) {
+				return i
+			}
+		}
+		return -1
+	}
+	seen := map[int]*candidate{}
+	var out []*candidate
+	for _, b := range p.Beats {
+		if b.T.Before(s.Start) || !b.T.Before(s.End) || !failing(b.Status) || b.Msg == "" {
+			continue
+		}
+		k := classOf(b.Msg)
+		if k < 0 {
+			continue
+		}
+		if c := seen[k]; c != nil {
+			continue
+		}
+		pe := probeErrors[k]
+		c := &candidate{
+			s: Suspect{Kind: SuspectProbeError, Title: pe.what, Source: p.Source, Start: b.T,
+				Evidence: []Evidence{{Text: fmt.Sprintf("%s's check at %s failed with %q", p.Name,
+					a.cal.Local(b.T).Format("15:04:05"), b.Msg), Query: p.Target}}},
+			strength: pe.strength,
+			why:      fmt.Sprintf("the probe said %q", b.Msg),
+		}
+		class := k
+		c.present = func(f, t time.Time) bool {
+			for _, x := range p.Beats {
+				if !x.T.Before(f) && x.T.Before(t) && failing(x.Status) && classOf(x.Msg) == class {
+					return true
+				}
+			}
+			return false
+		}
+		c.total = 1
+		seen[k] = c
+		out = append(out, c)
 	}
 	return out
 }
