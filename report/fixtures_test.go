@@ -41,6 +41,13 @@ func line(file string, n int, t, text string) sources.LogLine {
 // by a deploy (worst, so S1) and the nightly 03:00 latency spike caused by
 // the backup, which recurs every night.
 func incident() *analyze.Findings {
+	f := incidentNoCharts()
+	f.Symptoms[0].Chart = shopChart(f.Window, 30*time.Minute, f.Symptoms[0])
+	f.Symptoms[1].Chart = shopChart(f.Window, 30*time.Minute, f.Symptoms[1])
+	return f
+}
+
+func incidentNoCharts() *analyze.Findings {
 	return &analyze.Findings{
 		Window:   window("2025-11-20 00:00:00", "2025-11-21 00:00:00"),
 		Baseline: window("2025-11-13 00:00:00", "2025-11-20 00:00:00"),
@@ -313,6 +320,7 @@ func nightly() *analyze.Findings {
 	day := incident()
 	s := day.Symptoms[1]
 	s.ID = "S1"
+	s.Chart = shopChart(window("2025-11-20 01:10:00", "2025-11-20 04:10:00"), 5*time.Minute, s)
 	return &analyze.Findings{
 		Window:   window("2025-11-20 01:10:00", "2025-11-20 04:10:00"),
 		Baseline: window("2025-11-13 01:10:00", "2025-11-20 01:10:00"),
@@ -348,4 +356,55 @@ func renumber(tl []analyze.TimelineEntry) []analyze.TimelineEntry {
 		out[i] = e
 	}
 	return out
+}
+
+// shopChart is the chart analyze would give s over w: the Shop's response
+// time, 0.18 s with a small wobble, 4.21 s at the backup's peak, no
+// successful check during the outage; business hours 09:00-18:00.
+func shopChart(w sources.Window, step time.Duration, s analyze.Symptom) *analyze.Chart {
+	c := &analyze.Chart{Title: "Shop response time", Unit: "s", Step: step, Baseline: 0.182, Threshold: 0.4, Marks: []analyze.ChartMark{}}
+	for t, i := w.From, 0; t.Before(w.To); t, i = t.Add(step), i+1 {
+		p := analyze.ChartPoint{T: t, V: 0.18 + 0.01*float64(i%3)}
+		switch {
+		case !t.Before(kst("2025-11-20 14:00:00")) && t.Before(kst("2025-11-20 14:10:00")):
+			p = analyze.ChartPoint{T: t, NoData: true, Failed: 14}
+		case !t.Before(kst("2025-11-20 03:00:00")) && t.Before(kst("2025-11-20 03:45:00")):
+			p.V = 4.21 - 0.05*float64(i%4)
+		}
+		c.Points = append(c.Points, p)
+	}
+	for _, sus := range s.Suspects {
+		c.Marks = append(c.Marks, analyze.ChartMark{Rank: sus.Rank, T: sus.Start, Title: sus.Title})
+	}
+	for _, b := range [][2]string{{"00:00", "09:00"}, {"09:00", "18:00"}, {"18:00", "24:00"}} {
+		from := kst("2025-11-20 " + b[0] + ":00")
+		to := kst("2025-11-21 00:00:00")
+		if b[1] != "24:00" {
+			to = kst("2025-11-20 " + b[1] + ":00")
+		}
+		from, to = later(from, w.From), earlier(to, w.To)
+		if !from.Before(to) {
+			continue
+		}
+		cl := analyze.OffHours
+		if b[0] == "09:00" {
+			cl = analyze.BusinessHours
+		}
+		c.Periods = append(c.Periods, analyze.ChartPeriod{From: from, To: to, Class: cl})
+	}
+	return c
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func earlier(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }

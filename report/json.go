@@ -35,6 +35,7 @@ func withEmptyLists(f *analyze.Findings) *analyze.Findings {
 	c.Timeline = orEmpty(c.Timeline)
 	c.Gaps = orEmpty(c.Gaps)
 	c.Notes = orEmpty(c.Notes)
+	c.Episodes = orEmpty(c.Episodes)
 	c.Symptoms = make([]analyze.Symptom, len(f.Symptoms))
 	for i, s := range f.Symptoms {
 		s.Recurrence.Dates = orEmpty(s.Recurrence.Dates)

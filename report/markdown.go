@@ -41,6 +41,7 @@ func writeMarkdown(w io.Writer, v *view) error {
 	m.gaps()
 	m.notesSection()
 	m.reproduce()
+	m.postmortem()
 	return nil
 }
 
@@ -312,6 +313,10 @@ func (m markdown) causes() {
 		if len(facts) > 0 {
 			m.p("%s\n\n", strings.Join(facts, " "))
 		}
+		if c := s.Chart; c != nil && len(c.Points) > 0 {
+			cv := m.chartView(c)
+			m.p("%s\n%s\n\n", m.mermaid(s, cv), m.chartCaption(s, cv))
+		}
 		if len(s.Suspects) == 0 {
 			m.p("No suspect: nothing else that was read moved during it or shortly before.\n")
 			continue
@@ -548,4 +553,22 @@ func longestRun(s string, c byte) int {
 		}
 	}
 	return best
+}
+
+// postmortem is the part of the report hindsight cannot write: headings
+// and prompts for the people who were there, prefilled only with what the
+// findings already say.
+func (m markdown) postmortem() {
+	m.p("\n## Postmortem\n\n")
+	m.p("For the people who were there: hindsight suggests, it does not know.\n\n")
+	m.p("### Root cause\n\n")
+	if len(m.Symptoms) > 0 && len(m.Symptoms[0].Suspects) > 0 {
+		top := m.Symptoms[0].Suspects[0]
+		m.p("_To be confirmed. hindsight's top suspect for %s: %s (score %s, %s confidence)._\n\n", m.Symptoms[0].ID, text(top.Title), score(top.Score), top.Confidence)
+	} else {
+		m.p("_To be written._\n\n")
+	}
+	m.p("### What went well\n\n- \n\n")
+	m.p("### What went badly\n\n- \n\n")
+	m.p("### Action items\n\n| Action | Owner | Due | Ticket |\n|---|---|---|---|\n|  |  |  |  |\n")
 }

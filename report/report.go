@@ -1,6 +1,6 @@
 // Package report renders analyze.Findings for people and for programs:
-// Markdown for the postmortem, JSON for tools, a plain table for the
-// terminal.
+// Markdown for the postmortem, JSON for tools, a table for the terminal
+// (tab-separated when piped), and a self-contained HTML page.
 //
 // It sits at the end of the pipeline (sources → analyze → report) and only
 // formats: every number it prints is a field of Findings, rounded, converted
@@ -13,20 +13,50 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
+
+	"github.com/mattn/go-isatty"
 
 	"github.com/hindsight-sre/hindsight/analyze"
 )
 
 // Formats are the names Write accepts, in the order a help text lists them.
 // "md" is also accepted for "markdown".
-var Formats = []string{"markdown", "json", "table"}
+var Formats = []string{"markdown", "json", "table", "html"}
 
-// Write renders f to w as format: "markdown" (or "md"), "json" or "table",
-// case-insensitively. An unknown format is an error that names the valid
-// ones. The whole report is rendered before the first byte is written, so a
-// failed render writes nothing; f is not modified.
+// Options say how a report meets its reader. Only the table uses them.
+type Options struct {
+	// Terminal: a person reads the table on a terminal, so it is drawn
+	// with borders; otherwise it is tab-separated, for cut, awk and
+	// spreadsheets.
+	Terminal bool
+	// Color adds ANSI colour to a terminal table.
+	Color bool
+}
+
+// Detect returns the Options for writing to w: Terminal when w is a
+// terminal, Color as well unless NO_COLOR is set (https://no-color.org)
+// or TERM is "dumb". It is the one place report looks outside its
+// arguments, so that every command gets the same behaviour.
+func Detect(w io.Writer) Options {
+	f, ok := w.(interface{ Fd() uintptr })
+	if !ok || !(isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())) {
+		return Options{}
+	}
+	return Options{Terminal: true, Color: os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"}
+}
+
+// Write renders f to w as format, with the Options Detect gives for w.
 func Write(w io.Writer, format string, f *analyze.Findings) error {
+	return WriteOptions(w, format, f, Detect(w))
+}
+
+// WriteOptions renders f to w as format: "markdown" (or "md"), "json",
+// "table" or "html", case-insensitively. An unknown format is an error that
+// names the valid ones. The whole report is rendered before the first byte
+// is written, so a failed render writes nothing; f is not modified.
+func WriteOptions(w io.Writer, format string, f *analyze.Findings, o Options) error {
 	if f == nil {
 		return errors.New("report: no findings to render")
 	}
@@ -40,7 +70,9 @@ func Write(w io.Writer, format string, f *analyze.Findings) error {
 	case "json":
 		err = writeJSON(&buf, f)
 	case "table":
-		err = writeTable(&buf, newView(f))
+		err = writeTable(&buf, newView(f), o)
+	case "html":
+		err = writeHTML(&buf, newView(f))
 	default:
 		return fmt.Errorf("unknown report format %q (want %s)", format, strings.Join(Formats, ", "))
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -29,15 +30,22 @@ var fixtures = []struct {
 	{"empty", empty},
 }
 
-var goldenExt = map[string]string{"markdown": "md", "json": "json", "table": "txt"}
+var goldenExt = map[string]string{"markdown": "md", "json": "json", "table": "txt", "html": "html"}
 
+// TestGolden covers every format; "table" twice, as piped (tab-separated,
+// what Write gives for a buffer) and as on a terminal without colour.
 func TestGolden(t *testing.T) {
 	for _, fx := range fixtures {
-		for _, format := range Formats {
-			name := fx.name + "." + goldenExt[format] + ".golden"
+		for _, format := range append(slices.Clone(Formats), "table-tty") {
+			ext := goldenExt[format]
+			opts := Options{}
+			if format == "table-tty" {
+				format, ext, opts = "table", "tty.txt", Options{Terminal: true}
+			}
+			name := fx.name + "." + ext + ".golden"
 			t.Run(name, func(t *testing.T) {
 				var buf bytes.Buffer
-				if err := Write(&buf, format, fx.f()); err != nil {
+				if err := WriteOptions(&buf, format, fx.f(), opts); err != nil {
 					t.Fatal(err)
 				}
 				path := filepath.Join("testdata", name)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
@@ -12,11 +13,34 @@ import (
 )
 
 // writeTable renders the terminal view: symptoms with their top suspect,
-// impact per probe, and data gaps, as plain ASCII tables without colour.
-func writeTable(w io.Writer, v *view) error {
+// impact per probe, and data gaps. On a terminal they are ASCII tables,
+// with colour when o.Color; piped, each table is tab-separated lines under
+// a "# Section" line, so that cut and awk can read them.
+func writeTable(w io.Writer, v *view, o Options) error {
 	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
+	table := func(w io.Writer, header []string, rows [][]string) error {
+		if !o.Terminal {
+			return tsv(w, header, rows)
+		}
+		if o.Color {
+			colorRows(header, rows)
+		}
+		return asciiTable(w, header, rows)
+	}
 	title := markdown{w, v}.title()
-	p("%s\n", title[len("Incident report: "):])
+	if !o.Terminal {
+		p = func(format string, a ...any) {
+			// Prose becomes "# " comment lines, section titles included.
+			for _, l := range strings.Split(strings.Trim(fmt.Sprintf(format, a...), "\n"), "\n") {
+				if l != "" {
+					fmt.Fprintf(w, "# %s\n", l)
+				}
+			}
+		}
+	} else if o.Color {
+		title = ansiBold + title + ansiReset
+	}
+	p("%s\n", strings.TrimPrefix(title, "Incident report: "))
 	p("Window %s, baseline %s, times in %s.\n", v.span(v.Window.From, v.Window.To), v.span(v.Baseline.From, v.Baseline.To), v.zoneLabel())
 
 	switch {
@@ -86,8 +110,9 @@ func symptomRow(v *view, s analyze.Symptom) []string {
 	return []string{s.ID, truncate(s.Subject, 32) + " " + kind(s.Kind), v.stamp(s.Start), lasted, hours(s.Class), peak, recurs, suspect, sc}
 }
 
-// table writes one plain ASCII table. Cells are single lines; nothing wraps.
-func table(w io.Writer, header []string, rows [][]string) error {
+// asciiTable writes one plain ASCII table. Cells are single lines; nothing
+// wraps.
+func asciiTable(w io.Writer, header []string, rows [][]string) error {
 	for _, r := range rows {
 		for i := range r {
 			r[i] = oneLine(r[i])
@@ -104,4 +129,45 @@ func table(w io.Writer, header []string, rows [][]string) error {
 		return err
 	}
 	return t.Render()
+}
+
+// tsv writes a header line and one line per row, tab-separated; tabs and
+// newlines inside a cell become spaces.
+func tsv(w io.Writer, header []string, rows [][]string) error {
+	line := func(cells []string) {
+		for i, c := range cells {
+			cells[i] = oneLine(strings.ReplaceAll(c, "\t", " "))
+		}
+		fmt.Fprintln(w, strings.Join(cells, "\t"))
+	}
+	line(header)
+	for _, r := range rows {
+		line(r)
+	}
+	return nil
+}
+
+const (
+	ansiBold   = "\x1b[1m"
+	ansiRed    = "\x1b[31m"
+	ansiYellow = "\x1b[33m"
+	ansiReset  = "\x1b[0m"
+)
+
+// colorRows bolds the header and colours what needs a look: outages and
+// failed checks red, anything outside business hours yellow.
+func colorRows(header []string, rows [][]string) {
+	for i, h := range header {
+		header[i] = ansiBold + h + ansiReset
+	}
+	for _, r := range rows {
+		for i, c := range r {
+			switch {
+			case strings.HasSuffix(c, " outage"), strings.HasSuffix(c, " failed checks"):
+				r[i] = ansiRed + c + ansiReset
+			case c == hours(analyze.OffHours), c == hours(analyze.Weekend), c == hours(analyze.Holiday):
+				r[i] = ansiYellow + c + ansiReset
+			}
+		}
+	}
 }
