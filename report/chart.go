@@ -119,7 +119,9 @@ func hasNoData(c *analyze.Chart) bool {
 // full-height bars drawn under the lines.
 func (v *view) mermaid(s analyze.Symptom, cv *chartView) string {
 	var b strings.Builder
-	q := func(s string) string { return `"` + strings.NewReplacer(`"`, "'", "\n", " ", "`", "'").Replace(s) + `"` }
+	q := func(s string) string {
+		return `"` + strings.NewReplacer(`"`, "'", "\n", " ", "`", "'").Replace(s) + `"`
+	}
 	b.WriteString("```mermaid\nxychart-beta\n")
 	fmt.Fprintf(&b, "    title %s\n", q(fmt.Sprintf("%s %s (%s)", s.ID, cv.c.Title, v.zoneLabel())))
 	labels := make([]string, len(cv.labels))
