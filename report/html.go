@@ -363,19 +363,24 @@ func (v *view) svgChart(s analyze.Symptom, cv *chartView) template.HTML {
 		run = append(run, f(x(mid))+","+f(y(cv.vals[i])))
 	}
 	flush()
-	for i, p := range c.Points {
+	for _, p := range c.Points {
 		if p.Failed > 0 {
 			w := math.Max(2, x(p.T.Add(c.Step))-x(p.T)-2)
 			fmt.Fprintf(&b, `<rect class="fail" x="%s" y="%d" width="%s" height="6"><title>%d failed checks</title></rect>`,
 				f(x(p.T)+1), padT+plotH-6, f(w), p.Failed)
-			_ = i
 		}
 	}
+	// Suspects often start within a minute of each other: their numbered
+	// circles move right until they no longer overlap, the dashed lines
+	// stay at the true times.
+	lastX := math.Inf(-1)
 	for _, m := range c.Marks {
 		xx := x(m.T)
+		cx := math.Max(xx, lastX+17)
+		lastX = cx
 		fmt.Fprintf(&b, `<g class="mark"><title>%s</title><line x1="%s" x2="%s" y1="%d" y2="%d"/><circle cx="%s" cy="%d" r="8"/><text x="%s" y="%d">%d</text></g>`,
 			html.EscapeString(fmt.Sprintf("%d. %s at %s", m.Rank, m.Title, v.clock(m.T))),
-			f(xx), f(xx), padT, padT+plotH, f(xx), padT-12+2, f(xx), padT-12+6, m.Rank)
+			f(xx), f(xx), padT-4, padT+plotH, f(cx), padT-12, f(cx), padT-8, m.Rank)
 	}
 	b.WriteString(`<rect class="frame" x="` + fmt.Sprint(padL) + `" y="` + fmt.Sprint(padT) + `" width="` + fmt.Sprint(plotW) + `" height="` + fmt.Sprint(plotH) + `"/>`)
 	b.WriteString(`</svg>`)
