@@ -28,6 +28,10 @@ type Config struct {
 	Timeout time.Duration `mapstructure:"timeout"`
 	// MaxConcurrency bounds the queries in flight at once; default 4.
 	MaxConcurrency int `mapstructure:"max_concurrency"`
+	// Compression asks the server to gzip its answers. Default: on, except
+	// for a server on this machine (localhost, 127.0.0.1, ::1), where
+	// compressing costs more than it saves.
+	Compression *bool `mapstructure:"compression"`
 	// ScrapeInterval is how often the server scrapes the data asked for; it
 	// sets the smallest useful step and the rate() range. Default 1m.
 	ScrapeInterval time.Duration `mapstructure:"scrape_interval"`

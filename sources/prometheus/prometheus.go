@@ -187,6 +187,10 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 		jobs = append(jobs, &job{kind: kindQuery, what: fmt.Sprintf("query %q", q.Name), name: q.Name,
 			expr: q.Expr, role: s.s.roles[i], unit: q.Unit, query: i})
 	}
+	// Few jobs: split them in time too, so that MaxConcurrency requests run.
+	if len(jobs) > 0 && len(jobs)*len(p.chunks) < s.s.MaxConcurrency {
+		p.split((s.s.MaxConcurrency + len(jobs) - 1) / len(jobs))
+	}
 	if err := s.run(ctx, jobs, p); err != nil {
 		return nil, s.ctxErr(ctx, err)
 	}
