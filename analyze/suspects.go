@@ -18,11 +18,14 @@ import (
 //
 //   - timing: 1 when it starts with the symptom (within tolerance, one
 //     grid step or two minutes) or up to Lag before it, falling linearly to
-//     0.5 at Lag; 0.5 when it began earlier and was still going on; 0.3
-//     when it starts after the symptom began (more likely an effect).
+//     0.5 at Lag; 0.5 when it began earlier and was still going on; 0.6
+//     when it starts after the symptom began but before its peak (a second
+//     cause joining in); 0.3 when it starts after the peak (more likely an
+//     effect).
 //   - strength: for events a prior by kind (a deploy or a backup explains
 //     more than a log error), +0.1 when a saturation or traffic anomaly
-//     starts within 15 minutes after it (corroboration); for series
+//     starts within 15 minutes after it (corroboration), and at least the
+//     strength of the anomaly it drives; for series
 //     anomalies the robust z over twice the threshold, times a prior by
 //     role (saturation > traffic > other > errors > latency: errors and
 //     latency are usually the symptom's own face), times 0.8 when an event
@@ -30,8 +33,10 @@ import (
 //     for log bursts the
 //     log2 of the burst ratio over 5.
 //   - co-occurrence: on the previous days the symptom recurred on, the
-//     share on which the candidate happened around the same time; 0.5
-//     when the symptom did not recur (no evidence either way).
+//     share on which the candidate happened around the same time. For a
+//     new symptom, 0.5 for a candidate that did not happen at this time
+//     on the earlier days (no evidence either way), falling to 0 for one
+//     that happened at this time every day without the symptom.
 //   - specificity: of all the times the candidate happened in the data,
 //     the share that came with the symptom (today or on a recurrence
 //     day). A metric that spikes twenty times a week on its own scores
@@ -43,8 +48,8 @@ import (
 //
 // The last factor keeps what happens all the time (a cron job every ten
 // minutes, a metric that spikes daily on its own) from being blamed just
-// because it also happened now: below a specificity of 0.2 it pulls the
-// score down, to 0.4 of it at specificity 0.
+// because it also happened now: below a specificity of 0.3 it pulls the
+// score down, to a quarter of it at specificity 0.
 //
 // Confidence is high from 0.75, medium from 0.55, low below. Candidates
 // under minScore are not listed: the report then says no cause was found
@@ -97,11 +102,19 @@ func (a *analysis) suspects(s *Symptom) []Suspect {
 	anoms := a.anomalyCandidates(s, from, to)
 	// An anomaly that an event explains (the backup drives the disk) is
 	// the mechanism, not the cause: it stays a suspect, ranked below.
+	// The event is then at least as strong a suspect as what it drives.
 	for _, c := range anoms {
-		if ev, ok := explains[c.subject]; ok {
-			c.strength *= 0.8
-			c.why += "; it starts with " + ev.title + ", which likely drives it"
+		ev, ok := explains[c.subject]
+		if !ok {
+			continue
 		}
+		for _, e := range events {
+			if e.kind == ev.kind && e.s.Title == ev.title {
+				e.strength = max(e.strength, c.strength)
+			}
+		}
+		c.strength *= 0.8
+		c.why += "; it starts with " + ev.title + ", which likely drives it"
 	}
 	cands = append(cands, anoms...)
 	cands = append(cands, a.logCandidates(s, from, to)...)
@@ -132,14 +145,27 @@ func (a *analysis) suspects(s *Symptom) []Suspect {
 		if len(days) > 2 {
 			sp.Components.Cooccurence = float64(seen) / float64(len(days)-1)
 		} else {
+			// The symptom is new: a candidate that also happened at this
+			// time on the earlier days, without the symptom, explains it
+			// less; one that did not is neutral.
+			checked, there := 0, 0
+			for d := 1; d <= s.Recurrence.DaysChecked; d++ {
+				checked++
+				if c.present(shift(from, d), shift(to, d)) {
+					there++
+				}
+			}
 			sp.Components.Cooccurence = 0.5
+			if checked > 0 {
+				sp.Components.Cooccurence = 0.5 * (1 - float64(there)/float64(checked))
+			}
 		}
 		with := seen + 1 // today
 		total := max(c.total, with)
 		sp.Components.Specificity = float64(with) / float64(total)
 		sp.Score = round2((wTiming*sp.Components.Timing + wStrength*sp.Components.Strength +
 			wCooc*sp.Components.Cooccurence + wSpec*sp.Components.Specificity) *
-			math.Min(1, 0.4+3*sp.Components.Specificity))
+			math.Min(1, 0.25+2.5*sp.Components.Specificity))
 		sp.Components = ScoreComponents{round2(sp.Components.Timing), round2(sp.Components.Strength),
 			round2(sp.Components.Cooccurence), round2(sp.Components.Specificity)}
 		if sp.Score < minScore {
@@ -170,13 +196,17 @@ func (a *analysis) suspects(s *Symptom) []Suspect {
 
 func (a *analysis) timing(s *Symptom, sp *Suspect) float64 {
 	tol := a.tolerance()
+	// Series start on grid cells and events to the second: a cell's worth
+	// of slack after the start keeps the two comparable.
 	switch lead := sp.Lead; {
-	case lead >= -tol && lead <= tol:
+	case lead >= -tol-a.o.Step && lead <= tol:
 		return 1
 	case lead > tol && lead <= a.o.Lag:
 		return 1 - 0.5*float64(lead-tol)/float64(a.o.Lag)
 	case lead > a.o.Lag:
 		return 0.5 // began earlier and still going on
+	case sp.Start.Before(s.Peak.Add(a.o.Step)):
+		return 0.6 // joined before the worst of it: may explain the peak
 	default:
 		return 0.3
 	}
@@ -280,8 +310,11 @@ func (a *analysis) eventCandidates(s *Symptom, from, to time.Time) ([]*candidate
 				txt := fmt.Sprintf("%s rose to %s at %s (usual %s)", sg.subject, fmtVal(peak, sg.unit),
 					a.local(sg.g.time(iv.peak)), fmtVal(sg.st.median, sg.unit))
 				moved = append(moved, txt)
-				if prev, ok := explains[sg.subject]; !ok || eventPrior[prev.kind] < eventPrior[e.Kind] {
-					explains[sg.subject] = explainer{e.Kind, e.Title}
+				// The likeliest driver: the higher prior, then the rarer
+				// event (a job every ten minutes explains nothing).
+				if prev, ok := explains[sg.subject]; !ok || eventPrior[prev.kind] < eventPrior[e.Kind] ||
+					eventPrior[prev.kind] == eventPrior[e.Kind] && totals[k] < prev.total {
+					explains[sg.subject] = explainer{e.Kind, e.Title, totals[k]}
 				}
 				c.s.Evidence = append(c.s.Evidence, Evidence{Text: txt, Query: sg.query})
 				break
@@ -462,6 +495,7 @@ func explained(p *sources.LogPattern, refs map[string]bool) bool {
 type explainer struct {
 	kind  sources.EventKind
 	title string
+	total int // how often the event happens in the data
 }
 
 // eventSig identifies repeats of one event: its kind and its title with

@@ -187,7 +187,7 @@ func (a *aggregator) event(r *Record, ref string) (sources.Event, bool) {
 		// favourite of scanners: "Invalid user deploy from ..." is no release.
 		ev.Kind = sources.KindDeploy
 		title := msg
-		if r.Program != "" {
+		if r.Program != "" && prog != "deploy" { // "deploy: deploy: ..." says it twice
 			title = r.Program + ": " + msg
 		}
 		ev.Title = "deploy: " + truncate(title, 200)
