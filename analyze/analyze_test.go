@@ -3,6 +3,7 @@ package analyze
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -382,6 +383,29 @@ func TestFmtVal(t *testing.T) {
 	} {
 		if got := fmtVal(tc.v, tc.unit); got != tc.want {
 			t.Errorf("fmtVal(%v, %q) = %q, want %q", tc.v, tc.unit, got, tc.want)
+		}
+	}
+}
+
+func TestMedianMatchesSort(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for n := 1; n < 300; n++ {
+		xs := make([]float64, n)
+		for i := range xs {
+			xs[i] = math.Round(rng.NormFloat64() * 5) // many ties
+		}
+		s := append([]float64(nil), xs...)
+		slices.Sort(s)
+		want := s[n/2]
+		if n%2 == 0 {
+			want = (s[n/2-1] + s[n/2]) / 2
+		}
+		if got := median(xs); got != want {
+			t.Fatalf("n=%d: median %v, want %v", n, got, want)
+		}
+		k := rng.IntN(n)
+		if got := selectK(append([]float64(nil), s...), k); got != s[k] {
+			t.Fatalf("n=%d: selectK(%d) = %v, want %v", n, k, got, s[k])
 		}
 	}
 }

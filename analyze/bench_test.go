@@ -2,36 +2,39 @@ package analyze
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 
 	"github.com/hindsight-sre/hindsight/sources"
 )
 
-// BenchmarkRun analyses the nightly-backup scenario with extra noise
-// series: 8 days at 1 minute per series.
+// BenchmarkRun analyses n series of 7 days at 1 minute (10,080 points
+// each) plus two probes, for a 3-hour incident window at the end: the
+// issue's target is 2,000 series in 2 s on 2 cores.
 func BenchmarkRun(b *testing.B) {
-	for _, n := range []int{10, 100} {
+	for _, n := range []int{100, 2000} {
 		b.Run(fmt.Sprintf("series=%d", n), func(b *testing.B) {
 			s, around := nightlyBackup()
+			end := around.Add(time.Hour)
+			from := end.Add(-7 * 24 * time.Hour)
+			rng := rand.New(rand.NewPCG(9, 9))
 			for i := range n {
-				s.series(fmt.Sprintf("noise_%d", i), sources.Other, func(time.Time) float64 { return s.noise(1, 2) })
+				sr := sources.Series{Source: "bench", Name: fmt.Sprintf("noise_%d", i), Role: sources.Role(i % 5)}
+				sr.Points = make([]sources.Point, 0, 10080)
+				for t := from; t.Before(end); t = t.Add(time.Minute) {
+					sr.Points = append(sr.Points, sources.Point{T: t, V: 1 + rng.Float64()})
+				}
+				s.ds.Series = append(s.ds.Series, sr)
 			}
 			s.ds.Sort()
-			points := 0
-			for _, sr := range s.ds.Series {
-				points += len(sr.Points)
-			}
-			for _, p := range s.ds.Probes {
-				points += len(p.Beats)
-			}
-			o := Options{Window: sources.Window{From: around.Add(-2 * time.Hour), To: around.Add(time.Hour)},
+			o := Options{Window: sources.Window{From: around.Add(-2 * time.Hour), To: end},
 				Calendar: DefaultCalendar(seoul)}
 			b.ReportAllocs()
 			for b.Loop() {
 				Run(&s.ds, o)
 			}
-			b.ReportMetric(float64(points)*float64(b.N)/b.Elapsed().Seconds(), "points/s")
+			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "series/s")
 		})
 	}
 }

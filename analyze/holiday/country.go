@@ -90,7 +90,7 @@ func Countries() []string {
 // alpha-2 code, "DE") or region (ISO 3166-2, "DE-BY") from from to to as
 // local dates ("2006-01-02", both ends included) mapped to their names.
 // "KR" is served by Korea; every other code by github.com/rickar/cal/v2,
-// whose names are in the local language. A holiday moved to a weekday
+// whose names are mostly in the local language. A holiday moved to a weekday
 // (observed) gets both dates, the moved one named "NAME (observed)".
 func ForCountry(code string, from, to time.Time) (map[string]string, error) {
 	code = strings.ToUpper(strings.TrimSpace(code))
