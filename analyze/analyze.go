@@ -243,6 +243,10 @@ func (a *analysis) buildSignal(s *signal) *sources.Gap {
 		ratio = minLatencyRatio
 	}
 	s.ivs = abnormal(s.g, s.st, 0, a.n, a.o.Threshold, ratio, s.role == sources.Traffic, 2, 2)
+	if a.base[1] > 0 {
+		lag := int(a.o.Lag / a.o.Step)
+		a.windowIntervals(s, max(0, a.win[0]-lag), a.win[1])
+	}
 	return gap
 }
 

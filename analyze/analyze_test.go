@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -407,5 +408,64 @@ func TestMedianMatchesSort(t *testing.T) {
 		if got := selectK(append([]float64(nil), s...), k); got != s[k] {
 			t.Fatalf("n=%d: selectK(%d) = %v, want %v", n, k, got, s[k])
 		}
+	}
+}
+
+func TestSeasonalBaselineFindsADaytimeDrop(t *testing.T) {
+	end := time.Date(2025, 11, 21, 0, 0, 0, 0, seoul)
+	s := newScenario(8, end)
+	drop0 := time.Date(2025, 11, 20, 12, 0, 0, 0, seoul)
+	s.series("requests", sources.Traffic, func(t time.Time) float64 {
+		h := float64(t.In(seoul).Hour())
+		day := 10 + 90*math.Max(0, math.Sin((h-6)/14*math.Pi)) // 10/s at night, 100/s at 13:00
+		if !t.Before(drop0) && t.Before(drop0.Add(30*time.Minute)) {
+			day = 12 // a night-time level at noon
+		}
+		return day * s.noise(0.95, 1.05)
+	})
+	f := s.run(drop0.Add(15*time.Minute), time.Hour, time.Hour)
+	if len(f.Anomalies) != 1 {
+		t.Fatalf("want the noon drop as the only anomaly, got %+v", f.Anomalies)
+	}
+	an := f.Anomalies[0]
+	if an.Start.In(seoul).Format("15:04") != "12:00" || !strings.Contains(an.Explanation, "for this time of day") || an.PeakValue > an.BaselineValue {
+		t.Errorf("anomaly %s at %s: %s", an.Subject, an.Start.In(seoul).Format("15:04"), an.Explanation)
+	}
+}
+
+func TestCUSUMFindsASmallLevelShift(t *testing.T) {
+	end := time.Date(2025, 11, 21, 0, 0, 0, 0, seoul)
+	s := newScenario(8, end)
+	shift := time.Date(2025, 11, 20, 14, 20, 0, 0, seoul)
+	s.series("jvm_memory_used_ratio", sources.Saturation, func(t time.Time) float64 {
+		v := 0.5 + s.rng.NormFloat64()*0.02
+		if !t.Before(shift) {
+			v += 0.06 // +3 standard deviations: under the z threshold of 6
+		}
+		return v
+	})
+	f := s.run(shift.Add(time.Hour), 2*time.Hour, time.Hour)
+	if len(f.Anomalies) == 0 {
+		t.Fatal("the level shift was not found")
+	}
+	an := f.Anomalies[0]
+	if d := an.Start.Sub(shift); d < -5*time.Minute || d > 15*time.Minute {
+		t.Errorf("shift dated %s, it began at %s", an.Start.In(seoul).Format("15:04"), shift.In(seoul).Format("15:04"))
+	}
+	if !strings.Contains(an.Explanation, "level shift") {
+		t.Errorf("explanation does not name the shift: %s", an.Explanation)
+	}
+}
+
+func TestNoiseMakesNoAnomalies(t *testing.T) {
+	end := time.Date(2025, 11, 21, 0, 0, 0, 0, seoul)
+	s := newScenario(8, end)
+	for i := range 30 {
+		role := sources.Role(i % 5)
+		s.series(fmt.Sprintf("noise_%d", i), role, func(t time.Time) float64 { return 10 + s.rng.NormFloat64() })
+	}
+	f := s.run(time.Date(2025, 11, 20, 15, 0, 0, 0, seoul), 2*time.Hour, time.Hour)
+	if len(f.Anomalies) != 0 {
+		t.Errorf("%d anomalies in 30 series of pure noise, first: %s", len(f.Anomalies), f.Anomalies[0].Explanation)
 	}
 }

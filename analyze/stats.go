@@ -220,6 +220,8 @@ type interval struct {
 	a, b  int
 	peak  int
 	peakZ float64
+	kind  ivKind  // which detector found it
+	base  float64 // the seasonal median, for ivSeasonal
 }
 
 // abnormal finds runs of cells in [from, to) whose robust z-score is at

@@ -308,7 +308,7 @@ func (a *analysis) eventCandidates(s *Symptom, from, to time.Time) ([]*candidate
 				}
 				peak := sg.g.vals[iv.peak]
 				txt := fmt.Sprintf("%s rose to %s at %s (usual %s)", sg.subject, fmtVal(peak, sg.unit),
-					a.local(sg.g.time(iv.peak)), fmtVal(sg.st.median, sg.unit))
+					a.local(sg.g.time(iv.peak)), fmtVal(sg.baseOf(iv), sg.unit))
 				moved = append(moved, txt)
 				// The likeliest driver: the higher prior, then the rarer
 				// event (a job every ten minutes explains nothing).
@@ -370,20 +370,16 @@ func (a *analysis) anomalyCandidates(s *Symptom, from, to time.Time) []*candidat
 				continue
 			}
 			peak := sg.g.vals[iv.peak]
-			z := sg.st.z(peak)
+			z := sg.zOf(iv)
 			c := &candidate{
-				s: Suspect{Kind: SuspectAnomaly, Title: sg.subject + " " + moved(peak, sg.st.median), Source: sg.source,
+				s: Suspect{Kind: SuspectAnomaly, Title: sg.subject + " " + moved(peak, sg.baseOf(iv)), Source: sg.source,
 					Start: sg.g.time(iv.a), End: sg.g.time(iv.b)},
 				subject:  sg.subject,
 				total:    len(sg.ivs),
 				strength: math.Min(1, math.Abs(z)/(2*a.o.Threshold)) * rolePrior[sg.role],
 			}
-			ratio := ""
-			if sg.st.median > 0 && peak > sg.st.median {
-				ratio = fmt.Sprintf(", %.1f×", peak/sg.st.median)
-			}
-			c.why = fmt.Sprintf("peak %s at %s against a usual %s%s (%s)", fmtVal(peak, sg.unit),
-				a.local(sg.g.time(iv.peak)), fmtVal(sg.st.median, sg.unit), ratio, zText(z))
+			c.why = fmt.Sprintf("peak %s at %s, %s", fmtVal(peak, sg.unit),
+				a.local(sg.g.time(iv.peak)), a.versus(sg, iv, sg.unit))
 			c.s.Evidence = []Evidence{{Text: sg.subject + ": " + c.why, Query: sg.query}}
 			sig := sg
 			c.present = func(f, t time.Time) bool { return sig.abnormalIn(f, t) }

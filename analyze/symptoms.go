@@ -344,23 +344,22 @@ func (a *analysis) spikeSymptom(s *signal, iv interval) Symptom {
 		Kind: LatencySpike, Subject: s.subject, Source: s.source, Query: s.query,
 		Start: start, Peak: g.time(iv.peak), End: end, Ongoing: ongoing, Duration: end.Sub(start),
 		Class: a.cal.Classify(start), Unit: s.unit,
-		PeakValue: peak, BaselineValue: s.st.median, Score: round2(s.st.z(peak)),
+		PeakValue: peak, BaselineValue: s.baseOf(iv), Score: round2(s.zOf(iv)),
 	}
 	if s.probe != nil {
 		sy.Target = s.probe.Target
 		sy.Unit = "s"
 		sy.Query = "" // the target is the reproduction: a probe has no query
 	}
-	if s.st.median > 0 {
-		sy.Ratio = round2(peak / s.st.median)
+	if sy.BaselineValue > 0 {
+		sy.Ratio = round2(peak / sy.BaselineValue)
 	}
 	what := s.subject + " response time"
 	if s.probe == nil {
 		what = s.subject
 	}
-	sy.Explanation = fmt.Sprintf("%s peaked at %s at %s, %.1f× its usual %s (median of the %s before; %s); abnormal from %s to %s.",
-		what, fmtVal(peak, sy.Unit), a.local(sy.Peak), sy.Ratio, fmtVal(s.st.median, sy.Unit),
-		baselineWords(a.o.Baseline), zText(sy.Score), a.local(start), a.local(end))
+	sy.Explanation = fmt.Sprintf("%s peaked at %s at %s, %s; abnormal from %s to %s.",
+		what, fmtVal(peak, sy.Unit), a.local(sy.Peak), a.versus(s, iv, sy.Unit), a.local(start), a.local(end))
 	return sy
 }
 
@@ -503,23 +502,17 @@ func (a *analysis) seriesAnomaly(s *signal, iv interval) Anomaly {
 	an := Anomaly{
 		Kind: SeriesAnomaly, Subject: s.subject, Source: s.source, Role: s.role, RoleName: s.role.String(),
 		Start: g.time(iv.a), Peak: g.time(iv.peak), End: g.time(iv.b), Class: a.cal.Classify(g.time(iv.a)),
-		PeakValue: peak, BaselineValue: s.st.median, Unit: s.unit, Score: round2(s.st.z(peak)), Query: s.query,
+		PeakValue: peak, BaselineValue: s.baseOf(iv), Unit: s.unit, Score: round2(s.zOf(iv)), Query: s.query,
 	}
-	if s.st.median != 0 {
-		an.Ratio = round2(peak / s.st.median)
+	if an.BaselineValue != 0 {
+		an.Ratio = round2(peak / an.BaselineValue)
 	}
 	dir := "rose to"
-	if peak < s.st.median {
+	if peak < an.BaselineValue {
 		dir = "fell to"
 	}
-	ratio := ""
-	if an.Ratio > 0 && peak > s.st.median {
-		ratio = fmt.Sprintf(", %.1f× ", an.Ratio)
-	} else {
-		ratio = ", against "
-	}
-	an.Explanation = fmt.Sprintf("%s %s %s at %s%sthe usual %s (%s), %s–%s.",
-		s.subject, dir, fmtVal(peak, s.unit), a.local(an.Peak), ratio, fmtVal(s.st.median, s.unit), zText(an.Score),
+	an.Explanation = fmt.Sprintf("%s %s %s at %s, %s; %s–%s.",
+		s.subject, dir, fmtVal(peak, s.unit), a.local(an.Peak), a.versus(s, iv, s.unit),
 		a.local(an.Start), a.local(an.End))
 	return an
 }

@@ -386,6 +386,12 @@ func ICalHolidays(evs []ICalEvent, loc *time.Location, from, to time.Time) map[s
 		if !e.End.IsZero() {
 			span = e.End.Sub(e.Start)
 		}
+		// A yearly event cannot run into its next occurrence; without this
+		// cap a malformed one spanning centuries repeats once per year over
+		// every day of the range.
+		if e.Yearly != nil {
+			span = min(span, time.Duration(e.Yearly.Interval)*365*24*time.Hour)
+		}
 		for start := range occurrences(e, hiDay.Year()+1) {
 			first, last := coveredDays(e, start, span, loc)
 			if last.Before(loDay) || first.After(hiDay) {
