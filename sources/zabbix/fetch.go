@@ -150,12 +150,12 @@ func (h *zHost) groups() []zGroup { return append(slices.Clone(h.Groups), h.Host
 
 func (f *fetch) selectHosts(ctx context.Context) error {
 	cfg := f.s.cfg
+	// No "templated_hosts": false here: Zabbix treats flag parameters as
+	// set whatever their value, and false returned every template too.
 	p := map[string]any{
-		"output":          []string{"hostid", "host", "name"},
-		f.groupsParam():   []string{"groupid", "name"},
-		"preservekeys":    false,
-		"sortfield":       "host",
-		"templated_hosts": false,
+		"output":        []string{"hostid", "host", "name"},
+		f.groupsParam(): []string{"groupid", "name"},
+		"sortfield":     "host",
 	}
 	if len(cfg.Hosts) > 0 {
 		p["filter"] = map[string]any{"host": cfg.Hosts}

@@ -292,6 +292,23 @@ func TestRealCheck(t *testing.T) {
 		if len(ds.Series) == 0 || len(ds.Events) == 0 {
 			t.Errorf("token fetch: %d series, %d events", len(ds.Series), len(ds.Events))
 		}
+		// Every host, and no template (templates have items but no data).
+		hosts := map[string]bool{}
+		for _, s := range ds.Series {
+			hosts[s.Labels["host"]] = true
+		}
+		for _, g := range ds.Gaps {
+			if h, ok := strings.CutPrefix(g.What, "host "); ok {
+				hosts[h] = true
+			}
+		}
+		for h := range hosts {
+			switch h {
+			case "shop-web", "db1", "empty-host", "Zabbix server", "bench":
+			default:
+				t.Errorf("fetched host %q, which is not a host of the fixture", h)
+			}
+		}
 	})
 }
 

@@ -35,17 +35,21 @@ const (
 
 // realZabbix is the running test server.
 type realZabbix struct {
-	run, db       string
-	webPort       int
-	serverPort    int
-	url           string
-	token         string // valid API token of Admin
-	expiredToken  string
-	ids           map[string]string // "host" or "host:key" -> id
-	benchOnce     sync.Once
-	benchItems    []string
-	benchErr      error
-	serverStarted bool
+	run, db      string
+	webPort      int
+	serverPort   int
+	url          string
+	token        string // valid API token of Admin
+	expiredToken string
+	ids          map[string]string // "host" or "host:key" -> id
+	benchOnce    sync.Once
+	benchItems   []string
+	benchErr     error
+	phases       []string // bring-up phases and their durations, for the log
+}
+
+func (z *realZabbix) phase(name string, since time.Time) {
+	z.phases = append(z.phases, fmt.Sprintf("%s %.1fs", name, time.Since(since).Seconds()))
 }
 
 var (
@@ -74,7 +78,8 @@ func needZabbix(tb testing.TB) *realZabbix {
 		start := time.Now()
 		zbx, zbxErr = startZabbix()
 		if zbxErr == nil {
-			fmt.Fprintf(os.Stderr, "zabbix: real Zabbix 6.0 up and seeded in %.1fs at %s\n", time.Since(start).Seconds(), zbx.url)
+			fmt.Fprintf(os.Stderr, "zabbix: real Zabbix 6.0 up and seeded in %.1fs (%s) at %s\n",
+				time.Since(start).Seconds(), strings.Join(zbx.phases, ", "), zbx.url)
 		}
 	})
 	if zbxErr != nil {
@@ -118,10 +123,12 @@ func startZabbix() (*realZabbix, error) {
 		return nil, err
 	}
 	z.url = fmt.Sprintf("http://127.0.0.1:%d/api_jsonrpc.php", z.webPort)
+	t0 := time.Now()
 	if err := z.script("zabbix-up.sh", "frontend"); err != nil {
 		z.down()
 		return nil, err
 	}
+	z.phase("postgresql+schema+php", t0)
 	if err := z.seed(); err != nil {
 		z.down()
 		return nil, err
@@ -227,6 +234,7 @@ func (z *realZabbix) create(ctx context.Context, c *client, method string, param
 func (z *realZabbix) seed() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
+	t0 := time.Now()
 	c, err := z.admin(ctx)
 	if err != nil {
 		return err
@@ -314,6 +322,8 @@ func (z *realZabbix) seed() error {
 		*tk.dst = gen[0].Token
 	}
 
+	z.phase("api objects", t0)
+	t0 = time.Now()
 	sql, err := os.ReadFile(filepath.Join("testdata", "seed.sql"))
 	if err != nil {
 		return err
@@ -322,7 +332,9 @@ func (z *realZabbix) seed() error {
 		return fmt.Errorf("seed.sql: %w", err)
 	}
 
+	z.phase("seed.sql", t0)
 	// Way B: the real server, trapper protocol, historical clocks.
+	t0 = time.Now()
 	if err := z.script("zabbix-up.sh", "server"); err != nil {
 		return err
 	}
@@ -342,6 +354,8 @@ func (z *realZabbix) seed() error {
 	}
 	// The history syncer writes within a second or two; the trigger's
 	// problems follow.
+	z.phase("zabbix_server start", t0)
+	t0 = time.Now()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		n, err := z.psql(fmt.Sprintf(`SELECT (SELECT count(*) FROM history WHERE itemid = %s) || ' ' ||
@@ -358,6 +372,7 @@ func (z *realZabbix) seed() error {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	z.phase("sender+history sync+problems", t0)
 	return nil
 }
 

@@ -54,8 +54,20 @@ CREATE DATABASE "$DB" OWNER zabbix ENCODING 'UTF8' TEMPLATE template0;
 SQL
   # schema, images, data in that order; data.sql has its own BEGIN/COMMIT,
   # which only warns inside -1. double/history_pk_prepare/timescaledb are for
-  # upgrades and must not be applied.
+  # upgrades and must not be applied. data.sql is 173,000 one-row INSERTs
+  # (8.8 s); joining runs of them into 500-row INSERTs gives the same rows
+  # (pg_dump of both databases compared equal) in 4.0 s.
   zcat /usr/share/zabbix-server-pgsql/{schema,images,data}.sql.gz |
+    awk '
+      /^INSERT INTO [a-z_]+ \([a-z_0-9,]*\) values \(.*\);$/ {
+        i = index($0, ") values (")
+        head = substr($0, 1, i); row = substr($0, i + 9, length($0) - i - 9)
+        if (head == cur && n < 500) { printf ",\n%s", row; n++ }
+        else { if (cur != "") print ";"; printf "%s values %s", head, row; cur = head; n = 1 }
+        next
+      }
+      { if (cur != "") { print ";"; cur = "" } print }
+      END { if (cur != "") print ";" }' |
     PGPASSWORD=zabbix PGOPTIONS='-c synchronous_commit=off' \
       psql -q -1 -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PGPORT" -U zabbix "$DB" >/dev/null 2>"$RUN/schema.log"
 
