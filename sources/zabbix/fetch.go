@@ -688,21 +688,51 @@ func (f *fetch) problems(ctx context.Context) error {
 	if f.c.version.atLeast(7, 0) {
 		acks = "selectAcknowledges"
 	}
+	params := func() map[string]any {
+		return map[string]any{
+			"output":      []string{"eventid", "clock", "name", "severity", "r_eventid", "acknowledged"},
+			"source":      0, // triggers
+			"object":      0,
+			"value":       1, // PROBLEM
+			"hostids":     f.hostIDs(),
+			"selectHosts": []string{"host"},
+			"selectTags":  "extend",
+			acks:          "extend",
+			"sortfield":   []string{"clock", "eventid"},
+		}
+	}
+	p := params()
+	p["time_from"], p["time_till"] = f.w.From.Unix(), ceilUnix(f.w.To)-1
 	var evs []zEvent
-	if err := f.c.call(ctx, "event.get", map[string]any{
-		"output":      []string{"eventid", "clock", "name", "severity", "r_eventid", "acknowledged"},
-		"source":      0, // triggers
-		"object":      0,
-		"value":       1, // PROBLEM
-		"hostids":     f.hostIDs(),
-		"time_from":   f.w.From.Unix(),
-		"time_till":   ceilUnix(f.w.To) - 1,
-		"selectHosts": []string{"host"},
-		"selectTags":  "extend",
-		acks:          "extend",
-		"sortfield":   []string{"clock", "eventid"},
-	}, &evs, true); err != nil {
+	if err := f.c.call(ctx, "event.get", p, &evs, true); err != nil {
 		return fmt.Errorf("zabbix event.get: %w", err)
+	}
+	// Problems still open that started before the window: problem.get
+	// lists open problems whatever their age. (Ones that started before
+	// the window and were resolved in it are not found: an OK event does
+	// not name its problem.)
+	var open []zEvent
+	if err := f.c.call(ctx, "problem.get", map[string]any{
+		"output":    []string{"eventid"},
+		"source":    0,
+		"object":    0,
+		"hostids":   f.hostIDs(),
+		"time_till": f.w.From.Unix() - 1,
+	}, &open, true); err != nil {
+		return fmt.Errorf("zabbix problem.get: %w", err)
+	}
+	if len(open) > 0 {
+		var ids []string
+		for _, e := range open {
+			ids = append(ids, string(e.EventID))
+		}
+		p := params()
+		p["eventids"] = ids
+		var older []zEvent
+		if err := f.c.call(ctx, "event.get", p, &older, true); err != nil {
+			return fmt.Errorf("zabbix event.get open problems: %w", err)
+		}
+		evs = append(older, evs...)
 	}
 	var rids []string
 	for _, e := range evs {

@@ -155,6 +155,12 @@ func TestRealFetch(t *testing.T) {
 			}
 		}
 	})
+	t.Run("problem open since before the window", func(t *testing.T) {
+		e := findEvent(t, ds, "eventid=900003")
+		if e.T.Unix() != seedFrom-3600 || !e.End.IsZero() || e.Severity != sources.Warning || !strings.Contains(e.Detail, "not resolved") {
+			t.Errorf("event %+v", e)
+		}
+	})
 	t.Run("problems the real server raised from trapper values", func(t *testing.T) {
 		var got []string
 		for _, e := range ds.Events {

@@ -215,6 +215,7 @@ var answers70 = map[string]string{
 	]`,
 	"history.get":  `[{"itemid":"501","clock":"1700000000","value":"12.5","ns":"0"},{"itemid":"504","clock":"1700000000","value":"0.25","ns":"0"},{"itemid":"503","clock":"1700000000","value":"0","ns":"0"},{"itemid":"502","clock":"1700000060","value":"1000","ns":"0"}]`,
 	"trend.get":    `[]`,
+	"problem.get":  `[]`,
 	"httptest.get": `[{"httptestid":"7","hostid":"10601","name":"Login","delay":"1m","steps":[{"name":"open","url":"https://web1.example/login","no":"1"}]}]`,
 	"maintenance.get": `[{"maintenanceid":"3","name":"weekly patch","maintenance_type":"1","description":"","active_since":"1699000000","active_till":"1701000000",
 		"hosts":[],"hostgroups":[{"groupid":"22","name":"Web"}],

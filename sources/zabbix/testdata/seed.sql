@@ -79,7 +79,14 @@ INSERT INTO event_tag (eventtagid, eventid, tag, value) VALUES
 INSERT INTO acknowledges (acknowledgeid, userid, eventid, clock, message, action, old_severity, new_severity)
 VALUES (900001, 1, 900001, 1763701500, 'looking into it', 6, 0, 0);
 
+-- A problem open since before the window (no recovery): problem.get finds it.
+INSERT INTO events (eventid, source, object, objectid, clock, ns, value, acknowledged, name, severity)
+SELECT 900003, 0, 0, t.triggerid, 1763564400 - 3600, 0, 1, 0, 'Shop certificate expires soon', 2
+FROM triggers t WHERE t.description = 'Shop is down';
+INSERT INTO problem (eventid, source, object, objectid, clock, ns, name, acknowledged, severity)
+SELECT eventid, source, object, objectid, clock, ns, name, 0, severity FROM events WHERE eventid = 900003;
+
 INSERT INTO ids (table_name, field_name, nextid) VALUES
-  ('events', 'eventid', 900002), ('event_tag', 'eventtagid', 900002), ('acknowledges', 'acknowledgeid', 900001)
+  ('events', 'eventid', 900003), ('event_tag', 'eventtagid', 900002), ('acknowledges', 'acknowledgeid', 900001)
 ON CONFLICT (table_name, field_name) DO UPDATE SET nextid = GREATEST(ids.nextid, EXCLUDED.nextid);
 COMMIT;
