@@ -99,9 +99,12 @@ func on(b *bool) bool { return b == nil || *b }
 // settings is a validated Config with its secrets read.
 type settings struct {
 	Config
-	roles    []sources.Role
-	password string
-	token    string
+	roles []sources.Role
+	// probeInterval is the check interval of the probes: the scrape
+	// interval when configured, unknown (0) when only defaulted.
+	probeInterval time.Duration
+	password      string
+	token         string
 }
 
 // validate checks c, fills defaults and reads the secrets. Errors name the
@@ -142,6 +145,7 @@ func validate(c Config) (*settings, error) {
 	if c.ScrapeInterval < 0 {
 		return nil, fail("scrape_interval", "%s is negative", c.ScrapeInterval)
 	}
+	s.probeInterval = c.ScrapeInterval
 	if c.ScrapeInterval == 0 {
 		s.ScrapeInterval = DefaultScrapeInterval
 	}

@@ -154,6 +154,15 @@ func TestTimeout(t *testing.T) {
 	if _, err := s.Check(context.Background()); err == nil || !strings.Contains(err.Error(), "timed out") {
 		t.Errorf("Check = %v, want a timeout", err)
 	}
+
+	// The caller's deadline is a timeout too.
+	c.Timeout = time.Minute
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	_, err = mustNew(t, c).Fetch(ctx, day, time.Minute)
+	if err == nil || !strings.Contains(err.Error(), "caller's deadline") || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Fetch past the caller's deadline = %v", err)
+	}
 }
 
 // A server with a lower points limit than 11,000 (VictoriaMetrics' answer

@@ -11,6 +11,7 @@ package prometheus
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -103,9 +104,13 @@ func (s *Source) ctxErr(ctx context.Context, err error) error {
 	if ctx.Err() == nil {
 		return err
 	}
-	if context.Cause(ctx) == errTimeout {
+	switch {
+	case context.Cause(ctx) == errTimeout:
 		return &Error{Source: s.Name(), Msg: fmt.Sprintf("timed out after %s", s.s.Timeout), Err: context.DeadlineExceeded,
 			Hint: "raise timeout in the source's config, narrow the window or use a larger step"}
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return &Error{Source: s.Name(), Msg: "timed out: the caller's deadline passed", Err: ctx.Err(),
+			Hint: "narrow the window or use a larger step"}
 	}
 	return ctx.Err()
 }
@@ -247,7 +252,7 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 			if p.coarse {
 				probes[i].Resolution = p.step
 			}
-			probes[i].Interval = s.s.ScrapeInterval
+			probes[i].Interval = s.s.probeInterval
 		}
 		ds.Probes = append(ds.Probes, probes...)
 		ds.Series = append(ds.Series, series...)
