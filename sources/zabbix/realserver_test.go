@@ -90,7 +90,7 @@ func needZabbix(tb testing.TB) *realZabbix {
 
 func startZabbix() (*realZabbix, error) {
 	var missing []string
-	for _, bin := range []string{"php", "zabbix_server", "psql", "pg_lsclusters", "pg_ctlcluster", "su", "curl", "zcat"} {
+	for _, bin := range []string{"php", "zabbix_server", "psql", "pg_lsclusters", "pg_ctlcluster", "su", "zcat", "awk"} {
 		if _, err := exec.LookPath(bin); err != nil {
 			missing = append(missing, bin)
 		}

@@ -419,7 +419,14 @@ func TestNew(t *testing.T) {
 	}
 	s, err := New(Config{URL: "https://z.example/zabbix/", User: "a", PasswordEnv: "ZBX_TEST_PW"})
 	if err != nil || s.url != "https://z.example/zabbix/api_jsonrpc.php" || s.Name() != "zabbix" {
-		t.Errorf("New = %+v, %v", s, err)
+		t.Errorf("New = %v, %v", s, err)
+	}
+	t.Setenv("ZBX_TEST_PW", "pa55word")
+	s = mustSource(t, Config{URL: "https://z.example/zabbix/", User: "a", PasswordEnv: "ZBX_TEST_PW"})
+	for _, f := range []string{"%v", "%+v", "%s", "%#v"} {
+		if out := fmt.Sprintf(f, s); strings.Contains(out, "pa55word") {
+			t.Errorf("%s of a Source shows the password: %s", f, out)
+		}
 	}
 }
 

@@ -104,8 +104,11 @@ PHP
   echo $! >"$RUN/php.pgid" # setsid execs php, so its PID is the group id
   cd - >/dev/null
   for _ in $(seq 1 100); do
-    if curl -fs -o /dev/null -H 'Content-Type: application/json-rpc' \
-      -d '{"jsonrpc":"2.0","method":"apiinfo.version","params":{},"id":1}' \
+    # php itself asks apiinfo.version (curl may not be installed)
+    if php -r '$c = stream_context_create(["http" => ["method" => "POST", "timeout" => 2,
+        "header" => "Content-Type: application/json-rpc",
+        "content" => "{\"jsonrpc\":\"2.0\",\"method\":\"apiinfo.version\",\"params\":{},\"id\":1}"]]);
+        exit(str_contains((string) @file_get_contents($argv[1], false, $c), "result") ? 0 : 1);' \
       "http://127.0.0.1:$WEB_PORT/api_jsonrpc.php"; then
       return 0
     fi
