@@ -7,6 +7,27 @@
 // Events. It asks the server for aggregates (rate() and *_over_time() are
 // evaluated there), splits long windows under the 11,000 points-per-series
 // limit and bounds the queries in flight. It knows nothing about incidents.
+//
+// A config entry (cmd decodes it into Config):
+//
+//	sources:
+//	  - type: prometheus
+//	    name: prod-prom
+//	    url: https://prom.example:9090
+//	    bearer_token_file: /run/secrets/prom-token   # or bearer_token_env, or basic_auth
+//	    headers: {X-Scope-OrgID: team-a}             # Mimir/Cortex tenant
+//	    tls: {ca_file: /etc/ssl/prom-ca.pem}
+//	    timeout: 60s
+//	    max_concurrency: 4
+//	    scrape_interval: 1m
+//	    probes: true   # blackbox_exporter and Uptime Kuma exporter series
+//	    node: true     # the node_exporter set
+//	    alerts: true   # ALERTS / ALERTS_FOR_STATE
+//	    queries:
+//	      - name: shop p95
+//	        expr: histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{job="shop"}[5m])))
+//	        role: latency
+//	        unit: s
 package prometheus
 
 import (
