@@ -222,22 +222,7 @@ func Summarize(f *Findings, prev *SummaryState, sla []MonitorSLA) *Summary {
 			class: a.Class, peak: a.PeakValue, base: a.BaselineValue, ratio: a.Ratio, unit: a.Unit, rank: -1,
 			score: a.Score, explanation: a.Explanation})
 	}
-	slices.SortStableFunc(items, func(x, y item) int {
-		return cmp.Or(x.start.Compare(y.start), cmp.Compare(x.key(), y.key()))
-	})
-	var groups [][]item
-	var groupEnd time.Time
-	for _, it := range items {
-		if n := len(groups); n > 0 && !it.start.After(groupEnd.Add(episodeSlack)) {
-			groups[n-1] = append(groups[n-1], it)
-			if it.end.After(groupEnd) {
-				groupEnd = it.end
-			}
-			continue
-		}
-		groups = append(groups, []item{it})
-		groupEnd = it.end
-	}
+	groups := group(items)
 	var prevEps []EpisodeState
 	if prev != nil {
 		prevEps = prev.Episodes
@@ -282,6 +267,52 @@ func classOrder(c TimeClass) int {
 	return 0
 }
 
+// group puts items into episodes. Each symptom leads one; an anomaly joins
+// the symptom it starts during or up to episodeSlack before, so that a
+// series that moved all night does not swallow every episode of the
+// night. Anomalies that join no symptom group by the same rule around the
+// earliest of them.
+func group(items []item) [][]item {
+	slices.SortStableFunc(items, func(x, y item) int {
+		return cmp.Or(x.start.Compare(y.start), cmp.Compare(x.key(), y.key()))
+	})
+	joins := func(lead, it item) bool {
+		return !it.start.Before(lead.start.Add(-episodeSlack)) && !it.start.After(lead.end.Add(episodeSlack))
+	}
+	var groups [][]item
+	var rest []item
+	for _, it := range items {
+		if it.rank >= 0 {
+			groups = append(groups, []item{it})
+		}
+	}
+	for _, it := range items {
+		if it.rank >= 0 {
+			continue
+		}
+		joined := false
+		for i := range groups {
+			if joins(groups[i][0], it) {
+				groups[i] = append(groups[i], it)
+				joined = true
+				break
+			}
+		}
+		if !joined {
+			rest = append(rest, it)
+		}
+	}
+	var loose [][]item
+	for _, it := range rest {
+		if n := len(loose); n > 0 && joins(loose[n-1][0], it) {
+			loose[n-1] = append(loose[n-1], it)
+			continue
+		}
+		loose = append(loose, []item{it})
+	}
+	return append(groups, loose...)
+}
+
 func episodeOf(g []item, cal Calendar) SummaryEpisode {
 	lead := 0
 	for i, it := range g {
@@ -295,15 +326,12 @@ func episodeOf(g []item, cal Calendar) SummaryEpisode {
 	}
 	l := g[lead]
 	e := SummaryEpisode{Key: l.key(), Kind: l.kind, Subject: l.subject, Source: l.source, Symptom: l.symptom,
-		Start: g[0].start, End: g[0].end, Class: l.class, PeakValue: l.peak, BaselineValue: l.base, Unit: l.unit,
+		Start: l.start, End: l.end, Class: l.class, PeakValue: l.peak, BaselineValue: l.base, Unit: l.unit,
 		Ratio: l.ratio, Cause: l.cause, Members: []string{}, Explanation: l.explanation}
 	if r := l.recurrence; r.Recurring {
 		e.Recurring = fmt.Sprintf("recurring, seen at this time on %d of the %d previous days.", r.DaysSeen, r.DaysChecked)
 	}
 	for i, it := range g {
-		if it.end.After(e.End) {
-			e.End = it.end
-		}
 		if i != lead && !slices.Contains(e.Members, it.member()) && it.member() != l.member() {
 			e.Members = append(e.Members, it.member())
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -303,6 +304,11 @@ func parseDuration(v string) (time.Duration, error) {
 		if !ok {
 			return 0, fmt.Errorf("%q is not a duration (want e.g. P1D or PT12H)", clip(v))
 		}
+		// Two centuries is longer than any holiday and far from overflow.
+		const maxDur = 200 * 365 * 24 * time.Hour
+		if time.Duration(num) > maxDur/u || d+time.Duration(num)*u > maxDur {
+			return 0, fmt.Errorf("%q is too long a duration", clip(v))
+		}
 		d += time.Duration(num) * u
 		num, digits = 0, false
 	}
@@ -373,7 +379,7 @@ func ICalHolidays(evs []ICalEvent, loc *time.Location, from, to time.Time) map[s
 	if loc == nil {
 		loc = time.UTC
 	}
-	out := map[string]string{}
+	names := map[string][]string{}
 	lo, hi := from.In(loc), to.In(loc)
 	loDay := date(lo.Year(), lo.Month(), lo.Day())
 	hiDay := date(hi.Year(), hi.Month(), hi.Day())
@@ -400,16 +406,25 @@ func ICalHolidays(evs []ICalEvent, loc *time.Location, from, to time.Time) map[s
 			first, last = maxTime(first, loDay), minTime(last, hiDay)
 			for d := first; !d.After(last); d = d.AddDate(0, 0, 1) {
 				k := d.Format(time.DateOnly)
-				if prev, ok := out[k]; ok && prev != name && !strings.Contains(prev, name) {
-					out[k] = prev + ", " + name
-				} else if !ok {
-					out[k] = name
+				switch ns := names[k]; {
+				case len(ns) >= maxNames || slices.Contains(ns, name):
+				default:
+					names[k] = append(ns, name)
 				}
 			}
 		}
 	}
+	out := make(map[string]string, len(names))
+	for d, ns := range names {
+		out[d] = strings.Join(ns, ", ")
+	}
 	return out
 }
+
+// maxNames caps the names kept for one date: a day is a holiday either
+// way, and a calendar with hundreds of overlapping events must not build
+// strings quadratic in their number.
+const maxNames = 3
 
 // occurrences yields the start of each occurrence of e up to the year
 // lastYear.
