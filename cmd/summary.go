@@ -1,0 +1,291 @@
+package cmd
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hindsight-sre/hindsight/analyze"
+	"github.com/hindsight-sre/hindsight/report"
+	"github.com/hindsight-sre/hindsight/sources"
+)
+
+type summaryOptions struct {
+	config     string
+	profile    string
+	last       string
+	format     string
+	output     string
+	state      string
+	noState    bool
+	failOn     string
+	webhook    string // "", "slack" or "json"
+	webhookEnv string
+}
+
+func newSummaryCmd() *cobra.Command {
+	o := &summaryOptions{}
+	c := &cobra.Command{
+		Use:   "summary [--last 24h]",
+		Short: "Summarise what was abnormal last night, compared with the night before",
+		Long: `summary looks at the previous night (from the end of business hours on the
+day before to their start today, or to now when that is earlier), or at the
+--last DURATION, groups what was abnormal into episodes, and marks each as
+new, known (seen in the previous summary, or recurring at this time of day)
+or changed (longer, stronger, another cause, or with new company). Episodes
+outside business hours come first. It adds each monitor's availability so
+far this month and what went away since the previous summary.
+
+The previous summary is remembered in a state directory: --state DIR, or
+$XDG_STATE_HOME/hindsight (~/.local/state/hindsight). The state is saved
+only after the summary was written and delivered.
+
+Finding anomalies is a result, not a failure: the exit status is 0. Use
+--fail-on new (or changed, or any) for a status of 1 when there is such an
+episode, after the summary was written and delivered.
+
+The webhook URL is a secret and is read from the environment
+($HINDSIGHT_WEBHOOK_URL, or the variable --webhook-env names); it is never
+printed.`,
+		Example: `  hindsight summary --config /etc/hindsight/config.yaml
+  hindsight summary --last 24h -o table
+  hindsight summary --output 'reports/{{.Date}}-summary.md'
+  HINDSIGHT_WEBHOOK_URL=https://hooks.slack.com/services/... hindsight summary --webhook slack
+  hindsight summary --fail-on new`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return runSummary(c.Context(), o, c.OutOrStdout(), c.ErrOrStderr())
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&o.config, "config", "", "config file (default: ./hindsight.yaml, $XDG_CONFIG_HOME/hindsight/config.yaml, /etc/hindsight/config.yaml)")
+	f.StringVar(&o.profile, "profile", "", "profile (customer) from the config's profiles")
+	f.StringVar(&o.last, "last", "", "summarise the last DURATION (24h, 7d) instead of the previous night")
+	f.StringVarP(&o.format, "output-format", "o", "markdown", "summary format: "+strings.Join(report.SummaryFormats, ", "))
+	f.StringVar(&o.output, "output", "", "write to this file; a template may use {{.Date}}, {{.Time}}, {{.Profile}}")
+	f.StringVar(&o.state, "state", "", "state directory (default $XDG_STATE_HOME/hindsight)")
+	f.BoolVar(&o.noState, "no-state", false, "neither read nor save the previous summary")
+	f.StringVar(&o.failOn, "fail-on", "", "exit 1 when there is a new, changed or any episode")
+	f.StringVar(&o.webhook, "webhook", "", "also POST the summary: slack (incoming webhook) or json (the -o json document)")
+	f.StringVar(&o.webhookEnv, "webhook-env", webhookEnvDefault, "environment variable that holds the webhook URL")
+	return c
+}
+
+func (o *summaryOptions) check() error {
+	if err := report.WriteSummary(io.Discard, o.format, &analyze.Summary{}, report.Options{}); err != nil {
+		return usageErrorf("-o: %v\nhint: use one of %s", err, strings.Join(report.SummaryFormats, ", "))
+	}
+	switch o.failOn {
+	case "", "new", "changed", "any":
+	default:
+		return usageErrorf("--fail-on: %q is not new, changed or any", o.failOn)
+	}
+	switch o.webhook {
+	case "", "slack", "json":
+	default:
+		return usageErrorf("--webhook: %q is not slack or json\nhint: slack posts Slack's incoming-webhook payload, json the summary document", o.webhook)
+	}
+	return nil
+}
+
+func runSummary(ctx context.Context, o *summaryOptions, stdout, stderr io.Writer) error {
+	if err := o.check(); err != nil {
+		return err
+	}
+	var hook *webhook
+	if o.webhook != "" {
+		var err error
+		if hook, err = newWebhook(o.webhookEnv); err != nil {
+			return err
+		}
+	}
+	run, err := summarize(ctx, o, stderr)
+	if err != nil {
+		return err
+	}
+	return deliverSummary(ctx, o, run, hook, stdout)
+}
+
+// summaryRun is one summary and where its state goes.
+type summaryRun struct {
+	s         *analyze.Summary
+	profile   string
+	loc       *time.Location
+	statePath string // "" with --no-state
+}
+
+// summarize fetches and analyses the window of o and compares it with the
+// previous state. It writes nothing.
+func summarize(ctx context.Context, o *summaryOptions, stderr io.Writer) (*summaryRun, error) {
+	cfg, dir, err := loadConfig(o.config)
+	if err != nil {
+		return nil, err
+	}
+	prof, name, err := cfg.resolve(o.profile)
+	if err != nil {
+		return nil, err
+	}
+	st, err := prof.Validate()
+	if err != nil {
+		return nil, err
+	}
+	now, err := clockNow()
+	if err != nil {
+		return nil, err
+	}
+	w := analyze.PreviousNight(st.cal, now)
+	if o.last != "" {
+		d, err := parseDuration(o.last)
+		if err != nil || d <= 0 {
+			return nil, usageErrorf("--last: %q is not a positive duration\nhint: write it like 24h, 12h or 7d", o.last)
+		}
+		w = sources.Window{From: now.Add(-d), To: now}
+	}
+	srcs := make([]sources.Source, 0, len(prof.Sources))
+	for _, sc := range prof.Sources {
+		s, err := buildSource(sc, dir, st)
+		if err != nil {
+			return nil, err
+		}
+		srcs = append(srcs, s)
+	}
+	// One fetch covers the baseline and the month so far, for the SLA.
+	from := w.From.Add(-st.baseline)
+	lt := w.To.Add(-time.Nanosecond).In(st.loc)
+	if month := time.Date(lt.Year(), lt.Month(), 1, 0, 0, 0, 0, st.loc); month.Before(from) {
+		from = month
+	}
+	p := newProgress(stderr, len(srcs))
+	p.printf("summary %s: reading %d sources from %s", orDefault(name), len(srcs), from.In(st.loc).Format("2006-01-02 15:04"))
+	ds, err := fetchAll(ctx, p.wrap(srcs), sources.Window{From: from.Truncate(st.step), To: w.To}, st.step, st.sourceTimeout)
+	if err != nil {
+		return nil, err
+	}
+	f := analyze.Run(ds, analyze.Options{Window: w, Baseline: st.baseline, Step: st.step, Lag: st.lag,
+		Calendar: st.cal, Profile: name})
+	run := &summaryRun{profile: name, loc: st.loc}
+	var prev *analyze.SummaryState
+	if !o.noState {
+		if run.statePath, err = statePath(o.state, name); err != nil {
+			return nil, err
+		}
+		if prev, err = loadState(run.statePath); err != nil {
+			return nil, err
+		}
+	}
+	run.s = analyze.Summarize(f, prev, analyze.MonthSLA(ds, st.cal, w.To))
+	return run, nil
+}
+
+// deliverSummary writes the summary, posts it, saves the state, and then
+// applies --fail-on.
+func deliverSummary(ctx context.Context, o *summaryOptions, run *summaryRun, hook *webhook, stdout io.Writer) error {
+	path, err := outputPath(o.output, run.s.Window.To.In(run.loc), run.profile)
+	if err != nil {
+		return err
+	}
+	err = writeFileOutput(path, func(out io.Writer) error {
+		opts := report.Options{}
+		if path == "" || path == "-" {
+			opts = report.Detect(stdout)
+		}
+		return report.WriteSummary(out, o.format, run.s, opts)
+	}, stdout)
+	if err != nil {
+		return err
+	}
+	if hook != nil {
+		var body bytes.Buffer
+		if err := report.WriteSummary(&body, o.webhook, run.s, report.Options{}); err != nil {
+			return err
+		}
+		if err := hook.post(ctx, body.Bytes()); err != nil {
+			return err
+		}
+	}
+	if run.statePath != "" {
+		if err := saveState(run.statePath, run.s.State()); err != nil {
+			return err
+		}
+	}
+	n := 0
+	switch o.failOn {
+	case "new":
+		n = run.s.New
+	case "changed":
+		n = run.s.New + run.s.Change
+	case "any":
+		n = len(run.s.Episodes)
+	}
+	if n > 0 {
+		return fmt.Errorf("%s (--fail-on %s)\nhint: the summary was written; this exit status is what --fail-on asks for", failOnCount(n, o.failOn), o.failOn)
+	}
+	return nil
+}
+
+func failOnCount(n int, failOn string) string {
+	word := map[string]string{"new": "new episode", "changed": "new or changed episode", "any": "episode"}[failOn]
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+func orDefault(profile string) string {
+	if profile == "" {
+		return "default"
+	}
+	return profile
+}
+
+// statePath is the state file of a profile: DIR/summary-PROFILE.json.
+func statePath(dir, profile string) (string, error) {
+	if dir == "" {
+		if x := os.Getenv("XDG_STATE_HOME"); x != "" {
+			dir = filepath.Join(x, "hindsight")
+		} else if h, err := os.UserHomeDir(); err == nil {
+			dir = filepath.Join(h, ".local", "state", "hindsight")
+		} else {
+			return "", usageErrorf("no state directory: $XDG_STATE_HOME and $HOME are unset\nhint: pass --state DIR, or --no-state")
+		}
+	}
+	return filepath.Join(dir, "summary-"+orDefault(profile)+".json"), nil
+}
+
+// loadState reads the previous summary's state; a missing file is the
+// first run, not an error.
+func loadState(path string) (*analyze.SummaryState, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read summary state: %w\nhint: check the permissions of --state, or pass --no-state", err)
+	}
+	var st analyze.SummaryState
+	if err := json.Unmarshal(b, &st); err != nil || st.Schema != analyze.StateSchema {
+		return nil, fmt.Errorf("summary state %s: not a %s file\nhint: remove it; the next summary starts afresh", path, analyze.StateSchema)
+	}
+	return &st, nil
+}
+
+func saveState(path string, st analyze.SummaryState) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("save summary state: %w\nhint: pass a writable --state DIR", err)
+	}
+	return writeOutput(path, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(st)
+	}, nil)
+}

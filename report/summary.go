@@ -1,0 +1,253 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/hindsight-sre/hindsight/analyze"
+)
+
+// SummarySchema names the JSON document of the nightly summary.
+const SummarySchema = "hindsight/summary/v1"
+
+// SummaryFormats are the formats WriteSummary accepts. "slack" is the
+// payload of a Slack incoming webhook ({"text": ...} in Slack's mrkdwn).
+var SummaryFormats = []string{"markdown", "json", "table", "slack"}
+
+// WriteSummary renders the nightly summary s to w as format (see
+// SummaryFormats); like Write it renders fully before writing.
+func WriteSummary(w io.Writer, format string, s *analyze.Summary, o Options) error {
+	if s == nil {
+		return errors.New("report: no summary to render")
+	}
+	v := newView(&analyze.Findings{Window: s.Window, Zone: s.Zone, Profile: s.Profile})
+	sv := summaryView{v, s}
+	var buf bytes.Buffer
+	var err error
+	switch strings.ToLower(strings.TrimSpace(format)) {
+	case "markdown", "md":
+		sv.markdown(&buf)
+	case "json":
+		enc := json.NewEncoder(&buf)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		err = enc.Encode(struct {
+			Schema  string           `json:"schema"`
+			Summary *analyze.Summary `json:"summary"`
+		}{SummarySchema, s})
+	case "table":
+		err = sv.table(&buf, o)
+	case "slack":
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		err = enc.Encode(map[string]string{"text": sv.slack()})
+	default:
+		return fmt.Errorf("unknown summary format %q (want %s)", format, strings.Join(SummaryFormats, ", "))
+	}
+	if err != nil {
+		return fmt.Errorf("summary %s: %w", format, err)
+	}
+	_, err = w.Write(buf.Bytes())
+	return err
+}
+
+type summaryView struct {
+	*view
+	s *analyze.Summary
+}
+
+func (sv summaryView) title() string {
+	t := "Nightly summary"
+	if sv.s.Profile != "" {
+		t += ": " + sv.s.Profile
+	}
+	return t + ", " + sv.span(sv.s.Window.From, sv.s.Window.To)
+}
+
+// counts is "3 episodes: 1 new, 1 changed, 1 known".
+func (sv summaryView) counts() string {
+	s := sv.s
+	if len(s.Episodes) == 0 {
+		if s.Inputs.Empty() {
+			return "No data was read for the window: see the data gaps."
+		}
+		return "Nothing abnormal was found."
+	}
+	return fmt.Sprintf("%s: %d new, %d changed, %d known.", plural(len(s.Episodes), "episode"), s.New, s.Change, s.Known)
+}
+
+func (sv summaryView) compared() string {
+	if sv.s.Previous == nil {
+		return "No previous summary to compare with."
+	}
+	return "Compared with the previous summary, " + sv.span(sv.s.Previous.From, sv.s.Previous.To) + "."
+}
+
+func statusWord(st analyze.EpisodeStatus) string {
+	switch st {
+	case analyze.StatusNew:
+		return "NEW"
+	case analyze.StatusChanged:
+		return "CHANGED"
+	}
+	return "known"
+}
+
+func (sv summaryView) what(e analyze.SummaryEpisode) string {
+	switch analyze.AnomalyKind(e.Kind) {
+	case analyze.SeriesAnomaly:
+		return e.Subject + " anomaly"
+	case analyze.LogBurst, analyze.NewPattern:
+		return strings.ReplaceAll(e.Kind, "_", " ") + ": " + e.Subject
+	}
+	return e.Subject + " " + strings.ReplaceAll(e.Kind, "_", " ")
+}
+
+func (sv summaryView) peak(e analyze.SummaryEpisode) string {
+	if e.Kind == string(analyze.Outage) {
+		return "down"
+	}
+	p := value(e.PeakValue, e.Unit) + " (" + value(e.BaselineValue, e.Unit) + ")"
+	if r := ratio(e.Ratio); r != "" {
+		p += ", " + r
+	}
+	return p
+}
+
+func (sv summaryView) markdown(w io.Writer) {
+	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
+	s := sv.s
+	p("# %s\n\n%s %s\n", text(sv.title()), sv.counts(), sv.compared())
+	if len(s.Episodes) > 0 {
+		p("\n## Episodes\n\nOutside business hours first.\n")
+		for _, e := range s.Episodes {
+			p("\n### %s %s: %s, %s (%s, %s)\n\n", e.ID, statusWord(e.Status), text(sv.what(e)),
+				sv.span(e.Start, e.End), human(e.Duration()), hours(e.Class))
+			p("%s", text(e.Why))
+			if e.Kind != string(analyze.Outage) {
+				p(" Peak %s.", sv.peak(e))
+			}
+			if e.Cause != "" {
+				p(" Most likely cause: **%s**.", text(e.Cause))
+			}
+			if len(e.Members) > 0 {
+				p(" With: %s.", text(strings.Join(e.Members, "; ")))
+			}
+			if e.Explanation != "" {
+				p(" %s", text(e.Explanation))
+			}
+			p("\n")
+		}
+	}
+	if len(s.Gone) > 0 {
+		p("\n## Gone since the previous summary\n\n")
+		for _, g := range s.Gone {
+			p("- %s, last at %s (%s)\n", text(g.Title), sv.at(g.Start), human(g.Duration))
+		}
+	}
+	if len(s.SLA) > 0 {
+		p("\n## Availability this month\n\n| Monitor | Since | Checks | Failed | Availability | Downtime |\n|---|---|--:|--:|--:|--:|\n")
+		for _, m := range s.SLA {
+			since := sv.at(m.From)
+			if !m.Since.IsZero() {
+				since = sv.at(m.Since) + " (first check read)"
+			}
+			p("| %s | %s | %d | %d | %s | %s |\n", cell(m.Probe+" ("+m.Source+")"), since, m.Checks, m.Failed, percent(m.Availability), human(m.Downtime))
+		}
+	}
+	p("\n## Data gaps\n\n")
+	if len(s.Gaps) == 0 {
+		p("None reported.\n")
+	}
+	for _, g := range s.Gaps {
+		p("- %s\n", text(g.String()))
+	}
+}
+
+func (sv summaryView) table(w io.Writer, o Options) error {
+	s := sv.s
+	pr := func(l string) {
+		if !o.Terminal {
+			l = "# " + l
+		}
+		fmt.Fprintln(w, l)
+	}
+	tbl := func(header []string, rows [][]string) error {
+		if !o.Terminal {
+			return tsv(w, header, rows)
+		}
+		if o.Color {
+			colorRows(header, rows)
+		}
+		return asciiTable(w, header, rows)
+	}
+	pr(sv.title())
+	pr(sv.counts() + " " + sv.compared())
+	if len(s.Episodes) > 0 {
+		rows := [][]string{}
+		for _, e := range s.Episodes {
+			rows = append(rows, []string{e.ID, statusWord(e.Status), sv.stamp(e.Start), human(e.Duration()), hours(e.Class),
+				truncate(sv.what(e), 40), sv.peak(e), truncate(e.Cause, 40)})
+		}
+		if err := tbl([]string{"ID", "Status", "Start (" + sv.zoneLabel() + ")", "Lasted", "Hours", "What", "Peak (baseline)", "Cause"}, rows); err != nil {
+			return err
+		}
+	}
+	if len(s.Gone) > 0 {
+		rows := [][]string{}
+		for _, g := range s.Gone {
+			rows = append(rows, []string{g.Title, sv.at(g.Start), human(g.Duration)})
+		}
+		pr("Gone since the previous summary")
+		if err := tbl([]string{"Gone", "Last seen", "Lasted"}, rows); err != nil {
+			return err
+		}
+	}
+	if len(s.SLA) > 0 {
+		rows := [][]string{}
+		for _, m := range s.SLA {
+			rows = append(rows, []string{m.Probe, strconv.Itoa(m.Checks), strconv.Itoa(m.Failed), percent(m.Availability), human(m.Downtime)})
+		}
+		pr("Availability this month")
+		if err := tbl([]string{"Monitor", "Checks", "Failed", "Avail.", "Downtime"}, rows); err != nil {
+			return err
+		}
+	}
+	for _, g := range s.Gaps {
+		pr("Gap: " + g.String())
+	}
+	return nil
+}
+
+// slack is the summary in Slack's mrkdwn: *bold*, one line per episode.
+func (sv summaryView) slack() string {
+	s := sv.s
+	esc := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace
+	var b strings.Builder
+	fmt.Fprintf(&b, "*%s*\n%s %s\n", esc(sv.title()), esc(sv.counts()), esc(sv.compared()))
+	for _, e := range s.Episodes {
+		fmt.Fprintf(&b, "• *%s* %s, %s (%s, %s)", statusWord(e.Status), esc(sv.what(e)), esc(sv.span(e.Start, e.End)), human(e.Duration()), hours(e.Class))
+		if e.Cause != "" {
+			fmt.Fprintf(&b, ": most likely %s", esc(e.Cause))
+		}
+		if e.Status == analyze.StatusChanged {
+			fmt.Fprintf(&b, "\n    _%s_", esc(e.Why))
+		}
+		b.WriteString("\n")
+	}
+	for _, g := range s.Gone {
+		fmt.Fprintf(&b, "• gone: %s\n", esc(g.Title))
+	}
+	for _, m := range s.SLA {
+		fmt.Fprintf(&b, "%s this month: %s (%s down)\n", esc(m.Probe), percent(m.Availability), human(m.Downtime))
+	}
+	if len(s.Gaps) > 0 {
+		fmt.Fprintf(&b, "%s: see the full report\n", plural(len(s.Gaps), "data gap"))
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
