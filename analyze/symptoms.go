@@ -475,8 +475,8 @@ func (s *signal) abnormalIn(from, to time.Time) bool {
 func (a *analysis) anomalies() []Anomaly {
 	var out []Anomaly
 	for _, s := range a.signals {
-		if s.probe != nil {
-			continue
+		if s.probe != nil || a.coSymptom[s.source+"\x00"+s.subject] {
+			continue // a symptom, or named in one
 		}
 		for _, iv := range s.ivs {
 			if iv.b <= a.win[0] || iv.a >= a.win[1] {
