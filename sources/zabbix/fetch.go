@@ -34,10 +34,14 @@ const (
 // 0.46 s, so 50,000-row answers keep each call well under a second while
 // the per-call cost (~17 ms) stays small.
 const (
-	targetRows     = 50_000
-	maxRows        = 200_000
 	parallelChunks = 4
 	itemsPerCall   = 500
+)
+
+// Variables so that tests can page small answers.
+var (
+	targetRows = 50_000
+	maxRows    = 200_000
 )
 
 type zHost struct {
@@ -336,6 +340,15 @@ func (f *fetch) values(ctx context.Context, items []*zItem) (map[string]*itemDat
 		if err != nil {
 			return nil, err
 		}
+		counts := map[string]int{}
+		for _, s := range got {
+			counts[s.ItemID]++
+		}
+		for id, n := range counts {
+			if d := data[id]; d != nil {
+				d.samples = slices.Grow(d.samples, n)
+			}
+		}
 		for _, s := range got {
 			if d := data[s.ItemID]; d != nil && d.valueType == vt {
 				d.samples = append(d.samples, s)
@@ -366,8 +379,10 @@ func (f *fetch) values(ctx context.Context, items []*zItem) (map[string]*itemDat
 		until[string(it.ItemID)] = end
 		byType[string(it.ValueType)] = append(byType[string(it.ValueType)], it)
 	}
+	// A trend row is stamped with its hour's start: ask from the start of
+	// the hour the window starts in, so that hour is not lost.
 	for _, vt := range []string{typeFloat, typeUint} {
-		got, err := f.pages(ctx, "trend.get", vt, byType[vt], from, to, until)
+		got, err := f.pages(ctx, "trend.get", vt, byType[vt], from-from%3600, to, until)
 		if err != nil {
 			return nil, err
 		}

@@ -24,7 +24,9 @@ type fakeZabbix struct {
 	tb      testing.TB
 	version string
 	answers map[string]string // method -> JSON of "result", or {"error":...} when it starts with {"error"
-	delay   time.Duration
+	// handlers answer a method from its params, before answers.
+	handlers map[string]func(params map[string]json.RawMessage) string
+	delay    time.Duration
 
 	mu    sync.Mutex
 	reqs  []fakeReq
@@ -81,7 +83,13 @@ func (f *fakeZabbix) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	ans, ok := f.answers[fmt.Sprintf("%s#%d", req.Method, n)] // the n-th call, when it differs
+	var ans string
+	var ok bool
+	if h := f.handlers[req.Method]; h != nil {
+		ans, ok = h(fr.Params), true
+	} else {
+		ans, ok = f.answers[fmt.Sprintf("%s#%d", req.Method, n)] // the n-th call, when it differs
+	}
 	if !ok {
 		ans, ok = f.answers[req.Method]
 	}
@@ -449,4 +457,65 @@ func TestSecretFile(t *testing.T) {
 	}
 	_, err := New(Config{URL: url, TokenFile: file})
 	wantErr(t, err, "", "is empty", "hint: set sources.zabbix.token_env")
+}
+
+// TestHistoryPaging serves one item at one value per second for a day and
+// a limit small enough that chunks must be halved: every second comes back
+// once, in order.
+func TestHistoryPaging(t *testing.T) {
+	defer func(a, b int) { targetRows, maxRows = a, b }(targetRows, maxRows)
+	targetRows, maxRows = 5_000, 8_000 // the item claims 1m but sends 1 s: chunks overflow
+	const from, to = 1700000000, 1700000000 + 86400
+	var mu sync.Mutex
+	var calls, cut int
+	f, url := newFake(t, "6.0.14", map[string]string{
+		"host.get":        `[{"hostid":"1","host":"h"}]`,
+		"item.get":        `[{"itemid":"9","hostid":"1","key_":"icmppingsec","name":"ping","value_type":"0","units":"s","history":"90d","trends":"0","delay":"1m"}]`,
+		"maintenance.get": `[]`,
+		"event.get":       `[]`,
+		"problem.get":     `[]`,
+	})
+	f.handlers = map[string]func(map[string]json.RawMessage) string{
+		"history.get": func(p map[string]json.RawMessage) string {
+			var a, b, limit int64
+			json.Unmarshal(p["time_from"], &a)
+			json.Unmarshal(p["time_till"], &b)
+			json.Unmarshal(p["limit"], &limit)
+			var sb strings.Builder
+			sb.WriteString("[")
+			n := int64(0)
+			for ts := max(a, from); ts <= min(b, to-1) && n < limit; ts++ {
+				if n > 0 {
+					sb.WriteString(",")
+				}
+				fmt.Fprintf(&sb, `{"itemid":"9","clock":"%d","ns":"0","value":"%d"}`, ts, ts-from)
+				n++
+			}
+			sb.WriteString("]")
+			mu.Lock()
+			calls++
+			if n == limit {
+				cut++
+			}
+			mu.Unlock()
+			return sb.String()
+		},
+	}
+	t.Setenv("ZBX_TEST_TOKEN", apiToken)
+	ds, err := mustSource(t, Config{URL: url, TokenEnv: "ZBX_TEST_TOKEN"}).Fetch(context.Background(),
+		sources.Window{From: time.Unix(from, 0), To: time.Unix(to, 0)}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds.Series) != 1 || len(ds.Series[0].Points) != 86400 {
+		t.Fatalf("series %d, points %d; want 1 with 86400", len(ds.Series), len(ds.Series[0].Points))
+	}
+	for i, p := range ds.Series[0].Points {
+		if p.T.Unix() != from+int64(i) || p.V != float64(i) {
+			t.Fatalf("point %d = %v %v", i, p.T.Unix(), p.V)
+		}
+	}
+	if cut == 0 || calls <= 2*cut {
+		t.Errorf("%d calls, %d cut at the limit: the halving was not exercised", calls, cut)
+	}
 }
