@@ -304,8 +304,9 @@ func testChunks(t *testing.T, b backend) {
 	}
 }
 
-// At a 5 min step each beat summarises five checks: one failure makes it
-// down, so the 7-minute outage is two down beats and none is lost.
+// At a 5 min step each blackbox beat summarises the five checks of
+// [t, t+5m): the 7-minute outage is 2 + 5 failed checks in two beats, the
+// same on both backends, and nothing is lost or counted twice.
 func testCoarse(t *testing.T, b backend) {
 	s := mustNew(t, Config{Name: "prom", URL: b.url, Node: new(false)})
 	ds := mustFetch(t, s, fixtureWindow(), 5*time.Minute)
@@ -316,26 +317,44 @@ func testCoarse(t *testing.T, b backend) {
 	if shop.Resolution != 5*time.Minute || len(shop.Beats) != fixture.N/5 {
 		t.Errorf("resolution %v, %d beats; want 5m, %d", shop.Resolution, len(shop.Beats), fixture.N/5)
 	}
-	var down []time.Time
+	checks, failed := 0, 0
+	var down []sources.Beat
 	for _, bt := range shop.Beats {
+		checks += bt.Checks
+		failed += bt.Failed
 		if bt.Status == sources.Down {
-			down = append(down, bt.T)
+			down = append(down, bt)
+		}
+		if bt.Span != 5*time.Minute {
+			t.Fatalf("beat %+v: span is not 5m", bt)
 		}
 	}
-	if len(down) != 2 || !down[0].Equal(at("2025-11-21T05:05:00Z")) {
-		t.Errorf("down beats at %v, want 05:05Z and 05:10Z", down)
+	if checks != fixture.N || failed != fixture.OutageSamples {
+		t.Errorf("%d checks, %d failed; want %d, %d", checks, failed, fixture.N, fixture.OutageSamples)
 	}
-	var peak time.Duration
+	if len(down) != 2 || !down[0].T.Equal(at("2025-11-21T05:00:00Z")) || down[0].Failed != 2 || down[1].Failed != 5 || down[1].Msg != "HTTP 503" {
+		t.Errorf("down beats %+v, want 05:00Z with 2 failed and 05:05Z with 5", down)
+	}
 	for _, bt := range shop.Beats {
-		if bt.T.Equal(at("2025-11-20T18:05:00Z")) {
-			peak = bt.Latency
+		if bt.T.Equal(at("2025-11-20T18:05:00Z")) && (bt.Latency < 2400*time.Millisecond || bt.Latency > 2900*time.Millisecond) {
+			t.Errorf("average latency over 18:05-18:10Z = %v, want 2.4..2.9 s", bt.Latency)
 		}
 	}
-	if peak < 2400*time.Millisecond {
-		t.Errorf("worst latency in the 5 min to 18:05Z = %v, want >= 2.4 s", peak)
+	kuma := findProbe(ds, "Shop")
+	if kuma == nil {
+		t.Fatal("no Kuma probe")
 	}
-	if len(ds.Events) != 1 {
-		t.Errorf("events = %d, want the alert", len(ds.Events))
+	var kdown []time.Time
+	for _, bt := range kuma.Beats {
+		if bt.Status == sources.Down {
+			kdown = append(kdown, bt.T)
+		}
+	}
+	if len(kdown) != 2 || !kdown[0].Equal(at("2025-11-21T05:00:00Z")) {
+		t.Errorf("Kuma down beats at %v, want 05:00Z and 05:05Z", kdown)
+	}
+	if len(ds.Events) != 1 || !ds.Events[0].T.Equal(at("2025-11-21T05:03:00Z")) {
+		t.Errorf("events = %+v, want the alert from 05:03Z", ds.Events)
 	}
 }
 

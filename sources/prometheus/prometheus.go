@@ -35,7 +35,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/api"
@@ -152,6 +151,12 @@ type job struct {
 	role  sources.Role
 	unit  string
 	query int // index in Config.Queries for kindQuery
+	// shift moves the evaluation times: a summary of [t, t+step) is
+	// evaluated at t+shift and reported at t (see bucketShift).
+	shift time.Duration
+	// summary marks the blackbox probe_success summaries at a coarse step:
+	// "count" or "sum" over each step.
+	summary string
 
 	// results, one slot per chunk, and the stitched whole
 	slots []result
@@ -260,7 +265,9 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 		}
 		switch j.kind {
 		case kindProbe:
-			raws = append(raws, toRaws(j, m, p)...)
+			if j.summary == "" {
+				raws = append(raws, toRaws(j, m, p)...)
+			}
 		case kindNode, kindQuery:
 			ds.Series = append(ds.Series, s.toSeries(j, m)...)
 		case kindAlert:
@@ -277,6 +284,9 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 		}
 		ds.Probes = append(ds.Probes, probes...)
 		ds.Series = append(ds.Series, series...)
+	}
+	if p.coarse && on(s.s.Probes) {
+		ds.Probes = append(ds.Probes, s.summaryProbes(jobs, p)...)
 	}
 	if on(s.s.Alerts) {
 		ds.Events = append(ds.Events, s.alertEvents(jobs, p)...)
@@ -310,10 +320,11 @@ func (s *Source) run(ctx context.Context, jobs []*job, p plan) error {
 				if gctx.Err() != nil {
 					return gctx.Err()
 				}
-				m, warn, err := s.queryRange(gctx, j.expr, c, p.step)
+				m, warn, err := s.queryRange(gctx, j.expr, chunk{c.from.Add(j.shift), c.to.Add(j.shift)}, p.step)
 				if err != nil && gctx.Err() != nil {
 					return gctx.Err()
 				}
+				unshift(m, j.shift)
 				j.slots[i] = result{m: m, warn: warn, err: s.explain(j.what, err)}
 				return nil
 			})
@@ -467,29 +478,4 @@ func overTime(fn, sel string, p plan) string {
 		return sel
 	}
 	return fmt.Sprintf("%s(%s[%s])", fn, sel, promDuration(p.rng))
-}
-
-func probeJobs(p plan) []*job {
-	mk := func(name, fn string) *job {
-		return &job{kind: kindProbe, what: name, name: name, expr: overTime(fn, name, p)}
-	}
-	return []*job{
-		mk("probe_success", "min_over_time"), // one failure in a step makes the step down
-		mk("probe_duration_seconds", "max_over_time"),
-		mk("probe_http_status_code", "max_over_time"),
-		mk("probe_http_duration_seconds", "max_over_time"),
-		mk("monitor_status", "min_over_time"), // 0 down is the lowest
-		mk("monitor_response_time", "max_over_time"),
-	}
-}
-
-// toRaws turns a probe job's matrix into promconv input.
-func toRaws(j *job, m model.Matrix, p plan) []promconv.Raw {
-	out := make([]promconv.Raw, 0, len(m))
-	for _, ss := range m {
-		l := labelsOf(ss.Metric)
-		out = append(out, promconv.Raw{Name: j.name, Labels: l, Type: "gauge", Points: points(ss.Values),
-			Query: overTime(strings.SplitN(j.expr, "(", 2)[0], promconv.Selector(j.name, l), p)})
-	}
-	return out
 }
