@@ -155,6 +155,10 @@ func (s *Source) describeAPI(e *v1.Error) (msg, hint string) {
 	if tooManyPoints(e) {
 		return "too many points per series: " + e.Msg, "use a larger step"
 	}
+	if m := strings.ToLower(e.Msg); strings.Contains(m, "too many samples") || strings.Contains(m, "too many series") ||
+		strings.Contains(m, "exceeds the limit") || strings.Contains(m, "maxseries") || strings.Contains(m, "maxsamples") {
+		return "the server refused the query's size: " + firstLine(e.Msg), "narrow the window, use a larger step or aggregate more in the expression (sum by ...)"
+	}
 	return string(e.Type) + ": " + e.Msg, "check the expression and the server's log"
 }
 

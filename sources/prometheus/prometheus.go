@@ -144,13 +144,12 @@ func plural(n int, one, many string) string {
 
 // job is one expression fetched over the whole window.
 type job struct {
-	kind  jobKind
-	what  string // for gaps: `query "p95"`, `probe_success`
-	name  string // series or raw metric name
-	expr  string
-	role  sources.Role
-	unit  string
-	query int // index in Config.Queries for kindQuery
+	kind jobKind
+	what string // for gaps: `query "p95"`, `probe_success`
+	name string // series or raw metric name
+	expr string
+	role sources.Role
+	unit string
 	// shift moves the evaluation times: a summary of [t, t+step) is
 	// evaluated at t+shift and reported at t (see bucketShift).
 	shift time.Duration
@@ -216,7 +215,7 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 	}
 	for i, q := range s.s.Queries {
 		jobs = append(jobs, &job{kind: kindQuery, what: fmt.Sprintf("query %q", q.Name), name: q.Name,
-			expr: q.Expr, role: s.s.roles[i], unit: q.Unit, query: i})
+			expr: q.Expr, role: s.s.roles[i], unit: q.Unit})
 	}
 	// Few jobs: split them in time too, so that MaxConcurrency requests run.
 	if len(jobs) > 0 && len(jobs)*len(p.chunks) < s.s.MaxConcurrency {
