@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-viper/mapstructure/v2"
+
 	"github.com/hindsight-sre/hindsight/sources"
 )
 
@@ -517,5 +519,32 @@ func TestHistoryPaging(t *testing.T) {
 	}
 	if cut == 0 || calls <= 2*cut {
 		t.Errorf("%d calls, %d cut at the limit: the halving was not exercised", calls, cut)
+	}
+}
+
+// TestConfigDecode decodes a config entry the way cmd's viper does
+// (mapstructure with the string-to-duration hook).
+func TestConfigDecode(t *testing.T) {
+	in := map[string]any{
+		"name": "prod-zbx", "url": "https://zbx.example/zabbix", "user": "hindsight",
+		"password_env": "ZBX_PW", "password_file": "", "token_env": "", "token_file": "",
+		"hosts": []string{"web1"}, "groups": []string{"Linux servers"}, "tags": []string{"env=prod"},
+		"items": []string{"system.cpu.util*", "icmppingsec"}, "timezone": "Asia/Seoul", "timeout": "15s",
+	}
+	var c Config
+	d, err := mapstructure.NewDecoder(&mapstructure.DecoderConfig{
+		DecodeHook: mapstructure.StringToTimeDurationHookFunc(), Result: &c, ErrorUnused: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Decode(in); err != nil {
+		t.Fatal(err)
+	}
+	want := Config{Name: "prod-zbx", URL: "https://zbx.example/zabbix", User: "hindsight", PasswordEnv: "ZBX_PW",
+		Hosts: []string{"web1"}, Groups: []string{"Linux servers"}, Tags: []string{"env=prod"},
+		Items: []string{"system.cpu.util*", "icmppingsec"}, Timezone: "Asia/Seoul", Timeout: 15 * time.Second}
+	if fmt.Sprint(c) != fmt.Sprint(want) {
+		t.Errorf("decoded %+v\nwant    %+v", c, want)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hindsight-sre/hindsight/sources"
@@ -195,15 +196,17 @@ func expandPeriod(p zPeriod, active, w interval, loc *time.Location) (out []inte
 }
 
 type zHTTPTest struct {
-	HTTPTestID str    `json:"httptestid"`
-	HostID     str    `json:"hostid"`
-	Name       string `json:"name"`
-	Delay      string `json:"delay"`
-	Steps      []struct {
-		Name string `json:"name"`
-		URL  string `json:"url"`
-		No   str    `json:"no"`
-	} `json:"steps"`
+	HTTPTestID str     `json:"httptestid"`
+	HostID     str     `json:"hostid"`
+	Name       string  `json:"name"`
+	Delay      string  `json:"delay"`
+	Steps      []zStep `json:"steps"`
+}
+
+type zStep struct {
+	Name string `json:"name"`
+	URL  string `json:"url"`
+	No   str    `json:"no"`
 }
 
 // probes turns web scenario items into one Probe per scenario: a beat per
@@ -258,11 +261,7 @@ func (f *fetch) probes(ctx context.Context, web []*zItem, data map[string]*itemD
 		sc := scens[k]
 		p := sources.Probe{Source: f.s.cfg.Name, Name: sc.name}
 		if ht := tests[k]; ht != nil {
-			slices.SortFunc(ht.Steps, func(a, b struct {
-				Name string `json:"name"`
-				URL  string `json:"url"`
-				No   str    `json:"no"`
-			}) int {
+			slices.SortFunc(ht.Steps, func(a, b zStep) int {
 				x, _ := a.No.int()
 				y, _ := b.No.int()
 				return cmp.Compare(x, y)
@@ -345,7 +344,7 @@ func (f *fetch) probes(ctx context.Context, web []*zItem, data map[string]*itemD
 				if b.Msg != "" {
 					b.Msg += ", "
 				}
-				b.Msg += joinCodes(a.codes)
+				b.Msg += strings.Join(a.codes, ", ")
 			}
 			for _, iv := range maint[sc.host] {
 				if t >= iv.from && t < iv.to {
@@ -364,12 +363,4 @@ func (f *fetch) probes(ctx context.Context, web []*zItem, data map[string]*itemD
 		}
 		f.ds.Probes = append(f.ds.Probes, p)
 	}
-}
-
-func joinCodes(codes []string) string {
-	s := codes[0]
-	for _, c := range codes[1:] {
-		s += ", " + c
-	}
-	return s
 }
