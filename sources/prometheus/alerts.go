@@ -1,7 +1,7 @@
 package prometheus
 
 import (
-	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -139,7 +139,7 @@ func (s *Source) alertEvent(l map[string]string, start, end time.Time, p plan) s
 		Severity: severityOf(l["severity"]),
 		Title:    title,
 		Detail:   d,
-		Ref:      fmt.Sprintf("%s/alerts  ALERTS%s", strings.TrimSuffix(s.s.URL, "/"), promconv.Selector("", l)),
+		Ref:      strings.TrimSuffix(s.s.URL, "/") + "/graph?g0.expr=" + url.QueryEscape(promconv.Selector("ALERTS", l)),
 	}
 }
 
