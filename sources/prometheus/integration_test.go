@@ -373,15 +373,17 @@ func testCancel(t *testing.T, b backend) {
 func testRetention(t *testing.T, b backend) {
 	dir := t.TempDir()
 	var url string
+	var srv *proc
 	var err error
 	if b.name == "prometheus" {
-		url, err = startPrometheus(dir, "short", "30d", nil, false)
+		url, srv, err = startPrometheus(dir, "short", "30d", nil, false)
 	} else {
-		url, err = startVM(dir, "short", "30d", "")
+		url, srv, err = startVM(dir, "short", "30d", "")
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(srv.stop) // before TempDir's removal: cleanups run last first
 	s := mustNew(t, Config{Name: "prom", URL: url, Queries: []Query{{Name: "load", Expr: "node_load1"}}})
 	ds := mustFetch(t, s, fixtureWindow(), time.Minute)
 	if len(ds.Gaps) != 1 || !strings.Contains(ds.Gaps[0].Reason, "retention (30d)") ||

@@ -228,25 +228,9 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 		return nil, s.ctxErr(ctx, ctx.Err())
 	}
 
-	// Did anything answer? An error means the source got nothing.
-	var firstErr error
-	answered := discovered > 0
-	for _, j := range jobs {
-		for _, r := range j.slots {
-			if r.err == nil {
-				answered = true
-			} else if firstErr == nil {
-				firstErr = r.err
-			}
-		}
-	}
-	if !answered {
-		if firstErr == nil && len(discoveryErrs) > 0 {
-			firstErr = discoveryErrs[0]
-		}
-		if firstErr != nil {
-			return nil, firstErr
-		}
+	// An error means the source got nothing.
+	if err := nothingAnswered(jobs, discovered, discoveryErrs); err != nil {
+		return nil, err
 	}
 	for _, err := range discoveryErrs {
 		ds.Gaps = append(ds.Gaps, sources.Gap{Source: s.Name(), What: "node_exporter discovery", Reason: gapReason(err)})
@@ -305,6 +289,30 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 	}
 	ds.Sort()
 	return ds, nil
+}
+
+// nothingAnswered returns the first failure when no request at all
+// succeeded (the server is down, refuses the credentials, ...), nil when
+// something answered or nothing was asked.
+func nothingAnswered(jobs []*job, discovered int, discoveryErrs []error) error {
+	if discovered > 0 {
+		return nil
+	}
+	var first error
+	for _, j := range jobs {
+		for _, r := range j.slots {
+			if r.err == nil {
+				return nil
+			}
+			if first == nil {
+				first = r.err
+			}
+		}
+	}
+	if first == nil && len(discoveryErrs) > 0 {
+		first = discoveryErrs[0]
+	}
+	return first
 }
 
 // run fetches every chunk of every job, at most MaxConcurrency at once.

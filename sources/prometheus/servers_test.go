@@ -105,11 +105,11 @@ func startBackends(dir string, bench bool) error {
 			return fmt.Errorf("%s not found in PATH; %s", bin, installHint)
 		}
 	}
-	promURL, err := startPrometheus(dir, "prom", "100y", []string{fixturePath}, bench)
+	promURL, _, err := startPrometheus(dir, "prom", "100y", []string{fixturePath}, bench)
 	if err != nil {
 		return err
 	}
-	vmURL, err := startVM(dir, "vm", "100y", fixturePath)
+	vmURL, _, err := startVM(dir, "vm", "100y", fixturePath)
 	if err != nil {
 		return err
 	}
@@ -120,15 +120,15 @@ func startBackends(dir string, bench bool) error {
 // startPrometheus backfills the OpenMetrics files into a fresh data dir and
 // starts Prometheus on it, with no scrape jobs (nothing lands in the head,
 // so retention never deletes the old blocks).
-func startPrometheus(dir, name, retention string, files []string, bench bool) (string, error) {
+func startPrometheus(dir, name, retention string, files []string, bench bool) (string, *proc, error) {
 	data := filepath.Join(dir, name+"-data")
 	if err := os.MkdirAll(data, 0o755); err != nil {
-		return "", err
+		return "", nil, err
 	}
 	if bench {
 		p := filepath.Join(dir, "bench.om")
 		if err := writeFile(p, fixture.WriteBench); err != nil {
-			return "", err
+			return "", nil, err
 		}
 		files = append(files, p)
 		benchLoaded = true
@@ -136,77 +136,77 @@ func startPrometheus(dir, name, retention string, files []string, bench bool) (s
 	for _, f := range files {
 		out, err := exec.Command("promtool", "tsdb", "create-blocks-from", "openmetrics", f, data).CombinedOutput()
 		if err != nil {
-			return "", fmt.Errorf("promtool backfill %s: %v: %s", filepath.Base(f), err, tail(out))
+			return "", nil, fmt.Errorf("promtool backfill %s: %v: %s", filepath.Base(f), err, tail(out))
 		}
 	}
 	cfg := filepath.Join(dir, name+".yml")
 	if err := os.WriteFile(cfg, []byte("global:\n  scrape_interval: 1m\n"), 0o644); err != nil {
-		return "", err
+		return "", nil, err
 	}
 	var lastErr error
 	for range 3 { // the free port may be taken between finding and binding it
 		addr, err := freeAddr()
 		if err != nil {
-			return "", err
+			return "", nil, err
 		}
 		url := "http://" + addr
 		log := filepath.Join(dir, name+".log")
 		p, err := start(log, "prometheus", "--config.file="+cfg, "--storage.tsdb.path="+data,
 			"--storage.tsdb.retention.time="+retention, "--web.listen-address="+addr)
 		if err != nil {
-			return "", err
+			return "", nil, err
 		}
 		if err = waitReady(p, url+"/-/ready", log); err == nil {
-			return url, nil
+			return url, p, nil
 		}
 		lastErr = err
 	}
-	return "", fmt.Errorf("start prometheus: %w", lastErr)
+	return "", nil, fmt.Errorf("start prometheus: %w", lastErr)
 }
 
 // startVM starts VictoriaMetrics and imports the OpenMetrics file ("" for
 // none) through /api/v1/import/prometheus.
-func startVM(dir, name, retention, file string) (string, error) {
+func startVM(dir, name, retention, file string) (string, *proc, error) {
 	var lastErr error
 	for range 3 {
 		addr, err := freeAddr()
 		if err != nil {
-			return "", err
+			return "", nil, err
 		}
 		url := "http://" + addr
 		log := filepath.Join(dir, name+".log")
 		p, err := start(log, "victoria-metrics", "-storageDataPath="+filepath.Join(dir, name+"-data"),
 			"-httpListenAddr="+addr, "-retentionPeriod="+retention, "-search.disableCache")
 		if err != nil {
-			return "", err
+			return "", nil, err
 		}
 		if err = waitReady(p, url+"/health", log); err != nil {
 			lastErr = err
 			continue
 		}
 		if file == "" {
-			return url, nil
+			return url, p, nil
 		}
 		body, err := os.ReadFile(file)
 		if err != nil {
-			return "", err
+			return "", nil, err
 		}
 		resp, err := http.Post(url+"/api/v1/import/prometheus", "text/plain", bytes.NewReader(body))
 		if err != nil {
-			return "", fmt.Errorf("victoria-metrics import: %w", err)
+			return "", nil, fmt.Errorf("victoria-metrics import: %w", err)
 		}
 		resp.Body.Close()
 		if resp.StatusCode/100 != 2 {
-			return "", fmt.Errorf("victoria-metrics import: HTTP %d", resp.StatusCode)
+			return "", nil, fmt.Errorf("victoria-metrics import: HTTP %d", resp.StatusCode)
 		}
 		resp, err = http.Get(url + "/internal/force_flush")
 		if err != nil {
-			return "", fmt.Errorf("victoria-metrics flush: %w", err)
+			return "", nil, fmt.Errorf("victoria-metrics flush: %w", err)
 		}
 		resp.Body.Close()
-		return url, nil
+		return url, p, nil
 	}
-	return "", fmt.Errorf("start victoria-metrics: %w", lastErr)
+	return "", nil, fmt.Errorf("start victoria-metrics: %w", lastErr)
 }
 
 // proc is a server started by the tests.
@@ -235,8 +235,14 @@ func start(log, bin string, args ...string) (*proc, error) {
 	return p, nil
 }
 
-// stop stops the server by its PID: SIGTERM, then SIGKILL after 5 s.
+// stop stops the server by its PID: SIGTERM, then SIGKILL after 5 s. A
+// second call returns at once.
 func (p *proc) stop() {
+	select {
+	case <-p.done:
+		return
+	default:
+	}
 	p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-p.done:
