@@ -57,9 +57,11 @@ var chartBuckets = []time.Duration{
 	time.Hour, 2 * time.Hour, 3 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour,
 }
 
-// maxChartPoints keeps a Mermaid x-axis legible on a GitHub page (its
-// category labels start to overlap past about 50).
-const maxChartPoints = 48
+// maxChartPoints keeps a Mermaid x-axis legible: Mermaid draws every
+// category label, and at its default 700 px width five-character labels
+// ("03:10") overlap past about 25 (seen in headless Chromium with
+// mermaid 11, report/browser_test.go).
+const maxChartPoints = 24
 
 // maxChartMarks: the Markdown shows five suspects per symptom, so a chart
 // marks no more.

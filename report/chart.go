@@ -122,7 +122,9 @@ func (v *view) mermaid(s analyze.Symptom, cv *chartView) string {
 	q := func(s string) string {
 		return `"` + strings.NewReplacer(`"`, "'", "\n", " ", "`", "'").Replace(s) + `"`
 	}
-	b.WriteString("```mermaid\nxychart-beta\n")
+	// Wider than Mermaid's default 700 px, so that the time labels do not
+	// touch; the frontmatter config is Mermaid's own (v10.5 and later).
+	b.WriteString("```mermaid\n---\nconfig:\n  xyChart:\n    width: 900\n    height: 400\n---\nxychart-beta\n")
 	fmt.Fprintf(&b, "    title %s\n", q(fmt.Sprintf("%s %s (%s)", s.ID, cv.c.Title, v.zoneLabel())))
 	labels := make([]string, len(cv.labels))
 	for i, l := range cv.labels {

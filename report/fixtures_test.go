@@ -42,8 +42,8 @@ func line(file string, n int, t, text string) sources.LogLine {
 // the backup, which recurs every night.
 func incident() *analyze.Findings {
 	f := incidentNoCharts()
-	f.Symptoms[0].Chart = shopChart(f.Window, 30*time.Minute, f.Symptoms[0])
-	f.Symptoms[1].Chart = shopChart(f.Window, 30*time.Minute, f.Symptoms[1])
+	f.Symptoms[0].Chart = shopChart(f.Window, time.Hour, f.Symptoms[0])
+	f.Symptoms[1].Chart = shopChart(f.Window, time.Hour, f.Symptoms[1])
 	return f
 }
 
@@ -320,7 +320,7 @@ func nightly() *analyze.Findings {
 	day := incident()
 	s := day.Symptoms[1]
 	s.ID = "S1"
-	s.Chart = shopChart(window("2025-11-20 01:10:00", "2025-11-20 04:10:00"), 5*time.Minute, s)
+	s.Chart = shopChart(window("2025-11-20 01:10:00", "2025-11-20 04:10:00"), 10*time.Minute, s)
 	return &analyze.Findings{
 		Window:   window("2025-11-20 01:10:00", "2025-11-20 04:10:00"),
 		Baseline: window("2025-11-13 01:10:00", "2025-11-20 01:10:00"),
@@ -366,8 +366,10 @@ func shopChart(w sources.Window, step time.Duration, s analyze.Symptom) *analyze
 	for t, i := w.From, 0; t.Before(w.To); t, i = t.Add(step), i+1 {
 		p := analyze.ChartPoint{T: t, V: 0.18 + 0.01*float64(i%3)}
 		switch {
-		case !t.Before(kst("2025-11-20 14:00:00")) && t.Before(kst("2025-11-20 14:10:00")):
+		case step < time.Hour && !t.Before(kst("2025-11-20 14:00:00")) && t.Before(kst("2025-11-20 14:10:00")):
 			p = analyze.ChartPoint{T: t, NoData: true, Failed: 14}
+		case t.Equal(kst("2025-11-20 14:00:00")):
+			p.Failed = 14
 		case !t.Before(kst("2025-11-20 03:00:00")) && t.Before(kst("2025-11-20 03:45:00")):
 			p.V = 4.21 - 0.05*float64(i%4)
 		}

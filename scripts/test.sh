@@ -14,7 +14,10 @@ packages=(
   sqlite3                                    # kuma: schema checks
   prometheus victoria-metrics                # sources/prometheus
   postgresql zabbix-server-pgsql zabbix-frontend-php php-pgsql php-cli php-ldap   # sources/zabbix
+  chromium chromium-driver                   # report: HTML and Mermaid charts in a real browser
 )
+# report's browser test installs the mermaid npm package into .cache/ with npm.
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
