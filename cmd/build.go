@@ -15,45 +15,47 @@ import (
 	"github.com/hindsight-sre/hindsight/sources/file"
 	"github.com/hindsight-sre/hindsight/sources/kuma"
 	"github.com/hindsight-sre/hindsight/sources/logs"
+	"github.com/hindsight-sre/hindsight/sources/zabbix"
 )
 
 // sourceTypes are the values `type:` takes in a source entry.
-var sourceTypes = []string{"kuma", "logs", "file"}
+var sourceTypes = []string{"kuma", "logs", "file", "zabbix"}
 
 // buildSource makes the backend for one config entry. Relative paths in it
 // are read against dir, the config file's directory.
 func buildSource(sc SourceConfig, dir string, st settings) (sources.Source, error) {
 	opts := resolvePaths(sc.Options, dir)
-	wrap := func(err error) error {
-		if err == nil {
-			return nil
-		}
-		return configErrorf("sources %s (%s): %w", sc.Name, sc.Type, err)
-	}
+	var s sources.Source
+	var err error
 	switch sc.Type {
 	case "kuma":
-		c := kuma.Config{Name: sc.Name}
-		if err := decode(opts, &c); err != nil {
-			return nil, wrap(err)
-		}
-		s, err := kuma.New(c)
-		return s, wrap(err)
+		s, err = build(opts, kuma.Config{Name: sc.Name}, kuma.New)
 	case "logs":
-		c := logs.Config{Name: sc.Name, Location: st.loc}
-		if err := decode(opts, &c); err != nil {
-			return nil, wrap(err)
-		}
-		s, err := logs.New(c)
-		return s, wrap(err)
+		s, err = build(opts, logs.Config{Name: sc.Name, Location: st.loc}, logs.New)
 	case "file":
-		c := file.Config{Name: sc.Name}
-		if err := decode(opts, &c); err != nil {
-			return nil, wrap(err)
-		}
-		s, err := file.New(c)
-		return s, wrap(err)
+		s, err = build(opts, file.Config{Name: sc.Name}, file.New)
+	case "zabbix":
+		s, err = build(opts, zabbix.Config{Name: sc.Name, Timezone: st.loc.String()}, zabbix.New)
+	default:
+		return nil, configErrorf("sources %s: unknown type %q\nhint: use one of %s", sc.Name, sc.Type, strings.Join(sourceTypes, ", "))
 	}
-	return nil, configErrorf("sources %s: unknown type %q\nhint: use one of %s", sc.Name, sc.Type, strings.Join(sourceTypes, ", "))
+	if err != nil {
+		return nil, configErrorf("sources %s (%s): %w", sc.Name, sc.Type, err)
+	}
+	return s, nil
+}
+
+// build decodes a backend's Config from the entry's options over the
+// defaults in c, and makes the source.
+func build[C any, S sources.Source](opts map[string]any, c C, newSource func(C) (S, error)) (sources.Source, error) {
+	if err := decode(opts, &c); err != nil {
+		return nil, err
+	}
+	s, err := newSource(c)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // decode fills a backend Config from the entry's options, refusing keys
