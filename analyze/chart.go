@@ -89,7 +89,7 @@ func (a *analysis) chart(s *Symptom) *Chart {
 	}
 	step := chartBuckets[len(chartBuckets)-1]
 	for _, b := range chartBuckets {
-		if b >= a.o.Step && int((w.To.Sub(w.From)+b-1)/b) <= maxChartPoints {
+		if b >= a.o.Step && int((w.To.Sub(w.From.Truncate(b))+b-1)/b) <= maxChartPoints {
 			step = b
 			break
 		}

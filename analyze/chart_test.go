@@ -1,0 +1,76 @@
+package analyze
+
+import (
+	"testing"
+	"time"
+
+	"github.com/hindsight-sre/hindsight/sources"
+)
+
+func TestChartOfALatencySpikeAndAnOutage(t *testing.T) {
+	end := time.Date(2025, 11, 21, 0, 0, 0, 0, seoul)
+	s := newScenario(8, end)
+	backup := func(t time.Time) bool { l := t.In(seoul); return l.Hour() == 3 && l.Minute() < 20 }
+	s.probe("Shop", func(t time.Time) (sources.Status, float64) {
+		l := t.In(seoul)
+		if l.Day() == 20 && l.Hour() == 14 && l.Minute() >= 5 && l.Minute() < 12 {
+			return sources.Down, 0
+		}
+		if backup(t) {
+			return sources.Up, 2.5 + s.noise(0, 0.3)
+		}
+		return sources.Up, 0.14 + s.noise(0, 0.02)
+	})
+	s.daily(func(day time.Time) { s.event(day.Add(3*time.Hour), sources.KindCron, "cron: backup-db.sh") })
+
+	f := s.run(time.Date(2025, 11, 20, 3, 10, 0, 0, seoul), 2*time.Hour, time.Hour)
+	if len(f.Symptoms) == 0 || f.Symptoms[0].Chart == nil {
+		t.Fatalf("no chart for the spike: %+v", f.Symptoms)
+	}
+	c := f.Symptoms[0].Chart
+	if c.Step != 10*time.Minute || len(c.Points) != 18 {
+		t.Errorf("3h window: %d points of %s, want 18 of 10m", len(c.Points), c.Step)
+	}
+	var peak float64
+	for _, p := range c.Points {
+		peak = max(peak, p.V)
+	}
+	if peak < 2.5 || c.Baseline < 0.13 || c.Baseline > 0.17 || c.Threshold <= c.Baseline || c.Threshold > 2.5 {
+		t.Errorf("peak %.2f baseline %.3f threshold %.3f: the spike must stand above the threshold above the baseline", peak, c.Baseline, c.Threshold)
+	}
+	if len(c.Marks) == 0 || c.Marks[0].Rank != 1 || c.Marks[0].Title != f.Symptoms[0].Suspects[0].Title {
+		t.Errorf("marks %+v, want the suspects in rank order", c.Marks)
+	}
+	if len(c.Periods) != 1 || c.Periods[0].Class != OffHours || !c.Periods[0].From.Equal(f.Window.From) || !c.Periods[0].To.Equal(f.Window.To) {
+		t.Errorf("periods %+v, want the whole night off-hours", c.Periods)
+	}
+
+	f = s.run(time.Date(2025, 11, 20, 14, 5, 0, 0, seoul), 6*time.Hour, 6*time.Hour)
+	var out *Symptom
+	for i := range f.Symptoms {
+		if f.Symptoms[i].Kind == Outage {
+			out = &f.Symptoms[i]
+		}
+	}
+	if out == nil || out.Chart == nil {
+		t.Fatalf("no chart for the outage: %+v", f.Symptoms)
+	}
+	c = out.Chart
+	if c.Step != time.Hour || len(c.Points) != 13 {
+		t.Errorf("12h window from 08:05: %d points of %s, want 13 of 1h (25 of 30m would be too many)", len(c.Points), c.Step)
+	}
+	failed := 0
+	for _, p := range c.Points {
+		failed += p.Failed
+	}
+	if failed != 7 {
+		t.Errorf("%d failed checks on the chart, want the outage's 7", failed)
+	}
+	var classes []TimeClass
+	for _, p := range c.Periods {
+		classes = append(classes, p.Class)
+	}
+	if len(classes) != 3 || classes[0] != OffHours || classes[1] != BusinessHours || classes[2] != OffHours {
+		t.Errorf("periods %v, want off-hours, business hours, off-hours", classes)
+	}
+}
