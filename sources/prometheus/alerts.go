@@ -23,8 +23,8 @@ func alertJobs(p plan) []*job {
 		// selector would repeat the last firing sample for the 5 min
 		// lookback (and backfilled or remote-written data has no staleness
 		// markers to stop it), making every alert 5 min too long.
-		{kind: kindAlert, what: "ALERTS", name: "ALERTS", expr: alertsExpr(p)},
-		{kind: kindAlert, what: "ALERTS_FOR_STATE", name: "ALERTS_FOR_STATE", expr: overTime("min_over_time", "ALERTS_FOR_STATE", p)},
+		{kind: kindAlert, what: "ALERTS", name: "ALERTS", expr: alertsExpr(p), shift: bucketShift(p)},
+		{kind: kindAlert, what: "ALERTS_FOR_STATE", name: "ALERTS_FOR_STATE", expr: overTime("min_over_time", "ALERTS_FOR_STATE", p), shift: bucketShift(p)},
 	}
 }
 
@@ -38,6 +38,7 @@ func alertsExpr(p plan) string {
 // alertEvents turns runs of firing ALERTS samples into events: one per
 // alert and run, from the time the condition became true (ALERTS_FOR_STATE)
 // or else the first firing step, to one step after the last firing step.
+// At a coarse step each point stands for [t, t+step) (bucketShift).
 func (s *Source) alertEvents(jobs []*job, p plan) []sources.Event {
 	var firing, forState model.Matrix
 	for _, j := range jobs {
@@ -71,14 +72,15 @@ func (s *Source) alertEvents(jobs []*job, p plan) []sources.Event {
 			t := start
 			if a, ok := since[start.UnixMilli()]; ok && a > 0 {
 				at := time.Unix(0, int64(a*1e9)).UTC()
-				if !at.After(start) && start.Sub(at) < 7*24*time.Hour {
+				// At a coarse step the condition may have become true
+				// inside the first bucket [start, start+step).
+				if at.Before(start.Add(p.step)) && start.Sub(at) < 7*24*time.Hour {
 					t = at
 				}
 			}
-			end := last // coarse: some sample in (last-step, last]
-			if !p.coarse {
-				end = last.Add(p.step) // resolved by the next evaluation
-			}
+			// Resolved by the next evaluation, or within the last bucket
+			// [last, last+step).
+			end := last.Add(p.step)
 			out = append(out, s.alertEvent(l, t, end, p))
 			start = time.Time{}
 		}

@@ -308,7 +308,7 @@ func testChunks(t *testing.T, b backend) {
 // [t, t+5m): the 7-minute outage is 2 + 5 failed checks in two beats, the
 // same on both backends, and nothing is lost or counted twice.
 func testCoarse(t *testing.T, b backend) {
-	s := mustNew(t, Config{Name: "prom", URL: b.url, Node: new(false)})
+	s := mustNew(t, Config{Name: "prom", URL: b.url})
 	ds := mustFetch(t, s, fixtureWindow(), 5*time.Minute)
 	shop := findProbe(ds, "https://shop.example")
 	if shop == nil {
@@ -353,8 +353,27 @@ func testCoarse(t *testing.T, b backend) {
 	if len(kdown) != 2 || !kdown[0].Equal(at("2025-11-21T05:00:00Z")) {
 		t.Errorf("Kuma down beats at %v, want 05:00Z and 05:05Z", kdown)
 	}
-	if len(ds.Events) != 1 || !ds.Events[0].T.Equal(at("2025-11-21T05:03:00Z")) {
-		t.Errorf("events = %+v, want the alert from 05:03Z", ds.Events)
+	if len(ds.Events) != 1 || !ds.Events[0].T.Equal(at("2025-11-21T05:03:00Z")) || !ds.Events[0].End.Equal(at("2025-11-21T05:10:00Z")) {
+		t.Errorf("events = %+v, want the alert 05:03Z .. 05:10Z", ds.Events)
+	}
+
+	// Node series stand for [t, t+5m) too: the backup's iowait starts in
+	// the 18:00Z bucket, not the one before.
+	iowait := findSeries(ds, "node_cpu:mode:rate", map[string]string{"mode": "iowait"})
+	if iowait == nil {
+		t.Fatal("no iowait")
+	}
+	for ts, want := range map[string]float64{"2025-11-20T17:55:00Z": 0.03, "2025-11-20T18:05:00Z": 0.35} {
+		if v, ok := valueAt(iowait, at(ts)); !ok || !near(v, want, 0.01) {
+			t.Errorf("iowait rate in the 5 min from %s = %v (%v), want %v", ts, v, ok, want)
+		}
+	}
+	load := findSeries(ds, "node_load1", nil)
+	if v, _ := valueAt(load, at("2025-11-20T17:55:00Z")); v >= 4 {
+		t.Errorf("max load1 in 17:55-18:00Z = %v, want the quiet level", v)
+	}
+	if v, _ := valueAt(load, at("2025-11-20T18:00:00Z")); v < 4 {
+		t.Errorf("max load1 in 18:00-18:05Z = %v, want >= 4", v)
 	}
 }
 

@@ -8,15 +8,47 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/hindsight-sre/hindsight/sources"
+	"github.com/hindsight-sre/hindsight/sources/promconv"
 )
 
 // nodeMetric is one member of the built-in node_exporter set.
 type nodeMetric struct {
-	metric string // what /api/v1/series is asked for
-	match  string // the selector
-	expr   func(p plan) string
-	role   sources.Role
-	unit   string
+	metric   string
+	matchers string // label matchers besides the name, e.g. `mode=~"iowait|user|system"`
+	rate     bool   // a counter: rate() over the plan's range, on the server
+	agg      string // applied to the rate, e.g. "avg by (instance, job, mode)"
+	overTime string // a gauge at a coarse step: the *_over_time that summarises a step
+	role     sources.Role
+	unit     string
+}
+
+// selector is the metric with its matchers and the given labels.
+func (nm nodeMetric) selector(labels map[string]string) string {
+	var ms []string
+	if nm.matchers != "" {
+		ms = append(ms, nm.matchers)
+	}
+	if l := promconv.Selector("", labels); l != "" {
+		ms = append(ms, strings.TrimSuffix(strings.TrimPrefix(l, "{"), "}"))
+	}
+	if len(ms) == 0 {
+		return nm.metric
+	}
+	return nm.metric + "{" + strings.Join(ms, ",") + "}"
+}
+
+// expr is the PromQL of the member, narrowed to labels (for the Query that
+// reproduces one series) or not (nil, for the job).
+func (nm nodeMetric) expr(p plan, labels map[string]string) string {
+	sel := nm.selector(labels)
+	if !nm.rate {
+		return overTime(nm.overTime, sel, p)
+	}
+	e := fmt.Sprintf("rate(%s[%s])", sel, promDuration(p.rng))
+	if nm.agg != "" {
+		e = nm.agg + " (" + e + ")"
+	}
+	return e
 }
 
 // ignoredFS are pseudo and in-memory filesystems whose free space says
@@ -26,33 +58,16 @@ const ignoredFS = `fstype!~"tmpfs|ramfs|devtmpfs|overlay|squashfs|nsfs|autofs|pr
 // nodeSet is what hindsight fetches from every node_exporter host: the
 // USE-method saturation and error signals. Counters are rated on the server.
 var nodeSet = []nodeMetric{
-	{metric: "node_cpu_seconds_total", match: `node_cpu_seconds_total{mode=~"iowait|user|system"}`,
-		// Share of a CPU per mode, averaged over the host's CPUs.
-		expr: func(p plan) string {
-			return fmt.Sprintf(`avg by (instance, job, mode) (rate(node_cpu_seconds_total{mode=~"iowait|user|system"}[%s]))`, promDuration(p.rng))
-		}, role: sources.Saturation, unit: "ratio"},
-	{metric: "node_load1", match: "node_load1",
-		expr: func(p plan) string { return overTime("max_over_time", "node_load1", p) }, role: sources.Saturation},
-	{metric: "node_disk_io_time_seconds_total", match: "node_disk_io_time_seconds_total",
-		// Seconds busy per second: the device's utilisation.
-		expr: func(p plan) string {
-			return fmt.Sprintf(`rate(node_disk_io_time_seconds_total[%s])`, promDuration(p.rng))
-		}, role: sources.Saturation, unit: "ratio"},
-	{metric: "node_memory_MemAvailable_bytes", match: "node_memory_MemAvailable_bytes",
-		expr: func(p plan) string { return overTime("min_over_time", "node_memory_MemAvailable_bytes", p) },
-		role: sources.Saturation, unit: "B"},
-	{metric: "node_network_receive_errs_total", match: "node_network_receive_errs_total",
-		expr: func(p plan) string {
-			return fmt.Sprintf(`rate(node_network_receive_errs_total[%s])`, promDuration(p.rng))
-		}, role: sources.Errors, unit: "1/s"},
-	{metric: "node_network_transmit_errs_total", match: "node_network_transmit_errs_total",
-		expr: func(p plan) string {
-			return fmt.Sprintf(`rate(node_network_transmit_errs_total[%s])`, promDuration(p.rng))
-		}, role: sources.Errors, unit: "1/s"},
-	{metric: "node_filesystem_avail_bytes", match: "node_filesystem_avail_bytes{" + ignoredFS + "}",
-		expr: func(p plan) string {
-			return overTime("min_over_time", "node_filesystem_avail_bytes{"+ignoredFS+"}", p)
-		}, role: sources.Saturation, unit: "B"},
+	// Share of a CPU per mode, averaged over the host's CPUs.
+	{metric: "node_cpu_seconds_total", matchers: `mode=~"iowait|user|system"`, rate: true,
+		agg: "avg by (instance, job, mode)", role: sources.Saturation, unit: "ratio"},
+	{metric: "node_load1", overTime: "max_over_time", role: sources.Saturation},
+	// Seconds busy per second: the device's utilisation.
+	{metric: "node_disk_io_time_seconds_total", rate: true, role: sources.Saturation, unit: "ratio"},
+	{metric: "node_memory_MemAvailable_bytes", overTime: "min_over_time", role: sources.Saturation, unit: "B"},
+	{metric: "node_network_receive_errs_total", rate: true, role: sources.Errors, unit: "1/s"},
+	{metric: "node_network_transmit_errs_total", rate: true, role: sources.Errors, unit: "1/s"},
+	{metric: "node_filesystem_avail_bytes", matchers: ignoredFS, overTime: "min_over_time", role: sources.Saturation, unit: "B"},
 }
 
 // nodeJobs finds which members of the node set the server holds in w (with
@@ -65,9 +80,9 @@ func (s *Source) nodeJobs(ctx context.Context, w sources.Window, p plan) (jobs [
 	g.SetLimit(s.s.MaxConcurrency)
 	for i, nm := range nodeSet {
 		g.Go(func() error {
-			sets, _, err := s.api.Series(gctx, []string{nm.match}, w.From, w.To)
+			sets, _, err := s.api.Series(gctx, []string{nm.selector(nil)}, w.From, w.To)
 			if err != nil {
-				fails[i] = s.explain("series "+nm.match, err)
+				fails[i] = s.explain("series "+nm.selector(nil), err)
 				return nil
 			}
 			hosts[i] = map[string]bool{}
@@ -87,7 +102,7 @@ func (s *Source) nodeJobs(ctx context.Context, w sources.Window, p plan) (jobs [
 			continue
 		}
 		found++
-		jobs = append(jobs, &job{kind: kindNode, what: nm.metric, name: nodeName(nm), expr: nm.expr(p), role: nm.role, unit: nm.unit})
+		jobs = append(jobs, &job{kind: kindNode, what: nm.metric, name: nodeName(nm), expr: nm.expr(p, nil), role: nm.role, unit: nm.unit, node: i, shift: bucketShift(p)})
 	}
 	return jobs, found, errs
 }

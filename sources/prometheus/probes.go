@@ -29,7 +29,15 @@ import (
 // t+step-1ms, its range [step] then holds exactly the samples in [t, t+step)
 // on Prometheus 2.x (whose ranges include their start) and on
 // VictoriaMetrics and Prometheus 3 (whose ranges do not).
-func bucketShift(p plan) time.Duration { return p.step - time.Millisecond }
+// Every built-in series at a coarse step is evaluated so (probes, the node
+// set, alerts): its point at t stands for [t, t+step). Config queries are
+// evaluated at t, as PromQL users expect.
+func bucketShift(p plan) time.Duration {
+	if !p.coarse {
+		return 0
+	}
+	return p.step - time.Millisecond
+}
 
 func probeJobs(p plan) []*job {
 	if !p.coarse {

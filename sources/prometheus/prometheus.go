@@ -150,6 +150,7 @@ type job struct {
 	expr string
 	role sources.Role
 	unit string
+	node int // index in nodeSet for kindNode
 	// shift moves the evaluation times: a summary of [t, t+step) is
 	// evaluated at t+shift and reported at t (see bucketShift).
 	shift time.Duration
@@ -252,7 +253,7 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 				raws = append(raws, toRaws(j, m, p)...)
 			}
 		case kindNode, kindQuery:
-			ds.Series = append(ds.Series, s.toSeries(j, m)...)
+			ds.Series = append(ds.Series, s.toSeries(j, m, p)...)
 		case kindAlert:
 			// assembled below from both alert jobs
 		}
@@ -458,7 +459,7 @@ func points(vs []model.SamplePair) []sources.Point {
 }
 
 // toSeries turns a node or config query's matrix into series.
-func (s *Source) toSeries(j *job, m model.Matrix) []sources.Series {
+func (s *Source) toSeries(j *job, m model.Matrix, p plan) []sources.Series {
 	out := make([]sources.Series, 0, len(m))
 	for _, ss := range m {
 		pts := points(ss.Values)
@@ -467,11 +468,8 @@ func (s *Source) toSeries(j *job, m model.Matrix) []sources.Series {
 		}
 		l := labelsOf(ss.Metric)
 		q := j.expr
-		if j.kind == kindNode {
-			q = promconv.Selector(j.name, l) // reproduces this host's series
-			if j.expr != j.name {
-				q = j.expr + " # " + promconv.Selector("", l)
-			}
+		if j.kind == kindNode { // this host's series alone
+			q = nodeSet[j.node].expr(p, l)
 		}
 		out = append(out, sources.Series{Source: s.Name(), Name: j.name, Labels: l, Role: j.role, Unit: j.unit, Points: pts, Query: q})
 	}
@@ -479,7 +477,8 @@ func (s *Source) toSeries(j *job, m model.Matrix) []sources.Series {
 }
 
 // overTime is sel at each step when a step holds one scrape, and fn over
-// the step otherwise, so that nothing between two steps is lost.
+// the step otherwise, so that nothing between two steps is lost (evaluate
+// it shifted by bucketShift so that the range is [t, t+step)).
 func overTime(fn, sel string, p plan) string {
 	if !p.coarse {
 		return sel
