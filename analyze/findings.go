@@ -133,6 +133,8 @@ type Suspect struct {
 	Components ScoreComponents `json:"components"`
 	Reason     string          `json:"reason"` // one sentence with the numbers
 	Evidence   []Evidence      `json:"evidence"`
+	// Known names the team's known event this is (see LabelKnown).
+	Known string `json:"known,omitempty"`
 }
 
 // ScoreComponents are the parts of a suspect's score, each in [0,1].
@@ -224,4 +226,6 @@ type TimelineEntry struct {
 	Kind   string    `json:"kind"` // "outage start", "cron", "anomaly", ...
 	Text   string    `json:"text"`
 	Ref    string    `json:"ref,omitempty"`
+	// Known names the team's known event this is (see LabelKnown).
+	Known string `json:"known,omitempty"`
 }
