@@ -81,5 +81,10 @@ func FuzzMakePlan(f *testing.F) {
 			t.Fatalf("step %v gives %d points", p.step, w.Duration()/p.step)
 		}
 		checkPlan(t, w, p)
+		for _, parts := range []int{2, 4, 7} { // split for concurrency
+			q := p
+			q.split(parts)
+			checkPlan(t, w, q)
+		}
 	})
 }
