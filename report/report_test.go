@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -269,5 +270,49 @@ func TestTimesOffTheWindowDayShowTheirDate(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("markdown lacks %q", want)
 		}
+	}
+}
+
+func TestTableColourOnlyWhenAsked(t *testing.T) {
+	var plain, tty, colour bytes.Buffer
+	for _, c := range []struct {
+		buf *bytes.Buffer
+		o   Options
+	}{{&plain, Options{}}, {&tty, Options{Terminal: true}}, {&colour, Options{Terminal: true, Color: true}}} {
+		if err := WriteOptions(c.buf, "table", incident(), c.o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if strings.Contains(plain.String(), "\x1b[") || strings.Contains(tty.String(), "\x1b[") {
+		t.Error("escape codes without Color")
+	}
+	if strings.Contains(plain.String(), "+--") || !strings.Contains(plain.String(), "ID\tSymptom\t") {
+		t.Error("piped table is not tab-separated")
+	}
+	if !strings.Contains(colour.String(), ansiBold+"Shop outage, 2025-11-20 14:05 KST"+ansiReset) ||
+		!strings.Contains(colour.String(), ansiYellow+"off-hours"+ansiReset) {
+		t.Errorf("colour table lacks the bold title or the yellow off-hours:\n%s", colour.String())
+	}
+	// Without escape codes, the coloured table is the terminal table.
+	stripped := regexp.MustCompile("\x1b\\[[0-9;]*m").ReplaceAllString(colour.String(), "")
+	if stripped != tty.String() {
+		t.Errorf("colour changes the layout:\n%s\nvs\n%s", stripped, tty.String())
+	}
+}
+
+// Detect never claims a terminal for a buffer or a pipe.
+func TestDetectNotATerminal(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	t.Setenv("NO_COLOR", "")
+	if o := Detect(w); o.Terminal || o.Color {
+		t.Errorf("pipe: %+v", o)
+	}
+	if o := Detect(&bytes.Buffer{}); o.Terminal || o.Color {
+		t.Errorf("buffer: %+v", o)
 	}
 }

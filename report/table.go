@@ -27,7 +27,7 @@ func writeTable(w io.Writer, v *view, o Options) error {
 		}
 		return asciiTable(w, header, rows)
 	}
-	title := markdown{w, v}.title()
+	title := strings.TrimPrefix(markdown{w, v}.title(), "Incident report: ")
 	if !o.Terminal {
 		p = func(format string, a ...any) {
 			// Prose becomes "# " comment lines, section titles included.
@@ -40,7 +40,7 @@ func writeTable(w io.Writer, v *view, o Options) error {
 	} else if o.Color {
 		title = ansiBold + title + ansiReset
 	}
-	p("%s\n", strings.TrimPrefix(title, "Incident report: "))
+	p("%s\n", title)
 	p("Window %s, baseline %s, times in %s.\n", v.span(v.Window.From, v.Window.To), v.span(v.Baseline.From, v.Baseline.To), v.zoneLabel())
 
 	switch {
