@@ -12,14 +12,16 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/hindsight-sre/hindsight/sources"
+	"github.com/hindsight-sre/hindsight/sources/crontab"
 	"github.com/hindsight-sre/hindsight/sources/file"
 	"github.com/hindsight-sre/hindsight/sources/kuma"
 	"github.com/hindsight-sre/hindsight/sources/logs"
+	"github.com/hindsight-sre/hindsight/sources/prometheus"
 	"github.com/hindsight-sre/hindsight/sources/zabbix"
 )
 
 // sourceTypes are the values `type:` takes in a source entry.
-var sourceTypes = []string{"kuma", "logs", "file", "zabbix"}
+var sourceTypes = []string{"kuma", "logs", "file", "prometheus", "zabbix", "crontab"}
 
 // buildSource makes the backend for one config entry. Relative paths in it
 // are read against dir, the config file's directory.
@@ -34,8 +36,14 @@ func buildSource(sc SourceConfig, dir string, st settings) (sources.Source, erro
 		s, err = build(opts, logs.Config{Name: sc.Name, Location: st.loc}, logs.New)
 	case "file":
 		s, err = build(opts, file.Config{Name: sc.Name}, file.New)
+	case "prometheus":
+		c := prometheus.DefaultConfig()
+		c.Name = sc.Name
+		s, err = build(opts, c, prometheus.New)
 	case "zabbix":
 		s, err = build(opts, zabbix.Config{Name: sc.Name, Timezone: st.loc.String()}, zabbix.New)
+	case "crontab":
+		s, err = build(opts, crontab.Config{Name: sc.Name, Location: st.loc}, crontab.New)
 	default:
 		return nil, configErrorf("sources %s: unknown type %q\nhint: use one of %s", sc.Name, sc.Type, strings.Join(sourceTypes, ", "))
 	}
