@@ -37,6 +37,12 @@ type Profile struct {
 	Step          string         `mapstructure:"step"`
 	SourceTimeout string         `mapstructure:"source_timeout"`
 	Sources       []SourceConfig `mapstructure:"sources"`
+	// HolidayCountry adds a country's public holidays ("KR", "DE-BY"),
+	// HolidayICal those of an iCalendar file, KnownEvents the team's known
+	// events (see cmd/known.go).
+	HolidayCountry string `mapstructure:"holiday_country"`
+	HolidayICal    string `mapstructure:"holiday_ical"`
+	KnownEvents    string `mapstructure:"known_events"`
 }
 
 // BusinessHours are the working days and hours of a profile.
@@ -126,6 +132,7 @@ func loadConfig(path string) (Config, string, error) {
 	if err := v.Unmarshal(&c, func(dc *mapstructure.DecoderConfig) { dc.ErrorUnused = true }); err != nil {
 		return Config{}, "", configErrorf("config %s: %w", v.ConfigFileUsed(), err)
 	}
+	c.resolveFiles(dir)
 	return c, dir, nil
 }
 
@@ -168,6 +175,7 @@ func (c Config) resolve(name string) (Profile, string, error) {
 		src string
 	}{
 		{&p.Baseline, top.Baseline}, {&p.Lag, top.Lag}, {&p.Step, top.Step}, {&p.SourceTimeout, top.SourceTimeout},
+		{&p.HolidayCountry, top.HolidayCountry}, {&p.HolidayICal, top.HolidayICal}, {&p.KnownEvents, top.KnownEvents},
 	} {
 		if *f.dst == "" {
 			*f.dst = f.src
@@ -186,6 +194,7 @@ type settings struct {
 	baseline, lag time.Duration
 	step          time.Duration
 	sourceTimeout time.Duration
+	known         []analyze.KnownEvent // for analyze.Options
 }
 
 var weekdays = map[string]time.Weekday{
@@ -201,6 +210,9 @@ func (p Profile) Validate() (settings, error) {
 		return s, configErrorf("timezone: unknown time zone %q\nhint: use an IANA name such as Asia/Seoul, Europe/Berlin or UTC", p.Timezone)
 	}
 	s.cal = analyze.Calendar{Location: s.loc, Holidays: map[string]string{}}
+	if err := p.calendarFiles(&s); err != nil {
+		return s, err
+	}
 	for _, d := range p.BusinessHours.Days {
 		wd, ok := weekdays[strings.ToLower(strings.TrimSpace(d))[:min(3, len(strings.TrimSpace(d)))]]
 		if !ok {
