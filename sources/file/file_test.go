@@ -391,11 +391,17 @@ func TestSharedFixture(t *testing.T) {
 	}
 	from := time.Date(2025, 11, 20, 17, 55, 0, 0, time.UTC)
 	ds := mustFetch(t, Config{Name: "f", Path: p}, sources.Window{From: from, To: from.Add(31 * time.Minute)})
-	dur := findSeries(t, ds, `f/probe_duration_seconds{instance="https://shop.example",job="blackbox"}`)
+	// probe_duration_seconds is the Shop probe's latency (not a series of
+	// its own: promconv gives a probe's latency to the probe).
 	var got []float64
-	for _, pt := range dur.Points {
-		if pt.T.Sub(from)%(5*time.Minute) == 0 {
-			got = append(got, math.Round(pt.V*100)/100)
+	for _, pr := range ds.Probes {
+		if pr.Name != "https://shop.example" {
+			continue
+		}
+		for _, b := range pr.Beats {
+			if b.T.Sub(from)%(5*time.Minute) == 0 {
+				got = append(got, math.Round(b.Latency.Seconds()*100)/100)
+			}
 		}
 	}
 	if want := []float64{0.14, 2.57, 2.65, 2.51, 2.81, 0.14, 0.12}; !equalFloats(got, want) {

@@ -38,8 +38,8 @@ func TestConvertKumaExporter(t *testing.T) {
 	if p.Beats[0].Latency != 120*time.Millisecond {
 		t.Errorf("latency = %v, want 120ms", p.Beats[0].Latency)
 	}
-	if len(series) != 1 || series[0].Unit != "ms" || series[0].Role != sources.Latency {
-		t.Errorf("series = %+v, want one ms latency series", series)
+	if len(series) != 0 {
+		t.Errorf("series = %+v, want none: the response time is the probe's latency", series)
 	}
 }
 
@@ -52,5 +52,17 @@ func TestConvertBlackboxStatusCode(t *testing.T) {
 	}, Options{})
 	if len(probes) != 1 || probes[0].Beats[0].Msg != "HTTP 503" {
 		t.Fatalf("probes = %+v, want one down beat with HTTP 503", probes)
+	}
+}
+
+// A latency series with no status to make a probe of stays a series.
+func TestLatencyWithoutProbeStaysASeries(t *testing.T) {
+	t0 := time.Date(2025, 11, 21, 5, 3, 0, 0, time.UTC)
+	probes, series := Convert("prom", []Raw{
+		{Name: "probe_duration_seconds", Labels: map[string]string{"instance": "https://a.example"}, Points: []sources.Point{{T: t0, V: 0.2}}},
+		{Name: "monitor_response_time", Labels: map[string]string{"monitor_name": "B"}, Points: []sources.Point{{T: t0, V: 120}}},
+	}, Options{})
+	if len(probes) != 0 || len(series) != 2 || series[0].Role != sources.Latency {
+		t.Errorf("probes %+v series %+v, want two latency series", probes, series)
 	}
 }

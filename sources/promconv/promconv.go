@@ -41,8 +41,20 @@ func Convert(source string, raws []Raw, o Options) ([]sources.Probe, []sources.S
 		success, duration, code *Raw
 	}
 	byTarget := map[string]*probeParts{}
+	part := func(r *Raw) *probeParts {
+		p := byTarget[probeTarget(r.Labels)]
+		if p == nil {
+			p = &probeParts{}
+			byTarget[probeTarget(r.Labels)] = p
+		}
+		return p
+	}
 	kuma := kumaParts{}
 	var series []sources.Series
+	// A probe's latency series is the probe's own latency: it becomes a
+	// series only when there is no probe to carry it, so that analysis
+	// does not see the same numbers twice.
+	var latency []*Raw
 	for i := range raws {
 		r := &raws[i]
 		switch r.Name {
@@ -51,37 +63,34 @@ func Convert(source string, raws []Raw, o Options) ([]sources.Probe, []sources.S
 			continue
 		case "monitor_response_time":
 			kuma.add(r)
+			latency = append(latency, r)
+			continue
 		case "probe_http_status_code":
-			p := byTarget[probeTarget(r.Labels)]
-			if p == nil {
-				p = &probeParts{}
-				byTarget[probeTarget(r.Labels)] = p
-			}
-			p.code = r
+			part(r).code = r
 		case "probe_success":
-			p := byTarget[probeTarget(r.Labels)]
-			if p == nil {
-				p = &probeParts{}
-				byTarget[probeTarget(r.Labels)] = p
-			}
-			p.success = r
+			part(r).success = r
 			continue
 		case "probe_duration_seconds":
-			p := byTarget[probeTarget(r.Labels)]
-			if p == nil {
-				p = &probeParts{}
-				byTarget[probeTarget(r.Labels)] = p
-			}
-			p.duration = r
+			part(r).duration = r
+			latency = append(latency, r)
+			continue
 		}
 		series = append(series, toSeries(source, r, o))
 	}
 	var probes []sources.Probe
 	for target, p := range byTarget {
 		if p.success == nil {
-			continue // latency only: already a Latency series
+			continue
 		}
 		probes = append(probes, toProbe(source, target, p.success, p.duration, p.code))
+	}
+	for _, r := range latency {
+		switch {
+		case r.Name == "probe_duration_seconds" && byTarget[probeTarget(r.Labels)].success != nil:
+		case r.Name == "monitor_response_time" && kuma[kumaKey(r.Labels)].status != nil:
+		default:
+			series = append(series, toSeries(source, r, o))
+		}
 	}
 	probes = append(probes, kuma.probes(source)...)
 	sort.Slice(probes, func(i, j int) bool { return probes[i].Name < probes[j].Name })
