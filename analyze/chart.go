@@ -98,10 +98,17 @@ func (a *analysis) chart(s *Symptom) *Chart {
 	if sig.probe != nil {
 		c.Title += " response time"
 	}
-	if math.IsNaN(c.Baseline) {
+	// An outage is drawn as failed checks: a bucket's slowest successful
+	// check says nothing about the minutes nothing succeeded. The usual
+	// number of failed checks is taken as 0, and any is abnormal.
+	outage := s.Kind == Outage && sig.probe != nil
+	if outage {
+		c.Title, c.Unit = sig.probe.Name+" failed checks", "checks"
+	}
+	if math.IsNaN(c.Baseline) || outage {
 		c.Baseline = 0
 	}
-	if sig.st.n > 0 {
+	if sig.st.n > 0 && !outage {
 		c.Threshold = sig.st.median + a.o.Threshold*sig.st.scale
 		if sig.role == sources.Latency {
 			c.Threshold = math.Max(c.Threshold, sig.st.median*minLatencyRatio)
@@ -120,7 +127,11 @@ func (a *analysis) chart(s *Symptom) *Chart {
 			}
 		}
 		if sig.probe != nil {
-			_, p.Failed = checks(sig.probe, from, to)
+			var n int
+			n, p.Failed = checks(sig.probe, from, to)
+			if outage {
+				p.V, p.NoData = float64(p.Failed), n == 0
+			}
 		}
 		c.Points = append(c.Points, p)
 	}

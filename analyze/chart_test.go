@@ -66,6 +66,13 @@ func TestChartOfALatencySpikeAndAnOutage(t *testing.T) {
 	if failed != 7 {
 		t.Errorf("%d failed checks on the chart, want the outage's 7", failed)
 	}
+	var most float64
+	for _, p := range c.Points {
+		most = max(most, p.V)
+	}
+	if c.Unit != "checks" || c.Title != "Shop failed checks" || most != 7 || c.Baseline != 0 {
+		t.Errorf("outage chart %q in %q, peak %v, baseline %v; want failed checks peaking at 7 over a baseline of 0", c.Title, c.Unit, most, c.Baseline)
+	}
 	var classes []TimeClass
 	for _, p := range c.Periods {
 		classes = append(classes, p.Class)

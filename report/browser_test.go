@@ -241,13 +241,19 @@ func checkCharts(t *testing.T, name string, res pageResult, img image.Image, wan
 	}
 }
 
+// browserCases are the fixtures with charts and the demo's two stories as
+// analyze wrote them (testdata/demo-*.json, regenerated with
+// go run . analyze --config testdata/demo/hindsight.yaml --around "2025-11-21 14:05" -o json > report/testdata/demo-outage.json
+// and --around "2025-11-20 03:10" for demo-nightly.json).
+var browserCases = []struct {
+	name   string
+	charts int
+}{{"incident", 2}, {"nightly", 1}, {"demo-nightly", 1}, {"demo-outage", 1}}
+
 func TestBrowserHTMLCharts(t *testing.T) {
 	chromium := needBrowser(t)
 	dir := t.TempDir()
-	for _, fx := range []struct {
-		name   string
-		charts int
-	}{{"incident", 2}, {"nightly", 1}} {
+	for _, fx := range browserCases {
 		doc := mustWrite(t, "html", fixtureByName(t, fx.name))
 		if strings.Contains(doc, "<script") || strings.Contains(doc, "http://") && !strings.Contains(doc, `xmlns="http://www.w3.org/2000/svg"`) {
 			t.Errorf("%s: the HTML report is not self-contained", fx.name)
@@ -284,10 +290,7 @@ func TestBrowserMermaidCharts(t *testing.T) {
 	chromium := needBrowser(t)
 	js := mermaidJS(t)
 	dir := t.TempDir()
-	for _, fx := range []struct {
-		name   string
-		charts int
-	}{{"incident", 2}, {"nightly", 1}} {
+	for _, fx := range browserCases {
 		md := mustWrite(t, "markdown", fixtureByName(t, fx.name))
 		var blocks []string
 		for _, m := range mermaidBlock.FindAllStringSubmatch(md, -1) {
@@ -308,6 +311,17 @@ func TestBrowserMermaidCharts(t *testing.T) {
 
 func fixtureByName(t *testing.T, name string) *analyze.Findings {
 	t.Helper()
+	if strings.HasPrefix(name, "demo-") {
+		b, err := os.ReadFile(filepath.Join("testdata", name+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc struct{ Findings *analyze.Findings }
+		if err := json.Unmarshal(b, &doc); err != nil || doc.Findings == nil {
+			t.Fatalf("%s.json: %v", name, err)
+		}
+		return doc.Findings
+	}
 	for _, fx := range fixtures {
 		if fx.name == name {
 			return fx.f()

@@ -82,13 +82,13 @@ func axisNum(x float64) string { return num(x) }
 func (v *view) chartCaption(s analyze.Symptom, cv *chartView) string {
 	c := cv.c
 	var b strings.Builder
-	fmt.Fprintf(&b, "Line: %s, the largest value in each %s", text(c.Title), human(c.Step))
+	if c.Unit == "checks" {
+		fmt.Fprintf(&b, "Line: %s in each %s", text(c.Title), human(c.Step))
+	} else {
+		fmt.Fprintf(&b, "Line: %s, the largest value in each %s", text(c.Title), human(c.Step))
+	}
 	if hasNoData(c) {
-		b.WriteString(" (0 where there was no data")
-		if s.Kind == analyze.Outage {
-			b.WriteString(", as during the outage")
-		}
-		b.WriteString(")")
+		b.WriteString(" (0 where there was no data)")
 	}
 	fmt.Fprintf(&b, "; flat line: the baseline median, %s", value(c.Baseline, c.Unit))
 	if c.Threshold > 0 {

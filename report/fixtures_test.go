@@ -375,6 +375,12 @@ func shopChart(w sources.Window, step time.Duration, s analyze.Symptom) *analyze
 		}
 		c.Points = append(c.Points, p)
 	}
+	if s.Kind == analyze.Outage { // as analyze draws outages: failed checks
+		c.Title, c.Unit, c.Baseline, c.Threshold = "Shop failed checks", "checks", 0, 0
+		for i := range c.Points {
+			c.Points[i].V, c.Points[i].NoData = float64(c.Points[i].Failed), false
+		}
+	}
 	for _, sus := range s.Suspects {
 		c.Marks = append(c.Marks, analyze.ChartMark{Rank: sus.Rank, T: sus.Start, Title: sus.Title})
 	}

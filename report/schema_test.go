@@ -69,6 +69,21 @@ func TestJSONMatchesSchema(t *testing.T) {
 				t.Errorf("%s (strict %v): the JSON does not match schema/report-v1.json (update the schema and report/README.md together):\n%v", fx.name, strict, err)
 			}
 		}
+		// Real output: the demo's two stories as hindsight analyze -o json
+		// wrote them (see browserCases for how to regenerate them).
+		for _, name := range []string{"demo-nightly", "demo-outage"} {
+			raw, err := os.ReadFile(filepath.Join("testdata", name+".json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Validate(doc); err != nil {
+				t.Errorf("%s.json (strict %v): %v", name, strict, err)
+			}
+		}
 	}
 }
 
