@@ -113,3 +113,43 @@ func TestLabelKnown(t *testing.T) {
 	}
 	LabelKnown(nil, nil) // no panic
 }
+
+// TestLabelKnownNightlyBackup runs the nightly-backup scenario and labels
+// its findings, as Run will: the backup suspect and its timeline line are
+// known, the disk anomaly (its effect) and the symptom are not.
+func TestLabelKnownNightlyBackup(t *testing.T) {
+	s, around := nightlyBackup()
+	f := s.run(around, 2*time.Hour, time.Hour)
+	LabelKnown(f, []KnownEvent{{Name: "nightly backup", Schedule: "0 3 * * *", Location: seoul, Effect: "shop slow for ~20 min"}})
+	const want = "nightly backup (expected: shop slow for ~20 min)"
+	if len(f.Symptoms) == 0 || len(f.Symptoms[0].Suspects) == 0 {
+		t.Fatalf("no symptom or suspect: %+v", f.Symptoms)
+	}
+	labelled := 0
+	for _, sp := range f.Symptoms[0].Suspects {
+		isBackup := sp.Kind == SuspectEvent && strings.Contains(sp.Title, "backup-db.sh")
+		if isBackup != (sp.Known == want) {
+			t.Errorf("suspect %q (%s): known %q", sp.Title, sp.Kind, sp.Known)
+		}
+		if sp.Known != "" {
+			labelled++
+		}
+	}
+	if labelled != 1 {
+		t.Errorf("%d suspects labelled, want the backup only", labelled)
+	}
+	lines := 0
+	for _, te := range f.Timeline {
+		if strings.Contains(te.Text, "backup-db.sh") && te.Kind == "backup" {
+			lines++
+			if te.Known != want {
+				t.Errorf("timeline %+v not labelled", te)
+			}
+		} else if te.Known != "" {
+			t.Errorf("timeline %+v labelled", te)
+		}
+	}
+	if lines == 0 {
+		t.Error("no backup line in the timeline")
+	}
+}
