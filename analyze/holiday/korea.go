@@ -1,6 +1,7 @@
 package holiday
 
 import (
+	"strconv"
 	"strings"
 	"time"
 )
@@ -146,7 +147,8 @@ func koreaYear(year int) map[string]string {
 		{date(year, 12, 25), 1, christmas},
 	}
 	// Constitution Day stopped being a day off in 2008 and is one again
-	// from 2026 (amendment of the Act on Public Holidays, 2025).
+	// from 2026 (amendment of the Act on Public Holidays, 2025; the KR
+	// rules of the date-holidays project, v3.37.0, agree).
 	if year >= 2026 {
 		fixed = append(fixed, krDay{date(year, 7, 17), 1, constitution})
 	}
@@ -164,7 +166,7 @@ func koreaYear(year int) map[string]string {
 		krDay{mustDate(l[2]).AddDate(0, 0, -1), 3, chuseok},
 	)
 	for d, name := range oneOff {
-		if strings.HasPrefix(d, itoa4(year)) {
+		if strings.HasPrefix(d, strconv.Itoa(year)+"-") {
 			all = append(all, krDay{mustDate(d), 1, name})
 		}
 	}
@@ -248,5 +250,3 @@ func mustDate(s string) time.Time {
 	}
 	return t
 }
-
-func itoa4(y int) string { return date(y, 1, 1).Format("2006") }
