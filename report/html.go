@@ -298,8 +298,9 @@ func (v *view) svgChart(s analyze.Symptom, cv *chartView) template.HTML {
 	y := func(val float64) float64 { return padT + plotH - math.Max(0, math.Min(1, val/cv.top))*plotH }
 	f := func(x float64) string { return fmt.Sprintf("%.1f", x) }
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-labelledby="%s-t" xmlns="http://www.w3.org/2000/svg">`, svgW, svgH, s.ID)
-	fmt.Fprintf(&b, `<title id="%s-t">%s</title>`, s.ID, html.EscapeString(s.ID+" "+c.Title))
+	id := html.EscapeString(s.ID)
+	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-labelledby="%s-t" xmlns="http://www.w3.org/2000/svg">`, svgW, svgH, id)
+	fmt.Fprintf(&b, `<title id="%s-t">%s</title>`, id, html.EscapeString(s.ID+" "+c.Title))
 	for _, p := range c.Periods {
 		if p.Class == analyze.BusinessHours {
 			continue
