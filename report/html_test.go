@@ -31,11 +31,11 @@ func FuzzInlineHTML(f *testing.F) {
 
 func TestInlineHTML(t *testing.T) {
 	for md, want := range map[string]string{
-		"**deploy: v2** began `syslog:1`":   "<strong>deploy: v2</strong> began <code>syslog:1</code>",
-		`GET /x \<b> \*`:                    "GET /x &lt;b&gt; *",
-		"`` a`b ``":                         "<code>a`b</code>",
-		"unclosed `tick":                    "unclosed `tick",
-		"template <*> & \"quotes\"":         "template &lt;*&gt; &amp; &#34;quotes&#34;",
+		"**deploy: v2** began `syslog:1`":    "<strong>deploy: v2</strong> began <code>syslog:1</code>",
+		`GET /x \<b> \*`:                     "GET /x &lt;b&gt; *",
+		"`` a`b ``":                          "<code>a`b</code>",
+		"unclosed `tick":                     "unclosed `tick",
+		"template <*> & \"quotes\"":          "template &lt;*&gt; &amp; &#34;quotes&#34;",
 		text("backup <*> started on <host>"): "backup &lt;*&gt; started on &lt;host&gt;",
 	} {
 		if got := string(inlineHTML(md)); got != want {
