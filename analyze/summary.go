@@ -350,14 +350,24 @@ func episodeOf(g []item, cal Calendar) SummaryEpisode {
 func judge(e *SummaryEpisode, cal Calendar, prev []EpisodeState, used []bool) {
 	minute := minuteOfDay(cal, e.Start)
 	match := -1
+	// The same subject at the same time of day is the same thing, even if
+	// a latency spike became an outage; the same kind is the closer match.
+	best := 0
 	for i, p := range prev {
-		if used[i] || p.Key != e.Key {
+		if used[i] || subjectKey(p.Key) != subjectKey(e.Key) {
 			continue
 		}
 		d := summaryAbs(minute - p.MinuteOfDay)
 		d = min(d, 24*60-d)
-		if d <= matchMinutes && (match < 0 || d < summaryAbs(minute-prev[match].MinuteOfDay)) {
-			match = i
+		if d > matchMinutes {
+			continue
+		}
+		rank := 2*d + 1
+		if p.Key != e.Key {
+			rank += 2 * matchMinutes
+		}
+		if match < 0 || rank < best {
+			match, best = i, rank
 		}
 	}
 	if match < 0 {
@@ -371,6 +381,9 @@ func judge(e *SummaryEpisode, cal Calendar, prev []EpisodeState, used []bool) {
 	used[match] = true
 	p := prev[match]
 	var changes []string
+	if k, pk := kindOf(e.Key), kindOf(p.Key); k != pk {
+		changes = append(changes, fmt.Sprintf("%s now, %s last time", article(k), article(pk)))
+	}
 	if e.Ratio > 0 && p.Ratio > 0 && summaryFactor(e.Ratio, p.Ratio) >= changedFactor {
 		changes = append(changes, fmt.Sprintf("%.1f× its baseline, %.1f× last time", e.Ratio, p.Ratio))
 	}
@@ -408,6 +421,23 @@ func recurrenceOf(e *SummaryEpisode) string {
 		return ""
 	}
 	return "Known: " + e.Recurring
+}
+
+// subjectKey is a key without its kind: "kuma|Shop".
+func subjectKey(key string) string { _, rest, _ := strings.Cut(key, "|"); return rest }
+
+func kindOf(key string) string { k, _, _ := strings.Cut(key, "|"); return k }
+
+// article is "an outage", "a latency spike", "a series anomaly".
+func article(kind string) string {
+	w := strings.ReplaceAll(kind, "_", " ")
+	if kind == string(SeriesAnomaly) {
+		w = "series anomaly"
+	}
+	if strings.ContainsRune("aeiou", rune(w[0])) {
+		return "an " + w
+	}
+	return "a " + w
 }
 
 func minuteOfDay(cal Calendar, t time.Time) int {

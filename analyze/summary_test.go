@@ -140,3 +140,16 @@ func TestMonthSLA(t *testing.T) {
 		t.Errorf("availability %v, want %v", m.Availability, want)
 	}
 }
+
+func TestSummarizeSpikeBecameOutage(t *testing.T) {
+	prev := Summarize(night(t, "2025-11-13", 19*time.Minute, 20), nil, nil).State()
+	f := night(t, "2025-11-14", 19*time.Minute, 20)
+	f.Symptoms[0].Kind, f.Symptoms[0].Ratio = Outage, 0
+	s := Summarize(f, &prev, nil)
+	if e := s.Episodes[0]; e.Status != StatusChanged || !strings.Contains(e.Why, "an outage now, a latency spike last time") {
+		t.Errorf("%s: %s", e.Status, e.Why)
+	}
+	if len(s.Gone) != 0 {
+		t.Errorf("the spike that became an outage is also listed as gone: %+v", s.Gone)
+	}
+}
