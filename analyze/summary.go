@@ -434,7 +434,7 @@ func article(kind string) string {
 	if kind == string(SeriesAnomaly) {
 		w = "series anomaly"
 	}
-	if strings.ContainsRune("aeiou", rune(w[0])) {
+	if w != "" && strings.ContainsRune("aeiou", rune(w[0])) {
 		return "an " + w
 	}
 	return "a " + w
