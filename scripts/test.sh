@@ -15,6 +15,7 @@ packages=(
   prometheus victoria-metrics                # sources/prometheus
   postgresql zabbix-server-pgsql zabbix-frontend-php php-pgsql php-cli php-ldap   # sources/zabbix
   chromium chromium-driver                   # report: HTML and Mermaid charts in a real browser
+  apache2-bin                                # sources/logs: a real Apache writes the access log it reads
 )
 # report's browser test installs the mermaid npm package into .cache/ with npm.
 command -v npm >/dev/null 2>&1 || packages+=(npm)
@@ -39,3 +40,5 @@ if [ -n "$unformatted" ]; then
 fi
 go vet ./...
 go test -count=1 "$@" ./...
+# The scenario suite's score, for the record (it already ran above).
+go test -count=1 -run 'TestScenarios$' -v ./cmd | grep -E '^scenarios: rank-1 accuracy' 
