@@ -9,7 +9,8 @@
 // /var/spool/cron/crontabs/USER, without one), @daily-style macros, and
 // CRON_TZ= and TZ= lines, which set the zone of the entries below them.
 // Schedules are parsed by github.com/robfig/cron/v3, the parser the
-// project's own scheduler uses.
+// project's own scheduler uses; across daylight-saving changes the runs
+// are those vixie cron and cronie make (see runs).
 //
 // A line it cannot read is a Gap naming file:line, never an error: one bad
 // entry must not hide the good ones. A path that matches no file is a Gap
@@ -257,19 +258,63 @@ func isSystem(path string) bool {
 	return dir == "cron.d" || (filepath.Base(path) == "crontab" && dir == "etc")
 }
 
-// runs yields the start of every run of e inside w, in order.
+// runs yields the start of every run of e inside w, in order, as cron
+// runs them across daylight-saving changes (vixie cron and cronie, for
+// changes of up to 3 hours): a job with a fixed minute and hour whose time
+// falls in the hour skipped in spring runs right after the change, and one
+// whose time comes twice in autumn runs once. Jobs with * in the minute or
+// hour field run by the clock, as robfig/cron predicts them.
 func (e entry) runs(w sources.Window) func(func(time.Time) bool) {
 	return func(yield func(time.Time) bool) {
-		// Next returns the first time strictly after its argument, at a
-		// whole second; start one second early so a run at w.From counts.
-		t := e.sched.Next(w.From.Add(-time.Second).In(e.loc))
-		for !t.IsZero() && t.Before(w.To) {
-			if !t.Before(w.From) && !yield(t) {
+		emit := func(t time.Time) bool { return t.Before(w.From) || yield(t) }
+		// Start a day early, so a run the window begins just after (the
+		// first of an autumn twin, the change a skipped run moves to) is
+		// known; emit drops what lies before w.From.
+		from := w.From.Add(-25 * time.Hour).In(e.loc)
+		prev, last := from, time.Time{}
+		for t := e.sched.Next(from); !t.IsZero() && t.Before(w.To); t = e.sched.Next(t) {
+			if !e.wild {
+				if m, ok := e.skippedRun(prev, t); ok && m.Before(w.To) && !emit(m) {
+					return
+				}
+				prev = t
+				if !last.IsZero() && wall(last) == wall(t) {
+					continue // the autumn hour again: cron does not repeat it
+				}
+			}
+			last = t
+			if !emit(t) {
 				return
 			}
-			t = e.sched.Next(t)
 		}
 	}
+}
+
+// skippedRun returns the instant of a spring-forward change between a and
+// b when e was due at a wall-clock time the change skipped; cron runs such
+// a job at the change.
+func (e entry) skippedRun(a, b time.Time) (time.Time, bool) {
+	start, _ := b.ZoneBounds()
+	_, offA := a.Zone()
+	_, offB := b.Zone()
+	gap := time.Duration(offB-offA) * time.Second
+	if start.IsZero() || !start.After(a) || gap <= 0 || gap > 3*time.Hour {
+		return time.Time{}, false
+	}
+	// The skipped wall-clock minutes, as UTC times with the same fields,
+	// where the schedule can be asked about them without a zone.
+	w0 := start.Add(time.Duration(offA) * time.Second).UTC()
+	for m := w0; m.Before(w0.Add(gap)); m = m.Add(time.Minute) {
+		if e.sched.Next(m.Add(-time.Second)).Equal(m) {
+			return start.In(e.loc), true
+		}
+	}
+	return time.Time{}, false
+}
+
+// wall is t's wall clock to the minute.
+func wall(t time.Time) [5]int {
+	return [5]int{t.Year(), int(t.Month()), t.Day(), t.Hour(), t.Minute()}
 }
 
 // parser reads the five standard fields and the @ macros, as cron does.

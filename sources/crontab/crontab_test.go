@@ -279,3 +279,46 @@ func TestCheck(t *testing.T) {
 		t.Errorf("Check = %q, %v; want %q...", got, err, want)
 	}
 }
+
+// TestFetchDaylightSaving: cron makes up a fixed-time job the spring change
+// skips (at the change) and runs one the autumn change repeats once; jobs
+// with * in the minute or hour run by the clock.
+func TestFetchDaylightSaving(t *testing.T) {
+	berlin := mustLoc("Europe/Berlin")
+	dir := mustWrite(t, t.TempDir(), map[string]string{"tab": `30 2 * * * /bin/fixed
+*/30 2 * * * /bin/wild
+0 3 * * * /bin/after
+`})
+	for _, tc := range []struct {
+		name     string
+		from, to time.Time
+		want     map[string][]string
+	}{
+		{"spring", time.Date(2025, 3, 29, 12, 0, 0, 0, berlin), time.Date(2025, 3, 31, 12, 0, 0, 0, berlin), map[string][]string{
+			"cron: /bin/fixed": {"2025-03-30T03:00:00+02:00", "2025-03-31T02:30:00+02:00"},
+			"cron: /bin/wild":  {"2025-03-31T02:00:00+02:00", "2025-03-31T02:30:00+02:00"},
+			"cron: /bin/after": {"2025-03-30T03:00:00+02:00", "2025-03-31T03:00:00+02:00"},
+		}},
+		{"autumn", time.Date(2025, 10, 25, 12, 0, 0, 0, berlin), time.Date(2025, 10, 26, 12, 0, 0, 0, berlin), map[string][]string{
+			"cron: /bin/fixed": {"2025-10-26T02:30:00+02:00"},
+			"cron: /bin/wild":  {"2025-10-26T02:00:00+02:00", "2025-10-26T02:30:00+02:00", "2025-10-26T02:00:00+01:00", "2025-10-26T02:30:00+01:00"},
+			"cron: /bin/after": {"2025-10-26T03:00:00+01:00"},
+		}},
+		{"window starts between the autumn twins", time.Date(2025, 10, 26, 0, 45, 0, 0, time.UTC) /* 02:45 CEST */, time.Date(2025, 10, 26, 12, 0, 0, 0, berlin), map[string][]string{
+			"cron: /bin/wild":  {"2025-10-26T02:00:00+01:00", "2025-10-26T02:30:00+01:00"},
+			"cron: /bin/after": {"2025-10-26T03:00:00+01:00"},
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := sources.Window{From: tc.from, To: tc.to}
+			ds := mustFetch(t, Config{Paths: []string{filepath.Join(dir, "tab")}, Location: berlin}, w)
+			got := map[string][]string{}
+			for _, e := range ds.Events {
+				got[e.Title] = append(got[e.Title], e.T.In(berlin).Format(time.RFC3339))
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("got  %v\nwant %v", got, tc.want)
+			}
+		})
+	}
+}

@@ -17,6 +17,10 @@ type entry struct {
 	command string // up to the first unescaped %, which starts the job's stdin
 	sched   cron.Schedule
 	loc     *time.Location
+	// wild is set when the minute or hour field starts with * (@hourly
+	// too): cron runs such a job by the clock across daylight-saving
+	// changes, and makes up or merges the runs of the others.
+	wild bool
 }
 
 // badLine is a line that was skipped, and why.
@@ -150,10 +154,21 @@ func parseFile(text string, system bool, loc *time.Location) ([]entry, []badLine
 				bad = append(bad, badLine{n, fmt.Sprintf("skipped: the time zone %q of line %d is unknown", clip(tzName), badTZ)})
 				continue
 			}
-			out = append(out, entry{line: n, spec: p.spec, user: p.user, command: p.command, sched: p.sched, loc: cur})
+			out = append(out, entry{line: n, spec: p.spec, user: p.user, command: p.command, sched: p.sched, loc: cur, wild: wild(p.spec)})
 		}
 	}
 	return out, bad
+}
+
+// wild reports whether cron treats a schedule as a wildcard job: one
+// whose minute or hour field starts with * (vixie cron's MIN_STAR and
+// HR_STAR).
+func wild(spec string) bool {
+	if spec == "@hourly" {
+		return true
+	}
+	f := strings.Fields(spec)
+	return len(f) >= 2 && (strings.HasPrefix(f[0], "*") || strings.HasPrefix(f[1], "*"))
 }
 
 // cutField returns the first whitespace-separated field of s and the rest
