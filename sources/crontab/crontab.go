@@ -154,9 +154,9 @@ func (s *Source) Check(ctx context.Context) (string, error) {
 	for _, t := range tabs {
 		n += len(t.entries)
 	}
-	msg := fmt.Sprintf("%d crontab files, %d entries", len(tabs), n)
+	msg := plural(len(tabs), "crontab file") + ", " + plural(n, "entry")
 	if len(gaps) > 0 {
-		msg += fmt.Sprintf(", %d lines or paths skipped (first: %s)", len(gaps), gaps[0].String())
+		msg += fmt.Sprintf(", %s or paths skipped (first: %s)", plural(len(gaps), "line"), gaps[0].String())
 	}
 	return msg, nil
 }
@@ -319,6 +319,16 @@ func wall(t time.Time) [5]int {
 
 // parser reads the five standard fields and the @ macros, as cron does.
 var parser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	if strings.HasSuffix(what, "y") {
+		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(what, "y"))
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
 
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(s, "\n")
