@@ -156,7 +156,7 @@ func (s *Source) Check(ctx context.Context) (string, error) {
 	}
 	msg := plural(len(tabs), "crontab file") + ", " + plural(n, "entry")
 	if len(gaps) > 0 {
-		msg += fmt.Sprintf(", %s or paths skipped (first: %s)", plural(len(gaps), "line"), gaps[0].String())
+		msg += fmt.Sprintf(", %d skipped (first: %s)", len(gaps), gaps[0].String())
 	}
 	return msg, nil
 }

@@ -274,7 +274,7 @@ func TestCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, err := s.Check(context.Background())
-	want := fmt.Sprintf("2 crontab files, 3 entries, 1 line or paths skipped (first: crontab: %s:8:", filepath.Join(dir, "etc", "crontab"))
+	want := fmt.Sprintf("2 crontab files, 3 entries, 1 skipped (first: crontab: %s:8:", filepath.Join(dir, "etc", "crontab"))
 	if err != nil || !strings.HasPrefix(got, want) {
 		t.Errorf("Check = %q, %v; want %q...", got, err, want)
 	}
