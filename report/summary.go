@@ -135,6 +135,9 @@ func (sv summaryView) markdown(w io.Writer) {
 			if e.Cause != "" {
 				p(" Most likely cause: **%s**.", text(e.Cause))
 			}
+			if e.Recurring != "" && !strings.Contains(e.Why, e.Recurring) {
+				p(" It is %s", text(e.Recurring))
+			}
 			if len(e.Members) > 0 {
 				p(" With: %s.", text(strings.Join(e.Members, "; ")))
 			}

@@ -154,8 +154,9 @@ const (
 	ansiReset  = "\x1b[0m"
 )
 
-// colorRows bolds the header and colours what needs a look: outages and
-// failed checks red, anything outside business hours yellow.
+// colorRows bolds the header and colours what needs a look: outages,
+// failed checks and new episodes red; anything outside business hours and
+// changed episodes yellow.
 func colorRows(header []string, rows [][]string) {
 	for i, h := range header {
 		header[i] = ansiBold + h + ansiReset
@@ -163,9 +164,9 @@ func colorRows(header []string, rows [][]string) {
 	for _, r := range rows {
 		for i, c := range r {
 			switch {
-			case strings.HasSuffix(c, " outage"), strings.HasSuffix(c, " failed checks"):
+			case strings.HasSuffix(c, " outage"), strings.HasSuffix(c, " failed checks"), c == "NEW":
 				r[i] = ansiRed + c + ansiReset
-			case c == hours(analyze.OffHours), c == hours(analyze.Weekend), c == hours(analyze.Holiday):
+			case c == hours(analyze.OffHours), c == hours(analyze.Weekend), c == hours(analyze.Holiday), c == "CHANGED":
 				r[i] = ansiYellow + c + ansiReset
 			}
 		}

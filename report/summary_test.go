@@ -1,0 +1,106 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hindsight-sre/hindsight/analyze"
+	"github.com/hindsight-sre/hindsight/sources"
+)
+
+// summaryFixture is the night of 2025-11-20 as analyze.Summarize would
+// give it after the night before: the backup spike changed (the mail
+// queue joined it), an evening queue blip is new, a morning 5xx blip is
+// known, and the previous night's disk alert is gone.
+func summaryFixture() *analyze.Summary {
+	prev := window("2025-11-18 18:00:00", "2025-11-19 09:00:00")
+	return &analyze.Summary{
+		Window: window("2025-11-19 18:00:00", "2025-11-20 07:00:00"), Zone: "Asia/Seoul", Profile: "acme-shop",
+		Previous: &prev,
+		Episodes: []analyze.SummaryEpisode{{
+			ID: "N1", Status: analyze.StatusNew, Key: "series|metrics|app_queue_depth{queue=mail}",
+			Why:  "New: not in the previous summary and not seen at this time on the days before.",
+			Kind: "series", Subject: "app_queue_depth{queue=mail}", Source: "metrics",
+			Start: kst("2025-11-19 20:18:00"), End: kst("2025-11-19 20:21:00"), Class: analyze.OffHours,
+			PeakValue: 244, BaselineValue: 10, Ratio: 24.4, Members: []string{},
+			Explanation: "app_queue_depth{queue=mail} rose to 244 at 20:18, 24.4× its usual 10.0.",
+		}, {
+			ID: "N2", Status: analyze.StatusChanged, Key: "latency_spike|kuma|Shop",
+			Why:  "Changed since the previous summary (2025-11-19 03:00): now with series app_queue_depth{queue=mail}.",
+			Kind: "latency_spike", Subject: "Shop", Source: "kuma", Symptom: "S1",
+			Start: kst("2025-11-20 03:00:00"), End: kst("2025-11-20 03:18:00"), Class: analyze.OffHours,
+			PeakValue: 2.86, BaselineValue: 0.139, Unit: "s", Ratio: 20.6, Cause: "cron: /usr/local/bin/backup-db.sh shop",
+			Members:     []string{"series app_queue_depth{queue=mail}", "series node_load1{instance=db1:9100}"},
+			Explanation: "Shop response time peaked at 2.86 s at 03:00, 20.6× its usual 139 ms.",
+			Recurring:   "recurring, seen at this time on 7 of the 7 previous days.",
+		}, {
+			ID: "N3", Status: analyze.StatusKnown, Key: "series|nginx|nginx 5xx",
+			Why:  "Known: the previous summary had it too, at 2025-11-19 06:19, much the same.",
+			Kind: "series", Subject: "nginx 5xx", Source: "nginx",
+			Start: kst("2025-11-20 06:19:00"), End: kst("2025-11-20 06:20:00"), Class: analyze.OffHours,
+			PeakValue: 3, BaselineValue: 0, Members: []string{},
+		}},
+		Gone: []analyze.EpisodeState{{Key: "series|metrics|node_filesystem_avail_bytes", Title: "series node_filesystem_avail_bytes",
+			Start: kst("2025-11-19 01:40:00"), MinuteOfDay: 100, Duration: 25 * time.Minute, Members: []string{}}},
+		New: 1, Known: 1, Change: 1,
+		SLA: []analyze.MonitorSLA{{Probe: "API", Source: "kuma", From: kst("2025-11-01 00:00:00"), To: kst("2025-11-20 07:00:00"),
+			Since: kst("2025-11-13 00:00:00"), Checks: 10500, Availability: 1},
+			{Probe: "Shop", Source: "kuma", From: kst("2025-11-01 00:00:00"), To: kst("2025-11-20 07:00:00"),
+				Since: kst("2025-11-13 00:00:00"), Checks: 10500, Failed: 7, Availability: 1 - 7.0/10500, Downtime: 7 * time.Minute}},
+		Gaps:   []sources.Gap{},
+		Inputs: analyze.Inputs{Probes: 2, Beats: 20520},
+	}
+}
+
+func TestSummaryGolden(t *testing.T) {
+	for _, c := range []struct {
+		format, ext string
+		o           Options
+	}{
+		{"markdown", "md", Options{}}, {"json", "json", Options{}}, {"table", "txt", Options{}},
+		{"table", "tty.txt", Options{Terminal: true}}, {"slack", "slack.json", Options{}},
+	} {
+		name := "summary." + c.ext + ".golden"
+		t.Run(name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := WriteSummary(&buf, c.format, summaryFixture(), c.o); err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join("testdata", name)
+			if *update {
+				if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test ./report -update to create it)", err)
+			}
+			if !bytes.Equal(buf.Bytes(), want) {
+				t.Errorf("output differs from %s (go test ./report -update rewrites it):\n%s", path, buf.String())
+			}
+		})
+	}
+}
+
+func TestSummarySlackPayload(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteSummary(&buf, "slack", summaryFixture(), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	var msg map[string]string
+	if err := json.Unmarshal(buf.Bytes(), &msg); err != nil || len(msg) != 1 {
+		t.Fatalf("not {\"text\": ...}: %v %s", err, buf.String())
+	}
+	for _, want := range []string{"*Nightly summary: acme-shop,", "• *CHANGED* Shop latency spike", "• gone: series node_filesystem_avail_bytes", "Shop this month: 99.93%"} {
+		if !strings.Contains(msg["text"], want) {
+			t.Errorf("Slack text lacks %q:\n%s", want, msg["text"])
+		}
+	}
+}
