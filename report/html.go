@@ -28,6 +28,7 @@ type htmlDoc struct {
 	Title      string
 	Summary    template.HTML
 	Scope      template.HTML
+	Episodes   []template.HTML
 	Impact     [][]string
 	ImpactNote template.HTML
 	Symptoms   []htmlSymptom
@@ -70,6 +71,9 @@ func writeHTML(w io.Writer, v *view) error {
 		Summary: inlineHTML(m.summary()),
 		Scope:   inlineHTML(m.scope()),
 		Command: m.Command,
+	}
+	for _, e := range v.Episodes {
+		d.Episodes = append(d.Episodes, inlineHTML(m.episodeLine(e)))
 	}
 	if len(v.Impact) > 0 && !v.Inputs.Empty() {
 		for _, im := range v.Impact {

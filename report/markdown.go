@@ -33,6 +33,7 @@ func writeMarkdown(w io.Writer, v *view) error {
 	m.p("# %s\n\n", m.title())
 	m.p("%s\n\n", m.summary())
 	m.p("%s\n", m.scope())
+	m.episodes()
 	m.impact()
 	m.timeline()
 	m.causes()
@@ -571,4 +572,24 @@ func (m markdown) postmortem() {
 	m.p("### What went well\n\n- \n\n")
 	m.p("### What went badly\n\n- \n\n")
 	m.p("### Action items\n\n| Action | Owner | Due | Ticket |\n|---|---|---|---|\n|  |  |  |  |\n")
+}
+
+// episodes lists outages of several probes that analyze judged one
+// incident (Findings.Episodes).
+func (m markdown) episodes() {
+	if len(m.Episodes) == 0 {
+		return
+	}
+	m.p("\n## Outages together\n\n")
+	for _, e := range m.Episodes {
+		m.p("- %s\n", m.episodeLine(e))
+	}
+}
+
+func (m markdown) episodeLine(e analyze.Episode) string {
+	s := fmt.Sprintf("**%s** (%s), %s: %s", e.ID, strings.Join(e.Symptoms, ", "), m.span(e.Start, e.End), text(e.Sentence))
+	if e.Cause != "" && !strings.Contains(e.Sentence, e.Cause) {
+		s += fmt.Sprintf(" Most likely cause: **%s** (score %s).", text(e.Cause), score(e.CauseScore))
+	}
+	return s
 }

@@ -316,3 +316,17 @@ func TestDetectNotATerminal(t *testing.T) {
 		t.Errorf("buffer: %+v", o)
 	}
 }
+
+func TestEpisodesRendered(t *testing.T) {
+	f := incident()
+	f.Episodes = []analyze.Episode{{ID: "E1", Start: f.Symptoms[0].Start, End: f.Symptoms[0].End, Symptoms: []string{"S1", "S3"},
+		Subjects: []string{"Shop", "API"}, SharedHost: "web1", Cause: "deploy: shop v2.14.0 (a1b2c3d)", CauseScore: 0.8,
+		Sentence: "Shop and API went down within 40s of each other, both on web1: one incident."}}
+	md := mustWrite(t, "markdown", f)
+	if !strings.Contains(md, "## Outages together\n\n- **E1** (S1, S3), 2025-11-20 14:05 – 14:12 KST: Shop and API went down within 40s of each other, both on web1: one incident. Most likely cause: **deploy: shop v2.14.0 (a1b2c3d)** (score 0.80).") {
+		t.Errorf("markdown episodes:\n%s", md)
+	}
+	if h := mustWrite(t, "html", f); !strings.Contains(h, "<li><strong>E1</strong> (S1, S3), 2025-11-20 14:05 – 14:12 KST: Shop and API") {
+		t.Error("html episodes missing")
+	}
+}
