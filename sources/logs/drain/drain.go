@@ -1,0 +1,314 @@
+// Package drain mines log templates from messages, after Drain (He, Zhu,
+// Zheng, Lyu: "Drain: An Online Log Parsing Approach with Fixed Depth
+// Tree", ICWS 2017), as a pure kernel: no I/O, no clock, no goroutines.
+//
+// A message is masked first (numbers, IP addresses, hex, UUIDs, paths and
+// dates become <*>; see Mask), then looked up in a tree keyed by its token
+// count and its first tokens; in the leaf it joins the most similar
+// cluster, whose template turns the positions where they differ into
+// variables, or starts a new one. A message whose masked form was seen
+// before skips the tree: an exact-match cache answers most lines of a real
+// log without comparing tokens.
+//
+// Template identity is the template's text: ID hashes it, so the same kind
+// of line has the same ID in every run and every window, as long as the
+// lines seen make the same template.
+package drain
+
+import (
+	"bytes"
+	"hash/fnv"
+	"strconv"
+	"strings"
+)
+
+// Config tunes the miner. The zero value means the defaults.
+type Config struct {
+	// Similarity is the share of a message's tokens that must equal a
+	// cluster's template for the message to join it (Drain's st).
+	Similarity float64
+	// Depth is how many leading tokens route a message in the tree.
+	Depth int
+	// MaxChildren bounds a tree node's children; further tokens share a
+	// <*> child.
+	MaxChildren int
+	// MaxClusters bounds the templates; messages that would start one
+	// more go to the Other cluster.
+	MaxClusters int
+	// MaxTokens bounds the tokens of a message; the rest is one <*>.
+	MaxTokens int
+}
+
+// Defaults. Similarity and Depth are Drain's published defaults; the
+// Loghub scorer (loghub_test.go in the parent package) measures them.
+const (
+	DefaultSimilarity  = 0.5
+	DefaultDepth       = 2
+	DefaultMaxChildren = 100
+	DefaultMaxClusters = 1000
+	DefaultMaxTokens   = 48
+)
+
+// cacheMax bounds the exact-match cache; it is emptied when full.
+const cacheMax = 1 << 16
+
+// Other is the template of the bucket for messages past MaxClusters.
+const Other = "<other>"
+
+// Cluster is one template and how many messages it took.
+type Cluster struct {
+	// Seq numbers clusters in order of creation from 1; the Other
+	// cluster is 0. It is stable for one Miner only: use ID across runs.
+	Seq   int
+	Count int
+
+	tokens [][]byte
+	tmpl   string // cached String, "" when stale
+}
+
+// String is the template: tokens joined by single spaces, variables <*>.
+func (c *Cluster) String() string {
+	if c.tmpl == "" {
+		if c.Seq == 0 {
+			c.tmpl = Other
+		} else {
+			c.tmpl = string(bytes.Join(c.tokens, []byte{' '}))
+		}
+	}
+	return c.tmpl
+}
+
+// ID is the cluster's stable identity: a hash of its template.
+func (c *Cluster) ID() string { return ID(c.String()) }
+
+// ID hashes a template into 16 hex digits (FNV-1a, 64 bits).
+func ID(template string) string {
+	h := fnv.New64a()
+	h.Write([]byte(template))
+	return strconv.FormatUint(h.Sum64()|1<<63, 16)
+}
+
+type node struct {
+	children map[string]*node
+	clusters []*Cluster
+}
+
+// Miner groups messages into clusters. It is not safe for concurrent use.
+type Miner struct {
+	c        Config
+	root     map[int]*node // by token count
+	clusters []*Cluster
+	other    *Cluster
+	cache    map[string]*Cluster
+	buf      []byte
+	toks     [][]byte
+}
+
+// New returns an empty miner.
+func New(c Config) *Miner {
+	if c.Similarity <= 0 {
+		c.Similarity = DefaultSimilarity
+	}
+	if c.Depth <= 0 {
+		c.Depth = DefaultDepth
+	}
+	if c.MaxChildren <= 0 {
+		c.MaxChildren = DefaultMaxChildren
+	}
+	if c.MaxClusters <= 0 {
+		c.MaxClusters = DefaultMaxClusters
+	}
+	if c.MaxTokens <= 0 {
+		c.MaxTokens = DefaultMaxTokens
+	}
+	c.MaxTokens = min(c.MaxTokens, MaxTokens)
+	return &Miner{
+		c:     c,
+		root:  map[int]*node{},
+		other: &Cluster{},
+		cache: map[string]*Cluster{},
+		buf:   make([]byte, 0, 1024),
+	}
+}
+
+// Clusters returns the clusters in order of creation, then Other if it
+// took any message. The slice is the miner's: do not change it.
+func (m *Miner) Clusters() []*Cluster {
+	if m.other.Count > 0 {
+		return append(m.clusters[:len(m.clusters):len(m.clusters)], m.other)
+	}
+	return m.clusters
+}
+
+// Add mines one message and returns its cluster.
+func (m *Miner) Add(msg []byte) *Cluster {
+	var n int
+	m.buf, n = Mask(m.buf[:0], msg, m.c.MaxTokens)
+	if c := m.cache[string(m.buf)]; c != nil {
+		c.Count++
+		return c
+	}
+	c := m.add(n)
+	if len(m.cache) >= cacheMax {
+		clear(m.cache)
+	}
+	m.cache[string(m.buf)] = c
+	c.Count++
+	return c
+}
+
+// AddString is Add for a string.
+func (m *Miner) AddString(msg string) *Cluster {
+	return m.Add([]byte(msg))
+}
+
+func (m *Miner) add(n int) *Cluster {
+	// Split the masked message.
+	m.toks = m.toks[:0]
+	for t := range bytes.SplitSeq(m.buf, []byte{' '}) {
+		if len(t) > 0 {
+			m.toks = append(m.toks, t)
+		}
+	}
+	toks := m.toks
+	leaf := m.leaf(toks)
+	var best *Cluster
+	bestSim, bestVars := -1.0, -1
+	for _, c := range leaf.clusters {
+		sim, vars := similarity(c.tokens, toks)
+		if sim > bestSim || sim == bestSim && vars > bestVars {
+			best, bestSim, bestVars = c, sim, vars
+		}
+	}
+	if best != nil && (bestSim >= m.c.Similarity || len(toks) == 0) {
+		for i, t := range best.tokens {
+			if !bytes.Equal(t, toks[i]) {
+				best.tokens[i] = merge(t, toks[i])
+				best.tmpl = ""
+			}
+		}
+		return best
+	}
+	if len(m.clusters) >= m.c.MaxClusters {
+		return m.other
+	}
+	c := &Cluster{Seq: len(m.clusters) + 1, tokens: make([][]byte, len(toks))}
+	for i, t := range toks {
+		c.tokens[i] = bytes.Clone(t)
+	}
+	m.clusters = append(m.clusters, c)
+	leaf.clusters = append(leaf.clusters, c)
+	return c
+}
+
+// leaf finds (making it if need be) the tree leaf for toks.
+func (m *Miner) leaf(toks [][]byte) *node {
+	nd := m.root[len(toks)]
+	if nd == nil {
+		nd = &node{}
+		m.root[len(toks)] = nd
+	}
+	for i := 0; i < m.c.Depth && i < len(toks); i++ {
+		key := string(toks[i])
+		if bytes.Contains(toks[i], []byte(Wildcard)) {
+			key = Wildcard
+		}
+		next := nd.children[key]
+		if next == nil {
+			if nd.children == nil {
+				nd.children = map[string]*node{}
+			}
+			if len(nd.children) >= m.c.MaxChildren {
+				key = Wildcard
+				next = nd.children[key]
+			}
+			if next == nil {
+				next = &node{}
+				nd.children[key] = next
+			}
+		}
+		nd = next
+	}
+	return nd
+}
+
+// similarity is the share of positions where template and message have
+// the same constant token, as in Drain: positions where the template has
+// a variable count as different. It is -1 when a position holds two
+// different tokens that both carry a variable ("(uid=<*>)" against
+// "LOGIN(uid=<*>)"): masking already took out what varies there, so what
+// differs is the constant part. vars counts the template's variables.
+func similarity(tmpl, toks [][]byte) (float64, int) {
+	if len(toks) == 0 {
+		return 1, 0
+	}
+	same, vars := 0, 0
+	for i, t := range tmpl {
+		tw := hasWildcard(t)
+		if tw {
+			vars++
+		}
+		if bytes.Equal(t, toks[i]) {
+			if !tw {
+				same++
+			}
+			continue
+		}
+		if tw && string(t) != Wildcard && hasWildcard(toks[i]) && string(toks[i]) != Wildcard ||
+			emptied(t, toks[i]) || emptied(toks[i], t) {
+			return -1, vars
+		}
+	}
+	return float64(same) / float64(len(toks)), vars
+}
+
+// emptied reports whether b is a key with no value and a the same key
+// with one, "rhost=" against "rhost=<*>": a field left empty says
+// something else than a field filled ("no remote host").
+func emptied(a, b []byte) bool {
+	if len(b) >= len(a) || len(b) == 0 || b[len(b)-1] != '=' || !hasWildcard(a) {
+		return false
+	}
+	return string(bytes.ReplaceAll(a, []byte(Wildcard), nil)) == string(b)
+}
+
+func hasWildcard(t []byte) bool { return bytes.Contains(t, []byte(Wildcard)) }
+
+// merge is the template token for two tokens that differ: what they share
+// at both ends up to a delimiter stays, the middle becomes <*>:
+// "(<*>)" and "()" make "(<*>)", "user=root" and "user=admin" make
+// "user=<*>", "webmaster" and "admin" make "<*>".
+func merge(a, b []byte) []byte {
+	p := 0
+	for p < len(a) && p < len(b) && a[p] == b[p] {
+		p++
+	}
+	// Back to just after a delimiter.
+	for p > 0 && !delim[a[p-1]] {
+		p--
+	}
+	s := 0
+	for s < len(a)-p && s < len(b)-p && a[len(a)-1-s] == b[len(b)-1-s] {
+		s++
+	}
+	for s > 0 && !delim[a[len(a)-s]] {
+		s--
+	}
+	// Do not cut a wildcard in half.
+	pre, suf := a[:p], a[len(a)-s:]
+	if bytes.HasSuffix(pre, []byte("<")) || bytes.HasPrefix(suf, []byte(">")) {
+		return []byte(Wildcard)
+	}
+	out := make([]byte, 0, p+3+s)
+	out = append(out, pre...)
+	out = append(out, Wildcard...)
+	out = append(out, suf...)
+	return out
+}
+
+// Template returns the masked form of msg, as a template with no mining:
+// what a message would be keyed by if it stood alone.
+func Template(msg string) string {
+	b, _ := Mask(nil, []byte(msg), DefaultMaxTokens)
+	return strings.Clone(string(b))
+}

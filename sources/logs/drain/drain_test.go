@@ -1,0 +1,153 @@
+package drain
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestMask(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"Accepted password for fztu from 119.137.62.142 port 49116 ssh2", "Accepted password for fztu from <*> port <*> ssh2"},
+		{"10.251.73.220:50010 Served block blk_-7724713468912166542 to /10.251.203.80", "<*>:<*> Served block <*> to <*>"},
+		{"Deleting block blk_1781953582842324563 file /mnt/hadoop/dfs/data/current/subdir5/blk_1781953582842324563", "Deleting block <*> file <*>"},
+		{"authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=218.188.2.4", "authentication failure; logname= uid=<*> euid=<*> tty=NODEVssh ruser= rhost=<*>"},
+		{"connection from 24.54.76.216 (24-54-76-216.bflony.adelphia.net) at Fri Jun 17 07:07:00 2005", "connection from <*> (<*>) at <*>:<*>:<*>"},
+		{"audit(1122475266.4294965305:0): initialized", "audit(<*>:<*>): initialized"},
+		{"mapped 4G/4G trampoline to ffff3000.", "mapped <*>/<*> trampoline to <*>."},
+		{"PCI: Using IRQ router PIIX/ICH [8086/2410] at 0000:00:1f.0", "PCI: Using IRQ router PIIX/ICH [<*>/<*>] at <*>"},
+		{"BIOS-e820: 0000000000000000 - 000000000009f800 (usable)", "BIOS-e820: <*> - <*> (usable)"},
+		{"ask 10.250.18.114:50010 to delete  blk_-1608 blk_-2771 blk_-3345 blk_-4012", "ask <*>:<*> to delete <*>"},
+		{"mod_jk child init 1 -2", "mod_jk child init <*> <*>"},
+		{"request 123e4567-e89b-12d3-a456-426614174000 done in 42ms", "request <*> done in <*>"},
+		{"link fe80::1ff:fe23:4567:890a up", "link <*> up"},
+		{"", ""},
+		{"   ", ""},
+	} {
+		got, _ := Mask(nil, []byte(c.in), DefaultMaxTokens)
+		if string(got) != c.want {
+			t.Errorf("Mask(%q)\n got %q\nwant %q", c.in, got, c.want)
+		}
+	}
+}
+
+func TestMinerGroups(t *testing.T) {
+	m := New(Config{})
+	for _, u := range []string{"webmaster", "admin", "test", "oracle"} {
+		m.AddString("Invalid user " + u + " from 10.0.0.1")
+		m.AddString("Failed password for invalid user " + u + " from 10.0.0.1 port 22 ssh2")
+	}
+	m.AddString("Received disconnect from 1.2.3.4: 11: Bye Bye [preauth]")
+	m.AddString("Received disconnect from 1.2.3.5: 11: disconnected by user")
+	var got []string
+	for _, c := range m.Clusters() {
+		got = append(got, fmt.Sprintf("%d %s", c.Count, c))
+	}
+	want := []string{
+		"4 Invalid user <*> from <*>",
+		"4 Failed password for invalid user <*> from <*> port <*> ssh2",
+		"1 Received disconnect from <*>: <*>: Bye Bye [preauth]",
+		"1 Received disconnect from <*>: <*>: disconnected by user",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("clusters\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestStableID(t *testing.T) {
+	a, b := New(Config{}), New(Config{})
+	ca := a.AddString("backup 12 started on db1")
+	b.AddString("something else first")
+	cb := b.AddString("backup 99 started on db1")
+	if ca.ID() != cb.ID() || ca.Seq == cb.Seq {
+		t.Errorf("IDs %s %s, seqs %d %d: want the same ID whatever the order", ca.ID(), cb.ID(), ca.Seq, cb.Seq)
+	}
+	if ID("x") == ID("y") || len(ID("x")) != 16 {
+		t.Error("ID is not a 16-digit hash")
+	}
+}
+
+func TestOther(t *testing.T) {
+	m := New(Config{MaxClusters: 2})
+	m.AddString("alpha one")
+	m.AddString("beta two three")
+	c := m.AddString("gamma four five six")
+	if c.String() != Other || len(m.Clusters()) != 3 || c.Count != 1 {
+		t.Errorf("third kind went to %q; %d clusters", c, len(m.Clusters()))
+	}
+}
+
+func FuzzMask(f *testing.F) {
+	for _, s := range []string{"a b c", "10.0.0.1:80 x", "at Fri Jun 17 07:07:00 2005", "uid=0 (x) [1/2]", "/a/b/c", "\xff\xfe", "<*> <*> <*> <*>"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, n := Mask(nil, []byte(s), DefaultMaxTokens)
+		if n > DefaultMaxTokens {
+			t.Fatalf("%d tokens", n)
+		}
+		if len(got) > 0 && (got[0] == ' ' || got[len(got)-1] == ' ') {
+			t.Fatalf("blank at an end: %q", got)
+		}
+		if utf8.ValidString(s) && !utf8.Valid(got) {
+			t.Fatalf("valid UTF-8 %q masked to invalid %q", s, got)
+		}
+		m := New(Config{MaxClusters: 4})
+		c := m.Add([]byte(s))
+		if c2 := m.Add([]byte(s)); c2 != c {
+			t.Fatal("the same message went to two clusters")
+		}
+		_ = c.String()
+	})
+}
+
+func BenchmarkMiner(b *testing.B) {
+	msgs := genMessages(100_000)
+	size := 0
+	for _, m := range msgs {
+		size += len(m)
+	}
+	for _, cache := range []bool{true} {
+		b.Run(fmt.Sprintf("cache=%v", cache), func(b *testing.B) {
+			b.ReportAllocs()
+			n := 0
+			for b.Loop() {
+				m := New(Config{})
+				for _, msg := range msgs {
+					m.Add(msg)
+				}
+				n += len(msgs)
+			}
+			sec := b.Elapsed().Seconds()
+			b.ReportMetric(float64(n)/sec, "msgs/s")
+			b.ReportMetric(float64(size)*float64(n/len(msgs))/1e6/sec, "MB/s")
+		})
+	}
+}
+
+// genMessages makes unstructured syslog-like messages: a few dozen kinds,
+// with user names, addresses, ports, pids, durations and paths varying.
+func genMessages(n int) [][]byte {
+	users := []string{"root", "admin", "deploy", "oracle", "test", "guest", "backup", "www-data"}
+	kinds := []string{
+		"Accepted publickey for %[1]s from 10.%[2]d.%[3]d.%[4]d port %[5]d ssh2: RSA SHA256:abc%[5]dxyz",
+		"Failed password for invalid user %[1]s from 192.168.%[3]d.%[4]d port %[5]d ssh2",
+		"pam_unix(sshd:session): session opened for user %[1]s by (uid=%[2]d)",
+		"Started Session %[5]d of user %[1]s.",
+		"(%[1]s) CMD (/usr/local/bin/backup.sh --target /srv/backup/%[2]d >/dev/null 2>&1)",
+		"Out of memory: Killed process %[5]d (java) total-vm:%[4]dkB, anon-rss:%[3]dkB",
+		"nginx.service: Main process exited, code=exited, status=%[2]d/FAILURE",
+		"connection from 10.%[2]d.%[3]d.%[4]d timed out after %[5]dms",
+		"GET /api/v1/items/%[5]d returned 200 in 0.%[3]ds",
+		"worker %[2]d finished job %[5]d in %[4]d.%[3]ds, queue depth %[3]d",
+		"disk /dev/sda%[2]d at %[3]d%% usage, %[5]d inodes free",
+		"kernel: [%[5]d.%[4]d] eth0: link up, 1000Mbps, full duplex",
+	}
+	out := make([][]byte, n)
+	for i := range n {
+		k := kinds[i*7%len(kinds)]
+		out[i] = fmt.Appendf(nil, k, users[i%len(users)], i%9, i%251, i%13, 1000+i*37%60000)
+	}
+	return out
+}

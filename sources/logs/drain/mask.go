@@ -1,0 +1,336 @@
+package drain
+
+// Masking runs before the tree lookup, so that the tree sees "port <*>"
+// and not a new word for every port number. It works on bytes, one pass,
+// no allocation: a message is cut into whitespace-separated tokens, a token
+// into segments at delimiters (':', '=', ',', '(', '[', '#', '/', ...), and
+// a segment that is a value becomes <*>. The delimiters stay, so that
+// "10.0.0.7:50010" masks to "<*>:<*>" and "uid=0" to "uid=<*>", the shape
+// hand-labelled templates use (Loghub).
+
+// Wildcard stands for a variable part of a template.
+const Wildcard = "<*>"
+
+// delim marks the bytes that cut a token into segments.
+var delim = [256]bool{
+	':': true, '=': true, ',': true, ';': true, '(': true, ')': true,
+	'[': true, ']': true, '{': true, '}': true, '"': true, '\'': true,
+	'|': true, '#': true, '<': true, '>': true, '/': true, '!': true,
+	'`': true, '*': true,
+}
+
+// pathEnd marks the bytes that end a path: the delimiters except '/'.
+var pathEnd = func() [256]bool {
+	d := delim
+	d['/'] = false
+	d['*'] = false
+	return d
+}()
+
+var space = [256]bool{' ': true, '\t': true, '\r': true, '\n': true, '\v': true, '\f': true}
+
+var hexish = func() [256]bool {
+	var h [256]bool
+	for c := '0'; c <= '9'; c++ {
+		h[c] = true
+	}
+	for c := 'a'; c <= 'f'; c++ {
+		h[c] = true
+		h[c-'a'+'A'] = true
+	}
+	for _, c := range ".-_x+" {
+		h[c] = true
+	}
+	return h
+}()
+
+// dateWord reports English weekday and month abbreviations: "at Fri Jun
+// 17 07:07:00 2005" is one value, not five words.
+func dateWord(s []byte) bool {
+	if len(s) != 3 {
+		return false
+	}
+	switch string(s) {
+	case "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun",
+		"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec":
+		return true
+	}
+	return false
+}
+
+// isValue reports whether a segment (no delimiters inside) is a value:
+// it starts with a digit (42, 10.0.0.7, 0MB, 2.6.5-1.358), is hex with a
+// digit (ffff3000, 1e.0), has a run of four or more digits
+// (blk_-6952295868, _task_200811092030_0001), or is mostly digits (v2.0,
+// i386). A name with a few digits stays a name: ssh2, tty1, jk2_init,
+// BIOS-e820, sha256.
+func isValue(s []byte) bool {
+	nd, alnum, run, maxRun, hex := 0, 0, 0, 0, true
+	for _, c := range s {
+		switch {
+		case c >= '0' && c <= '9':
+			nd++
+			alnum++
+			run++
+			maxRun = max(maxRun, run)
+			continue
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+			alnum++
+		}
+		run = 0
+		if !hexish[c] {
+			hex = false
+		}
+	}
+	if nd == 0 {
+		return dateWord(s) || userString(s)
+	}
+	c := s[0]
+	if (c == '-' || c == '+') && len(s) > 1 {
+		c = s[1]
+	}
+	return c >= '0' && c <= '9' || hex || maxRun >= 4 || 2*nd > alnum
+}
+
+// userString reports the words that Khan et al. ("Guidelines for
+// Assessing the Accuracy of Log Message Template Identification
+// Techniques", ICSE 2022) take as values, as the Loghub 2.0 labels do:
+// true, false, null, and the user names root and admin.
+func userString(s []byte) bool {
+	if len(s) < 4 || len(s) > 5 {
+		return false
+	}
+	var l [5]byte
+	for i, c := range s {
+		l[i] = c | 0x20
+	}
+	switch string(l[:len(s)]) {
+	case "true", "false", "null", "root", "admin":
+		return true
+	}
+	return false
+}
+
+// colonValue reports a token that is one value written with colons: an
+// IPv6 or MAC address, a PCI slot (0000:00:1e.0), hex and digits with two
+// or more colons. A clock (hh:mm:ss) is not one: it masks to
+// "<*>:<*>:<*>".
+func colonValue(tok []byte) bool {
+	colons := 0
+	for _, c := range tok {
+		if c == ':' {
+			colons++
+		} else if !hexish[c] || c == '-' || c == '_' || c == '+' || c == 'x' {
+			return false
+		}
+	}
+	return colons >= 2 && !isClock(tok)
+}
+
+// isClock reports hh:mm:ss with an optional fraction.
+func isClock(t []byte) bool {
+	if len(t) < 7 {
+		return false
+	}
+	i := 1
+	if t[1] != ':' {
+		i = 2
+	}
+	if len(t) < i+6 || t[i] != ':' || t[i+3] != ':' {
+		return false
+	}
+	for k, c := range t[:i+6] {
+		if k == i || k == i+3 {
+			continue
+		}
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	if r := t[i+6:]; len(r) > 0 {
+		if r[0] != '.' && r[0] != ',' {
+			return false
+		}
+		for _, c := range r[1:] {
+			if c < '0' || c > '9' {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// maskToken appends the masked form of one token (no whitespace) to dst.
+func maskToken(dst, tok []byte) []byte {
+	// Strip brackets and trailing punctuation for the whole-token rules.
+	a, b := 0, len(tok)
+	for a < b && (tok[a] == '(' || tok[a] == '[' || tok[a] == '"' || tok[a] == '\'') {
+		a++
+	}
+	for b > a && (tok[b-1] == ')' || tok[b-1] == ']' || tok[b-1] == '"' || tok[b-1] == '\'' || tok[b-1] == ',' || tok[b-1] == ';' || tok[b-1] == '.') {
+		b--
+	}
+	if b-a >= 5 && colonValue(tok[a:b]) {
+		dst = append(dst, tok[:a]...)
+		dst = append(dst, Wildcard...)
+		return append(dst, tok[b:]...)
+	}
+	i := 0
+	atStart := true // at the token's start or right after a delimiter
+	for i < len(tok) {
+		c := tok[i]
+		// A path: '/' followed by a non-delimiter, at a segment start.
+		if c == '/' && atStart && i+1 < len(tok) && !pathEnd[tok[i+1]] && tok[i+1] != '/' || c == '/' && atStart && i+1 < len(tok) && tok[i+1] == '/' && i+2 < len(tok) && !pathEnd[tok[i+2]] {
+			j := i + 1
+			for j < len(tok) && !pathEnd[tok[j]] {
+				j++
+			}
+			dst = append(dst, Wildcard...)
+			i = j
+			atStart = false
+			continue
+		}
+		if delim[c] {
+			dst = append(dst, c)
+			i++
+			atStart = true
+			continue
+		}
+		j := i
+		for j < len(tok) && !delim[tok[j]] {
+			j++
+		}
+		seg := tok[i:j]
+		// Sentence dots stay: "to ffff3000." is "to <*>.".
+		k := len(seg)
+		for k > 0 && seg[k-1] == '.' {
+			k--
+		}
+		if k > 0 && isValue(seg[:k]) {
+			dst = append(dst, Wildcard...)
+			dst = append(dst, seg[k:]...)
+		} else {
+			dst = append(dst, seg...)
+		}
+		i = j
+		atStart = false
+	}
+	return dst
+}
+
+// MaxTokens bounds the tokens of one message.
+const MaxTokens = 64
+
+// Mask appends msg's masked tokens to dst, separated by single spaces, and
+// returns dst and the number of tokens. At most maxTokens (≤ MaxTokens)
+// tokens are kept; the rest of a longer message becomes one trailing <*>.
+//
+// A clock time absorbs the bare <*> tokens next to it, so that a date
+// written out ("at Fri Jun 17 07:07:00 2005") is one variable,
+// "<*>:<*>:<*>", as hand-labelled templates write it.
+func Mask(dst, msg []byte, maxTokens int) ([]byte, int) {
+	maxTokens = min(max(maxTokens, 1), MaxTokens)
+	var spans [MaxTokens][2]int // token k is dst[spans[k][0]:spans[k][1]]
+	n := 0
+	clocks := false // something to compact: a clock, or a list of values
+	run := 0        // bare wildcards in a row
+	i := 0
+	for {
+		for i < len(msg) && space[msg[i]] {
+			i++
+		}
+		if i >= len(msg) {
+			break
+		}
+		j := i
+		for j < len(msg) && !space[msg[j]] {
+			j++
+		}
+		if n > 0 {
+			dst = append(dst, ' ')
+		}
+		s := len(dst)
+		if n == maxTokens-1 {
+			k := j
+			for k < len(msg) && space[msg[k]] {
+				k++
+			}
+			if k < len(msg) { // more follows: the rest is one variable
+				dst = append(dst, Wildcard...)
+				spans[n] = [2]int{s, len(dst)}
+				n++
+				break
+			}
+		}
+		dst = maskToken(dst, msg[i:j])
+		spans[n] = [2]int{s, len(dst)}
+		if string(dst[s:]) == Wildcard {
+			if run++; run >= 3 {
+				clocks = true
+			}
+		} else {
+			run = 0
+			if !clocks && clock(dst[s:]) {
+				clocks = true
+			}
+		}
+		n++
+		i = j
+	}
+	if !clocks || n < 2 {
+		return dst, n
+	}
+	tok := func(k int) []byte { return dst[spans[k][0]:spans[k][1]] }
+	bare := func(k int) bool { return string(tok(k)) == Wildcard }
+	var drop [MaxTokens]bool
+	// A list of three or more values is one variable: "delete <*> <*>
+	// <*>" is "delete <*>", however many blocks a line names.
+	for k := 0; k < n; {
+		if !bare(k) {
+			k++
+			continue
+		}
+		e := k
+		for e < n && bare(e) {
+			e++
+		}
+		if e-k >= 3 {
+			for d := k + 1; d < e; d++ {
+				drop[d] = true
+			}
+		}
+		k = e
+	}
+	for k := range n {
+		if !clock(tok(k)) {
+			continue
+		}
+		for a := k - 1; a >= 0 && bare(a); a-- {
+			drop[a] = true
+		}
+		for b := k + 1; b < n && bare(b); b++ {
+			drop[b] = true
+		}
+	}
+	// Compact in place; copy handles the overlap.
+	w := spans[0][0]
+	m := 0
+	for k := range n {
+		if drop[k] {
+			continue
+		}
+		if m > 0 {
+			dst[w] = ' '
+			w++
+		}
+		w += copy(dst[w:], tok(k))
+		m++
+	}
+	return dst[:w], m
+}
+
+// clock reports a masked time of day, "<*>:<*>:<*>" (also with a
+// fraction, "<*>:<*>:<*>.<*>" masks to the same).
+func clock(tok []byte) bool {
+	return string(tok) == "<*>:<*>:<*>"
+}
