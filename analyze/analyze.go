@@ -29,6 +29,9 @@ type Options struct {
 	Calendar  Calendar
 	Profile   string
 	Command   string
+	// Known are the team's known events (known-events.yaml): suspects and
+	// timeline entries that match one are labelled with it.
+	Known []KnownEvent
 }
 
 func (o *Options) defaults() {
@@ -134,6 +137,7 @@ func (a *analysis) run() *Findings {
 	a.charts() // analyze/chart.go: needs the suspects
 	a.f.Episodes = a.episodes()
 	a.f.Timeline = a.timeline()
+	LabelKnown(a.f, a.o.Known)
 	a.normalize()
 	return a.f
 }

@@ -107,7 +107,7 @@ func findings(ctx context.Context, o *analyzeOptions) (*analyze.Findings, error)
 	}
 	return analyze.Run(ds, analyze.Options{
 		Window: w, Baseline: st.baseline, Step: st.step, Lag: st.lag,
-		Calendar: st.cal, Profile: profName, Command: reproduce(o, w, st.loc),
+		Calendar: st.cal, Profile: profName, Command: reproduce(o, w, st.loc), Known: st.known,
 	}), nil
 }
 
