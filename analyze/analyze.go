@@ -99,6 +99,11 @@ type signal struct {
 }
 
 func newAnalysis(ds *sources.Dataset, o Options) *analysis {
+	if merged := mergePredicted(ds.Events); len(merged) != len(ds.Events) {
+		cp := *ds
+		cp.Events = merged
+		ds = &cp
+	}
 	a := &analysis{ds: ds, o: o, cal: o.Calendar, coSymptom: map[string]bool{}}
 	from := o.Window.From.Add(-o.Baseline).Truncate(o.Step)
 	a.t0 = from
@@ -274,6 +279,43 @@ func seriesSubject(s *sources.Series) string {
 		return s.Name
 	}
 	return s.Name + "{" + strings.Join(parts, ",") + "}"
+}
+
+// predictedSlack: a predicted run and a logged run of the same job within
+// this of each other are one run (cron starts jobs within the minute).
+const predictedSlack = 2 * time.Minute
+
+// mergePredicted drops predicted events (from a crontab) that a seen
+// event of the same kind and title (a CRON log line) confirms, so that one
+// run is not counted twice. Events are sorted by time.
+func mergePredicted(evs []sources.Event) []sources.Event {
+	any := false
+	for _, e := range evs {
+		any = any || e.Predicted
+	}
+	if !any {
+		return evs
+	}
+	seen := map[eventSig][]time.Time{}
+	for i := range evs {
+		if !evs[i].Predicted {
+			k := sigOf(&evs[i])
+			seen[k] = append(seen[k], evs[i].T)
+		}
+	}
+	out := make([]sources.Event, 0, len(evs))
+	for i := range evs {
+		e := &evs[i]
+		if e.Predicted {
+			ts := seen[sigOf(e)]
+			j, _ := slices.BinarySearchFunc(ts, e.T.Add(-predictedSlack), func(x, t time.Time) int { return x.Compare(t) })
+			if j < len(ts) && !ts[j].After(e.T.Add(predictedSlack)) {
+				continue
+			}
+		}
+		out = append(out, *e)
+	}
+	return out
 }
 
 // normalize gives empty slices instead of nil, so JSON shows [] not null,

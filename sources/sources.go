@@ -218,6 +218,10 @@ type Event struct {
 	Title    string // "cron: /usr/local/bin/backup.sh"
 	Detail   string
 	Ref      string // file:line, Zabbix eventid, URL
+	// Predicted is set for an event inferred from a schedule (a crontab
+	// line) rather than seen happening; analysis prefers the seen one
+	// when both are there.
+	Predicted bool
 }
 
 // Bucket is a count over one step starting at T.

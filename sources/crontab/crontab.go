@@ -135,7 +135,7 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 					Source: s.c.Name, T: t, Kind: kind, Severity: sources.Info,
 					Title:  "cron: " + e.command,
 					Detail: "predicted from the crontab (schedule " + e.spec + ")",
-					Ref:    ref,
+					Ref:    ref, Predicted: true,
 				})
 			}
 		}
