@@ -79,7 +79,9 @@ func axisNum(x float64) string { return num(x) }
 
 // chartCaption says in words what the chart draws, for readers of the raw
 // Markdown and of a printout.
-func (v *view) chartCaption(s analyze.Symptom, cv *chartView) string {
+// marks names how the suspects are drawn: "bars" in Mermaid, "numbered
+// markers" in the HTML report.
+func (v *view) chartCaption(s analyze.Symptom, cv *chartView, marks string) string {
 	c := cv.c
 	var b strings.Builder
 	if c.Unit == "checks" {
@@ -99,7 +101,7 @@ func (v *view) chartCaption(s analyze.Symptom, cv *chartView) string {
 		for _, m := range c.Marks {
 			ms = append(ms, fmt.Sprintf("%d at %s", m.Rank, v.clock(m.T)))
 		}
-		fmt.Fprintf(&b, "; bars: where suspects %s began", strings.Join(ms, ", "))
+		fmt.Fprintf(&b, "; %s: where suspects %s began", marks, strings.Join(ms, ", "))
 	}
 	b.WriteString(".")
 	return b.String()

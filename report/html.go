@@ -132,7 +132,7 @@ func writeHTML(w io.Writer, v *view) error {
 		if c := s.Chart; c != nil && len(c.Points) > 0 {
 			cv := v.chartView(c)
 			hs.Chart = v.svgChart(s, cv)
-			hs.Caption = inlineHTML(v.chartCaption(s, cv))
+			hs.Caption = inlineHTML(v.chartCaption(s, cv, "numbered markers"))
 		}
 		for i, sus := range s.Suspects {
 			if i == mdSuspects {

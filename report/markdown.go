@@ -316,7 +316,7 @@ func (m markdown) causes() {
 		}
 		if c := s.Chart; c != nil && len(c.Points) > 0 {
 			cv := m.chartView(c)
-			m.p("%s\n%s\n\n", m.mermaid(s, cv), m.chartCaption(s, cv))
+			m.p("%s\n%s\n\n", m.mermaid(s, cv), m.chartCaption(s, cv, "bars"))
 		}
 		if len(s.Suspects) == 0 {
 			m.p("No suspect: nothing else that was read moved during it or shortly before.\n")
