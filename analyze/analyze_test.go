@@ -469,3 +469,30 @@ func TestNoiseMakesNoAnomalies(t *testing.T) {
 		t.Errorf("%d anomalies in 30 series of pure noise, first: %s", len(f.Anomalies), f.Anomalies[0].Explanation)
 	}
 }
+
+func TestLeadCorrelation(t *testing.T) {
+	// y follows x three cells later: the best correlation is at a lead of
+	// 3 minutes and is 1.
+	g := func(vals []float64) *signal { return &signal{g: &grid{t0: time.Unix(0, 0), step: time.Minute, vals: vals}} }
+	n := 200
+	x, y := make([]float64, n), make([]float64, n)
+	rng := rand.New(rand.NewPCG(1, 1))
+	for i := range x {
+		x[i] = rng.Float64()
+	}
+	for i := range y {
+		y[i] = math.NaN()
+		if i >= 3 {
+			y[i] = x[i-3]
+		}
+	}
+	a := &analysis{o: Options{Lag: 30 * time.Minute, Step: time.Minute}}
+	s := &Symptom{Start: time.Unix(0, 0).Add(60 * time.Minute), End: time.Unix(0, 0).Add(90 * time.Minute)}
+	r, lead := a.leadCorrelation(g(y), g(x), s)
+	if r != 1 || lead != 3*time.Minute {
+		t.Errorf("r %.2f at lead %s, want 1 at 3m", r, lead)
+	}
+	if r := pearson([]float64{1, 1, 1, 1, 1, 1}, []float64{1, 2, 3, 4, 5, 6}, 0, 6, 0); r != 0 {
+		t.Errorf("constant side: r = %v, want 0", r)
+	}
+}

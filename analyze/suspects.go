@@ -25,13 +25,15 @@ import (
 //   - strength: for events a prior by kind (a deploy or a backup explains
 //     more than a log error), +0.1 when a saturation or traffic anomaly
 //     starts within 15 minutes after it (corroboration), and at least the
-//     strength of the anomaly it drives; for series
-//     anomalies the robust z over twice the threshold, times a prior by
-//     role (saturation > traffic > other > errors > latency: errors and
-//     latency are usually the symptom's own face), times 0.8 when an event
-//     starts with it (the event is the cause, the series its mechanism);
-//     for log bursts the
-//     log2 of the burst ratio over 5.
+//     strength of the anomaly it drives. For series anomalies the robust z
+//     over twice the threshold, times a prior by role (saturation >
+//     traffic > other > errors > latency: errors and latency are usually
+//     the symptom's own face), times 0.8 when an event starts with it (the
+//     event is the cause, the series its mechanism), and, for a latency
+//     spike, times 0.6 + 0.4 r with r the best correlation of the series,
+//     shifted earlier by 0 to Lag, with the spiking signal (time-shifted
+//     cross-correlation: a cause moves with its effect). For log bursts
+//     the log2 of the burst ratio over 5.
 //   - co-occurrence: on the previous days the symptom recurred on, the
 //     share on which the candidate happened around the same time. For a
 //     new symptom, 0.5 for a candidate that did not happen at this time
@@ -380,6 +382,15 @@ func (a *analysis) anomalyCandidates(s *Symptom, from, to time.Time) []*candidat
 			}
 			c.why = fmt.Sprintf("peak %s at %s, %s", fmtVal(peak, sg.unit),
 				a.local(sg.g.time(iv.peak)), a.versus(sg, iv, sg.unit))
+			if sym := a.symptomSignal(s); sym != nil {
+				r, lead := a.leadCorrelation(sym, sg, s)
+				c.strength *= 0.6 + 0.4*math.Max(0, r)
+				if r >= 0.5 {
+					c.why += fmt.Sprintf("; it moves with the %s (correlation %.2f %s)", symptomWord(s), r, leadWords(lead))
+				} else {
+					c.why += fmt.Sprintf("; its shape does not follow the %s (best correlation %.2f)", symptomWord(s), r)
+				}
+			}
 			c.s.Evidence = []Evidence{{Text: sg.subject + ": " + c.why, Query: sg.query}}
 			sig := sg
 			c.present = func(f, t time.Time) bool { return sig.abnormalIn(f, t) }
@@ -676,4 +687,60 @@ func (a *analysis) probeErrorCandidates(s *Symptom) []*candidate {
 		out = append(out, c)
 	}
 	return out
+}
+
+// symptomSignal is the signal a latency spike was found in; nil for an
+// outage (failed checks have no shape to correlate with).
+func (a *analysis) symptomSignal(s *Symptom) *signal {
+	if s.Kind != LatencySpike {
+		return nil
+	}
+	return a.signal(s.Source, s.Subject)
+}
+
+// leadCorrelation is the best Pearson correlation between the candidate
+// and the symptom's signal around the symptom, with the candidate shifted
+// earlier by 0 up to Lag (a cause leads or moves with its effect), and
+// the shift that gave it.
+func (a *analysis) leadCorrelation(sym, cand *signal, s *Symptom) (float64, time.Duration) {
+	pad := max(30*time.Minute, s.End.Sub(s.Start))
+	i, j := sym.g.clampRange(s.Start.Add(-pad), s.End.Add(pad))
+	best, bestK := -1.0, 0
+	for k := 0; k <= int(a.o.Lag/a.o.Step); k++ {
+		r := pearson(sym.g.vals, cand.g.vals, i, j, k)
+		if r > best+1e-9 {
+			best, bestK = r, k
+		}
+	}
+	return round2(best), time.Duration(bestK) * a.o.Step
+}
+
+// pearson correlates x[t] with y[t-k] for t in [i, j), skipping NaNs; 0
+// when fewer than 5 pairs or either side is constant.
+func pearson(x, y []float64, i, j, k int) float64 {
+	var n, sx, sy, sxx, syy, sxy float64
+	for t := max(i, k); t < j; t++ {
+		a, b := x[t], y[t-k]
+		if math.IsNaN(a) || math.IsNaN(b) {
+			continue
+		}
+		n++
+		sx, sy = sx+a, sy+b
+		sxx, syy, sxy = sxx+a*a, syy+b*b, sxy+a*b
+	}
+	if n < 5 {
+		return 0
+	}
+	vx, vy := sxx-sx*sx/n, syy-sy*sy/n
+	if vx <= 0 || vy <= 0 {
+		return 0
+	}
+	return (sxy - sx*sy/n) / math.Sqrt(vx*vy)
+}
+
+func leadWords(d time.Duration) string {
+	if d == 0 {
+		return "at the same time"
+	}
+	return "leading it by " + fmtDur(d)
 }
