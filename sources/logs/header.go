@@ -19,6 +19,9 @@ type headerFormat struct {
 	re      *regexp.Regexp
 	content int // index of the Content group, -1 if none
 	fields  []string
+	timeIdx []int // groups that make the timestamp, in order
+	level   int   // the Level group, -1 if none
+	stamps  *stampParser
 }
 
 // headerField matches a <Field> in a header pattern.
@@ -74,6 +77,16 @@ func parseHeaderFormat(p string) (*headerFormat, error) {
 	}
 	if h.content < 0 {
 		return nil, fmt.Errorf("format %q has no Content field; hint: name the message part <Content> (or (?P<Content>...))", p)
+	}
+	h.level = -1
+	for i, n := range h.fields {
+		l := strings.ToLower(n)
+		switch {
+		case l == "level" || l == "severity" || l == "loglevel" || l == "lvl":
+			h.level = i
+		case strings.Contains(l, "date") || strings.Contains(l, "time") || l == "day" || l == "month" || l == "year" || l == "ts":
+			h.timeIdx = append(h.timeIdx, i)
+		}
 	}
 	return h, nil
 }
@@ -135,8 +148,11 @@ func (h *headerFormat) parse(line []byte, r *Record, w sources.Window) result {
 	c := line[m[2*h.content]:m[2*h.content+1]]
 	c = bytes.TrimRight(c, " \t\r")
 	r.Message = string(c)
-	if t, ok := h.time(line, m); ok {
-		r.T = t
+	if h.level >= 0 && m[2*h.level] >= 0 {
+		r.Level = normLevel(string(line[m[2*h.level]:m[2*h.level+1]]))
+	}
+	if t, guessed, ok := h.time(line, m); ok {
+		r.T, r.guessedYear = t, guessed
 		if !w.Contains(t) {
 			return outside
 		}
@@ -144,7 +160,21 @@ func (h *headerFormat) parse(line []byte, r *Record, w sources.Window) result {
 	return parsed
 }
 
-// time is a placeholder until header times are parsed.
-func (h *headerFormat) time(line []byte, m []int) (time.Time, bool) {
-	return time.Time{}, false
+// time joins the date and time fields with single spaces and reads them.
+func (h *headerFormat) time(line []byte, m []int) (time.Time, bool, bool) {
+	if len(h.timeIdx) == 0 || h.stamps == nil {
+		return time.Time{}, false, false
+	}
+	var b [64]byte
+	s := b[:0]
+	for _, i := range h.timeIdx {
+		if m[2*i] < 0 {
+			continue
+		}
+		if len(s) > 0 {
+			s = append(s, ' ')
+		}
+		s = append(s, line[m[2*i]:m[2*i+1]]...)
+	}
+	return h.stamps.parse(string(s))
 }

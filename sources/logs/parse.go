@@ -14,6 +14,8 @@ type Record struct {
 	T       time.Time
 	Message string // syslog: the text after the tag; access log: the request line
 
+	Level string // "error", "warn", "info", "debug"; "" when the line has none
+
 	// syslog
 	Host, Program, PID string
 
@@ -165,7 +167,7 @@ func (nginxParser) parse(line []byte, r *Record, w sources.Window) result {
 	r.Status = n
 	r.Bytes = bytesSent
 	r.RequestTime = rt
-	r.Host, r.Program, r.PID = "", "", ""
+	r.Host, r.Program, r.PID, r.Level = "", "", "", ""
 	return parsed
 }
 
@@ -358,7 +360,7 @@ func (p *syslogParser) parse(line []byte, r *Record, w sources.Window) result {
 	}
 	rest = trimLeft(rest)
 	r.Host = string(host)
-	r.Program, r.PID = "", ""
+	r.Program, r.PID, r.Level = "", "", ""
 	// The tag: "prog[pid]:" or "prog:"; a line may have none.
 	if tag, after := field(rest); len(tag) > 1 && tag[len(tag)-1] == ':' {
 		tag = tag[:len(tag)-1]

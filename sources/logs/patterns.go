@@ -31,6 +31,8 @@ type MineOptions struct {
 	PerLine bool
 	// Miner tunes the template miner; zero means its defaults.
 	Miner drain.Config
+	// Stdin is read for the path "-"; nil means os.Stdin.
+	Stdin io.Reader
 }
 
 // Template is one mined template.
@@ -69,6 +71,11 @@ func Mine(ctx context.Context, paths []string, o MineOptions) (*Mined, error) {
 			return nil, err
 		}
 		fixed = h
+		ref := o.Window.To
+		if ref.IsZero() {
+			ref = time.Now()
+		}
+		h.stamps = newStampParser(o.Location, ref)
 	default:
 		return nil, fmt.Errorf("unknown format %q; hint: use nginx, syslog, a header pattern such as '<Date> <Time> <Level> <Content>', or leave it empty to detect", o.Format)
 	}
@@ -103,34 +110,39 @@ type mineState struct {
 
 // openLog opens a file, or standard input for "-", and gunzips it when it
 // starts with the gzip magic.
-func openLog(path string) (io.Reader, func() error, error) {
-	var f *os.File
+func openLog(path string, stdin io.Reader) (io.Reader, func() error, error) {
+	var f io.Reader
+	closeFn := func() error { return nil }
 	if path == "-" {
-		f = os.Stdin
+		f = stdin
+		if f == nil {
+			f = os.Stdin
+		}
 	} else {
-		var err error
-		if f, err = os.Open(path); err != nil {
+		file, err := os.Open(path)
+		if err != nil {
 			return nil, nil, fmt.Errorf("open %s: %w; hint: check the path and that hindsight may read it", path, err)
 		}
-		if st, err := f.Stat(); err == nil && st.IsDir() {
-			f.Close()
+		if st, err := file.Stat(); err == nil && st.IsDir() {
+			file.Close()
 			return nil, nil, fmt.Errorf("%s is a directory; hint: name the files, e.g. %s/*.log", path, path)
 		}
+		f, closeFn = file, file.Close
 	}
 	br := bufio.NewReaderSize(f, 256<<10)
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			f.Close()
+			closeFn()
 			return nil, nil, fmt.Errorf("gunzip %s: %w; hint: try gzip -t", path, err)
 		}
-		return zr, func() error { zr.Close(); return f.Close() }, nil
+		return zr, func() error { zr.Close(); return closeFn() }, nil
 	}
-	return br, f.Close, nil
+	return br, closeFn, nil
 }
 
 func (s *mineState) file(ctx context.Context, path string) error {
-	r, closeFn, err := openLog(path)
+	r, closeFn, err := openLog(path, s.o.Stdin)
 	if err != nil {
 		return err
 	}
@@ -255,7 +267,7 @@ func (s *mineState) line(path string, p lineParser, line []byte, n int, rec *Rec
 		s.note(c, path, n, line, rec.T, level)
 		return
 	}
-	s.addMessage(path, n, line, []byte(rec.Message), rec.T, "")
+	s.addMessage(path, n, line, []byte(rec.Message), rec.T, rec.Level)
 }
 
 func (s *mineState) addMessage(path string, n int, line, msg []byte, t time.Time, level string) {
@@ -361,4 +373,22 @@ func csvField(s string) string {
 		b = append(b, s[i])
 	}
 	return string(append(b, '"'))
+}
+
+// WriteCSV writes the templates as CSV: id,count,level,first_seen,template,example.
+func (m *Mined) WriteCSV(w io.Writer, limit int) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.WriteString("id,count,level,first_seen,template,example\n")
+	for i, t := range m.Templates {
+		if limit > 0 && i >= limit {
+			break
+		}
+		first := ""
+		if !t.FirstSeen.IsZero() {
+			first = t.FirstSeen.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(bw, "%s,%d,%s,%s,%s,%s\n", t.ID, t.Count, t.Level, first, csvField(t.Template),
+			csvField(t.Example.File+":"+strconv.Itoa(t.Example.Line)))
+	}
+	return bw.Flush()
 }

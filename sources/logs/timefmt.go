@@ -1,0 +1,103 @@
+package logs
+
+import (
+	"strings"
+	"time"
+)
+
+// stampLayouts are the timestamp layouts that user-defined formats and
+// the generic fallback know, most common first. Layouts without a zone are
+// read in the source's zone; an explicit offset in the text wins.
+var stampLayouts = []struct {
+	layout string
+	noYear bool
+}{
+	{time.RFC3339Nano, false},
+	{"2006-01-02T15:04:05.999999999Z0700", false},
+	{"2006-01-02T15:04:05.999999999", false},
+	{"2006-01-02 15:04:05.999999999Z07:00", false},
+	{"2006-01-02 15:04:05.999999999 -0700", false},
+	{"2006-01-02 15:04:05.999999999", false},
+	{"2006-01-02 15:04:05,999999999", false},
+	{"2006/01/02 15:04:05.999999999", false},
+	{"2006-01-02 15:04", false},
+	{"02/Jan/2006:15:04:05 -0700", false},
+	{"Mon Jan _2 15:04:05 2006", false},
+	{"Mon Jan _2 15:04:05.999999999 2006", false},
+	{"Mon Jan _2 15:04:05 MST 2006", false},
+	{"Jan _2, 2006 15:04:05", false},
+	{"Jan _2 2006 15:04:05", false},
+	{"02 Jan 2006 15:04:05", false},
+	{"060102 150405", false},
+	{"20060102 150405", false},
+	{"2006-01-02", false},
+	{"Jan _2 15:04:05.999999999", true},
+	{"Jan _2 15:04:05", true},
+	{"01-02 15:04:05.999999999", true},
+}
+
+// stampParser parses timestamps of unknown layout, trying the last one
+// that worked first.
+type stampParser struct {
+	loc  *time.Location
+	ref  time.Time // a year-less stamp gets the year that puts it nearest before ref
+	last int
+}
+
+func newStampParser(loc *time.Location, ref time.Time) *stampParser {
+	if loc == nil {
+		loc = time.UTC
+	}
+	return &stampParser{loc: loc, ref: ref}
+}
+
+// parse reads s (blanks collapsed by the caller or not); ok false when no
+// layout fits. guessed reports a year-less stamp.
+func (p *stampParser) parse(s string) (t time.Time, guessed, ok bool) {
+	s = strings.TrimSpace(s)
+	if len(s) < 6 {
+		return t, false, false
+	}
+	for k := range stampLayouts {
+		i := (p.last + k) % len(stampLayouts)
+		l := stampLayouts[i]
+		tt, err := time.ParseInLocation(l.layout, s, p.loc)
+		if err != nil {
+			continue
+		}
+		p.last = i
+		if l.noYear {
+			tt = p.year(tt)
+		}
+		return tt.UTC(), l.noYear, true
+	}
+	return t, false, false
+}
+
+// year puts a year-less time in the year of ref, or the year before when
+// that would make it more than a week after ref (a December line read in
+// January), as syslogParser does.
+func (p *stampParser) year(t time.Time) time.Time {
+	y := p.ref.In(p.loc).Year()
+	at := time.Date(y, t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), p.loc)
+	if at.After(p.ref.Add(7 * 24 * time.Hour)) {
+		at = at.AddDate(-1, 0, 0)
+	}
+	return at
+}
+
+// normLevel maps the level words of common loggers to error, warn, info
+// and debug; "" when s is none of them.
+func normLevel(s string) string {
+	switch strings.ToLower(strings.Trim(s, "[]<> ")) {
+	case "error", "err", "e", "severe", "fatal", "crit", "critical", "emerg", "emergency", "alert", "panic", "f", "c":
+		return "error"
+	case "warn", "warning", "w":
+		return "warn"
+	case "info", "notice", "i", "n", "information", "informational":
+		return "info"
+	case "debug", "trace", "d", "t", "fine", "finer", "finest", "verbose":
+		return "debug"
+	}
+	return ""
+}
