@@ -104,7 +104,7 @@ a post-incident report.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &flagError{fmt.Errorf("%w\nhint: see '%s --help'", err, c.CommandPath())}
 	})
-	root.AddCommand(newAnalyzeCmd(), newDetectCmd(), newSummaryCmd(), newScheduleCmd(), newSourcesCmd(), newVersionCmd())
+	root.AddCommand(newAnalyzeCmd(), newDetectCmd(), newLogsCmd(), newSummaryCmd(), newScheduleCmd(), newSourcesCmd(), newVersionCmd())
 	return root
 }
 
