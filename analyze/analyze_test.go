@@ -473,7 +473,9 @@ func TestNoiseMakesNoAnomalies(t *testing.T) {
 func TestLeadCorrelation(t *testing.T) {
 	// y follows x three cells later: the best correlation is at a lead of
 	// 3 minutes and is 1.
-	g := func(vals []float64) *signal { return &signal{g: &grid{t0: time.Unix(0, 0), step: time.Minute, vals: vals}} }
+	g := func(vals []float64) *signal {
+		return &signal{g: &grid{t0: time.Unix(0, 0), step: time.Minute, vals: vals}}
+	}
 	n := 200
 	x, y := make([]float64, n), make([]float64, n)
 	rng := rand.New(rand.NewPCG(1, 1))

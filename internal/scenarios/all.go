@@ -47,7 +47,9 @@ func nightlyBackupIO(b *builder) {
 		}
 		return b.noise(0.3, 0.8)
 	})
-	b.daily(3, 0, 1, func(int) string { return fmt.Sprintf("CRON[%d]: (postgres) CMD (/usr/local/bin/pg-backup.sh)", b.pid()) })
+	b.daily(3, 0, 1, func(int) string {
+		return fmt.Sprintf("CRON[%d]: (postgres) CMD (/usr/local/bin/pg-backup.sh)", b.pid())
+	})
 }
 
 func cronCPUHog(b *builder) {
@@ -256,7 +258,9 @@ func overlappingCauses(b *builder) {
 		}
 		return b.noise(8, 12)
 	})
-	b.daily(3, 0, 1, func(int) string { return fmt.Sprintf("CRON[%d]: (postgres) CMD (/usr/local/bin/pg-backup.sh)", b.pid()) })
+	b.daily(3, 0, 1, func(int) string {
+		return fmt.Sprintf("CRON[%d]: (postgres) CMD (/usr/local/bin/pg-backup.sh)", b.pid())
+	})
 }
 
 func noCause(b *builder) {

@@ -55,7 +55,9 @@ type Expect struct {
 }
 
 // at is a local time on day d (0..3) of the scenario.
-func at(d, hh, mm int) time.Time { return start.AddDate(0, 0, d).Add(time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute) }
+func at(d, hh, mm int) time.Time {
+	return start.AddDate(0, 0, d).Add(time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute)
+}
 
 // within reports whether t's local time of day is in [hh:m0, hh:m1) on
 // any day.
