@@ -126,9 +126,15 @@ const (
 )
 
 // PreviousNight is the night before now in cal: from the end of business
-// hours on the day before to the start of business hours, or to now when
-// now is earlier (a summary at 07:00 covers 18:00 to 07:00).
+// hours on the last working day before today to the start of business
+// hours today, or to now when now is earlier (a summary at 07:00 covers
+// 18:00 to 07:00; on a Monday, from Friday 18:00, weekend included).
 func PreviousNight(cal Calendar, now time.Time) sources.Window {
+	if !cal.anyWorkDay() {
+		c := DefaultCalendar(cal.loc())
+		c.Holidays = cal.Holidays
+		cal = c
+	}
 	start, end := cal.DayStart, cal.DayEnd
 	if start == 0 && end == 0 {
 		start, end = 9*time.Hour, 18*time.Hour
@@ -139,7 +145,15 @@ func PreviousNight(cal Calendar, now time.Time) sources.Window {
 	if now.Before(to) {
 		to = now
 	}
-	from := wallClock(day.AddDate(0, 0, -1), end)
+	prev := day.AddDate(0, 0, -1)
+	for range 7 {
+		_, holiday := cal.Holidays[prev.Format(time.DateOnly)]
+		if cal.WorkDays[prev.Weekday()] && !holiday {
+			break
+		}
+		prev = prev.AddDate(0, 0, -1)
+	}
+	from := wallClock(prev, end)
 	return sources.Window{From: from.UTC(), To: to.UTC()}
 }
 

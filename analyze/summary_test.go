@@ -105,10 +105,13 @@ func TestSummarizeGoneAndRecurring(t *testing.T) {
 func TestPreviousNight(t *testing.T) {
 	loc, _ := time.LoadLocation("Asia/Seoul")
 	cal := DefaultCalendar(loc)
+	cal.Holidays = map[string]string{"2025-12-25": "Christmas"}
 	for _, c := range []struct{ now, from, to string }{
 		{"2025-11-20 07:00", "2025-11-19 18:00", "2025-11-20 07:00"},
 		{"2025-11-20 10:30", "2025-11-19 18:00", "2025-11-20 09:00"},
 		{"2025-11-20 23:00", "2025-11-19 18:00", "2025-11-20 09:00"},
+		{"2025-11-24 07:00", "2025-11-21 18:00", "2025-11-24 07:00"}, // Monday: the weekend too
+		{"2025-12-26 07:00", "2025-12-24 18:00", "2025-12-26 07:00"}, // after a holiday
 	} {
 		w := PreviousNight(cal, seoulAt(t, c.now))
 		if !w.From.Equal(seoulAt(t, c.from)) || !w.To.Equal(seoulAt(t, c.to)) {
