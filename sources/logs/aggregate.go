@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hindsight-sre/hindsight/sources"
+	"github.com/hindsight-sre/hindsight/sources/logs/drain"
 )
 
 // aggregator turns the parsed lines of one file set into series, events
@@ -28,13 +29,24 @@ type aggregator struct {
 	reqs, errs []int
 	times      [][]float64 // request times per bucket, for exact quantiles
 
-	patterns map[string]*pattern
+	patterns map[patternKey]*pattern
 	other    *pattern
+	miner    *drain.Miner
 	events   []sources.Event
 	gaps     []sources.Gap
 }
 
+// patternKey is a pattern's identity while reading: access-log templates
+// are fixed strings, mined ones a program and a cluster whose template
+// may still widen.
+type patternKey struct {
+	fixed   string
+	program string
+	cluster *drain.Cluster
+}
+
 type pattern struct {
+	key             patternKey
 	template, level string
 	counts          map[int]int // bucket index -> lines
 	first           time.Time
@@ -48,7 +60,8 @@ func newAggregator(s *Source, set *fileSet, w sources.Window, step time.Duration
 	return &aggregator{
 		s: s, set: set, w: w, step: st, base: base, nb: nb,
 		syslog:   newSyslogParser(s.c.Location, w.To),
-		patterns: map[string]*pattern{},
+		patterns: map[patternKey]*pattern{},
+		miner:    drain.New(drain.Config{MaxClusters: MaxTemplates}),
 	}
 }
 
@@ -85,7 +98,8 @@ func (a *aggregator) add(format string, r *Record, path string, n int, line []by
 	a.inWindow++
 	b := a.bucket(r.T)
 	ref := path + ":" + strconv.Itoa(n)
-	var template, level string
+	var key patternKey
+	var level string
 	switch format {
 	case FormatNginx:
 		if a.reqs == nil {
@@ -102,7 +116,7 @@ func (a *aggregator) add(format string, r *Record, path string, n int, line []by
 		if method == "" {
 			method = "<invalid>"
 		}
-		template = method + " " + normRoute(r.Path) + " " + statusClass(r.Status)
+		key.fixed = method + " " + normRoute(r.Path) + " " + statusClass(r.Status)
 		switch {
 		case r.Status >= 500:
 			level = "error"
@@ -111,28 +125,26 @@ func (a *aggregator) add(format string, r *Record, path string, n int, line []by
 		default:
 			level = "info"
 		}
-	case FormatSyslog:
-		if ev, ok := a.event(r, ref); ok {
-			a.events = append(a.events, ev)
+	default:
+		if format == FormatSyslog {
+			if ev, ok := a.event(r, ref); ok {
+				a.events = append(a.events, ev)
+			}
 		}
-		template = maskMessage(r.Message)
-		if r.Program != "" {
-			template = r.Program + ": " + template
-		}
+		key.program = r.Program
+		key.cluster = a.miner.AddString(r.Message)
+		level = r.Level
 	}
-	p := a.patterns[template]
+	p := a.patterns[key]
 	if p == nil {
-		if len(a.patterns) >= MaxTemplates {
+		if len(a.patterns) >= MaxTemplates || key.cluster != nil && key.cluster.Seq == 0 {
 			if a.other == nil {
-				a.other = &pattern{template: "<other>", counts: map[int]int{}}
+				a.other = &pattern{template: drain.Other, counts: map[int]int{}}
 			}
 			p = a.other
 		} else {
-			if level == "" {
-				level = levelOf(template)
-			}
-			p = &pattern{template: template, level: level, counts: map[int]int{}}
-			a.patterns[template] = p
+			p = &pattern{key: key, level: level, counts: map[int]int{}}
+			a.patterns[key] = p
 		}
 	}
 	p.counts[b]++
@@ -241,8 +253,36 @@ func (a *aggregator) emit(ds *sources.Dataset) {
 		ds.Series = append(ds.Series, a.series()...)
 	}
 	ds.Events = append(ds.Events, a.events...)
+	// Mined templates are final only now; two clusters may have widened
+	// to one template: they are one pattern.
+	byTmpl := map[string]*pattern{}
 	ps := make([]*pattern, 0, len(a.patterns)+1)
 	for _, p := range a.patterns {
+		p.template = p.key.fixed
+		if p.key.cluster != nil {
+			p.template = p.key.cluster.String()
+			if p.key.program != "" {
+				p.template = p.key.program + ": " + p.template
+			}
+		}
+		if p.level == "" {
+			p.level = levelOf(p.template)
+		}
+		if q := byTmpl[p.template]; q != nil {
+			for i, n := range p.counts {
+				q.counts[i] += n
+			}
+			if p.first.Before(q.first) {
+				q.first = p.first
+			}
+			for _, e := range p.examples {
+				if len(q.examples) < 3 {
+					q.examples = append(q.examples, e)
+				}
+			}
+			continue
+		}
+		byTmpl[p.template] = p
 		ps = append(ps, p)
 	}
 	if a.other != nil {
