@@ -63,7 +63,7 @@ func TestDemoSameReportFromPrometheus(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, around := range []time.Time{
-		time.Date(2025, 11, 20, 3, 10, 0, 0, loc),  // the nightly backup
+		time.Date(2025, 11, 20, 3, 10, 0, 0, loc), // the nightly backup
 		time.Date(2025, 11, 21, 14, 5, 0, 0, loc), // the deploy outage
 	} {
 		w := sources.Window{From: around.Add(-2 * time.Hour), To: around.Add(time.Hour)}
