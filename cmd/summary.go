@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -171,8 +172,10 @@ func summarize(ctx context.Context, o *summaryOptions, stderr io.Writer) (*summa
 	if err != nil {
 		return nil, err
 	}
-	f := analyze.Run(ds, analyze.Options{Window: w, Baseline: st.baseline, Step: st.step, Lag: st.lag,
-		Calendar: st.cal, Profile: name})
+	// The analysis sees what `hindsight analyze` would have fetched for
+	// this window, so that both judge alike; the month is for the SLA.
+	f := analyze.Run(since(ds, w.From.Add(-st.baseline).Truncate(st.step)), analyze.Options{Window: w,
+		Baseline: st.baseline, Step: st.step, Lag: st.lag, Calendar: st.cal, Profile: name})
 	run := &summaryRun{profile: name, loc: st.loc}
 	var prev *analyze.SummaryState
 	if !o.noState {
@@ -288,4 +291,54 @@ func saveState(path string, st analyze.SummaryState) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(st)
 	}, nil)
+}
+
+// since is the part of ds from t on, as if it had been fetched from t: a
+// log pattern's first sighting is its first count from t on, and a
+// pattern not seen from t on is left out.
+func since(ds *sources.Dataset, t time.Time) *sources.Dataset {
+	out := *ds
+	out.Window.From = t
+	out.Probes = make([]sources.Probe, 0, len(ds.Probes))
+	for _, p := range ds.Probes {
+		i, _ := slices.BinarySearchFunc(p.Beats, t, func(b sources.Beat, t time.Time) int { return b.T.Compare(t) })
+		p.Beats = p.Beats[i:]
+		out.Probes = append(out.Probes, p)
+	}
+	out.Series = make([]sources.Series, 0, len(ds.Series))
+	for _, s := range ds.Series {
+		i, _ := slices.BinarySearchFunc(s.Points, t, func(p sources.Point, t time.Time) int { return p.T.Compare(t) })
+		s.Points = s.Points[i:]
+		out.Series = append(out.Series, s)
+	}
+	out.Events = nil
+	for _, e := range ds.Events {
+		if !e.T.Before(t) {
+			out.Events = append(out.Events, e)
+		}
+	}
+	out.Patterns = nil
+	for _, p := range ds.Patterns {
+		var counts []sources.Bucket
+		first := time.Time{}
+		for _, b := range p.Counts {
+			if b.T.Before(t) {
+				continue
+			}
+			counts = append(counts, b)
+			if b.N > 0 && first.IsZero() {
+				first = b.T
+			}
+		}
+		if first.IsZero() {
+			continue
+		}
+		if p.FirstSeen.Before(first) {
+			p.FirstSeen = first
+		}
+		p.Counts = counts
+		p.Examples = slices.DeleteFunc(slices.Clone(p.Examples), func(l sources.LogLine) bool { return l.T.Before(t) })
+		out.Patterns = append(out.Patterns, p)
+	}
+	return &out
 }

@@ -8,8 +8,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hindsight-sre/hindsight/analyze"
+	"github.com/hindsight-sre/hindsight/sources"
 )
 
 type summaryDoc struct {
@@ -119,5 +121,63 @@ func TestSummaryOutputTemplate(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "summary-default.json")); err == nil {
 		t.Error("--no-state saved a state")
+	}
+}
+
+// The summary reads the month for the SLA, but its analysis must see what
+// `hindsight analyze` sees for the same window: same symptoms, same causes.
+func TestSummaryJudgesLikeAnalyze(t *testing.T) {
+	d, code, stderr := mustSummary(t, "2025-11-20", t.TempDir(), "--no-state")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	f, err := findings(context.Background(), &analyzeOptions{
+		config: filepath.Join("..", "testdata", "demo", "hindsight.yaml"),
+		window: windowOptions{from: "2025-11-19 18:00", to: "2025-11-20 07:00"}, format: "markdown",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Symptoms) == 0 {
+		t.Fatal("analyze found no symptom")
+	}
+	for _, s := range f.Symptoms {
+		e := episode(t, d, s.Subject)
+		cause := ""
+		if len(s.Suspects) > 0 {
+			cause = s.Suspects[0].Title
+		}
+		if !e.Start.Equal(s.Start) || !e.End.Equal(s.End) || e.PeakValue != s.PeakValue || e.Cause != cause {
+			t.Errorf("summary %s %s–%s peak %v cause %q; analyze %s–%s peak %v cause %q",
+				e.Subject, e.Start, e.End, e.PeakValue, e.Cause, s.Start, s.End, s.PeakValue, cause)
+		}
+	}
+	if got, want := len(d.Summary.Episodes), len(f.Symptoms); got < want {
+		t.Errorf("%d episodes for %d symptoms", got, want)
+	}
+}
+
+func TestSinceTrimsLikeAFetch(t *testing.T) {
+	t0 := time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC)
+	at := func(h int) time.Time { return t0.Add(time.Duration(h) * time.Hour) }
+	ds := &sources.Dataset{
+		Probes: []sources.Probe{{Name: "Shop", Beats: []sources.Beat{{T: at(1)}, {T: at(5)}, {T: at(9)}}}},
+		Series: []sources.Series{{Name: "load", Points: []sources.Point{{T: at(2)}, {T: at(6)}}}},
+		Events: []sources.Event{{T: at(3)}, {T: at(7)}},
+		Patterns: []sources.LogPattern{
+			{Template: "old", FirstSeen: at(1), Counts: []sources.Bucket{{T: at(1), N: 3}, {T: at(4), N: 0}, {T: at(6), N: 2}},
+				Examples: []sources.LogLine{{T: at(1)}, {T: at(6)}}},
+			{Template: "gone", FirstSeen: at(2), Counts: []sources.Bucket{{T: at(2), N: 1}}},
+		},
+	}
+	got := since(ds, at(4))
+	if len(got.Probes[0].Beats) != 2 || len(got.Series[0].Points) != 1 || len(got.Events) != 1 {
+		t.Errorf("beats %d points %d events %d, want 2, 1, 1", len(got.Probes[0].Beats), len(got.Series[0].Points), len(got.Events))
+	}
+	if len(got.Patterns) != 1 || !got.Patterns[0].FirstSeen.Equal(at(6)) || len(got.Patterns[0].Counts) != 2 || len(got.Patterns[0].Examples) != 1 {
+		t.Errorf("patterns %+v, want only \"old\", first seen at 06:00", got.Patterns)
+	}
+	if len(ds.Probes[0].Beats) != 3 || len(ds.Patterns[0].Examples) != 2 {
+		t.Error("since changed its input")
 	}
 }
