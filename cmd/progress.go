@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -80,7 +81,18 @@ func (s progressSource) Fetch(ctx context.Context, w sources.Window, step time.D
 			lines += b.N
 		}
 	}
-	s.p.printf("[%d/%d] %s: %d checks, %d points, %d events, %d log lines in %s",
-		n, s.p.total, s.Name(), beats, points, len(ds.Events), lines, took)
+	var got []string
+	for _, c := range []struct {
+		n    int
+		noun string
+	}{{beats, "checks"}, {points, "points"}, {len(ds.Events), "events"}, {lines, "log lines"}} {
+		if c.n > 0 {
+			got = append(got, fmt.Sprintf("%d %s", c.n, c.noun))
+		}
+	}
+	if len(got) == 0 {
+		got = []string{"nothing"}
+	}
+	s.p.printf("[%d/%d] %s: %s in %s", n, s.p.total, s.Name(), strings.Join(got, ", "), took)
 	return ds, nil
 }
