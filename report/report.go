@@ -5,7 +5,9 @@
 // It sits at the end of the pipeline (sources → analyze → report) and only
 // formats: every number it prints is a field of Findings, rounded, converted
 // to local time or given a unit, never computed anew. It performs no I/O
-// beyond writing to the io.Writer it is given and reads no clock.
+// beyond writing to the io.Writer it is given and reads no clock; the one
+// look outside is Detect, which asks whether that writer is a terminal and
+// whether NO_COLOR is set.
 package report
 
 import (
