@@ -73,13 +73,11 @@ func runSchedule(ctx context.Context, o *scheduleOptions, stdout, stderr io.Writ
 	if err != nil {
 		return err
 	}
-	st, err := cfg.Profile.Validate()
-	if err != nil && len(cfg.Profiles) == 0 {
-		return err
-	}
-	loc := time.UTC
-	if err == nil {
-		loc = st.loc
+	// The top level may have no sources of its own when every customer is
+	// a profile; only its time zone matters here.
+	loc, err := time.LoadLocation(cfg.Timezone)
+	if err != nil || cfg.Timezone == "" {
+		return configErrorf("timezone: unknown time zone %q\nhint: use an IANA name such as Asia/Seoul, Europe/Berlin or UTC", cfg.Timezone)
 	}
 	sched, err := cronParser.Parse(o.cron)
 	if err != nil {
