@@ -127,3 +127,51 @@ func TestScheduleRejectsBadCron(t *testing.T) {
 		t.Errorf("exit %d, %q; want 2 with a hint", code, errb.String())
 	}
 }
+
+// Every profile of the config gets its summary, its file and its state,
+// one after the other; the top level needs no sources of its own.
+func TestScheduleEveryProfile(t *testing.T) {
+	t.Setenv("HINDSIGHT_NOW", "2025-11-20T07:00:00+09:00")
+	demo, err := filepath.Abs(filepath.Join("..", "testdata", "demo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	sourcesYAML := "    sources:\n" +
+		"      - {name: kuma, type: kuma, path: " + filepath.Join(demo, "kuma.db") + "}\n" +
+		"      - {name: syslog, type: logs, paths: [" + filepath.Join(demo, "syslog-*") + "]}\n"
+	cfg := "timezone: Asia/Seoul\nprofiles:\n  acme:\n" + sourcesYAML + "  beta:\n" + sourcesYAML
+	if err := os.WriteFile(filepath.Join(dir, "config.yaml"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o := &scheduleOptions{cron: "@every 1h", now: true, summaryOptions: summaryOptions{
+		config: filepath.Join(dir, "config.yaml"), format: "json",
+		output: filepath.Join(dir, "out", "{{.Profile}}-{{.Date}}.json"), state: filepath.Join(dir, "state")}}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stderr syncBuffer
+	done := make(chan error, 1)
+	go func() { done <- runSchedule(ctx, o, &bytes.Buffer{}, &stderr) }()
+	deadline := time.Now().Add(60 * time.Second)
+	for strings.Count(stderr.String(), "summary done") < 2 {
+		if time.Now().After(deadline) || strings.Contains(stderr.String(), "level=ERROR") {
+			t.Fatalf("two summaries did not finish:\n%s", stderr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"acme", "beta"} {
+		if _, err := os.Stat(filepath.Join(dir, "out", p+"-2025-11-20.json")); err != nil {
+			t.Error(err)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "state", "summary-"+p+".json")); err != nil {
+			t.Error(err)
+		}
+	}
+	if log := stderr.String(); !strings.Contains(log, "zone=Asia/Seoul") || !strings.Contains(log, "profiles=acme,beta") {
+		t.Errorf("log:\n%s", log)
+	}
+}
