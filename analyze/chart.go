@@ -87,7 +87,9 @@ func (a *analysis) chart(s *Symptom) *Chart {
 	if sig == nil || !w.To.After(w.From) {
 		return nil
 	}
-	step := chartBuckets[len(chartBuckets)-1]
+	// Past 24 days, whole days, as many as it takes.
+	const day = 24 * time.Hour
+	step := (w.To.Sub(w.From)/(maxChartPoints-1) + day - 1) / day * day
 	for _, b := range chartBuckets {
 		if b >= a.o.Step && int((w.To.Sub(w.From.Truncate(b))+b-1)/b) <= maxChartPoints {
 			step = b

@@ -48,8 +48,15 @@ type htmlSymptom struct {
 	Facts    template.HTML
 	Chart    template.HTML
 	Caption  template.HTML
+	Legend   []htmlLegend
 	Suspects []htmlSuspect
 	More     string
+}
+
+// htmlLegend is one key of a chart's legend: a CSS style for the swatch.
+type htmlLegend struct {
+	Style template.CSS
+	Text  string
 }
 
 type htmlSuspect struct {
@@ -133,6 +140,7 @@ func writeHTML(w io.Writer, v *view) error {
 			cv := v.chartView(c)
 			hs.Chart = v.svgChart(s, cv)
 			hs.Caption = inlineHTML(v.chartCaption(s, cv, "numbered markers"))
+			hs.Legend = chartLegend(s, c, cv)
 		}
 		for i, sus := range s.Suspects {
 			if i == mdSuspects {
@@ -390,4 +398,29 @@ func (v *view) svgChart(s analyze.Symptom, cv *chartView) template.HTML {
 	b.WriteString(`<rect class="frame" x="` + fmt.Sprint(padL) + `" y="` + fmt.Sprint(padT) + `" width="` + fmt.Sprint(plotW) + `" height="` + fmt.Sprint(plotH) + `"/>`)
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
+}
+
+// chartLegend keys what svgChart drew, and only that.
+func chartLegend(s analyze.Symptom, c *analyze.Chart, cv *chartView) []htmlLegend {
+	l := []htmlLegend{{"background:" + colLine, c.Title}, {"border-top:2px dashed " + colBase, "baseline"}}
+	if c.Threshold > 0 && c.Threshold*cv.scale <= cv.top {
+		l = append(l, htmlLegend{"border-top:2px dotted " + colThr, "threshold"})
+	}
+	l = append(l, htmlLegend{"background:#fde2e1", kind(s.Kind)})
+	for _, p := range c.Periods {
+		if p.Class != analyze.BusinessHours {
+			l = append(l, htmlLegend{"background:#eef0f3", "outside business hours"})
+			break
+		}
+	}
+	for _, p := range c.Points {
+		if p.Failed > 0 {
+			l = append(l, htmlLegend{"background:" + colThr, "failed checks"})
+			break
+		}
+	}
+	if len(c.Marks) > 0 {
+		l = append(l, htmlLegend{"background:" + colSus, "suspect"})
+	}
+	return l
 }
