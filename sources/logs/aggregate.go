@@ -100,8 +100,8 @@ func (a *aggregator) add(format string, r *Record, path string, n int, line []by
 	ref := path + ":" + strconv.Itoa(n)
 	var key patternKey
 	var level string
-	switch format {
-	case FormatNginx:
+	switch {
+	case r.Status > 0: // an access log line (nginx/apache, or JSON with a status)
 		if a.reqs == nil {
 			a.reqs, a.errs, a.times = make([]int, a.nb), make([]int, a.nb), make([][]float64, a.nb)
 		}
@@ -126,10 +126,8 @@ func (a *aggregator) add(format string, r *Record, path string, n int, line []by
 			level = "info"
 		}
 	default:
-		if format == FormatSyslog {
-			if ev, ok := a.event(r, ref); ok {
-				a.events = append(a.events, ev)
-			}
+		if ev, ok := a.event(r, ref); ok {
+			a.events = append(a.events, ev)
 		}
 		key.program = r.Program
 		key.cluster = a.miner.AddString(r.Message)

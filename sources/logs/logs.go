@@ -44,8 +44,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/klauspost/compress/gzip"
-
 	"github.com/hindsight-sre/hindsight/sources"
 )
 
@@ -56,11 +54,21 @@ type Config struct {
 	// sets by name without rotation suffix: access.log, access.log.1 and
 	// access.log.2.gz are one set, read oldest first.
 	Paths []string `mapstructure:"paths"`
-	// Format is "nginx" (nginx or apache combined log), "syslog", or ""
-	// to detect it per file from its first lines.
+	// Format is "" to detect it per file from its first lines, a name
+	// (nginx, syslog, json, logfmt, java, generic), an nginx log_format
+	// string pasted from nginx.conf, a header pattern in the notation of
+	// the logparser tools ("<Date> <Time> <Level> <Component>: <Content>":
+	// <Field> names a field, a space matches one or more blanks, the rest
+	// is a regular expression), or a regular expression with named groups
+	// ((?P<Content>...) is the message; Date/Time groups the timestamp).
 	Format string `mapstructure:"format"`
-	// Location is the time zone of syslog timestamps, which carry none. It
-	// is set by cmd from the profile's time zone; nil means UTC.
+	// Fields names the keys of JSON and logfmt lines; empty lists mean
+	// DefaultFields.
+	Fields Fields `mapstructure:"fields"`
+	// Location is the time zone of timestamps that carry none (syslog,
+	// most Java logs); a timestamp with an offset keeps it. It is set by
+	// cmd from the profile's time zone; nil means UTC. Each file is read
+	// on its own: no convention carries over from one file to the next.
 	Location *time.Location `mapstructure:"-"`
 	// DeployPattern and BackupPattern are regular expressions (RE2) that
 	// make a line a deploy event, and a cron command a backup. Empty means
@@ -82,6 +90,7 @@ const MaxTemplates = 1000
 // Source reads a set of log files.
 type Source struct {
 	c        Config
+	spec     formatSpec
 	deployRe *regexp.Regexp
 	backupRe *regexp.Regexp
 }
@@ -105,18 +114,14 @@ func New(c Config) (*Source, error) {
 			return nil, fmt.Errorf("logs source %s: path %q: %w", c.Name, p, err)
 		}
 	}
-	switch c.Format {
-	case "", FormatNginx, FormatSyslog:
-	case "apache", "combined", "access":
-		c.Format = FormatNginx
-	default:
-		return nil, fmt.Errorf("logs source %s: unknown format %q; hint: use nginx, syslog or leave it empty to detect", c.Name, c.Format)
+	spec, err := parseFormat(c.Format)
+	if err != nil {
+		return nil, fmt.Errorf("logs source %s: format: %w", c.Name, err)
 	}
 	if c.Location == nil {
 		c.Location = time.UTC
 	}
-	s := &Source{c: c}
-	var err error
+	s := &Source{c: c, spec: spec}
 	if s.deployRe, err = compile(c.DeployPattern, DefaultDeployPattern); err != nil {
 		return nil, fmt.Errorf("logs source %s: deploy_pattern: %w", c.Name, err)
 	}
@@ -283,150 +288,33 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 	return ds, nil
 }
 
-// fileStats is what one file gave.
-type fileStats struct {
-	lines, bad int
-	firstBad   int
-	badText    string
-}
-
 // readFile streams one file of a set into the aggregator.
 func (a *aggregator) readFile(ctx context.Context, path string) error {
-	f, err := os.Open(path)
+	fr := &fileReader{
+		spec:     a.s.spec,
+		env:      parserEnv{loc: a.s.c.Location, ref: a.w.To, fields: a.s.c.Fields},
+		w:        a.w,
+		stopLate: true,
+		parsed: func(p lineParser, r *Record, path string, n int, line []byte) {
+			a.add(p.format(), r, path, n, line)
+		},
+		cover: a.cover,
+	}
+	st, err := fr.read(ctx, path)
 	if err != nil {
-		return fmt.Errorf("logs source %s: %w; hint: check that hindsight may read it", a.s.c.Name, err)
+		if ctx.Err() != nil {
+			return fmt.Errorf("logs source %s: read %s: %w", a.s.c.Name, path, err)
+		}
+		return fmt.Errorf("logs source %s: %w", a.s.c.Name, err)
 	}
-	defer f.Close()
-	br := bufio.NewReaderSize(f, 256<<10)
-	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			a.gap(path, fmt.Sprintf("not a readable gzip file (%v); hint: try gzip -t", err))
-			return nil
-		}
-		defer zr.Close()
-		br = bufio.NewReaderSize(zr, 256<<10)
-	}
-
-	var p lineParser
-	switch a.s.c.Format {
-	case FormatNginx:
-		p = nginxParser{}
-	case FormatSyslog:
-		p = a.syslog
-	}
-	var st fileStats
-	var pending []numbered // lines read while detecting the format
-	var buf []byte
-	var rec Record
-	stopAfter := a.w.To.Add(time.Hour)
-	handle := func(line []byte, n int) (stop bool) {
-		if len(bytes.TrimSpace(line)) == 0 {
-			return false
-		}
-		switch p.parse(line, &rec, a.w) {
-		case malformed:
-			st.bad++
-			if st.firstBad == 0 {
-				st.firstBad, st.badText = n, truncate(string(line), 80)
-			}
-		case outside:
-			a.cover(rec.T)
-			// Logs are written in time order, give or take a little:
-			// past the window by an hour, the rest of the file is too.
-			// Not when the year was guessed: in a file that spans more
-			// than a year, last year's line may look like one just after
-			// the window.
-			return !rec.guessedYear && rec.T.After(stopAfter)
-		case parsed:
-			a.cover(rec.T)
-			a.add(p.format(), &rec, path, n, line)
-		}
-		return false
-	}
-	var readErr error
-	for {
-		line, err := readLine(br, &buf)
-		if err == io.EOF {
-			break
-		}
-		if errors.Is(err, errLineTooLong) {
-			st.lines++
-			st.bad++
-			if st.firstBad == 0 {
-				st.firstBad, st.badText = st.lines, "(a line longer than 1 MiB)"
-			}
-			continue
-		}
-		if err != nil {
-			readErr = err
-			break
-		}
-		st.lines++
-		if st.lines%4096 == 0 {
-			if err := ctx.Err(); err != nil {
-				return fmt.Errorf("logs source %s: read %s: %w", a.s.c.Name, path, err)
-			}
-		}
-		if p == nil {
-			if len(bytes.TrimSpace(line)) > 0 {
-				pending = append(pending, numbered{bytes.Clone(line), st.lines})
-			}
-			if len(pending) < detectLines {
-				continue
-			}
-			if p = a.detect(pending); p == nil {
-				break
-			}
-			if replay(pending, handle) {
-				break
-			}
-			pending = nil
-			continue
-		}
-		if handle(line, st.lines) {
-			break
-		}
-	}
-	if p == nil && len(pending) > 0 {
-		if p = a.detect(pending); p != nil {
-			replay(pending, handle)
-		}
-	}
-	if p == nil && len(pending) > 0 {
-		a.gap(path, "format not recognised (neither nginx/apache combined nor syslog); hint: set format, or check the first lines")
-	}
-	if st.bad > 0 {
-		a.gap(path, fmt.Sprintf("%d of %d lines read not understood, first at line %d: %q", st.bad, st.lines, st.firstBad, st.badText))
-	}
-	if readErr != nil {
-		a.gap(path, fmt.Sprintf("read failed after line %d (%v); kept the lines before it", st.lines, readErr))
+	for _, g := range st.gaps {
+		a.gap(path, g)
 	}
 	return nil
 }
 
 // detectLines is how many non-empty lines decide a file's format.
 const detectLines = 10
-
-// detect picks the format that understands most of lines; nil if none does.
-func (a *aggregator) detect(lines []numbered) lineParser {
-	var best lineParser
-	bestN := 0
-	var rec Record
-	all := sources.Window{From: time.Unix(0, 0), To: time.Unix(1<<40, 0)}
-	for _, p := range []lineParser{nginxParser{}, a.syslog} {
-		n := 0
-		for _, l := range lines {
-			if p.parse(l.text, &rec, all) != malformed {
-				n++
-			}
-		}
-		if n > bestN {
-			best, bestN = p, n
-		}
-	}
-	return best
-}
 
 // numbered is a line and its 1-based number.
 type numbered struct {

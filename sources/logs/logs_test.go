@@ -340,7 +340,7 @@ func TestGapsAndErrors(t *testing.T) {
 func TestNewErrors(t *testing.T) {
 	for _, c := range []Config{
 		{},
-		{Paths: []string{"x"}, Format: "json"},
+		{Paths: []string{"x"}, Format: "xml"},
 		{Paths: []string{"x"}, DeployPattern: "("},
 		{Paths: []string{"x"}, BackupPattern: "["},
 		{Paths: []string{"["}},

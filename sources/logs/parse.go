@@ -318,6 +318,9 @@ func (p *syslogParser) parse(line []byte, r *Record, w sources.Window) result {
 		}
 	}
 	var rest []byte
+	if len(line) > 2 && line[0] == '1' && line[1] == ' ' {
+		return p.parse5424(line[2:], r, w)
+	}
 	if len(line) >= 16 && line[0] >= '0' && line[0] <= '9' && line[4] == '-' {
 		sp := bytes.IndexByte(line, ' ')
 		if sp < 0 {
@@ -400,4 +403,61 @@ func (p *syslogParser) at(y int, mon time.Month, day, sec int) time.Time {
 		p.hours[key] = base
 	}
 	return time.Unix(base+int64(sec-h*3600), 0).UTC()
+}
+
+// parse5424 reads the rest of an RFC 5424 line after "<PRI>1 ":
+// TIMESTAMP HOSTNAME APP-NAME PROCID MSGID STRUCTURED-DATA MSG. The
+// timestamp carries its offset; "-" (no time) makes the line malformed.
+func (p *syslogParser) parse5424(line []byte, r *Record, w sources.Window) result {
+	ts, rest := field(line)
+	t, n, ok := parseISOPrefix(ts, p.loc)
+	if !ok || n != len(ts) {
+		return malformed
+	}
+	r.T, r.guessedYear = t, false
+	if !w.Contains(t) {
+		return outside
+	}
+	host, rest := field(rest)
+	app, rest := field(rest)
+	procid, rest := field(rest)
+	msgid, rest := field(rest)
+	if len(msgid) == 0 {
+		return malformed
+	}
+	rest = trimLeft(rest)
+	// Structured data: "-" or one or more [id k="v" ...] elements.
+	if len(rest) > 0 && rest[0] == '-' {
+		rest = rest[1:]
+	} else {
+		for len(rest) > 0 && rest[0] == '[' {
+			i := 1
+			for ; i < len(rest); i++ {
+				if rest[i] == '\\' {
+					i++
+					continue
+				}
+				if rest[i] == ']' {
+					break
+				}
+			}
+			if i >= len(rest) {
+				return malformed
+			}
+			rest = rest[i+1:]
+		}
+	}
+	rest = trimLeft(rest)
+	rest = bytes.TrimPrefix(rest, []byte("\xef\xbb\xbf")) // the BOM before a UTF-8 MSG
+	nil5424 := func(b []byte) string {
+		if len(b) == 1 && b[0] == '-' {
+			return ""
+		}
+		return string(b)
+	}
+	r.Host, r.Program, r.PID, r.Level = nil5424(host), nil5424(app), nil5424(procid), ""
+	r.Message = string(rest)
+	r.Remote, r.Method, r.Path, r.Proto = "", "", "", ""
+	r.Status, r.Bytes, r.RequestTime = 0, -1, -1
+	return parsed
 }

@@ -4,15 +4,11 @@ import (
 	"bufio"
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strconv"
 	"time"
-
-	"github.com/klauspost/compress/gzip"
 
 	"github.com/hindsight-sre/hindsight/sources"
 	"github.com/hindsight-sre/hindsight/sources/logs/drain"
@@ -60,191 +56,54 @@ func Mine(ctx context.Context, paths []string, o MineOptions) (*Mined, error) {
 	if o.Location == nil {
 		o.Location = time.UTC
 	}
-	var fixed *headerFormat
-	switch {
-	case o.Format == "" || o.Format == FormatNginx || o.Format == FormatSyslog:
-	case o.Format == "apache", o.Format == "combined", o.Format == "access":
-		o.Format = FormatNginx
-	case looksLikeHeaderFormat(o.Format):
-		h, err := parseHeaderFormat(o.Format)
-		if err != nil {
-			return nil, err
-		}
-		fixed = h
-		ref := o.Window.To
-		if ref.IsZero() {
-			ref = time.Now()
-		}
-		h.stamps = newStampParser(o.Location, ref)
-	default:
-		return nil, fmt.Errorf("unknown format %q; hint: use nginx, syslog, a header pattern such as '<Date> <Time> <Level> <Content>', or leave it empty to detect", o.Format)
+	spec, err := parseFormat(o.Format)
+	if err != nil {
+		return nil, err
 	}
 	all := o.Window.From.IsZero() && o.Window.To.IsZero()
 	w := o.Window
+	ref := w.To
 	if all {
 		w = sources.Window{From: time.Unix(-1<<40, 0), To: time.Unix(1<<40, 0)}
+		ref = time.Now()
 	}
-	mn := &mineState{o: o, w: w, m: drain.New(o.Miner), out: &Mined{fixed: map[string]*drain.Cluster{}},
-		info: map[*drain.Cluster]*Template{}, syslog: newSyslogParser(o.Location, w.To), header: fixed}
-	if all {
-		mn.syslog.to = time.Now()
+	s := &mineState{o: o, m: drain.New(o.Miner), out: &Mined{fixed: map[string]*drain.Cluster{}},
+		info: map[*drain.Cluster]*Template{}}
+	fr := &fileReader{
+		spec:   spec,
+		env:    parserEnv{loc: o.Location, ref: ref},
+		w:      w,
+		stdin:  o.Stdin,
+		parsed: s.line,
+		bad: func(path string, n int, line []byte) {
+			s.out.Malformed++
+			s.addMessage(path, n, line, line, time.Time{}, "")
+		},
+		cover: func(time.Time) {},
 	}
 	for _, p := range paths {
-		if err := mn.file(ctx, p); err != nil {
-			return nil, err
+		st, err := fr.read(ctx, p)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", p, err)
+		}
+		for _, g := range st.gaps {
+			s.out.Gaps = append(s.out.Gaps, sources.Gap{Source: "logs", What: p, Reason: g})
 		}
 	}
-	return mn.finish(), nil
+	return s.finish(), nil
 }
 
 type mineState struct {
-	o      MineOptions
-	w      sources.Window
-	m      *drain.Miner
-	out    *Mined
-	info   map[*drain.Cluster]*Template
-	syslog *syslogParser
-	header *headerFormat
-	lineID int
+	o    MineOptions
+	m    *drain.Miner
+	out  *Mined
+	info map[*drain.Cluster]*Template
 }
 
-// openLog opens a file, or standard input for "-", and gunzips it when it
-// starts with the gzip magic.
-func openLog(path string, stdin io.Reader) (io.Reader, func() error, error) {
-	var f io.Reader
-	closeFn := func() error { return nil }
-	if path == "-" {
-		f = stdin
-		if f == nil {
-			f = os.Stdin
-		}
-	} else {
-		file, err := os.Open(path)
-		if err != nil {
-			return nil, nil, fmt.Errorf("open %s: %w; hint: check the path and that hindsight may read it", path, err)
-		}
-		if st, err := file.Stat(); err == nil && st.IsDir() {
-			file.Close()
-			return nil, nil, fmt.Errorf("%s is a directory; hint: name the files, e.g. %s/*.log", path, path)
-		}
-		f, closeFn = file, file.Close
-	}
-	br := bufio.NewReaderSize(f, 256<<10)
-	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			closeFn()
-			return nil, nil, fmt.Errorf("gunzip %s: %w; hint: try gzip -t", path, err)
-		}
-		return zr, func() error { zr.Close(); return closeFn() }, nil
-	}
-	return br, closeFn, nil
-}
-
-func (s *mineState) file(ctx context.Context, path string) error {
-	r, closeFn, err := openLog(path, s.o.Stdin)
-	if err != nil {
-		return err
-	}
-	defer closeFn()
-	br := bufio.NewReaderSize(r, 256<<10)
-	var p lineParser
-	switch {
-	case s.header != nil:
-		p = s.header
-	case s.o.Format == FormatNginx:
-		p = nginxParser{}
-	case s.o.Format == FormatSyslog:
-		p = s.syslog
-	}
-	var buf []byte
-	var rec Record
-	var pending []numbered
-	n := 0
-	handle := func(line []byte, n int) {
-		s.line(path, p, line, n, &rec)
-	}
-	for {
-		line, err := readLine(br, &buf)
-		if err == io.EOF {
-			break
-		}
-		n++
-		if errors.Is(err, errLineTooLong) {
-			s.out.Malformed++
-			s.addMessage(path, n, nil, []byte("(a line longer than 1 MiB)"), time.Time{}, "")
-			continue
-		}
-		if err != nil {
-			s.out.Gaps = append(s.out.Gaps, sources.Gap{Source: "logs", What: path,
-				Reason: fmt.Sprintf("read failed after line %d (%v); kept the lines before it", n-1, err)})
-			break
-		}
-		if n%4096 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		if p == nil {
-			pending = append(pending, numbered{cloneBytes(line), n})
-			if len(pending) < detectLines {
-				continue
-			}
-			p = s.detect(pending)
-			for _, l := range pending {
-				handle(l.text, l.n)
-			}
-			pending = nil
-			continue
-		}
-		handle(line, n)
-	}
-	if p == nil && len(pending) > 0 {
-		p = s.detect(pending)
-		for _, l := range pending {
-			handle(l.text, l.n)
-		}
-	}
-	return nil
-}
-
-func cloneBytes(b []byte) []byte { return append([]byte(nil), b...) }
-
-// detect picks the parser that understands most lines; nil means none
-// does, and lines are mined whole.
-func (s *mineState) detect(lines []numbered) lineParser {
-	var best lineParser
-	bestN := 0
-	var rec Record
-	for _, p := range []lineParser{nginxParser{}, s.syslog} {
-		n := 0
-		for _, l := range lines {
-			if p.parse(l.text, &rec, s.w) != malformed {
-				n++
-			}
-		}
-		if n > bestN {
-			best, bestN = p, n
-		}
-	}
-	return best
-}
-
-// line mines one line.
-func (s *mineState) line(path string, p lineParser, line []byte, n int, rec *Record) {
-	if p == nil {
-		s.addMessage(path, n, line, line, time.Time{}, "")
-		return
-	}
-	switch p.parse(line, rec, s.w) {
-	case outside:
-		return
-	case malformed:
-		s.out.Malformed++
-		s.addMessage(path, n, line, line, time.Time{}, "")
-		return
-	}
-	if p.format() == FormatNginx {
+// line mines one parsed line: access-log lines by method, route and
+// status class, others by their message.
+func (s *mineState) line(p lineParser, rec *Record, path string, n int, line []byte) {
+	if rec.Status > 0 {
 		method := rec.Method
 		if method == "" {
 			method = "<invalid>"
@@ -321,10 +180,6 @@ func (s *mineState) finish() *Mined {
 		}
 		return cmp.Compare(a.Template, b.Template)
 	})
-	if out.Malformed > 0 {
-		out.Gaps = append(out.Gaps, sources.Gap{Source: "logs", What: "lines",
-			Reason: fmt.Sprintf("%d of %d lines not understood by the format; mined whole", out.Malformed, out.Lines)})
-	}
 	return out
 }
 

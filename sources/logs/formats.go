@@ -1,0 +1,92 @@
+package logs
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// formatSpec is a checked Config.Format: a name, a header pattern, or an
+// nginx log_format. It makes a fresh parser per file, so that no state
+// (a guessed year, a layout) crosses from one file to the next.
+type formatSpec struct {
+	name   string // "" to detect per file
+	header string
+	nginx  string
+}
+
+// formatNames are the names Config.Format takes, with their aliases.
+var formatNames = map[string]string{
+	"": "", "auto": "",
+	FormatNginx: FormatNginx, "apache": FormatNginx, "combined": FormatNginx, "access": FormatNginx, "common": FormatNginx,
+	FormatSyslog: FormatSyslog, "rfc3164": FormatSyslog, "rfc5424": FormatSyslog,
+	FormatJSON: FormatJSON, "jsonl": FormatJSON, "ndjson": FormatJSON, "journald": FormatJSON, "journal": FormatJSON,
+	FormatLogfmt: FormatLogfmt,
+	FormatJava:   FormatJava, "spring": FormatJava, "logback": FormatJava, "log4j": FormatJava,
+	FormatGeneric: FormatGeneric,
+}
+
+const formatHint = "hint: use nginx, syslog, json, logfmt, java or generic, an nginx log_format string, a header pattern such as '<Date> <Time> <Level> <Content>', or leave it empty to detect"
+
+func parseFormat(s string) (formatSpec, error) {
+	if n, ok := formatNames[strings.ToLower(strings.TrimSpace(s))]; ok {
+		return formatSpec{name: n}, nil
+	}
+	switch {
+	case looksLikeNginxFormat(s):
+		if _, err := parseNginxFormat(s); err != nil {
+			return formatSpec{}, err
+		}
+		return formatSpec{name: FormatNginx, nginx: s}, nil
+	case looksLikeHeaderFormat(s):
+		if _, err := parseHeaderFormat(s); err != nil {
+			return formatSpec{}, err
+		}
+		return formatSpec{name: FormatHeader, header: s}, nil
+	}
+	return formatSpec{}, fmt.Errorf("unknown format %q; %s", s, formatHint)
+}
+
+// parserEnv is what a parser needs to know of its source.
+type parserEnv struct {
+	loc    *time.Location
+	ref    time.Time // year-less stamps are placed near it (the window's end)
+	fields Fields
+}
+
+// parser makes the parser for one file; nil means detect.
+func (f formatSpec) parser(e parserEnv) lineParser {
+	switch {
+	case f.header != "":
+		h, _ := parseHeaderFormat(f.header) // checked by parseFormat
+		h.stamps = newStampParser(e.loc, e.ref)
+		return h
+	case f.nginx != "":
+		n, _ := parseNginxFormat(f.nginx)
+		return n
+	}
+	switch f.name {
+	case FormatNginx:
+		return nginxParser{}
+	case FormatSyslog:
+		return newSyslogParser(e.loc, e.ref)
+	case FormatJSON, FormatLogfmt:
+		return newStructParser(f.name, e.fields, e.loc, e.ref)
+	case FormatJava, FormatGeneric:
+		return newStampedParser(f.name, e.loc, e.ref)
+	}
+	return nil
+}
+
+// candidates are the parsers detection tries, in order of preference
+// when two understand as many lines.
+func candidates(e parserEnv) []lineParser {
+	return []lineParser{
+		nginxParser{},
+		newSyslogParser(e.loc, e.ref),
+		newStructParser(FormatJSON, e.fields, e.loc, e.ref),
+		newStructParser(FormatLogfmt, e.fields, e.loc, e.ref),
+		newStampedParser(FormatJava, e.loc, e.ref),
+		newStampedParser(FormatGeneric, e.loc, e.ref),
+	}
+}

@@ -1,0 +1,222 @@
+package logs
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hindsight-sre/hindsight/sources"
+)
+
+// nginxFormat is a log format pasted from nginx.conf:
+//
+//	log_format main '$remote_addr - $remote_user [$time_local] "$request" '
+//	                '$status $body_bytes_sent "$http_referer" $request_time';
+//
+// (the directive or just its quoted strings). A line is matched left to
+// right: each variable takes the bytes up to the literal text that follows
+// it. Variables hindsight reads: $time_local, $time_iso8601, $msec,
+// $request (or $request_method with $request_uri or $uri), $status,
+// $body_bytes_sent or $bytes_sent, $request_time (else
+// $upstream_response_time), $remote_addr; the rest are skipped.
+type nginxFormat struct {
+	src   string
+	lits  []string // lits[i] precedes vars[i]; len(lits) == len(vars)+1
+	vars  []string
+	stamp *stampParser
+}
+
+// looksLikeNginxFormat tells a log_format string from other formats.
+func looksLikeNginxFormat(s string) bool {
+	return strings.Contains(s, "$") && (strings.Contains(s, "$time_") || strings.Contains(s, "$request") ||
+		strings.Contains(s, "$status") || strings.Contains(s, "$msec"))
+}
+
+func parseNginxFormat(s string) (*nginxFormat, error) {
+	src := s
+	s = strings.TrimSpace(s)
+	if rest, ok := strings.CutPrefix(s, "log_format"); ok {
+		// log_format NAME [escape=...] 'a' 'b';
+		s = strings.TrimSpace(rest)
+		if i := strings.IndexAny(s, "'\""); i >= 0 {
+			s = s[i:]
+		}
+	}
+	s = strings.TrimSuffix(strings.TrimSpace(s), ";")
+	if len(s) > 0 && (s[0] == '\'' || s[0] == '"') {
+		// Concatenate the quoted pieces.
+		var b strings.Builder
+		for len(s) > 0 {
+			s = strings.TrimSpace(s)
+			if len(s) == 0 {
+				break
+			}
+			q := s[0]
+			if q != '\'' && q != '"' {
+				return nil, fmt.Errorf("nginx log_format %q: text outside quotes; hint: paste the log_format strings as in nginx.conf", src)
+			}
+			e := strings.IndexByte(s[1:], q)
+			if e < 0 {
+				return nil, fmt.Errorf("nginx log_format %q: unterminated quote; hint: paste the whole log_format", src)
+			}
+			b.WriteString(s[1 : 1+e])
+			s = s[2+e:]
+		}
+		s = b.String()
+	}
+	f := &nginxFormat{src: src}
+	lit := strings.Builder{}
+	for i := 0; i < len(s); {
+		if s[i] != '$' {
+			lit.WriteByte(s[i])
+			i++
+			continue
+		}
+		j := i + 1
+		brace := j < len(s) && s[j] == '{'
+		if brace {
+			j++
+		}
+		k := j
+		for k < len(s) && (s[k] == '_' || s[k] >= 'a' && s[k] <= 'z' || s[k] >= 'A' && s[k] <= 'Z' || s[k] >= '0' && s[k] <= '9') {
+			k++
+		}
+		if k == j {
+			lit.WriteByte('$')
+			i++
+			continue
+		}
+		name := s[j:k]
+		if brace {
+			if k >= len(s) || s[k] != '}' {
+				return nil, fmt.Errorf("nginx log_format %q: ${ without }; hint: check the braces", src)
+			}
+			k++
+		}
+		if len(f.vars) > 0 && lit.Len() == 0 {
+			return nil, fmt.Errorf("nginx log_format %q: $%s follows $%s with nothing between; hint: hindsight cannot tell where one ends", src, name, f.vars[len(f.vars)-1])
+		}
+		f.lits = append(f.lits, lit.String())
+		lit.Reset()
+		f.vars = append(f.vars, name)
+		i = k
+	}
+	f.lits = append(f.lits, lit.String())
+	has := func(v string) bool {
+		for _, x := range f.vars {
+			if x == v {
+				return true
+			}
+		}
+		return false
+	}
+	if !has("time_local") && !has("time_iso8601") && !has("msec") {
+		return nil, fmt.Errorf("nginx log_format %q has no time; hint: hindsight needs $time_local, $time_iso8601 or $msec", src)
+	}
+	return f, nil
+}
+
+func (f *nginxFormat) format() string { return FormatNginx }
+
+func (f *nginxFormat) parse(line []byte, r *Record, w sources.Window) result {
+	if !bytes.HasPrefix(line, []byte(f.lits[0])) {
+		return malformed
+	}
+	rest := line[len(f.lits[0]):]
+	*r = Record{Bytes: -1, RequestTime: -1}
+	var method, uri, request []byte
+	haveTime := false
+	upstream := -1.0
+	for i, name := range f.vars {
+		next := f.lits[i+1]
+		var val []byte
+		if next == "" {
+			val, rest = rest, nil
+		} else {
+			// A quoted value may hold the next literal: skip escapes.
+			e := indexLit(rest, next)
+			if e < 0 {
+				return malformed
+			}
+			val, rest = rest[:e], rest[e+len(next):]
+		}
+		switch name {
+		case "time_local":
+			t, ok := parseNginxTime(val)
+			if !ok {
+				return malformed
+			}
+			r.T, haveTime = t, true
+		case "time_iso8601":
+			t, n, ok := parseISOPrefix(val, time.UTC)
+			if !ok || n != len(val) {
+				return malformed
+			}
+			r.T, haveTime = t, true
+		case "msec":
+			v, err := strconv.ParseFloat(string(val), 64)
+			if err != nil || v <= 0 {
+				return malformed
+			}
+			r.T, haveTime = time.Unix(0, int64(v*1e9)).UTC(), true
+		case "request":
+			request = val
+		case "request_method":
+			method = val
+		case "request_uri", "uri":
+			if uri == nil {
+				uri = val
+			}
+		case "status":
+			n, ok := digits(val)
+			if !ok || n < 100 || n > 999 {
+				return malformed
+			}
+			r.Status = n
+		case "body_bytes_sent", "bytes_sent":
+			if n, ok := digits(val); ok {
+				r.Bytes = int64(n)
+			}
+		case "request_time":
+			r.RequestTime = requestTime(val)
+		case "upstream_response_time":
+			upstream = latency(val, nil)
+		case "remote_addr":
+			r.Remote = string(val)
+		}
+		if haveTime && !w.Contains(r.T) {
+			return outside
+		}
+	}
+	if !haveTime || r.Status == 0 {
+		return malformed
+	}
+	if r.RequestTime < 0 {
+		r.RequestTime = upstream
+	}
+	if request != nil {
+		r.Message = string(request)
+		r.Method, r.Path, r.Proto = splitRequest(r.Message)
+	} else {
+		r.Method, r.Path = string(method), string(uri)
+		r.Message = r.Method + " " + r.Path
+	}
+	return parsed
+}
+
+// indexLit finds lit in b, skipping backslash escapes (nginx writes a
+// quote inside a value as \x22, apache as \").
+func indexLit(b []byte, lit string) int {
+	for i := 0; i+len(lit) <= len(b); i++ {
+		if b[i] == '\\' {
+			i++
+			continue
+		}
+		if b[i] == lit[0] && string(b[i:i+len(lit)]) == lit {
+			return i
+		}
+	}
+	return -1
+}

@@ -1,0 +1,228 @@
+package logs
+
+import (
+	"bytes"
+	"time"
+
+	"github.com/hindsight-sre/hindsight/sources"
+)
+
+// Formats of lines that start with a timestamp.
+const (
+	// FormatJava is Spring Boot, Logback and log4j output: a timestamp,
+	// a level, a thread and a logger, then the message; the lines that
+	// follow without a timestamp (a stack trace) belong to it.
+	FormatJava = "java"
+	// FormatGeneric is any line that starts with a timestamp in a common
+	// layout; the rest is the message.
+	FormatGeneric = "generic"
+)
+
+// parseISOPrefix reads "YYYY-MM-DD[T ]hh:mm:ss[.,frac][Z|±hh:mm|±hhmm]"
+// at the start of b; n is how many bytes it took. Without an offset the
+// time is read in loc.
+func parseISOPrefix(b []byte, loc *time.Location) (t time.Time, n int, ok bool) {
+	if len(b) < 19 || b[4] != '-' && b[4] != '/' || b[7] != b[4] || (b[10] != 'T' && b[10] != ' ') || b[13] != ':' || b[16] != ':' {
+		return t, 0, false
+	}
+	y, ok1 := digits(b[0:4])
+	mo, ok2 := digits(b[5:7])
+	d, ok3 := digits(b[8:10])
+	h, ok4 := digits(b[11:13])
+	mi, ok5 := digits(b[14:16])
+	s, ok6 := digits(b[17:19])
+	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 {
+		return t, 0, false
+	}
+	n = 19
+	ns := 0
+	if n < len(b) && (b[n] == '.' || b[n] == ',') {
+		k := n + 1
+		scale := 100_000_000
+		for k < len(b) && b[k] >= '0' && b[k] <= '9' {
+			if scale > 0 {
+				ns += int(b[k]-'0') * scale
+				scale /= 10
+			}
+			k++
+		}
+		if k == n+1 {
+			return t, 0, false
+		}
+		n = k
+	}
+	// An offset, possibly after one blank (log4j "... +0900" is rare; only
+	// glued offsets are taken, and " +hhmm" when four digits follow).
+	off, hasOff := 0, false
+	if n < len(b) {
+		switch c := b[n]; {
+		case c == 'Z':
+			hasOff = true
+			n++
+		case c == '+' || c == '-':
+			if o, k, ok := offset(b[n:]); ok {
+				off, hasOff, n = o, true, n+k
+			}
+		}
+	}
+	if hasOff {
+		return time.Date(y, time.Month(mo), d, h, mi, s-off, ns, time.UTC), n, true
+	}
+	return time.Date(y, time.Month(mo), d, h, mi, s, ns, loc).UTC(), n, true
+}
+
+// offset reads "+hh:mm", "+hhmm" or "+hh"; seconds east of UTC.
+func offset(b []byte) (int, int, bool) {
+	if len(b) < 3 {
+		return 0, 0, false
+	}
+	sign := 1
+	if b[0] == '-' {
+		sign = -1
+	}
+	h, ok := digits(b[1:3])
+	if !ok || h > 14 {
+		return 0, 0, false
+	}
+	n, m := 3, 0
+	switch {
+	case len(b) >= 6 && b[3] == ':':
+		if m, ok = digits(b[4:6]); !ok {
+			return 0, 0, false
+		}
+		n = 6
+	case len(b) >= 5 && b[3] >= '0' && b[3] <= '9':
+		if m, ok = digits(b[3:5]); !ok {
+			return 0, 0, false
+		}
+		n = 5
+	}
+	if m > 59 {
+		return 0, 0, false
+	}
+	return sign * (h*3600 + m*60), n, true
+}
+
+// stampedParser reads lines that start with a timestamp. java is the
+// Spring/Logback/log4j flavour: it finds the level among the next words,
+// skips the pid, "---", "[thread]" and the logger, and takes the message
+// after " : " or " - ". Lines without a timestamp continue the previous
+// event (multiline).
+type stampedParser struct {
+	name   string
+	loc    *time.Location
+	stamps *stampParser
+}
+
+func newStampedParser(name string, loc *time.Location, ref time.Time) *stampedParser {
+	return &stampedParser{name: name, loc: loc, stamps: newStampParser(loc, ref)}
+}
+
+func (p *stampedParser) format() string { return p.name }
+
+// multiline: lines that do not parse continue the event before them.
+func (p *stampedParser) multiline() bool { return p.name == FormatJava }
+
+func (p *stampedParser) parse(line []byte, r *Record, w sources.Window) result {
+	t, n, guessed, ok := p.stamp(line)
+	if !ok {
+		return malformed
+	}
+	*r = Record{T: t, guessedYear: guessed, Bytes: -1, RequestTime: -1}
+	if !w.Contains(t) {
+		return outside
+	}
+	rest := bytes.TrimLeft(line[n:], " \t")
+	// A level word among the first few fields, bracketed or not.
+	for k, s := 0, rest; k < 4 && len(s) > 0; k++ {
+		f, after := field(s)
+		if l := normLevelBytes(f); l != "" {
+			r.Level = l
+			if p.name == FormatJava {
+				rest = trimLeft(after)
+			}
+			break
+		}
+		s = after
+	}
+	if p.name == FormatJava && r.Level == "" {
+		return malformed // a Java logger always writes the level
+	}
+	if p.name == FormatJava {
+		// Spring: "12345 --- [main] o.s.b.App : msg"; Logback/log4j:
+		// "[main] c.e.App - msg", "c.e.App: msg".
+		if i := bytes.Index(rest, []byte(" : ")); i >= 0 {
+			rest = rest[i+3:]
+		} else if i := bytes.Index(rest, []byte(" - ")); i >= 0 && i < 200 {
+			rest = rest[i+3:]
+		}
+	}
+	r.Message = string(bytes.TrimRight(rest, " \t"))
+	return parsed
+}
+
+// normLevelBytes is normLevel for the upper-case words loggers write,
+// without allocating; "" when b is not a level word. Single letters are
+// not taken: "a" and "I" are words.
+func normLevelBytes(b []byte) string {
+	if len(b) > 2 && b[0] == '[' && b[len(b)-1] == ']' {
+		b = b[1 : len(b)-1]
+	}
+	switch string(b) {
+	case "ERROR", "FATAL", "SEVERE", "CRITICAL", "CRIT", "error", "fatal", "critical":
+		return "error"
+	case "WARN", "WARNING", "warn", "warning":
+		return "warn"
+	case "INFO", "NOTICE", "info", "notice":
+		return "info"
+	case "DEBUG", "TRACE", "FINE", "debug", "trace":
+		return "debug"
+	}
+	return ""
+}
+
+// stamp reads the timestamp at the start of line: ISO 8601 quickly,
+// else the other known layouts over the first one to five fields.
+func (p *stampedParser) stamp(line []byte) (time.Time, int, bool, bool) {
+	if len(line) == 0 || line[0] == ' ' || line[0] == '\t' {
+		return time.Time{}, 0, false, false
+	}
+	if line[0] == '[' { // "[2025-11-20 03:00:01,123] INFO ..."
+		if e := bytes.IndexByte(line, ']'); e > 0 && e < 64 {
+			if t, n, ok := parseISOPrefix(line[1:e], p.loc); ok && n == e-1 {
+				return t, e + 1, false, true
+			}
+			if t, g, ok := p.stamps.parse(string(line[1:e])); ok {
+				return t, e + 1, g, true
+			}
+		}
+		return time.Time{}, 0, false, false
+	}
+	if line[0] >= '0' && line[0] <= '9' {
+		if t, n, ok := parseISOPrefix(line, p.loc); ok {
+			return t, n, false, true
+		}
+	}
+	// Up to five fields ("Mon Jan _2 15:04:05 2006").
+	ends := [5]int{}
+	k, i := 0, 0
+	for k < 5 && i < len(line) {
+		for i < len(line) && line[i] != ' ' {
+			i++
+		}
+		ends[k] = i
+		k++
+		for i < len(line) && line[i] == ' ' {
+			i++
+		}
+	}
+	for j := k - 1; j >= 0; j-- {
+		if ends[j] < 6 || ends[j] > 40 {
+			continue
+		}
+		if t, g, ok := p.stamps.parse(string(line[:ends[j]])); ok {
+			return t, ends[j], g, true
+		}
+	}
+	return time.Time{}, 0, false, false
+}

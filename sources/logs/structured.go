@@ -1,0 +1,497 @@
+package logs
+
+import (
+	"bytes"
+	"strconv"
+	"time"
+
+	"github.com/hindsight-sre/hindsight/sources"
+)
+
+// Formats of structured lines.
+const (
+	FormatJSON   = "json"   // JSON lines; also journalctl -o json
+	FormatLogfmt = "logfmt" // key=value pairs, values quoted when they hold blanks
+)
+
+// Fields names the keys of structured lines (JSON, logfmt) hindsight
+// reads; each list is tried in order, the first key present wins. The zero
+// value means DefaultFields.
+type Fields struct {
+	Time    []string `mapstructure:"time"`
+	Level   []string `mapstructure:"level"`
+	Message []string `mapstructure:"message"`
+	// Latency is a request's duration: seconds when the value has a
+	// decimal point or the key ends in _s/_sec/_seconds, milliseconds when
+	// the key ends in _ms, microseconds in _us, else seconds.
+	Latency []string `mapstructure:"latency"`
+	Status  []string `mapstructure:"status"`
+	Method  []string `mapstructure:"method"`
+	Path    []string `mapstructure:"path"`
+	Program []string `mapstructure:"program"`
+}
+
+// DefaultFields are the keys of common loggers (logrus, zap, zerolog,
+// slog, bunyan, pino, logstash, ECS, nginx JSON logs) and of journald's
+// JSON export.
+var DefaultFields = Fields{
+	Time:    []string{"time", "ts", "@timestamp", "timestamp", "t", "datetime", "date", "time_local", "time_iso8601", "__REALTIME_TIMESTAMP"},
+	Level:   []string{"level", "severity", "lvl", "loglevel", "log.level", "@level", "levelname", "PRIORITY"},
+	Message: []string{"msg", "message", "@message", "MESSAGE", "log", "text", "event", "request"},
+	Latency: []string{"request_time", "latency", "duration", "elapsed", "response_time", "took", "duration_ms", "latency_ms", "elapsed_ms", "upstream_response_time"},
+	Status:  []string{"status", "status_code", "statusCode", "http.response.status_code"},
+	Method:  []string{"method", "request_method", "http.request.method"},
+	Path:    []string{"path", "uri", "request_uri", "url", "url.path"},
+	Program: []string{"SYSLOG_IDENTIFIER", "logger", "component", "caller", "service", "app", "_COMM"},
+}
+
+func (f Fields) or() Fields {
+	d := DefaultFields
+	if len(f.Time) > 0 {
+		d.Time = f.Time
+	}
+	if len(f.Level) > 0 {
+		d.Level = f.Level
+	}
+	if len(f.Message) > 0 {
+		d.Message = f.Message
+	}
+	if len(f.Latency) > 0 {
+		d.Latency = f.Latency
+	}
+	if len(f.Status) > 0 {
+		d.Status = f.Status
+	}
+	if len(f.Method) > 0 {
+		d.Method = f.Method
+	}
+	if len(f.Path) > 0 {
+		d.Path = f.Path
+	}
+	if len(f.Program) > 0 {
+		d.Program = f.Program
+	}
+	return d
+}
+
+// fieldRole is what a key means; roles are ranked by the key's place in
+// its list, lower is better.
+type fieldRole int8
+
+const (
+	roleNone fieldRole = iota
+	roleTime
+	roleLevel
+	roleMessage
+	roleLatency
+	roleStatus
+	roleMethod
+	rolePath
+	roleProgram
+	nRoles
+)
+
+// structParser reads JSON lines or logfmt. Keys are matched against a
+// small map; values are not decoded unless their key has a role, so a
+// line costs one scan. No encoding/json: it allocates per value.
+type structParser struct {
+	name   string // FormatJSON or FormatLogfmt
+	roles  map[string]roleRank
+	stamps *stampParser
+	loc    *time.Location
+}
+
+type roleRank struct {
+	role fieldRole
+	rank int8
+}
+
+func newStructParser(name string, f Fields, loc *time.Location, ref time.Time) *structParser {
+	f = f.or()
+	p := &structParser{name: name, roles: map[string]roleRank{}, stamps: newStampParser(loc, ref), loc: loc}
+	add := func(keys []string, r fieldRole) {
+		for i, k := range keys {
+			if _, dup := p.roles[k]; !dup {
+				p.roles[k] = roleRank{r, int8(min(i, 100))}
+			}
+		}
+	}
+	add(f.Time, roleTime)
+	add(f.Level, roleLevel)
+	add(f.Message, roleMessage)
+	add(f.Latency, roleLatency)
+	add(f.Status, roleStatus)
+	add(f.Method, roleMethod)
+	add(f.Path, rolePath)
+	add(f.Program, roleProgram)
+	return p
+}
+
+func (p *structParser) format() string { return p.name }
+
+// found is one line's values for the roles, raw (JSON strings still
+// escaped), with the key's rank.
+type found struct {
+	val    [nRoles][]byte
+	key    [nRoles][]byte
+	rank   [nRoles]int8
+	quoted [nRoles]bool
+}
+
+func (p *structParser) parse(line []byte, r *Record, w sources.Window) result {
+	var f found
+	for i := range f.rank {
+		f.rank[i] = 127
+	}
+	var ok bool
+	if p.name == FormatJSON {
+		ok = p.scanJSON(line, &f)
+	} else {
+		ok = p.scanLogfmt(line, &f)
+	}
+	if !ok {
+		return malformed
+	}
+	tv := f.val[roleTime]
+	if tv == nil {
+		return malformed
+	}
+	t, guessed, ok := p.time(tv, f.key[roleTime], f.quoted[roleTime])
+	if !ok {
+		return malformed
+	}
+	*r = Record{T: t, guessedYear: guessed, Bytes: -1, RequestTime: -1}
+	if !w.Contains(t) {
+		return outside
+	}
+	if v := f.val[roleLevel]; v != nil {
+		if string(f.key[roleLevel]) == "PRIORITY" {
+			r.Level = syslogLevel(v)
+		} else {
+			r.Level = normLevel(string(unescape(v, f.quoted[roleLevel])))
+		}
+	}
+	if v := f.val[roleMessage]; v != nil {
+		r.Message = string(unescape(v, f.quoted[roleMessage]))
+	}
+	if v := f.val[roleProgram]; v != nil {
+		r.Program = string(unescape(v, f.quoted[roleProgram]))
+	}
+	if v := f.val[roleStatus]; v != nil {
+		if n, ok := digits(v); ok && n >= 100 && n <= 999 {
+			r.Status = n
+		}
+	}
+	if v := f.val[roleLatency]; v != nil {
+		r.RequestTime = latency(v, f.key[roleLatency])
+	}
+	if r.Status > 0 {
+		if v := f.val[roleMethod]; v != nil {
+			r.Method = string(unescape(v, f.quoted[roleMethod]))
+		}
+		if v := f.val[rolePath]; v != nil {
+			r.Path = string(unescape(v, f.quoted[rolePath]))
+		}
+		if r.Method == "" && r.Path == "" && r.Message != "" {
+			// nginx JSON logs carry "request": "GET /x HTTP/1.1".
+			r.Method, r.Path, r.Proto = splitRequest(r.Message)
+		}
+	}
+	return parsed
+}
+
+// syslogLevel maps a syslog priority digit (journald's PRIORITY).
+func syslogLevel(v []byte) string {
+	if len(v) != 1 || v[0] < '0' || v[0] > '7' {
+		return ""
+	}
+	switch {
+	case v[0] <= '3':
+		return "error"
+	case v[0] == '4':
+		return "warn"
+	case v[0] <= '6':
+		return "info"
+	}
+	return "debug"
+}
+
+// latency reads a duration value into seconds; -1 when it is none.
+func latency(v, key []byte) float64 {
+	if len(v) > 0 && v[0] == '"' {
+		v = v[1:]
+	}
+	if i := bytes.IndexAny(v, `",`); i >= 0 { // upstream times: "0.012, 0.003"
+		v = v[:i]
+	}
+	if len(v) == 0 || v[0] < '0' || v[0] > '9' {
+		return -1
+	}
+	// Go durations: "12ms", "1.5s".
+	if c := v[len(v)-1]; c == 's' {
+		if d, err := time.ParseDuration(string(v)); err == nil {
+			return d.Seconds()
+		}
+		return -1
+	}
+	x, err := strconv.ParseFloat(string(v), 64)
+	if err != nil || x < 0 || x > 1e12 {
+		return -1
+	}
+	k := string(key)
+	switch {
+	case hasSuffix(k, "_ms") || hasSuffix(k, "Ms") || hasSuffix(k, "_millis"):
+		return x / 1e3
+	case hasSuffix(k, "_us") || hasSuffix(k, "_micros"):
+		return x / 1e6
+	case hasSuffix(k, "_ns") || hasSuffix(k, "_nanos"):
+		return x / 1e9
+	}
+	return x
+}
+
+func hasSuffix(s, suf string) bool { return len(s) >= len(suf) && s[len(s)-len(suf):] == suf }
+
+// time reads a time value: a string in a known layout, or a number of
+// seconds, milliseconds, microseconds or nanoseconds since 1970 (told
+// apart by size; journald's __REALTIME_TIMESTAMP is microseconds).
+func (p *structParser) time(v, key []byte, quoted bool) (time.Time, bool, bool) {
+	if quoted {
+		v = unescape(v, true)
+	}
+	if len(v) > 0 && v[0] >= '0' && v[0] <= '9' && bytes.IndexAny(v, "-:/ T") < 0 {
+		f, err := strconv.ParseFloat(string(v), 64)
+		if err != nil || f <= 0 {
+			return time.Time{}, false, false
+		}
+		var ns float64
+		switch {
+		case f < 1e11:
+			ns = f * 1e9
+		case f < 1e14:
+			ns = f * 1e6
+		case f < 1e17:
+			ns = f * 1e3
+		default:
+			ns = f
+		}
+		return time.Unix(0, int64(ns)).UTC(), false, true
+	}
+	if t, n, ok := parseISOPrefix(v, p.loc); ok && n == len(v) {
+		return t, false, true
+	}
+	return p.stamps.parse(string(v))
+}
+
+// unescape returns a JSON string's content with escapes decoded (v without
+// its quotes); logfmt values are taken as they are.
+func unescape(v []byte, quoted bool) []byte {
+	if !quoted || bytes.IndexByte(v, '\\') < 0 {
+		return v
+	}
+	out := make([]byte, 0, len(v))
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c != '\\' || i+1 >= len(v) {
+			out = append(out, c)
+			continue
+		}
+		i++
+		switch v[i] {
+		case 'n':
+			out = append(out, '\n')
+		case 't':
+			out = append(out, '\t')
+		case 'r':
+			out = append(out, '\r')
+		case 'b', 'f':
+			out = append(out, ' ')
+		case 'u':
+			if i+4 < len(v) {
+				if n, err := strconv.ParseUint(string(v[i+1:i+5]), 16, 32); err == nil {
+					out = append(out, string(rune(n))...)
+					i += 4
+					continue
+				}
+			}
+			out = append(out, 'u')
+		default:
+			out = append(out, v[i])
+		}
+	}
+	return out
+}
+
+// take records a key's value if the key has a role and ranks better than
+// what was found before.
+func (p *structParser) take(f *found, key, val []byte, quoted bool) {
+	rr, ok := p.roles[string(key)]
+	if !ok || rr.rank >= f.rank[rr.role] {
+		return
+	}
+	f.val[rr.role], f.key[rr.role], f.rank[rr.role], f.quoted[rr.role] = val, key, rr.rank, quoted
+}
+
+// scanJSON walks one JSON object's top-level members. Nested objects and
+// arrays are skipped (their bytes checked for balance only); a nested
+// "log" object of ECS is not read.
+func (p *structParser) scanJSON(b []byte, f *found) bool {
+	i := skipWS(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return false
+	}
+	i++
+	for {
+		i = skipWS(b, i)
+		if i >= len(b) {
+			return false
+		}
+		if b[i] == '}' {
+			return true
+		}
+		if b[i] != '"' {
+			return false
+		}
+		ks, ke, ok := jsonString(b, i)
+		if !ok {
+			return false
+		}
+		key := b[ks:ke]
+		i = skipWS(b, ke+1)
+		if i >= len(b) || b[i] != ':' {
+			return false
+		}
+		i = skipWS(b, i+1)
+		if i >= len(b) {
+			return false
+		}
+		var val []byte
+		quoted := false
+		switch b[i] {
+		case '"':
+			vs, ve, ok := jsonString(b, i)
+			if !ok {
+				return false
+			}
+			val, quoted, i = b[vs:ve], true, ve+1
+		case '{', '[':
+			e, ok := skipNested(b, i)
+			if !ok {
+				return false
+			}
+			val, i = b[i:e], e
+		default:
+			e := i
+			for e < len(b) && b[e] != ',' && b[e] != '}' && b[e] != ' ' && b[e] != '\t' {
+				e++
+			}
+			val, i = b[i:e], e
+			if len(val) == 4 && string(val) == "null" {
+				val = nil
+			}
+		}
+		if val != nil {
+			p.take(f, key, val, quoted)
+		}
+		i = skipWS(b, i)
+		if i >= len(b) {
+			return false
+		}
+		if b[i] == ',' {
+			i++
+			continue
+		}
+		if b[i] == '}' {
+			return true
+		}
+		return false
+	}
+}
+
+func skipWS(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// jsonString returns the content bounds of the string starting at b[i]
+// ('"'); e is the index of the closing quote.
+func jsonString(b []byte, i int) (s, e int, ok bool) {
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			j++
+		case '"':
+			return i + 1, j, true
+		}
+	}
+	return 0, 0, false
+}
+
+// skipNested returns the index just past the object or array at b[i].
+func skipNested(b []byte, i int) (int, bool) {
+	depth := 0
+	for j := i; j < len(b); j++ {
+		switch b[j] {
+		case '"':
+			_, e, ok := jsonString(b, j)
+			if !ok {
+				return 0, false
+			}
+			j = e
+		case '{', '[':
+			depth++
+			if depth > 64 {
+				return 0, false
+			}
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				return j + 1, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// scanLogfmt reads key=value pairs; a value may be "quoted" with \"
+// escapes. A line needs two pairs to be logfmt.
+func (p *structParser) scanLogfmt(b []byte, f *found) bool {
+	pairs := 0
+	i := 0
+	for {
+		for i < len(b) && (b[i] == ' ' || b[i] == '\t') {
+			i++
+		}
+		if i >= len(b) {
+			return pairs >= 2
+		}
+		ks := i
+		for i < len(b) && b[i] != '=' && b[i] != ' ' && b[i] != '"' {
+			i++
+		}
+		if i >= len(b) || b[i] != '=' || i == ks {
+			return false
+		}
+		key := b[ks:i]
+		i++
+		var val []byte
+		quoted := false
+		if i < len(b) && b[i] == '"' {
+			vs, ve, ok := jsonString(b, i)
+			if !ok {
+				return false
+			}
+			val, quoted, i = b[vs:ve], true, ve+1
+		} else {
+			vs := i
+			for i < len(b) && b[i] != ' ' && b[i] != '\t' {
+				i++
+			}
+			val = b[vs:i]
+		}
+		pairs++
+		p.take(f, key, val, quoted)
+	}
+}
