@@ -62,7 +62,7 @@ func runAnalyze(ctx context.Context, o *analyzeOptions, stdout, stderr io.Writer
 	if err := report.Write(io.Discard, o.format, &analyze.Findings{}); err != nil {
 		return usageErrorf("-o: %v\nhint: use one of %s", err, strings.Join(report.Formats, ", "))
 	}
-	f, err := findings(ctx, o)
+	f, err := findings(ctx, o, stderr)
 	if err != nil {
 		return err
 	}
@@ -70,17 +70,10 @@ func runAnalyze(ctx context.Context, o *analyzeOptions, stdout, stderr io.Writer
 }
 
 // findings loads the config, fetches every source for the window and its
-// baseline, and analyses what came back.
-func findings(ctx context.Context, o *analyzeOptions) (*analyze.Findings, error) {
-	cfg, dir, err := loadConfig(o.config)
-	if err != nil {
-		return nil, err
-	}
-	prof, profName, err := cfg.resolve(o.profile)
-	if err != nil {
-		return nil, err
-	}
-	st, err := prof.Validate()
+// baseline, and analyses what came back. Progress goes to stderr when it
+// is a terminal.
+func findings(ctx context.Context, o *analyzeOptions, stderr io.Writer) (*analyze.Findings, error) {
+	r, err := loadProfile(o.config, o.profile)
 	if err != nil {
 		return nil, err
 	}
@@ -88,27 +81,17 @@ func findings(ctx context.Context, o *analyzeOptions) (*analyze.Findings, error)
 	if err != nil {
 		return nil, err
 	}
-	w, err := o.window.window(now, st.loc)
+	w, err := o.window.window(now, r.st.loc)
 	if err != nil {
 		return nil, err
 	}
-	srcs := make([]sources.Source, 0, len(prof.Sources))
-	for _, sc := range prof.Sources {
-		s, err := buildSource(sc, dir, st)
-		if err != nil {
-			return nil, err
-		}
-		srcs = append(srcs, s)
-	}
-	fetch := sources.Window{From: w.From.Add(-st.baseline).Truncate(st.step), To: w.To}
-	ds, err := fetchAll(ctx, srcs, fetch, st.step, st.sourceTimeout)
+	p := newProgress(stderr, len(r.srcs))
+	fetch := sources.Window{From: w.From.Add(-r.st.baseline).Truncate(r.st.step), To: w.To}
+	ds, err := fetchAll(ctx, p.wrap(r.srcs), fetch, r.st.step, r.st.sourceTimeout)
 	if err != nil {
 		return nil, err
 	}
-	return analyze.Run(ds, analyze.Options{
-		Window: w, Baseline: st.baseline, Step: st.step, Lag: st.lag,
-		Calendar: st.cal, Profile: profName, Command: reproduce(o, w, st.loc), Known: st.known,
-	}), nil
+	return analyze.Run(ds, r.options(w, reproduce(o, w, r.st.loc))), nil
 }
 
 // reproduce is the command that gives this report again: the same config

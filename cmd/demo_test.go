@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,7 +22,7 @@ func demoFindings(t *testing.T, around string) *analyze.Findings {
 		window: windowOptions{around: around, before: "2h", after: "1h"},
 		format: "markdown",
 	}
-	f, err := findings(context.Background(), o)
+	f, err := findings(context.Background(), o, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +115,7 @@ func TestDemoOutageFromKuma2Aggregates(t *testing.T) {
 		t.Fatal(err)
 	}
 	f, err := findings(context.Background(), &analyzeOptions{config: cfg,
-		window: windowOptions{around: "2025-11-21 14:05", before: "2h", after: "1h"}})
+		window: windowOptions{around: "2025-11-21 14:05", before: "2h", after: "1h"}}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -36,7 +37,7 @@ func TestScenarios(t *testing.T) {
 			f, err := findings(context.Background(), &analyzeOptions{
 				config: filepath.Join(filepath.Dir(path), "hindsight.yaml"),
 				window: windowOptions{around: e.Around, before: "2h", after: "1h"},
-			})
+			}, io.Discard)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -128,18 +128,11 @@ type summaryRun struct {
 // summarize fetches and analyses the window of o and compares it with the
 // previous state. It writes nothing.
 func summarize(ctx context.Context, o *summaryOptions, stderr io.Writer) (*summaryRun, error) {
-	cfg, dir, err := loadConfig(o.config)
+	r, err := loadProfile(o.config, o.profile)
 	if err != nil {
 		return nil, err
 	}
-	prof, name, err := cfg.resolve(o.profile)
-	if err != nil {
-		return nil, err
-	}
-	st, err := prof.Validate()
-	if err != nil {
-		return nil, err
-	}
+	st, name, srcs := r.st, r.name, r.srcs
 	now, err := clockNow()
 	if err != nil {
 		return nil, err
@@ -151,14 +144,6 @@ func summarize(ctx context.Context, o *summaryOptions, stderr io.Writer) (*summa
 			return nil, usageErrorf("--last: %q is not a positive duration\nhint: write it like 24h, 12h or 7d", o.last)
 		}
 		w = sources.Window{From: now.Add(-d), To: now}
-	}
-	srcs := make([]sources.Source, 0, len(prof.Sources))
-	for _, sc := range prof.Sources {
-		s, err := buildSource(sc, dir, st)
-		if err != nil {
-			return nil, err
-		}
-		srcs = append(srcs, s)
 	}
 	// One fetch covers the baseline and the month so far, for the SLA.
 	from := w.From.Add(-st.baseline)
@@ -174,8 +159,7 @@ func summarize(ctx context.Context, o *summaryOptions, stderr io.Writer) (*summa
 	}
 	// The analysis sees what `hindsight analyze` would have fetched for
 	// this window, so that both judge alike; the month is for the SLA.
-	f := analyze.Run(since(ds, w.From.Add(-st.baseline).Truncate(st.step)), analyze.Options{Window: w,
-		Baseline: st.baseline, Step: st.step, Lag: st.lag, Calendar: st.cal, Profile: name})
+	f := analyze.Run(since(ds, w.From.Add(-st.baseline).Truncate(st.step)), r.options(w, ""))
 	run := &summaryRun{profile: name, loc: st.loc}
 	var prev *analyze.SummaryState
 	if !o.noState {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -134,7 +135,7 @@ func TestSummaryJudgesLikeAnalyze(t *testing.T) {
 	f, err := findings(context.Background(), &analyzeOptions{
 		config: filepath.Join("..", "testdata", "demo", "hindsight.yaml"),
 		window: windowOptions{from: "2025-11-19 18:00", to: "2025-11-20 07:00"}, format: "markdown",
-	})
+	}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
