@@ -1,6 +1,7 @@
 package logs
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"sort"
@@ -27,7 +28,9 @@ type aggregator struct {
 	minT, maxT time.Time
 
 	reqs, errs []int
-	times      [][]float64 // request times per bucket, for exact quantiles
+	times      []latencies       // request times per bucket
+	routes     map[string]*route // request (method and path) -> its route
+	routeTmpl  map[string]*route // route template -> route
 
 	patterns map[patternKey]*pattern
 	other    *pattern
@@ -40,15 +43,21 @@ type aggregator struct {
 // are fixed strings, mined ones a program and a cluster whose template
 // may still widen.
 type patternKey struct {
-	fixed   string
+	route   *route
+	class   int8 // status / 100
 	program string
 	cluster *drain.Cluster
 }
+
+// route is an access-log template without its status class:
+// "GET /api/items/<*>".
+type route struct{ tmpl string }
 
 type pattern struct {
 	key             patternKey
 	template, level string
 	counts          map[int]int // bucket index -> lines
+	lastB, lastN    int         // a run of lines in one bucket, not yet in counts
 	first           time.Time
 	examples        []sources.LogLine
 }
@@ -97,26 +106,22 @@ func (a *aggregator) cover(t time.Time) {
 func (a *aggregator) add(format string, r *Record, path string, n int, line []byte) {
 	a.inWindow++
 	b := a.bucket(r.T)
-	ref := path + ":" + strconv.Itoa(n)
 	var key patternKey
 	var level string
 	switch {
 	case r.Status > 0: // an access log line (nginx/apache, or JSON with a status)
 		if a.reqs == nil {
-			a.reqs, a.errs, a.times = make([]int, a.nb), make([]int, a.nb), make([][]float64, a.nb)
+			a.reqs, a.errs, a.times = make([]int, a.nb), make([]int, a.nb), make([]latencies, a.nb)
 		}
 		a.reqs[b]++
 		if r.Status >= 500 {
 			a.errs[b]++
 		}
 		if r.RequestTime >= 0 {
-			a.times[b] = append(a.times[b], r.RequestTime)
+			a.times[b].add(r.RequestTime)
 		}
-		method := r.Method
-		if method == "" {
-			method = "<invalid>"
-		}
-		key.fixed = method + " " + normRoute(r.Path) + " " + statusClass(r.Status)
+		key.route = a.route(r)
+		key.class = int8(r.Status / 100)
 		switch {
 		case r.Status >= 500:
 			level = "error"
@@ -126,7 +131,7 @@ func (a *aggregator) add(format string, r *Record, path string, n int, line []by
 			level = "info"
 		}
 	default:
-		if ev, ok := a.event(r, ref); ok {
+		if ev, ok := a.event(r, path+":"+strconv.Itoa(n)); ok {
 			a.events = append(a.events, ev)
 		}
 		key.program = r.Program
@@ -145,13 +150,62 @@ func (a *aggregator) add(format string, r *Record, path string, n int, line []by
 			a.patterns[key] = p
 		}
 	}
-	p.counts[b]++
+	if b == p.lastB && p.lastN > 0 {
+		p.lastN++
+	} else {
+		if p.lastN > 0 {
+			p.counts[p.lastB] += p.lastN
+		}
+		p.lastB, p.lastN = b, 1
+	}
 	if p.first.IsZero() || r.T.Before(p.first) {
 		p.first = r.T
 	}
 	if len(p.examples) < 3 {
 		p.examples = append(p.examples, sources.LogLine{File: path, Line: n, T: r.T, Text: truncate(string(line), 500)})
 	}
+}
+
+// maxRoutes bounds the request -> route cache; it is emptied when full.
+const maxRoutes = 1 << 16
+
+// route returns the route of an access-log line: its method and
+// normalised path, the query dropped and ids masked. Requests seen before
+// are looked up without allocating.
+func (a *aggregator) route(r *Record) *route {
+	var k []byte
+	if r.req != nil {
+		k = r.req
+		if i := bytes.LastIndexByte(k, ' '); i > 0 && bytes.HasPrefix(k[i+1:], []byte("HTTP/")) {
+			k = k[:i]
+		}
+	} else {
+		k = []byte(r.Method + " " + r.Path)
+	}
+	if rt := a.routes[string(k)]; rt != nil {
+		return rt
+	}
+	if a.routes == nil || len(a.routes) >= maxRoutes {
+		a.routes = map[string]*route{}
+		if a.routeTmpl == nil {
+			a.routeTmpl = map[string]*route{}
+		}
+	}
+	method, path := r.Method, r.Path
+	if r.req != nil {
+		method, path, _ = splitRequest(string(r.req))
+	}
+	if method == "" {
+		method = "<invalid>"
+	}
+	tmpl := method + " " + normRoute(path)
+	rt := a.routeTmpl[tmpl]
+	if rt == nil {
+		rt = &route{tmpl: tmpl}
+		a.routeTmpl[tmpl] = rt
+	}
+	a.routes[string(k)] = rt
+	return rt
 }
 
 // systemdVerbs start the systemd lines that are restarts. Reloads are not:
@@ -256,7 +310,13 @@ func (a *aggregator) emit(ds *sources.Dataset) {
 	byTmpl := map[string]*pattern{}
 	ps := make([]*pattern, 0, len(a.patterns)+1)
 	for _, p := range a.patterns {
-		p.template = p.key.fixed
+		if p.lastN > 0 {
+			p.counts[p.lastB] += p.lastN
+			p.lastN = 0
+		}
+		if p.key.route != nil {
+			p.template = p.key.route.tmpl + " " + statusClass(int(p.key.class)*100)
+		}
 		if p.key.cluster != nil {
 			p.template = p.key.cluster.String()
 			if p.key.program != "" {
@@ -284,6 +344,10 @@ func (a *aggregator) emit(ds *sources.Dataset) {
 		ps = append(ps, p)
 	}
 	if a.other != nil {
+		if a.other.lastN > 0 {
+			a.other.counts[a.other.lastB] += a.other.lastN
+			a.other.lastN = 0
+		}
 		ps = append(ps, a.other)
 		ds.Notes = append(ds.Notes, fmt.Sprintf("%s: more than %d kinds of lines; the rest are counted as <other>", a.set.name, MaxTemplates))
 	}
@@ -323,21 +387,22 @@ func (a *aggregator) series() []sources.Series {
 	errs := mk("nginx 5xx", sources.Errors, "1/s")
 	p50 := mk("nginx request time p50", sources.Latency, "s")
 	p95 := mk("nginx request time p95", sources.Latency, "s")
+	p99 := mk("nginx request time p99", sources.Latency, "s")
 	req.Points = make([]sources.Point, a.nb)
 	errs.Points = make([]sources.Point, a.nb)
 	for i := range a.nb {
 		t := a.bucketTime(i)
 		req.Points[i] = sources.Point{T: t, V: float64(a.reqs[i]) / sec}
 		errs.Points[i] = sources.Point{T: t, V: float64(a.errs[i]) / sec}
-		if v := a.times[i]; len(v) > 0 {
-			sort.Float64s(v)
-			p50.Points = append(p50.Points, sources.Point{T: t, V: quantile(v, 0.5)})
-			p95.Points = append(p95.Points, sources.Point{T: t, V: quantile(v, 0.95)})
+		if v := &a.times[i]; v.n() > 0 {
+			p50.Points = append(p50.Points, sources.Point{T: t, V: v.quantile(0.5)})
+			p95.Points = append(p95.Points, sources.Point{T: t, V: v.quantile(0.95)})
+			p99.Points = append(p99.Points, sources.Point{T: t, V: v.quantile(0.99)})
 		}
 	}
 	out := []sources.Series{req, errs}
 	if len(p50.Points) > 0 {
-		out = append(out, p50, p95)
+		out = append(out, p50, p95, p99)
 	}
 	return out
 }

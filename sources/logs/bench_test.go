@@ -72,7 +72,7 @@ func BenchmarkFetchNginx(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
 					ds, err := s.Fetch(context.Background(), win.w, time.Minute)
-					if err != nil || len(ds.Series) != 4 || len(ds.Gaps) != 0 {
+					if err != nil || len(ds.Series) != 5 || len(ds.Gaps) != 0 {
 						b.Fatalf("err %v, %d series, gaps %v", err, len(ds.Series), ds.Gaps)
 					}
 				}

@@ -67,7 +67,7 @@ func (f formatSpec) parser(e parserEnv) lineParser {
 	}
 	switch f.name {
 	case FormatNginx:
-		return nginxParser{}
+		return nginxParser{c: &nginxCache{}, lazy: true}
 	case FormatSyslog:
 		return newSyslogParser(e.loc, e.ref)
 	case FormatJSON, FormatLogfmt:
@@ -82,7 +82,7 @@ func (f formatSpec) parser(e parserEnv) lineParser {
 // when two understand as many lines.
 func candidates(e parserEnv) []lineParser {
 	return []lineParser{
-		nginxParser{},
+		nginxParser{c: &nginxCache{}, lazy: true},
 		newSyslogParser(e.loc, e.ref),
 		newStructParser(FormatJSON, e.fields, e.loc, e.ref),
 		newStructParser(FormatLogfmt, e.fields, e.loc, e.ref),

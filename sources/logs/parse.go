@@ -26,7 +26,8 @@ type Record struct {
 	Bytes               int64   // -1 for "-"
 	RequestTime         float64 // seconds; -1 when the line has none
 
-	guessedYear bool // T's year was inferred (RFC 3164 has none)
+	guessedYear bool   // T's year was inferred (RFC 3164 has none)
+	req         []byte // access logs: the request line, a view into the line
 }
 
 // result is what a parser made of a line.
@@ -100,19 +101,50 @@ func clock(b []byte) (int, bool) {
 // request time after the user agent is nginx's $request_time in seconds
 // when it has a decimal point ("0.042"), else apache's %D in microseconds;
 // a "rt=" style key is allowed. Further fields are ignored.
-type nginxParser struct{}
+//
+// With a cache (as Fetch uses it) the parser remembers the last timestamp
+// (consecutive lines mostly share their second) and, lazy, fills only the
+// byte views of the request, not its strings: the hot path allocates
+// nothing.
+type nginxParser struct {
+	c    *nginxCache
+	lazy bool
+}
+
+type nginxCache struct {
+	stamp [26]byte
+	t     time.Time
+	ok    bool
+}
 
 func (nginxParser) format() string { return FormatNginx }
 
-func (nginxParser) parse(line []byte, r *Record, w sources.Window) result {
+func (p nginxParser) parse(line []byte, r *Record, w sources.Window) result {
 	sp := bytes.IndexByte(line, ' ')
-	lb := bytes.IndexByte(line, '[')
-	if sp <= 0 || lb < sp || len(line) < lb+28 || line[lb+27] != ']' {
+	if sp <= 0 {
 		return malformed
 	}
-	t, ok := parseNginxTime(line[lb+1 : lb+27])
-	if !ok {
+	lb := bytes.IndexByte(line[sp:], '[')
+	if lb < 0 {
 		return malformed
+	}
+	lb += sp
+	if len(line) < lb+28 || line[lb+27] != ']' {
+		return malformed
+	}
+	stamp := line[lb+1 : lb+27]
+	var t time.Time
+	if c := p.c; c != nil && c.ok && string(stamp) == string(c.stamp[:]) {
+		t = c.t
+	} else {
+		var ok bool
+		if t, ok = parseNginxTime(stamp); !ok {
+			return malformed
+		}
+		if c != nil {
+			copy(c.stamp[:], stamp)
+			c.t, c.ok = t, true
+		}
 	}
 	r.T = t
 	r.guessedYear = false
@@ -123,23 +155,25 @@ func (nginxParser) parse(line []byte, r *Record, w sources.Window) result {
 	if len(rest) < 2 || rest[0] != ' ' || rest[1] != '"' {
 		return malformed
 	}
-	req, rest, ok := quoted(rest[1:])
+	req, rest, ok := quotedFast(rest[1:])
 	if !ok {
 		return malformed
 	}
-	status, rest := field(rest)
-	n, ok := digits(status)
-	if !ok || len(status) != 3 || n < 100 {
+	// " 200 512": status, then bytes.
+	if len(rest) < 6 || rest[0] != ' ' || rest[4] != ' ' ||
+		rest[1] < '1' || rest[1] > '9' || rest[2] < '0' || rest[2] > '9' || rest[3] < '0' || rest[3] > '9' {
 		return malformed
 	}
+	n := int(rest[1]-'0')*100 + int(rest[2]-'0')*10 + int(rest[3]-'0')
+	rest = rest[4:]
 	size, rest := field(rest)
 	var bytesSent int64 = -1
 	if len(size) == 0 {
 		return malformed
 	}
 	if !(len(size) == 1 && size[0] == '-') {
-		v, err := strconv.ParseInt(string(size), 10, 64)
-		if err != nil {
+		v, ok := digits64(size)
+		if !ok {
 			return malformed
 		}
 		bytesSent = v
@@ -149,11 +183,11 @@ func (nginxParser) parse(line []byte, r *Record, w sources.Window) result {
 		if rest[0] != '"' {
 			return malformed
 		}
-		if _, rest, ok = quoted(rest); !ok { // referer
+		if _, rest, ok = quotedFast(rest); !ok { // referer
 			return malformed
 		}
 		if rest = trimLeft(rest); len(rest) > 0 && rest[0] == '"' {
-			if _, rest, ok = quoted(rest); !ok { // user agent
+			if _, rest, ok = quotedFast(rest); !ok { // user agent
 				return malformed
 			}
 		}
@@ -161,14 +195,49 @@ func (nginxParser) parse(line []byte, r *Record, w sources.Window) result {
 			rt = requestTime(tok)
 		}
 	}
-	r.Remote = string(line[:sp])
-	r.Message = string(req)
-	r.Method, r.Path, r.Proto = splitRequest(r.Message)
+	r.req = req
 	r.Status = n
 	r.Bytes = bytesSent
 	r.RequestTime = rt
 	r.Host, r.Program, r.PID, r.Level = "", "", "", ""
+	if p.lazy {
+		r.Remote, r.Message, r.Method, r.Path, r.Proto = "", "", "", "", ""
+		return parsed
+	}
+	r.Remote = string(line[:sp])
+	r.Message = string(req)
+	r.Method, r.Path, r.Proto = splitRequest(r.Message)
 	return parsed
+}
+
+// quotedFast is quoted, finding the closing quote with IndexByte and
+// falling back to the byte loop when a backslash comes first.
+func quotedFast(b []byte) (inner, rest []byte, ok bool) {
+	if len(b) == 0 || b[0] != '"' {
+		return nil, b, false
+	}
+	e := bytes.IndexByte(b[1:], '"')
+	if e < 0 {
+		return nil, b, false
+	}
+	if bytes.IndexByte(b[1:1+e], '\\') >= 0 {
+		return quoted(b)
+	}
+	return b[1 : 1+e], b[2+e:], true
+}
+
+func digits64(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
 }
 
 // parseNginxTime parses "20/Nov/2025:03:01:07 +0900".
@@ -203,12 +272,23 @@ func requestTime(tok []byte) float64 {
 	if len(tok) == 0 || tok[0] < '0' || tok[0] > '9' {
 		return -1
 	}
-	if bytes.IndexByte(tok, '.') >= 0 {
-		v, err := strconv.ParseFloat(string(tok), 64)
-		if err != nil || v < 0 || v > 1e7 {
+	if dot := bytes.IndexByte(tok, '.'); dot >= 0 {
+		// "0.042": integer and fraction digits, no ParseFloat (it
+		// allocates for its error).
+		ip, ok := digits(tok[:dot])
+		frac := tok[dot+1:]
+		if !ok || len(frac) == 0 || len(frac) > 9 || ip > 1e7 {
+			v, err := strconv.ParseFloat(string(tok), 64)
+			if err != nil || v < 0 || v > 1e7 {
+				return -1
+			}
+			return v
+		}
+		f, ok := digits(frac)
+		if !ok {
 			return -1
 		}
-		return v
+		return float64(ip) + float64(f)/pow10[len(frac)]
 	}
 	us, ok := digits(tok)
 	if !ok {
@@ -216,6 +296,8 @@ func requestTime(tok []byte) float64 {
 	}
 	return float64(us) / 1e6
 }
+
+var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9}
 
 // quoted reads a "..." field at the start of b; a backslash escapes the
 // next byte, as nginx (\x22) and apache (\") write quotes.
@@ -363,7 +445,7 @@ func (p *syslogParser) parse(line []byte, r *Record, w sources.Window) result {
 	}
 	rest = trimLeft(rest)
 	r.Host = string(host)
-	r.Program, r.PID, r.Level = "", "", ""
+	r.Program, r.PID, r.Level, r.req = "", "", "", nil
 	// The tag: "prog[pid]:" or "prog:"; a line may have none.
 	if tag, after := field(rest); len(tag) > 1 && tag[len(tag)-1] == ':' {
 		tag = tag[:len(tag)-1]
@@ -455,7 +537,7 @@ func (p *syslogParser) parse5424(line []byte, r *Record, w sources.Window) resul
 		}
 		return string(b)
 	}
-	r.Host, r.Program, r.PID, r.Level = nil5424(host), nil5424(app), nil5424(procid), ""
+	r.Host, r.Program, r.PID, r.Level, r.req = nil5424(host), nil5424(app), nil5424(procid), "", nil
 	r.Message = string(rest)
 	r.Remote, r.Method, r.Path, r.Proto = "", "", "", ""
 	r.Status, r.Bytes, r.RequestTime = 0, -1, -1

@@ -104,11 +104,14 @@ type mineState struct {
 // status class, others by their message.
 func (s *mineState) line(p lineParser, rec *Record, path string, n int, line []byte) {
 	if rec.Status > 0 {
-		method := rec.Method
+		method, path := rec.Method, rec.Path
+		if rec.req != nil {
+			method, path, _ = splitRequest(string(rec.req))
+		}
 		if method == "" {
 			method = "<invalid>"
 		}
-		tmpl := method + " " + normRoute(rec.Path) + " " + statusClass(rec.Status)
+		tmpl := method + " " + normRoute(path) + " " + statusClass(rec.Status)
 		c := s.out.fixed[tmpl]
 		if c == nil {
 			c = &drain.Cluster{Seq: -1 - len(s.out.fixed)}
