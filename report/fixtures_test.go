@@ -117,6 +117,7 @@ func incidentNoCharts() *analyze.Findings {
 				Score: 0.97, Confidence: "high",
 				Components: analyze.ScoreComponents{Timing: 1, Strength: 0.9, Cooccurence: 1, Specificity: 1},
 				Reason:     "cron: /usr/local/bin/backup.sh --full started at 03:00, with the spike; it also came with it on 7 of the 7 earlier days the spike recurred; all 8 times it happened in the data came with the spike.",
+				Known:      "nightly backup (expected: disk IO and latency up for ~20 min)",
 				Evidence: []analyze.Evidence{{
 					Text: "cron started the backup", Ref: "logs/syslog:31877",
 					Lines: []sources.LogLine{line("logs/syslog", 31877, "2025-11-20 03:00:01", "Nov 20 03:00:01 web1 CRON[41022]: (root) CMD (/usr/local/bin/backup.sh --full)")},
@@ -212,7 +213,7 @@ func incidentNoCharts() *analyze.Findings {
 			Query:       `node_load1{instance="web1:9100"}`,
 		}},
 		Timeline: []analyze.TimelineEntry{
-			{T: kst("2025-11-20 03:00:01"), Class: analyze.OffHours, Source: "syslog", Kind: "cron", Text: "(root) CMD (/usr/local/bin/backup.sh --full)", Ref: "logs/syslog:31877"},
+			{T: kst("2025-11-20 03:00:01"), Class: analyze.OffHours, Source: "syslog", Kind: "cron", Text: "(root) CMD (/usr/local/bin/backup.sh --full)", Ref: "logs/syslog:31877", Known: "nightly backup (expected: disk IO and latency up for ~20 min)"},
 			{T: kst("2025-11-20 03:00:30"), Class: analyze.OffHours, Source: "metrics", Kind: "anomaly", Text: "disk writes on sda 3.1 MB/s → 182 MB/s"},
 			{T: kst("2025-11-20 03:00:40"), Class: analyze.OffHours, Source: "kuma", Kind: "spike start", Text: "S2 Shop response time above baseline"},
 			{T: kst("2025-11-20 03:01:00"), Class: analyze.OffHours, Source: "metrics", Kind: "anomaly", Text: "iowait 1.2% → 38%"},

@@ -190,7 +190,7 @@ func (v *view) htmlSuspect(s analyze.Suspect, sym analyze.Symptom) htmlSuspect {
 	hs := htmlSuspect{
 		Head: inlineHTML(fmt.Sprintf("%s (%s %s, %s %s): score %s, %s confidence; %s.", title, text(s.Source),
 			strings.ReplaceAll(string(s.Kind), "_", " "), when, v.zone(s.Start), score(s.Score), s.Confidence, lead(s.Lead, kind(sym.Kind)))),
-		Reason: inlineHTML(text(s.Reason)),
+		Reason: inlineHTML(text(s.Reason) + knownText(s.Known)),
 		Parts: fmt.Sprintf("Score parts: timing %s, strength %s, co-occurrence %s, specificity %s.",
 			score(c.Timing), score(c.Strength), score(c.Cooccurence), score(c.Specificity)),
 	}
@@ -423,4 +423,12 @@ func chartLegend(s analyze.Symptom, c *analyze.Chart, cv *chartView) []htmlLegen
 		l = append(l, htmlLegend{"background:" + colSus, "suspect"})
 	}
 	return l
+}
+
+// knownText names the team's known event a suspect matched, for a sentence.
+func knownText(k string) string {
+	if k == "" {
+		return ""
+	}
+	return " Known event: " + text(k) + "."
 }

@@ -277,6 +277,9 @@ func (m markdown) timeline() {
 		if k := strings.ReplaceAll(e.Kind, "_", " "); !strings.HasPrefix(strings.ToLower(e.Text), strings.ToLower(k)) {
 			ev = text(k) + ": " + ev // analyze's text often starts with the kind already
 		}
+		if e.Known != "" {
+			ev += " (known: " + text(e.Known) + ")"
+		}
 		ev = cell(ev)
 		if e.Ref != "" {
 			ev += " " + cell(code(e.Ref))
@@ -349,6 +352,9 @@ func (m markdown) suspect(s analyze.Suspect, sym analyze.Symptom) {
 		score(s.Score), s.Confidence, lead(s.Lead, kind(sym.Kind)))
 	if s.Reason != "" {
 		m.p("   %s\n", text(s.Reason))
+	}
+	if s.Known != "" {
+		m.p("   Known event: %s.\n", text(s.Known))
 	}
 	c := s.Components
 	m.p("   Score parts: timing %s, strength %s, co-occurrence %s, specificity %s.\n",
