@@ -131,3 +131,15 @@ func TestDemoOutageFromKuma2Aggregates(t *testing.T) {
 		t.Errorf("the report does not say it used hourly aggregates: %v", f.Notes)
 	}
 }
+
+func TestDemoKnownEventsLabelled(t *testing.T) {
+	f := demoFindings(t, "2025-11-20 03:10")
+	if got := f.Symptoms[0].Suspects[0].Known; !strings.HasPrefix(got, "nightly database backup") {
+		t.Errorf("the backup is not labelled with the team's known event: %q", got)
+	}
+	for _, e := range f.Timeline {
+		if strings.Contains(e.Text, "debian-sa1") && e.Known != "" {
+			t.Errorf("sysstat's cron labelled %q", e.Known)
+		}
+	}
+}
