@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -51,7 +50,10 @@ type patternKey struct {
 
 // route is an access-log template without its status class:
 // "GET /api/items/<*>".
-type route struct{ tmpl string }
+type route struct {
+	tmpl string
+	pats [10]*pattern // by status class: saves hashing a patternKey per line
+}
 
 type pattern struct {
 	key             patternKey
@@ -131,14 +133,20 @@ func (a *aggregator) add(format string, r *Record, path string, n int, line []by
 			level = "info"
 		}
 	default:
-		if ev, ok := a.event(r, path+":"+strconv.Itoa(n)); ok {
+		if ev, ok := a.event(r, lineRef(path, n)); ok {
 			a.events = append(a.events, ev)
 		}
 		key.program = r.Program
 		key.cluster = a.miner.AddString(r.Message)
 		level = r.Level
 	}
-	p := a.patterns[key]
+	var p *pattern
+	if key.route != nil && key.class >= 0 && key.class < 10 {
+		p = key.route.pats[key.class]
+	}
+	if p == nil {
+		p = a.patterns[key]
+	}
 	if p == nil {
 		if len(a.patterns) >= MaxTemplates || key.cluster != nil && key.cluster.Seq == 0 {
 			if a.other == nil {
@@ -148,6 +156,9 @@ func (a *aggregator) add(format string, r *Record, path string, n int, line []by
 		} else {
 			p = &pattern{key: key, level: level, counts: map[int]int{}}
 			a.patterns[key] = p
+		}
+		if key.route != nil && key.class >= 0 && key.class < 10 {
+			key.route.pats[key.class] = p
 		}
 	}
 	if b == p.lastB && p.lastN > 0 {
@@ -162,7 +173,7 @@ func (a *aggregator) add(format string, r *Record, path string, n int, line []by
 		p.first = r.T
 	}
 	if len(p.examples) < 3 {
-		p.examples = append(p.examples, sources.LogLine{File: path, Line: n, T: r.T, Text: truncate(string(line), 500)})
+		p.examples = append(p.examples, sources.LogLine{File: path, Line: lineNumber(n), T: r.T, Text: truncate(string(line), 500)})
 	}
 }
 

@@ -144,7 +144,7 @@ func (s *mineState) note(c *drain.Cluster, path string, n int, line []byte, t ti
 	}
 	ti := s.info[c]
 	if ti == nil {
-		ti = &Template{Level: level, Example: sources.LogLine{File: path, Line: n, T: t, Text: truncate(string(line), 500)}}
+		ti = &Template{Level: level, Example: sources.LogLine{File: path, Line: lineNumber(n), T: t, Text: truncate(string(line), 500)}}
 		s.info[c] = ti
 	}
 	if !t.IsZero() && (ti.FirstSeen.IsZero() || t.Before(ti.FirstSeen)) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/klauspost/compress/gzip"
@@ -38,6 +39,126 @@ type readStats struct {
 	badText    string
 	format     string // "" when not recognised
 	gaps       []string
+	seeked     int64 // byte offset reading started at, 0 from the start
+}
+
+// countReader counts the bytes read through it.
+type countReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// lineRef names a line: "path:12" for line 12, "path@4096" for the line
+// that starts at byte 4096 of a file read from a seek (line numbers are
+// then unknown: counting them would mean reading what was skipped). For
+// n, read.go passes line numbers as they are and byte offsets as
+// -(offset+1).
+func lineRef(path string, n int) string {
+	if n >= 0 {
+		if path == "line" {
+			return "line " + strconv.Itoa(n)
+		}
+		return path + ":" + strconv.Itoa(n)
+	}
+	if path == "line" {
+		return "byte " + strconv.Itoa(-n-1)
+	}
+	return path + "@" + strconv.Itoa(-n-1)
+}
+
+// lineNumber is n as a LogLine.Line: 0 when only the offset is known.
+func lineNumber(n int) int { return max(n, 0) }
+
+// Seeking: files smaller than seekMin are read from the start; a window's
+// start is looked for maxDisorder early, so that lines written slightly
+// out of order (nginx logs a request when it ends, stamped with its
+// start) are not missed; reading stops stopSlack past the window's end.
+const (
+	seekMin     = 4 << 20
+	maxDisorder = 5 * time.Minute
+	stopSlack   = 10 * time.Minute
+	probeSize   = 64 << 10
+)
+
+// detectAt detects the format from the first lines of a plain file.
+func (fr *fileReader) detectAt(f *os.File) lineParser {
+	buf := make([]byte, probeSize)
+	n, _ := f.ReadAt(buf, 0)
+	var lines []numbered
+	for b := buf[:n]; len(b) > 0 && len(lines) < detectLines; {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			break
+		}
+		if l := bytes.TrimSuffix(b[:i], []byte("\r")); len(bytes.TrimSpace(l)) > 0 {
+			lines = append(lines, numbered{l, len(lines) + 1})
+		}
+		b = b[i+1:]
+	}
+	return detect(lines, fr.env)
+}
+
+// timeAt returns the time of the first line, starting after off (at 0:
+// from the start), that p reads, and where that line starts.
+func timeAt(f *os.File, buf []byte, off int64, p lineParser) (time.Time, int64, bool) {
+	n, _ := f.ReadAt(buf, off)
+	b := buf[:n]
+	pos := off
+	if off > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			return time.Time{}, 0, false
+		}
+		b, pos = b[i+1:], off+int64(i+1)
+	}
+	var rec Record
+	all := sources.Window{From: time.Unix(-1<<40, 0), To: time.Unix(1<<40, 0)}
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			break
+		}
+		line := bytes.TrimSuffix(b[:i], []byte("\r"))
+		if len(line) > 0 && p.parse(line, &rec, all) != malformed {
+			return rec.T, pos, true
+		}
+		b, pos = b[i+1:], pos+int64(i+1)
+	}
+	return time.Time{}, 0, false
+}
+
+// seekStart finds by binary search a line start at or before the first
+// line of the window (less maxDisorder); 0 means from the start.
+func (fr *fileReader) seekStart(f *os.File, size int64, p lineParser) int64 {
+	target := fr.w.From.Add(-maxDisorder)
+	buf := make([]byte, probeSize)
+	if t, _, ok := timeAt(f, buf, 0, p); !ok || !t.Before(target) {
+		return 0
+	}
+	lo, hi := int64(0), size
+	for hi-lo > probeSize {
+		mid := lo + (hi-lo)/2
+		t, _, ok := timeAt(f, buf, mid, p)
+		if ok && t.Before(target) {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	if lo == 0 {
+		return 0
+	}
+	_, at, ok := timeAt(f, buf, lo, p)
+	if !ok {
+		return 0
+	}
+	return at
 }
 
 func (s *readStats) noteBad(n int, text string) {
@@ -48,10 +169,11 @@ func (s *readStats) noteBad(n int, text string) {
 }
 
 // open opens a file, or stdin for "-", and gunzips it when it starts
-// with the gzip magic. A directory is an error with a hint.
-func (fr *fileReader) open(path string) (io.Reader, func(), error) {
+// with the gzip magic. A directory is an error with a hint. plain is the
+// file when it can be seeked (not stdin, not gzip), with its size.
+func (fr *fileReader) open(path string) (br *bufio.Reader, plain *os.File, size int64, closeFn func(), err error) {
 	var r io.Reader
-	closeFn := func() {}
+	closeFn = func() {}
 	if path == "-" {
 		r = fr.stdin
 		if r == nil {
@@ -60,24 +182,29 @@ func (fr *fileReader) open(path string) (io.Reader, func(), error) {
 	} else {
 		f, err := os.Open(path)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%w; hint: check the path and that hindsight may read it", err)
+			return nil, nil, 0, nil, fmt.Errorf("%w; hint: check the path and that hindsight may read it", err)
 		}
-		if st, err := f.Stat(); err == nil && st.IsDir() {
+		st, err := f.Stat()
+		if err == nil && st.IsDir() {
 			f.Close()
-			return nil, nil, fmt.Errorf("%s is a directory; hint: name the files, e.g. %s/*.log", path, path)
+			return nil, nil, 0, nil, fmt.Errorf("%s is a directory; hint: name the files, e.g. %s/*.log", path, path)
+		}
+		if err == nil && st.Mode().IsRegular() {
+			plain, size = f, st.Size()
 		}
 		r, closeFn = f, func() { f.Close() }
 	}
-	br := bufio.NewReaderSize(r, 256<<10)
+	br = bufio.NewReaderSize(r, 256<<10)
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			closeFn()
-			return nil, nil, errNotGzip{err}
+			return nil, nil, 0, nil, errNotGzip{err}
 		}
-		return bufio.NewReaderSize(zr, 256<<10), func() { zr.Close(); closeFn() }, nil
+		closeFile := closeFn
+		return bufio.NewReaderSize(zr, 256<<10), nil, 0, func() { zr.Close(); closeFile() }, nil
 	}
-	return br, closeFn, nil
+	return br, plain, size, closeFn, nil
 }
 
 type errNotGzip struct{ err error }
@@ -107,7 +234,7 @@ const maxJoined = 1024
 // what went wrong after is in the stats' gaps.
 func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) {
 	var st readStats
-	r, closeFn, err := fr.open(path)
+	br, plain, size, closeFn, err := fr.open(path)
 	if err != nil {
 		var ng errNotGzip
 		if errors.As(err, &ng) {
@@ -117,17 +244,34 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 		return st, err
 	}
 	defer closeFn()
-	br, ok := r.(*bufio.Reader)
-	if !ok {
-		br = bufio.NewReaderSize(r, 256<<10)
-	}
 	p := fr.spec.parser(fr.env)
+	// In a large plain file, find the window's start by binary search
+	// and read from there: line numbers are then unknown, and lines are
+	// named by byte offset.
+	var base int64 // byte offset of the first line read
+	var cr *countReader
+	seeked := false
+	if plain != nil && size >= seekMin && fr.stopLate {
+		if p == nil {
+			p = fr.detectAt(plain)
+		}
+		if p != nil {
+			if off := fr.seekStart(plain, size, p); off > 0 {
+				if _, err := plain.Seek(off, io.SeekStart); err == nil {
+					cr = &countReader{r: plain}
+					br.Reset(cr)
+					base, seeked = off, true
+					st.seeked = off
+				}
+			}
+		}
+	}
 	var pending []numbered // lines read while detecting the format
 	var buf []byte
 	var rec Record
 	var ev pendingEvent
 	multi := false
-	stopAfter := fr.w.To.Add(time.Hour)
+	stopAfter := fr.w.To.Add(stopSlack)
 	flush := func() {
 		if ev.ok {
 			fr.parsed(ev.p, &ev.rec, path, ev.n, ev.line)
@@ -178,20 +322,25 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 	}
 	start()
 	for {
+		n := st.lines + 1
+		if seeked {
+			// Not a line number: -(byte offset + 1); see lineRef.
+			n = -int(base + cr.n - int64(br.Buffered()) + 1)
+		}
 		line, err := readLine(br, &buf)
 		if err == io.EOF {
 			break
 		}
 		if errors.Is(err, errLineTooLong) {
 			st.lines++
-			st.noteBad(st.lines, "(a line longer than 1 MiB)")
+			st.noteBad(n, "(a line longer than 1 MiB)")
 			if fr.bad != nil {
-				fr.bad(path, st.lines, []byte("(a line longer than 1 MiB)"))
+				fr.bad(path, n, []byte("(a line longer than 1 MiB)"))
 			}
 			continue
 		}
 		if err != nil {
-			st.gaps = append(st.gaps, fmt.Sprintf("read failed after line %d (%v); kept the lines before it", st.lines, err))
+			st.gaps = append(st.gaps, fmt.Sprintf("read failed after %s (%v); kept the lines before it", lineRef("line", st.lines), err))
 			break
 		}
 		st.lines++
@@ -202,7 +351,7 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 		}
 		if p == nil {
 			if len(bytes.TrimSpace(line)) > 0 {
-				pending = append(pending, numbered{bytes.Clone(line), st.lines})
+				pending = append(pending, numbered{bytes.Clone(line), n})
 			}
 			if len(pending) < detectLines {
 				continue
@@ -218,7 +367,7 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 			pending = nil
 			continue
 		}
-		if handle(line, st.lines) {
+		if handle(line, n) {
 			break
 		}
 	}
@@ -237,7 +386,7 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 	}
 	flush()
 	if st.bad > 0 {
-		st.gaps = append(st.gaps, fmt.Sprintf("%d of %d lines read not understood, first at line %d: %q", st.bad, st.lines, st.firstBad, st.badText))
+		st.gaps = append(st.gaps, fmt.Sprintf("%d of %d lines read not understood, first at %s: %q", st.bad, st.lines, lineRef("line", st.firstBad), st.badText))
 	}
 	return st, nil
 }
