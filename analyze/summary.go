@@ -77,7 +77,16 @@ type SummaryEpisode struct {
 	// Recurring says the lead symptom came back at this time on most
 	// previous days (from Symptom.Recurrence); "" when it did not.
 	Recurring string `json:"recurring,omitempty"`
+	// Expected is the team's known event (known-events.yaml) the lead
+	// symptom's top cause matched. A known episode with one is what the
+	// team expects: summaries mention it in one line, and in full only
+	// when it changed.
+	Expected string `json:"expected,omitempty"`
 }
+
+// Quiet reports whether the episode is a known event the team expects,
+// unchanged: a summary names it in passing only.
+func (e SummaryEpisode) Quiet() bool { return e.Status == StatusKnown && e.Expected != "" }
 
 // Duration is how long the episode lasted.
 func (e SummaryEpisode) Duration() time.Duration { return e.End.Sub(e.Start) }
@@ -199,6 +208,7 @@ type item struct {
 	class                 TimeClass
 	peak, base, ratio     float64
 	unit, cause, symptom  string
+	known                 string  // the top cause's known-event label
 	rank                  int     // symptom rank (0 first); -1 for anomalies
 	score                 float64 // anomaly score
 	recurrence            Recurrence
@@ -227,7 +237,7 @@ func Summarize(f *Findings, prev *SummaryState, sla []MonitorSLA) *Summary {
 			class: sy.Class, peak: sy.PeakValue, base: sy.BaselineValue, ratio: sy.Ratio, unit: sy.Unit,
 			symptom: sy.ID, rank: i, recurrence: sy.Recurrence, explanation: sy.Explanation}
 		if len(sy.Suspects) > 0 {
-			it.cause = sy.Suspects[0].Title
+			it.cause, it.known = sy.Suspects[0].Title, sy.Suspects[0].Known
 		}
 		items = append(items, it)
 	}
@@ -341,7 +351,7 @@ func episodeOf(g []item, cal Calendar) SummaryEpisode {
 	l := g[lead]
 	e := SummaryEpisode{Key: l.key(), Kind: l.kind, Subject: l.subject, Source: l.source, Symptom: l.symptom,
 		Start: l.start, End: l.end, Class: l.class, PeakValue: l.peak, BaselineValue: l.base, Unit: l.unit,
-		Ratio: l.ratio, Cause: l.cause, Members: []string{}, Explanation: l.explanation}
+		Ratio: l.ratio, Cause: l.cause, Members: []string{}, Explanation: l.explanation, Expected: l.known}
 	if r := l.recurrence; r.Recurring {
 		e.Recurring = fmt.Sprintf("recurring, seen at this time on %d of the %d previous days.", r.DaysSeen, r.DaysChecked)
 	}

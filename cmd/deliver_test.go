@@ -58,7 +58,7 @@ func TestWebhookSlackPayload(t *testing.T) {
 	}
 	text, _ := msg["text"].(string)
 	if len(msg) != 1 || !strings.HasPrefix(text, "*Nightly summary, 2025-11-19 18:00 – 2025-11-20 07:00 KST*") ||
-		!strings.Contains(text, "Shop latency spike") || !strings.Contains(text, "backup-db.sh") {
+		!strings.Contains(text, "As expected and unchanged: nightly database backup") || !strings.Contains(text, "app_queue_depth") {
 		t.Errorf("not a Slack incoming-webhook payload with the summary:\n%s", rec.bodies[0])
 	}
 	if strings.Contains(stderr, "secret-token") {

@@ -109,7 +109,7 @@ func TestScheduleSummaryAndSIGTERM(t *testing.T) {
 		t.Fatal("did not stop within a minute of SIGTERM")
 	}
 	b, err := os.ReadFile(report)
-	if err != nil || !strings.Contains(string(b), "Shop latency spike") {
+	if err != nil || !strings.Contains(string(b), "nightly database backup") {
 		t.Errorf("report %s: %v\n%.200s", report, err, b)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "state", "summary-default.json")); err != nil {

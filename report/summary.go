@@ -125,7 +125,13 @@ func (sv summaryView) markdown(w io.Writer) {
 	p("# %s\n\n%s %s\n", text(sv.title()), sv.counts(), sv.compared())
 	if len(s.Episodes) > 0 {
 		p("\n## Episodes\n\nOutside business hours first.\n")
+		if q := sv.quiet(); q != "" {
+			p("\n%s\n", text(q))
+		}
 		for _, e := range s.Episodes {
+			if e.Quiet() {
+				continue
+			}
 			p("\n### %s %s: %s, %s (%s, %s)\n\n", e.ID, statusWord(e.Status), text(sv.what(e)),
 				sv.span(e.Start, e.End), human(e.Duration()), hours(e.Class))
 			p("%s", text(e.Why))
@@ -194,12 +200,18 @@ func (sv summaryView) table(w io.Writer, o Options) error {
 	if len(s.Episodes) > 0 {
 		rows := [][]string{}
 		for _, e := range s.Episodes {
+			if e.Quiet() {
+				continue
+			}
 			rows = append(rows, []string{e.ID, statusWord(e.Status), sv.stamp(e.Start), human(e.Duration()), hours(e.Class),
 				truncate(sv.what(e), 40), sv.peak(e), truncate(e.Cause, 40)})
 		}
 		if err := tbl([]string{"ID", "Status", "Start (" + sv.zoneLabel() + ")", "Lasted", "Hours", "What", "Peak (baseline)", "Cause"}, rows); err != nil {
 			return err
 		}
+	}
+	if q := sv.quiet(); q != "" {
+		pr(q)
 	}
 	if len(s.Gone) > 0 {
 		rows := [][]string{}
@@ -234,6 +246,9 @@ func (sv summaryView) slack() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "*%s*\n%s %s\n", esc(sv.title()), esc(sv.counts()), esc(sv.compared()))
 	for _, e := range s.Episodes {
+		if e.Quiet() {
+			continue
+		}
 		fmt.Fprintf(&b, "• *%s* %s, %s (%s, %s)", statusWord(e.Status), esc(sv.what(e)), esc(sv.span(e.Start, e.End)), human(e.Duration()), hours(e.Class))
 		if e.Cause != "" {
 			fmt.Fprintf(&b, ": most likely %s", esc(e.Cause))
@@ -242,6 +257,9 @@ func (sv summaryView) slack() string {
 			fmt.Fprintf(&b, "\n    _%s_", esc(e.Why))
 		}
 		b.WriteString("\n")
+	}
+	if q := sv.quiet(); q != "" {
+		fmt.Fprintf(&b, "%s\n", esc(q))
 	}
 	for _, g := range s.Gone {
 		fmt.Fprintf(&b, "• gone: %s\n", esc(g.Title))
@@ -253,4 +271,19 @@ func (sv summaryView) slack() string {
 		fmt.Fprintf(&b, "%s: see the full report\n", plural(len(s.Gaps), "data gap"))
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// quiet is one line naming the known events that happened as expected, or
+// "" when none did: the team knows them, so they get no section.
+func (sv summaryView) quiet() string {
+	var names []string
+	for _, e := range sv.s.Episodes {
+		if e.Quiet() {
+			names = append(names, fmt.Sprintf("%s (%s, %s)", e.Expected, e.ID, sv.span(e.Start, e.End)))
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return "As expected and unchanged: " + strings.Join(names, "; ") + "."
 }

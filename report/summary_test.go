@@ -104,3 +104,34 @@ func TestSummarySlackPayload(t *testing.T) {
 		}
 	}
 }
+
+// A known event that happened as expected gets one line, not a section;
+// changed, it is shown in full.
+func TestSummaryExpectedKnownEventsInOneLine(t *testing.T) {
+	s := summaryFixture()
+	if len(s.Episodes) == 0 {
+		t.Fatal("fixture has no episodes")
+	}
+	s.Episodes[0].Status, s.Episodes[0].Expected = analyze.StatusKnown, "nightly database backup"
+	for _, format := range []string{"markdown", "slack"} {
+		var buf bytes.Buffer
+		if err := WriteSummary(&buf, format, s, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		out := buf.String()
+		if !strings.Contains(out, "As expected and unchanged: nightly database backup ("+s.Episodes[0].ID) {
+			t.Errorf("%s: no one-line mention of the expected event:\n%s", format, out)
+		}
+		if format == "markdown" && strings.Contains(out, "### "+s.Episodes[0].ID+" ") {
+			t.Errorf("%s: the expected event still has a section of its own", format)
+		}
+	}
+	s.Episodes[0].Status = analyze.StatusChanged
+	var buf bytes.Buffer
+	if err := WriteSummary(&buf, "markdown", s, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "### "+s.Episodes[0].ID+" ") || strings.Contains(buf.String(), "As expected") {
+		t.Error("a changed known event is not shown in full")
+	}
+}
