@@ -24,6 +24,7 @@ type aggregator struct {
 	syslog *syslogParser
 
 	inWindow   int
+	skipped    int // files skipped whole, outside the window
 	minT, maxT time.Time
 
 	reqs, errs []int

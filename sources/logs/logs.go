@@ -277,10 +277,8 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 	ds := &sources.Dataset{Window: w, Step: step}
 	for _, set := range sets {
 		a := newAggregator(s, set, w, step)
-		for _, path := range set.files {
-			if err := a.readFile(ctx, path); err != nil {
-				return nil, err
-			}
+		if err := a.readSet(ctx, set.files); err != nil {
+			return nil, err
 		}
 		a.emit(ds)
 	}
@@ -288,9 +286,77 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 	return ds, nil
 }
 
-// readFile streams one file of a set into the aggregator.
-func (a *aggregator) readFile(ctx context.Context, path string) error {
-	fr := &fileReader{
+// readSet reads the files of a set, oldest first. Files wholly outside
+// the window are skipped by their first and last timestamps: a file
+// whose next (newer) rotation starts before the window ends before it;
+// a plain file's last line is read from its end; a file that starts past
+// the window (and the slack) is after it. Years guessed (syslog) never
+// skip a file.
+func (a *aggregator) readSet(ctx context.Context, files []string) error {
+	fr := a.reader()
+	firsts := make([]time.Time, len(files))
+	known := make([]bool, len(files))
+	{
+		for i, f := range files {
+			t, guessed, ok := fr.firstTime(ctx, f)
+			firsts[i], known[i] = t, ok && !guessed
+		}
+	}
+	before := a.w.From.Add(-maxDisorder)
+	after := a.w.To.Add(stopSlack)
+	skip := make([]bool, len(files))
+	for i, f := range files {
+		switch {
+		case known[i] && firsts[i].After(after):
+			skip[i] = true
+		case i+1 < len(files) && known[i+1] && firsts[i+1].Before(before):
+			skip[i] = true
+		default:
+			if last, ok := fr.lastTime(f); ok && last.Before(before) {
+				skip[i] = true
+				a.cover(last)
+			}
+		}
+		if skip[i] && known[i] {
+			a.cover(firsts[i])
+		}
+	}
+	// Decode .gz files ahead: the one read and the next, one per core.
+	fr.pre = map[string]*inflater{}
+	started := make([]bool, len(files))
+	ahead := decodeAhead()
+	defer func() {
+		for _, in := range fr.pre {
+			in.close()
+		}
+	}()
+	for i, f := range files {
+		if skip[i] {
+			a.skipped++
+			continue
+		}
+		for j, k := i, 0; j < len(files) && k < ahead; j++ {
+			if skip[j] {
+				continue
+			}
+			k++
+			if !started[j] {
+				started[j] = true
+				if in := startInflate(files[j]); in != nil {
+					fr.pre[files[j]] = in
+				}
+			}
+		}
+		if err := a.readFile(ctx, fr, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reader is the file reader that feeds the aggregator.
+func (a *aggregator) reader() *fileReader {
+	return &fileReader{
 		spec:     a.s.spec,
 		env:      parserEnv{loc: a.s.c.Location, ref: a.w.To, fields: a.s.c.Fields},
 		w:        a.w,
@@ -300,6 +366,10 @@ func (a *aggregator) readFile(ctx context.Context, path string) error {
 		},
 		cover: a.cover,
 	}
+}
+
+// readFile streams one file of a set into the aggregator.
+func (a *aggregator) readFile(ctx context.Context, fr *fileReader, path string) error {
 	st, err := fr.read(ctx, path)
 	if err != nil {
 		if ctx.Err() != nil {

@@ -27,6 +27,9 @@ type fileReader struct {
 	// an hour past the window's end.
 	stopLate bool
 
+	// pre holds .gz files being decoded ahead (see prefetch.go).
+	pre map[string]*inflater
+
 	parsed func(p lineParser, r *Record, path string, n int, line []byte)
 	bad    func(path string, n int, line []byte) // nil: only counted
 	cover  func(t time.Time)
@@ -118,14 +121,13 @@ func timeAt(f *os.File, buf []byte, off int64, p lineParser) (time.Time, int64, 
 		b, pos = b[i+1:], off+int64(i+1)
 	}
 	var rec Record
-	all := sources.Window{From: time.Unix(-1<<40, 0), To: time.Unix(1<<40, 0)}
 	for len(b) > 0 {
 		i := bytes.IndexByte(b, '\n')
 		if i < 0 {
 			break
 		}
 		line := bytes.TrimSuffix(b[:i], []byte("\r"))
-		if len(line) > 0 && p.parse(line, &rec, all) != malformed {
+		if len(line) > 0 && p.parse(line, &rec, allTimes) != malformed {
 			return rec.T, pos, true
 		}
 		b, pos = b[i+1:], pos+int64(i+1)
@@ -174,6 +176,10 @@ func (s *readStats) noteBad(n int, text string) {
 func (fr *fileReader) open(path string) (br *bufio.Reader, plain *os.File, size int64, closeFn func(), err error) {
 	var r io.Reader
 	closeFn = func() {}
+	if in := fr.pre[path]; in != nil {
+		delete(fr.pre, path)
+		return bufio.NewReaderSize(in, 256<<10), nil, 0, in.close, nil
+	}
 	if path == "-" {
 		r = fr.stdin
 		if r == nil {
@@ -390,6 +396,9 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 	}
 	return st, nil
 }
+
+// allTimes is a window that holds every line.
+var allTimes = sources.Window{From: time.Unix(-1<<40, 0), To: time.Unix(1<<40, 0)}
 
 // detect picks the format that understands most of lines; nil if none does.
 func detect(lines []numbered, e parserEnv) lineParser {
