@@ -270,6 +270,9 @@ func (a *analysis) eventCandidates(s *Symptom, from, to time.Time) ([]*candidate
 		if !inRange && !lasting {
 			continue
 		}
+		if e.Kind == sources.KindDeploy && e.T.After(s.Start) && remedy.MatchString(e.Title) {
+			continue // the fix, shown in the timeline
+		}
 		cur := best[k]
 		if cur == nil || closer(e.T, cur.T, s.Start, a.tolerance()) {
 			best[k] = e
@@ -350,7 +353,7 @@ func closer(t, cur, s time.Time, tol time.Duration) bool {
 }
 
 func eventText(e *sources.Event) string {
-	t := fmt.Sprintf("%s %s: %s", e.Source, e.Kind, e.Title)
+	t := fmt.Sprintf("%s %s: %s", e.Source, e.Kind, strings.TrimPrefix(e.Title, string(e.Kind)+": "))
 	if e.Detail != "" {
 		t += " — " + e.Detail
 	}
@@ -561,7 +564,12 @@ func (a *analysis) foldConsequences(s *Symptom, cands []*candidate) []*candidate
 		}
 		return best
 	}
-	type folded struct{ restarts, patterns int }
+	type folded struct {
+		restarts, patterns int
+		// The mechanism's evidence: log lines never seen before first
+		// (they say what went wrong), then the restarts.
+		patternEv, restartEv []Evidence
+	}
 	counts := map[*candidate]*folded{}
 	out := cands[:0]
 	for _, c := range cands {
@@ -582,14 +590,17 @@ func (a *analysis) foldConsequences(s *Symptom, cands []*candidate) []*candidate
 		}
 		if isRestart {
 			fc.restarts++
-			r.s.Evidence = append(r.s.Evidence, c.s.Evidence...)
+			fc.restartEv = append(fc.restartEv, c.s.Evidence...)
 		} else {
 			fc.patterns++
-			r.s.Evidence = append(r.s.Evidence, Evidence{Text: c.s.Title + " after it",
+			fc.patternEv = append(fc.patternEv, Evidence{Text: c.s.Title + " after it",
 				Query: c.s.Evidence[0].Query, Lines: c.s.Evidence[0].Lines})
 		}
 	}
 	for r, fc := range counts {
+		ev := append(r.s.Evidence[:1:1], fc.patternEv...)
+		ev = append(ev, r.s.Evidence[1:]...)
+		r.s.Evidence = dedupEvidence(append(ev, fc.restartEv...))
 		var parts []string
 		if fc.restarts > 0 {
 			parts = append(parts, plural(fc.restarts, "service restart"))
@@ -744,3 +755,23 @@ func leadWords(d time.Duration) string {
 	}
 	return "leading it by " + fmtDur(d)
 }
+
+// dedupEvidence drops repeated pieces of evidence (the same anomaly
+// corroborates a deploy and the restarts folded into it).
+func dedupEvidence(ev []Evidence) []Evidence {
+	seen := map[string]bool{}
+	out := ev[:0]
+	for _, e := range ev {
+		k := e.Text + "\x00" + e.Ref + "\x00" + e.Query
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, e)
+	}
+	return out
+}
+
+// remedy: a release rolled back or reverted once the symptom began is
+// the response to it, not a cause.
+var remedy = regexp.MustCompile(`(?i)roll(ing|ed)?[ -]?back|\brevert`)
