@@ -31,6 +31,8 @@ type aggregator struct {
 	times      []latencies       // request times per bucket
 	routes     map[string]*route // request (method and path) -> its route
 	routeTmpl  map[string]*route // route template -> route
+	strs       map[string]string // interned program names
+	backupCmds map[string]bool   // cron command -> is a backup
 
 	patterns map[patternKey]*pattern
 	other    *pattern
@@ -134,11 +136,20 @@ func (a *aggregator) add(format string, r *Record, path string, n int, line []by
 			level = "info"
 		}
 	default:
-		if ev, ok := a.event(r, lineRef(path, n)); ok {
-			a.events = append(a.events, ev)
+		msg := r.message()
+		prog := r.Program
+		if r.prog != nil {
+			prog = a.intern(r.prog)
 		}
-		key.program = r.Program
-		key.cluster = a.miner.AddString(r.Message)
+		if a.maybeEvent(prog, msg) {
+			r.materialize()
+			r.Program = prog
+			if ev, ok := a.event(r, lineRef(path, n)); ok {
+				a.events = append(a.events, ev)
+			}
+		}
+		key.program = prog
+		key.cluster = a.miner.Add(msg)
 		level = r.Level
 	}
 	var p *pattern
@@ -176,6 +187,121 @@ func (a *aggregator) add(format string, r *Record, path string, n int, line []by
 	if len(p.examples) < 3 {
 		p.examples = append(p.examples, sources.LogLine{File: path, Line: lineNumber(n), T: r.T, Text: truncate(string(line), 500)})
 	}
+}
+
+// isBackup tells a backup among cron commands; the answer is kept per
+// command, since the same ones run all day.
+func (a *aggregator) isBackup(cmd string) bool {
+	if v, ok := a.backupCmds[cmd]; ok {
+		return v
+	}
+	if a.backupCmds == nil || len(a.backupCmds) > 4096 {
+		a.backupCmds = map[string]bool{}
+	}
+	v := a.s.backupRe.MatchString(cmd)
+	a.backupCmds[cmd] = v
+	return v
+}
+
+// isDeploy matches the deploy pattern, except where the word is a user
+// name: "Started Session 7 of User deploy." is a login, not a release.
+func (a *aggregator) isDeploy(msg string) bool {
+	for _, m := range a.s.deployRe.FindAllStringIndex(msg, 4) {
+		before := strings.ToLower(msg[max(m[0]-5, 0):m[0]])
+		if before != "user " {
+			return true
+		}
+	}
+	return false
+}
+
+// intern returns a string for b, the same one every time: program names
+// repeat on every line.
+func (a *aggregator) intern(b []byte) string {
+	if s, ok := a.strs[string(b)]; ok {
+		return s
+	}
+	if a.strs == nil || len(a.strs) > 4096 {
+		a.strs = map[string]string{}
+	}
+	s := string(b)
+	a.strs[s] = s
+	return s
+}
+
+// maybeEvent is a cheap test that lets most lines skip event's string
+// work and regular expressions: it answers true for every line event may
+// take, and for few others.
+func (a *aggregator) maybeEvent(prog string, msg []byte) bool {
+	if strings.EqualFold(prog, "cron") || strings.EqualFold(prog, "crond") || strings.HasSuffix(prog, "/cron") ||
+		len(prog) >= 7 && strings.EqualFold(prog[:7], "systemd") {
+		return true
+	}
+	if bytes.Contains(msg, []byte("ut of memory: Kill")) || containsFold(msg, "restarting") {
+		return true
+	}
+	return a.maybeDeploy(msg)
+}
+
+// maybeDeploy: the default deploy pattern needs "deploy" or "release"; a
+// custom one gets no shortcut.
+func (a *aggregator) maybeDeploy(msg []byte) bool {
+	if a.s.c.DeployPattern != "" {
+		return true
+	}
+	return deployWord(msg) || containsFold(msg, "release")
+}
+
+// deployWord reports "deploy" (lower, capitalised or upper case) not
+// right after "user ": not a user name.
+func deployWord(msg []byte) bool {
+	for _, w := range []string{"deploy", "Deploy", "DEPLOY"} {
+		for b, off := msg, 0; ; {
+			i := bytes.Index(b, []byte(w))
+			if i < 0 {
+				break
+			}
+			at := off + i
+			if at < 5 || !strings.EqualFold(string(msg[at-5:at]), "user ") {
+				return true
+			}
+			b, off = b[i+len(w):], at+len(w)
+		}
+	}
+	return false
+}
+
+// containsFold reports whether b holds word (lower case ASCII) in lower
+// case, capitalised or upper case: a prefilter, it leaves "dePloy" to
+// the regular expression it guards.
+func containsFold(b []byte, word string) bool {
+	var up, cap [16]byte
+	if len(word) > len(up) {
+		return containsFoldSlow(b, word)
+	}
+	for i := 0; i < len(word); i++ {
+		up[i] = word[i] &^ 0x20
+		cap[i] = word[i]
+	}
+	cap[0] = up[0]
+	return bytes.Contains(b, []byte(word)) || bytes.Contains(b, cap[:len(word)]) || bytes.Contains(b, up[:len(word)])
+}
+
+func containsFoldSlow(b []byte, word string) bool {
+	first := word[0]
+	for i := 0; i+len(word) <= len(b); i++ {
+		if b[i]|0x20 != first {
+			continue
+		}
+		j := 1
+		for j < len(word) && b[i+j]|0x20 == word[j] {
+			j++
+		}
+		if j == len(word) {
+			return true
+		}
+	}
+	return false
 }
 
 // maxRoutes bounds the request -> route cache; it is emptied when full.
@@ -242,7 +368,7 @@ func (a *aggregator) event(r *Record, ref string) (sources.Event, bool) {
 		cmd := msg[strings.Index(msg, "CMD (")+len("CMD ("):]
 		cmd = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(cmd), ")"))
 		ev.Kind = sources.KindCron
-		if a.s.backupRe.MatchString(cmd) {
+		if a.isBackup(cmd) {
 			ev.Kind = sources.KindBackup
 		}
 		ev.Title = "cron: " + truncate(cmd, 200)
@@ -258,7 +384,7 @@ func (a *aggregator) event(r *Record, ref string) (sources.Event, bool) {
 			title = r.Program + ": " + title
 		}
 		ev.Title = "restart: " + truncate(title, 200)
-	case !strings.HasPrefix(prog, "sshd") && a.s.deployRe.MatchString(msg):
+	case !strings.HasPrefix(prog, "sshd") && a.maybeDeploy([]byte(msg)) && a.isDeploy(msg):
 		// sshd names the users that try to log in, and "deploy" is a
 		// favourite of scanners: "Invalid user deploy from ..." is no release.
 		ev.Kind = sources.KindDeploy

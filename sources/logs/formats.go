@@ -49,6 +49,7 @@ func parseFormat(s string) (formatSpec, error) {
 
 // parserEnv is what a parser needs to know of its source.
 type parserEnv struct {
+	lazy   bool // parsers fill views, not strings (Record.msg)
 	loc    *time.Location
 	ref    time.Time // year-less stamps are placed near it (the window's end)
 	fields Fields
@@ -67,13 +68,19 @@ func (f formatSpec) parser(e parserEnv) lineParser {
 	}
 	switch f.name {
 	case FormatNginx:
-		return nginxParser{c: &nginxCache{}, lazy: true}
+		return nginxParser{c: &nginxCache{}, lazy: e.lazy}
 	case FormatSyslog:
-		return newSyslogParser(e.loc, e.ref)
+		p := newSyslogParser(e.loc, e.ref)
+		p.lazy = e.lazy
+		return p
 	case FormatJSON, FormatLogfmt:
-		return newStructParser(f.name, e.fields, e.loc, e.ref)
+		p := newStructParser(f.name, e.fields, e.loc, e.ref)
+		p.lazy = e.lazy
+		return p
 	case FormatJava, FormatGeneric:
-		return newStampedParser(f.name, e.loc, e.ref)
+		p := newStampedParser(f.name, e.loc, e.ref)
+		p.lazy = e.lazy
+		return p
 	}
 	return nil
 }
@@ -81,12 +88,9 @@ func (f formatSpec) parser(e parserEnv) lineParser {
 // candidates are the parsers detection tries, in order of preference
 // when two understand as many lines.
 func candidates(e parserEnv) []lineParser {
-	return []lineParser{
-		nginxParser{c: &nginxCache{}, lazy: true},
-		newSyslogParser(e.loc, e.ref),
-		newStructParser(FormatJSON, e.fields, e.loc, e.ref),
-		newStructParser(FormatLogfmt, e.fields, e.loc, e.ref),
-		newStampedParser(FormatJava, e.loc, e.ref),
-		newStampedParser(FormatGeneric, e.loc, e.ref),
+	var ps []lineParser
+	for _, n := range []string{FormatNginx, FormatSyslog, FormatJSON, FormatLogfmt, FormatJava, FormatGeneric} {
+		ps = append(ps, formatSpec{name: n}.parser(e))
 	}
+	return ps
 }

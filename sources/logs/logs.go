@@ -39,10 +39,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/hindsight-sre/hindsight/sources"
 )
@@ -274,12 +277,26 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 	if err != nil {
 		return nil, err
 	}
+	// Sets are independent: one goroutine each, one per core at a time,
+	// each its own aggregator; their results are merged in set order.
+	aggs := make([]*aggregator, len(sets))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(runtime.GOMAXPROCS(0), 1))
+	for i, set := range sets {
+		g.Go(func() error {
+			a := newAggregator(s, set, w, step)
+			if err := a.readSet(gctx, set.files); err != nil {
+				return err
+			}
+			aggs[i] = a
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
 	ds := &sources.Dataset{Window: w, Step: step}
-	for _, set := range sets {
-		a := newAggregator(s, set, w, step)
-		if err := a.readSet(ctx, set.files); err != nil {
-			return nil, err
-		}
+	for _, a := range aggs {
 		a.emit(ds)
 	}
 	ds.Sort()
@@ -358,7 +375,7 @@ func (a *aggregator) readSet(ctx context.Context, files []string) error {
 func (a *aggregator) reader() *fileReader {
 	return &fileReader{
 		spec:     a.s.spec,
-		env:      parserEnv{loc: a.s.c.Location, ref: a.w.To, fields: a.s.c.Fields},
+		env:      parserEnv{lazy: true, loc: a.s.c.Location, ref: a.w.To, fields: a.s.c.Fields},
 		w:        a.w,
 		stopLate: true,
 		parsed: func(p lineParser, r *Record, path string, n int, line []byte) {

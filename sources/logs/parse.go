@@ -28,6 +28,34 @@ type Record struct {
 
 	guessedYear bool   // T's year was inferred (RFC 3164 has none)
 	req         []byte // access logs: the request line, a view into the line
+
+	// Views into the line of Message, Program and Host, for parsers in
+	// lazy mode (Fetch's hot path), which leave those strings empty.
+	// They are valid only until the next line is read: see materialize.
+	msg, prog, host []byte
+}
+
+// materialize fills the strings from the views and drops the views, so
+// that the record outlives its line.
+func (r *Record) materialize() {
+	if r.msg != nil {
+		r.Message = string(r.msg)
+	}
+	if r.prog != nil {
+		r.Program = string(r.prog)
+	}
+	if r.host != nil {
+		r.Host = string(r.host)
+	}
+	r.msg, r.prog, r.host, r.req = nil, nil, nil, nil
+}
+
+// message is the message as bytes, a view when the parser made one.
+func (r *Record) message() []byte {
+	if r.msg != nil {
+		return r.msg
+	}
+	return []byte(r.Message)
 }
 
 // result is what a parser made of a line.
@@ -196,6 +224,7 @@ func (p nginxParser) parse(line []byte, r *Record, w sources.Window) result {
 		}
 	}
 	r.req = req
+	r.msg, r.prog, r.host = nil, nil, nil
 	r.Status = n
 	r.Bytes = bytesSent
 	r.RequestTime = rt
@@ -379,6 +408,7 @@ func lastIndexByte(s string, c byte) int {
 // line more than a week after the window's end (a December line read in
 // January), then the year before.
 type syslogParser struct {
+	lazy  bool // views only, see Record.msg
 	loc   *time.Location
 	to    time.Time
 	hours map[int32]int64 // (year, month, day, hour) -> unix seconds of hh:00:00 in loc
@@ -440,23 +470,30 @@ func (p *syslogParser) parse(line []byte, r *Record, w sources.Window) result {
 		return outside
 	}
 	host, rest := field(rest)
-	if len(host) == 0 {
+	if len(host) == 0 || normLevelBytes(host) != "" {
+		// "2025-11-20T03:00:01Z ERROR ...": a level where the host
+		// goes is an application log, not syslog.
 		return malformed
 	}
 	rest = trimLeft(rest)
-	r.Host = string(host)
-	r.Program, r.PID, r.Level, r.req = "", "", "", nil
+	r.Host, r.Program, r.PID, r.Level, r.Message, r.req = "", "", "", "", "", nil
+	r.host, r.prog, r.msg = host, nil, nil
 	// The tag: "prog[pid]:" or "prog:"; a line may have none.
+	var pid []byte
 	if tag, after := field(rest); len(tag) > 1 && tag[len(tag)-1] == ':' {
 		tag = tag[:len(tag)-1]
 		if i := bytes.IndexByte(tag, '['); i > 0 && tag[len(tag)-1] == ']' {
-			r.PID = string(tag[i+1 : len(tag)-1])
+			pid = tag[i+1 : len(tag)-1]
 			tag = tag[:i]
 		}
-		r.Program = string(tag)
+		r.prog = tag
 		rest = trimLeft(after)
 	}
-	r.Message = string(rest)
+	r.msg = rest
+	if !p.lazy {
+		r.Host, r.Program, r.PID, r.Message = string(host), string(r.prog), string(pid), string(rest)
+		r.host, r.prog, r.msg = nil, nil, nil
+	}
 	r.Remote, r.Method, r.Path, r.Proto = "", "", "", ""
 	r.Status, r.Bytes, r.RequestTime = 0, -1, -1
 	return parsed
@@ -539,6 +576,7 @@ func (p *syslogParser) parse5424(line []byte, r *Record, w sources.Window) resul
 	}
 	r.Host, r.Program, r.PID, r.Level, r.req = nil5424(host), nil5424(app), nil5424(procid), "", nil
 	r.Message = string(rest)
+	r.msg, r.prog, r.host = nil, nil, nil
 	r.Remote, r.Method, r.Path, r.Proto = "", "", "", ""
 	r.Status, r.Bytes, r.RequestTime = 0, -1, -1
 	return parsed

@@ -71,7 +71,7 @@ func Mine(ctx context.Context, paths []string, o MineOptions) (*Mined, error) {
 		info: map[*drain.Cluster]*Template{}}
 	fr := &fileReader{
 		spec:   spec,
-		env:    parserEnv{loc: o.Location, ref: ref},
+		env:    parserEnv{lazy: true, loc: o.Location, ref: ref},
 		w:      w,
 		stdin:  o.Stdin,
 		parsed: s.line,
@@ -129,7 +129,7 @@ func (s *mineState) line(p lineParser, rec *Record, path string, n int, line []b
 		s.note(c, path, n, line, rec.T, level)
 		return
 	}
-	s.addMessage(path, n, line, []byte(rec.Message), rec.T, rec.Level)
+	s.addMessage(path, n, line, rec.message(), rec.T, rec.Level)
 }
 
 func (s *mineState) addMessage(path string, n int, line, msg []byte, t time.Time, level string) {

@@ -312,6 +312,7 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 			if multi {
 				flush()
 				ev = pendingEvent{rec: rec, p: p, n: n, line: bytes.Clone(line), ok: true}
+				ev.rec.materialize() // the views die with the line
 				return false
 			}
 			fr.parsed(p, &rec, path, n, line)

@@ -109,6 +109,7 @@ func offset(b []byte) (int, int, bool) {
 // after " : " or " - ". Lines without a timestamp continue the previous
 // event (multiline).
 type stampedParser struct {
+	lazy   bool
 	name   string
 	loc    *time.Location
 	stamps *stampParser
@@ -157,7 +158,10 @@ func (p *stampedParser) parse(line []byte, r *Record, w sources.Window) result {
 			rest = rest[i+3:]
 		}
 	}
-	r.Message = string(bytes.TrimRight(rest, " \t"))
+	r.msg = bytes.TrimRight(rest, " \t")
+	if !p.lazy {
+		r.Message, r.msg = string(r.msg), nil
+	}
 	return parsed
 }
 

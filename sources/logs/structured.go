@@ -95,6 +95,7 @@ const (
 // small map; values are not decoded unless their key has a role, so a
 // line costs one scan. No encoding/json: it allocates per value.
 type structParser struct {
+	lazy   bool
 	name   string // FormatJSON or FormatLogfmt
 	roles  map[string]roleRank
 	stamps *stampParser
@@ -168,14 +169,17 @@ func (p *structParser) parse(line []byte, r *Record, w sources.Window) result {
 		if string(f.key[roleLevel]) == "PRIORITY" {
 			r.Level = syslogLevel(v)
 		} else {
-			r.Level = normLevel(string(unescape(v, f.quoted[roleLevel])))
+			r.Level = normLevelB(unescape(v, f.quoted[roleLevel]))
 		}
 	}
 	if v := f.val[roleMessage]; v != nil {
-		r.Message = string(unescape(v, f.quoted[roleMessage]))
+		r.msg = unescape(v, f.quoted[roleMessage])
 	}
 	if v := f.val[roleProgram]; v != nil {
-		r.Program = string(unescape(v, f.quoted[roleProgram]))
+		r.prog = unescape(v, f.quoted[roleProgram])
+	}
+	if !p.lazy {
+		r.materialize()
 	}
 	if v := f.val[roleStatus]; v != nil {
 		if n, ok := digits(v); ok && n >= 100 && n <= 999 {
@@ -186,6 +190,7 @@ func (p *structParser) parse(line []byte, r *Record, w sources.Window) result {
 		r.RequestTime = latency(v, f.key[roleLatency])
 	}
 	if r.Status > 0 {
+		r.materialize()
 		if v := f.val[roleMethod]; v != nil {
 			r.Method = string(unescape(v, f.quoted[roleMethod]))
 		}

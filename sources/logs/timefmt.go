@@ -101,3 +101,35 @@ func normLevel(s string) string {
 	}
 	return ""
 }
+
+// normLevelB is normLevel without allocating.
+func normLevelB(b []byte) string {
+	var l [16]byte
+	if len(b) > len(l) {
+		return ""
+	}
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		l[i] = c
+	}
+	s := l[:len(b)]
+	for len(s) > 0 && (s[0] == '[' || s[0] == '<' || s[0] == ' ') {
+		s = s[1:]
+	}
+	for len(s) > 0 && (s[len(s)-1] == ']' || s[len(s)-1] == '>' || s[len(s)-1] == ' ') {
+		s = s[:len(s)-1]
+	}
+	switch string(s) {
+	case "error", "err", "e", "severe", "fatal", "crit", "critical", "emerg", "emergency", "alert", "panic", "f", "c":
+		return "error"
+	case "warn", "warning", "w":
+		return "warn"
+	case "info", "notice", "i", "n", "information", "informational":
+		return "info"
+	case "debug", "trace", "d", "t", "fine", "finer", "finest", "verbose":
+		return "debug"
+	}
+	return ""
+}
