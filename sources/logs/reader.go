@@ -308,6 +308,12 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 			fr.cover(rec.T)
 			return fr.stopLate && !rec.guessedYear && rec.T.After(stopAfter)
 		case parsed:
+			if rec.T.IsZero() && fr.stopLate {
+				// A user format whose time is missing or unreadable:
+				// Fetch cannot place the line.
+				st.noteBad(n, "(no time) "+string(line))
+				return false
+			}
 			fr.cover(rec.T)
 			if multi {
 				flush()
