@@ -173,12 +173,12 @@ func (s *readStats) noteBad(n int, text string) {
 // open opens a file, or stdin for "-", and gunzips it when it starts
 // with the gzip magic. A directory is an error with a hint. plain is the
 // file when it can be seeked (not stdin, not gzip), with its size.
-func (fr *fileReader) open(path string) (br *bufio.Reader, plain *os.File, size int64, closeFn func(), err error) {
+func (fr *fileReader) open(path string) (br *bufio.Reader, plain *os.File, cr *countReader, size int64, closeFn func(), err error) {
 	var r io.Reader
 	closeFn = func() {}
 	if in := fr.pre[path]; in != nil {
 		delete(fr.pre, path)
-		return bufio.NewReaderSize(in, 256<<10), nil, 0, in.close, nil
+		return bufio.NewReaderSize(in, 256<<10), nil, nil, 0, in.close, nil
 	}
 	if path == "-" {
 		r = fr.stdin
@@ -187,30 +187,42 @@ func (fr *fileReader) open(path string) (br *bufio.Reader, plain *os.File, size 
 		}
 	} else {
 		f, err := os.Open(path)
+		if errors.Is(err, os.ErrNotExist) && path != "" {
+			return nil, nil, nil, 0, nil, errVanished{err}
+		}
 		if err != nil {
-			return nil, nil, 0, nil, fmt.Errorf("%w; hint: check the path and that hindsight may read it", err)
+			return nil, nil, nil, 0, nil, fmt.Errorf("%w; hint: check the path and that hindsight may read it", err)
 		}
 		st, err := f.Stat()
 		if err == nil && st.IsDir() {
 			f.Close()
-			return nil, nil, 0, nil, fmt.Errorf("%s is a directory; hint: name the files, e.g. %s/*.log", path, path)
-		}
-		if err == nil && st.Mode().IsRegular() {
-			plain, size = f, st.Size()
+			return nil, nil, nil, 0, nil, fmt.Errorf("%s is a directory; hint: name the files, e.g. %s/*.log", path, path)
 		}
 		r, closeFn = f, func() { f.Close() }
+		if err == nil && st.Mode().IsRegular() {
+			plain, size = f, st.Size()
+			cr = &countReader{r: f}
+			r = cr
+		}
 	}
 	br = bufio.NewReaderSize(r, 256<<10)
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			closeFn()
-			return nil, nil, 0, nil, errNotGzip{err}
+			return nil, nil, nil, 0, nil, errNotGzip{err}
 		}
 		closeFile := closeFn
-		return bufio.NewReaderSize(zr, 256<<10), nil, 0, func() { zr.Close(); closeFile() }, nil
+		return bufio.NewReaderSize(zr, 256<<10), nil, nil, 0, func() { zr.Close(); closeFile() }, nil
 	}
-	return br, plain, size, closeFn, nil
+	return br, plain, cr, size, closeFn, nil
+}
+
+// errVanished: a file globbed a moment ago is gone, rotated away.
+type errVanished struct{ err error }
+
+func (e errVanished) Error() string {
+	return fmt.Sprintf("gone before it could be read (rotated away?): %v; hint: include the rotated names in paths, e.g. access.log*", e.err)
 }
 
 type errNotGzip struct{ err error }
@@ -240,11 +252,12 @@ const maxJoined = 1024
 // what went wrong after is in the stats' gaps.
 func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) {
 	var st readStats
-	br, plain, size, closeFn, err := fr.open(path)
+	br, plain, cr, size, closeFn, err := fr.open(path)
 	if err != nil {
 		var ng errNotGzip
-		if errors.As(err, &ng) {
-			st.gaps = append(st.gaps, ng.Error())
+		var gone errVanished
+		if errors.As(err, &ng) || errors.As(err, &gone) {
+			st.gaps = append(st.gaps, err.Error())
 			return st, nil
 		}
 		return st, err
@@ -255,7 +268,6 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 	// and read from there: line numbers are then unknown, and lines are
 	// named by byte offset.
 	var base int64 // byte offset of the first line read
-	var cr *countReader
 	seeked := false
 	if plain != nil && size >= seekMin && fr.stopLate {
 		if p == nil {
@@ -264,7 +276,7 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 		if p != nil {
 			if off := fr.seekStart(plain, size, p); off > 0 {
 				if _, err := plain.Seek(off, io.SeekStart); err == nil {
-					cr = &countReader{r: plain}
+					cr.n = 0
 					br.Reset(cr)
 					base, seeked = off, true
 					st.seeked = off
@@ -398,6 +410,13 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 		}
 	}
 	flush()
+	// A file truncated in place while read (logrotate's copytruncate):
+	// what was past the new end is not in it any more.
+	if plain != nil {
+		if fi, err := plain.Stat(); err == nil && fi.Size() < base+cr.n {
+			st.gaps = append(st.gaps, fmt.Sprintf("the file shrank to %d bytes while read (truncated by log rotation?); lines after byte %d were not read; hint: read its rotated copy too (paths: name*)", fi.Size(), fi.Size()))
+		}
+	}
 	if st.bad > 0 {
 		st.gaps = append(st.gaps, fmt.Sprintf("%d of %d lines read not understood, first at %s: %q", st.bad, st.lines, lineRef("line", st.firstBad), st.badText))
 	}
