@@ -1,32 +1,44 @@
-// Package logs is the source for log files on disk: nginx/apache access
-// logs and syslog, plain, gzip-compressed and rotated.
+// Package logs is the source for log files on disk: access logs, syslog,
+// JSON lines, logfmt, Java and any timestamped lines, plain, gzip-compressed
+// and rotated.
 //
 // It sits with the other backends between config and analyze and knows
 // nothing about incidents. From the lines inside the fetched window it
 // makes, per file set (access.log with its rotations access.log.1,
 // access.log.2.gz, ...):
 //
-//   - for access logs, Series of requests/s, 5xx/s and request time p50 and
-//     p95 per step, labelled {file: "access.log"};
+//   - for access logs (nginx/apache, an nginx log_format, or JSON lines
+//     with a status), Series of requests/s, 5xx/s and request time p50, p95
+//     and p99 per step, labelled {file: "access.log"};
 //   - Events for cron jobs (backups among them), service restarts, deploys
-//     and OOM kills, each with Ref "path:line";
-//   - LogPatterns: one simple template per kind of line (numbers, ids,
-//     addresses and paths masked with <*>; "GET /api/items/<*> 5xx" for
-//     requests) with counts per step. Buckets are sparse: a step in which a
-//     pattern did not occur has no Bucket.
+//     and OOM kills, each with Ref "path:line" ("path@byte" after a seek);
+//   - LogPatterns: access-log lines by method, route and status class
+//     ("GET /api/items/<*> 5xx"), other lines by the template the Drain
+//     miner (sources/logs/drain) finds for their message, prefixed with the
+//     program when the format names one; counts per step. Buckets are
+//     sparse: a step in which a pattern did not occur has no Bucket.
 //
 // Steps are the window's start floored to the step, in UTC, so the first
 // one may begin before the window; the requests and 5xx series have a point
 // for every step (0 when quiet), the quantiles only for steps with requests.
 //
-// Files are streamed line by line: a line outside the window costs only
-// its timestamp parse, and a file is left an hour past the window's end
-// (unless its year is guessed, as in syslog). Each format is a line parser
-// (lineParser) that fills a Record, so that more formats, and faster ones,
-// fit in later.
+// Formats are detected per file from its first lines, or set per source
+// (Config.Format). A timestamp with an offset keeps it; one without is
+// read in Config.Location; each file is read on its own.
 //
-// Lines that no parser understands are counted and reported as a Gap, as
-// is a gzip file that breaks off (what was read before is kept).
+// Reading: whole files outside the window are skipped by their first and
+// last timestamps; a large plain file is entered by binary search near the
+// window's start; a file is left ten minutes past the window's end (unless
+// its year is guessed, as in syslog); the .gz files of a set are inflated
+// ahead on other cores, and sets are read in parallel. Memory does not grow
+// with the input: lines are streamed, request times go to a quantile
+// sketch past 256 a step, templates are capped (MaxTemplates, then
+// "<other>").
+//
+// Lines that no parser understands are counted and reported as a Gap, never
+// dropped silently, as are a gzip file that breaks off (what was read
+// before is kept), a file truncated or rotated away while read, and lines
+// past 1 MiB.
 package logs
 
 import (

@@ -132,19 +132,6 @@ func TestParseSyslog(t *testing.T) {
 
 func TestTemplates(t *testing.T) {
 	for _, tt := range []struct{ in, want string }{
-		{"Accepted password for root from 10.0.0.7 port 52100 ssh2", "Accepted password for root from <*> port <*> ssh2"},
-		{"(root) CMD (/usr/local/bin/backup.sh --full)", "(root) CMD (<*> --full)"},
-		{"authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=218.188.2.4", "authentication failure; logname= uid=<*> euid=<*> tty=NODEVssh ruser= rhost=<*>"},
-		{"connection from 220-135-151-1.hinet-ip.hinet.net (220.135.151.1) at 0x7f3a", "connection from <*> (<*>) at <*>"},
-		{"session 9f1c2e4a-1b2c-4d5e-8f90-123456789abc opened", "session <*> opened"},
-		{"took 1.5s,   retrying", "took <*>, retrying"},
-		{"sda1 is fine", "sda1 is fine"},
-	} {
-		if got := maskMessage(tt.in); got != tt.want {
-			t.Errorf("maskMessage(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-	for _, tt := range []struct{ in, want string }{
 		{"/api/items/123?x=1", "/api/items/<*>"},
 		{"/", "/"},
 		{"/static/app.3f2a9c.js", "/static/<*>"},
