@@ -5,6 +5,8 @@ import (
 	"sort"
 
 	"github.com/DataDog/sketches-go/ddsketch"
+	"github.com/DataDog/sketches-go/ddsketch/mapping"
+	"github.com/DataDog/sketches-go/ddsketch/store"
 )
 
 // exactLatencies is how many request times a step keeps as they are:
@@ -27,6 +29,22 @@ type latencies struct {
 	sorted bool
 }
 
+// sketchMapping maps values to the sketch's bins. The cubically
+// interpolated mapping computes a bin from the float's bits, without the
+// logarithm of the default mapping, which took a fifth of the nginx
+// benchmark's time; it keeps the 1% guarantee with a few more bins.
+var sketchMapping = func() mapping.IndexMapping {
+	m, err := mapping.NewCubicallyInterpolatedMapping(sketchAccuracy)
+	if err != nil {
+		panic(err)
+	}
+	return m
+}()
+
+// The store is the library's default (buffered, paginated): a step's
+// sketch holds only the pages of bins its values fall in, so memory stays
+// small and bounded by the range of request times, not their number.
+
 func (l *latencies) add(v float64) {
 	if l.sketch == nil {
 		if len(l.exact) < exactLatencies {
@@ -34,14 +52,11 @@ func (l *latencies) add(v float64) {
 			l.sorted = false
 			return
 		}
-		sk, err := ddsketch.NewDefaultDDSketch(sketchAccuracy)
-		if err != nil {
-			panic(err) // only for an accuracy outside (0, 1)
-		}
+		l.sketch = ddsketch.NewDDSketch(sketchMapping, store.NewBufferedPaginatedStore(), store.NewBufferedPaginatedStore())
 		for _, x := range l.exact {
-			sk.Add(x)
+			l.sketch.Add(x)
 		}
-		l.sketch, l.exact = sk, nil
+		l.exact = nil
 	}
 	l.sketch.Add(v)
 }

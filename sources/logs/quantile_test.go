@@ -1,0 +1,42 @@
+package logs
+
+import (
+	"math"
+	"math/rand/v2"
+	"sort"
+	"testing"
+)
+
+// TestLatencyQuantiles: exact up to exactLatencies values a step, within
+// the sketch's 1% relative error past it.
+func TestLatencyQuantiles(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{1, 7, exactLatencies, 10_000} {
+		var l latencies
+		vals := make([]float64, n)
+		for i := range vals {
+			vals[i] = math.Round(r.ExpFloat64()*0.2*1000) / 1000 // ms resolution, as nginx logs
+			l.add(vals[i])
+		}
+		sort.Float64s(vals)
+		for _, q := range []float64{0.5, 0.95, 0.99} {
+			want, got := quantile(vals, q), l.quantile(q)
+			tol := 1e-12
+			if n > exactLatencies {
+				// DDSketch's rank is not interpolated: compare with
+				// the values around the rank, with 1% relative error.
+				lo, hi := vals[int(q*float64(n-1))], vals[min(int(q*float64(n-1))+1, n-1)]
+				if got < lo*0.99-1e-9 || got > hi*1.01+1e-9 {
+					t.Errorf("n=%d q=%v: %v outside [%v, %v] ±1%%", n, q, got, lo, hi)
+				}
+				continue
+			}
+			if math.Abs(got-want) > tol {
+				t.Errorf("n=%d q=%v: %v, want exactly %v", n, q, got, want)
+			}
+		}
+		if l.n() != n {
+			t.Errorf("n() = %d, want %d", l.n(), n)
+		}
+	}
+}
