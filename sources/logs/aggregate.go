@@ -237,10 +237,57 @@ func (a *aggregator) maybeEvent(prog string, msg []byte) bool {
 		len(prog) >= 7 && strings.EqualFold(prog[:7], "systemd") {
 		return true
 	}
-	if bytes.Contains(msg, []byte("ut of memory: Kill")) || containsFold(msg, "restarting") {
-		return true
+	if a.s.c.DeployPattern != "" {
+		return true // a custom pattern: no shortcut
 	}
-	return a.maybeDeploy(msg)
+	return eventWords(msg)
+}
+
+// eventWords is one pass over msg for the words that may make an event:
+// "restarting", "deploy" (not after "user "), "release" in lower,
+// capitalised or upper case, and "ut of memory: Kill". All have 'e' or
+// 'u' second, which the pass looks for.
+func eventWords(msg []byte) bool {
+	for i := 1; i < len(msg); i++ {
+		c := msg[i] | 0x20
+		if c != 'e' && c != 'u' {
+			continue
+		}
+		rest := msg[i-1:]
+		switch msg[i-1] | 0x20 {
+		case 'd':
+			if hasWordFold(rest, "deploy") && !(i >= 6 && strings.EqualFold(string(msg[i-6:i-1]), "user ")) {
+				return true
+			}
+		case 'r':
+			if hasWordFold(rest, "restarting") || hasWordFold(rest, "release") {
+				return true
+			}
+		case 'o':
+			if bytes.HasPrefix(rest[1:], []byte("ut of memory: Kill")) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// hasWordFold: b starts with word (lower case) in lower, capitalised or
+// upper case.
+func hasWordFold(b []byte, word string) bool {
+	if len(b) < len(word) {
+		return false
+	}
+	b = b[:len(word)]
+	if string(b[1:]) == word[1:] {
+		return b[0]|0x20 == word[0]
+	}
+	for i := range len(word) {
+		if b[i] != word[i]&^0x20 {
+			return false
+		}
+	}
+	return true
 }
 
 // maybeDeploy: the default deploy pattern needs "deploy" or "release"; a
@@ -249,59 +296,7 @@ func (a *aggregator) maybeDeploy(msg []byte) bool {
 	if a.s.c.DeployPattern != "" {
 		return true
 	}
-	return deployWord(msg) || containsFold(msg, "release")
-}
-
-// deployWord reports "deploy" (lower, capitalised or upper case) not
-// right after "user ": not a user name.
-func deployWord(msg []byte) bool {
-	for _, w := range []string{"deploy", "Deploy", "DEPLOY"} {
-		for b, off := msg, 0; ; {
-			i := bytes.Index(b, []byte(w))
-			if i < 0 {
-				break
-			}
-			at := off + i
-			if at < 5 || !strings.EqualFold(string(msg[at-5:at]), "user ") {
-				return true
-			}
-			b, off = b[i+len(w):], at+len(w)
-		}
-	}
-	return false
-}
-
-// containsFold reports whether b holds word (lower case ASCII) in lower
-// case, capitalised or upper case: a prefilter, it leaves "dePloy" to
-// the regular expression it guards.
-func containsFold(b []byte, word string) bool {
-	var up, cap [16]byte
-	if len(word) > len(up) {
-		return containsFoldSlow(b, word)
-	}
-	for i := 0; i < len(word); i++ {
-		up[i] = word[i] &^ 0x20
-		cap[i] = word[i]
-	}
-	cap[0] = up[0]
-	return bytes.Contains(b, []byte(word)) || bytes.Contains(b, cap[:len(word)]) || bytes.Contains(b, up[:len(word)])
-}
-
-func containsFoldSlow(b []byte, word string) bool {
-	first := word[0]
-	for i := 0; i+len(word) <= len(b); i++ {
-		if b[i]|0x20 != first {
-			continue
-		}
-		j := 1
-		for j < len(word) && b[i+j]|0x20 == word[j] {
-			j++
-		}
-		if j == len(word) {
-			return true
-		}
-	}
-	return false
+	return eventWords(msg)
 }
 
 // maxRoutes bounds the request -> route cache; it is emptied when full.
