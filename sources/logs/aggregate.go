@@ -25,6 +25,9 @@ type aggregator struct {
 
 	inWindow   int
 	skipped    int // files skipped whole, outside the window
+	// parts are aggregators of chunks of one file read on other cores,
+	// merged in: their patterns are joined with ours at emit.
+	parts []*aggregator
 	minT, maxT time.Time
 
 	reqs, errs []int
@@ -442,7 +445,13 @@ func (a *aggregator) emit(ds *sources.Dataset) {
 	// to one template: they are one pattern.
 	byTmpl := map[string]*pattern{}
 	ps := make([]*pattern, 0, len(a.patterns)+1)
-	for _, p := range a.patterns {
+	var all []*pattern
+	for _, part := range append([]*aggregator{a}, a.parts...) {
+		for _, p := range part.patterns {
+			all = append(all, p)
+		}
+	}
+	for _, p := range all {
 		if p.lastN > 0 {
 			p.counts[p.lastB] += p.lastN
 			p.lastN = 0
@@ -476,12 +485,29 @@ func (a *aggregator) emit(ds *sources.Dataset) {
 		byTmpl[p.template] = p
 		ps = append(ps, p)
 	}
-	if a.other != nil {
-		if a.other.lastN > 0 {
-			a.other.counts[a.other.lastB] += a.other.lastN
-			a.other.lastN = 0
+	var other *pattern
+	for _, part := range append([]*aggregator{a}, a.parts...) {
+		o := part.other
+		if o == nil {
+			continue
 		}
-		ps = append(ps, a.other)
+		if o.lastN > 0 {
+			o.counts[o.lastB] += o.lastN
+			o.lastN = 0
+		}
+		if other == nil {
+			other = o
+			continue
+		}
+		for i, n := range o.counts {
+			other.counts[i] += n
+		}
+		if o.first.Before(other.first) {
+			other.first = o.first
+		}
+	}
+	if other != nil {
+		ps = append(ps, other)
 		ds.Notes = append(ds.Notes, fmt.Sprintf("%s: more than %d kinds of lines; the rest are counted as <other>", a.set.name, MaxTemplates))
 	}
 	for _, p := range ps {
@@ -550,4 +576,30 @@ func quantile(sorted []float64, q float64) float64 {
 	lo := int(math.Floor(pos))
 	hi := min(lo+1, len(sorted)-1)
 	return sorted[lo] + (sorted[hi]-sorted[lo])*(pos-float64(lo))
+}
+
+// merge takes in what a chunk's aggregator b found (b read a later part of
+// the same set than everything merged before it).
+func (a *aggregator) merge(b *aggregator) {
+	a.inWindow += b.inWindow
+	a.skipped += b.skipped
+	if !b.minT.IsZero() {
+		a.cover(b.minT)
+		a.cover(b.maxT)
+	}
+	if b.reqs != nil {
+		if a.reqs == nil {
+			a.reqs, a.errs, a.times = make([]int, a.nb), make([]int, a.nb), make([]latencies, a.nb)
+		}
+		for i := range a.nb {
+			a.reqs[i] += b.reqs[i]
+			a.errs[i] += b.errs[i]
+			a.times[i].merge(&b.times[i])
+		}
+	}
+	a.events = append(a.events, b.events...)
+	a.gaps = append(a.gaps, b.gaps...)
+	a.parts = append(a.parts, b)
+	a.parts = append(a.parts, b.parts...)
+	b.parts = nil
 }

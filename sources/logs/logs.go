@@ -376,9 +376,76 @@ func (a *aggregator) readSet(ctx context.Context, files []string) error {
 				}
 			}
 		}
-		if err := a.readFile(ctx, fr, f); err != nil {
+		if err := a.readBig(ctx, fr, f); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// parallelMin is the span of a plain file (in the window) from which it
+// is read in chunks on all cores.
+var parallelMin int64 = 64 << 20 // a variable for tests
+
+// readBig reads one file; a large plain one in as many chunks as there
+// are cores, each with its own aggregator, merged in order after. Chunks
+// start at lines the format reads, so that a stack trace is not cut from
+// its event. Lines past the first chunk are named by byte offset.
+func (a *aggregator) readBig(ctx context.Context, fr *fileReader, path string) error {
+	k := runtime.GOMAXPROCS(0)
+	f, err := os.Open(path)
+	if k < 2 || err != nil {
+		return a.readFile(ctx, fr, path)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	var magic [2]byte
+	if err != nil || !st.Mode().IsRegular() || st.Size() < parallelMin {
+		return a.readFile(ctx, fr, path)
+	}
+	if n, _ := f.ReadAt(magic[:], 0); n == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		return a.readFile(ctx, fr, path)
+	}
+	p := fr.spec.parser(fr.env)
+	if p == nil {
+		if p = fr.detectAt(f); p == nil {
+			return a.readFile(ctx, fr, path)
+		}
+	}
+	if m, ok := p.(multiliner); ok && m.multiline() {
+		// Chunks would start at headers, but a header's continuation
+		// lines could still straddle a boundary found by timeAt; keep
+		// multi-line formats on one core.
+		return a.readFile(ctx, fr, path)
+	}
+	start := fr.seekStart(f, st.Size(), p)
+	end := fr.seekEnd(f, start, st.Size(), p)
+	if end-start < parallelMin {
+		return a.readFile(ctx, fr, path)
+	}
+	bounds := []int64{start}
+	buf := make([]byte, probeSize)
+	for i := 1; i < k; i++ {
+		off := start + (end-start)*int64(i)/int64(k)
+		if _, at, ok := timeAt(f, buf, off, p); ok && at > bounds[len(bounds)-1] && at < end {
+			bounds = append(bounds, at)
+		}
+	}
+	bounds = append(bounds, end)
+	subs := make([]*aggregator, len(bounds)-1)
+	g, gctx := errgroup.WithContext(ctx)
+	for i := range subs {
+		sub := newAggregator(a.s, a.set, a.w, time.Duration(a.step))
+		sfr := sub.reader()
+		sfr.from, sfr.to = bounds[i], bounds[i+1]
+		subs[i] = sub
+		g.Go(func() error { return sub.readFile(gctx, sfr, path) })
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	for _, sub := range subs {
+		a.merge(sub)
 	}
 	return nil
 }

@@ -84,3 +84,21 @@ func (l *latencies) quantile(q float64) float64 {
 	}
 	return quantile(l.exact, q)
 }
+
+// merge adds o's values.
+func (l *latencies) merge(o *latencies) {
+	if o.sketch == nil {
+		for _, v := range o.exact {
+			l.add(v)
+		}
+		return
+	}
+	if l.sketch == nil {
+		l.sketch = ddsketch.NewDDSketch(sketchMapping, store.NewBufferedPaginatedStore(), store.NewBufferedPaginatedStore())
+		for _, x := range l.exact {
+			l.sketch.Add(x)
+		}
+		l.exact = nil
+	}
+	l.sketch.MergeWith(o.sketch)
+}

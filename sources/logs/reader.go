@@ -27,6 +27,10 @@ type fileReader struct {
 	// an hour past the window's end.
 	stopLate bool
 
+	// from, to: read only the lines that start in [from, to) of a plain
+	// file (a chunk read on another core); to 0 means the whole file.
+	from, to int64
+
 	// pre holds .gz files being decoded ahead (see prefetch.go).
 	pre map[string]*inflater
 
@@ -88,6 +92,31 @@ const (
 	stopSlack   = 10 * time.Minute
 	probeSize   = 64 << 10
 )
+
+// seekEnd finds by binary search a line start past which every line is
+// later than the window's end with its slack (and the disorder
+// tolerance); size when there is none.
+func (fr *fileReader) seekEnd(f *os.File, from, size int64, p lineParser) int64 {
+	target := fr.w.To.Add(stopSlack + maxDisorder)
+	buf := make([]byte, probeSize)
+	lo, hi := from, size
+	for hi-lo > probeSize {
+		mid := lo + (hi-lo)/2
+		t, _, ok := timeAt(f, buf, mid, p)
+		if ok && t.After(target) {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	if hi >= size {
+		return size
+	}
+	if _, at, ok := timeAt(f, buf, hi, p); ok {
+		return at
+	}
+	return size
+}
 
 // detectAt detects the format from the first lines of a plain file.
 func (fr *fileReader) detectAt(f *os.File) lineParser {
@@ -269,7 +298,18 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 	// named by byte offset.
 	var base int64 // byte offset of the first line read
 	seeked := false
-	if plain != nil && size >= seekMin && fr.stopLate {
+	if plain != nil && fr.to > 0 {
+		if p == nil {
+			p = fr.detectAt(plain)
+		}
+		if _, err := plain.Seek(fr.from, io.SeekStart); err != nil {
+			return st, fmt.Errorf("seek %s: %w", path, err)
+		}
+		cr.r, cr.n = io.LimitReader(plain, fr.to-fr.from), 0
+		br.Reset(cr)
+		base, seeked = fr.from, fr.from > 0
+		st.seeked = fr.from
+	} else if plain != nil && size >= seekMin && fr.stopLate {
 		if p == nil {
 			p = fr.detectAt(plain)
 		}
@@ -412,7 +452,7 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 	flush()
 	// A file truncated in place while read (logrotate's copytruncate):
 	// what was past the new end is not in it any more.
-	if plain != nil {
+	if plain != nil && fr.to == 0 {
 		if fi, err := plain.Stat(); err == nil && fi.Size() < base+cr.n {
 			st.gaps = append(st.gaps, fmt.Sprintf("the file shrank to %d bytes while read (truncated by log rotation?); lines after byte %d were not read; hint: read its rotated copy too (paths: name*)", fi.Size(), fi.Size()))
 		}

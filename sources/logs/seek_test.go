@@ -2,6 +2,7 @@ package logs
 
 import (
 	"context"
+	"runtime"
 	"fmt"
 	"os"
 	"strings"
@@ -77,5 +78,50 @@ func TestSeekToWindow(t *testing.T) {
 	st, err := fr.read(context.Background(), p)
 	if err != nil || st.seeked == 0 || st.lines > n/10 {
 		t.Errorf("read %d lines from byte %d (err %v): want a seek and a short read", st.lines, st.seeked, err)
+	}
+}
+
+// TestParallelChunks: a large file read in chunks on all cores gives what
+// one reader gives: the same series, the same pattern counts, the same
+// events.
+func TestParallelChunks(t *testing.T) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		t.Skip("one core: files are not chunked")
+	}
+	dir := t.TempDir()
+	var b strings.Builder
+	const n = 30_000
+	for i := range n {
+		ts := t0.Add(time.Duration(i) * (10 * time.Minute / n))
+		st := 200
+		if i%97 == 0 {
+			st = 503
+		}
+		fmt.Fprintf(&b, `10.0.0.%d - - [%s] "GET /api/items/%d HTTP/1.1" %d 512 "-" "curl/8" 0.%03d`+"\n",
+			i%256, ts.Format("02/Jan/2006:15:04:05 -0700"), i%50, st, i%1000)
+	}
+	p := mustWrite(t, dir, "access.log", b.String())
+	fetch := func(min int64) *sources.Dataset {
+		old := parallelMin
+		parallelMin = min
+		defer func() { parallelMin = old }()
+		return mustFetch(t, Config{Paths: []string{p}}, night, time.Minute)
+	}
+	one, many := fetch(1<<62), fetch(1<<10)
+	s1, s2 := seriesByName(one), seriesByName(many)
+	for _, name := range []string{"nginx requests", "nginx 5xx", "nginx request time p50"} {
+		if fmt.Sprint(s1[name].Points) != fmt.Sprint(s2[name].Points) {
+			t.Errorf("%s differs:\n%v\n%v", name, s1[name].Points, s2[name].Points)
+		}
+	}
+	p1, p2 := patternByTemplate(one), patternByTemplate(many)
+	if len(p1) != len(p2) {
+		t.Fatalf("%d patterns, %d in chunks", len(p1), len(p2))
+	}
+	for k, v := range p1 {
+		w := p2[k]
+		if w.Total() != v.Total() {
+			t.Errorf("%s: %d, %d in chunks", k, v.Total(), w.Total())
+		}
 	}
 }
