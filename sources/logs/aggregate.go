@@ -23,11 +23,11 @@ type aggregator struct {
 	nb     int
 	syslog *syslogParser
 
-	inWindow   int
-	skipped    int // files skipped whole, outside the window
+	inWindow int
+	skipped  int // files skipped whole, outside the window
 	// parts are aggregators of chunks of one file read on other cores,
 	// merged in: their patterns are joined with ours at emit.
-	parts []*aggregator
+	parts      []*aggregator
 	minT, maxT time.Time
 
 	reqs, errs []int

@@ -2,9 +2,9 @@ package logs
 
 import (
 	"context"
-	"runtime"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
