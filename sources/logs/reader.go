@@ -285,7 +285,9 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 	if err != nil {
 		var ng errNotGzip
 		var gone errVanished
-		if errors.As(err, &ng) || errors.As(err, &gone) {
+		if errors.As(err, &ng) || errors.As(err, &gone) && fr.stopLate {
+			// A file globbed by a source and gone since is a gap; one
+			// named on the command line (Mine) is an error.
 			st.gaps = append(st.gaps, err.Error())
 			return st, nil
 		}
