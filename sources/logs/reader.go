@@ -251,6 +251,10 @@ func (fr *fileReader) open(path string) (br *bufio.Reader, plain *os.File, cr *c
 type errVanished struct{ err error }
 
 func (e errVanished) Error() string {
+	return fmt.Sprintf("%v; hint: check the path", e.err)
+}
+
+func (e errVanished) gap() string {
 	return fmt.Sprintf("gone before it could be read (rotated away?): %v; hint: include the rotated names in paths, e.g. access.log*", e.err)
 }
 
@@ -288,6 +292,10 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 		if errors.As(err, &ng) || errors.As(err, &gone) && fr.stopLate {
 			// A file globbed by a source and gone since is a gap; one
 			// named on the command line (Mine) is an error.
+			if errors.As(err, &gone) {
+				st.gaps = append(st.gaps, gone.gap())
+				return st, nil
+			}
 			st.gaps = append(st.gaps, err.Error())
 			return st, nil
 		}
