@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -128,17 +129,21 @@ func runLogsPatterns(c *cobra.Command, paths []string, o *logsPatternsOptions) e
 // writePatternsTable prints one template a row, most frequent first.
 func writePatternsTable(out io.Writer, m *logs.Mined, limit int, loc *time.Location) error {
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "COUNT\tLEVEL\tFIRST SEEN\tID\tTEMPLATE")
+	fmt.Fprintln(tw, "COUNT\tLEVEL\tFIRST SEEN\tID\tEXAMPLE\tTEMPLATE")
 	for i, t := range m.Templates {
 		if limit > 0 && i >= limit {
-			fmt.Fprintf(tw, "...\t\t\t\t%d more templates (--limit %d)\n", len(m.Templates)-limit, limit)
+			fmt.Fprintf(tw, "...\t\t\t\t\t%d more templates (--limit %d)\n", len(m.Templates)-limit, limit)
 			break
 		}
 		first := "-"
 		if !t.FirstSeen.IsZero() {
 			first = t.FirstSeen.In(loc).Format("2006-01-02 15:04:05")
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", t.Count, t.Level, first, t.ID[:8], strings.ReplaceAll(t.Template, "\t", " "))
+		ex := filepath.Base(t.Example.File)
+		if t.Example.Line > 0 {
+			ex += ":" + strconv.Itoa(t.Example.Line)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", t.Count, t.Level, first, t.ID[:8], ex, strings.ReplaceAll(t.Template, "\t", " "))
 	}
 	fmt.Fprintf(tw, "\n%s lines, %d templates", strconv.Itoa(m.Lines), len(m.Templates))
 	if m.Malformed > 0 {
