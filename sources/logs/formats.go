@@ -33,6 +33,15 @@ func parseFormat(s string) (formatSpec, error) {
 		return formatSpec{name: n}, nil
 	}
 	switch {
+	case looksLikeApacheFormat(s) && !strings.Contains(s, "<"):
+		n, err := apacheToNginx(s)
+		if err != nil {
+			return formatSpec{}, err
+		}
+		if _, err := parseNginxFormat(n); err != nil {
+			return formatSpec{}, fmt.Errorf("%w (from the Apache LogFormat %q)", err, s)
+		}
+		return formatSpec{name: FormatNginx, nginx: n}, nil
 	case looksLikeNginxFormat(s):
 		if _, err := parseNginxFormat(s); err != nil {
 			return formatSpec{}, err

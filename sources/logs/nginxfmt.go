@@ -75,6 +75,11 @@ func parseNginxFormat(s string) (*nginxFormat, error) {
 			continue
 		}
 		j := i + 1
+		if j < len(s) && s[j] == '$' { // "$$": a literal dollar (from an Apache format)
+			lit.WriteByte('$')
+			i += 2
+			continue
+		}
 		brace := j < len(s) && s[j] == '{'
 		if brace {
 			j++
@@ -183,6 +188,18 @@ func (f *nginxFormat) parse(line []byte, r *Record, w sources.Window) result {
 			r.RequestTime = requestTime(val)
 		case "upstream_response_time":
 			upstream = latency(val, nil)
+		case "apache_request_us": // %D
+			if us, ok := digits64(val); ok {
+				r.RequestTime = float64(us) / 1e6
+			}
+		case "apache_request_ms": // %{ms}T
+			if ms, ok := digits64(val); ok {
+				r.RequestTime = float64(ms) / 1e3
+			}
+		case "apache_request_s": // %T
+			if s, ok := digits64(val); ok {
+				r.RequestTime = float64(s)
+			}
 		case "remote_addr":
 			r.Remote = string(val)
 		}
@@ -219,4 +236,108 @@ func indexLit(b []byte, lit string) int {
 		}
 	}
 	return -1
+}
+
+// looksLikeApacheFormat tells an Apache LogFormat string.
+func looksLikeApacheFormat(s string) bool {
+	return strings.Contains(s, "%t") && (strings.Contains(s, "%r") || strings.Contains(s, "%>s") || strings.Contains(s, "%s"))
+}
+
+// apacheToNginx translates an Apache LogFormat string (the directive or
+// its quoted format) into the nginx notation parseNginxFormat reads: %h
+// $remote_addr, %t [$time_local], %r $request, %>s $status, %b
+// $body_bytes_sent, %D the request time in microseconds, %T in seconds;
+// other directives are read and skipped.
+func apacheToNginx(s string) (string, error) {
+	src := s
+	s = strings.TrimSpace(s)
+	if rest, ok := strings.CutPrefix(s, "LogFormat"); ok {
+		s = strings.TrimSpace(rest)
+	}
+	if len(s) > 0 && s[0] == '"' {
+		// The quoted format, then maybe a nickname.
+		end := -1
+		for i := 1; i < len(s); i++ {
+			if s[i] == '\\' {
+				i++
+				continue
+			}
+			if s[i] == '"' {
+				end = i
+				break
+			}
+		}
+		if end < 0 {
+			return "", fmt.Errorf("apache LogFormat %q: unterminated quote; hint: paste the whole LogFormat", src)
+		}
+		s = strings.ReplaceAll(s[1:end], `\"`, `"`)
+	}
+	var b strings.Builder
+	skip := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] != '%' {
+			if s[i] == '$' {
+				b.WriteString("$$") // not a variable
+				continue
+			}
+			b.WriteByte(s[i])
+			continue
+		}
+		i++
+		if i >= len(s) {
+			return "", fmt.Errorf("apache LogFormat %q ends in %%; hint: check the format", src)
+		}
+		if s[i] == '%' {
+			b.WriteByte('%')
+			continue
+		}
+		// Modifiers: "<", ">", status lists, and {arg}.
+		for i < len(s) && (s[i] == '<' || s[i] == '>' || s[i] == '!' || s[i] == ',' || s[i] >= '0' && s[i] <= '9') {
+			i++
+		}
+		arg := ""
+		if i < len(s) && s[i] == '{' {
+			e := strings.IndexByte(s[i:], '}')
+			if e < 0 {
+				return "", fmt.Errorf("apache LogFormat %q: %%{ without }; hint: check the format", src)
+			}
+			arg, i = s[i+1:i+e], i+e+1
+		}
+		if i >= len(s) {
+			return "", fmt.Errorf("apache LogFormat %q ends in a directive without a letter; hint: check the format", src)
+		}
+		switch s[i] {
+		case 'h', 'a':
+			b.WriteString("$remote_addr")
+		case 't':
+			if arg != "" {
+				return "", fmt.Errorf("apache LogFormat %q: %%{%s}t is not read; hint: use %%t", src, arg)
+			}
+			b.WriteString("[$time_local]")
+		case 'r':
+			b.WriteString("$request")
+		case 's':
+			b.WriteString("$status")
+		case 'b', 'B':
+			b.WriteString("$body_bytes_sent")
+		case 'D':
+			b.WriteString("$apache_request_us")
+		case 'T':
+			if arg == "ms" {
+				b.WriteString("$apache_request_ms")
+			} else if arg == "us" {
+				b.WriteString("$apache_request_us")
+			} else {
+				b.WriteString("$apache_request_s")
+			}
+		case 'm':
+			b.WriteString("$request_method")
+		case 'U':
+			b.WriteString("$uri")
+		default:
+			skip++
+			fmt.Fprintf(&b, "$skip%d", skip)
+		}
+	}
+	return b.String(), nil
 }
