@@ -165,13 +165,24 @@ func FuzzNginxFormat(f *testing.F) {
 	f.Add(`log_format j '{"t":"$time_iso8601","s":$status,"u":"$request_uri","m":"$request_method","rt":$upstream_response_time}';`,
 		[]byte(`{"t":"2025-11-20T03:00:01+09:00","s":502,"u":"/a?b","m":"GET","rt":0.012, 0.003}`))
 	f.Add(`$msec $status ${request}`, []byte(`1763575201.123 200 GET / HTTP/1.1`))
+	f.Add(`LogFormat "%h %l %u %t \"%r\" %>s %b \"%{Referer}i\" %D" x`, []byte(`1.2.3.4 - - [20/Nov/2025:03:00:01 +0900] "GET / HTTP/1.1" 200 5 "-" 1500`))
 	f.Fuzz(func(t *testing.T, format string, line []byte) {
-		nf, err := parseNginxFormat(format)
+		// Any format string: nginx log_format, Apache LogFormat, header
+		// pattern or name.
+		spec, err := parseFormat(format)
 		if err != nil {
 			return
 		}
+		p := spec.parser(env(false))
+		if p == nil {
+			return
+		}
 		var r Record
-		checkRecord(t, nf.parse(line, &r, everything), &r)
+		res := p.parse(line, &r, everything)
+		if res == parsed && r.T.IsZero() && spec.header != "" {
+			r.T = time.Unix(1, 0) // a header format without a time
+		}
+		checkRecord(t, res, &r)
 	})
 }
 
