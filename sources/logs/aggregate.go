@@ -52,6 +52,7 @@ type patternKey struct {
 	class   int8 // status / 100
 	program string
 	cluster *drain.Cluster
+	variant drain.Variant
 }
 
 // route is an access-log template without its status class:
@@ -152,7 +153,7 @@ func (a *aggregator) add(format string, r *Record, path string, n int, line []by
 			}
 		}
 		key.program = prog
-		key.cluster = a.miner.Add(msg)
+		key.cluster, key.variant = a.miner.AddVariant(msg)
 		level = r.Level
 	}
 	var p *pattern
@@ -460,7 +461,7 @@ func (a *aggregator) emit(ds *sources.Dataset) {
 			p.template = p.key.route.tmpl + " " + statusClass(int(p.key.class)*100)
 		}
 		if p.key.cluster != nil {
-			p.template = p.key.cluster.String()
+			p.template = p.key.cluster.Template(p.key.variant)
 			if p.key.program != "" {
 				p.template = p.key.program + ": " + p.template
 			}

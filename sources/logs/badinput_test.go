@@ -93,12 +93,12 @@ func TestVanishedFile(t *testing.T) {
 // encoded (JSON replaces the bad bytes).
 func TestInvalidUTF8(t *testing.T) {
 	dir := t.TempDir()
-	p := mustWrite(t, dir, "app.log", "2025-11-20T03:00:01Z ERROR login failed for \xff\xfe\n2025-11-20T03:00:02Z ERROR login failed for caf\xc3\xa9\n")
+	p := mustWrite(t, dir, "app.log", "2025-11-20T03:00:01Z ERROR login failed for \xff\xfe\n2025-11-20T03:00:02Z ERROR login failed for caf\xc3\xa9\n2025-11-20T03:00:03Z ERROR login failed for bob\n")
 	m, err := Mine(context.Background(), []string{p}, MineOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Lines != 2 || m.Malformed != 0 || len(m.Templates) != 1 || m.Templates[0].Template != "login failed for <*>" {
+	if m.Lines != 3 || m.Malformed != 0 || len(m.Templates) != 1 || m.Templates[0].Template != "login failed for <*>" {
 		t.Fatalf("%+v", m)
 	}
 	b, err := json.Marshal(m)

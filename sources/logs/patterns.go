@@ -47,8 +47,21 @@ type Mined struct {
 	Lines     int           `json:"lines"`     // lines read (in the window)
 	Malformed int           `json:"malformed"` // lines the format did not understand (mined whole)
 	Gaps      []sources.Gap `json:"gaps,omitempty"`
-	perLine   []*drain.Cluster
+	perLine   []ckey
 	fixed     map[string]*drain.Cluster // access-log templates, not mined
+}
+
+// ckey is a mined template while reading: a cluster and a variant.
+type ckey struct {
+	c *drain.Cluster
+	v drain.Variant
+}
+
+func (k ckey) template(fixed map[*drain.Cluster]string) string {
+	if t, ok := fixed[k.c]; ok {
+		return t
+	}
+	return k.c.Template(k.v)
 }
 
 // Mine reads the files ("-" is standard input) and mines their templates.
@@ -68,7 +81,7 @@ func Mine(ctx context.Context, paths []string, o MineOptions) (*Mined, error) {
 		ref = time.Now()
 	}
 	s := &mineState{o: o, m: drain.New(o.Miner), out: &Mined{fixed: map[string]*drain.Cluster{}},
-		info: map[*drain.Cluster]*Template{}}
+		info: map[ckey]*Template{}}
 	fr := &fileReader{
 		spec:   spec,
 		env:    parserEnv{lazy: true, loc: o.Location, ref: ref},
@@ -97,7 +110,7 @@ type mineState struct {
 	o    MineOptions
 	m    *drain.Miner
 	out  *Mined
-	info map[*drain.Cluster]*Template
+	info map[ckey]*Template
 }
 
 // line mines one parsed line: access-log lines by method, route and
@@ -116,9 +129,8 @@ func (s *mineState) line(p lineParser, rec *Record, path string, n int, line []b
 		if c == nil {
 			c = &drain.Cluster{Seq: -1 - len(s.out.fixed)}
 			s.out.fixed[tmpl] = c
-			s.info[c] = &Template{Template: tmpl}
+			s.info[ckey{c: c}] = &Template{Template: tmpl}
 		}
-		c.Count++
 		level := "info"
 		switch {
 		case rec.Status >= 500:
@@ -126,27 +138,28 @@ func (s *mineState) line(p lineParser, rec *Record, path string, n int, line []b
 		case rec.Status >= 400:
 			level = "warn"
 		}
-		s.note(c, path, n, line, rec.T, level)
+		s.note(ckey{c: c}, path, n, line, rec.T, level)
 		return
 	}
 	s.addMessage(path, n, line, rec.message(), rec.T, rec.Level)
 }
 
 func (s *mineState) addMessage(path string, n int, line, msg []byte, t time.Time, level string) {
-	c := s.m.Add(msg)
-	s.note(c, path, n, line, t, level)
+	c, v := s.m.AddVariant(msg)
+	s.note(ckey{c, v}, path, n, line, t, level)
 }
 
-func (s *mineState) note(c *drain.Cluster, path string, n int, line []byte, t time.Time, level string) {
+func (s *mineState) note(k ckey, path string, n int, line []byte, t time.Time, level string) {
 	s.out.Lines++
 	if s.o.PerLine {
-		s.out.perLine = append(s.out.perLine, c)
+		s.out.perLine = append(s.out.perLine, k)
 	}
-	ti := s.info[c]
+	ti := s.info[k]
 	if ti == nil {
 		ti = &Template{Level: level, Example: sources.LogLine{File: path, Line: lineNumber(n), T: t, Text: truncate(string(line), 500)}}
-		s.info[c] = ti
+		s.info[k] = ti
 	}
+	ti.Count++
 	if !t.IsZero() && (ti.FirstSeen.IsZero() || t.Before(ti.FirstSeen)) {
 		ti.FirstSeen = t
 	}
@@ -155,20 +168,20 @@ func (s *mineState) note(c *drain.Cluster, path string, n int, line []byte, t ti
 func (s *mineState) finish() *Mined {
 	out := s.out
 	byTmpl := map[string]*Template{}
-	for c, ti := range s.info {
+	for k, ti := range s.info {
 		t := ti.Template
 		if t == "" {
-			t = c.String()
+			t = k.c.Template(k.v)
 		}
 		if prev := byTmpl[t]; prev != nil {
-			prev.Count += c.Count
+			prev.Count += ti.Count
 			if !ti.FirstSeen.IsZero() && (prev.FirstSeen.IsZero() || ti.FirstSeen.Before(prev.FirstSeen)) {
 				prev.FirstSeen = ti.FirstSeen
 			}
 			continue
 		}
 		cp := *ti
-		cp.Template, cp.Count, cp.ID = t, c.Count, drain.ID(t)
+		cp.Template, cp.ID = t, drain.ID(t)
 		if cp.Level == "" {
 			cp.Level = levelOf(t)
 		}
@@ -192,16 +205,12 @@ func (s *mineState) finish() *Mined {
 func (m *Mined) WritePerLine(w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	bw.WriteString("LineId,EventTemplate\n")
-	tmpl := map[*drain.Cluster]string{}
-	for c := range m.fixed {
-		tmpl[m.fixed[c]] = c
+	fixed := map[*drain.Cluster]string{}
+	for t, c := range m.fixed {
+		fixed[c] = t
 	}
-	for i, c := range m.perLine {
-		t, ok := tmpl[c]
-		if !ok {
-			t = c.String()
-			tmpl[c] = t
-		}
+	for i, k := range m.perLine {
+		t := k.template(fixed)
 		bw.WriteString(strconv.Itoa(i + 1))
 		bw.WriteByte(',')
 		bw.WriteString(csvField(t))

@@ -37,6 +37,11 @@ type Config struct {
 	MaxClusters int
 	// MaxTokens bounds the tokens of a message; the rest is one <*>.
 	MaxTokens int
+	// MinValues is how many different words a position must take before
+	// it is a variable: below it, each word makes its own template
+	// ("cupsd startup succeeded" and "cupsd shutdown succeeded" are two
+	// things that happen, not one with a parameter). 1 turns it off.
+	MinValues int
 }
 
 // Defaults. Similarity and Depth are Drain's published defaults; the
@@ -47,6 +52,7 @@ const (
 	DefaultMaxChildren = 100
 	DefaultMaxClusters = 1000
 	DefaultMaxTokens   = 48
+	DefaultMinValues   = 3
 )
 
 // cacheMax bounds the exact-match cache; it is emptied when full.
@@ -64,6 +70,80 @@ type Cluster struct {
 
 	tokens [][]byte
 	tmpl   string // cached String, "" when stale
+
+	// mined are the positions the miner made variables, with the first
+	// words seen there (up to MinValues).
+	mined     map[int]*posVals
+	minValues int
+	vtmpl     map[Variant]string // cached Template, emptied when stale
+}
+
+type posVals struct {
+	vals [][]byte
+	many bool // more words than vals holds
+}
+
+// Variant says which of the words seen at a cluster's mined positions a
+// message had: two bits per position (the first 32), 3 for "another".
+// Lines of one cluster with different variants have different templates
+// while a position has taken fewer than MinValues words.
+type Variant uint64
+
+// Template is the template of the cluster's messages of variant v: the
+// mined positions that took fewer than MinValues words keep v's word.
+func (c *Cluster) Template(v Variant) string {
+	if len(c.mined) == 0 || c.Seq == 0 {
+		return c.String()
+	}
+	if t, ok := c.vtmpl[v]; ok {
+		return t
+	}
+	toks := make([][]byte, len(c.tokens))
+	copy(toks, c.tokens)
+	for i, pv := range c.mined {
+		if i >= 32 || pv.many || len(pv.vals) >= c.minValues {
+			continue
+		}
+		if k := int(v>>(2*i)) & 3; k < len(pv.vals) {
+			toks[i] = pv.vals[k]
+		}
+	}
+	t := string(bytes.Join(toks, []byte{' '}))
+	if c.vtmpl == nil {
+		c.vtmpl = map[Variant]string{}
+	}
+	c.vtmpl[v] = t
+	return t
+}
+
+// variant records toks' words at the mined positions and returns their
+// indexes.
+func (c *Cluster) variant(toks [][]byte) Variant {
+	var v Variant
+	for i, pv := range c.mined {
+		if i >= 32 || i >= len(toks) || pv.many {
+			continue // all variants alike there
+		}
+		k := -1
+		for j, w := range pv.vals {
+			if bytes.Equal(w, toks[i]) {
+				k = j
+				break
+			}
+		}
+		if k < 0 {
+			if len(pv.vals) < c.minValues {
+				pv.vals = append(pv.vals, bytes.Clone(toks[i]))
+				k = len(pv.vals) - 1
+				clear(c.vtmpl)
+			} else {
+				pv.many = true
+				k = 3
+			}
+		}
+		v |= Variant(min(k, 3)) << (2 * i)
+	}
+	return v
 }
 
 // String is the template: tokens joined by single spaces, variables <*>.
@@ -99,7 +179,7 @@ type Miner struct {
 	root     map[int]*node // by token count
 	clusters []*Cluster
 	other    *Cluster
-	cache    map[string]*Cluster
+	cache    map[string]hit
 	buf      []byte
 	toks     [][]byte
 }
@@ -121,12 +201,16 @@ func New(c Config) *Miner {
 	if c.MaxTokens <= 0 {
 		c.MaxTokens = DefaultMaxTokens
 	}
+	if c.MinValues <= 0 {
+		c.MinValues = DefaultMinValues
+	}
+	c.MinValues = min(c.MinValues, 4) // two bits a position
 	c.MaxTokens = min(c.MaxTokens, MaxTokens)
 	return &Miner{
 		c:     c,
 		root:  map[int]*node{},
 		other: &Cluster{},
-		cache: map[string]*Cluster{},
+		cache: map[string]hit{},
 		buf:   make([]byte, 0, 1024),
 	}
 }
@@ -140,21 +224,37 @@ func (m *Miner) Clusters() []*Cluster {
 	return m.clusters
 }
 
+// hit is what the exact-match cache remembers of a masked message. The
+// variant stays right: a cluster's words keep their indexes, and a
+// position mined after the message was cached held the word the
+// message had (index 0).
+type hit struct {
+	c *Cluster
+	v Variant
+}
+
 // Add mines one message and returns its cluster.
 func (m *Miner) Add(msg []byte) *Cluster {
+	c, _ := m.AddVariant(msg)
+	return c
+}
+
+// AddVariant mines one message and returns its cluster and variant: its
+// template is c.Template(v).
+func (m *Miner) AddVariant(msg []byte) (*Cluster, Variant) {
 	var n int
 	m.buf, n = Mask(m.buf[:0], msg, m.c.MaxTokens)
-	if c := m.cache[string(m.buf)]; c != nil {
-		c.Count++
-		return c
+	if h, ok := m.cache[string(m.buf)]; ok {
+		h.c.Count++
+		return h.c, h.v
 	}
-	c := m.add(n)
+	c, v := m.add(n)
 	if len(m.cache) >= cacheMax {
 		clear(m.cache)
 	}
-	m.cache[string(m.buf)] = c
+	m.cache[string(m.buf)] = hit{c, v}
 	c.Count++
-	return c
+	return c, v
 }
 
 // AddString is Add for a string.
@@ -162,7 +262,7 @@ func (m *Miner) AddString(msg string) *Cluster {
 	return m.Add([]byte(msg))
 }
 
-func (m *Miner) add(n int) *Cluster {
+func (m *Miner) add(n int) (*Cluster, Variant) {
 	// Split the masked message.
 	m.toks = m.toks[:0]
 	for t := range bytes.SplitSeq(m.buf, []byte{' '}) {
@@ -183,22 +283,40 @@ func (m *Miner) add(n int) *Cluster {
 	if best != nil && (bestSim >= m.c.Similarity || len(toks) == 0) {
 		for i, t := range best.tokens {
 			if !bytes.Equal(t, toks[i]) {
+				if best.mined == nil {
+					best.mined = map[int]*posVals{}
+				}
+				pv := best.mined[i]
+				if pv == nil {
+					pv = &posVals{vals: [][]byte{bytes.Clone(t)}, many: hasWildcard(t)}
+					best.mined[i] = pv
+				}
+				if hasWildcard(toks[i]) {
+					// A value against a word, two values, or a value
+					// and its absence ("(<*>)", "()"): a variable
+					// whatever the count. (Counting "user=<*>" as one
+					// more word, so that "user=guest" stays apart, was
+					// measured worse on Loghub: rare host names then
+					// stay apart too.)
+					pv.many = true
+				}
 				best.tokens[i] = merge(t, toks[i])
 				best.tmpl = ""
+				clear(best.vtmpl)
 			}
 		}
-		return best
+		return best, best.variant(toks)
 	}
 	if len(m.clusters) >= m.c.MaxClusters {
-		return m.other
+		return m.other, 0
 	}
-	c := &Cluster{Seq: len(m.clusters) + 1, tokens: make([][]byte, len(toks))}
+	c := &Cluster{Seq: len(m.clusters) + 1, tokens: make([][]byte, len(toks)), minValues: m.c.MinValues}
 	for i, t := range toks {
 		c.tokens[i] = bytes.Clone(t)
 	}
 	m.clusters = append(m.clusters, c)
 	leaf.clusters = append(leaf.clusters, c)
-	return c
+	return c, 0
 }
 
 // The tree routes by the first Depth tokens, as Drain does, so a word

@@ -151,3 +151,30 @@ func genMessages(n int) [][]byte {
 	}
 	return out
 }
+
+// TestFewValuesStayWords: a position becomes a variable when it takes
+// MinValues different words; two verbs make two templates.
+func TestFewValuesStayWords(t *testing.T) {
+	m := New(Config{})
+	type got struct {
+		c *Cluster
+		v Variant
+	}
+	var gs []got
+	for _, msg := range []string{"cups daemon startup succeeded", "cups daemon shutdown succeeded", "cups daemon startup succeeded"} {
+		c, v := m.AddVariant([]byte(msg))
+		gs = append(gs, got{c, v})
+	}
+	if a, b := gs[0].c.Template(gs[0].v), gs[1].c.Template(gs[1].v); a != "cups daemon startup succeeded" || b != "cups daemon shutdown succeeded" {
+		t.Errorf("templates %q, %q", a, b)
+	}
+	if gs[2].c.Template(gs[2].v) != "cups daemon startup succeeded" {
+		t.Errorf("third: %q", gs[2].c.Template(gs[2].v))
+	}
+	c, v := m.AddVariant([]byte("cups daemon reload succeeded"))
+	for _, g := range append(gs, got{c, v}) {
+		if tm := g.c.Template(g.v); tm != "cups daemon <*> succeeded" {
+			t.Errorf("after a third word: %q", tm)
+		}
+	}
+}
