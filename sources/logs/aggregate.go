@@ -2,8 +2,10 @@ package logs
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -67,6 +69,7 @@ type pattern struct {
 	template, level string
 	counts          map[int]int // bucket index -> lines
 	lastB, lastN    int         // a run of lines in one bucket, not yet in counts
+	seq             int         // order of creation in its aggregator
 	first           time.Time
 	examples        []sources.LogLine
 }
@@ -170,7 +173,7 @@ func (a *aggregator) add(format string, r *Record, path string, n int, line []by
 			}
 			p = a.other
 		} else {
-			p = &pattern{key: key, level: level, counts: map[int]int{}}
+			p = &pattern{key: key, level: level, counts: map[int]int{}, seq: a.inWindow}
 			a.patterns[key] = p
 		}
 		if key.route != nil && key.class >= 0 && key.class < 10 {
@@ -446,11 +449,15 @@ func (a *aggregator) emit(ds *sources.Dataset) {
 	// to one template: they are one pattern.
 	byTmpl := map[string]*pattern{}
 	ps := make([]*pattern, 0, len(a.patterns)+1)
+	// In order of creation, chunk after chunk, so that merged patterns
+	// keep the earliest examples, the same every run.
 	var all []*pattern
 	for _, part := range append([]*aggregator{a}, a.parts...) {
+		from := len(all)
 		for _, p := range part.patterns {
 			all = append(all, p)
 		}
+		slices.SortFunc(all[from:], func(x, y *pattern) int { return cmp.Compare(x.seq, y.seq) })
 	}
 	for _, p := range all {
 		if p.lastN > 0 {

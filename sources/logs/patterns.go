@@ -39,6 +39,8 @@ type Template struct {
 	Count     int             `json:"count"`
 	FirstSeen time.Time       `json:"first_seen,omitzero"`
 	Example   sources.LogLine `json:"example"`
+
+	seq int // order of first appearance, for a deterministic merge
 }
 
 // Mined is what Mine found.
@@ -156,7 +158,7 @@ func (s *mineState) note(k ckey, path string, n int, line []byte, t time.Time, l
 	}
 	ti := s.info[k]
 	if ti == nil {
-		ti = &Template{Level: level, Example: sources.LogLine{File: path, Line: lineNumber(n), T: t, Text: truncate(string(line), 500)}}
+		ti = &Template{Level: level, Example: sources.LogLine{File: path, Line: lineNumber(n), T: t, Text: truncate(string(line), 500)}, seq: s.out.Lines}
 		s.info[k] = ti
 	}
 	ti.Count++
@@ -168,7 +170,15 @@ func (s *mineState) note(k ckey, path string, n int, line []byte, t time.Time, l
 func (s *mineState) finish() *Mined {
 	out := s.out
 	byTmpl := map[string]*Template{}
-	for k, ti := range s.info {
+	keys := make([]ckey, 0, len(s.info))
+	for k := range s.info {
+		keys = append(keys, k)
+	}
+	// In order of first appearance: the first line of a template is its
+	// example, whichever variants it joins.
+	slices.SortFunc(keys, func(a, b ckey) int { return cmp.Compare(s.info[a].seq, s.info[b].seq) })
+	for _, k := range keys {
+		ti := s.info[k]
 		t := ti.Template
 		if t == "" {
 			t = k.c.Template(k.v)
