@@ -55,8 +55,13 @@ const (
 	DefaultMinValues   = 3
 )
 
-// cacheMax bounds the exact-match cache; it is emptied when full.
-const cacheMax = 1 << 16
+// cacheMax bounds the exact-match cache; it is emptied when full. Masked
+// messages longer than cacheKeyMax are not cached: with tokens capped at
+// maxTokenLen and MaxTokens, the cache holds at most 8 MiB of keys.
+const (
+	cacheMax    = 1 << 14
+	cacheKeyMax = 512
+)
 
 // Other is the template of the bucket for messages past MaxClusters.
 const Other = "<other>"
@@ -252,7 +257,9 @@ func (m *Miner) AddVariant(msg []byte) (*Cluster, Variant) {
 	if len(m.cache) >= cacheMax {
 		clear(m.cache)
 	}
-	m.cache[string(m.buf)] = hit{c, v}
+	if len(m.buf) <= cacheKeyMax {
+		m.cache[string(m.buf)] = hit{c, v}
+	}
 	c.Count++
 	return c, v
 }

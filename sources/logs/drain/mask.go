@@ -160,8 +160,16 @@ func isClock(t []byte) bool {
 	return true
 }
 
+// maxTokenLen bounds a token: a longer one (a blob, a base64 payload, a
+// minified line) is a value, so that templates, the tree and the cache
+// stay small whatever the input.
+const maxTokenLen = 128
+
 // maskToken appends the masked form of one token (no whitespace) to dst.
 func maskToken(dst, tok []byte) []byte {
+	if len(tok) > maxTokenLen {
+		return append(dst, Wildcard...)
+	}
 	// Strip brackets and trailing punctuation for the whole-token rules.
 	a, b := 0, len(tok)
 	for a < b && (tok[a] == '(' || tok[a] == '[' || tok[a] == '"' || tok[a] == '\'') {
