@@ -36,6 +36,7 @@ type aggregator struct {
 	times      []latencies       // request times per bucket
 	routes     map[string]*route // request (method and path) -> its route
 	routeTmpl  map[string]*route // route template -> route
+	overflow   *route            // for requests past maxRouteTmpl templates
 	strs       map[string]string // interned program names
 	backupCmds map[string]bool   // cron command -> is a backup
 
@@ -160,6 +161,12 @@ func (a *aggregator) add(format string, r *Record, path string, n int, line []by
 		level = r.Level
 	}
 	var p *pattern
+	if key.route != nil && key.route == a.overflow {
+		if a.other == nil {
+			a.other = &pattern{template: drain.Other, counts: map[int]int{}}
+		}
+		key.route.pats[max(min(key.class, 9), 0)] = a.other
+	}
 	if key.route != nil && key.class >= 0 && key.class < 10 {
 		p = key.route.pats[key.class]
 	}
@@ -307,7 +314,14 @@ func (a *aggregator) maybeDeploy(msg []byte) bool {
 }
 
 // maxRoutes bounds the request -> route cache; it is emptied when full.
-const maxRoutes = 1 << 16
+// Requests longer than maxRouteKey are not cached, and past maxRouteTmpl
+// route templates (crawlers inventing paths) new ones share the overflow
+// route, counted as <other>: memory stays bounded whatever the traffic.
+const (
+	maxRoutes    = 1 << 14
+	maxRouteKey  = 256
+	maxRouteTmpl = 2 * MaxTemplates
+)
 
 // route returns the route of an access-log line: its method and
 // normalised path, the query dropped and ids masked. Requests seen before
@@ -341,10 +355,18 @@ func (a *aggregator) route(r *Record) *route {
 	tmpl := method + " " + normRoute(path)
 	rt := a.routeTmpl[tmpl]
 	if rt == nil {
+		if len(a.routeTmpl) >= maxRouteTmpl {
+			if a.overflow == nil {
+				a.overflow = &route{tmpl: drain.Other}
+			}
+			return a.overflow
+		}
 		rt = &route{tmpl: tmpl}
 		a.routeTmpl[tmpl] = rt
 	}
-	a.routes[string(k)] = rt
+	if len(k) <= maxRouteKey {
+		a.routes[string(k)] = rt
+	}
 	return rt
 }
 

@@ -135,3 +135,28 @@ func TestSkipFilesOutsideWindow(t *testing.T) {
 		t.Errorf("skipped %d files, %d lines in the window; want 3 and 10", a.skipped, a.inWindow)
 	}
 }
+
+// A crawler inventing paths does not grow memory without bound: past
+// the route templates kept, requests count as <other>.
+func TestRouteOverflow(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	n := maxRouteTmpl + 500
+	for i := range n {
+		w := ""
+		for k := i + 1; k > 0; k /= 26 {
+			w += string(rune('a' + k%26))
+		}
+		b.WriteString(access(time.Duration(i)*time.Millisecond*100, "GET /"+w+" HTTP/1.1", 404, "0.001"))
+	}
+	p := mustWrite(t, dir, "access.log", b.String())
+	ds := mustFetch(t, Config{Paths: []string{p}}, night, time.Minute)
+	total := 0
+	for _, pt := range ds.Patterns {
+		total += pt.Total()
+	}
+	other := patternByTemplate(ds)["<other>"]
+	if total != n || other.Total() < 500 || len(ds.Patterns) > MaxTemplates+1 {
+		t.Errorf("%d lines in %d patterns, %d in <other>", total, len(ds.Patterns), other.Total())
+	}
+}
