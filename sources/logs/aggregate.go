@@ -153,7 +153,11 @@ func (a *aggregator) add(format string, r *Record, path string, n int, line []by
 			r.materialize()
 			r.Program = prog
 			if ev, ok := a.event(r, lineRef(path, n)); ok {
-				a.events = append(a.events, ev)
+				if len(a.events) < MaxEvents {
+					a.events = append(a.events, ev)
+				} else {
+					a.droppedEvents++
+				}
 			}
 		}
 		key.program = prog
