@@ -27,6 +27,8 @@ type aggregator struct {
 
 	inWindow int
 	skipped  int // files skipped whole, outside the window
+
+	droppedEvents int // past MaxEvents
 	// parts are aggregators of chunks of one file read on other cores,
 	// merged in: their patterns are joined with ours at emit.
 	parts      []*aggregator
@@ -471,6 +473,9 @@ func (a *aggregator) emit(ds *sources.Dataset) {
 		ds.Series = append(ds.Series, a.series()...)
 	}
 	ds.Events = append(ds.Events, a.events...)
+	if a.droppedEvents > 0 {
+		ds.Notes = append(ds.Notes, fmt.Sprintf("%s: more than %d events (cron runs, restarts, deploys, OOM kills); %d later ones not listed", a.set.name, MaxEvents, a.droppedEvents))
+	}
 	// Mined templates are final only now; two clusters may have widened
 	// to one template: they are one pattern.
 	byTmpl := map[string]*pattern{}
@@ -631,7 +636,14 @@ func (a *aggregator) merge(b *aggregator) {
 			a.times[i].merge(&b.times[i])
 		}
 	}
-	a.events = append(a.events, b.events...)
+	for _, ev := range b.events {
+		if len(a.events) < MaxEvents {
+			a.events = append(a.events, ev)
+		} else {
+			a.droppedEvents++
+		}
+	}
+	a.droppedEvents += b.droppedEvents
 	a.gaps = append(a.gaps, b.gaps...)
 	a.parts = append(a.parts, b)
 	a.parts = append(a.parts, b.parts...)

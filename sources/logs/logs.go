@@ -102,6 +102,10 @@ const (
 // templates are counted in one "<other>" pattern.
 const MaxTemplates = 1000
 
+// MaxEvents bounds the events kept per file set (a Note says how many
+// more there were), so that memory does not grow with the input.
+const MaxEvents = 20000
+
 // Source reads a set of log files.
 type Source struct {
 	c        Config
