@@ -274,8 +274,46 @@ type pendingEvent struct {
 	p     lineParser
 	n     int
 	line  []byte
-	extra int
-	ok    bool
+	extra  int
+	ok     bool
+	joined []byte // the message with its first continuation line
+}
+
+// hold keeps a parsed line as the pending event, copying it into the
+// event's own buffer (reused from event to event) and pointing the
+// record's views there: the reader's buffer moves on.
+func (ev *pendingEvent) hold(r *Record, p lineParser, n int, line []byte) {
+	buf := append(ev.line[:0], line...)
+	joined := ev.joined
+	*ev = pendingEvent{rec: *r, p: p, n: n, line: buf, joined: joined, ok: true}
+	move := func(v []byte) []byte {
+		if v == nil {
+			return nil
+		}
+		off := cap(line) - cap(v) // v is line[off:off+len(v)]
+		if off < 0 || off+len(v) > len(buf) {
+			return bytes.Clone(v)
+		}
+		return buf[off : off+len(v) : off+len(v)]
+	}
+	ev.rec.msg, ev.rec.prog, ev.rec.host, ev.rec.req = move(r.msg), move(r.prog), move(r.host), move(r.req)
+}
+
+// join appends a continuation line to the event's message.
+func (ev *pendingEvent) join(cont []byte) {
+	msg := ev.rec.message()
+	if len(msg) >= maxJoined {
+		return
+	}
+	ev.joined = append(append(append(ev.joined[:0], msg...), ' '), cont...)
+	if len(ev.joined) > maxJoined {
+		ev.joined = ev.joined[:maxJoined]
+	}
+	if ev.rec.msg != nil {
+		ev.rec.msg = ev.joined
+	} else {
+		ev.rec.Message = string(ev.joined) // a parser not in lazy mode
+	}
 }
 
 // maxJoined bounds the message of a joined event.
@@ -353,10 +391,10 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 		switch p.parse(line, &rec, fr.w) {
 		case malformed:
 			if multi && ev.ok {
-				if ev.extra == 0 && len(ev.rec.Message) < maxJoined {
+				if ev.extra == 0 {
 					// The first line after the message names the
 					// exception: keep it in the message to template.
-					ev.rec.Message = truncate(ev.rec.Message+" "+string(bytes.TrimSpace(line)), maxJoined)
+					ev.join(bytes.TrimSpace(line))
 				}
 				ev.extra++
 				return false
@@ -379,8 +417,7 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 			fr.cover(rec.T)
 			if multi {
 				flush()
-				ev = pendingEvent{rec: rec, p: p, n: n, line: bytes.Clone(line), ok: true}
-				ev.rec.materialize() // the views die with the line
+				ev.hold(&rec, p, n, line)
 				return false
 			}
 			fr.parsed(p, &rec, path, n, line)

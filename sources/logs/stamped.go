@@ -185,6 +185,14 @@ func normLevelBytes(b []byte) string {
 	return ""
 }
 
+func weekday(b []byte) bool {
+	switch string(b) {
+	case "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun":
+		return true
+	}
+	return false
+}
+
 // stamp reads the timestamp at the start of line: ISO 8601 quickly,
 // else the other known layouts over the first one to five fields.
 func (p *stampedParser) stamp(line []byte) (time.Time, int, bool, bool) {
@@ -206,6 +214,11 @@ func (p *stampedParser) stamp(line []byte) (time.Time, int, bool, bool) {
 		if t, n, ok := parseISOPrefix(line, p.loc); ok {
 			return t, n, false, true
 		}
+	}
+	// The slow path tries every layout: only for lines that start as a
+	// timestamp can, with a digit or a month or weekday name.
+	if c := line[0]; !(c >= '0' && c <= '9') && (len(line) < 3 || month(line[:3]) == 0 && !weekday(line[:3])) {
+		return time.Time{}, 0, false, false
 	}
 	// Up to five fields ("Mon Jan _2 15:04:05 2006").
 	ends := [5]int{}
