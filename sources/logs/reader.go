@@ -270,10 +270,10 @@ type multiliner interface{ multiline() bool }
 
 // pendingEvent is a multi-line event waiting for its last line.
 type pendingEvent struct {
-	rec   Record
-	p     lineParser
-	n     int
-	line  []byte
+	rec    Record
+	p      lineParser
+	n      int
+	line   []byte
 	extra  int
 	ok     bool
 	joined []byte // the message with its first continuation line
