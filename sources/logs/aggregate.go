@@ -253,8 +253,17 @@ func (a *aggregator) intern(b []byte) string {
 // work and regular expressions: it answers true for every line event may
 // take, and for few others.
 func (a *aggregator) maybeEvent(prog string, msg []byte) bool {
-	if strings.EqualFold(prog, "cron") || strings.EqualFold(prog, "crond") || strings.HasSuffix(prog, "/cron") ||
-		len(prog) >= 7 && strings.EqualFold(prog[:7], "systemd") {
+	if strings.EqualFold(prog, "cron") || strings.EqualFold(prog, "crond") || strings.HasSuffix(prog, "/cron") {
+		return bytes.Contains(msg, []byte("CMD (")) || eventWords(msg)
+	}
+	if len(prog) >= 7 && strings.EqualFold(prog[:7], "systemd") {
+		// Session units start on every login and cron run: isRestart
+		// turns them down; skip its string work.
+		for _, s := range [...]string{"Session ", "user@", "User Manager", "user-runtime-dir@"} {
+			if bytes.Contains(msg, []byte(s)) {
+				return eventWords(msg)
+			}
+		}
 		return true
 	}
 	if a.s.c.DeployPattern != "" {
