@@ -27,6 +27,16 @@ var pathEnd = func() [256]bool {
 	return d
 }()
 
+// special marks the bytes that make a token more than a word: digits and
+// delimiters.
+var special = func() [256]bool {
+	s := delim
+	for c := '0'; c <= '9'; c++ {
+		s[c] = true
+	}
+	return s
+}()
+
 var space = [256]bool{' ': true, '\t': true, '\r': true, '\n': true, '\v': true, '\f': true}
 
 var hexish = func() [256]bool {
@@ -169,6 +179,21 @@ const maxTokenLen = 128
 func maskToken(dst, tok []byte) []byte {
 	if len(tok) > maxTokenLen {
 		return append(dst, Wildcard...)
+	}
+	// Most tokens are words: no digit, no delimiter. They stay as they
+	// are, unless they are a date word or a user string.
+	plain := true
+	for _, c := range tok {
+		if special[c] {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		if len(tok) >= 3 && len(tok) <= 5 && (dateWord(tok) || userString(tok)) {
+			return append(dst, Wildcard...)
+		}
+		return append(dst, tok...)
 	}
 	// Strip brackets and trailing punctuation for the whole-token rules.
 	a, b := 0, len(tok)
