@@ -47,17 +47,24 @@ message of each line and groups the messages into templates, variables
 written <*>: "Failed password for <*> from <*> port <*> ssh2". It prints each
 template with its count, level, first time seen and one example line.
 
-The format is detected per file (nginx/apache access logs, syslog), or given
-with --format: a name, or a header pattern in the notation of the
-logparser/Loghub tools, where <Field> names a field, a space matches one or
-more blanks and the rest is a regular expression; <Content> is the message:
+The format is detected per file: nginx/apache access logs (templated by
+method, route and status class), syslog (RFC 3164 and 5424), JSON lines and
+journald's JSON export, logfmt, Java/Spring/Logback (stack traces joined to
+their event), and lines that start with a timestamp. --format sets it: a
+name (nginx, syslog, json, logfmt, java, generic), an nginx log_format or
+Apache LogFormat string, a regular expression with named groups, or a
+header pattern in the notation of the logparser/Loghub tools, where <Field>
+names a field, a space matches one or more blanks and the rest is a regular
+expression; <Content> is the message:
 
   --format '<Date> <Time> <Pid> <Level> <Component>: <Content>'
   --format '\[<Time>\] \[<Level>\] <Content>'
 
 --per-line writes CSV LineId,EventTemplate instead, one row per line read
-(LineId from 1), the template covering the message only: the format a Loghub
-scorer reads.`,
+(LineId from 1, across the files; a stack trace's lines get their event's
+template), the template covering the message only: the format a Loghub
+scorer reads. Lines the format does not understand are mined whole and
+counted in a note on standard error.`,
 		Example: `  hindsight logs patterns /var/log/syslog /var/log/syslog.1
   hindsight logs patterns --from "2025-11-20 02:00" --to "2025-11-20 04:00" access.log*
   hindsight logs patterns --format '\[<Time>\] \[<Level>\] <Content>' --per-line Apache_2k.log`,
@@ -69,7 +76,7 @@ scorer reads.`,
 	f := c.Flags()
 	f.StringVar(&o.from, "from", "", "only lines from this time (RFC 3339, \"2006-01-02 15:04\", -6h)")
 	f.StringVar(&o.to, "to", "", "only lines before this time (default: now, when --from is given)")
-	f.StringVar(&o.format, "format", "", "nginx, syslog, or a header pattern; empty detects per file")
+	f.StringVar(&o.format, "format", "", "a format name, an nginx/Apache log format, or a header pattern; empty detects per file")
 	f.StringVarP(&o.output, "output-format", "o", "table", "table, json or csv")
 	f.StringVar(&o.file, "output", "", "write to this file instead of stdout")
 	f.BoolVar(&o.perLine, "per-line", false, "write CSV LineId,EventTemplate, one row per line")

@@ -27,6 +27,7 @@ type Record struct {
 	RequestTime         float64 // seconds; -1 when the line has none
 
 	guessedYear bool   // T's year was inferred (RFC 3164 has none)
+	cont        int    // continuation lines joined to this event (a stack trace)
 	req         []byte // access logs: the request line, a view into the line
 
 	// Views into the line of Message, Program and Host, for parsers in

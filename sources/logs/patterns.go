@@ -60,6 +60,9 @@ type ckey struct {
 }
 
 func (k ckey) template(fixed map[*drain.Cluster]string) string {
+	if k.c == nil {
+		return "" // a blank line
+	}
 	if t, ok := fixed[k.c]; ok {
 		return t
 	}
@@ -92,9 +95,12 @@ func Mine(ctx context.Context, paths []string, o MineOptions) (*Mined, error) {
 		parsed: s.line,
 		bad: func(path string, n int, line []byte) {
 			s.out.Malformed++
-			s.addMessage(path, n, line, line, time.Time{}, "")
+			s.addMessage(path, n, line, line, time.Time{}, "", 0)
 		},
 		cover: func(time.Time) {},
+	}
+	if o.PerLine {
+		fr.blank = func() { s.out.perLine = append(s.out.perLine, ckey{}) }
 	}
 	for _, p := range paths {
 		st, err := fr.read(ctx, p)
@@ -140,21 +146,26 @@ func (s *mineState) line(p lineParser, rec *Record, path string, n int, line []b
 		case rec.Status >= 400:
 			level = "warn"
 		}
-		s.note(ckey{c: c}, path, n, line, rec.T, level)
+		s.note(ckey{c: c}, path, n, line, rec.T, level, 0)
 		return
 	}
-	s.addMessage(path, n, line, rec.message(), rec.T, rec.Level)
+	s.addMessage(path, n, line, rec.message(), rec.T, rec.Level, rec.cont)
 }
 
-func (s *mineState) addMessage(path string, n int, line, msg []byte, t time.Time, level string) {
+func (s *mineState) addMessage(path string, n int, line, msg []byte, t time.Time, level string, cont int) {
 	c, v := s.m.AddVariant(msg)
-	s.note(ckey{c, v}, path, n, line, t, level)
+	s.note(ckey{c, v}, path, n, line, t, level, cont)
 }
 
-func (s *mineState) note(k ckey, path string, n int, line []byte, t time.Time, level string) {
+func (s *mineState) note(k ckey, path string, n int, line []byte, t time.Time, level string, cont int) {
 	s.out.Lines++
 	if s.o.PerLine {
 		s.out.perLine = append(s.out.perLine, k)
+		for range cont {
+			// A stack trace's lines get their event's template: one
+			// row per line read.
+			s.out.perLine = append(s.out.perLine, k)
+		}
 	}
 	ti := s.info[k]
 	if ti == nil {

@@ -36,6 +36,7 @@ type fileReader struct {
 
 	parsed func(p lineParser, r *Record, path string, n int, line []byte)
 	bad    func(path string, n int, line []byte) // nil: only counted
+	blank  func()                                // a blank line; may be nil
 	cover  func(t time.Time)
 }
 
@@ -380,12 +381,17 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 	stopAfter := fr.w.To.Add(stopSlack)
 	flush := func() {
 		if ev.ok {
+			ev.rec.cont = ev.extra
 			fr.parsed(ev.p, &ev.rec, path, ev.n, ev.line)
 			ev.ok = false
 		}
 	}
 	handle := func(line []byte, n int) (stop bool) {
 		if len(bytes.TrimSpace(line)) == 0 {
+			if fr.blank != nil {
+				flush() // keeps rows in line order
+				fr.blank()
+			}
 			return false
 		}
 		switch p.parse(line, &rec, fr.w) {
@@ -462,7 +468,7 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 			}
 		}
 		if p == nil {
-			if len(bytes.TrimSpace(line)) > 0 {
+			if len(bytes.TrimSpace(line)) > 0 || fr.blank != nil {
 				pending = append(pending, numbered{bytes.Clone(line), n})
 			}
 			if len(pending) < detectLines {
