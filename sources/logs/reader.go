@@ -94,12 +94,32 @@ const (
 	probeSize   = 64 << 10
 )
 
+// yearGuessed reports whether p guesses the year of f's lines.
+func yearGuessed(f *os.File, buf []byte, p lineParser) bool {
+	n, _ := f.ReadAt(buf, 0)
+	var rec Record
+	for b := buf[:n]; len(b) > 0; {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			break
+		}
+		if line := bytes.TrimSuffix(b[:i], []byte("\r")); len(line) > 0 && p.parse(line, &rec, allTimes) != malformed {
+			return rec.guessedYear
+		}
+		b = b[i+1:]
+	}
+	return false
+}
+
 // seekEnd finds by binary search a line start past which every line is
 // later than the window's end with its slack (and the disorder
 // tolerance); size when there is none.
 func (fr *fileReader) seekEnd(f *os.File, from, size int64, p lineParser) int64 {
 	target := fr.w.To.Add(stopSlack + maxDisorder)
 	buf := make([]byte, probeSize)
+	if yearGuessed(f, buf, p) {
+		return size
+	}
 	lo, hi := from, size
 	for hi-lo > probeSize {
 		mid := lo + (hi-lo)/2
@@ -170,7 +190,9 @@ func timeAt(f *os.File, buf []byte, off int64, p lineParser) (time.Time, int64, 
 func (fr *fileReader) seekStart(f *os.File, size int64, p lineParser) int64 {
 	target := fr.w.From.Add(-maxDisorder)
 	buf := make([]byte, probeSize)
-	if t, _, ok := timeAt(f, buf, 0, p); !ok || !t.Before(target) {
+	if t, _, ok := timeAt(f, buf, 0, p); !ok || !t.Before(target) || yearGuessed(f, buf, p) {
+		// A guessed year (syslog) may not grow through a file that
+		// spans more than a year: no binary search on it.
 		return 0
 	}
 	lo, hi := int64(0), size
