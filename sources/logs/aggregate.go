@@ -17,13 +17,12 @@ import (
 // aggregator turns the parsed lines of one file set into series, events
 // and patterns.
 type aggregator struct {
-	s      *Source
-	set    *fileSet
-	w      sources.Window
-	step   int64 // ns
-	base   int64 // unix ns of bucket 0: From floored to the step, in UTC
-	nb     int
-	syslog *syslogParser
+	s    *Source
+	set  *fileSet
+	w    sources.Window
+	step int64 // ns
+	base int64 // unix ns of bucket 0: From floored to the step, in UTC
+	nb   int
 
 	inWindow int
 	skipped  int // files skipped whole, outside the window
@@ -83,7 +82,6 @@ func newAggregator(s *Source, set *fileSet, w sources.Window, step time.Duration
 	nb := int((w.To.UnixNano() - base + st - 1) / st)
 	return &aggregator{
 		s: s, set: set, w: w, step: st, base: base, nb: nb,
-		syslog:   newSyslogParser(s.c.Location, w.To),
 		patterns: map[patternKey]*pattern{},
 		miner:    drain.New(drain.Config{MaxClusters: MaxTemplates}),
 	}
