@@ -120,15 +120,6 @@ func (h *headerFormat) match(line []byte) []int {
 	return h.re.FindSubmatchIndex(line)
 }
 
-// field returns the named field of a match, nil if absent.
-func (h *headerFormat) field(line []byte, m []int, name string) []byte {
-	for i, n := range h.fields {
-		if n == name && m[2*i] >= 0 {
-			return line[m[2*i]:m[2*i+1]]
-		}
-	}
-	return nil
-}
 
 // FormatHeader names user-defined formats in Record-less contexts.
 const FormatHeader = "header"
