@@ -120,7 +120,6 @@ func (h *headerFormat) match(line []byte) []int {
 	return h.re.FindSubmatchIndex(line)
 }
 
-
 // FormatHeader names user-defined formats in Record-less contexts.
 const FormatHeader = "header"
 
