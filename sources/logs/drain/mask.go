@@ -182,12 +182,25 @@ func maskToken(dst, tok []byte) []byte {
 	}
 	// Most tokens are words: no digit, no delimiter. They stay as they
 	// are, unless they are a date word or a user string.
-	plain := true
+	plain, number := true, tok[0] >= '0' && tok[0] <= '9'
 	for _, c := range tok {
 		if special[c] {
 			plain = false
+		}
+		if !(c >= '0' && c <= '9' || c == '.') {
+			number = false
+		}
+		if !plain && !number {
 			break
 		}
+	}
+	if number {
+		// A number, a version, an IPv4 address: one value, a sentence's
+		// dot kept ("after 30.").
+		if tok[len(tok)-1] == '.' {
+			return append(dst, "<*>."...)
+		}
+		return append(dst, Wildcard...)
 	}
 	if plain {
 		if len(tok) >= 3 && len(tok) <= 5 && (dateWord(tok) || userString(tok)) {
