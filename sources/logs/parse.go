@@ -413,6 +413,9 @@ type syslogParser struct {
 	loc   *time.Location
 	to    time.Time
 	hours map[int32]int64 // (year, month, day, hour) -> unix seconds of hh:00:00 in loc
+
+	lastKey  int32 // the last hour looked up: lines come in order
+	lastBase int64
 }
 
 func newSyslogParser(loc *time.Location, to time.Time) *syslogParser {
@@ -514,6 +517,9 @@ func (p *syslogParser) time(mon time.Month, day, sec int) time.Time {
 func (p *syslogParser) at(y int, mon time.Month, day, sec int) time.Time {
 	h := sec / 3600
 	key := int32(((y*13+int(mon))*32+day)*24 + h)
+	if key == p.lastKey && p.lastBase != 0 {
+		return time.Unix(p.lastBase+int64(sec-h*3600), 0).UTC()
+	}
 	base, ok := p.hours[key]
 	if !ok {
 		base = time.Date(y, mon, day, h, 0, 0, 0, p.loc).Unix()
@@ -522,6 +528,7 @@ func (p *syslogParser) at(y int, mon time.Month, day, sec int) time.Time {
 		}
 		p.hours[key] = base
 	}
+	p.lastKey, p.lastBase = key, base
 	return time.Unix(base+int64(sec-h*3600), 0).UTC()
 }
 
