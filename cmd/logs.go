@@ -95,6 +95,9 @@ func runLogsPatterns(c *cobra.Command, paths []string, o *logsPatternsOptions) e
 	if err != nil {
 		return usageErrorf("--timezone: %v\nhint: use an IANA name such as Europe/Berlin, or UTC", err)
 	}
+	if err := logs.CheckFormat(o.format); err != nil {
+		return usageErrorf("--format: %v", err)
+	}
 	var w sources.Window
 	if o.from != "" || o.to != "" {
 		now, err := clockNow()

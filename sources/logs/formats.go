@@ -26,7 +26,14 @@ var formatNames = map[string]string{
 	FormatGeneric: FormatGeneric,
 }
 
-const formatHint = "hint: use nginx, syslog, json, logfmt, java or generic, an nginx log_format string, a header pattern such as '<Date> <Time> <Level> <Content>', or leave it empty to detect"
+const formatHint = "hint: use nginx, syslog, json, logfmt, java or generic, an nginx log_format or Apache LogFormat string, a header pattern such as '<Date> <Time> <Level> <Content>', a regular expression with (?P<Content>...), or leave it empty to detect"
+
+// CheckFormat reports whether s is a format Config.Format and Mine take,
+// with a hint when it is not.
+func CheckFormat(s string) error {
+	_, err := parseFormat(s)
+	return err
+}
 
 func parseFormat(s string) (formatSpec, error) {
 	if n, ok := formatNames[strings.ToLower(strings.TrimSpace(s))]; ok {
