@@ -296,35 +296,50 @@ func parseNginxTime(b []byte) (time.Time, bool) {
 // requestTime reads nginx $request_time (seconds, "0.042") or apache %D
 // (microseconds, "42000"), possibly as key=value. -1 when it is neither.
 func requestTime(tok []byte) float64 {
-	if i := bytes.IndexByte(tok, '='); i >= 0 {
-		tok = tok[i+1:]
+	// One pass for the common shapes, "0.042" and "42000": integer and
+	// fraction digits, no ParseFloat (it allocates for its error).
+	var ip, frac uint64
+	nf, dot, i := 0, false, 0
+	for ; i < len(tok); i++ {
+		c := tok[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if dot {
+				if nf < 9 {
+					frac = frac*10 + uint64(c-'0')
+					nf++
+				}
+			} else if ip < 1e12 {
+				ip = ip*10 + uint64(c-'0')
+			}
+			continue
+		case c == '.' && !dot && i > 0:
+			dot = true
+			continue
+		}
+		break
+	}
+	if i == len(tok) && i > 0 && tok[0] != '.' && (!dot || nf > 0) {
+		if !dot {
+			return float64(ip) / 1e6 // apache's %D, microseconds
+		}
+		if ip > 1e7 {
+			return -1
+		}
+		return float64(ip) + float64(frac)/pow10[nf]
+	}
+	// Rarer: "rt=0.042" (a key), or something else.
+	if k := bytes.IndexByte(tok, '='); k >= 0 && k+1 < len(tok) {
+		return requestTime(tok[k+1:])
 	}
 	if len(tok) == 0 || tok[0] < '0' || tok[0] > '9' {
 		return -1
 	}
-	if dot := bytes.IndexByte(tok, '.'); dot >= 0 {
-		// "0.042": integer and fraction digits, no ParseFloat (it
-		// allocates for its error).
-		ip, ok := digits(tok[:dot])
-		frac := tok[dot+1:]
-		if !ok || len(frac) == 0 || len(frac) > 9 || ip > 1e7 {
-			v, err := strconv.ParseFloat(string(tok), 64)
-			if err != nil || v < 0 || v > 1e7 {
-				return -1
-			}
-			return v
-		}
-		f, ok := digits(frac)
-		if !ok {
-			return -1
-		}
-		return float64(ip) + float64(f)/pow10[len(frac)]
-	}
-	us, ok := digits(tok)
-	if !ok {
+	v, err := strconv.ParseFloat(string(tok), 64)
+	if err != nil || v < 0 || v > 1e7 || bytes.IndexByte(tok, '.') < 0 {
 		return -1
 	}
-	return float64(us) / 1e6
+	return v
 }
 
 var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9}
