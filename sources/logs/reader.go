@@ -257,7 +257,7 @@ func (fr *fileReader) open(path string) (br *bufio.Reader, plain *os.File, cr *c
 			r = cr
 		}
 	}
-	br = bufio.NewReaderSize(r, 256<<10)
+	br = bufio.NewReaderSize(r, readBuf)
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
@@ -560,3 +560,7 @@ func detect(lines []numbered, e parserEnv) lineParser {
 	}
 	return best
 }
+
+// readBuf is the read buffer of a file: 1 MiB, so that a gigabyte costs
+// a thousand read calls.
+const readBuf = 1 << 20
