@@ -35,6 +35,26 @@
 // sketch past 256 a step, templates are capped (MaxTemplates, then
 // "<other>").
 //
+// In hindsight.yaml:
+//
+//	sources:
+//	  - {name: nginx, type: logs, paths: ["/var/log/nginx/access.log*"]}
+//	  - name: api
+//	    type: logs
+//	    paths: ["/var/log/api/*.json*"]
+//	    format: json                   # or leave it out: detected per file
+//	    fields: {time: [when], level: [sev], message: [text], latency: [took_ms]}
+//	  - name: shop
+//	    type: logs
+//	    paths: ["/var/log/shop/app.log*"]
+//	    format: '<Date> <Time> <Level> \[<Thread>\] <Component>: <Content>'
+//	  - name: edge
+//	    type: logs
+//	    paths: ["/var/log/nginx/edge.log"]
+//	    format: >-
+//	      log_format edge '$remote_addr [$time_local] "$request" $status
+//	      $body_bytes_sent $request_time';
+//
 // Lines that no parser understands are counted and reported as a Gap, never
 // dropped silently, as are a gzip file that breaks off (what was read
 // before is kept), a file truncated or rotated away while read, and lines
