@@ -187,10 +187,46 @@ func (s *Source) Check(ctx context.Context) (string, error) {
 		return "", err
 	}
 	n := 0
+	formats := map[string]int{}
 	for _, st := range sets {
 		n += len(st.files)
+		if f := s.setFormat(st); f != "" {
+			formats[f]++
+		}
 	}
-	return fmt.Sprintf("%d log files in %d sets", n, len(sets)), nil
+	out := fmt.Sprintf("%d log files in %d sets", n, len(sets))
+	if len(formats) > 0 {
+		names := make([]string, 0, len(formats))
+		for f := range formats {
+			names = append(names, f)
+		}
+		sort.Strings(names)
+		out += " (" + strings.Join(names, ", ") + ")"
+	}
+	return out, nil
+}
+
+// setFormat is the format of a set's newest file, as Fetch would find it;
+// "" when it has no lines or none it knows.
+func (s *Source) setFormat(set *fileSet) string {
+	fr := &fileReader{spec: s.spec, env: parserEnv{loc: s.c.Location, ref: time.Now(), fields: s.c.Fields}}
+	f, err := os.Open(set.files[len(set.files)-1])
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	var magic [2]byte
+	if n, _ := f.ReadAt(magic[:], 0); n == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		return "" // not worth inflating for a check
+	}
+	p := fr.spec.parser(fr.env)
+	if p == nil {
+		p = fr.detectAt(f)
+	}
+	if p == nil {
+		return ""
+	}
+	return p.format()
 }
 
 // fileSet is one log and its rotations, oldest first.

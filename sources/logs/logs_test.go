@@ -465,6 +465,11 @@ func TestCheck(t *testing.T) {
 	if got, err := s.Check(context.Background()); err != nil || got != "3 log files in 2 sets" {
 		t.Errorf("Check = %q, %v", got, err)
 	}
+	mustWrite(t, dir, "access.log", access(0, "GET / HTTP/1.1", 200, "0.001"))
+	mustWrite(t, dir, "syslog", "Nov 20 03:00:01 db1 CRON[1]: (root) CMD (x)\n")
+	if got, err := s.Check(context.Background()); err != nil || got != "3 log files in 2 sets (nginx, syslog)" {
+		t.Errorf("Check = %q, %v", got, err)
+	}
 	s, _ = New(Config{Paths: []string{filepath.Join(dir, "nginx", "*.log")}})
 	if _, err := s.Check(context.Background()); err == nil || !strings.Contains(err.Error(), "hint:") {
 		t.Errorf("Check of a missing glob = %v, want an error with a hint", err)
