@@ -241,11 +241,15 @@ type LogLine struct {
 // LogPattern is one mined log template and its counts.
 type LogPattern struct {
 	Source, File string
-	Template     string // "backup <*> started on <*>"
-	Level        string // "error", "warn", "info", ... "" when unknown
-	Counts       []Bucket
-	FirstSeen    time.Time
-	Examples     []LogLine
+	// ID is a stable identity of the template (a hash of its text), the
+	// same across runs and windows, so that nightly summaries can tell new
+	// patterns from old ones.
+	ID        string
+	Template  string // "backup <*> started on <*>"
+	Level     string // "error", "warn", "info", ... "" when unknown
+	Counts    []Bucket
+	FirstSeen time.Time
+	Examples  []LogLine
 }
 
 // Total is the sum of the pattern's counts.

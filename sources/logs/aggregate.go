@@ -558,7 +558,7 @@ func (a *aggregator) emit(ds *sources.Dataset) {
 	}
 	for _, p := range ps {
 		lp := sources.LogPattern{
-			Source: a.s.c.Name, File: a.set.name, Template: p.template, Level: p.level,
+			Source: a.s.c.Name, File: a.set.name, ID: drain.ID(p.template), Template: p.template, Level: p.level,
 			FirstSeen: p.first, Examples: p.examples,
 		}
 		idx := make([]int, 0, len(p.counts))

@@ -1,10 +1,15 @@
 package logs
 
 import (
+	"context"
 	"math"
+	"os"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/hindsight-sre/hindsight/sources"
+	"github.com/hindsight-sre/hindsight/sources/logs/drain"
 )
 
 // checkContract checks what sources.Source promises of any Dataset: series
@@ -50,6 +55,31 @@ func checkContract(tb testing.TB, name string, w sources.Window, step int64, ds 
 	for _, g := range ds.Gaps {
 		if g.Source != name || g.Reason == "" {
 			tb.Errorf("gap out of contract: %+v", g)
+		}
+	}
+}
+
+// Pattern IDs are the drain hash of the template: stable across runs.
+func TestPatternIDs(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "syslog")
+	lines := "Nov 20 03:00:01 db1 CRON[100]: (root) CMD (/usr/local/bin/backup.sh)\nNov 20 03:10:01 db1 CRON[200]: (root) CMD (/usr/local/bin/backup.sh)\n"
+	if err := os.WriteFile(path, []byte(lines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	loc, _ := time.LoadLocation("Asia/Seoul")
+	src, err := New(Config{Name: "syslog", Paths: []string{path}, Location: loc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := sources.Window{From: time.Date(2025, 11, 20, 0, 0, 0, 0, loc), To: time.Date(2025, 11, 21, 0, 0, 0, 0, loc)}
+	ds, err := src.Fetch(context.Background(), w, time.Minute)
+	if err != nil || len(ds.Patterns) == 0 {
+		t.Fatalf("patterns %v, %v", ds, err)
+	}
+	for _, p := range ds.Patterns {
+		if p.ID == "" || p.ID != drain.ID(p.Template) {
+			t.Errorf("pattern %q: ID %q, want drain.ID of its template", p.Template, p.ID)
 		}
 	}
 }
