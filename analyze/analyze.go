@@ -141,6 +141,7 @@ func (a *analysis) run() *Findings {
 	}
 	a.charts() // analyze/chart.go: needs the suspects
 	a.f.Episodes = a.episodes()
+	a.f.Patterns = a.patternCounts()
 	a.f.Timeline = a.timeline()
 	LabelKnown(a.f, a.o.Known)
 	a.normalize()
@@ -350,6 +351,9 @@ func (a *analysis) normalize() {
 	}
 	if f.Episodes == nil {
 		f.Episodes = []Episode{}
+	}
+	if f.Patterns == nil {
+		f.Patterns = []PatternCount{}
 	}
 	slices.SortStableFunc(f.Gaps, func(x, y sources.Gap) int {
 		return cmp.Or(cmp.Compare(x.Source, y.Source), cmp.Compare(x.What, y.What), cmp.Compare(x.Reason, y.Reason))

@@ -35,6 +35,10 @@ type Findings struct {
 	Inputs Inputs `json:"inputs"`
 	// Episodes group outages of several probes that began together.
 	Episodes []Episode `json:"episodes"`
+	// Patterns are the log templates seen in the window with their line
+	// counts, busiest first (at most 500): what a nightly summary compares
+	// with the night before.
+	Patterns []PatternCount `json:"patterns"`
 }
 
 // Inputs counts the data behind the findings.

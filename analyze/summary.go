@@ -47,9 +47,14 @@ type Summary struct {
 	Change int            `json:"changed"`
 	// SLA is availability per monitor from the start of the month to the
 	// end of the window.
-	SLA    []MonitorSLA  `json:"sla"`
-	Gaps   []sources.Gap `json:"gaps"`
-	Inputs Inputs        `json:"inputs"`
+	SLA []MonitorSLA `json:"sla"`
+	// Patterns are the log templates new, grown or gone since the previous
+	// summary; PatternsSteady counts the ones that held steady.
+	Patterns       []PatternChange `json:"patterns"`
+	PatternsSteady int             `json:"patterns_steady"`
+	counts         []PatternCount  // for State
+	Gaps           []sources.Gap   `json:"gaps"`
+	Inputs         Inputs          `json:"inputs"`
 }
 
 // SummaryEpisode is symptoms and anomalies that overlapped in time, led by
@@ -97,6 +102,8 @@ type SummaryState struct {
 	Profile  string         `json:"profile,omitempty"`
 	Window   sources.Window `json:"window"`
 	Episodes []EpisodeState `json:"episodes"`
+	// Patterns are the log templates of the window and their lines.
+	Patterns []PatternState `json:"patterns,omitempty"`
 }
 
 // EpisodeState is one remembered episode.
@@ -248,10 +255,12 @@ func Summarize(f *Findings, prev *SummaryState, sla []MonitorSLA) *Summary {
 	}
 	groups := group(items)
 	var prevEps []EpisodeState
+	s.counts, s.Patterns = f.Patterns, []PatternChange{}
 	if prev != nil {
 		prevEps = prev.Episodes
 		w := prev.Window
 		s.Previous = &w
+		s.Patterns, s.PatternsSteady = comparePatterns(f.Patterns, f.Window, prev.Patterns, prev.Window)
 	}
 	used := make([]bool, len(prevEps))
 	for _, g := range groups {
@@ -508,6 +517,9 @@ func (s *Summary) State() SummaryState {
 		st.Episodes = append(st.Episodes, EpisodeState{Key: e.Key, Title: title, Start: e.Start,
 			MinuteOfDay: minuteOfDay(cal, e.Start), Duration: e.Duration(), Ratio: e.Ratio, Cause: e.Cause,
 			Members: slices.Clone(e.Members)})
+	}
+	for _, c := range s.counts {
+		st.Patterns = append(st.Patterns, PatternState{ID: c.ID, Source: c.Source, Template: c.Template, Lines: c.Lines})
 	}
 	return st
 }

@@ -36,6 +36,7 @@ func withEmptyLists(f *analyze.Findings) *analyze.Findings {
 	c.Gaps = orEmpty(c.Gaps)
 	c.Notes = orEmpty(c.Notes)
 	c.Episodes = orEmpty(c.Episodes)
+	c.Patterns = orEmpty(c.Patterns)
 	c.Symptoms = make([]analyze.Symptom, len(f.Symptoms))
 	for i, s := range f.Symptoms {
 		s.Recurrence.Dates = orEmpty(s.Recurrence.Dates)

@@ -159,6 +159,16 @@ func (sv summaryView) markdown(w io.Writer) {
 			p("- %s, last at %s (%s)\n", text(g.Title), sv.at(g.Start), human(g.Duration))
 		}
 	}
+	if len(s.Patterns) > 0 {
+		p("\n## Log patterns since the previous summary\n\n%s\n\n", sv.patternCounts())
+		for i, c := range s.Patterns {
+			if i == summaryPatterns {
+				p("- %s more in the JSON output\n", plural(len(s.Patterns)-summaryPatterns, "change"))
+				break
+			}
+			p("- %s\n", sv.patternLine(c))
+		}
+	}
 	if len(s.SLA) > 0 {
 		p("\n## Availability this month\n\n| Monitor | Since | Checks | Failed | Availability | Downtime |\n|---|---|--:|--:|--:|--:|\n")
 		for _, m := range s.SLA {
@@ -213,6 +223,16 @@ func (sv summaryView) table(w io.Writer, o Options) error {
 	if q := sv.quiet(); q != "" {
 		pr(q)
 	}
+	if len(s.Patterns) > 0 {
+		rows := [][]string{}
+		for _, c := range s.Patterns {
+			rows = append(rows, []string{string(c.Status), truncate(c.Template, 60), c.Source, strconv.Itoa(c.Lines), strconv.Itoa(c.Previous)})
+		}
+		pr("Log patterns since the previous summary: " + sv.patternCounts())
+		if err := tbl([]string{"Status", "Template", "Source", "Lines", "Before"}, rows); err != nil {
+			return err
+		}
+	}
 	if len(s.Gone) > 0 {
 		rows := [][]string{}
 		for _, g := range s.Gone {
@@ -264,6 +284,14 @@ func (sv summaryView) slack() string {
 	for _, g := range s.Gone {
 		fmt.Fprintf(&b, "• gone: %s\n", esc(g.Title))
 	}
+	if len(s.Patterns) > 0 {
+		fmt.Fprintf(&b, "Log patterns: %s\n", esc(sv.patternCounts()))
+		for _, c := range s.Patterns {
+			if c.Status == analyze.PatternNew {
+				fmt.Fprintf(&b, "• new log pattern `%s` (%d lines)\n", esc(c.Template), c.Lines)
+			}
+		}
+	}
 	for _, m := range s.SLA {
 		fmt.Fprintf(&b, "%s this month: %s (%s down)\n", esc(m.Probe), percent(m.Availability), human(m.Downtime))
 	}
@@ -286,4 +314,27 @@ func (sv summaryView) quiet() string {
 		return ""
 	}
 	return "As expected and unchanged: " + strings.Join(names, "; ") + "."
+}
+
+// summaryPatterns bounds the log-pattern changes listed in Markdown.
+const summaryPatterns = 15
+
+func (sv summaryView) patternCounts() string {
+	n := map[analyze.PatternStatus]int{}
+	for _, c := range sv.s.Patterns {
+		n[c.Status]++
+	}
+	return fmt.Sprintf("%d new, %d grown, %d gone; %d steady.", n[analyze.PatternNew], n[analyze.PatternGrown],
+		n[analyze.PatternGone], sv.s.PatternsSteady)
+}
+
+func (sv summaryView) patternLine(c analyze.PatternChange) string {
+	t := code(c.Template) + " (" + text(c.Source) + ")"
+	switch c.Status {
+	case analyze.PatternNew:
+		return fmt.Sprintf("new: %s, %d lines", t, c.Lines)
+	case analyze.PatternGrown:
+		return fmt.Sprintf("grown: %s, %d lines, %.1f an hour against %.1f last time", t, c.Lines, c.PerHour, c.PreviousPerHour)
+	}
+	return fmt.Sprintf("gone: %s, %d lines last time, none now", t, c.Previous)
 }

@@ -48,6 +48,12 @@ func summaryFixture() *analyze.Summary {
 		Gone: []analyze.EpisodeState{{Key: "series|metrics|node_filesystem_avail_bytes", Title: "series node_filesystem_avail_bytes",
 			Start: kst("2025-11-19 01:40:00"), MinuteOfDay: 100, Duration: 25 * time.Minute, Members: []string{}}},
 		New: 1, Known: 1, Change: 1,
+		Patterns: []analyze.PatternChange{
+			{ID: "9f1", Source: "syslog", Template: "shop: ERROR migration <*> failed: canceling statement due to lock timeout", Status: analyze.PatternNew, Lines: 25, PerHour: 1.92},
+			{ID: "3c2", Source: "nginx", Template: "GET /api/items/<*> 5xx", Status: analyze.PatternGrown, Lines: 60, Previous: 20, PerHour: 4.62, PreviousPerHour: 1.33},
+			{ID: "77a", Source: "syslog", Template: "systemd-resolved: Using degraded feature set <*> for DNS server <*>", Status: analyze.PatternGone, Previous: 12, PreviousPerHour: 0.8},
+		},
+		PatternsSteady: 31,
 		SLA: []analyze.MonitorSLA{{Probe: "API", Source: "kuma", From: kst("2025-11-01 00:00:00"), To: kst("2025-11-20 07:00:00"),
 			Since: kst("2025-11-13 00:00:00"), Checks: 10500, Availability: 1},
 			{Probe: "Shop", Source: "kuma", From: kst("2025-11-01 00:00:00"), To: kst("2025-11-20 07:00:00"),
