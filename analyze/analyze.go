@@ -290,11 +290,7 @@ const predictedSlack = 2 * time.Minute
 // event of the same kind and title (a CRON log line) confirms, so that one
 // run is not counted twice. Events are sorted by time.
 func mergePredicted(evs []sources.Event) []sources.Event {
-	any := false
-	for _, e := range evs {
-		any = any || e.Predicted
-	}
-	if !any {
+	if !slices.ContainsFunc(evs, func(e sources.Event) bool { return e.Predicted }) {
 		return evs
 	}
 	seen := map[eventSig][]time.Time{}

@@ -91,7 +91,7 @@ func (a *analysis) seasonalStats(s *signal, from, to int) (med, scale []float64)
 	days := int(a.o.Baseline / (24 * time.Hour))
 	buf := make([]float64, 0, days*(2*half+1))
 	med, scale = make([]float64, to-from), make([]float64, to-from)
-	any := false
+	found := false
 	stride := max(1, int(seasonalStride/a.o.Step))
 	for j := from; j < to; j++ {
 		med[j-from], scale[j-from] = math.NaN(), math.NaN()
@@ -128,9 +128,9 @@ func (a *analysis) seasonalStats(s *signal, from, to int) (med, scale []float64)
 		// a few quiet nights must not make every wobble an anomaly.
 		med[j-from] = m
 		scale[j-from] = math.Max(madScale*median(buf), math.Max(s.st.scale/4, math.Max(math.Abs(m)*0.05, 1e-9)))
-		any = true
+		found = true
 	}
-	if !any {
+	if !found {
 		return nil, nil
 	}
 	return med, scale

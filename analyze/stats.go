@@ -272,8 +272,3 @@ func abnormal(g *grid, st robust, from, to int, thr, minRatio float64, twoSided 
 	}
 	return kept
 }
-
-// anyAbnormal reports whether any cell of [from, to) is abnormal.
-func anyAbnormal(g *grid, st robust, from, to int, thr, minRatio float64) bool {
-	return len(abnormal(g, st, from, to, thr, minRatio, false, 0, 1)) > 0
-}

@@ -3,8 +3,6 @@ package report
 import (
 	"bytes"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -77,20 +75,7 @@ func TestSummaryGolden(t *testing.T) {
 			if err := WriteSummary(&buf, c.format, summaryFixture(), c.o); err != nil {
 				t.Fatal(err)
 			}
-			path := filepath.Join("testdata", name)
-			if *update {
-				if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test ./report -update to create it)", err)
-			}
-			if !bytes.Equal(buf.Bytes(), want) {
-				t.Errorf("output differs from %s (go test ./report -update rewrites it):\n%s", path, buf.String())
-			}
+			checkGolden(t, name, buf.Bytes())
 		})
 	}
 }

@@ -22,10 +22,9 @@ import (
 // $body_bytes_sent or $bytes_sent, $request_time (else
 // $upstream_response_time), $remote_addr; the rest are skipped.
 type nginxFormat struct {
-	src   string
-	lits  []string // lits[i] precedes vars[i]; len(lits) == len(vars)+1
-	vars  []string
-	stamp *stampParser
+	src  string
+	lits []string // lits[i] precedes vars[i]; len(lits) == len(vars)+1
+	vars []string
 }
 
 // looksLikeNginxFormat tells a log_format string from other formats.

@@ -107,15 +107,6 @@ func (e *APIError) hint() string {
 	return ""
 }
 
-// Authentication failures are errors callers may want to tell apart.
-func (e *APIError) isAuth() bool {
-	d := strings.ToLower(e.Data)
-	return strings.Contains(d, "incorrect user name or password") ||
-		strings.Contains(d, "api token expired") ||
-		strings.Contains(d, "not authorized") ||
-		strings.Contains(d, "session terminated")
-}
-
 type rpcRequest struct {
 	JSONRPC string `json:"jsonrpc"`
 	Method  string `json:"method"`

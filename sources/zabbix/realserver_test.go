@@ -43,7 +43,6 @@ type realZabbix struct {
 	expiredToken string
 	ids          map[string]string // "host" or "host:key" -> id
 	benchOnce    sync.Once
-	benchItems   []string
 	benchErr     error
 	phases       []string // bring-up phases and their durations, for the log
 }
