@@ -106,7 +106,7 @@ func (c *Cluster) Template(v Variant) string {
 	toks := make([][]byte, len(c.tokens))
 	copy(toks, c.tokens)
 	for i, pv := range c.mined {
-		if i >= 32 || pv.many || len(pv.vals) >= c.minValues {
+		if i >= 32 || pv.many {
 			continue
 		}
 		if k := int(v>>(2*i)) & 3; k < len(pv.vals) {
@@ -122,7 +122,10 @@ func (c *Cluster) Template(v Variant) string {
 }
 
 // variant records toks' words at the mined positions and returns their
-// indexes.
+// indexes. A value (a token with a wildcard) is kept as one more variant
+// but is not a word: "user=<*>" (root, masked) next to "user=guest" and
+// "user=test" is two words, not three. Two different values at one
+// position make it a variable.
 func (c *Cluster) variant(toks [][]byte) Variant {
 	var v Variant
 	for i, pv := range c.mined {
@@ -137,18 +140,41 @@ func (c *Cluster) variant(toks [][]byte) Variant {
 			}
 		}
 		if k < 0 {
-			if len(pv.vals) < c.minValues {
-				pv.vals = append(pv.vals, bytes.Clone(toks[i]))
+			if pv.add(toks[i], c.minValues) {
 				k = len(pv.vals) - 1
 				clear(c.vtmpl)
 			} else {
-				pv.many = true
 				k = 3
 			}
 		}
 		v |= Variant(min(k, 3)) << (2 * i)
 	}
 	return v
+}
+
+// add keeps w as one more variant of the position, or makes the position
+// a variable (and reports false): at the minValues-th word, or at a second
+// value.
+func (pv *posVals) add(w []byte, minValues int) bool {
+	words, values := 0, 0
+	for _, x := range pv.vals {
+		if hasWildcard(x) {
+			values++
+		} else {
+			words++
+		}
+	}
+	if hasWildcard(w) {
+		values++
+	} else {
+		words++
+	}
+	if values > 1 || words >= minValues || len(pv.vals) >= 3 {
+		pv.many = true
+		return false
+	}
+	pv.vals = append(pv.vals, bytes.Clone(w))
+	return true
 }
 
 // String is the template: tokens joined by single spaces, variables <*>.
@@ -295,16 +321,12 @@ func (m *Miner) add(n int) (*Cluster, Variant) {
 				}
 				pv := best.mined[i]
 				if pv == nil {
-					pv = &posVals{vals: [][]byte{bytes.Clone(t)}, many: hasWildcard(t)}
+					pv = &posVals{vals: [][]byte{bytes.Clone(t)}}
 					best.mined[i] = pv
 				}
-				if hasWildcard(toks[i]) {
-					// A value against a word, two values, or a value
-					// and its absence ("(<*>)", "()"): a variable
-					// whatever the count. (Counting "user=<*>" as one
-					// more word, so that "user=guest" stays apart, was
-					// measured worse on Loghub: rare host names then
-					// stay apart too.)
+				if hasWildcard(t) && hasWildcard(toks[i]) || absent(t, toks[i]) || absent(toks[i], t) {
+					// Two values, or a value and its absence ("(<*>)",
+					// "()"): a variable whatever the count.
 					pv.many = true
 				}
 				best.tokens[i] = merge(t, toks[i])
@@ -403,6 +425,12 @@ func emptied(a, b []byte) bool {
 		return false
 	}
 	return string(bytes.ReplaceAll(a, []byte(Wildcard), nil)) == string(b)
+}
+
+// absent reports whether b is a with its values left out: "()" against
+// "(<*>)".
+func absent(a, b []byte) bool {
+	return len(b) < len(a) && hasWildcard(a) && string(bytes.ReplaceAll(a, []byte(Wildcard), nil)) == string(b)
 }
 
 func hasWildcard(t []byte) bool { return bytes.Contains(t, []byte(Wildcard)) }

@@ -22,6 +22,10 @@ func TestMask(t *testing.T) {
 		{"mod_jk child init 1 -2", "mod_jk child init <*> <*>"},
 		{"request 123e4567-e89b-12d3-a456-426614174000 done in 42ms", "request <*> done in <*>"},
 		{"link fe80::1ff:fe23:4567:890a up", "link <*> up"},
+		{"reverse mapping checking getaddrinfo for ns.marryaldkfaczcz.com [1.2.3.4] failed", "reverse mapping checking getaddrinfo for <*> [<*>] failed"},
+		{"rhost=ec2-52-80-34-196.cn-north-1.compute.amazonaws.com.cn user=root", "rhost=<*> user=<*>"},
+		{"lookup of db1.prod.example.de failed, retrying zummit.com.", "lookup of <*> failed, retrying <*>."},
+		{"class org.apache.hadoop.io loaded from setup.py and java.lang.String", "class org.apache.hadoop.io loaded from setup.py and java.lang.String"},
 		{"", ""},
 		{"   ", ""},
 	} {
@@ -176,5 +180,38 @@ func TestFewValuesStayWords(t *testing.T) {
 		if tm := g.c.Template(g.v); tm != "cups daemon <*> succeeded" {
 			t.Errorf("after a third word: %q", tm)
 		}
+	}
+}
+
+// TestValueIsNotAWord: a value at a position (root masks to <*>) is kept
+// apart from the words there, and does not count as one of the MinValues
+// words that make the position a variable; a second word does not merge
+// them, a third does; a value and its absence merge at once.
+func TestValueIsNotAWord(t *testing.T) {
+	m := New(Config{})
+	tmpl := func(msg string) string {
+		c, v := m.AddVariant([]byte(msg))
+		return c.Template(v)
+	}
+	const p = "authentication failure; rhost=10.0.0.1 "
+	root, guest := tmpl(p+"user=root"), tmpl(p+"user=guest")
+	test := tmpl(p + "user=test")
+	if root != "authentication failure; rhost=<*> user=<*>" || guest != "authentication failure; rhost=<*> user=guest" || test != "authentication failure; rhost=<*> user=test" {
+		t.Errorf("two words and a value: %q, %q, %q", root, guest, test)
+	}
+	if got := tmpl(p + "user=root"); got != root {
+		t.Errorf("root again: %q", got)
+	}
+	if got := tmpl(p + "user=news"); got != "authentication failure; rhost=<*> user=<*>" {
+		t.Errorf("a third word: %q", got)
+	}
+	if got := tmpl(p + "user=guest"); got != "authentication failure; rhost=<*> user=<*>" {
+		t.Errorf("guest after the third word: %q", got)
+	}
+	m = New(Config{})
+	a := tmpl("connection from 10.0.0.1 (h1.example.com) at 07:07:00")
+	b := tmpl("connection from 10.0.0.2 () at 07:07:01")
+	if a != b || a != "connection from <*> (<*>) at <*>:<*>:<*>" {
+		t.Errorf("a value and its absence: %q, %q", a, b)
 	}
 }

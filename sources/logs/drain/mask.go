@@ -93,13 +93,62 @@ func isValue(s []byte) bool {
 		}
 	}
 	if nd == 0 {
-		return dateWord(s) || userString(s)
+		return dateWord(s) || userString(s) || hostName(s)
 	}
 	c := s[0]
 	if (c == '-' || c == '+') && len(s) > 1 {
 		c = s[1]
 	}
-	return c >= '0' && c <= '9' || hex || maxRun >= 4 || 2*nd > alnum
+	return c >= '0' && c <= '9' || hex || maxRun >= 4 || 2*nd > alnum || hostName(s)
+}
+
+// hostName reports a DNS name: dot-separated labels of lower-case letters,
+// digits and hyphens, ending in a generic top-level domain (zummit.com)
+// or, with three labels or more, a two-letter country code
+// (c51471f2c.cable.wanadoo.nl). Host names vary as addresses do. A
+// dotted name that starts with a top-level domain is a Java package
+// (org.apache.hadoop), and two labels ending in two letters are more
+// often a file (setup.py) than a host.
+func hostName(s []byte) bool {
+	if len(s) < 4 || s[0] == '.' || s[0] == '-' {
+		return false
+	}
+	labels, start, first := 1, 0, []byte(nil)
+	for i, c := range s {
+		switch {
+		case c == '.':
+			if i == start || i == len(s)-1 {
+				return false
+			}
+			if first == nil {
+				first = s[:i]
+			}
+			labels++
+			start = i + 1
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-':
+		default:
+			return false
+		}
+	}
+	if labels < 2 || genericTLD(first) {
+		return false
+	}
+	tld := s[start:]
+	for _, c := range tld {
+		if c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return genericTLD(tld) || len(tld) == 2 && labels >= 3
+}
+
+func genericTLD(l []byte) bool {
+	switch string(l) {
+	case "com", "net", "org", "edu", "gov", "mil", "int", "info", "biz", "io",
+		"arpa", "local", "localdomain", "lan", "internal":
+		return true
+	}
+	return false
 }
 
 // userString reports the words that Khan et al. ("Guidelines for
@@ -182,10 +231,13 @@ func maskToken(dst, tok []byte) []byte {
 	}
 	// Most tokens are words: no digit, no delimiter. They stay as they
 	// are, unless they are a date word or a user string.
-	plain, number := true, tok[0] >= '0' && tok[0] <= '9'
+	plain, number, dot := true, tok[0] >= '0' && tok[0] <= '9', false
 	for _, c := range tok {
 		if special[c] {
 			plain = false
+		}
+		if c == '.' {
+			dot = true
 		}
 		if !(c >= '0' && c <= '9' || c == '.') {
 			number = false
@@ -205,6 +257,15 @@ func maskToken(dst, tok []byte) []byte {
 	if plain {
 		if len(tok) >= 3 && len(tok) <= 5 && (dateWord(tok) || userString(tok)) {
 			return append(dst, Wildcard...)
+		}
+		if dot {
+			// A host name, a sentence's dot kept ("from zummit.com.").
+			if e := len(tok) - 1; tok[e] == '.' && hostName(tok[:e]) {
+				return append(dst, "<*>."...)
+			}
+			if hostName(tok) {
+				return append(dst, Wildcard...)
+			}
 		}
 		return append(dst, tok...)
 	}
