@@ -18,6 +18,7 @@ package drain
 import (
 	"bytes"
 	"hash/fnv"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -211,6 +212,9 @@ type Miner struct {
 	clusters []*Cluster
 	other    *Cluster
 	cache    map[string]hit
+	shapes   map[uint64]*shapeEntry // by shapeHash: masking skipped
+	nshapes  int                    // answers in shapes
+	kept     [][2]int32
 	buf      []byte
 	toks     [][]byte
 }
@@ -238,11 +242,12 @@ func New(c Config) *Miner {
 	c.MinValues = min(c.MinValues, 4) // two bits a position
 	c.MaxTokens = min(c.MaxTokens, MaxTokens)
 	return &Miner{
-		c:     c,
-		root:  map[int]*node{},
-		other: &Cluster{},
-		cache: map[string]hit{},
-		buf:   make([]byte, 0, 1024),
+		c:      c,
+		root:   map[int]*node{},
+		other:  &Cluster{},
+		cache:  map[string]hit{},
+		shapes: map[uint64]*shapeEntry{},
+		buf:    make([]byte, 0, 1024),
 	}
 }
 
@@ -273,21 +278,49 @@ func (m *Miner) Add(msg []byte) *Cluster {
 // AddVariant mines one message and returns its cluster and variant: its
 // template is c.Template(v).
 func (m *Miner) AddVariant(msg []byte) (*Cluster, Variant) {
+	sh := shapeHash(msg)
+	e := m.shapes[sh]
+	var kh uint64
+	if e != nil {
+		if len(e.kept) > 0 {
+			kh = keptHash(msg, e.kept)
+		}
+		if h, ok := e.hits[kh]; ok {
+			h.c.Count++
+			return h.c, h.v
+		}
+	}
 	var n int
-	m.buf, n = Mask(m.buf[:0], msg, m.c.MaxTokens)
-	if h, ok := m.cache[string(m.buf)]; ok {
-		h.c.Count++
-		return h.c, h.v
+	m.kept = m.kept[:0]
+	m.buf, n = mask(m.buf[:0], msg, m.c.MaxTokens, &m.kept)
+	h, ok := m.cache[string(m.buf)]
+	if !ok {
+		h.c, h.v = m.add(n)
+		if len(m.cache) >= cacheMax {
+			clear(m.cache)
+		}
+		if len(m.buf) <= cacheKeyMax {
+			m.cache[string(m.buf)] = h
+		}
 	}
-	c, v := m.add(n)
-	if len(m.cache) >= cacheMax {
-		clear(m.cache)
+	// Every message of this shape with these digits in m.kept masks to
+	// m.buf.
+	if m.nshapes >= cacheMax {
+		clear(m.shapes)
+		m.nshapes, e = 0, nil
 	}
-	if len(m.buf) <= cacheKeyMax {
-		m.cache[string(m.buf)] = hit{c, v}
+	if e == nil {
+		e = &shapeEntry{hits: map[uint64]hit{}}
+		if len(m.kept) > 0 {
+			e.kept = slices.Clone(m.kept)
+			kh = keptHash(msg, e.kept)
+		}
+		m.shapes[sh] = e
 	}
-	c.Count++
-	return c, v
+	e.hits[kh] = h
+	m.nshapes++
+	h.c.Count++
+	return h.c, h.v
 }
 
 // AddString is Add for a string.

@@ -103,7 +103,76 @@ func FuzzMask(f *testing.F) {
 			t.Fatal("the same message went to two clusters")
 		}
 		_ = c.String()
+		// The shape cache's premise: masking sees only that a byte is a
+		// digit, so other digits mask alike when none survives.
+		// digits elsewhere mask alike.
+		var kept [][2]int32
+		if k, _ := mask(nil, []byte(s), DefaultMaxTokens, &kept); string(k) != string(got) {
+			t.Fatalf("mask with spans %q, Mask %q", k, got)
+		}
+		inKept := func(i int) bool {
+			for _, sp := range kept {
+				if i >= int(sp[0]) && i < int(sp[1]) {
+					return true
+				}
+			}
+			return false
+		}
+		other := []byte(s)
+		for i, b := range other {
+			if b >= '0' && b <= '9' && !inKept(i) {
+				other[i] = '0' + (b-'0'+3+byte(i))%10
+			}
+		}
+		if shapeHash(other) != shapeHash([]byte(s)) || keptHash(other, kept) != keptHash([]byte(s), kept) {
+			t.Fatalf("%q and %q: shapes differ", s, other)
+		}
+		if o, _ := Mask(nil, other, DefaultMaxTokens); string(o) != string(got) {
+			t.Fatalf("%q masks to %q, %q to %q", s, got, other, o)
+		}
+		if c3 := m.Add(other); c3 != c && c.Seq != 0 {
+			t.Fatalf("%q and %q: two clusters", s, other)
+		}
 	})
+}
+
+func TestDigitsToZero(t *testing.T) {
+	for c := range 256 {
+		for pos := range 8 {
+			w := uint64(0x4142434445464748)
+			w = w&^(0xFF<<(8*pos)) | uint64(c)<<(8*pos)
+			want := w
+			if c >= '0' && c <= '9' {
+				want = w&^(0xFF<<(8*pos)) | uint64('0')<<(8*pos)
+			}
+			if got := digitsToZero(w); got != want {
+				t.Fatalf("byte %#x at %d: %#x, want %#x", c, pos, got, want)
+			}
+		}
+	}
+	if digitsToZero(0x3939393939393939) != zeroes || digitsToZero(0xFFFFFFFFFFFFFFFF) != 0xFFFFFFFFFFFFFFFF {
+		t.Fatal("all digits / all 0xFF")
+	}
+}
+
+// TestShapeCache: lines that differ in their digits share the cached
+// answer, but not where a digit is part of a word ("tty1", "tty2").
+func TestShapeCache(t *testing.T) {
+	m := New(Config{})
+	a, av := m.AddVariant([]byte("session opened for port 50412 on tty1"))
+	b, bv := m.AddVariant([]byte("session opened for port 50388 on tty1"))
+	c, cv := m.AddVariant([]byte("session opened for port 50388 on tty2"))
+	if a != b || a != c || a.Count != 3 || len(m.shapes) != 1 || m.nshapes != 2 {
+		t.Fatalf("tty1, tty1, tty2: %v %v %v, %d shapes, %d answers", a, b, c, len(m.shapes), m.nshapes)
+	}
+	if a.Template(av) != "session opened for port <*> on tty1" || a.Template(bv) != a.Template(av) || a.Template(cv) != "session opened for port <*> on tty2" {
+		t.Errorf("templates %q %q %q", a.Template(av), a.Template(bv), a.Template(cv))
+	}
+	d := m.AddString("Accepted password from 10.0.0.1 port 50412")
+	e := m.AddString("Accepted password from 10.0.0.7 port 50418")
+	if d != e || d.Count != 2 || len(m.shapes) != 2 || m.nshapes != 3 {
+		t.Fatalf("ports: %v %v, %d shapes, %d answers", d, e, len(m.shapes), m.nshapes)
+	}
 }
 
 func BenchmarkMiner(b *testing.B) {

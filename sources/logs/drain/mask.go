@@ -225,7 +225,10 @@ func isClock(t []byte) bool {
 const maxTokenLen = 128
 
 // maskToken appends the masked form of one token (no whitespace) to dst.
-func maskToken(dst, tok []byte) []byte {
+//
+// kept, when not nil, gets the spans of tok (offset by off) that are
+// copied as they are and hold a digit: the digits the masked form keeps.
+func maskToken(dst, tok []byte, off int, kept *[][2]int32) []byte {
 	if len(tok) > maxTokenLen {
 		return append(dst, Wildcard...)
 	}
@@ -318,6 +321,9 @@ func maskToken(dst, tok []byte) []byte {
 			dst = append(dst, seg[k:]...)
 		} else {
 			dst = append(dst, seg...)
+			if kept != nil && hasDigit(seg) {
+				*kept = append(*kept, [2]int32{int32(off + i), int32(off + j)})
+			}
 		}
 		i = j
 		atStart = false
@@ -336,6 +342,13 @@ const MaxTokens = 64
 // written out ("at Fri Jun 17 07:07:00 2005") is one variable,
 // "<*>:<*>:<*>", as hand-labelled templates write it.
 func Mask(dst, msg []byte, maxTokens int) ([]byte, int) {
+	return mask(dst, msg, maxTokens, nil)
+}
+
+// mask is Mask; kept, when not nil, gets the spans of msg whose digits the
+// masked form keeps (see maskToken). Only maskToken copies bytes with
+// digits: the compaction below drops bare wildcards only.
+func mask(dst, msg []byte, maxTokens int, kept *[][2]int32) ([]byte, int) {
 	maxTokens = min(max(maxTokens, 1), MaxTokens)
 	var spans [MaxTokens][2]int // token k is dst[spans[k][0]:spans[k][1]]
 	n := 0
@@ -369,7 +382,7 @@ func Mask(dst, msg []byte, maxTokens int) ([]byte, int) {
 				break
 			}
 		}
-		dst = maskToken(dst, msg[i:j])
+		dst = maskToken(dst, msg[i:j], i, kept)
 		spans[n] = [2]int{s, len(dst)}
 		if string(dst[s:]) == Wildcard {
 			if run++; run >= 3 {

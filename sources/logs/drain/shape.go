@@ -1,0 +1,86 @@
+package drain
+
+import (
+	"encoding/binary"
+	"math/bits"
+	"math/rand/v2"
+)
+
+// Most lines of a log differ from lines seen before only in their digits:
+// "port 50412" for "port 50388". Masking never looks at which digit a byte
+// is, only that it is one, so two messages that are the same once every
+// digit reads 0 (the same shape) are cut and masked alike: the same bytes
+// become <*>, the same are copied. Where a copied part holds digits
+// ("ssh2", "tty1", "SHA256"), those digits are part of the masked form.
+// The miner keeps, per shape, the spans whose digits survive masking, and
+// answers a message whose shape and surviving digits it has seen without
+// masking it.
+
+// shapeEntry is what the miner knows of one shape: the spans of a message
+// whose digits the masked form keeps, and the answer for each set of
+// those digits (for none, only one).
+type shapeEntry struct {
+	kept [][2]int32
+	hits map[uint64]hit // by keptHash
+}
+
+// keptHash hashes the bytes of msg in the spans.
+func keptHash(msg []byte, kept [][2]int32) uint64 {
+	h := shapeSeed
+	for _, sp := range kept {
+		for _, c := range msg[sp[0]:sp[1]] {
+			h = (h ^ uint64(c)) * 0x100000001B3
+		}
+		h = mixShape(h, uint64(sp[1]))
+	}
+	return h
+}
+
+const (
+	ones   = 0x0101010101010101
+	highs  = 0x8080808080808080
+	zeroes = 0x3030303030303030 // "00000000"
+)
+
+// shapeSeed makes the hash differ between runs, so that no input can be
+// written to make two shapes collide.
+var shapeSeed = rand.Uint64()
+
+// shapeHash hashes msg with every ASCII digit read as '0'.
+func shapeHash(msg []byte) uint64 {
+	h := shapeSeed ^ uint64(len(msg))*0x9E3779B97F4A7C15
+	for len(msg) >= 8 {
+		h = mixShape(h, digitsToZero(binary.LittleEndian.Uint64(msg)))
+		msg = msg[8:]
+	}
+	if len(msg) > 0 {
+		var tail [8]byte
+		copy(tail[:], msg)
+		h = mixShape(h, digitsToZero(binary.LittleEndian.Uint64(tail[:])))
+	}
+	return h ^ h>>29
+}
+
+// digitsToZero turns each byte of w that is '0'..'9' into '0'.
+func digitsToZero(w uint64) uint64 {
+	t := w ^ zeroes // digits are now 0..9
+	// High bit of each byte set where t >= 10 or t >= 0x80: not a digit.
+	not := ((t &^ highs) + (0x80-10)*ones | t) & highs
+	digit := (^not & highs) >> 7 * 0xFF
+	return w&^digit | zeroes&digit
+}
+
+func mixShape(h, w uint64) uint64 {
+	hi, lo := bits.Mul64(h^w, 0xBF58476D1CE4E5B9)
+	return hi ^ lo
+}
+
+// hasDigit reports whether b holds an ASCII digit.
+func hasDigit(b []byte) bool {
+	for _, c := range b {
+		if c >= '0' && c <= '9' {
+			return true
+		}
+	}
+	return false
+}
