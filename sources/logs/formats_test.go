@@ -43,7 +43,7 @@ func TestFormats(t *testing.T) {
 		{"rfc5424 no sd", "syslog", `<34>1 2025-11-20T03:00:01Z web1 su - - - 'su root' failed`,
 			Record{T: at("2025-11-20T03:00:01Z"), Host: "web1", Program: "su", Message: "'su root' failed"}},
 		{"json zap", "json", `{"level":"error","ts":1763575201.5,"caller":"api/x.go:12","msg":"db timeout after 3s","retries":2}`,
-			Record{T: at("2025-11-19T18:00:01.5Z"), Level: "error", Program: "api/x.go:12", Message: "db timeout after 3s"}},
+			Record{T: at("2025-11-19T18:00:01.5Z"), Level: "error", Program: "api/x.go", Message: "db timeout after 3s"}},
 		{"json logstash local", "json", `{"@timestamp":"2025-11-20 03:00:01.250","level":"WARN","message":"slow \"query\"\n","nested":{"a":[1,{"b":"}"}]}}`,
 			Record{T: at("2025-11-19T18:00:01.25Z"), Level: "warn", Message: "slow \"query\"\n"}},
 		{"json access", "json", `{"time":"2025-11-20T03:00:01+09:00","status":502,"request":"GET /api/items/7 HTTP/1.1","request_time":"0.250"}`,

@@ -97,7 +97,7 @@ const (
 type structParser struct {
 	lazy   bool
 	name   string // FormatJSON or FormatLogfmt
-	roles  map[string]roleRank
+	roles  roleTable
 	stamps *stampParser
 	loc    *time.Location
 }
@@ -109,12 +109,10 @@ type roleRank struct {
 
 func newStructParser(name string, f Fields, loc *time.Location, ref time.Time) *structParser {
 	f = f.or()
-	p := &structParser{name: name, roles: map[string]roleRank{}, stamps: newStampParser(loc, ref), loc: loc}
+	p := &structParser{name: name, stamps: newStampParser(loc, ref), loc: loc}
 	add := func(keys []string, r fieldRole) {
 		for i, k := range keys {
-			if _, dup := p.roles[k]; !dup {
-				p.roles[k] = roleRank{r, int8(min(i, 100))}
-			}
+			p.roles.add(k, roleRank{r, int8(min(i, 100))})
 		}
 	}
 	add(f.Time, roleTime)
@@ -177,6 +175,9 @@ func (p *structParser) parse(line []byte, r *Record, w sources.Window) result {
 	}
 	if v := f.val[roleProgram]; v != nil {
 		r.prog = unescape(v, f.quoted[roleProgram])
+		if string(f.key[roleProgram]) == "caller" {
+			r.prog = fileOfCaller(r.prog)
+		}
 	}
 	if !p.lazy {
 		r.materialize()
@@ -203,6 +204,22 @@ func (p *structParser) parse(line []byte, r *Record, w sources.Window) result {
 		}
 	}
 	return parsed
+}
+
+// fileOfCaller drops the line number of a caller ("orders/handler.go:42"
+// is "orders/handler.go"): lines move with every release, and a template's
+// identity must not.
+func fileOfCaller(v []byte) []byte {
+	i := bytes.LastIndexByte(v, ':')
+	if i <= 0 || i == len(v)-1 {
+		return v
+	}
+	for _, c := range v[i+1:] {
+		if c < '0' || c > '9' {
+			return v
+		}
+	}
+	return v[:i]
 }
 
 // syslogLevel maps a syslog priority digit (journald's PRIORITY).
@@ -330,7 +347,7 @@ func unescape(v []byte, quoted bool) []byte {
 // take records a key's value if the key has a role and ranks better than
 // what was found before.
 func (p *structParser) take(f *found, key, val []byte, quoted bool) {
-	rr, ok := p.roles[string(key)]
+	rr, ok := p.roles.get(key)
 	if !ok || rr.rank >= f.rank[rr.role] {
 		return
 	}
@@ -423,15 +440,88 @@ func skipWS(b []byte, i int) int {
 // jsonString returns the content bounds of the string starting at b[i]
 // ('"'); e is the index of the closing quote.
 func jsonString(b []byte, i int) (s, e int, ok bool) {
-	for j := i + 1; j < len(b); j++ {
-		switch b[j] {
-		case '\\':
-			j++
-		case '"':
+	for j := i + 1; j < len(b); {
+		q := bytes.IndexByte(b[j:], '"')
+		if q < 0 {
+			return 0, 0, false
+		}
+		j += q
+		// Escaped when an odd number of backslashes comes before it.
+		k := j
+		for k > i+1 && b[k-1] == '\\' {
+			k--
+		}
+		if (j-k)%2 == 0 {
 			return i + 1, j, true
 		}
+		j++
 	}
 	return 0, 0, false
+}
+
+// roleTable finds the role of a field name: a small open-addressed table,
+// since a map costs a string hash for every field of every line, most of
+// which have no role.
+type roleTable struct {
+	slots [roleSlots]roleSlot
+	n     int
+	more  map[string]roleRank // names past the table's room
+}
+
+type roleSlot struct {
+	key string
+	rr  roleRank
+}
+
+const roleSlots = 256 // a power of two, well above the default names
+
+func roleHash[T string | []byte](k T) uint32 {
+	h := uint32(len(k)) * 0x9E3779B1
+	if len(k) > 0 {
+		h ^= uint32(k[0])*0x85EBCA77 ^ uint32(k[len(k)-1])*0xC2B2AE3D
+	}
+	if len(k) > 2 {
+		h ^= uint32(k[1]) * 0x27D4EB2F
+	}
+	return h ^ h>>15
+}
+
+// add keeps the first role given for k.
+func (t *roleTable) add(k string, rr roleRank) {
+	if _, dup := t.get([]byte(k)); dup || k == "" {
+		return
+	}
+	if t.n >= roleSlots/2 {
+		if t.more == nil {
+			t.more = map[string]roleRank{}
+		}
+		t.more[k] = rr
+		return
+	}
+	for i := roleHash(k); ; i++ {
+		if s := &t.slots[i%roleSlots]; s.key == "" {
+			s.key, s.rr = k, rr
+			t.n++
+			return
+		}
+	}
+}
+
+func (t *roleTable) get(k []byte) (roleRank, bool) {
+	for i := roleHash(k); ; i++ {
+		s := &t.slots[i%roleSlots]
+		if s.key == "" {
+			break
+		}
+		if s.key == string(k) {
+			return s.rr, true
+		}
+	}
+	if t.more != nil {
+		rr, ok := t.more[string(k)]
+		return rr, ok
+	}
+	return roleRank{}, false
 }
 
 // skipNested returns the index just past the object or array at b[i].

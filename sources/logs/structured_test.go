@@ -1,0 +1,71 @@
+package logs
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/hindsight-sre/hindsight/sources"
+)
+
+// TestRoleTable: every name added is found with its first role, names
+// not added are not, past the table's room too.
+func TestRoleTable(t *testing.T) {
+	var tb roleTable
+	names := map[string]roleRank{}
+	for i := range 400 {
+		k := fmt.Sprintf("field_%d", i)
+		tb.add(k, roleRank{fieldRole(i % int(nRoles)), int8(i % 100)})
+		names[k] = roleRank{fieldRole(i % int(nRoles)), int8(i % 100)}
+	}
+	tb.add("field_3", roleRank{roleTime, 99}) // a second role: ignored
+	for k, want := range names {
+		if got, ok := tb.get([]byte(k)); !ok || got != want {
+			t.Fatalf("%s: %v %v, want %v", k, got, ok, want)
+		}
+	}
+	for _, k := range []string{"", "field_", "field_400", "msg", "x"} {
+		if _, ok := tb.get([]byte(k)); ok {
+			t.Errorf("%q found", k)
+		}
+	}
+}
+
+func TestJSONStringEscapes(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want string
+		ok   bool
+	}{
+		{`"abc",`, `abc`, true},
+		{`"a\"b"x`, `a\"b`, true},
+		{`"a\\"x`, `a\\`, true},
+		{`"a\\\"b"`, `a\\\"b`, true},
+		{`"\\\\"`, `\\\\`, true},
+		{`"abc`, ``, false},
+		{`"a\"`, ``, false},
+		{`""`, ``, true},
+	} {
+		s, e, ok := jsonString([]byte(c.in), 0)
+		if ok != c.ok || ok && c.in[s:e] != c.want {
+			t.Errorf("%s: %q %v, want %q %v", c.in, c.in[s:e], ok, c.want, c.ok)
+		}
+	}
+}
+
+// TestCallerLineDropped: zap's caller names the program by file, not by
+// line, so that templates keep their identity across releases.
+func TestCallerLineDropped(t *testing.T) {
+	p := newStructParser(FormatJSON, Fields{}, nil, t0)
+	var r Record
+	for _, c := range []struct{ line, want string }{
+		{`{"ts":"2025-11-20T03:00:00Z","caller":"orders/handler.go:42","msg":"x"}`, "orders/handler.go"},
+		{`{"ts":"2025-11-20T03:00:00Z","caller":"orders/handler.go","msg":"x"}`, "orders/handler.go"},
+		{`{"ts":"2025-11-20T03:00:00Z","logger":"api:v2","msg":"x"}`, "api:v2"},
+		{`{"ts":"2025-11-20T03:00:00Z","service":"db:5432","msg":"x"}`, "db:5432"},
+	} {
+		if res := p.parse([]byte(c.line), &r, sources.Window{From: t0.Add(-time.Hour), To: t0.Add(48 * time.Hour)}); res != parsed || r.Program != c.want {
+			t.Errorf("%s: %v, program %q, want %q", c.line, res, r.Program, c.want)
+		}
+	}
+}
