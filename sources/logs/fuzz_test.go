@@ -62,6 +62,40 @@ func FuzzParseNginx(f *testing.F) {
 	})
 }
 
+// FuzzQuoted: quotedFast, the nginx parser's quoted fields, finds the
+// closing quote the plain byte loop finds.
+func FuzzQuoted(f *testing.F) {
+	for _, s := range []string{`"GET / HTTP/1.1" 200`, `"a\\" b"`, `"a\\\"b" c`, `"a\`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		in, rest, ok := quotedFast(b)
+		wIn, wRest, wOK := quoted(b)
+		if !bytes.Equal(in, wIn) || !bytes.Equal(rest, wRest) || ok != wOK {
+			t.Fatalf("%q: %q %q %v, want %q %q %v", b, in, rest, ok, wIn, wRest, wOK)
+		}
+	})
+}
+
+// FuzzLineReader: the line splitter reads what strings.Split reads, in
+// buffers of any size.
+func FuzzLineReader(f *testing.F) {
+	f.Add([]byte("a\r\nbb\n\nc"), uint8(3))
+	f.Fuzz(func(t *testing.T, in []byte, size uint8) {
+		lines, _, err := readAll(newLineReader(bytes.NewReader(in), int(size)+1))
+		want := strings.Split(string(in), "\n")
+		if want[len(want)-1] == "" {
+			want = want[:len(want)-1]
+		}
+		for i := range want {
+			want[i] = strings.TrimSuffix(want[i], "\r")
+		}
+		if err != nil || strings.Join(lines, "\n") != strings.Join(want, "\n") || len(lines) != len(want) {
+			t.Fatalf("%q: %q (%v), want %q", in, lines, err, want)
+		}
+	})
+}
+
 func FuzzParseSyslog(f *testing.F) {
 	for _, s := range []string{
 		`Nov 20 03:00:01 db1 CRON[1234]: (root) CMD (/usr/local/bin/backup.sh)`,

@@ -62,12 +62,9 @@
 package logs
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -570,38 +567,3 @@ func truncate(s string, n int) string {
 const maxLine = 1 << 20
 
 var errLineTooLong = errors.New("line longer than 1 MiB")
-
-// readLine returns the next line without its newline; buf is scratch space
-// for lines longer than the reader's buffer. A partial line before a read
-// error is dropped.
-func readLine(br *bufio.Reader, buf *[]byte) ([]byte, error) {
-	line, err := br.ReadSlice('\n')
-	if err == bufio.ErrBufferFull {
-		*buf = append((*buf)[:0], line...)
-		for err == bufio.ErrBufferFull {
-			line, err = br.ReadSlice('\n')
-			if len(*buf) > maxLine {
-				// Drop the rest of the line, so that reading goes on
-				// at the next one.
-				for err == bufio.ErrBufferFull {
-					_, err = br.ReadSlice('\n')
-				}
-				if err != nil && err != io.EOF {
-					return nil, err
-				}
-				return nil, errLineTooLong
-			}
-			*buf = append(*buf, line...)
-		}
-		line = *buf
-	}
-	if err != nil && err != io.EOF {
-		return nil, err
-	}
-	if len(line) == 0 && err == io.EOF {
-		return nil, io.EOF
-	}
-	line = bytes.TrimSuffix(line, []byte("\n"))
-	line = bytes.TrimSuffix(line, []byte("\r"))
-	return line, nil
-}

@@ -131,8 +131,8 @@ func clock(b []byte) (int, bool) {
 // when it has a decimal point ("0.042"), else apache's %D in microseconds;
 // a "rt=" style key is allowed. Further fields are ignored.
 //
-// With a cache (as Fetch uses it) the parser remembers the last timestamp
-// (consecutive lines mostly share their second) and, lazy, fills only the
+// With a cache (as Fetch uses it) the parser remembers the last timestamp's
+// minute (consecutive lines mostly share it) and, lazy, fills only the
 // byte views of the request, not its strings: the hot path allocates
 // nothing.
 type nginxParser struct {
@@ -141,9 +141,15 @@ type nginxParser struct {
 }
 
 type nginxCache struct {
-	stamp [26]byte
-	t     time.Time
-	ok    bool
+	// The last stamp parsed, "20/Nov/2025:03:01:07 +0900", in words: its
+	// minute "20/Nov/2025:03:01:" and its zone " +0900" (the seconds
+	// masked), and the unix time of its minute. Consecutive lines share
+	// their minute: the seconds are all there is to parse.
+	minute0, minute1 uint64
+	minute2          uint16
+	zone             uint64
+	base             int64
+	ok               bool
 }
 
 func (nginxParser) format() string { return FormatNginx }
@@ -161,19 +167,9 @@ func (p nginxParser) parse(line []byte, r *Record, w sources.Window) result {
 	if len(line) < lb+28 || line[lb+27] != ']' {
 		return malformed
 	}
-	stamp := line[lb+1 : lb+27]
-	var t time.Time
-	if c := p.c; c != nil && c.ok && string(stamp) == string(c.stamp[:]) {
-		t = c.t
-	} else {
-		var ok bool
-		if t, ok = parseNginxTime(stamp); !ok {
-			return malformed
-		}
-		if c != nil {
-			copy(c.stamp[:], stamp)
-			c.t, c.ok = t, true
-		}
+	t, ok := p.c.time(line[lb+1 : lb+27])
+	if !ok {
+		return malformed
 	}
 	r.T = t
 	r.guessedYear = false
@@ -240,20 +236,28 @@ func (p nginxParser) parse(line []byte, r *Record, w sources.Window) result {
 	return parsed
 }
 
-// quotedFast is quoted, finding the closing quote with IndexByte and
-// falling back to the byte loop when a backslash comes first.
+// quotedFast is quoted, finding the closing quote with IndexByte: a quote
+// after an odd number of backslashes is escaped (the first of them escapes
+// the second, and so on), and the search goes on after it.
 func quotedFast(b []byte) (inner, rest []byte, ok bool) {
 	if len(b) == 0 || b[0] != '"' {
 		return nil, b, false
 	}
-	e := bytes.IndexByte(b[1:], '"')
-	if e < 0 {
-		return nil, b, false
+	for from := 1; ; {
+		e := bytes.IndexByte(b[from:], '"')
+		if e < 0 {
+			return nil, b, false
+		}
+		e += from
+		k := e
+		for k > 1 && b[k-1] == '\\' {
+			k--
+		}
+		if (e-k)%2 == 0 {
+			return b[1:e], b[e+1:], true
+		}
+		from = e + 1
 	}
-	if bytes.IndexByte(b[1:1+e], '\\') >= 0 {
-		return quoted(b)
-	}
-	return b[1 : 1+e], b[2+e:], true
 }
 
 func digits64(b []byte) (int64, bool) {

@@ -133,15 +133,14 @@ func (in *inflater) close() {
 // format detected when none is set), for skipping whole files; ok false
 // when it cannot tell.
 func (fr *fileReader) firstTime(ctx context.Context, path string) (t time.Time, guessed, ok bool) {
-	br, _, _, _, closeFn, err := fr.open(path)
+	lr, _, _, _, closeFn, err := fr.open(path)
 	if err != nil {
 		return t, false, false
 	}
 	defer closeFn()
 	var lines []numbered
-	var buf []byte
 	for len(lines) < detectLines {
-		line, err := readLine(br, &buf)
+		line, _, err := lr.next()
 		if err != nil {
 			break
 		}

@@ -225,12 +225,12 @@ func (s *readStats) noteBad(n int, text string) {
 // open opens a file, or stdin for "-", and gunzips it when it starts
 // with the gzip magic. A directory is an error with a hint. plain is the
 // file when it can be seeked (not stdin, not gzip), with its size.
-func (fr *fileReader) open(path string) (br *bufio.Reader, plain *os.File, cr *countReader, size int64, closeFn func(), err error) {
+func (fr *fileReader) open(path string) (lr *lineReader, plain *os.File, cr *countReader, size int64, closeFn func(), err error) {
 	var r io.Reader
 	closeFn = func() {}
 	if in := fr.pre[path]; in != nil {
 		delete(fr.pre, path)
-		return bufio.NewReaderSize(in, 256<<10), nil, nil, 0, in.close, nil
+		return newLineReader(in, 256<<10), nil, nil, 0, in.close, nil
 	}
 	if path == "-" {
 		r = fr.stdin
@@ -251,13 +251,14 @@ func (fr *fileReader) open(path string) (br *bufio.Reader, plain *os.File, cr *c
 			return nil, nil, nil, 0, nil, fmt.Errorf("%s is a directory; hint: name the files, e.g. %s/*.log", path, path)
 		}
 		r, closeFn = f, func() { f.Close() }
-		if err == nil && st.Mode().IsRegular() {
-			plain, size = f, st.Size()
+		var magic [2]byte
+		if n, _ := f.ReadAt(magic[:], 0); err == nil && st.Mode().IsRegular() && !(n == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
+			// A plain file: read straight into the line buffer.
 			cr = &countReader{r: f}
-			r = cr
+			return newLineReader(cr, readBuf), f, cr, st.Size(), closeFn, nil
 		}
 	}
-	br = bufio.NewReaderSize(r, readBuf)
+	br := bufio.NewReaderSize(r, readBuf)
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
@@ -265,9 +266,9 @@ func (fr *fileReader) open(path string) (br *bufio.Reader, plain *os.File, cr *c
 			return nil, nil, nil, 0, nil, errNotGzip{err}
 		}
 		closeFile := closeFn
-		return bufio.NewReaderSize(zr, 256<<10), nil, nil, 0, func() { zr.Close(); closeFile() }, nil
+		return newLineReader(zr, 256<<10), nil, nil, 0, func() { zr.Close(); closeFile() }, nil
 	}
-	return br, plain, cr, size, closeFn, nil
+	return newLineReader(br, readBuf), nil, nil, 0, closeFn, nil
 }
 
 // errVanished: a file globbed a moment ago is gone, rotated away.
@@ -346,7 +347,7 @@ const maxJoined = 1024
 // what went wrong after is in the stats' gaps.
 func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) {
 	var st readStats
-	br, plain, cr, size, closeFn, err := fr.open(path)
+	lr, plain, cr, size, closeFn, err := fr.open(path)
 	if err != nil {
 		var ng errNotGzip
 		var gone errVanished
@@ -377,7 +378,7 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 			return st, fmt.Errorf("seek %s: %w", path, err)
 		}
 		cr.r, cr.n = io.LimitReader(plain, fr.to-fr.from), 0
-		br.Reset(cr)
+		lr.reset(cr)
 		base, seeked = fr.from, fr.from > 0
 		st.seeked = fr.from
 	} else if plain != nil && size >= seekMin && fr.stopLate {
@@ -388,7 +389,7 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 			if off := fr.seekStart(plain, size, p); off > 0 {
 				if _, err := plain.Seek(off, io.SeekStart); err == nil {
 					cr.n = 0
-					br.Reset(cr)
+					lr.reset(cr)
 					base, seeked = off, true
 					st.seeked = off
 				}
@@ -396,7 +397,6 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 		}
 	}
 	var pending []numbered // lines read while detecting the format
-	var buf []byte
 	var rec Record
 	var ev pendingEvent
 	multi := false
@@ -462,12 +462,12 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 	}
 	start()
 	for {
+		line, at, err := lr.next()
 		n := st.lines + 1
 		if seeked {
 			// Not a line number: -(byte offset + 1); see lineRef.
-			n = -int(base + cr.n - int64(br.Buffered()) + 1)
+			n = -int(base + at + 1)
 		}
-		line, err := readLine(br, &buf)
 		if err == io.EOF {
 			break
 		}
