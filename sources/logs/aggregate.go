@@ -39,6 +39,9 @@ type aggregator struct {
 	routeTmpl  map[string]*route // route template -> route
 	overflow   *route            // for requests past maxRouteTmpl templates
 	strs       map[string]string // interned program names
+	lastProg   string            // the program of the line before
+	evCache    map[string]cachedEvent
+	evKey      []byte
 	backupCmds map[string]bool   // cron command -> is a backup
 
 	patterns map[patternKey]*pattern
@@ -147,12 +150,16 @@ func (a *aggregator) add(format string, r *Record, path string, n int, line []by
 		msg := r.message()
 		prog := r.Program
 		if r.prog != nil {
-			prog = a.intern(r.prog)
+			if string(r.prog) == a.lastProg {
+				prog = a.lastProg
+			} else {
+				prog = a.intern(r.prog)
+				a.lastProg = prog
+			}
 		}
 		if a.maybeEvent(prog, msg) {
-			r.materialize()
-			r.Program = prog
-			if ev, ok := a.event(r, lineRef(path, n)); ok {
+			if ev, ok := a.lineEvent(r, prog, msg); ok {
+				ev.T, ev.Ref = r.T, lineRef(path, n)
 				if len(a.events) < MaxEvents {
 					a.events = append(a.events, ev)
 				} else {
@@ -207,6 +214,40 @@ func (a *aggregator) add(format string, r *Record, path string, n int, line []by
 	}
 }
 
+// lineEvent is event without the time and reference. Cron lines repeat
+// (the same commands all day): their answer is kept by host, program and
+// message, so that event's string work runs once per kind of line.
+func (a *aggregator) lineEvent(r *Record, prog string, msg []byte) (sources.Event, bool) {
+	if !isCron(prog) {
+		r.materialize()
+		r.Program = prog
+		return a.event(r, "")
+	}
+	host := r.host
+	if host == nil {
+		host = []byte(r.Host)
+	}
+	a.evKey = append(append(append(append(append(a.evKey[:0], prog...), 0), host...), 0), msg...)
+	if e, ok := a.evCache[string(a.evKey)]; ok {
+		return e.ev, e.ok
+	}
+	r.materialize()
+	r.Program = prog
+	ev, ok := a.event(r, "")
+	if a.evCache == nil || len(a.evCache) >= 4096 {
+		a.evCache = map[string]cachedEvent{}
+	}
+	if len(a.evKey) <= 1024 {
+		a.evCache[string(a.evKey)] = cachedEvent{ev, ok}
+	}
+	return ev, ok
+}
+
+type cachedEvent struct {
+	ev sources.Event
+	ok bool
+}
+
 // isBackup tells a backup among cron commands; the answer is kept per
 // command, since the same ones run all day.
 func (a *aggregator) isBackup(cmd string) bool {
@@ -251,8 +292,14 @@ func (a *aggregator) intern(b []byte) string {
 // work and regular expressions: it answers true for every line event may
 // take, and for few others.
 func (a *aggregator) maybeEvent(prog string, msg []byte) bool {
-	if strings.EqualFold(prog, "cron") || strings.EqualFold(prog, "crond") || strings.HasSuffix(prog, "/cron") {
+	if isCron(prog) {
 		return bytes.Contains(msg, []byte("CMD (")) || eventWords(msg)
+	}
+	if len(prog) >= 4 && strings.EqualFold(prog[:4], "sshd") {
+		// sshd names users ("deploy" is a favourite of scanners) and
+		// is never a deploy, a cron run or an OOM kill: only
+		// "restarting" makes an event.
+		return bytes.Contains(msg, []byte("estarting")) || bytes.Contains(msg, []byte("ESTARTING"))
 	}
 	if len(prog) >= 7 && strings.EqualFold(prog[:7], "systemd") {
 		// Session units start on every login and cron run: isRestart
@@ -270,11 +317,18 @@ func (a *aggregator) maybeEvent(prog string, msg []byte) bool {
 	return eventWords(msg)
 }
 
+func isCron(prog string) bool {
+	return strings.EqualFold(prog, "cron") || strings.EqualFold(prog, "crond") || strings.HasSuffix(prog, "/cron")
+}
+
 // eventWords is one pass over msg for the words that may make an event:
 // "restarting", "deploy" (not after "user "), "release" in lower,
 // capitalised or upper case, and "ut of memory: Kill". All have 'e' or
 // 'u' second, which the pass looks for.
 func eventWords(msg []byte) bool {
+	if bytes.HasPrefix(msg, []byte("ut of memory: Kill")) {
+		return true
+	}
 	for i := 1; i < len(msg); i++ {
 		c := msg[i] | 0x20
 		if c != 'e' && c != 'u' {
@@ -290,10 +344,9 @@ func eventWords(msg []byte) bool {
 			if hasWordFold(rest, "restarting") || hasWordFold(rest, "release") {
 				return true
 			}
-		case 'o':
-			if bytes.HasPrefix(rest[1:], []byte("ut of memory: Kill")) {
-				return true
-			}
+		}
+		if msg[i] == 'u' && bytes.HasPrefix(msg[i:], []byte("ut of memory: Kill")) {
+			return true
 		}
 	}
 	return false

@@ -1,0 +1,73 @@
+package logs
+
+import (
+	"testing"
+	"time"
+
+	"github.com/hindsight-sre/hindsight/sources"
+)
+
+func eventAggregator(tb testing.TB) *aggregator {
+	s, err := New(Config{Paths: []string{"x.log"}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return newAggregator(s, nil, sources.Window{From: t0, To: t0.Add(time.Hour)}, time.Minute)
+}
+
+// checkMaybeEvent: maybeEvent is a shortcut and must say yes to every line
+// that event takes.
+func checkMaybeEvent(t *testing.T, a *aggregator, prog, msg string) (sources.Event, bool) {
+	r := &Record{T: t0, Host: "db1", Program: prog, Message: msg}
+	ev, ok := a.event(r, "x.log:1")
+	if ok && !a.maybeEvent(prog, []byte(msg)) {
+		t.Errorf("%s: %q is a %s event, but maybeEvent says no", prog, msg, ev.Kind)
+	}
+	return ev, ok
+}
+
+func TestMaybeEventTakesEveryEvent(t *testing.T) {
+	a := eventAggregator(t)
+	for _, c := range []struct {
+		prog, msg string
+		kind      sources.EventKind // "" for no event
+	}{
+		{"CRON", "(root) CMD (/usr/local/bin/backup.sh)", sources.KindBackup},
+		{"cron", "(www) CMD (php artisan schedule:run)", sources.KindCron},
+		{"systemd", "Started nginx.service - A high performance web server.", sources.KindRestart},
+		{"systemd", "Started Session 7 of User deploy.", ""},
+		{"sshd", "Accepted publickey for deploy from 10.0.0.1 port 22 ssh2", ""},
+		{"sshd", "Invalid user deploy from 10.0.0.1", ""},
+		{"sshd", "Received SIGHUP; restarting.", ""},
+		{"sshd", "restarting on SIGHUP", sources.KindRestart},
+		{"sshd", "RESTARTING on signal", sources.KindRestart},
+		{"kernel", "Out of memory: Killed process 4242 (java)", sources.KindOOM},
+		{"deploy", "deploy v2.4.1 finished", sources.KindDeploy},
+		{"app", "Release 2.4.1 rolled out", sources.KindDeploy},
+		{"nginx", "restarting worker processes", sources.KindRestart},
+		{"app", "order 42 placed", ""},
+	} {
+		ev, ok := checkMaybeEvent(t, a, c.prog, c.msg)
+		if got := sources.EventKind(""); ok {
+			got = ev.Kind
+			if got != c.kind {
+				t.Errorf("%s: %q: %q, want %q", c.prog, c.msg, got, c.kind)
+			}
+		} else if c.kind != "" {
+			t.Errorf("%s: %q: no event, want %q", c.prog, c.msg, c.kind)
+		}
+	}
+}
+
+func FuzzMaybeEvent(f *testing.F) {
+	for _, s := range [][2]string{
+		{"sshd", "Received SIGHUP; Restarting."}, {"CRON", "(root) CMD (x)"}, {"systemd", "Stopped foo.service"},
+		{"kernel", "Memory cgroup out of memory: Killed process 1"}, {"app", "DEPLOY done"}, {"sshd[1]", "deploy"},
+	} {
+		f.Add(s[0], s[1])
+	}
+	a := eventAggregator(f)
+	f.Fuzz(func(t *testing.T, prog, msg string) {
+		checkMaybeEvent(t, a, prog, msg)
+	})
+}
