@@ -45,6 +45,7 @@ type aggregator struct {
 	backupCmds map[string]bool   // cron command -> is a backup
 
 	patterns map[patternKey]*pattern
+	patCache [256]patSlot // the patterns of mined lines seen last, before the map
 	other    *pattern
 	miner    *drain.Miner
 	events   []sources.Event
@@ -60,6 +61,14 @@ type patternKey struct {
 	program string
 	cluster *drain.Cluster
 	variant drain.Variant
+}
+
+// patSlot is a direct-mapped cache entry of a mined line's pattern.
+type patSlot struct {
+	cluster *drain.Cluster
+	variant drain.Variant
+	program string
+	p       *pattern
 }
 
 // route is an access-log template without its status class:
@@ -181,8 +190,18 @@ func (a *aggregator) add(format string, r *Record, path string, n int, line []by
 	if key.route != nil && key.class >= 0 && key.class < 10 {
 		p = key.route.pats[key.class]
 	}
+	var slot *patSlot
+	if key.cluster != nil {
+		slot = &a.patCache[(uint64(key.cluster.Seq)*0x9E3779B97F4A7C15^uint64(key.variant)*0xBF58476D1CE4E5B9^uint64(len(key.program)))>>56]
+		if slot.p != nil && slot.cluster == key.cluster && slot.variant == key.variant && slot.program == key.program {
+			p = slot.p
+		}
+	}
 	if p == nil {
 		p = a.patterns[key]
+		if p != nil && slot != nil {
+			*slot = patSlot{key.cluster, key.variant, key.program, p}
+		}
 	}
 	if p == nil {
 		if len(a.patterns) >= MaxTemplates || key.cluster != nil && key.cluster.Seq == 0 {
