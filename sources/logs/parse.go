@@ -82,16 +82,37 @@ const (
 	FormatSyslog = "syslog" // RFC 3164 (and rsyslog's RFC 3339 timestamps)
 )
 
-var monthIndex = map[string]time.Month{
-	"Jan": 1, "Feb": 2, "Mar": 3, "Apr": 4, "May": 5, "Jun": 6,
-	"Jul": 7, "Aug": 8, "Sep": 9, "Oct": 10, "Nov": 11, "Dec": 12,
-}
-
 func month(b []byte) time.Month {
 	if len(b) != 3 {
 		return 0
 	}
-	return monthIndex[string(b)] // no allocation: the compiler uses the bytes
+	switch uint32(b[0])<<16 | uint32(b[1])<<8 | uint32(b[2]) {
+	case 'J'<<16 | 'a'<<8 | 'n':
+		return time.January
+	case 'F'<<16 | 'e'<<8 | 'b':
+		return time.February
+	case 'M'<<16 | 'a'<<8 | 'r':
+		return time.March
+	case 'A'<<16 | 'p'<<8 | 'r':
+		return time.April
+	case 'M'<<16 | 'a'<<8 | 'y':
+		return time.May
+	case 'J'<<16 | 'u'<<8 | 'n':
+		return time.June
+	case 'J'<<16 | 'u'<<8 | 'l':
+		return time.July
+	case 'A'<<16 | 'u'<<8 | 'g':
+		return time.August
+	case 'S'<<16 | 'e'<<8 | 'p':
+		return time.September
+	case 'O'<<16 | 'c'<<8 | 't':
+		return time.October
+	case 'N'<<16 | 'o'<<8 | 'v':
+		return time.November
+	case 'D'<<16 | 'e'<<8 | 'c':
+		return time.December
+	}
+	return 0
 }
 
 func digits(b []byte) (int, bool) {
@@ -435,6 +456,9 @@ type syslogParser struct {
 
 	lastKey  int32 // the last hour looked up: lines come in order
 	lastBase int64
+
+	toYear  int       // to's year in loc, 0 until the first line
+	toLimit time.Time // to + 7 days
 }
 
 func newSyslogParser(loc *time.Location, to time.Time) *syslogParser {
@@ -525,10 +549,12 @@ func (p *syslogParser) parse(line []byte, r *Record, w sources.Window) result {
 // time is the instant of month/day and sec seconds into the day in p.loc,
 // with the year guessed as documented on syslogParser.
 func (p *syslogParser) time(mon time.Month, day, sec int) time.Time {
-	y := p.to.In(p.loc).Year()
-	t := p.at(y, mon, day, sec)
-	if t.After(p.to.Add(7 * 24 * time.Hour)) {
-		t = p.at(y-1, mon, day, sec)
+	if p.toYear == 0 {
+		p.toYear, p.toLimit = p.to.In(p.loc).Year(), p.to.Add(7*24*time.Hour)
+	}
+	t := p.at(p.toYear, mon, day, sec)
+	if t.After(p.toLimit) {
+		t = p.at(p.toYear-1, mon, day, sec)
 	}
 	return t
 }

@@ -146,3 +146,16 @@ func TestTemplates(t *testing.T) {
 		}
 	}
 }
+
+func TestMonth(t *testing.T) {
+	for m := time.January; m <= time.December; m++ {
+		if got := month([]byte(m.String()[:3])); got != m {
+			t.Errorf("%s: %v", m.String()[:3], got)
+		}
+	}
+	for _, s := range []string{"", "Ja", "jan", "JAN", "Janu", "Foo", "\x00\x00\x00"} {
+		if got := month([]byte(s)); got != 0 {
+			t.Errorf("%q: %v", s, got)
+		}
+	}
+}
