@@ -2,11 +2,17 @@ package logs
 
 import (
 	"encoding/binary"
+	"hash/maphash"
+	"math"
 	"time"
+
+	"github.com/hindsight-sre/hindsight/sources"
+	"github.com/hindsight-sre/hindsight/sources/logs/drain"
 )
 
 // This file holds the hot path of access logs (nginx/apache) past the
-// line splitter (lines.go): the timestamp cache of the parser.
+// line splitter (lines.go): the timestamp cache of the parser, and the
+// aggregator's counting of access-log lines.
 
 // time parses an nginx $time_local stamp, "20/Nov/2025:03:01:07 +0900"
 // (26 bytes). A stamp in the minute and zone of the last one parsed costs
@@ -37,4 +43,219 @@ func (c *nginxCache) time(stamp []byte) (time.Time, bool) {
 	c.base = t.Unix() - int64(stamp[18]-'0')*10 - int64(stamp[19]-'0')
 	c.ok = true
 	return t, true
+}
+
+// accessAdder is the aggregator's path for access-log lines (nginx/apache,
+// an nginx log_format, JSON with a status): it counts a line in its step's
+// requests, 5xx and request times, and in its route's pattern. It keeps
+// caches only: what it counts lives in the aggregator.
+type accessAdder struct {
+	a      *aggregator
+	routes routeCache // request -> route
+	key    []byte     // scratch for keys made of method and path
+
+	// The step of the line before: [lo, hi) in unix ns, index b.
+	lo, hi int64
+	b      int
+}
+
+func newAccessAdder(a *aggregator) *accessAdder {
+	return &accessAdder{a: a, routes: routeCache{seed: maphash.MakeSeed()}}
+}
+
+// add is aggregator.add for a line with a status.
+func (s *accessAdder) add(r *Record, path string, n int, line []byte) {
+	a := s.a
+	a.inWindow++
+	b := s.b
+	if ns := r.T.UnixNano(); ns < s.lo || ns >= s.hi {
+		b = a.bucket(r.T)
+		s.b, s.lo, s.hi = b, a.base+int64(b)*a.step, a.base+int64(b+1)*a.step
+		if b == 0 {
+			s.lo = math.MinInt64 // bucket clamps
+		}
+		if b == a.nb-1 {
+			s.hi = math.MaxInt64
+		}
+	}
+	if a.reqs == nil {
+		a.reqs, a.errs, a.times = make([]int, a.nb), make([]int, a.nb), make([]latencies, a.nb)
+	}
+	a.reqs[b]++
+	if r.Status >= 500 {
+		a.errs[b]++
+	}
+	if r.RequestTime >= 0 {
+		a.times[b].add(r.RequestTime)
+	}
+	rt := s.route(r)
+	class := int8(r.Status / 100)
+	var p *pattern
+	if rt != a.overflow && class >= 0 && class < 10 {
+		p = rt.pats[class]
+	}
+	if p == nil {
+		p = a.accessPattern(rt, class, r.Status)
+	}
+	if b == p.lastB && p.lastN > 0 {
+		p.lastN++
+	} else {
+		if p.lastN > 0 {
+			p.counts[p.lastB] += p.lastN
+		}
+		p.lastB, p.lastN = b, 1
+	}
+	if p.first.IsZero() || r.T.Before(p.first) {
+		p.first = r.T
+	}
+	if len(p.examples) < 3 {
+		p.examples = append(p.examples, sources.LogLine{File: path, Line: lineNumber(n), T: r.T, Text: truncate(string(line), 500)})
+	}
+}
+
+// accessPattern finds or makes the pattern of a route and status class
+// when the route does not hold it yet.
+func (a *aggregator) accessPattern(rt *route, class int8, status int) *pattern {
+	key := patternKey{route: rt, class: class}
+	level := "info"
+	switch {
+	case status >= 500:
+		level = "error"
+	case status >= 400:
+		level = "warn"
+	}
+	if rt == a.overflow {
+		if a.other == nil {
+			a.other = &pattern{template: drain.Other, counts: map[int]int{}}
+		}
+		rt.pats[max(min(class, 9), 0)] = a.other
+	}
+	var p *pattern
+	if class >= 0 && class < 10 {
+		p = rt.pats[class]
+	}
+	if p == nil {
+		p = a.patterns[key]
+	}
+	if p == nil {
+		if len(a.patterns) >= MaxTemplates {
+			if a.other == nil {
+				a.other = &pattern{template: drain.Other, counts: map[int]int{}}
+			}
+			p = a.other
+		} else {
+			p = &pattern{key: key, level: level, counts: map[int]int{}, seq: a.inWindow}
+			a.patterns[key] = p
+		}
+		if class >= 0 && class < 10 {
+			rt.pats[class] = p
+		}
+	}
+	return p
+}
+
+// route returns the route of an access-log line: its method and
+// normalised path, the query dropped and ids masked. Requests seen before
+// are found by one hash of their bytes, without allocating.
+func (s *accessAdder) route(r *Record) *route {
+	k := r.req
+	if k == nil {
+		// No request line (JSON, a log_format with $request_uri): the
+		// key is method and path, after a byte no request line has.
+		s.key = append(append(append(append(s.key[:0], 0), r.Method...), ' '), r.Path...)
+		k = s.key
+	}
+	h := s.routes.hash(k)
+	if rt := s.routes.get(h, k); rt != nil {
+		return rt
+	}
+	a := s.a
+	if a.routeTmpl == nil {
+		a.routeTmpl = map[string]*route{}
+	}
+	method, path := r.Method, r.Path
+	if r.req != nil {
+		method, path, _ = splitRequest(string(r.req))
+	}
+	if method == "" {
+		method = "<invalid>"
+	}
+	tmpl := method + " " + normRoute(path)
+	rt := a.routeTmpl[tmpl]
+	if rt == nil {
+		if len(a.routeTmpl) >= maxRouteTmpl {
+			if a.overflow == nil {
+				a.overflow = &route{tmpl: drain.Other}
+			}
+			return a.overflow
+		}
+		rt = &route{tmpl: tmpl}
+		a.routeTmpl[tmpl] = rt
+	}
+	if len(k) <= maxRouteKey {
+		s.routes.put(h, k, rt)
+	}
+	return rt
+}
+
+// routeCache maps requests to their routes: an open-addressed table
+// keyed by a hash of the request's bytes, each hit checked against the
+// request itself. It holds up to maxRoutes requests and is emptied when
+// full, so that memory stays bounded whatever the traffic.
+type routeCache struct {
+	seed  maphash.Seed
+	slots []routeSlot // a power of two long, at most three quarters full
+	n     int
+}
+
+type routeSlot struct {
+	h   uint64
+	key string
+	rt  *route // nil: the slot is free
+}
+
+func (c *routeCache) hash(k []byte) uint64 { return maphash.Bytes(c.seed, k) }
+
+func (c *routeCache) get(h uint64, k []byte) *route {
+	if c.slots == nil {
+		return nil
+	}
+	mask := uint64(len(c.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		s := &c.slots[i]
+		if s.rt == nil {
+			return nil
+		}
+		if s.h == h && s.key == string(k) {
+			return s.rt
+		}
+	}
+}
+
+func (c *routeCache) put(h uint64, k []byte, rt *route) {
+	if c.n >= maxRoutes {
+		clear(c.slots)
+		c.n = 0
+	}
+	if 4*(c.n+1) > 3*len(c.slots) {
+		old := c.slots
+		c.slots = make([]routeSlot, max(2*len(old), 1024))
+		c.n = 0
+		for _, s := range old {
+			if s.rt != nil {
+				c.insert(s)
+			}
+		}
+	}
+	c.insert(routeSlot{h: h, key: string(k), rt: rt})
+}
+
+func (c *routeCache) insert(s routeSlot) {
+	mask := uint64(len(c.slots) - 1)
+	i := s.h & mask
+	for c.slots[i].rt != nil {
+		i = (i + 1) & mask
+	}
+	c.slots[i] = s
+	c.n++
 }

@@ -509,15 +509,21 @@ func (a *aggregator) readBig(ctx context.Context, fr *fileReader, path string) e
 
 // reader is the file reader that feeds the aggregator.
 func (a *aggregator) reader() *fileReader {
+	acc := newAccessAdder(a)
 	return &fileReader{
 		spec:     a.s.spec,
 		env:      parserEnv{lazy: true, loc: a.s.c.Location, ref: a.w.To, fields: a.s.c.Fields},
 		w:        a.w,
 		stopLate: true,
 		parsed: func(p lineParser, r *Record, path string, n int, line []byte) {
+			if r.Status > 0 {
+				acc.add(r, path, n, line)
+				return
+			}
 			a.add(p.format(), r, path, n, line)
 		},
-		cover: a.cover,
+		cover:  a.cover,
+		access: acc,
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/klauspost/compress/gzip"
 
@@ -35,6 +36,7 @@ type fileReader struct {
 	pre map[string]*inflater
 
 	parsed func(p lineParser, r *Record, path string, n int, line []byte)
+	access *accessAdder                          // the aggregator's access-log path, when parsed feeds one
 	bad    func(path string, n int, line []byte) // nil: only counted
 	blank  func()                                // a blank line; may be nil
 	cover  func(t time.Time)
@@ -452,12 +454,20 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 		}
 		return false
 	}
+	// fast: an nginx log read into an aggregator (Fetch's hot path); its
+	// lines in the window, and those before it, skip handle's indirect
+	// calls. The rest, rare, go through handle.
+	var np nginxParser
+	fast := false
+	acc := fr.access
 	start := func() {
 		if p != nil {
 			st.format = p.format()
 			if m, ok := p.(multiliner); ok && m.multiline() {
 				multi = true
 			}
+			np, fast = p.(nginxParser)
+			fast = fast && acc != nil && !multi
 		}
 	}
 	start()
@@ -506,6 +516,21 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 			}
 			pending = nil
 			continue
+		}
+		if fast && len(line) > 0 && line[0] > ' ' && line[0] < utf8.RuneSelf { // not blank
+			switch np.parse(line, &rec, fr.w) {
+			case parsed:
+				if !rec.T.IsZero() {
+					acc.a.cover(rec.T)
+					acc.add(&rec, path, n, line)
+					continue
+				}
+			case outside:
+				if !rec.T.After(stopAfter) {
+					acc.a.cover(rec.T)
+					continue
+				}
+			}
 		}
 		if handle(line, n) {
 			break
