@@ -1,8 +1,12 @@
 package logs
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/hindsight-sre/hindsight/sources"
 )
 
 // The stamp cache gives what parseNginxTime gives, line after line: seconds
@@ -53,5 +57,71 @@ func TestQuotedFast(t *testing.T) {
 		if string(in) != string(wIn) || string(rest) != string(wRest) || ok != wOK {
 			t.Errorf("%s: %q %q %v, want %q %q %v", s, in, rest, ok, wIn, wRest, wOK)
 		}
+	}
+}
+
+// Requests that differ only in their query or ids find their template
+// through the hashed cache, the first time and the next; a JSON record
+// (method and path, no request line) finds the same route.
+func TestAccessRoute(t *testing.T) {
+	s, err := New(Config{Paths: []string{"access.log"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := sources.Window{From: t0, To: t0.Add(time.Hour)}
+	acc := newAccessAdder(newAggregator(s, &fileSet{name: "access.log"}, w, time.Minute))
+	for range 2 {
+		for _, tt := range []struct{ req, method, path, want string }{
+			{req: "GET /api/items/1?x=1 HTTP/1.1", want: "GET /api/items/<*>"},
+			{req: "GET /api/items/2 HTTP/1.1", want: "GET /api/items/<*>"},
+			{req: "GET /api/items/2 HTTP/2.0", want: "GET /api/items/<*>"},
+			{req: "GET /api/cart?x=1 HTTP/1.1", want: "GET /api/cart"},
+			{req: "GET /api/cart?x=2 HTTP/1.1", want: "GET /api/cart"},
+			{req: "POST /api/cart HTTP/1.1", want: "POST /api/cart"},
+			{req: "\x16\x03\x01", want: "<invalid> <*>"},
+			{method: "GET", path: "/api/items/3", want: "GET /api/items/<*>"},
+			{method: "GET", path: "/api/cart HTTP/1.1", want: "GET /api/cart HTTP/<*>"}, // not the request line above
+			{req: "GET /a/" + strings.Repeat("b", 300) + " HTTP/1.1", want: "GET /a/<*>"}, // not cached
+		} {
+			r := Record{Method: tt.method, Path: tt.path}
+			if tt.req != "" {
+				r.req = []byte(tt.req)
+			}
+			if got := acc.route(&r).tmpl; got != tt.want {
+				t.Errorf("%q %s %s: %s, want %s", tt.req, tt.method, tt.path, got, tt.want)
+			}
+		}
+	}
+	if n := len(acc.a.routeTmpl); n != 6 {
+		t.Errorf("%d routes, want 6", n)
+	}
+}
+
+// The cache finds each key among keys of one hash, and empties itself
+// when full.
+func TestRouteCache(t *testing.T) {
+	var c routeCache
+	rts := map[string]*route{}
+	for i := range 3000 {
+		k := fmt.Sprintf("GET /%d", i)
+		rts[k] = &route{tmpl: k}
+		c.put(uint64(i%7), []byte(k), rts[k]) // seven hashes: long probe runs
+	}
+	for k, rt := range rts {
+		var h uint64
+		fmt.Sscanf(k, "GET /%d", &h)
+		if got := c.get(h%7, []byte(k)); got != rt {
+			t.Fatalf("%s: %v", k, got)
+		}
+		if got := c.get(h%7, []byte(k+"x")); got != nil {
+			t.Fatalf("%sx: %v, want nil", k, got)
+		}
+	}
+	c = routeCache{}
+	for i := range maxRoutes + 10 {
+		c.put(uint64(i)*0x9e3779b97f4a7c15, fmt.Appendf(nil, "%d", i), &route{})
+	}
+	if c.n != 10 || len(c.slots) > 4*maxRoutes {
+		t.Errorf("%d requests in %d slots after emptying, want 10", c.n, len(c.slots))
 	}
 }
