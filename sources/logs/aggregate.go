@@ -39,7 +39,8 @@ type aggregator struct {
 	routeTmpl  map[string]*route // route template -> route
 	overflow   *route            // for requests past maxRouteTmpl templates
 	strs       map[string]string // interned program names
-	lastProg   string            // the program of the line before
+	progCache  [64]string        // recent program names, see intern
+	evShapes   map[uint64]bool   // maybeEvent by program and message shape
 	evCache    map[string]cachedEvent
 	evKey      []byte
 	backupCmds map[string]bool   // cron command -> is a backup
@@ -159,14 +160,10 @@ func (a *aggregator) add(format string, r *Record, path string, n int, line []by
 		msg := r.message()
 		prog := r.Program
 		if r.prog != nil {
-			if string(r.prog) == a.lastProg {
-				prog = a.lastProg
-			} else {
-				prog = a.intern(r.prog)
-				a.lastProg = prog
-			}
+			prog = a.intern(r.prog)
 		}
-		if a.maybeEvent(prog, msg) {
+		sh := drain.Shape(msg)
+		if a.maybeEventShape(prog, msg, sh) {
 			if ev, ok := a.lineEvent(r, prog, msg); ok {
 				ev.T, ev.Ref = r.T, lineRef(path, n)
 				if len(a.events) < MaxEvents {
@@ -177,7 +174,7 @@ func (a *aggregator) add(format string, r *Record, path string, n int, line []by
 			}
 		}
 		key.program = prog
-		key.cluster, key.variant = a.miner.AddVariant(msg)
+		key.cluster, key.variant = a.miner.AddShape(msg, sh)
 		level = r.Level
 	}
 	var p *pattern
@@ -294,17 +291,46 @@ func (a *aggregator) isDeploy(msg string) bool {
 }
 
 // intern returns a string for b, the same one every time: program names
-// repeat on every line.
+// repeat on every line. A direct-mapped cache answers before the map.
 func (a *aggregator) intern(b []byte) string {
-	if s, ok := a.strs[string(b)]; ok {
-		return s
+	slot := &a.progCache[0]
+	if len(b) > 0 {
+		slot = &a.progCache[(len(b)*7+int(b[0])*31+int(b[len(b)-1]))%len(a.progCache)]
 	}
-	if a.strs == nil || len(a.strs) > 4096 {
-		a.strs = map[string]string{}
+	if *slot == string(b) {
+		return *slot
 	}
-	s := string(b)
-	a.strs[s] = s
+	s, ok := a.strs[string(b)]
+	if !ok {
+		if a.strs == nil || len(a.strs) > 4096 {
+			a.strs = map[string]string{}
+		}
+		s = string(b)
+		a.strs[s] = s
+	}
+	*slot = s
 	return s
+}
+
+// maybeEventShape is maybeEvent, kept by program and the message's
+// shape: maybeEvent looks at words, never at which digit a byte is.
+func (a *aggregator) maybeEventShape(prog string, msg []byte, sh uint64) bool {
+	if a.s.c.DeployPattern != "" {
+		return a.maybeEvent(prog, msg) // a custom pattern may look at digits
+	}
+	k := sh ^ uint64(len(prog))*0x9E3779B97F4A7C15
+	for i := range len(prog) {
+		k = (k ^ uint64(prog[i])) * 0x100000001B3
+	}
+	if v, ok := a.evShapes[k]; ok {
+		return v
+	}
+	v := a.maybeEvent(prog, msg)
+	if a.evShapes == nil || len(a.evShapes) >= 1<<14 {
+		a.evShapes = map[uint64]bool{}
+	}
+	a.evShapes[k] = v
+	return v
 }
 
 // maybeEvent is a cheap test that lets most lines skip event's string

@@ -69,5 +69,26 @@ func FuzzMaybeEvent(f *testing.F) {
 	a := eventAggregator(f)
 	f.Fuzz(func(t *testing.T, prog, msg string) {
 		checkMaybeEvent(t, a, prog, msg)
+		// maybeEventShape keeps answers by shape: digits must not matter.
+		other := []byte(msg)
+		for i, c := range other {
+			if c >= '0' && c <= '9' {
+				other[i] = '0' + (c-'0'+1+byte(i))%10
+			}
+		}
+		if a.maybeEvent(prog, []byte(msg)) != a.maybeEvent(prog, other) {
+			t.Fatalf("%s: %q and %q differ", prog, msg, other)
+		}
 	})
+}
+
+func TestIntern(t *testing.T) {
+	a := eventAggregator(t)
+	for range 3 {
+		for _, p := range []string{"sshd", "CRON", "", "systemd", "kernel", "sshd", "x", ""} {
+			if got := a.intern([]byte(p)); got != p {
+				t.Fatalf("intern(%q) = %q", p, got)
+			}
+		}
+	}
 }
