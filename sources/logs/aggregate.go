@@ -43,7 +43,7 @@ type aggregator struct {
 	evShapes   map[uint64]bool   // maybeEvent by program and message shape
 	evCache    map[string]cachedEvent
 	evKey      []byte
-	backupCmds map[string]bool   // cron command -> is a backup
+	backupCmds map[string]bool // cron command -> is a backup
 
 	patterns map[patternKey]*pattern
 	patCache [256]patSlot // the patterns of mined lines seen last, before the map
