@@ -53,6 +53,7 @@ type accessAdder struct {
 	a      *aggregator
 	routes routeCache // request -> route
 	key    []byte     // scratch for keys made of method and path
+	bins   binCache   // request time -> sketch bin
 
 	// The step of the line before: [lo, hi) in unix ns, index b.
 	lo, hi int64
@@ -86,7 +87,7 @@ func (s *accessAdder) add(r *Record, path string, n int, line []byte) {
 		a.errs[b]++
 	}
 	if r.RequestTime >= 0 {
-		a.times[b].add(r.RequestTime)
+		a.times[b].addCached(r.RequestTime, &s.bins)
 	}
 	rt := s.route(r)
 	class := int8(r.Status / 100)

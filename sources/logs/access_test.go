@@ -80,7 +80,7 @@ func TestAccessRoute(t *testing.T) {
 			{req: "POST /api/cart HTTP/1.1", want: "POST /api/cart"},
 			{req: "\x16\x03\x01", want: "<invalid> <*>"},
 			{method: "GET", path: "/api/items/3", want: "GET /api/items/<*>"},
-			{method: "GET", path: "/api/cart HTTP/1.1", want: "GET /api/cart HTTP/<*>"}, // not the request line above
+			{method: "GET", path: "/api/cart HTTP/1.1", want: "GET /api/cart HTTP/<*>"},   // not the request line above
 			{req: "GET /a/" + strings.Repeat("b", 300) + " HTTP/1.1", want: "GET /a/<*>"}, // not cached
 		} {
 			r := Record{Method: tt.method, Path: tt.path}

@@ -40,3 +40,39 @@ func TestLatencyQuantiles(t *testing.T) {
 		}
 	}
 }
+
+// addCached gives the sketch add gives: the same quantiles, counts and
+// merges, for values the bin cache has seen and not, zeros and values
+// it cannot index among them.
+func TestLatencyBinCache(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	var c binCache
+	var a, b, a2, b2 latencies
+	for i := range 20_000 {
+		v := math.Round(r.ExpFloat64()*0.3*1000) / 1000
+		switch i % 97 {
+		case 0:
+			v = 0
+		case 1:
+			v = r.Float64() * 1e-3
+		case 2:
+			v = math.MaxFloat64
+		}
+		a.add(v)
+		b.addCached(v, &c)
+		if i%3 == 0 {
+			a2.add(v)
+			b2.addCached(v, &c)
+		}
+	}
+	a.merge(&a2)
+	b.merge(&b2)
+	for _, q := range []float64{0, 0.01, 0.5, 0.95, 0.99, 1} {
+		if x, y := a.quantile(q), b.quantile(q); x != y {
+			t.Errorf("q=%v: %v with the cache, %v without", q, y, x)
+		}
+	}
+	if a.n() != b.n() {
+		t.Errorf("n %d with the cache, %d without", b.n(), a.n())
+	}
+}
