@@ -34,13 +34,14 @@ type aggregator struct {
 	minT, maxT time.Time
 
 	reqs, errs []int
-	times      []latencies       // request times per bucket
-	routes     map[string]*route // request (method and path) -> its route
-	routeTmpl  map[string]*route // route template -> route
-	overflow   *route            // for requests past maxRouteTmpl templates
-	strs       map[string]string // interned program names
-	progCache  [64]string        // recent program names, see intern
-	evShapes   map[uint64]bool   // maybeEvent by program and message shape
+	times      []latencies         // request times per bucket
+	routes     map[string]*route   // request (method and path) -> its route
+	routeTmpl  map[string]*route   // route template -> route
+	overflow   *route              // for requests past maxRouteTmpl templates
+	strs       map[string]progName // interned program names
+	progCache  [64]progName        // recent program names, see intern
+	progs      uint64              // program names interned
+	evShapes   map[uint64]bool     // maybeEvent by program and message shape
 	evCache    map[string]cachedEvent
 	evKey      []byte
 	backupCmds map[string]bool // cron command -> is a backup
@@ -158,12 +159,12 @@ func (a *aggregator) add(format string, r *Record, path string, n int, line []by
 		}
 	default:
 		msg := r.message()
-		prog := r.Program
+		prog, progID := r.Program, uint64(0)
 		if r.prog != nil {
-			prog = a.intern(r.prog)
+			prog, progID = a.intern(r.prog)
 		}
 		sh := drain.Shape(msg)
-		if a.maybeEventShape(prog, msg, sh) {
+		if a.maybeEventShape(prog, progID, msg, sh) {
 			if ev, ok := a.lineEvent(r, prog, msg); ok {
 				ev.T, ev.Ref = r.T, lineRef(path, n)
 				if len(a.events) < MaxEvents {
@@ -290,37 +291,48 @@ func (a *aggregator) isDeploy(msg string) bool {
 	return false
 }
 
-// intern returns a string for b, the same one every time: program names
-// repeat on every line. A direct-mapped cache answers before the map.
-func (a *aggregator) intern(b []byte) string {
+// intern returns a string for b, the same one every time, and a number
+// for it: program names repeat on every line. A direct-mapped cache
+// answers before the map.
+func (a *aggregator) intern(b []byte) (string, uint64) {
 	slot := &a.progCache[0]
 	if len(b) > 0 {
 		slot = &a.progCache[(len(b)*7+int(b[0])*31+int(b[len(b)-1]))%len(a.progCache)]
 	}
-	if *slot == string(b) {
-		return *slot
+	if slot.name == string(b) && slot.id != 0 {
+		return slot.name, slot.id
 	}
-	s, ok := a.strs[string(b)]
+	n, ok := a.strs[string(b)]
 	if !ok {
 		if a.strs == nil || len(a.strs) > 4096 {
-			a.strs = map[string]string{}
+			a.strs = map[string]progName{}
 		}
-		s = string(b)
-		a.strs[s] = s
+		a.progs++
+		n = progName{string(b), a.progs * 0x9E3779B97F4A7C15}
+		a.strs[n.name] = n
 	}
-	*slot = s
-	return s
+	*slot = n
+	return n.name, n.id
+}
+
+// progName is an interned program name and its number.
+type progName struct {
+	name string
+	id   uint64
 }
 
 // maybeEventShape is maybeEvent, kept by program and the message's
 // shape: maybeEvent looks at words, never at which digit a byte is.
-func (a *aggregator) maybeEventShape(prog string, msg []byte, sh uint64) bool {
+func (a *aggregator) maybeEventShape(prog string, progID uint64, msg []byte, sh uint64) bool {
 	if a.s.c.DeployPattern != "" {
 		return a.maybeEvent(prog, msg) // a custom pattern may look at digits
 	}
-	k := sh ^ uint64(len(prog))*0x9E3779B97F4A7C15
-	for i := range len(prog) {
-		k = (k ^ uint64(prog[i])) * 0x100000001B3
+	k := sh ^ progID
+	if progID == 0 { // a program name the parser gave as a string
+		k ^= uint64(len(prog)) * 0xBF58476D1CE4E5B9
+		for i := range len(prog) {
+			k = (k ^ uint64(prog[i])) * 0x100000001B3
+		}
 	}
 	if v, ok := a.evShapes[k]; ok {
 		return v

@@ -84,11 +84,17 @@ func FuzzMaybeEvent(f *testing.F) {
 
 func TestIntern(t *testing.T) {
 	a := eventAggregator(t)
+	ids := map[string]uint64{}
 	for range 3 {
 		for _, p := range []string{"sshd", "CRON", "", "systemd", "kernel", "sshd", "x", ""} {
-			if got := a.intern([]byte(p)); got != p {
-				t.Fatalf("intern(%q) = %q", p, got)
+			got, id := a.intern([]byte(p))
+			if got != p || id == 0 {
+				t.Fatalf("intern(%q) = %q, %d", p, got, id)
 			}
+			if ids[p] != 0 && ids[p] != id {
+				t.Fatalf("intern(%q): ids %d and %d", p, ids[p], id)
+			}
+			ids[p] = id
 		}
 	}
 }

@@ -65,10 +65,33 @@ func parseISOPrefix(b []byte, loc *time.Location) (t time.Time, n int, ok bool) 
 			}
 		}
 	}
-	if hasOff {
-		return time.Date(y, time.Month(mo), d, h, mi, s-off, ns, time.UTC), n, true
+	if hasOff || loc == nil || loc == time.UTC {
+		sec := daysFromCivil(y, mo, d)*86400 + int64(h*3600+mi*60+s-off)
+		return time.Unix(sec, int64(ns)).UTC(), n, true
 	}
 	return time.Date(y, time.Month(mo), d, h, mi, s, ns, loc).UTC(), n, true
+}
+
+// daysFromCivil is the number of days from 1970-01-01 to y-m-d in the
+// proleptic Gregorian calendar (Howard Hinnant's algorithm). A day past
+// the month's end counts on, as time.Date normalises it.
+func daysFromCivil(y, m, d int) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y
+	if era < 0 {
+		era -= 399
+	}
+	era /= 400
+	yoe := y - era*400
+	mp := m - 3
+	if m <= 2 {
+		mp = m + 9
+	}
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return int64(era)*146097 + int64(doe) - 719468
 }
 
 // offset reads "+hh:mm", "+hhmm" or "+hh"; seconds east of UTC.

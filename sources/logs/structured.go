@@ -206,6 +206,20 @@ func (p *structParser) parse(line []byte, r *Record, w sources.Window) result {
 	return parsed
 }
 
+// dateLike reports a byte of "-:/ T" in v: a date, not epoch seconds.
+func dateLike(v []byte) bool {
+	if len(v) > 4 && (v[4] == '-' || v[4] == '/') {
+		return true // the common case, YYYY-
+	}
+	for _, c := range v {
+		switch c {
+		case '-', ':', '/', ' ', 'T':
+			return true
+		}
+	}
+	return false
+}
+
 // fileOfCaller drops the line number of a caller ("orders/handler.go:42"
 // is "orders/handler.go"): lines move with every release, and a template's
 // identity must not.
@@ -281,7 +295,7 @@ func (p *structParser) time(v, key []byte, quoted bool) (time.Time, bool, bool) 
 	if quoted {
 		v = unescape(v, true)
 	}
-	if len(v) > 0 && v[0] >= '0' && v[0] <= '9' && bytes.IndexAny(v, "-:/ T") < 0 {
+	if len(v) > 0 && v[0] >= '0' && v[0] <= '9' && !dateLike(v) {
 		f, err := strconv.ParseFloat(string(v), 64)
 		if err != nil || f <= 0 {
 			return time.Time{}, false, false

@@ -69,3 +69,32 @@ func TestCallerLineDropped(t *testing.T) {
 		}
 	}
 }
+
+// TestDaysFromCivil: the integer date arithmetic agrees with time.Date,
+// days past a month's end and leap seconds included.
+func TestDaysFromCivil(t *testing.T) {
+	for y := 1600; y <= 2500; y += 7 {
+		for m := 1; m <= 12; m++ {
+			for _, d := range []int{1, 15, 28, 29, 30, 31} {
+				want := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC).Unix()
+				if got := daysFromCivil(y, m, d) * 86400; got != want {
+					t.Fatalf("%d-%02d-%02d: %d, want %d", y, m, d, got, want)
+				}
+			}
+		}
+	}
+	for _, c := range []struct {
+		in   string
+		want time.Time
+	}{
+		{"2024-02-29T23:59:60.5Z", time.Date(2024, 3, 1, 0, 0, 0, 5e8, time.UTC)},
+		{"2025-02-31 10:00:00+09:00", time.Date(2025, 3, 3, 1, 0, 0, 0, time.UTC)},
+		{"1969-12-31T23:59:59-0100", time.Date(1970, 1, 1, 0, 59, 59, 0, time.UTC)},
+		{"2025-11-20T03:04:05", time.Date(2025, 11, 20, 3, 4, 5, 0, time.UTC)},
+	} {
+		got, _, ok := parseISOPrefix([]byte(c.in), time.UTC)
+		if !ok || !got.Equal(c.want) {
+			t.Errorf("%s: %v %v, want %v", c.in, got, ok, c.want)
+		}
+	}
+}
