@@ -2,6 +2,8 @@ package logs
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math/bits"
 	"strconv"
 	"time"
 
@@ -452,25 +454,44 @@ func skipWS(b []byte, i int) int {
 }
 
 // jsonString returns the content bounds of the string starting at b[i]
-// ('"'); e is the index of the closing quote.
+// ('"'); e is the index of the closing quote. It looks at eight bytes at
+// a time for a quote or a backslash.
 func jsonString(b []byte, i int) (s, e int, ok bool) {
-	for j := i + 1; j < len(b); {
-		q := bytes.IndexByte(b[j:], '"')
-		if q < 0 {
-			return 0, 0, false
+	for j := i + 1; j < len(b); j += 2 { // past a backslash and what it escapes
+		j = quoteOrBackslash(b, j)
+		if j >= len(b) {
+			break
 		}
-		j += q
-		// Escaped when an odd number of backslashes comes before it.
-		k := j
-		for k > i+1 && b[k-1] == '\\' {
-			k--
-		}
-		if (j-k)%2 == 0 {
+		if b[j] == '"' {
 			return i + 1, j, true
 		}
-		j++
 	}
 	return 0, 0, false
+}
+
+// quoteOrBackslash is the index of the first '"' or '\\' in b from j on,
+// len(b) when there is none.
+func quoteOrBackslash(b []byte, j int) int {
+	const (
+		ones   = 0x0101010101010101
+		highs  = 0x8080808080808080
+		quotes = '"' * ones
+		bslash = '\\' * ones
+	)
+	for ; j+8 <= len(b); j += 8 {
+		w := binary.LittleEndian.Uint64(b[j:])
+		q, bs := w^quotes, w^bslash
+		// The lowest set high bit marks the first zero byte exactly.
+		if m := (q-ones)&^q&highs | (bs-ones)&^bs&highs; m != 0 {
+			return j + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for ; j < len(b); j++ {
+		if b[j] == '"' || b[j] == '\\' {
+			return j
+		}
+	}
+	return len(b)
 }
 
 // roleTable finds the role of a field name: a small open-addressed table,

@@ -45,6 +45,10 @@ func TestJSONStringEscapes(t *testing.T) {
 		{`"abc`, ``, false},
 		{`"a\"`, ``, false},
 		{`""`, ``, true},
+		{`"a long string of many words, no escapes at all here"x`, `a long string of many words, no escapes at all here`, true},
+		{`"0123456\"89abcdef\\"`, `0123456\"89abcdef\\`, true},
+		{`"01234567\`, ``, false},
+		{`"0123456789abcdef`, ``, false},
 	} {
 		s, e, ok := jsonString([]byte(c.in), 0)
 		if ok != c.ok || ok && c.in[s:e] != c.want {
@@ -97,4 +101,57 @@ func TestDaysFromCivil(t *testing.T) {
 			t.Errorf("%s: %v %v, want %v", c.in, got, ok, c.want)
 		}
 	}
+}
+
+func TestQuoteOrBackslash(t *testing.T) {
+	for n := 0; n < 40; n++ {
+		for _, c := range []byte{'"', '\\'} {
+			for at := 0; at <= n; at++ {
+				b := make([]byte, n+1)
+				for i := range b {
+					b[i] = byte('a' + i%26)
+				}
+				b[n] = 'x'
+				want := n + 1
+				if at < n {
+					b[at] = c
+					want = at
+				}
+				for j := 0; j <= min(at, n); j++ {
+					if got := quoteOrBackslash(b, j); got != want && !(at == n && got == len(b)) {
+						t.Fatalf("n %d, %q at %d, from %d: %d, want %d", n, c, at, j, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// FuzzJSONString: the eight-bytes-at-a-time scan agrees with the plain
+// byte loop.
+func FuzzJSONString(f *testing.F) {
+	for _, s := range []string{`"abc"`, `"a\"b\\"`, `"0123456789\\\\\"abcdef"x`, `"`, `"\`} {
+		f.Add([]byte(s))
+	}
+	plain := func(b []byte) (int, int, bool) {
+		for j := 1; j < len(b); j++ {
+			switch b[j] {
+			case '\\':
+				j++
+			case '"':
+				return 1, j, true
+			}
+		}
+		return 0, 0, false
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) == 0 || b[0] != '"' {
+			return
+		}
+		s, e, ok := jsonString(b, 0)
+		ps, pe, pok := plain(b)
+		if s != ps || e != pe || ok != pok {
+			t.Fatalf("%q: %d %d %v, byte loop %d %d %v", b, s, e, ok, ps, pe, pok)
+		}
+	})
 }
