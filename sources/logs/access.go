@@ -1,6 +1,7 @@
 package logs
 
 import (
+	"bytes"
 	"encoding/binary"
 	"hash/maphash"
 	"math"
@@ -259,4 +260,30 @@ func (c *routeCache) insert(s routeSlot) {
 	}
 	c.slots[i] = s
 	c.n++
+}
+
+// indexNear is bytes.IndexByte for a byte expected within a few bytes
+// (the end of an address, of a number): a loop over them costs less than
+// the call.
+func indexNear(b []byte, c byte) int {
+	n := min(len(b), 16)
+	for i := range n {
+		if b[i] == c {
+			return i
+		}
+	}
+	if i := bytes.IndexByte(b[n:], c); i >= 0 {
+		return n + i
+	}
+	return -1
+}
+
+// fieldNear is field for a short field.
+func fieldNear(b []byte) (f, rest []byte) {
+	b = trimLeft(b)
+	i := indexNear(b, ' ')
+	if i < 0 {
+		return b, nil
+	}
+	return b[:i], b[i:]
 }

@@ -176,11 +176,11 @@ type nginxCache struct {
 func (nginxParser) format() string { return FormatNginx }
 
 func (p nginxParser) parse(line []byte, r *Record, w sources.Window) result {
-	sp := bytes.IndexByte(line, ' ')
+	sp := indexNear(line, ' ')
 	if sp <= 0 {
 		return malformed
 	}
-	lb := bytes.IndexByte(line[sp:], '[')
+	lb := indexNear(line[sp:], '[')
 	if lb < 0 {
 		return malformed
 	}
@@ -212,7 +212,7 @@ func (p nginxParser) parse(line []byte, r *Record, w sources.Window) result {
 	}
 	n := int(rest[1]-'0')*100 + int(rest[2]-'0')*10 + int(rest[3]-'0')
 	rest = rest[4:]
-	size, rest := field(rest)
+	size, rest := fieldNear(rest)
 	var bytesSent int64 = -1
 	if len(size) == 0 {
 		return malformed
@@ -237,7 +237,7 @@ func (p nginxParser) parse(line []byte, r *Record, w sources.Window) result {
 				return malformed
 			}
 		}
-		if tok, _ := field(rest); len(tok) > 0 {
+		if tok, _ := fieldNear(rest); len(tok) > 0 {
 			rt = requestTime(tok)
 		}
 	}
