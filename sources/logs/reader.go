@@ -294,9 +294,12 @@ func (e errNotGzip) Error() string {
 // them (Java stack traces).
 type multiliner interface{ multiline() bool }
 
-// pendingEvent is a multi-line event waiting for its last line.
+// pendingEvent is a multi-line event waiting for its last line. Its
+// record is one of two it owns; the reader parses the next line into the
+// other (spare), so that holding a line costs no copy of a Record.
 type pendingEvent struct {
-	rec    Record
+	rec    *Record // the held record, one of recs
+	recs   [2]Record
 	p      lineParser
 	n      int
 	line   []byte
@@ -308,10 +311,10 @@ type pendingEvent struct {
 // hold keeps a parsed line as the pending event, copying it into the
 // event's own buffer (reused from event to event) and pointing the
 // record's views there: the reader's buffer moves on.
+// r must be ev.spare().
 func (ev *pendingEvent) hold(r *Record, p lineParser, n int, line []byte) {
 	buf := append(ev.line[:0], line...)
-	joined := ev.joined
-	*ev = pendingEvent{rec: *r, p: p, n: n, line: buf, joined: joined, ok: true}
+	ev.rec, ev.p, ev.n, ev.line, ev.extra, ev.ok = r, p, n, buf, 0, true
 	move := func(v []byte) []byte {
 		if v == nil {
 			return nil
@@ -322,7 +325,15 @@ func (ev *pendingEvent) hold(r *Record, p lineParser, n int, line []byte) {
 		}
 		return buf[off : off+len(v) : off+len(v)]
 	}
-	ev.rec.msg, ev.rec.prog, ev.rec.host, ev.rec.req = move(r.msg), move(r.prog), move(r.host), move(r.req)
+	r.msg, r.prog, r.host, r.req = move(r.msg), move(r.prog), move(r.host), move(r.req)
+}
+
+// spare is the record to parse the next line into: not the held one.
+func (ev *pendingEvent) spare() *Record {
+	if ev.rec == &ev.recs[0] {
+		return &ev.recs[1]
+	}
+	return &ev.recs[0]
 }
 
 // join appends a continuation line to the event's message.
@@ -399,14 +410,14 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 		}
 	}
 	var pending []numbered // lines read while detecting the format
-	var rec Record
 	var ev pendingEvent
+	rec := ev.spare()
 	multi := false
 	stopAfter := fr.w.To.Add(stopSlack)
 	flush := func() {
 		if ev.ok {
 			ev.rec.cont = ev.extra
-			fr.parsed(ev.p, &ev.rec, path, ev.n, ev.line)
+			fr.parsed(ev.p, ev.rec, path, ev.n, ev.line)
 			ev.ok = false
 		}
 	}
@@ -418,7 +429,7 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 			}
 			return false
 		}
-		switch p.parse(line, &rec, fr.w) {
+		switch p.parse(line, rec, fr.w) {
 		case malformed:
 			if multi && ev.ok {
 				if ev.extra == 0 {
@@ -447,10 +458,11 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 			fr.cover(rec.T)
 			if multi {
 				flush()
-				ev.hold(&rec, p, n, line)
+				ev.hold(rec, p, n, line)
+				rec = ev.spare()
 				return false
 			}
-			fr.parsed(p, &rec, path, n, line)
+			fr.parsed(p, rec, path, n, line)
 		}
 		return false
 	}
@@ -518,11 +530,11 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 			continue
 		}
 		if fast && len(line) > 0 && line[0] > ' ' && line[0] < utf8.RuneSelf { // not blank
-			switch np.parse(line, &rec, fr.w) {
+			switch np.parse(line, rec, fr.w) {
 			case parsed:
 				if !rec.T.IsZero() {
 					acc.a.cover(rec.T)
-					acc.add(&rec, path, n, line)
+					acc.add(rec, path, n, line)
 					continue
 				}
 			case outside:
