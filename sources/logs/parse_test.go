@@ -1,6 +1,7 @@
 package logs
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -156,6 +157,20 @@ func TestMonth(t *testing.T) {
 	for _, s := range []string{"", "Ja", "jan", "JAN", "Janu", "Foo", "\x00\x00\x00"} {
 		if got := month([]byte(s)); got != 0 {
 			t.Errorf("%q: %v", s, got)
+		}
+	}
+}
+
+func TestIndexSpaced(t *testing.T) {
+	for _, s := range []string{"", " : ", "a : b", "a:b : c", "a :b : c", ":", " :", ": ", "a: b", "x  :  y", "a:b:c", "[main] c.e.App - msg - x"} {
+		for _, c := range []byte{':', '-'} {
+			want := strings.Index(s, " "+string(c)+" ")
+			if want >= 0 {
+				want++
+			}
+			if got := indexSpaced([]byte(s), c); got != want {
+				t.Errorf("%q %q: %d, want %d", s, c, got, want)
+			}
 		}
 	}
 }

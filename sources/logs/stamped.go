@@ -156,7 +156,10 @@ func (p *stampedParser) parse(line []byte, r *Record, w sources.Window) result {
 	if !w.Contains(t) {
 		return outside
 	}
-	rest := bytes.TrimLeft(line[n:], " \t")
+	rest := line[n:]
+	for len(rest) > 0 && (rest[0] == ' ' || rest[0] == '\t') {
+		rest = rest[1:]
+	}
 	// A level word among the first few fields, bracketed or not.
 	for k, s := 0, rest; k < 4 && len(s) > 0; k++ {
 		f, after := field(s)
@@ -175,17 +178,38 @@ func (p *stampedParser) parse(line []byte, r *Record, w sources.Window) result {
 	if p.name == FormatJava {
 		// Spring: "12345 --- [main] o.s.b.App : msg"; Logback/log4j:
 		// "[main] c.e.App - msg", "c.e.App: msg".
-		if i := bytes.Index(rest, []byte(" : ")); i >= 0 {
-			rest = rest[i+3:]
-		} else if i := bytes.Index(rest, []byte(" - ")); i >= 0 && i < 200 {
-			rest = rest[i+3:]
+		if i := indexSpaced(rest, ':'); i >= 0 {
+			rest = rest[i+2:]
+		} else if i := indexSpaced(rest, '-'); i >= 0 && i < 201 {
+			rest = rest[i+2:]
 		}
 	}
-	r.msg = bytes.TrimRight(rest, " \t")
+	e := len(rest)
+	for e > 0 && (rest[e-1] == ' ' || rest[e-1] == '\t') {
+		e--
+	}
+	r.msg = rest[:e]
 	if !p.lazy {
 		r.Message, r.msg = string(r.msg), nil
 	}
 	return parsed
+}
+
+// indexSpaced is the index of the first c with a blank on each side
+// (" : "), -1 when there is none.
+func indexSpaced(b []byte, c byte) int {
+	for i := 1; i+1 < len(b); {
+		k := bytes.IndexByte(b[i:len(b)-1], c)
+		if k < 0 {
+			return -1
+		}
+		i += k
+		if b[i-1] == ' ' && b[i+1] == ' ' {
+			return i
+		}
+		i++
+	}
+	return -1
 }
 
 // normLevelBytes is normLevel for the upper-case words loggers write,
