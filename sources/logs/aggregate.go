@@ -41,7 +41,7 @@ type aggregator struct {
 	strs       map[string]progName // interned program names
 	progCache  [64]progName        // recent program names, see intern
 	progs      uint64              // program names interned
-	evShapes   map[uint64]bool     // maybeEvent by program and message shape
+	evShapes   [4096]uint64        // maybeEvent by program and message shape
 	evCache    map[string]cachedEvent
 	evKey      []byte
 	backupCmds map[string]bool // cron command -> is a backup
@@ -334,14 +334,18 @@ func (a *aggregator) maybeEventShape(prog string, progID uint64, msg []byte, sh 
 			k = (k ^ uint64(prog[i])) * 0x100000001B3
 		}
 	}
-	if v, ok := a.evShapes[k]; ok {
-		return v
+	// A direct-mapped cache of k's top 62 bits, bit 1 set (a slot in
+	// use), bit 0 the answer.
+	tag := k&^3 | 2
+	slot := &a.evShapes[k%uint64(len(a.evShapes))]
+	if *slot&^1 == tag {
+		return *slot&1 == 1
 	}
 	v := a.maybeEvent(prog, msg)
-	if a.evShapes == nil || len(a.evShapes) >= 1<<14 {
-		a.evShapes = map[uint64]bool{}
+	*slot = tag
+	if v {
+		*slot |= 1
 	}
-	a.evShapes[k] = v
 	return v
 }
 

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hindsight-sre/hindsight/sources"
+	"github.com/hindsight-sre/hindsight/sources/logs/drain"
 )
 
 func eventAggregator(tb testing.TB) *aggregator {
@@ -76,8 +77,15 @@ func FuzzMaybeEvent(f *testing.F) {
 				other[i] = '0' + (c-'0'+1+byte(i))%10
 			}
 		}
-		if a.maybeEvent(prog, []byte(msg)) != a.maybeEvent(prog, other) {
+		want := a.maybeEvent(prog, []byte(msg))
+		if want != a.maybeEvent(prog, other) {
 			t.Fatalf("%s: %q and %q differ", prog, msg, other)
+		}
+		name, id := a.intern([]byte(prog))
+		for _, m := range [][]byte{[]byte(msg), other} {
+			if got := a.maybeEventShape(name, id, m, drain.Shape(m)); got != want {
+				t.Fatalf("%s: %q: cached %v, want %v", prog, m, got, want)
+			}
 		}
 	})
 }

@@ -213,6 +213,7 @@ type Miner struct {
 	other    *Cluster
 	cache    map[string]hit
 	shapes   map[uint64]*shapeEntry // by shapeHash: masking skipped
+	front    [1024]frontSlot        // direct-mapped, before shapes
 	nshapes  int                    // answers in shapes
 	kept     [][2]int32
 	buf      []byte
@@ -289,13 +290,20 @@ func Shape(msg []byte) uint64 { return shapeHash(msg) }
 
 // AddShape is AddVariant for a message whose Shape the caller has.
 func (m *Miner) AddShape(msg []byte, sh uint64) (*Cluster, Variant) {
-	e := m.shapes[sh]
+	slot := &m.front[sh%uint64(len(m.front))]
+	e := slot.e
+	if slot.sh != sh || e == nil {
+		e = m.shapes[sh]
+		if e != nil {
+			slot.sh, slot.e = sh, e
+		}
+	}
 	var kh uint64
 	if e != nil {
 		if len(e.kept) > 0 {
 			kh = keptHash(msg, e.kept)
 		}
-		if h, ok := e.hits[kh]; ok {
+		if h, ok := e.get(kh); ok {
 			h.c.Count++
 			return h.c, h.v
 		}
@@ -317,17 +325,19 @@ func (m *Miner) AddShape(msg []byte, sh uint64) (*Cluster, Variant) {
 	// m.buf.
 	if m.nshapes >= cacheMax {
 		clear(m.shapes)
+		clear(m.front[:])
 		m.nshapes, e = 0, nil
 	}
 	if e == nil {
-		e = &shapeEntry{hits: map[uint64]hit{}}
+		e = &shapeEntry{}
 		if len(m.kept) > 0 {
 			e.kept = slices.Clone(m.kept)
 			kh = keptHash(msg, e.kept)
 		}
 		m.shapes[sh] = e
+		slot.sh, slot.e = sh, e
 	}
-	e.hits[kh] = h
+	e.put(kh, h)
 	m.nshapes++
 	h.c.Count++
 	return h.c, h.v

@@ -20,8 +20,36 @@ import (
 // whose digits the masked form keeps, and the answer for each set of
 // those digits (for none, only one).
 type shapeEntry struct {
-	kept [][2]int32
-	hits map[uint64]hit // by keptHash
+	kept  [][2]int32
+	first hit            // the answer for firstK
+	fk    uint64         // keptHash of first
+	hits  map[uint64]hit // the other answers by keptHash
+}
+
+func (e *shapeEntry) get(k uint64) (hit, bool) {
+	if e.first.c != nil && e.fk == k {
+		return e.first, true
+	}
+	h, ok := e.hits[k]
+	return h, ok
+}
+
+func (e *shapeEntry) put(k uint64, h hit) {
+	switch {
+	case e.first.c == nil || e.fk == k:
+		e.first, e.fk = h, k
+	default:
+		if e.hits == nil {
+			e.hits = map[uint64]hit{}
+		}
+		e.hits[k] = h
+	}
+}
+
+// frontSlot is an entry of the miner's direct-mapped cache of shapes.
+type frontSlot struct {
+	sh uint64
+	e  *shapeEntry
 }
 
 // keptHash hashes the bytes of msg in the spans.
