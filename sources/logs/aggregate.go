@@ -383,8 +383,8 @@ func isCron(prog string) bool {
 }
 
 // eventWords is one pass over msg for the words that may make an event:
-// "restarting", "deploy" (not after "user "), "release" in lower,
-// capitalised or upper case, and "ut of memory: Kill". All have 'e' or
+// "restarting", "deploy" (not after "user "), "release" in any case,
+// and "ut of memory: Kill". All have 'e' or
 // 'u' second, which the pass looks for.
 func eventWords(msg []byte) bool {
 	if bytes.HasPrefix(msg, []byte("ut of memory: Kill")) {
@@ -413,18 +413,13 @@ func eventWords(msg []byte) bool {
 	return false
 }
 
-// hasWordFold: b starts with word (lower case) in lower, capitalised or
-// upper case.
+// hasWordFold: b starts with word (lower-case letters) in any case.
 func hasWordFold(b []byte, word string) bool {
 	if len(b) < len(word) {
 		return false
 	}
-	b = b[:len(word)]
-	if string(b[1:]) == word[1:] {
-		return b[0]|0x20 == word[0]
-	}
 	for i := range len(word) {
-		if b[i] != word[i]&^0x20 {
+		if b[i]|0x20 != word[i] {
 			return false
 		}
 	}
