@@ -294,6 +294,18 @@ func (e errNotGzip) Error() string {
 // them (Java stack traces).
 type multiliner interface{ multiline() bool }
 
+// timeSpan is the earliest and latest of the times noted.
+type timeSpan struct{ lo, hi time.Time }
+
+func (s *timeSpan) note(t time.Time) {
+	if s.lo.IsZero() || t.Before(s.lo) {
+		s.lo = t
+	}
+	if t.After(s.hi) {
+		s.hi = t
+	}
+}
+
 // pendingEvent is a multi-line event waiting for its last line. Its
 // record is one of two it owns; the reader parses the next line into the
 // other (spare), so that holding a line costs no copy of a Record.
@@ -413,6 +425,17 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 	var ev pendingEvent
 	rec := ev.spare()
 	multi := false
+	// The span of the lines' times, given to fr.cover once at the end:
+	// an indirect call per line costs more than the comparisons.
+	var span timeSpan
+	if fr.cover != nil {
+		defer func() {
+			if !span.lo.IsZero() {
+				fr.cover(span.lo)
+				fr.cover(span.hi)
+			}
+		}()
+	}
 	stopAfter := fr.w.To.Add(stopSlack)
 	flush := func() {
 		if ev.ok {
@@ -422,7 +445,7 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 		}
 	}
 	handle := func(line []byte, n int) (stop bool) {
-		if len(bytes.TrimSpace(line)) == 0 {
+		if len(line) == 0 || line[0] <= ' ' && len(bytes.TrimSpace(line)) == 0 {
 			if fr.blank != nil {
 				flush() // keeps rows in line order
 				fr.blank()
@@ -446,7 +469,7 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 			}
 		case outside:
 			flush()
-			fr.cover(rec.T)
+			span.note(rec.T)
 			return fr.stopLate && !rec.guessedYear && rec.T.After(stopAfter)
 		case parsed:
 			if rec.T.IsZero() && fr.stopLate {
@@ -455,7 +478,7 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 				st.noteBad(n, "(no time) "+string(line))
 				return false
 			}
-			fr.cover(rec.T)
+			span.note(rec.T)
 			if multi {
 				flush()
 				ev.hold(rec, p, n, line)
@@ -490,18 +513,18 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 			// Not a line number: -(byte offset + 1); see lineRef.
 			n = -int(base + at + 1)
 		}
-		if err == io.EOF {
-			break
-		}
-		if errors.Is(err, errLineTooLong) {
-			st.lines++
-			st.noteBad(n, "(a line longer than 1 MiB)")
-			if fr.bad != nil {
-				fr.bad(path, n, []byte("(a line longer than 1 MiB)"))
-			}
-			continue
-		}
 		if err != nil {
+			if err == io.EOF {
+				break
+			}
+			if errors.Is(err, errLineTooLong) {
+				st.lines++
+				st.noteBad(n, "(a line longer than 1 MiB)")
+				if fr.bad != nil {
+					fr.bad(path, n, []byte("(a line longer than 1 MiB)"))
+				}
+				continue
+			}
 			st.gaps = append(st.gaps, fmt.Sprintf("read failed after %s (%v); kept the lines before it", lineRef("line", st.lines), err))
 			break
 		}
