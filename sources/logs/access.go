@@ -3,7 +3,6 @@ package logs
 import (
 	"bytes"
 	"encoding/binary"
-	"hash/maphash"
 	"math"
 	"time"
 
@@ -52,9 +51,10 @@ func (c *nginxCache) time(stamp []byte) (time.Time, bool) {
 // caches only: what it counts lives in the aggregator.
 type accessAdder struct {
 	a      *aggregator
-	routes routeCache // request -> route
-	key    []byte     // scratch for keys made of method and path
-	bins   binCache   // request time -> sketch bin
+	routes map[string]*route // request line -> route
+	fields map[string]*route // method and path -> route
+	key    []byte            // scratch for keys made of method and path
+	bins   binCache          // request time -> sketch bin
 
 	// The step of the line before: [lo, hi) in unix ns, index b.
 	lo, hi int64
@@ -62,7 +62,7 @@ type accessAdder struct {
 }
 
 func newAccessAdder(a *aggregator) *accessAdder {
-	return &accessAdder{a: a, routes: routeCache{seed: maphash.MakeSeed()}}
+	return &accessAdder{a: a}
 }
 
 // add is aggregator.add for a line with a status.
@@ -158,17 +158,18 @@ func (a *aggregator) accessPattern(rt *route, class int8, status int) *pattern {
 
 // route returns the route of an access-log line: its method and
 // normalised path, the query dropped and ids masked. Requests seen before
-// are found by one hash of their bytes, without allocating.
+// are looked up without allocating, keyed by the whole request line: a
+// map of strings, which measured faster in BenchmarkFetchNginx than
+// tables of our own keyed by a hash of the line (see BENCHMARKS.md).
 func (s *accessAdder) route(r *Record) *route {
-	k := r.req
+	m, k := &s.routes, r.req
 	if k == nil {
 		// No request line (JSON, a log_format with $request_uri): the
-		// key is method and path, after a byte no request line has.
-		s.key = append(append(append(append(s.key[:0], 0), r.Method...), ' '), r.Path...)
-		k = s.key
+		// key is method and path, in a map of its own.
+		s.key = append(append(append(s.key[:0], r.Method...), ' '), r.Path...)
+		m, k = &s.fields, s.key
 	}
-	h := s.routes.hash(k)
-	if rt := s.routes.get(h, k); rt != nil {
+	if rt := (*m)[string(k)]; rt != nil {
 		return rt
 	}
 	a := s.a
@@ -195,71 +196,12 @@ func (s *accessAdder) route(r *Record) *route {
 		a.routeTmpl[tmpl] = rt
 	}
 	if len(k) <= maxRouteKey {
-		s.routes.put(h, k, rt)
+		if *m == nil || len(*m) >= maxRoutes {
+			*m = map[string]*route{}
+		}
+		(*m)[string(k)] = rt
 	}
 	return rt
-}
-
-// routeCache maps requests to their routes: an open-addressed table
-// keyed by a hash of the request's bytes, each hit checked against the
-// request itself. It holds up to maxRoutes requests and is emptied when
-// full, so that memory stays bounded whatever the traffic.
-type routeCache struct {
-	seed  maphash.Seed
-	slots []routeSlot // a power of two long, at most three quarters full
-	n     int
-}
-
-type routeSlot struct {
-	h   uint64
-	key string
-	rt  *route // nil: the slot is free
-}
-
-func (c *routeCache) hash(k []byte) uint64 { return maphash.Bytes(c.seed, k) }
-
-func (c *routeCache) get(h uint64, k []byte) *route {
-	if c.slots == nil {
-		return nil
-	}
-	mask := uint64(len(c.slots) - 1)
-	for i := h & mask; ; i = (i + 1) & mask {
-		s := &c.slots[i]
-		if s.rt == nil {
-			return nil
-		}
-		if s.h == h && s.key == string(k) {
-			return s.rt
-		}
-	}
-}
-
-func (c *routeCache) put(h uint64, k []byte, rt *route) {
-	if c.n >= maxRoutes {
-		clear(c.slots)
-		c.n = 0
-	}
-	if 4*(c.n+1) > 3*len(c.slots) {
-		old := c.slots
-		c.slots = make([]routeSlot, max(2*len(old), 1024))
-		c.n = 0
-		for _, s := range old {
-			if s.rt != nil {
-				c.insert(s)
-			}
-		}
-	}
-	c.insert(routeSlot{h: h, key: string(k), rt: rt})
-}
-
-func (c *routeCache) insert(s routeSlot) {
-	mask := uint64(len(c.slots) - 1)
-	i := s.h & mask
-	for c.slots[i].rt != nil {
-		i = (i + 1) & mask
-	}
-	c.slots[i] = s
-	c.n++
 }
 
 // indexNear is bytes.IndexByte for a byte expected within a few bytes

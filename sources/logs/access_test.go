@@ -60,9 +60,10 @@ func TestQuotedFast(t *testing.T) {
 	}
 }
 
-// Requests that differ only in their query or ids find their template
-// through the hashed cache, the first time and the next; a JSON record
-// (method and path, no request line) finds the same route.
+// Requests that differ only in their query or ids find their template,
+// the first time and from the cache the next; a JSON record (method and
+// path, no request line) finds the same route, and is not taken for a
+// request line.
 func TestAccessRoute(t *testing.T) {
 	s, err := New(Config{Paths: []string{"access.log"}})
 	if err != nil {
@@ -97,31 +98,30 @@ func TestAccessRoute(t *testing.T) {
 	}
 }
 
-// The cache finds each key among keys of one hash, and empties itself
-// when full.
-func TestRouteCache(t *testing.T) {
-	var c routeCache
-	rts := map[string]*route{}
-	for i := range 3000 {
-		k := fmt.Sprintf("GET /%d", i)
-		rts[k] = &route{tmpl: k}
-		c.put(uint64(i%7), []byte(k), rts[k]) // seven hashes: long probe runs
+// BenchmarkAccessRoute: the route of a request line, over the requests
+// of BenchmarkFetchNginx (six routes, about 3,000 requests).
+func BenchmarkAccessRoute(b *testing.B) {
+	s, err := New(Config{Paths: []string{"access.log"}})
+	if err != nil {
+		b.Fatal(err)
 	}
-	for k, rt := range rts {
-		var h uint64
-		fmt.Sscanf(k, "GET /%d", &h)
-		if got := c.get(h%7, []byte(k)); got != rt {
-			t.Fatalf("%s: %v", k, got)
+	w := sources.Window{From: t0, To: t0.Add(time.Hour)}
+	acc := newAccessAdder(newAggregator(s, &fileSet{name: "access.log"}, w, time.Minute))
+	routes := []string{"/", "/api/items/%d", "/api/cart", "/static/app.%x.js", "/login", "/api/search?q=%d"}
+	var recs []Record
+	for i := range 6 * 997 {
+		route := routes[i%len(routes)]
+		if strings.Contains(route, "%") {
+			route = fmt.Sprintf(route, i%997)
 		}
-		if got := c.get(h%7, []byte(k+"x")); got != nil {
-			t.Fatalf("%sx: %v, want nil", k, got)
+		recs = append(recs, Record{req: []byte("GET " + route + " HTTP/1.1")})
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		acc.route(&recs[i])
+		if i++; i == len(recs) {
+			i = 0
 		}
-	}
-	c = routeCache{}
-	for i := range maxRoutes + 10 {
-		c.put(uint64(i)*0x9e3779b97f4a7c15, fmt.Appendf(nil, "%d", i), &route{})
-	}
-	if c.n != 10 || len(c.slots) > 4*maxRoutes {
-		t.Errorf("%d requests in %d slots after emptying, want 10", c.n, len(c.slots))
 	}
 }
