@@ -284,3 +284,17 @@ func TestValueIsNotAWord(t *testing.T) {
 		t.Errorf("a value and its absence: %q, %q", a, b)
 	}
 }
+
+func BenchmarkShapeHash(b *testing.B) {
+	msgs := genMessages(10_000)
+	size := 0
+	for _, m := range msgs {
+		size += len(m)
+	}
+	for b.Loop() {
+		for _, m := range msgs {
+			shapeHash(m)
+		}
+	}
+	b.ReportMetric(float64(size)*float64(b.N)/1e6/b.Elapsed().Seconds(), "MB/s")
+}

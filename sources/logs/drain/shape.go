@@ -74,17 +74,24 @@ const (
 // written to make two shapes collide.
 var shapeSeed = rand.Uint64()
 
-// shapeHash hashes msg with every ASCII digit read as '0'.
+// shapeHash hashes msg with every ASCII digit read as '0'. The last
+// bytes, when msg is longer than eight, are read as the eight that end
+// it (overlapping the word before): the length is in the hash, so the
+// same shape reads the same bytes.
 func shapeHash(msg []byte) uint64 {
 	h := shapeSeed ^ uint64(len(msg))*0x9E3779B97F4A7C15
-	for len(msg) >= 8 {
-		h = mixShape(h, digitsToZero(binary.LittleEndian.Uint64(msg)))
-		msg = msg[8:]
-	}
-	if len(msg) > 0 {
+	n := len(msg)
+	if n < 8 {
 		var tail [8]byte
 		copy(tail[:], msg)
 		h = mixShape(h, digitsToZero(binary.LittleEndian.Uint64(tail[:])))
+		return h ^ h>>29
+	}
+	for i := 0; i+8 <= n; i += 8 {
+		h = mixShape(h, digitsToZero(binary.LittleEndian.Uint64(msg[i:])))
+	}
+	if n%8 != 0 {
+		h = mixShape(h, digitsToZero(binary.LittleEndian.Uint64(msg[n-8:])))
 	}
 	return h ^ h>>29
 }
