@@ -1,6 +1,7 @@
 package drain
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"testing"
@@ -297,4 +298,27 @@ func BenchmarkShapeHash(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(size)*float64(b.N)/1e6/b.Elapsed().Seconds(), "MB/s")
+}
+
+// TestKeptHash: the hash tells apart messages that differ inside a span,
+// not those that differ outside all spans.
+func TestKeptHash(t *testing.T) {
+	msg := []byte("ab ssh2 0123456789abcdef x tty1 y")
+	spans := [][2]int32{{3, 7}, {8, 24}, {27, 31}}
+	base := keptHash(msg, spans)
+	for i := range msg {
+		m := bytes.Clone(msg)
+		m[i] ^= 1
+		in := false
+		for _, sp := range spans {
+			in = in || i >= int(sp[0]) && i < int(sp[1])
+		}
+		if got := keptHash(m, spans); (got != base) != in {
+			t.Errorf("byte %d changed (in a span: %v): hash changed %v", i, in, got != base)
+		}
+	}
+	short := []byte("tty1")
+	if keptHash(short, [][2]int32{{0, 4}}) == keptHash([]byte("tty2"), [][2]int32{{0, 4}}) {
+		t.Error("tty1 and tty2 hash alike")
+	}
 }

@@ -52,14 +52,29 @@ type frontSlot struct {
 	e  *shapeEntry
 }
 
-// keptHash hashes the bytes of msg in the spans.
+// keptHash hashes the bytes of msg in the spans, a word at a time. A
+// span's positions are the same for every message of its shape, so its
+// length needs no hashing.
 func keptHash(msg []byte, kept [][2]int32) uint64 {
 	h := shapeSeed
 	for _, sp := range kept {
-		for _, c := range msg[sp[0]:sp[1]] {
-			h = (h ^ uint64(c)) * 0x100000001B3
+		a, b := int(sp[0]), int(sp[1])
+		for ; b-a >= 8; a += 8 {
+			h = mixShape(h, binary.LittleEndian.Uint64(msg[a:]))
 		}
-		h = mixShape(h, uint64(sp[1]))
+		if a < b {
+			var w uint64
+			if b >= 8 {
+				// The word that ends at b, its first bytes shifted out.
+				w = binary.LittleEndian.Uint64(msg[b-8:]) >> (8 * (8 - (b - a)))
+			} else {
+				for i := b - 1; i >= a; i-- {
+					w = w<<8 | uint64(msg[i])
+				}
+			}
+			h = mixShape(h, w)
+		}
+		h ^= uint64(b)
 	}
 	return h
 }
