@@ -166,8 +166,8 @@ func (a *aggregator) add(format string, r *Record, path string, n int, line []by
 		sh := drain.Shape(msg)
 		if a.maybeEventShape(prog, progID, msg, sh) {
 			if ev, ok := a.lineEvent(r, prog, msg); ok {
-				ev.T, ev.Ref = r.T, lineRef(path, n)
 				if len(a.events) < MaxEvents {
+					ev.T, ev.Ref = r.T, lineRef(path, n)
 					a.events = append(a.events, ev)
 				} else {
 					a.droppedEvents++
