@@ -22,17 +22,47 @@ const (
 // at the start of b; n is how many bytes it took. Without an offset the
 // time is read in loc.
 func parseISOPrefix(b []byte, loc *time.Location) (t time.Time, n int, ok bool) {
+	return parseISO(b, loc, nil)
+}
+
+// isoMinute remembers the minute of the last stamp a parser read, "YYYY-
+// MM-DDThh:mm": lines come in order, and most share it with the line
+// before.
+type isoMinute struct {
+	prefix          [16]byte
+	ok              bool
+	y, mo, d, h, mi int
+	civil           int64 // seconds from the epoch to the minute, read as UTC
+	loc             *time.Location
+	locBase         int64 // seconds from the epoch to the minute in loc
+}
+
+// parseISO is parseISOPrefix with the minute of the last stamp in c (nil
+// for none).
+func parseISO(b []byte, loc *time.Location, c *isoMinute) (t time.Time, n int, ok bool) {
 	if len(b) < 19 || b[4] != '-' && b[4] != '/' || b[7] != b[4] || (b[10] != 'T' && b[10] != ' ') || b[13] != ':' || b[16] != ':' {
 		return t, 0, false
 	}
-	y, ok1 := digits(b[0:4])
-	mo, ok2 := digits(b[5:7])
-	d, ok3 := digits(b[8:10])
-	h, ok4 := digits(b[11:13])
-	mi, ok5 := digits(b[14:16])
 	s, ok6 := digits(b[17:19])
-	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 {
+	if !ok6 || s > 60 {
 		return t, 0, false
+	}
+	var local isoMinute
+	if c == nil {
+		c = &local
+	}
+	if !c.ok || string(b[:16]) != string(c.prefix[:]) {
+		y, ok1 := digits(b[0:4])
+		mo, ok2 := digits(b[5:7])
+		d, ok3 := digits(b[8:10])
+		h, ok4 := digits(b[11:13])
+		mi, ok5 := digits(b[14:16])
+		if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 {
+			return t, 0, false
+		}
+		*c = isoMinute{y: y, mo: mo, d: d, h: h, mi: mi, ok: true,
+			civil: daysFromCivil(y, mo, d)*86400 + int64(h*3600+mi*60)}
+		copy(c.prefix[:], b[:16])
 	}
 	n = 19
 	ns := 0
@@ -66,10 +96,12 @@ func parseISOPrefix(b []byte, loc *time.Location) (t time.Time, n int, ok bool) 
 		}
 	}
 	if hasOff || loc == nil || loc == time.UTC {
-		sec := daysFromCivil(y, mo, d)*86400 + int64(h*3600+mi*60+s-off)
-		return time.Unix(sec, int64(ns)).UTC(), n, true
+		return time.Unix(c.civil+int64(s-off), int64(ns)).UTC(), n, true
 	}
-	return time.Date(y, time.Month(mo), d, h, mi, s, ns, loc).UTC(), n, true
+	if c.loc != loc {
+		c.loc, c.locBase = loc, time.Date(c.y, time.Month(c.mo), c.d, c.h, c.mi, 0, 0, loc).Unix()
+	}
+	return time.Unix(c.locBase+int64(s), int64(ns)).UTC(), n, true
 }
 
 // daysFromCivil is the number of days from 1970-01-01 to y-m-d in the
@@ -136,6 +168,7 @@ type stampedParser struct {
 	name   string
 	loc    *time.Location
 	stamps *stampParser
+	minute isoMinute
 }
 
 func newStampedParser(name string, loc *time.Location, ref time.Time) *stampedParser {
@@ -248,7 +281,7 @@ func (p *stampedParser) stamp(line []byte) (time.Time, int, bool, bool) {
 	}
 	if line[0] == '[' { // "[2025-11-20 03:00:01,123] INFO ..."
 		if e := bytes.IndexByte(line, ']'); e > 0 && e < 64 {
-			if t, n, ok := parseISOPrefix(line[1:e], p.loc); ok && n == e-1 {
+			if t, n, ok := parseISO(line[1:e], p.loc, &p.minute); ok && n == e-1 {
 				return t, e + 1, false, true
 			}
 			if t, g, ok := p.stamps.parse(string(line[1:e])); ok {
@@ -258,7 +291,7 @@ func (p *stampedParser) stamp(line []byte) (time.Time, int, bool, bool) {
 		return time.Time{}, 0, false, false
 	}
 	if line[0] >= '0' && line[0] <= '9' {
-		if t, n, ok := parseISOPrefix(line, p.loc); ok {
+		if t, n, ok := parseISO(line, p.loc, &p.minute); ok {
 			return t, n, false, true
 		}
 	}

@@ -102,6 +102,7 @@ type structParser struct {
 	roles  roleTable
 	stamps *stampParser
 	loc    *time.Location
+	minute isoMinute
 }
 
 type roleRank struct {
@@ -315,7 +316,7 @@ func (p *structParser) time(v, key []byte, quoted bool) (time.Time, bool, bool) 
 		}
 		return time.Unix(0, int64(ns)).UTC(), false, true
 	}
-	if t, n, ok := parseISOPrefix(v, p.loc); ok && n == len(v) {
+	if t, n, ok := parseISO(v, p.loc, &p.minute); ok && n == len(v) {
 		return t, false, true
 	}
 	return p.stamps.parse(string(v))

@@ -155,3 +155,45 @@ func FuzzJSONString(f *testing.F) {
 		}
 	})
 }
+
+// TestISOMinuteCache: stamps read with the minute of the one before agree
+// with stamps read alone, across minutes, offsets and zones.
+func TestISOMinuteCache(t *testing.T) {
+	zones := []*time.Location{time.UTC, time.FixedZone("KST", 9*3600), time.FixedZone("X", -3*3600-1800)}
+	if ny, err := time.LoadLocation("America/New_York"); err == nil {
+		zones = append(zones, ny)
+	}
+	stamps := []string{
+		"2025-11-02T01:59:59.5", "2025-11-02T01:59:59.9Z", "2025-11-02T01:59:00+09:00", "2025-11-02 01:59:30",
+		"2025-11-02T02:00:00", "2025-11-02T02:00:00-0500", "2025-03-09T02:30:00", "2025-03-09T02:30:10",
+		"2024-02-29T23:59:60", "2024-02-29T23:59:59,123456789", "2025-13-01T00:00:00", "2025-11-02T01:59:61",
+	}
+	for _, loc := range zones {
+		var c isoMinute
+		for _, s := range stamps {
+			got, gn, gok := parseISO([]byte(s), loc, &c)
+			want, wn, wok := parseISO([]byte(s), loc, nil)
+			if !got.Equal(want) || gn != wn || gok != wok {
+				t.Errorf("%s in %s: %v %d %v, alone %v %d %v", s, loc, got, gn, gok, want, wn, wok)
+			}
+			if !wok {
+				continue
+			}
+			// Alone, it is what time.Date says.
+			y, mo, d, h, mi, sec := atoi(s[0:4]), atoi(s[5:7]), atoi(s[8:10]), atoi(s[11:13]), atoi(s[14:16]), atoi(s[17:19])
+			if len(s) == 19 {
+				if td := time.Date(y, time.Month(mo), d, h, mi, sec, 0, loc); !td.Equal(want) {
+					t.Errorf("%s in %s: %v, time.Date %v", s, loc, want, td)
+				}
+			}
+		}
+	}
+}
+
+func atoi(s string) int {
+	n := 0
+	for _, c := range s {
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
