@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math"
+	"math/bits"
 	"time"
 
 	"github.com/hindsight-sre/hindsight/sources"
@@ -205,27 +206,70 @@ func (s *accessAdder) route(r *Record) *route {
 }
 
 // indexNear is bytes.IndexByte for a byte expected within a few bytes
-// (the end of an address, of a number): a loop over them costs less than
-// the call.
+// (the end of an address): eight bytes at a time in a word, which costs
+// less than the call for those.
 func indexNear(b []byte, c byte) int {
-	n := min(len(b), 16)
-	for i := range n {
-		if b[i] == c {
-			return i
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	pat := ones * uint64(c)
+	i := 0
+	for ; i+8 <= len(b) && i < 32; i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:]) ^ pat
+		// The lowest byte flagged is the first zero byte of x: a
+		// borrow only flags bytes above it.
+		if m := (x - ones) &^ x & highs; m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
 		}
 	}
-	if i := bytes.IndexByte(b[n:], c); i >= 0 {
-		return n + i
+	if i < 32 {
+		for ; i < len(b); i++ {
+			if b[i] == c {
+				return i
+			}
+		}
+		return -1
+	}
+	if j := bytes.IndexByte(b[i:], c); j >= 0 {
+		return i + j
 	}
 	return -1
 }
 
-// fieldNear is field for a short field.
-func fieldNear(b []byte) (f, rest []byte) {
+// bytesField reads $body_bytes_sent after the status: spaces, then
+// digits or "-" up to a space or the end (rest starts there); -1 for
+// "-". It is field and digits64 in one pass.
+func bytesField(b []byte) (v int64, rest []byte, ok bool) {
 	b = trimLeft(b)
-	i := indexNear(b, ' ')
-	if i < 0 {
-		return b, nil
+	i := 0
+	for ; i < len(b) && i <= 18; i++ {
+		d := b[i] - '0'
+		if d > 9 {
+			break
+		}
+		v = v*10 + int64(d)
 	}
-	return b[:i], b[i:]
+	if i > 0 && i <= 18 && (i == len(b) || b[i] == ' ') {
+		return v, b[i:], true
+	}
+	if len(b) > 0 && b[0] == '-' && (len(b) == 1 || b[1] == ' ') {
+		return -1, b[1:], true
+	}
+	return 0, b, false
+}
+
+// requestTimeField reads the request time after the user agent: the
+// next field, as requestTime reads it; -1 when there is none. The usual
+// shapes take one pass.
+func requestTimeField(b []byte) float64 {
+	b = trimLeft(b)
+	if v, i, ok := scanTime(b); ok && (i == len(b) || b[i] == ' ') {
+		return v
+	}
+	tok := b
+	if i := indexNear(b, ' '); i >= 0 {
+		tok = b[:i]
+	}
+	if len(tok) == 0 {
+		return -1
+	}
+	return requestTime(tok)
 }

@@ -1,6 +1,7 @@
 package logs
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"testing"
@@ -122,6 +123,25 @@ func BenchmarkAccessRoute(b *testing.B) {
 		acc.route(&recs[i])
 		if i++; i == len(recs) {
 			i = 0
+		}
+	}
+}
+
+// indexNear finds what bytes.IndexByte finds, near or far, at word
+// boundaries and past them.
+func TestIndexNear(t *testing.T) {
+	for n := range 80 {
+		for at := -1; at < n; at++ {
+			b := []byte(strings.Repeat("\x80a\xff", n)[:n])
+			if at >= 0 {
+				b[at] = ' '
+				if at+1 < n {
+					b[at+1] = ' '
+				}
+			}
+			if got, want := indexNear(b, ' '), bytes.IndexByte(b, ' '); got != want {
+				t.Fatalf("%q: %d, want %d", b, got, want)
+			}
 		}
 	}
 }

@@ -2,6 +2,7 @@ package logs
 
 import (
 	"bytes"
+	"strconv"
 
 	"github.com/hindsight-sre/hindsight/sources"
 )
@@ -46,7 +47,7 @@ func nginxParseRef(line []byte, r *Record, w sources.Window) result {
 	}
 	n := int(rest[1]-'0')*100 + int(rest[2]-'0')*10 + int(rest[3]-'0')
 	rest = rest[4:]
-	size, rest := field(rest)
+	size, rest := fieldRef(rest)
 	var bytesSent int64 = -1
 	if len(size) == 0 {
 		return malformed
@@ -71,8 +72,8 @@ func nginxParseRef(line []byte, r *Record, w sources.Window) result {
 				return malformed
 			}
 		}
-		if tok, _ := field(rest); len(tok) > 0 {
-			rt = requestTime(tok)
+		if tok, _ := fieldRef(rest); len(tok) > 0 {
+			rt = requestTimeRef(tok)
 		}
 	}
 	r.req = req
@@ -85,4 +86,60 @@ func nginxParseRef(line []byte, r *Record, w sources.Window) result {
 	r.Message = string(req)
 	r.Method, r.Path, r.Proto = splitRequest(r.Message)
 	return parsed
+}
+
+func requestTimeRef(tok []byte) float64 {
+	// One pass for the common shapes, "0.042" and "42000": integer and
+	// fraction digits, no ParseFloat (it allocates for its error).
+	var ip, frac uint64
+	nf, dot, i := 0, false, 0
+	for ; i < len(tok); i++ {
+		c := tok[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if dot {
+				if nf < 9 {
+					frac = frac*10 + uint64(c-'0')
+					nf++
+				}
+			} else if ip < 1e12 {
+				ip = ip*10 + uint64(c-'0')
+			}
+			continue
+		case c == '.' && !dot && i > 0:
+			dot = true
+			continue
+		}
+		break
+	}
+	if i == len(tok) && i > 0 && tok[0] != '.' && (!dot || nf > 0) {
+		if !dot {
+			return float64(ip) / 1e6 // apache's %D, microseconds
+		}
+		if ip > 1e7 {
+			return -1
+		}
+		return float64(ip) + float64(frac)/pow10[nf]
+	}
+	// Rarer: "rt=0.042" (a key), or something else.
+	if k := bytes.IndexByte(tok, '='); k >= 0 && k+1 < len(tok) {
+		return requestTimeRef(tok[k+1:])
+	}
+	if len(tok) == 0 || tok[0] < '0' || tok[0] > '9' {
+		return -1
+	}
+	v, err := strconv.ParseFloat(string(tok), 64)
+	if err != nil || v < 0 || v > 1e7 || bytes.IndexByte(tok, '.') < 0 {
+		return -1
+	}
+	return v
+}
+
+func fieldRef(b []byte) (f, rest []byte) {
+	b = trimLeft(b)
+	i := bytes.IndexByte(b, ' ')
+	if i < 0 {
+		return b, nil
+	}
+	return b[:i], b[i:]
 }

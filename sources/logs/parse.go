@@ -180,11 +180,13 @@ func (p nginxParser) parse(line []byte, r *Record, w sources.Window) result {
 	if sp <= 0 {
 		return malformed
 	}
-	lb := indexNear(line[sp:], '[')
-	if lb < 0 {
-		return malformed
+	lb := sp + 5
+	if len(line) < lb+1 || string(line[sp+1:lb+1]) != "- - [" {
+		if lb = indexNear(line[sp:], '['); lb < 0 {
+			return malformed
+		}
+		lb += sp
 	}
-	lb += sp
 	if len(line) < lb+28 || line[lb+27] != ']' {
 		return malformed
 	}
@@ -211,18 +213,9 @@ func (p nginxParser) parse(line []byte, r *Record, w sources.Window) result {
 		return malformed
 	}
 	n := int(rest[1]-'0')*100 + int(rest[2]-'0')*10 + int(rest[3]-'0')
-	rest = rest[4:]
-	size, rest := fieldNear(rest)
-	var bytesSent int64 = -1
-	if len(size) == 0 {
+	bytesSent, rest, ok := bytesField(rest[4:])
+	if !ok {
 		return malformed
-	}
-	if !(len(size) == 1 && size[0] == '-') {
-		v, ok := digits64(size)
-		if !ok {
-			return malformed
-		}
-		bytesSent = v
 	}
 	rt := -1.0
 	if rest = trimLeft(rest); len(rest) > 0 {
@@ -237,9 +230,7 @@ func (p nginxParser) parse(line []byte, r *Record, w sources.Window) result {
 				return malformed
 			}
 		}
-		if tok, _ := fieldNear(rest); len(tok) > 0 {
-			rt = requestTime(tok)
-		}
+		rt = requestTimeField(rest)
 	}
 	r.req = req
 	r.msg, r.prog, r.host = nil, nil, nil
@@ -321,12 +312,32 @@ func parseNginxTime(b []byte) (time.Time, bool) {
 // requestTime reads nginx $request_time (seconds, "0.042") or apache %D
 // (microseconds, "42000"), possibly as key=value. -1 when it is neither.
 func requestTime(tok []byte) float64 {
-	// One pass for the common shapes, "0.042" and "42000": integer and
-	// fraction digits, no ParseFloat (it allocates for its error).
+	if v, i, ok := scanTime(tok); ok && i == len(tok) {
+		return v
+	}
+	// Rarer: "rt=0.042" (a key), or something else.
+	if k := bytes.IndexByte(tok, '='); k >= 0 && k+1 < len(tok) {
+		return requestTime(tok[k+1:])
+	}
+	if len(tok) == 0 || tok[0] < '0' || tok[0] > '9' {
+		return -1
+	}
+	v, err := strconv.ParseFloat(string(tok), 64)
+	if err != nil || v < 0 || v > 1e7 || bytes.IndexByte(tok, '.') < 0 {
+		return -1
+	}
+	return v
+}
+
+// scanTime reads the common shapes of a request time, "0.042" and
+// "42000", at the start of b in one pass (no ParseFloat: it allocates for
+// its error): integer and fraction digits. i is where they end; ok says
+// that b[:i] is such a time, worth v.
+func scanTime(b []byte) (v float64, i int, ok bool) {
 	var ip, frac uint64
-	nf, dot, i := 0, false, 0
-	for ; i < len(tok); i++ {
-		c := tok[i]
+	nf, dot := 0, false
+	for ; i < len(b); i++ {
+		c := b[i]
 		switch {
 		case c >= '0' && c <= '9':
 			if dot {
@@ -344,27 +355,16 @@ func requestTime(tok []byte) float64 {
 		}
 		break
 	}
-	if i == len(tok) && i > 0 && tok[0] != '.' && (!dot || nf > 0) {
-		if !dot {
-			return float64(ip) / 1e6 // apache's %D, microseconds
-		}
-		if ip > 1e7 {
-			return -1
-		}
-		return float64(ip) + float64(frac)/pow10[nf]
+	if i == 0 || b[0] == '.' || dot && nf == 0 {
+		return 0, i, false
 	}
-	// Rarer: "rt=0.042" (a key), or something else.
-	if k := bytes.IndexByte(tok, '='); k >= 0 && k+1 < len(tok) {
-		return requestTime(tok[k+1:])
+	if !dot {
+		return float64(ip) / 1e6, i, true // apache's %D, microseconds
 	}
-	if len(tok) == 0 || tok[0] < '0' || tok[0] > '9' {
-		return -1
+	if ip > 1e7 {
+		return -1, i, true
 	}
-	v, err := strconv.ParseFloat(string(tok), 64)
-	if err != nil || v < 0 || v > 1e7 || bytes.IndexByte(tok, '.') < 0 {
-		return -1
-	}
-	return v
+	return float64(ip) + float64(frac)/pow10[nf], i, true
 }
 
 var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9}
