@@ -494,7 +494,7 @@ func explained(p *sources.LogPattern, refs map[string]bool) bool {
 		return false
 	}
 	for _, l := range p.Examples {
-		if !refs[fmt.Sprintf("%s:%d", l.File, l.Line)] {
+		if !refs[l.Ref()] {
 			return false
 		}
 	}

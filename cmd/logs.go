@@ -149,11 +149,9 @@ func writePatternsTable(out io.Writer, m *logs.Mined, limit int, loc *time.Locat
 		if !t.FirstSeen.IsZero() {
 			first = t.FirstSeen.In(loc).Format("2006-01-02 15:04:05")
 		}
-		ex := filepath.Base(t.Example.File)
-		if t.Example.Line > 0 {
-			ex += ":" + strconv.Itoa(t.Example.Line)
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", t.Count, t.Level, first, t.ID[:8], ex, strings.ReplaceAll(t.Template, "\t", " "))
+		ex := t.Example
+		ex.File = filepath.Base(ex.File)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", t.Count, t.Level, first, t.ID[:8], ex.Ref(), strings.ReplaceAll(t.Template, "\t", " "))
 	}
 	fmt.Fprintf(tw, "\n%s lines, %d templates", strconv.Itoa(m.Lines), len(m.Templates))
 	if m.Malformed > 0 {

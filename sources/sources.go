@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"time"
 )
 
@@ -232,10 +233,23 @@ type Bucket struct {
 
 // LogLine is one raw line with where it came from.
 type LogLine struct {
-	File string    `json:"file"`
-	Line int       `json:"line"` // 1-based
-	T    time.Time `json:"t"`
-	Text string    `json:"text"`
+	File string `json:"file"`
+	Line int    `json:"line"` // 1-based; 0 when not known
+	// Offset is the byte offset of the line's start in the file (in its
+	// decompressed content), when Line is not known: a large file entered
+	// by a seek to the window is not counted from its first line.
+	Offset int64     `json:"offset,omitempty"`
+	T      time.Time `json:"t"`
+	Text   string    `json:"text"`
+}
+
+// Ref is where to find the line: "file:line", or "file@offset" when only
+// the byte offset is known.
+func (l LogLine) Ref() string {
+	if l.Line <= 0 {
+		return l.File + "@" + strconv.FormatInt(l.Offset, 10)
+	}
+	return l.File + ":" + strconv.Itoa(l.Line)
 }
 
 // LogPattern is one mined log template and its counts.

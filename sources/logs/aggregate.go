@@ -227,7 +227,7 @@ func (a *aggregator) add(format string, r *Record, path string, n int, line []by
 		p.first = r.T
 	}
 	if len(p.examples) < 3 {
-		p.examples = append(p.examples, sources.LogLine{File: path, Line: lineNumber(n), T: r.T, Text: truncate(string(line), 500)})
+		p.examples = append(p.examples, logLine(path, n, r.T, line))
 	}
 }
 

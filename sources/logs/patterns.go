@@ -169,7 +169,7 @@ func (s *mineState) note(k ckey, path string, n int, line []byte, t time.Time, l
 	}
 	ti := s.info[k]
 	if ti == nil {
-		ti = &Template{Level: level, Example: sources.LogLine{File: path, Line: lineNumber(n), T: t, Text: truncate(string(line), 500)}, seq: s.out.Lines}
+		ti = &Template{Level: level, Example: logLine(path, n, t, line), seq: s.out.Lines}
 		s.info[k] = ti
 	}
 	ti.Count++
@@ -276,7 +276,7 @@ func (m *Mined) WriteCSV(w io.Writer, limit int) error {
 			first = t.FirstSeen.UTC().Format(time.RFC3339)
 		}
 		fmt.Fprintf(bw, "%s,%d,%s,%s,%s,%s\n", t.ID, t.Count, t.Level, first, csvField(t.Template),
-			csvField(t.Example.File+":"+strconv.Itoa(t.Example.Line)))
+			csvField(t.Example.Ref()))
 	}
 	return bw.Flush()
 }

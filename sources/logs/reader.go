@@ -85,6 +85,16 @@ func lineRef(path string, n int) string {
 // lineNumber is n as a LogLine.Line: 0 when only the offset is known.
 func lineNumber(n int) int { return max(n, 0) }
 
+// logLine is a LogLine for the line numbered n (see lineRef): its line
+// number, or its byte offset after a seek.
+func logLine(path string, n int, t time.Time, line []byte) sources.LogLine {
+	l := sources.LogLine{File: path, Line: max(n, 0), T: t, Text: truncate(string(line), 500)}
+	if n < 0 {
+		l.Offset = int64(-n - 1)
+	}
+	return l
+}
+
 // Seeking: files smaller than seekMin are read from the start; a window's
 // start is looked for maxDisorder early, so that lines written slightly
 // out of order (nginx logs a request when it ends, stamped with its

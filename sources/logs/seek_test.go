@@ -125,3 +125,50 @@ func TestParallelChunks(t *testing.T) {
 		}
 	}
 }
+
+// TestSeekExamplesHaveOffsets: after a seek the line numbers are not
+// known; the examples say where they are by byte offset, and the file
+// holds each example's text at its offset.
+func TestSeekExamplesHaveOffsets(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	const n = 50_000 // ~6 MB of Spring Boot log over a day
+	for i := range n {
+		ts := t0.Add(time.Duration(i) * (24 * time.Hour / n))
+		fmt.Fprintf(&b, "%s  INFO 4242 --- [nio-8080-exec-%d] c.e.shop.OrderController : order %d placed by user %d, %d items\n",
+			ts.Format("2006-01-02T15:04:05.000Z07:00"), i%10, i, i%97, i%9)
+	}
+	p := mustWrite(t, dir, "app.log", b.String())
+	if st, _ := os.Stat(p); st.Size() < seekMin {
+		t.Fatalf("test file of %d bytes is too small to seek", st.Size())
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Config{Paths: []string{p}, Location: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := sources.Window{From: t0.Add(12 * time.Hour), To: t0.Add(12*time.Hour + 20*time.Minute)}
+	ds, err := s.Fetch(context.Background(), w, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, pat := range ds.Patterns {
+		for _, ex := range pat.Examples {
+			if ex.Line != 0 || ex.Offset <= 0 || ex.Ref() != fmt.Sprintf("%s@%d", p, ex.Offset) {
+				t.Errorf("example %+v: want line 0, an offset and a file@offset ref", ex)
+				continue
+			}
+			if !strings.HasPrefix(string(data[ex.Offset:]), ex.Text+"\n") || ex.Offset > 0 && data[ex.Offset-1] != '\n' {
+				t.Errorf("offset %d holds %q, want the start of %q", ex.Offset, string(data[ex.Offset:min(len(data), int(ex.Offset)+80)]), ex.Text)
+			}
+			checked++
+		}
+	}
+	if checked == 0 {
+		t.Fatalf("no examples: %d patterns, gaps %v, notes %v", len(ds.Patterns), ds.Gaps, ds.Notes)
+	}
+}
