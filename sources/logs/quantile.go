@@ -2,7 +2,6 @@ package logs
 
 import (
 	"math"
-	"sort"
 
 	"github.com/DataDog/sketches-go/ddsketch"
 	"github.com/DataDog/sketches-go/ddsketch/mapping"
@@ -27,7 +26,11 @@ type latencies struct {
 	exact  []float64
 	sketch *ddsketch.DDSketch
 	pos    *store.BufferedPaginatedStore // the sketch's store of positive values
-	sorted bool
+	// bound splits exact: no value before it is above one after it
+	// (0 when nothing is known). Quantiles select the ranks they read
+	// instead of sorting: three quantiles of 200 values took a tenth of
+	// BenchmarkFetchNginx sorted.
+	bound int
 }
 
 // sketchMapping maps values to the sketch's bins. The cubically
@@ -50,7 +53,7 @@ func (l *latencies) add(v float64) {
 	if l.sketch == nil {
 		if len(l.exact) < exactLatencies {
 			l.exact = append(l.exact, v)
-			l.sorted = false
+			l.bound = 0
 			return
 		}
 		l.toSketch()
@@ -107,8 +110,9 @@ func (l *latencies) n() int {
 	return len(l.exact)
 }
 
-// quantile is exact (linear interpolation between ranks) while the step
-// holds few values, else the sketch's estimate.
+// quantile is exact (linear interpolation between ranks, as quantile of
+// the sorted values) while the step holds few values, else the sketch's
+// estimate.
 func (l *latencies) quantile(q float64) float64 {
 	if l.sketch != nil {
 		v, err := l.sketch.GetValueAtQuantile(q)
@@ -117,11 +121,71 @@ func (l *latencies) quantile(q float64) float64 {
 		}
 		return v
 	}
-	if !l.sorted {
-		sort.Float64s(l.exact)
-		l.sorted = true
+	n := len(l.exact)
+	if n == 1 {
+		return l.exact[0]
 	}
-	return quantile(l.exact, q)
+	pos := q * float64(n-1)
+	lo := int(math.Floor(pos))
+	hi := min(lo+1, n-1)
+	a, b := l.rank(lo), l.rank(hi)
+	return a + (b-a)*(pos-float64(lo))
+}
+
+// rank returns the k-th smallest exact value (from 0), selecting it in
+// the side of bound that holds it.
+func (l *latencies) rank(k int) float64 {
+	from, to := 0, len(l.exact)
+	if k >= l.bound {
+		from = l.bound
+	} else {
+		to = l.bound
+	}
+	selectRank(l.exact[from:to], k-from)
+	l.bound = k + 1
+	return l.exact[k]
+}
+
+// selectRank reorders x so that x[k] is the value sorting would put there,
+// with no value before it larger and none after it smaller (Hoare's
+// quickselect, partitioning three ways: request times repeat). Values
+// are not NaN: the parsers give finite request times.
+func selectRank(x []float64, k int) {
+	lo, hi := 0, len(x)
+	for hi-lo > 12 {
+		a, b, c := x[lo], x[lo+(hi-lo)/2], x[hi-1]
+		if a > b {
+			a, b = b, a
+		}
+		pivot := max(a, min(b, c)) // the median of the three
+		lt, i, gt := lo, lo, hi
+		for i < gt {
+			switch v := x[i]; {
+			case v < pivot:
+				x[lt], x[i] = v, x[lt]
+				lt++
+				i++
+			case v > pivot:
+				gt--
+				x[gt], x[i] = v, x[gt]
+			default:
+				i++
+			}
+		}
+		switch {
+		case k < lt:
+			hi = lt
+		case k >= gt:
+			lo = gt
+		default:
+			return // x[k] is the pivot
+		}
+	}
+	for i := lo + 1; i < hi; i++ { // insertion sort of the rest
+		for j := i; j > lo && x[j] < x[j-1]; j-- {
+			x[j], x[j-1] = x[j-1], x[j]
+		}
+	}
 }
 
 // merge adds o's values.

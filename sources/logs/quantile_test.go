@@ -3,6 +3,7 @@ package logs
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"testing"
 )
@@ -74,5 +75,34 @@ func TestLatencyBinCache(t *testing.T) {
 	}
 	if a.n() != b.n() {
 		t.Errorf("n %d with the cache, %d without", b.n(), a.n())
+	}
+}
+
+// Quantiles read from selected ranks are those of the sorted values, in
+// any order of asking, with values added between.
+func TestLatencySelect(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for range 300 {
+		var l latencies
+		n := 1 + r.IntN(exactLatencies)
+		distinct := 1 + r.IntN(50)
+		var vals []float64
+		for range n {
+			v := float64(r.IntN(distinct)) / 1000
+			vals = append(vals, v)
+			l.add(v)
+		}
+		for range 6 {
+			q := []float64{0, 0.5, 0.95, 0.99, 1, r.Float64()}[r.IntN(6)]
+			sorted := slices.Sorted(slices.Values(vals))
+			if got, want := l.quantile(q), quantile(sorted, q); got != want {
+				t.Fatalf("n=%d q=%v: %v, want %v", len(vals), q, got, want)
+			}
+			if r.IntN(3) == 0 && l.n() < exactLatencies {
+				v := float64(r.IntN(distinct)) / 1000
+				vals = append(vals, v)
+				l.add(v)
+			}
+		}
 	}
 }
