@@ -694,8 +694,12 @@ type zEvent struct {
 	} `json:"acknowledges"`
 }
 
-// problems reads trigger problem events that started in the window
-// (event.get; problem.get only shows open ones) and their recovery times.
+// problems reads the trigger problem events that were open at some time
+// in the window, and their recovery times: from 4.0 one event.get with
+// problem_time_from/till finds those that started in the window, and
+// those that started before it and ended in it or are still open (as the
+// frontend's problem view asks). Older servers get the problems that
+// started in the window and the ones still open (problem.get).
 func (f *fetch) problems(ctx context.Context) error {
 	// select_acknowledges until 6.4; 7.0 renamed it selectAcknowledges (an
 	// unknown select* option is silently ignored by 6.0).
@@ -717,10 +721,18 @@ func (f *fetch) problems(ctx context.Context) error {
 		}
 	}
 	p := params()
-	p["time_from"], p["time_till"] = f.w.From.Unix(), ceilUnix(f.w.To)-1
+	overlap := f.c.version.atLeast(4, 0)
+	if overlap {
+		p["problem_time_from"], p["problem_time_till"] = f.w.From.Unix(), ceilUnix(f.w.To)-1
+	} else {
+		p["time_from"], p["time_till"] = f.w.From.Unix(), ceilUnix(f.w.To)-1
+	}
 	var evs []zEvent
 	if err := f.c.call(ctx, "event.get", p, &evs, true); err != nil {
 		return fmt.Errorf("zabbix event.get: %w", err)
+	}
+	if overlap {
+		return f.problemEvents(ctx, evs)
 	}
 	// Problems still open that started before the window: problem.get
 	// lists open problems whatever their age. (Ones that started before
@@ -749,6 +761,12 @@ func (f *fetch) problems(ctx context.Context) error {
 		}
 		evs = append(older, evs...)
 	}
+	return f.problemEvents(ctx, evs)
+}
+
+// problemEvents turns problem events into Events, with their recovery
+// times.
+func (f *fetch) problemEvents(ctx context.Context, evs []zEvent) error {
 	var rids []string
 	for _, e := range evs {
 		if e.REventID != "" && e.REventID != "0" {

@@ -161,6 +161,12 @@ func TestRealFetch(t *testing.T) {
 			t.Errorf("event %+v", e)
 		}
 	})
+	t.Run("problem that began before the window and ended in it", func(t *testing.T) {
+		e := findEvent(t, ds, "eventid=900004")
+		if e.T.Unix() != seedFrom-1800 || e.End.Unix() != seedFrom+1200 || e.Severity != sources.Error || strings.Contains(e.Detail, "not resolved") {
+			t.Errorf("event %+v", e)
+		}
+	})
 	t.Run("problems the real server raised from trapper values", func(t *testing.T) {
 		var got []string
 		for _, e := range ds.Events {

@@ -86,7 +86,18 @@ FROM triggers t WHERE t.description = 'Shop is down';
 INSERT INTO problem (eventid, source, object, objectid, clock, ns, name, acknowledged, severity)
 SELECT eventid, source, object, objectid, clock, ns, name, 0, severity FROM events WHERE eventid = 900003;
 
+-- A problem that began before the window (30 minutes before) and was
+-- resolved in it (20 minutes in): an event.get on the problems' start
+-- times misses it; problem_time_from/till finds it.
+INSERT INTO events (eventid, source, object, objectid, clock, ns, value, acknowledged, name, severity)
+SELECT 900004, 0, 0, t.triggerid, 1763564400 - 1800, 0, 1, 0, 'Shop backups are late', 3
+FROM triggers t WHERE t.description = 'Shop is down'
+UNION ALL
+SELECT 900005, 0, 0, t.triggerid, 1763564400 + 1200, 0, 0, 0, 'Shop backups are late', 0
+FROM triggers t WHERE t.description = 'Shop is down';
+INSERT INTO event_recovery (eventid, r_eventid) VALUES (900004, 900005);
+
 INSERT INTO ids (table_name, field_name, nextid) VALUES
-  ('events', 'eventid', 900003), ('event_tag', 'eventtagid', 900002), ('acknowledges', 'acknowledgeid', 900001)
+  ('events', 'eventid', 900005), ('event_tag', 'eventtagid', 900002), ('acknowledges', 'acknowledgeid', 900001)
 ON CONFLICT (table_name, field_name) DO UPDATE SET nextid = GREATEST(ids.nextid, EXCLUDED.nextid);
 COMMIT;
