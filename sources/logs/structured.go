@@ -103,6 +103,7 @@ type structParser struct {
 	stamps *stampParser
 	loc    *time.Location
 	minute isoMinute
+	layout []layoutKey // the keys of the JSON line before
 }
 
 type roleRank struct {
@@ -365,11 +366,28 @@ func unescape(v []byte, quoted bool) []byte {
 // what was found before.
 func (p *structParser) take(f *found, key, val []byte, quoted bool) {
 	rr, ok := p.roles.get(key)
+	p.takeRole(f, rr, ok, key, val, quoted)
+}
+
+func (p *structParser) takeRole(f *found, rr roleRank, ok bool, key, val []byte, quoted bool) {
 	if !ok || rr.rank >= f.rank[rr.role] {
 		return
 	}
 	f.val[rr.role], f.key[rr.role], f.rank[rr.role], f.quoted[rr.role] = val, key, rr.rank, quoted
 }
+
+// layoutKey is the k-th key of the JSON line before, with its role: the
+// lines of one logger have the same keys in the same order, so a key is
+// first compared with the one at its place in the line before, which
+// spares the scan for its end and the role lookup.
+type layoutKey struct {
+	key  string // without quotes; keys with escapes are not kept
+	rr   roleRank
+	role bool // rr is a role
+}
+
+// maxLayout bounds the keys kept.
+const maxLayout = 32
 
 // scanJSON walks one JSON object's top-level members. Nested objects and
 // arrays are skipped (their bytes checked for balance only); a nested
@@ -380,6 +398,7 @@ func (p *structParser) scanJSON(b []byte, f *found) bool {
 		return false
 	}
 	i++
+	k := 0 // the key's index in the line
 	for {
 		i = skipWS(b, i)
 		if i >= len(b) {
@@ -391,10 +410,28 @@ func (p *structParser) scanJSON(b []byte, f *found) bool {
 		if b[i] != '"' {
 			return false
 		}
-		ks, ke, ok := jsonString(b, i)
-		if !ok {
-			return false
+		var ks, ke int
+		var lk *layoutKey
+		if k < len(p.layout) {
+			lk = &p.layout[k]
+			if e := i + 1 + len(lk.key); e < len(b) && b[e] == '"' && string(b[i+1:e]) == lk.key {
+				ks, ke = i+1, e
+			} else {
+				p.layout, lk = p.layout[:k], nil
+			}
 		}
+		if lk == nil {
+			var ok bool
+			if ks, ke, ok = jsonString(b, i); !ok {
+				return false
+			}
+			if k == len(p.layout) && k < maxLayout && bytes.IndexByte(b[ks:ke], '\\') < 0 {
+				rr, ok := p.roles.get(b[ks:ke])
+				p.layout = append(p.layout, layoutKey{string(b[ks:ke]), rr, ok})
+				lk = &p.layout[k]
+			}
+		}
+		k++
 		key := b[ks:ke]
 		i = skipWS(b, ke+1)
 		if i >= len(b) || b[i] != ':' {
@@ -430,7 +467,11 @@ func (p *structParser) scanJSON(b []byte, f *found) bool {
 			}
 		}
 		if val != nil {
-			p.take(f, key, val, quoted)
+			if lk != nil {
+				p.takeRole(f, lk.rr, lk.role, key, val, quoted)
+			} else {
+				p.take(f, key, val, quoted)
+			}
 		}
 		i = skipWS(b, i)
 		if i >= len(b) {

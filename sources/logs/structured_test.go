@@ -197,3 +197,24 @@ func atoi(s string) int {
 	}
 	return n
 }
+
+// FuzzJSONLayout: a parser that has read line a reads line b as a fresh
+// parser does: the key layout it keeps from a is only a shortcut.
+func FuzzJSONLayout(f *testing.F) {
+	f.Add([]byte(`{"level":"info","ts":"2025-11-20T03:00:00Z","msg":"a"}`), []byte(`{"level":"warn","ts":"2025-11-20T03:00:01Z","msg":"b"}`))
+	f.Add([]byte(`{"level":"info","ts":1,"msg":"a"}`), []byte(`{"lev":"x","level":"warn","ts":2,"msg":"b"}`))
+	f.Add([]byte(`{"a\"b":1,"ts":1,"msg":"a"}`), []byte(`{"a\"b":2,"ts":2,"msg":"b","level":"error"}`))
+	f.Add([]byte(`{"msg":"a","ts":1}`), []byte(`{"msg":"a","ts" :2}`))
+	f.Fuzz(func(t *testing.T, a, b []byte) {
+		mk := func() lineParser { return formatSpec{name: FormatJSON}.parser(env(false)) }
+		warm, fresh := mk(), mk()
+		var r1, r2 Record
+		warm.parse(a, &r1, everything)
+		res1 := warm.parse(b, &r1, everything)
+		res2 := fresh.parse(b, &r2, everything)
+		if res1 != res2 || res1 == parsed && (r1.Message != r2.Message || r1.Level != r2.Level || r1.Program != r2.Program ||
+			!r1.T.Equal(r2.T) || r1.Status != r2.Status || r1.RequestTime != r2.RequestTime || r1.Method != r2.Method || r1.Path != r2.Path) {
+			t.Fatalf("after %q, %q: %v %+v\nfresh: %v %+v", a, b, res1, r1, res2, r2)
+		}
+	})
+}
