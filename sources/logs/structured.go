@@ -2,8 +2,6 @@ package logs
 
 import (
 	"bytes"
-	"encoding/binary"
-	"math/bits"
 	"strconv"
 	"time"
 
@@ -512,28 +510,17 @@ func jsonString(b []byte, i int) (s, e int, ok bool) {
 }
 
 // quoteOrBackslash is the index of the first '"' or '\\' in b from j on,
-// len(b) when there is none.
+// len(b) when there is none: the next quote by IndexByte (vector code),
+// then a backslash before it.
 func quoteOrBackslash(b []byte, j int) int {
-	const (
-		ones   = 0x0101010101010101
-		highs  = 0x8080808080808080
-		quotes = '"' * ones
-		bslash = '\\' * ones
-	)
-	for ; j+8 <= len(b); j += 8 {
-		w := binary.LittleEndian.Uint64(b[j:])
-		q, bs := w^quotes, w^bslash
-		// The lowest set high bit marks the first zero byte exactly.
-		if m := (q-ones)&^q&highs | (bs-ones)&^bs&highs; m != 0 {
-			return j + bits.TrailingZeros64(m)>>3
-		}
+	q := bytes.IndexByte(b[j:], '"')
+	if q < 0 {
+		q = len(b) - j
 	}
-	for ; j < len(b); j++ {
-		if b[j] == '"' || b[j] == '\\' {
-			return j
-		}
+	if k := bytes.IndexByte(b[j:j+q], '\\'); k >= 0 {
+		return j + k
 	}
-	return len(b)
+	return j + q
 }
 
 // roleTable finds the role of a field name: a small open-addressed table,
