@@ -55,6 +55,7 @@ type accessAdder struct {
 	routes map[string]*route // request line -> route
 	fields map[string]*route // method and path -> route
 	key    []byte            // scratch for keys made of method and path
+	tmpl   []byte            // scratch for route templates
 	bins   binCache          // request time -> sketch bin
 
 	// The step of the line before: [lo, hi) in unix ns, index b.
@@ -158,10 +159,13 @@ func (a *aggregator) accessPattern(rt *route, class int8, status int) *pattern {
 }
 
 // route returns the route of an access-log line: its method and
-// normalised path, the query dropped and ids masked. Requests seen before
-// are looked up without allocating, keyed by the whole request line: a
-// map of strings, which measured faster in BenchmarkFetchNginx than
-// tables of our own keyed by a hash of the line (see BENCHMARKS.md).
+// normalised path, the query dropped and ids masked, as normRoute makes
+// it. Requests seen before are looked up without allocating, keyed by
+// the whole request line: a map of strings, which measured faster in
+// BenchmarkFetchNginx than tables of our own keyed by a hash of the line,
+// and than templating every line again (see BENCHMARKS.md). A request not
+// seen before (with ids in every path, most of them) is templated in
+// scratch space, not in new strings.
 func (s *accessAdder) route(r *Record) *route {
 	m, k := &s.routes, r.req
 	if k == nil {
@@ -173,19 +177,19 @@ func (s *accessAdder) route(r *Record) *route {
 	if rt := (*m)[string(k)]; rt != nil {
 		return rt
 	}
+	return s.newRoute(r, m, k)
+}
+
+// newRoute is route for a request not in m: its template, then the
+// request in m.
+func (s *accessAdder) newRoute(r *Record, m *map[string]*route, k []byte) *route {
 	a := s.a
-	if a.routeTmpl == nil {
-		a.routeTmpl = map[string]*route{}
-	}
-	method, path := r.Method, r.Path
 	if r.req != nil {
-		method, path, _ = splitRequest(string(r.req))
+		s.tmpl = appendRequestTemplate(s.tmpl[:0], r.req)
+	} else {
+		s.tmpl = appendTemplate(s.tmpl[:0], r.Method, r.Path)
 	}
-	if method == "" {
-		method = "<invalid>"
-	}
-	tmpl := method + " " + normRoute(path)
-	rt := a.routeTmpl[tmpl]
+	rt := a.routeTmpl[string(s.tmpl)]
 	if rt == nil {
 		if len(a.routeTmpl) >= maxRouteTmpl {
 			if a.overflow == nil {
@@ -193,8 +197,11 @@ func (s *accessAdder) route(r *Record) *route {
 			}
 			return a.overflow
 		}
-		rt = &route{tmpl: tmpl}
-		a.routeTmpl[tmpl] = rt
+		if a.routeTmpl == nil {
+			a.routeTmpl = map[string]*route{}
+		}
+		rt = &route{tmpl: string(s.tmpl)}
+		a.routeTmpl[rt.tmpl] = rt
 	}
 	if len(k) <= maxRouteKey {
 		if *m == nil || len(*m) >= maxRoutes {
@@ -203,6 +210,70 @@ func (s *accessAdder) route(r *Record) *route {
 		(*m)[string(k)] = rt
 	}
 	return rt
+}
+
+// appendRequestTemplate appends the route template of a request line:
+// method and path as splitRequest splits them, then appendTemplate.
+func appendRequestTemplate(dst, req []byte) []byte {
+	i := bytes.IndexByte(req, ' ')
+	if i <= 0 {
+		return appendTemplate(dst, "", req)
+	}
+	method, rest := req[:i], req[i+1:]
+	for _, c := range method {
+		if c < 'A' || c > 'Z' {
+			return appendTemplate(dst, "", req)
+		}
+	}
+	if j := bytes.LastIndexByte(rest, ' '); j >= 0 {
+		rest = rest[:j]
+	}
+	return appendTemplate(dst, method, rest)
+}
+
+// appendTemplate appends method (<invalid> when empty), a space and
+// normRoute(path).
+func appendTemplate[M, P string | []byte](dst []byte, method M, path P) []byte {
+	if len(method) == 0 {
+		dst = append(dst, "<invalid>"...)
+	} else {
+		dst = append(dst, method...)
+	}
+	dst = append(dst, ' ')
+	if len(path) == 0 || path[0] != '/' {
+		if len(path) == 1 && path[0] == '*' {
+			return append(dst, '*')
+		}
+		return append(dst, wildcard...)
+	}
+	end := len(path)
+	for i := 1; i < end; i++ {
+		if c := path[i]; c == '?' || c == '#' || c == ';' {
+			end = i
+		}
+	}
+	n := 0
+	for start := 1; ; {
+		dst = append(dst, '/')
+		if n++; n > 6 {
+			return append(dst, wildcard...)
+		}
+		i, masked := start, false
+		for ; i < end && path[i] != '/'; i++ {
+			if c := path[i]; c >= '0' && c <= '9' || c == '%' {
+				masked = true
+			}
+		}
+		if seg := path[start:i]; masked || len(seg) > 40 {
+			dst = append(dst, wildcard...)
+		} else {
+			dst = append(dst, seg...)
+		}
+		if i >= end {
+			return dst
+		}
+		start = i + 1
+	}
 }
 
 // indexNear is bytes.IndexByte for a byte expected within a few bytes

@@ -139,6 +139,32 @@ func FuzzNginxEquiv(f *testing.F) {
 	})
 }
 
+// FuzzRouteTemplate: the access-log path writes the route template that
+// splitRequest and normRoute make, from a request line or from method and
+// path.
+func FuzzRouteTemplate(f *testing.F) {
+	for _, s := range []string{
+		"GET /api/items/42?x=1 HTTP/1.1", "GET / HTTP/1.1", "OPTIONS * HTTP/1.1", "\x16\x03\x01", "-", "",
+		"GET /a//b/ HTTP/1.1", "GET /1/2/3/4/5/6/7/8 HTTP/2", "get /a HTTP/1.1", " /a", "GET /a%20b;x?y#z HTTP/1.0",
+		"GET /" + strings.Repeat("a", 41) + "/b", "GET /a b c",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, req []byte) {
+		method, path, _ := splitRequest(string(req))
+		if method == "" {
+			method = "<invalid>"
+		}
+		want := method + " " + normRoute(path)
+		if got := appendRequestTemplate(nil, req); string(got) != want {
+			t.Fatalf("%q: %q, want %q", req, got, want)
+		}
+		if got := appendTemplate(nil, "", string(req)); string(got) != "<invalid> "+normRoute(string(req)) {
+			t.Fatalf("method and path %q: %q, want %q", req, got, "<invalid> "+normRoute(string(req)))
+		}
+	})
+}
+
 func FuzzParseSyslog(f *testing.F) {
 	for _, s := range []string{
 		`Nov 20 03:00:01 db1 CRON[1234]: (root) CMD (/usr/local/bin/backup.sh)`,
