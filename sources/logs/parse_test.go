@@ -1,9 +1,11 @@
 package logs
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/hindsight-sre/hindsight/sources"
 )
@@ -172,5 +174,37 @@ func TestIndexSpaced(t *testing.T) {
 				t.Errorf("%q %q: %d, want %d", s, c, got, want)
 			}
 		}
+	}
+}
+
+// TestRecordReset: reset leaves nothing of the record before, whatever
+// fields Record gains.
+func TestRecordReset(t *testing.T) {
+	var r Record
+	v := reflect.ValueOf(&r).Elem()
+	for i := range v.NumField() {
+		f := v.Field(i)
+		f = reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem() // unexported fields too
+		switch f.Kind() {
+		case reflect.String:
+			f.SetString("x")
+		case reflect.Int, reflect.Int64, reflect.Int8:
+			f.SetInt(7)
+		case reflect.Float64:
+			f.SetFloat(7)
+		case reflect.Bool:
+			f.SetBool(true)
+		case reflect.Slice:
+			f.Set(reflect.ValueOf([]byte("x")))
+		case reflect.Struct: // T
+			f.Set(reflect.ValueOf(time.Unix(7, 0)))
+		default:
+			t.Fatalf("field %s of kind %s: teach this test", v.Type().Field(i).Name, f.Kind())
+		}
+	}
+	at := time.Unix(1000, 0).UTC()
+	r.reset(at, false)
+	if want := (Record{T: at, Bytes: -1, RequestTime: -1}); !reflect.DeepEqual(r, want) {
+		t.Errorf("after reset %+v\nwant %+v", r, want)
 	}
 }

@@ -161,7 +161,7 @@ func (p *structParser) parse(line []byte, r *Record, w sources.Window) result {
 	if !ok {
 		return malformed
 	}
-	*r = Record{T: t, guessedYear: guessed, Bytes: -1, RequestTime: -1}
+	r.reset(t, guessed)
 	if !w.Contains(t) {
 		return outside
 	}
