@@ -6,9 +6,15 @@
 // dates become <*>; see Mask), then looked up in a tree keyed by its token
 // count and its first tokens; in the leaf it joins the most similar
 // cluster, whose template turns the positions where they differ into
-// variables, or starts a new one. A message whose masked form was seen
-// before skips the tree: an exact-match cache answers most lines of a real
-// log without comparing tokens.
+// variables, or starts a new one. Most messages skip all of that: a
+// message of a shape seen before (the same bytes once every digit reads
+// 0, and the same digits where masking keeps them) gets the answer of
+// that shape without masking (shape.go), and a masked form seen before
+// skips the tree (an exact-match cache).
+//
+// A value is not a word: at a position that takes words and values
+// ("user=guest", "user=root", masked "user=<*>"), only the words count
+// towards MinValues. Host names are values, as addresses are.
 //
 // Template identity is the template's text: ID hashes it, so the same kind
 // of line has the same ID in every run and every window, as long as the
