@@ -52,6 +52,10 @@ var sketchMapping = func() mapping.IndexMapping {
 func (l *latencies) add(v float64) {
 	if l.sketch == nil {
 		if len(l.exact) < exactLatencies {
+			if len(l.exact) == cap(l.exact) {
+				// 8, 64, then all: fewer allocations than doubling.
+				l.exact = append(make([]float64, 0, max(min(8*cap(l.exact), exactLatencies), 8)), l.exact...)
+			}
 			l.exact = append(l.exact, v)
 			l.bound = 0
 			return

@@ -235,14 +235,15 @@ func (s *readStats) noteBad(n int, text string) {
 }
 
 // open opens a file, or stdin for "-", and gunzips it when it starts
-// with the gzip magic. A directory is an error with a hint. plain is the
-// file when it can be seeked (not stdin, not gzip), with its size.
-func (fr *fileReader) open(path string) (lr *lineReader, plain *os.File, cr *countReader, size int64, closeFn func(), err error) {
+// with the gzip magic, for reading lines in buffers of up to buf bytes. A
+// directory is an error with a hint. plain is the file when it can be
+// seeked (not stdin, not gzip), with its size.
+func (fr *fileReader) open(path string, buf int) (lr *lineReader, plain *os.File, cr *countReader, size int64, closeFn func(), err error) {
 	var r io.Reader
 	closeFn = func() {}
 	if in := fr.pre[path]; in != nil {
 		delete(fr.pre, path)
-		return newLineReader(in, 256<<10), nil, nil, 0, in.close, nil
+		return newLineReader(in, min(buf, 256<<10)), nil, nil, 0, in.close, nil
 	}
 	if path == "-" {
 		r = fr.stdin
@@ -267,7 +268,7 @@ func (fr *fileReader) open(path string) (lr *lineReader, plain *os.File, cr *cou
 		if n, _ := f.ReadAt(magic[:], 0); err == nil && st.Mode().IsRegular() && !(n == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
 			// A plain file: read straight into the line buffer.
 			cr = &countReader{r: f}
-			return newLineReader(cr, readBuf), f, cr, st.Size(), closeFn, nil
+			return newLineReader(cr, buf), f, cr, st.Size(), closeFn, nil
 		}
 	}
 	br := bufio.NewReaderSize(r, readBuf)
@@ -278,9 +279,9 @@ func (fr *fileReader) open(path string) (lr *lineReader, plain *os.File, cr *cou
 			return nil, nil, nil, 0, nil, errNotGzip{err}
 		}
 		closeFile := closeFn
-		return newLineReader(zr, 256<<10), nil, nil, 0, func() { zr.Close(); closeFile() }, nil
+		return newLineReader(zr, min(buf, 256<<10)), nil, nil, 0, func() { zr.Close(); closeFile() }, nil
 	}
-	return newLineReader(br, readBuf), nil, nil, 0, closeFn, nil
+	return newLineReader(br, buf), nil, nil, 0, closeFn, nil
 }
 
 // errVanished: a file globbed a moment ago is gone, rotated away.
@@ -382,7 +383,7 @@ const maxJoined = 1024
 // what went wrong after is in the stats' gaps.
 func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) {
 	var st readStats
-	lr, plain, cr, size, closeFn, err := fr.open(path)
+	lr, plain, cr, size, closeFn, err := fr.open(path, readBuf)
 	if err != nil {
 		var ng errNotGzip
 		var gone errVanished
