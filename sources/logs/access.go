@@ -61,6 +61,34 @@ type accessAdder struct {
 	// The step of the line before: [lo, hi) in unix ns, index b.
 	lo, hi int64
 	b      int
+
+	// The earliest and latest times of the nginx lines read (whole
+	// seconds), for aggregator.cover: a compare of seconds per line.
+	coverLo, coverHi int64
+	covered          bool
+}
+
+// cover is aggregator.cover for a time in whole seconds, until
+// flushCover.
+func (s *accessAdder) cover(t time.Time) {
+	sec := t.Unix()
+	switch {
+	case !s.covered:
+		s.coverLo, s.coverHi, s.covered = sec, sec, true
+	case sec < s.coverLo:
+		s.coverLo = sec
+	case sec > s.coverHi:
+		s.coverHi = sec
+	}
+}
+
+// flushCover passes the times covered to the aggregator.
+func (s *accessAdder) flushCover() {
+	if s.covered {
+		s.a.cover(time.Unix(s.coverLo, 0).UTC())
+		s.a.cover(time.Unix(s.coverHi, 0).UTC())
+		s.covered = false
+	}
 }
 
 func newAccessAdder(a *aggregator) *accessAdder {

@@ -567,13 +567,13 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 			switch np.parse(line, rec, fr.w) {
 			case parsed:
 				if !rec.T.IsZero() {
-					acc.a.cover(rec.T)
+					acc.cover(rec.T)
 					acc.add(rec, path, n, line)
 					continue
 				}
 			case outside:
 				if !rec.T.After(stopAfter) {
-					acc.a.cover(rec.T)
+					acc.cover(rec.T)
 					continue
 				}
 			}
@@ -596,6 +596,9 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 		}
 	}
 	flush()
+	if acc != nil {
+		acc.flushCover()
+	}
 	// A file truncated in place while read (logrotate's copytruncate):
 	// what was past the new end is not in it any more.
 	if plain != nil && fr.to == 0 {
