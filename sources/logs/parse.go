@@ -255,12 +255,17 @@ func quotedFast(b []byte) (inner, rest []byte, ok bool) {
 	if len(b) == 0 || b[0] != '"' {
 		return nil, b, false
 	}
-	for from := 1; ; {
-		e := bytes.IndexByte(b[from:], '"')
-		if e < 0 {
-			return nil, b, false
-		}
-		e += from
+	e := bytes.IndexByte(b[1:], '"') + 1
+	if e > 0 && b[e-1] != '\\' { // b[0] is the opening quote
+		return b[1:e], b[e+1:], true
+	}
+	return quotedEscaped(b, e)
+}
+
+// quotedEscaped is quotedFast past a quote found at e (0: none) that may
+// be escaped.
+func quotedEscaped(b []byte, e int) (inner, rest []byte, ok bool) {
+	for e > 0 {
 		k := e
 		for k > 1 && b[k-1] == '\\' {
 			k--
@@ -268,8 +273,13 @@ func quotedFast(b []byte) (inner, rest []byte, ok bool) {
 		if (e-k)%2 == 0 {
 			return b[1:e], b[e+1:], true
 		}
-		from = e + 1
+		i := bytes.IndexByte(b[e+1:], '"')
+		if i < 0 {
+			break
+		}
+		e += 1 + i
 	}
+	return nil, b, false
 }
 
 func digits64(b []byte) (int64, bool) {
