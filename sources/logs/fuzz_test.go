@@ -165,6 +165,26 @@ func FuzzRouteTemplate(f *testing.F) {
 	})
 }
 
+// FuzzRequestTime: request times read as before the fast path, alone
+// and as the field after the user agent.
+func FuzzRequestTime(f *testing.F) {
+	for _, s := range []string{"0.042", "42000", "rt=0.010", "1.", ".5", "0.0421", "12.345", "0.042.1", "1e3", "0.04x", "0.042 7"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, tok []byte) {
+		if got, want := requestTime(tok), requestTimeRef(tok); got != want && !(got != got && want != want) {
+			t.Fatalf("%q: %v, want %v", tok, got, want)
+		}
+		want := -1.0
+		if f, _ := fieldRef(tok); len(f) > 0 {
+			want = requestTimeRef(f)
+		}
+		if got := requestTimeField(tok); got != want && !(got != got && want != want) {
+			t.Fatalf("field %q: %v, want %v", tok, got, want)
+		}
+	})
+}
+
 func FuzzParseSyslog(f *testing.F) {
 	for _, s := range []string{
 		`Nov 20 03:00:01 db1 CRON[1234]: (root) CMD (/usr/local/bin/backup.sh)`,

@@ -93,18 +93,26 @@ var (
 // binCache remembers the sketch's bins of recent values: request times
 // are written with a few digits, so that a day holds a few thousand
 // distinct ones, and computing a bin was a tenth of BenchmarkFullFile.
-type binCache [1024]struct {
+// Two ways a set, so that two values of one set do not evict each other.
+type binCache [1024][2]binEntry
+
+type binEntry struct {
 	bits uint64 // of the value; 0 (the value 0, never indexed) when empty
 	bin  int
 }
 
 func (c *binCache) index(v float64) int {
 	bits := math.Float64bits(v)
-	e := &c[(bits*0x9e3779b97f4a7c15)>>54]
-	if e.bits != bits {
-		e.bits, e.bin = bits, sketchMapping.Index(v)
+	set := &c[(bits*0x9e3779b97f4a7c15)>>54]
+	if set[0].bits == bits {
+		return set[0].bin
 	}
-	return e.bin
+	if set[1].bits == bits {
+		return set[1].bin
+	}
+	set[1] = set[0]
+	set[0] = binEntry{bits, sketchMapping.Index(v)}
+	return set[0].bin
 }
 
 func (l *latencies) n() int {
