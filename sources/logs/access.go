@@ -7,7 +7,6 @@ import (
 	"math/bits"
 	"time"
 
-	"github.com/hindsight-sre/hindsight/sources"
 	"github.com/hindsight-sre/hindsight/sources/logs/drain"
 )
 
@@ -129,20 +128,7 @@ func (s *accessAdder) add(r *Record, path string, n int, line []byte) {
 	if p == nil {
 		p = a.accessPattern(rt, class, r.Status)
 	}
-	if b == p.lastB && p.lastN > 0 {
-		p.lastN++
-	} else {
-		if p.lastN > 0 {
-			p.counts[p.lastB] += p.lastN
-		}
-		p.lastB, p.lastN = b, 1
-	}
-	if p.first.IsZero() || r.T.Before(p.first) {
-		p.first = r.T
-	}
-	if len(p.examples) < 3 {
-		p.examples = append(p.examples, sources.LogLine{File: path, Line: lineNumber(n), T: r.T, Text: truncate(string(line), 500)})
-	}
+	a.count(p, b, r.T, path, n, line)
 }
 
 // accessPattern finds or makes the pattern of a route and status class

@@ -35,7 +35,6 @@ type aggregator struct {
 
 	reqs, errs []int
 	times      []latencies         // request times per bucket
-	routes     map[string]*route   // request (method and path) -> its route
 	routeTmpl  map[string]*route   // route template -> route
 	overflow   *route              // for requests past maxRouteTmpl templates
 	strs       map[string]progName // interned program names
@@ -129,65 +128,33 @@ func (a *aggregator) cover(t time.Time) {
 	}
 }
 
-// add takes one parsed line inside the window.
+// add takes one parsed line inside the window, but for access-log lines
+// (with a status), which take accessAdder.add (access.go).
 func (a *aggregator) add(format string, r *Record, path string, n int, line []byte) {
 	a.inWindow++
 	b := a.bucket(r.T)
 	var key patternKey
 	var level string
-	switch {
-	case r.Status > 0: // an access log line (nginx/apache, or JSON with a status)
-		if a.reqs == nil {
-			a.reqs, a.errs, a.times = make([]int, a.nb), make([]int, a.nb), make([]latencies, a.nb)
-		}
-		a.reqs[b]++
-		if r.Status >= 500 {
-			a.errs[b]++
-		}
-		if r.RequestTime >= 0 {
-			a.times[b].add(r.RequestTime)
-		}
-		key.route = a.route(r)
-		key.class = int8(r.Status / 100)
-		switch {
-		case r.Status >= 500:
-			level = "error"
-		case r.Status >= 400:
-			level = "warn"
-		default:
-			level = "info"
-		}
-	default:
-		msg := r.message()
-		prog, progID := r.Program, uint64(0)
-		if r.prog != nil {
-			prog, progID = a.intern(r.prog)
-		}
-		sh := drain.Shape(msg)
-		if a.maybeEventShape(prog, progID, msg, sh) {
-			if ev, ok := a.lineEvent(r, prog, msg); ok {
-				if len(a.events) < MaxEvents {
-					ev.T, ev.Ref = r.T, lineRef(path, n)
-					a.events = append(a.events, ev)
-				} else {
-					a.droppedEvents++
-				}
+	msg := r.message()
+	prog, progID := r.Program, uint64(0)
+	if r.prog != nil {
+		prog, progID = a.intern(r.prog)
+	}
+	sh := drain.Shape(msg)
+	if a.maybeEventShape(prog, progID, msg, sh) {
+		if ev, ok := a.lineEvent(r, prog, msg); ok {
+			if len(a.events) < MaxEvents {
+				ev.T, ev.Ref = r.T, lineRef(path, n)
+				a.events = append(a.events, ev)
+			} else {
+				a.droppedEvents++
 			}
 		}
-		key.program = prog
-		key.cluster, key.variant = a.miner.AddShape(msg, sh)
-		level = r.Level
 	}
+	key.program = prog
+	key.cluster, key.variant = a.miner.AddShape(msg, sh)
+	level = r.Level
 	var p *pattern
-	if key.route != nil && key.route == a.overflow {
-		if a.other == nil {
-			a.other = &pattern{template: drain.Other, counts: map[int]int{}}
-		}
-		key.route.pats[max(min(key.class, 9), 0)] = a.other
-	}
-	if key.route != nil && key.class >= 0 && key.class < 10 {
-		p = key.route.pats[key.class]
-	}
 	var slot *patSlot
 	if key.cluster != nil {
 		slot = &a.patCache[(uint64(key.cluster.Seq)*0x9E3779B97F4A7C15^uint64(key.variant)*0xBF58476D1CE4E5B9^uint64(len(key.program)))>>56]
@@ -211,10 +178,13 @@ func (a *aggregator) add(format string, r *Record, path string, n int, line []by
 			p = &pattern{key: key, level: level, counts: map[int]int{}, seq: a.inWindow}
 			a.patterns[key] = p
 		}
-		if key.route != nil && key.class >= 0 && key.class < 10 {
-			key.route.pats[key.class] = p
-		}
 	}
+	a.count(p, b, r.T, path, n, line)
+}
+
+// count adds a line of step b to its pattern: the run of its step, its
+// first time, its examples.
+func (a *aggregator) count(p *pattern, b int, t time.Time, path string, n int, line []byte) {
 	if b == p.lastB && p.lastN > 0 {
 		p.lastN++
 	} else {
@@ -223,11 +193,11 @@ func (a *aggregator) add(format string, r *Record, path string, n int, line []by
 		}
 		p.lastB, p.lastN = b, 1
 	}
-	if p.first.IsZero() || r.T.Before(p.first) {
-		p.first = r.T
+	if p.first.IsZero() || t.Before(p.first) {
+		p.first = t
 	}
 	if len(p.examples) < 3 {
-		p.examples = append(p.examples, logLine(path, n, r.T, line))
+		p.examples = append(p.examples, logLine(path, n, t, line))
 	}
 }
 
@@ -444,53 +414,6 @@ const (
 	maxRouteKey  = 256
 	maxRouteTmpl = 2 * MaxTemplates
 )
-
-// route returns the route of an access-log line: its method and
-// normalised path, the query dropped and ids masked. Requests seen before
-// are looked up without allocating.
-func (a *aggregator) route(r *Record) *route {
-	var k []byte
-	if r.req != nil {
-		k = r.req
-		if i := bytes.LastIndexByte(k, ' '); i > 0 && bytes.HasPrefix(k[i+1:], []byte("HTTP/")) {
-			k = k[:i]
-		}
-	} else {
-		k = []byte(r.Method + " " + r.Path)
-	}
-	if rt := a.routes[string(k)]; rt != nil {
-		return rt
-	}
-	if a.routes == nil || len(a.routes) >= maxRoutes {
-		a.routes = map[string]*route{}
-		if a.routeTmpl == nil {
-			a.routeTmpl = map[string]*route{}
-		}
-	}
-	method, path := r.Method, r.Path
-	if r.req != nil {
-		method, path, _ = splitRequest(string(r.req))
-	}
-	if method == "" {
-		method = "<invalid>"
-	}
-	tmpl := method + " " + normRoute(path)
-	rt := a.routeTmpl[tmpl]
-	if rt == nil {
-		if len(a.routeTmpl) >= maxRouteTmpl {
-			if a.overflow == nil {
-				a.overflow = &route{tmpl: drain.Other}
-			}
-			return a.overflow
-		}
-		rt = &route{tmpl: tmpl}
-		a.routeTmpl[tmpl] = rt
-	}
-	if len(k) <= maxRouteKey {
-		a.routes[string(k)] = rt
-	}
-	return rt
-}
 
 // systemdVerbs start the systemd lines that are restarts. Reloads are not:
 // nginx is reloaded after every logrotate, and its workers keep serving.

@@ -82,9 +82,6 @@ func lineRef(path string, n int) string {
 	return path + "@" + strconv.Itoa(-n-1)
 }
 
-// lineNumber is n as a LogLine.Line: 0 when only the offset is known.
-func lineNumber(n int) int { return max(n, 0) }
-
 // logLine is a LogLine for the line numbered n (see lineRef): its line
 // number, or its byte offset after a seek.
 func logLine(path string, n int, t time.Time, line []byte) sources.LogLine {
