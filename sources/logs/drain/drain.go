@@ -70,6 +70,9 @@ const (
 	cacheKeyMax = 512
 )
 
+// maxLeaf bounds the templates of one tree leaf (see Miner.add).
+const maxLeaf = 32
+
 // Other is the template of the bucket for messages past MaxClusters.
 const Other = "<other>"
 
@@ -81,6 +84,8 @@ type Cluster struct {
 	Count int
 
 	tokens [][]byte
+	wild   []bool // tokens[i] holds a wildcard
+	nconst int    // tokens without one
 	tmpl   string // cached String, "" when stale
 
 	// mined are the positions the miner made variables, with the first
@@ -224,6 +229,7 @@ type Miner struct {
 	kept     [][2]int32
 	buf      []byte
 	toks     [][]byte
+	wild     []bool // of toks
 }
 
 // New returns an empty miner.
@@ -363,16 +369,40 @@ func (m *Miner) add(n int) (*Cluster, Variant) {
 		}
 	}
 	toks := m.toks
+	m.wild = m.wild[:0]
+	for _, t := range toks {
+		m.wild = append(m.wild, hasWildcard(t))
+	}
 	leaf := m.leaf(toks)
 	var best *Cluster
 	bestSim, bestVars := -1.0, -1
 	for _, c := range leaf.clusters {
-		sim, vars := similarity(c.tokens, toks)
+		// At most its constant tokens can be the same: a cluster that
+		// cannot reach the threshold, or the best so far, is passed over
+		// without comparing tokens.
+		if len(toks) > 0 {
+			if ub := float64(c.nconst) / float64(len(toks)); ub < m.c.Similarity || ub < bestSim {
+				continue
+			}
+		}
+		sim, vars := similarity(c, toks, m.wild)
 		if sim > bestSim || sim == bestSim && vars > bestVars {
 			best, bestSim, bestVars = c, sim, vars
 		}
 	}
-	if best != nil && (bestSim >= m.c.Similarity || len(toks) == 0) {
+	// A leaf (one token count, the same first tokens) that holds
+	// maxLeaf templates already is a family of lines with a variable
+	// word that masking did not see: further lines join the most similar
+	// template there rather than making more, so that the comparisons per
+	// line stay bounded.
+	if best == nil && len(leaf.clusters) >= maxLeaf {
+		for _, c := range leaf.clusters {
+			if sim, vars := similarity(c, toks, m.wild); sim > bestSim || sim == bestSim && vars > bestVars {
+				best, bestSim, bestVars = c, sim, vars
+			}
+		}
+	}
+	if best != nil && (bestSim >= m.c.Similarity || len(toks) == 0 || len(leaf.clusters) >= maxLeaf && bestSim >= 0) {
 		for i, t := range best.tokens {
 			if !bytes.Equal(t, toks[i]) {
 				if best.mined == nil {
@@ -389,6 +419,10 @@ func (m *Miner) add(n int) (*Cluster, Variant) {
 					pv.many = true
 				}
 				best.tokens[i] = merge(t, toks[i])
+				if !best.wild[i] {
+					best.wild[i] = true // merge always makes a wildcard
+					best.nconst--
+				}
 				best.tmpl = ""
 				clear(best.vtmpl)
 			}
@@ -398,9 +432,12 @@ func (m *Miner) add(n int) (*Cluster, Variant) {
 	if len(m.clusters) >= m.c.MaxClusters {
 		return m.other, 0
 	}
-	c := &Cluster{Seq: len(m.clusters) + 1, tokens: make([][]byte, len(toks)), minValues: m.c.MinValues}
+	c := &Cluster{Seq: len(m.clusters) + 1, tokens: make([][]byte, len(toks)), wild: slices.Clone(m.wild), minValues: m.c.MinValues}
 	for i, t := range toks {
 		c.tokens[i] = bytes.Clone(t)
+		if !m.wild[i] {
+			c.nconst++
+		}
 	}
 	m.clusters = append(m.clusters, c)
 	leaf.clusters = append(leaf.clusters, c)
@@ -452,23 +489,24 @@ func (m *Miner) leaf(toks [][]byte) *node {
 // different tokens that both carry a variable ("(uid=<*>)" against
 // "LOGIN(uid=<*>)"): masking already took out what varies there, so what
 // differs is the constant part. vars counts the template's variables.
-func similarity(tmpl, toks [][]byte) (float64, int) {
+// wild[i] says whether toks[i] holds a wildcard.
+func similarity(c *Cluster, toks [][]byte, wild []bool) (float64, int) {
 	if len(toks) == 0 {
 		return 1, 0
 	}
 	same, vars := 0, 0
-	for i, t := range tmpl {
-		tw := hasWildcard(t)
+	for i, t := range c.tokens {
+		tw := c.wild[i]
 		if tw {
 			vars++
 		}
-		if bytes.Equal(t, toks[i]) {
+		if string(t) == string(toks[i]) {
 			if !tw {
 				same++
 			}
 			continue
 		}
-		if tw && string(t) != Wildcard && hasWildcard(toks[i]) && string(toks[i]) != Wildcard ||
+		if tw && string(t) != Wildcard && wild[i] && string(toks[i]) != Wildcard ||
 			emptied(t, toks[i]) || emptied(toks[i], t) {
 			return -1, vars
 		}

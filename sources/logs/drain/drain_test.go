@@ -176,14 +176,27 @@ func TestShapeCache(t *testing.T) {
 	}
 }
 
+// BenchmarkMiner: shapes=seen is a log's usual lines, which differ from
+// lines before in their digits (the shape cache answers most); shapes=new
+// ends every message with a word of letters never seen before, so that
+// every message is masked and looked up in the tree: the worst case.
 func BenchmarkMiner(b *testing.B) {
-	msgs := genMessages(100_000)
-	size := 0
-	for _, m := range msgs {
-		size += len(m)
-	}
-	for _, cache := range []bool{true} {
-		b.Run(fmt.Sprintf("cache=%v", cache), func(b *testing.B) {
+	for _, fresh := range []bool{false, true} {
+		msgs := genMessages(100_000)
+		if fresh {
+			for i, m := range msgs {
+				msgs[i] = append(m, fmt.Sprintf(" session=%s", letters(i))...)
+			}
+		}
+		size := 0
+		for _, m := range msgs {
+			size += len(m)
+		}
+		name := "shapes=seen"
+		if fresh {
+			name = "shapes=new"
+		}
+		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
 			n := 0
 			for b.Loop() {
@@ -198,6 +211,15 @@ func BenchmarkMiner(b *testing.B) {
 			b.ReportMetric(float64(size)*float64(n/len(msgs))/1e6/sec, "MB/s")
 		})
 	}
+}
+
+// letters writes i in base 26 with the letters a-z.
+func letters(i int) string {
+	s := []byte{'a' + byte(i%26)}
+	for i /= 26; i > 0; i /= 26 {
+		s = append(s, 'a'+byte(i%26))
+	}
+	return string(s)
 }
 
 // genMessages makes unstructured syslog-like messages: a few dozen kinds,
@@ -320,5 +342,26 @@ func TestKeptHash(t *testing.T) {
 	short := []byte("tty1")
 	if keptHash(short, [][2]int32{{0, 4}}) == keptHash([]byte("tty2"), [][2]int32{{0, 4}}) {
 		t.Error("tty1 and tty2 hash alike")
+	}
+}
+
+// TestLeafBounded: lines that differ in a word masking does not see make a
+// template each only up to maxLeaf in one tree leaf; the rest join the
+// most similar one, so that work per line stays bounded.
+func TestLeafBounded(t *testing.T) {
+	m := New(Config{})
+	for i := range 2000 {
+		m.AddString(fmt.Sprintf("GET /api/items/%d returned 200 in 0.%ds session=%s", i, i%9, letters(i)))
+	}
+	cs := m.Clusters()
+	if len(cs) > maxLeaf || m.other.Count != 0 {
+		t.Fatalf("%d templates, %d lines in Other; want at most %d and none", len(cs), m.other.Count, maxLeaf)
+	}
+	total := 0
+	for _, c := range cs {
+		total += c.Count
+	}
+	if total != 2000 {
+		t.Errorf("%d lines in templates, want 2000", total)
 	}
 }
