@@ -354,13 +354,18 @@ func TestNewErrors(t *testing.T) {
 func TestTemplateCap(t *testing.T) {
 	dir := t.TempDir()
 	var b strings.Builder
-	for i := range MaxTemplates + 50 {
-		// Letters only, every word new: no two lines are alike.
+	word := func(n int) string {
 		w := ""
-		for n := i + 1; n > 0; n /= 26 {
+		for n++; n > 0; n /= 26 {
 			w += string(rune('a' + n%26))
 		}
-		fmt.Fprintf(&b, "Nov 20 03:00:%02d h app: k%s v%s z%s\n", i%60, w, w, w)
+		return w
+	}
+	for i := range MaxTemplates + 50 {
+		// Letters only, no two lines alike, and no two with the same
+		// first two words: every line is alone in its leaf of the
+		// miner's tree, a template of its own.
+		fmt.Fprintf(&b, "Nov 20 03:00:%02d h app: k%s v%s z%s\n", i%60, word(i%40), word(i/40), word(i))
 	}
 	mustWrite(t, dir, "app.log", b.String())
 	ds := mustFetch(t, Config{Paths: []string{filepath.Join(dir, "app.log")}, Location: mustSeoul(t)}, night, time.Minute)
