@@ -56,6 +56,7 @@ type accessAdder struct {
 	key    []byte            // scratch for keys made of method and path
 	tmpl   []byte            // scratch for route templates
 	bins   binCache          // request time -> sketch bin
+	shapes [4096]shapeRoute  // request line's shape -> route, before routes
 
 	// The step of the line before: [lo, hi) in unix ns, index b.
 	lo, hi int64
@@ -182,16 +183,38 @@ func (a *aggregator) accessPattern(rt *route, class int8, status int) *pattern {
 // scratch space, not in new strings.
 func (s *accessAdder) route(r *Record) *route {
 	m, k := &s.routes, r.req
+	var slot *shapeRoute
+	var sh uint64
+	if k != nil {
+		// A route is a function of the request line's shape (digits read
+		// as 0): appendTemplate looks at whether a byte is a digit, never
+		// at which. /api/items/123 and /api/items/456 share a slot.
+		sh = drain.Shape(k)
+		slot = &s.shapes[sh%uint64(len(s.shapes))]
+		if slot.sh == sh && slot.rt != nil {
+			return slot.rt
+		}
+	}
 	if k == nil {
 		// No request line (JSON, a log_format with $request_uri): the
 		// key is method and path, in a map of its own.
 		s.key = append(append(append(s.key[:0], r.Method...), ' '), r.Path...)
 		m, k = &s.fields, s.key
 	}
-	if rt := (*m)[string(k)]; rt != nil {
-		return rt
+	rt := (*m)[string(k)]
+	if rt == nil {
+		rt = s.newRoute(r, m, k)
 	}
-	return s.newRoute(r, m, k)
+	if slot != nil {
+		slot.sh, slot.rt = sh, rt
+	}
+	return rt
+}
+
+// shapeRoute is a slot of accessAdder.shapes.
+type shapeRoute struct {
+	sh uint64
+	rt *route
 }
 
 // newRoute is route for a request not in m: its template, then the
