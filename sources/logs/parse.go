@@ -171,6 +171,25 @@ type nginxCache struct {
 	zone             uint64
 	base             int64
 	ok               bool
+
+	// Whether the minute lies wholly inside the window winFrom..winTo:
+	// then its lines need no window test. Valid while inOK.
+	inMinute, inOK bool
+	winFrom, winTo time.Time
+}
+
+// within reports whether every second of the cached minute (a leap
+// second too) is inside w.
+func (c *nginxCache) within(w sources.Window) bool {
+	if c == nil || !c.ok {
+		return false
+	}
+	if !c.inOK || w.From != c.winFrom || w.To != c.winTo {
+		lo, hi := time.Unix(c.base, 0), time.Unix(c.base+61, 0)
+		c.inMinute = !lo.Before(w.From) && !hi.After(w.To)
+		c.winFrom, c.winTo, c.inOK = w.From, w.To, true
+	}
+	return c.inMinute
 }
 
 func (nginxParser) format() string { return FormatNginx }
@@ -196,7 +215,7 @@ func (p nginxParser) parse(line []byte, r *Record, w sources.Window) result {
 	}
 	r.T = t
 	r.guessedYear = false
-	if !w.Contains(t) {
+	if !p.c.within(w) && !w.Contains(t) {
 		return outside
 	}
 	rest := line[lb+28:]

@@ -1,6 +1,7 @@
 package logs
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -206,5 +207,28 @@ func TestRecordReset(t *testing.T) {
 	r.reset(at, false)
 	if want := (Record{T: at, Bytes: -1, RequestTime: -1}); !reflect.DeepEqual(r, want) {
 		t.Errorf("after reset %+v\nwant %+v", r, want)
+	}
+}
+
+// TestNginxWindowEdges: with the minute cache, a line is in the window
+// exactly when its time is, at both edges, across minutes and windows.
+func TestNginxWindowEdges(t *testing.T) {
+	base := time.Date(2025, 11, 20, 3, 0, 0, 0, time.UTC)
+	windows := []sources.Window{
+		{From: base.Add(90 * time.Second), To: base.Add(150 * time.Second)}, // mid-minute to mid-minute
+		{From: base.Add(time.Minute), To: base.Add(2 * time.Minute)},        // one whole minute
+		{From: base, To: base.Add(time.Hour)},
+	}
+	p := nginxParser{c: &nginxCache{}}
+	var r Record
+	for _, w := range windows {
+		for s := 0; s < 240; s++ {
+			at := base.Add(time.Duration(s) * time.Second)
+			line := fmt.Sprintf(`10.0.0.1 - - [%s] "GET / HTTP/1.1" 200 5 "-" "x"`, at.In(time.FixedZone("", 9*3600)).Format("02/Jan/2006:15:04:05 -0700"))
+			res := p.parse([]byte(line), &r, w)
+			if want := w.Contains(at); (res == parsed) != want || res == malformed {
+				t.Fatalf("window %v..%v, %v: %v, want in the window %v", w.From, w.To, at, res, want)
+			}
+		}
 	}
 }
