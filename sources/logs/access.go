@@ -58,6 +58,12 @@ type accessAdder struct {
 	bins   binCache          // request time -> sketch bin
 	shapes [4096]shapeRoute  // request line's shape -> route, before routes
 
+	// Request times waiting for pendLat's sketch: counts by bin - pendBase.
+	pend     [2048]uint32
+	pendBase int
+	touched  []int32
+	pendLat  *latencies
+
 	// The step of the line before: [lo, hi) in unix ns, index b.
 	lo, hi int64
 	b      int
@@ -82,8 +88,47 @@ func (s *accessAdder) cover(t time.Time) {
 	}
 }
 
-// flushCover passes the times covered to the aggregator.
+// latency adds a request time to l. Once l is a sketch, the time's bin
+// is counted in pend, and the counts go to the sketch's store when the
+// step changes or the file ends (flushCover): one store update per bin
+// and step rather than one per line.
+func (s *accessAdder) latency(l *latencies, v float64) {
+	if l.sketch == nil || !(v > minIndexable && v <= maxIndexable) {
+		l.add(v)
+		return
+	}
+	if l != s.pendLat {
+		s.flushLatencies()
+		s.pendLat = l
+	}
+	bin := s.bins.index(v)
+	i := bin - s.pendBase
+	if uint(i) >= uint(len(s.pend)) {
+		if len(s.touched) > 0 {
+			l.pos.Add(bin) // far from the bins counted: straight in
+			return
+		}
+		s.pendBase, i = bin-len(s.pend)/2, len(s.pend)/2
+	}
+	if s.pend[i] == 0 {
+		s.touched = append(s.touched, int32(i))
+	}
+	s.pend[i]++
+}
+
+// flushLatencies adds the pending bin counts to their sketch.
+func (s *accessAdder) flushLatencies() {
+	for _, i := range s.touched {
+		s.pendLat.pos.AddWithCount(s.pendBase+int(i), float64(s.pend[i]))
+		s.pend[i] = 0
+	}
+	s.touched = s.touched[:0]
+}
+
+// flushCover passes the times covered to the aggregator, and the pending
+// request times to their sketch: call it when a file ends.
 func (s *accessAdder) flushCover() {
+	s.flushLatencies()
 	if s.covered {
 		s.a.cover(time.Unix(s.coverLo, 0).UTC())
 		s.a.cover(time.Unix(s.coverHi, 0).UTC())
@@ -118,7 +163,7 @@ func (s *accessAdder) add(r *Record, path string, n int, line []byte) {
 		a.errs[b]++
 	}
 	if r.RequestTime >= 0 {
-		a.times[b].addCached(r.RequestTime, &s.bins)
+		s.latency(&a.times[b], r.RequestTime)
 	}
 	rt := s.route(r)
 	class := int8(r.Status / 100)

@@ -106,3 +106,39 @@ func TestLatencySelect(t *testing.T) {
 		}
 	}
 }
+
+// TestPendingLatencies: request times counted by bin and added to the
+// sketch when the step changes give the sketch what adding them one by
+// one gives: the same count and quantiles, values far apart included.
+func TestPendingLatencies(t *testing.T) {
+	s := &accessAdder{}
+	var got, want [3]latencies
+	for i := range 30_000 {
+		v := float64(i%997+1) / 1000 // 1 ms .. 997 ms
+		switch i % 50 {
+		case 7:
+			v = 1e-6 * float64(i%13+1) // far below the others
+		case 11:
+			v = 3000 + float64(i%5) // far above
+		case 13:
+			v = 0
+		}
+		k := i / 700 % 3 // steps change now and then
+		if i%9 == 0 {
+			k = (k + 1) % 3 // and sometimes line by line
+		}
+		s.latency(&got[k], v)
+		want[k].add(v)
+	}
+	s.flushLatencies()
+	for k := range got {
+		if got[k].n() != want[k].n() {
+			t.Fatalf("step %d: %d values, want %d", k, got[k].n(), want[k].n())
+		}
+		for _, q := range []float64{0, 0.01, 0.5, 0.9, 0.95, 0.99, 1} {
+			if g, w := got[k].quantile(q), want[k].quantile(q); g != w {
+				t.Errorf("step %d, q %v: %v, want %v", k, q, g, w)
+			}
+		}
+	}
+}
