@@ -68,25 +68,12 @@ type accessAdder struct {
 	lo, hi int64
 	b      int
 
-	// The earliest and latest times of the nginx lines read (whole
-	// seconds), for aggregator.cover: a compare of seconds per line.
-	coverLo, coverHi int64
-	covered          bool
+	// The times of the nginx lines read, for aggregator.cover.
+	span timeSpan
 }
 
-// cover is aggregator.cover for a time in whole seconds, until
-// flushCover.
-func (s *accessAdder) cover(t time.Time) {
-	sec := t.Unix()
-	switch {
-	case !s.covered:
-		s.coverLo, s.coverHi, s.covered = sec, sec, true
-	case sec < s.coverLo:
-		s.coverLo = sec
-	case sec > s.coverHi:
-		s.coverHi = sec
-	}
-}
+// cover is aggregator.cover for a time, until flushCover.
+func (s *accessAdder) cover(t time.Time) { s.span.note(t) }
 
 // latency adds a request time to l. Once l is a sketch, the time's bin
 // is counted in pend, and the counts go to the sketch's store when the
@@ -129,11 +116,7 @@ func (s *accessAdder) flushLatencies() {
 // request times to their sketch: call it when a file ends.
 func (s *accessAdder) flushCover() {
 	s.flushLatencies()
-	if s.covered {
-		s.a.cover(time.Unix(s.coverLo, 0).UTC())
-		s.a.cover(time.Unix(s.coverHi, 0).UTC())
-		s.covered = false
-	}
+	s.span.flush(s.a.cover)
 }
 
 func newAccessAdder(a *aggregator) *accessAdder {

@@ -302,15 +302,32 @@ func (e errNotGzip) Error() string {
 // them (Java stack traces).
 type multiliner interface{ multiline() bool }
 
-// timeSpan is the earliest and latest of the times noted.
-type timeSpan struct{ lo, hi time.Time }
+// timeSpan is the earliest and latest of the times noted, in whole
+// seconds: what a Gap says of the files' cover, and a compare of
+// integers per line.
+type timeSpan struct {
+	lo, hi int64
+	ok     bool
+}
 
 func (s *timeSpan) note(t time.Time) {
-	if s.lo.IsZero() || t.Before(s.lo) {
-		s.lo = t
+	sec := t.Unix()
+	switch {
+	case !s.ok:
+		s.lo, s.hi, s.ok = sec, sec, true
+	case sec < s.lo:
+		s.lo = sec
+	case sec > s.hi:
+		s.hi = sec
 	}
-	if t.After(s.hi) {
-		s.hi = t
+}
+
+// flush gives the span to cover and empties it.
+func (s *timeSpan) flush(cover func(time.Time)) {
+	if s.ok {
+		cover(time.Unix(s.lo, 0).UTC())
+		cover(time.Unix(s.hi, 0).UTC())
+		s.ok = false
 	}
 }
 
@@ -437,12 +454,7 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 	// an indirect call per line costs more than the comparisons.
 	var span timeSpan
 	if fr.cover != nil {
-		defer func() {
-			if !span.lo.IsZero() {
-				fr.cover(span.lo)
-				fr.cover(span.hi)
-			}
-		}()
+		defer span.flush(fr.cover)
 	}
 	stopAfter := fr.w.To.Add(stopSlack)
 	flush := func() {
