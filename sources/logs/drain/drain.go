@@ -218,18 +218,19 @@ type node struct {
 
 // Miner groups messages into clusters. It is not safe for concurrent use.
 type Miner struct {
-	c        Config
-	root     map[int]*node // by token count
-	clusters []*Cluster
-	other    *Cluster
-	cache    map[string]hit
-	shapes   map[uint64]*shapeEntry // by shapeHash: masking skipped
-	front    [1024]frontSlot        // direct-mapped, before shapes
-	nshapes  int                    // answers in shapes
-	kept     [][2]int32
-	buf      []byte
-	toks     [][]byte
-	wild     []bool // of toks
+	c         Config
+	root      map[int]*node // by token count
+	clusters  []*Cluster
+	other     *Cluster
+	cache     map[string]hit
+	shapes    map[uint64]*shapeEntry // by shapeHash: masking skipped
+	front     [1024]frontSlot        // direct-mapped, before shapes
+	keptFront [1024]keptSlot         // answers of shapes with kept digits, before their map
+	nshapes   int                    // answers in shapes
+	kept      [][2]int32
+	buf       []byte
+	toks      [][]byte
+	wild      []bool // of toks
 }
 
 // New returns an empty miner.
@@ -312,10 +313,19 @@ func (m *Miner) AddShape(msg []byte, sh uint64) (*Cluster, Variant) {
 	}
 	var kh uint64
 	if e != nil {
+		var kf *keptSlot
 		if len(e.kept) > 0 {
 			kh = keptHash(msg, e.kept)
+			kf = &m.keptFront[(sh^kh*0x9E3779B97F4A7C15)%uint64(len(m.keptFront))]
+			if kf.sh == sh && kf.kh == kh && kf.h.c != nil {
+				kf.h.c.Count++
+				return kf.h.c, kf.h.v
+			}
 		}
 		if h, ok := e.get(kh); ok {
+			if kf != nil {
+				*kf = keptSlot{sh, kh, h}
+			}
 			h.c.Count++
 			return h.c, h.v
 		}
@@ -338,6 +348,7 @@ func (m *Miner) AddShape(msg []byte, sh uint64) (*Cluster, Variant) {
 	if m.nshapes >= cacheMax {
 		clear(m.shapes)
 		clear(m.front[:])
+		clear(m.keptFront[:])
 		m.nshapes, e = 0, nil
 	}
 	if e == nil {

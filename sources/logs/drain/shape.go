@@ -46,6 +46,13 @@ func (e *shapeEntry) put(k uint64, h hit) {
 	}
 }
 
+// keptSlot is an entry of the miner's direct-mapped cache of answers for
+// a shape and its kept digits.
+type keptSlot struct {
+	sh, kh uint64
+	h      hit
+}
+
 // frontSlot is an entry of the miner's direct-mapped cache of shapes.
 type frontSlot struct {
 	sh uint64
