@@ -495,6 +495,13 @@ type syslogParser struct {
 
 	toYear  int       // to's year in loc, 0 until the first line
 	toLimit time.Time // to + 7 days
+
+	// The minute of the last RFC 3164 stamp, "Nov 24 03:00:", and the
+	// unix time of its second 0 (see keepMinute).
+	minKey  [13]byte
+	minBase int64
+	minOK   bool
+	iso     isoMinute // of the last RFC 3339 stamp
 }
 
 func newSyslogParser(loc *time.Location, to time.Time) *syslogParser {
@@ -517,23 +524,33 @@ func (p *syslogParser) parse(line []byte, r *Record, w sources.Window) result {
 		return p.parse5424(line[2:], r, w)
 	}
 	if len(line) >= 16 && line[0] >= '0' && line[0] <= '9' && line[4] == '-' {
-		sp := bytes.IndexByte(line, ' ')
-		if sp < 0 {
+		// rsyslog's RFC 3339 stamps, and journalctl -o short-iso's
+		// (an offset without a colon); one without an offset is read
+		// in the source's zone.
+		sp := indexNear(line, ' ')
+		if sp < 0 || line[10] != 'T' {
 			return malformed
 		}
-		t, err := time.Parse(time.RFC3339Nano, string(line[:sp]))
-		if err != nil {
-			// journalctl -o short-iso writes the offset without a colon.
-			if t, err = time.Parse("2006-01-02T15:04:05.999999999-0700", string(line[:sp])); err != nil {
-				return malformed
-			}
+		t, n, ok := parseISO(line[:sp], p.loc, &p.iso)
+		if !ok || n != sp {
+			return malformed
 		}
-		r.T = t.UTC()
+		r.T = t
 		r.guessedYear = false
 		rest = line[sp+1:]
 	} else {
 		if len(line) < 16 || line[3] != ' ' || line[6] != ' ' {
 			return malformed
+		}
+		if p.minOK && string(line[:13]) == string(p.minKey[:]) && line[15] == ' ' {
+			// The minute of the line before: its seconds are all
+			// there is to read.
+			if s1, s2 := line[13]-'0', line[14]-'0'; s1 <= 6 && s2 <= 9 && s1*10+s2 <= 60 {
+				r.T = time.Unix(p.minBase+int64(s1*10+s2), 0).UTC()
+				r.guessedYear = true
+				rest = line[16:]
+				goto stamped
+			}
 		}
 		mon := month(line[0:3])
 		dayB := line[4:6]
@@ -548,7 +565,9 @@ func (p *syslogParser) parse(line []byte, r *Record, w sources.Window) result {
 		r.T = p.time(mon, day, sec)
 		r.guessedYear = true
 		rest = line[16:]
+		p.keepMinute(line, mon, day, sec)
 	}
+stamped:
 	if !w.Contains(r.T) {
 		return outside
 	}
@@ -584,6 +603,28 @@ func (p *syslogParser) parse(line []byte, r *Record, w sources.Window) result {
 
 // time is the instant of month/day and sec seconds into the day in p.loc,
 // with the year guessed as documented on syslogParser.
+// keepMinute remembers the minute of line (month, day, sec seconds into
+// the day) for the lines after it, when the year guess is the same for
+// every second of the minute: all of it no later than to + 7 days (this
+// year), or all of it later (last year).
+func (p *syslogParser) keepMinute(line []byte, mon time.Month, day, sec int) {
+	s := int(line[13]-'0')*10 + int(line[14]-'0')
+	start := sec - s
+	by := p.at(p.toYear, mon, day, start).Unix()
+	limit := p.toLimit.Unix()
+	switch {
+	case by+60 <= limit:
+		p.minBase = by
+	case by > limit:
+		p.minBase = p.at(p.toYear-1, mon, day, start).Unix()
+	default:
+		p.minOK = false
+		return
+	}
+	copy(p.minKey[:], line[:13])
+	p.minOK = true
+}
+
 func (p *syslogParser) time(mon time.Month, day, sec int) time.Time {
 	if p.toYear == 0 {
 		p.toYear, p.toLimit = p.to.In(p.loc).Year(), p.to.Add(7*24*time.Hour)

@@ -232,3 +232,69 @@ func TestNginxWindowEdges(t *testing.T) {
 		}
 	}
 }
+
+// TestSyslogMinuteCache: a parser that read the lines before reads each
+// line as a fresh one does, across minutes, the year's end and the second
+// where the year guess turns (to + 7 days).
+func TestSyslogMinuteCache(t *testing.T) {
+	seoul := time.FixedZone("KST", 9*3600)
+	to := time.Date(2026, 1, 2, 0, 0, 30, 0, seoul) // to + 7 days: Jan 9 00:00:30
+	warm := newSyslogParser(seoul, to)
+	w := sources.Window{From: time.Unix(0, 0), To: to.Add(365 * 24 * time.Hour)}
+	var lines []string
+	for _, start := range []time.Time{
+		time.Date(2025, 12, 31, 23, 58, 50, 0, seoul),
+		time.Date(2026, 1, 9, 0, 0, 0, 0, seoul),
+		time.Date(2026, 1, 8, 23, 59, 30, 0, seoul),
+		time.Date(2026, 1, 10, 12, 0, 0, 0, seoul),
+	} {
+		for s := range 90 {
+			lines = append(lines, start.Add(time.Duration(s)*time.Second).Format(time.Stamp)+" db1 cron[1]: x")
+		}
+	}
+	lines = append(lines, "Jan  9 00:00:60 db1 k: leap", "Jan  9 00:00:61 db1 k: bad", "2026-01-01T10:00:00.5+09:00 db1 k: iso",
+		"2026-01-01T10:00:01+0900 db1 k: iso", "2026-01-01T10:00:02 db1 k: iso, no offset", "2026-01-01T10:00:03Z db1 k: z")
+	for _, l := range lines {
+		var a, b Record
+		ra := warm.parse([]byte(l), &a, w)
+		rb := newSyslogParser(seoul, to).parse([]byte(l), &b, w)
+		if ra != rb || !a.T.Equal(b.T) || a.Message != b.Message {
+			t.Fatalf("%q: warm %v %v, fresh %v %v", l, ra, a.T, rb, b.T)
+		}
+	}
+	// The turn of the guess: 00:00:30 is this year, 00:00:31 last year.
+	var r Record
+	for s, year := range map[int]int{30: 2026, 31: 2025} {
+		warm.parse(fmt.Appendf(nil, "Jan  9 00:00:%02d db1 k: x", s), &r, w)
+		if r.T.In(seoul).Year() != year {
+			t.Errorf("Jan 9 00:00:%02d: %v, want %d", s, r.T, year)
+		}
+	}
+	// RFC 3339 without an offset is read in the source's zone.
+	newSyslogParser(seoul, to).parse([]byte("2026-01-01T10:00:02 db1 k: x"), &r, w)
+	if !r.T.Equal(time.Date(2026, 1, 1, 10, 0, 2, 0, seoul)) {
+		t.Errorf("no offset: %v", r.T)
+	}
+}
+
+// FuzzSyslogWarm: a syslog parser that has read line a reads line b as a
+// fresh parser does (the minute caches are only shortcuts).
+func FuzzSyslogWarm(f *testing.F) {
+	f.Add([]byte("Jan  9 00:00:10 db1 k: x"), []byte("Jan  9 00:00:59 db1 k: y"))
+	f.Add([]byte("Dec 31 23:59:59 h a: x"), []byte("Dec 31 23:59:60 h a: y"))
+	f.Add([]byte("2026-01-01T10:00:00.5+09:00 db1 k: iso"), []byte("2026-01-01T10:00:01+0900 db1 k: iso"))
+	f.Add([]byte("2026-01-01T10:00:00Z h k: x"), []byte("2026-01-01T10:00:07 h k: x"))
+	seoul := time.FixedZone("KST", 9*3600)
+	to := time.Date(2026, 1, 2, 0, 0, 30, 0, seoul)
+	f.Fuzz(func(t *testing.T, a, b []byte) {
+		warm := newSyslogParser(seoul, to)
+		var ra, rb Record
+		warm.parse(a, &ra, everything)
+		x := warm.parse(b, &ra, everything)
+		y := newSyslogParser(seoul, to).parse(b, &rb, everything)
+		if x != y || x != malformed && !ra.T.Equal(rb.T) ||
+			x == parsed && (ra.Message != rb.Message || ra.Program != rb.Program || ra.Host != rb.Host) {
+			t.Fatalf("after %q, %q: %v %+v\nfresh: %v %+v", a, b, x, ra, y, rb)
+		}
+	})
+}
