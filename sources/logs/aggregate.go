@@ -45,12 +45,13 @@ type aggregator struct {
 	evKey      []byte
 	backupCmds map[string]bool // cron command -> is a backup
 
-	patterns map[patternKey]*pattern
-	patCache [256]patSlot // the patterns of mined lines seen last, before the map
-	other    *pattern
-	miner    *drain.Miner
-	events   []sources.Event
-	gaps     []sources.Gap
+	patterns  map[patternKey]*pattern
+	patCache  [256]patSlot   // the patterns of mined lines seen last, before the map
+	lineCache [4096]lineSlot // mined lines by shape and program, before the miner
+	other     *pattern
+	miner     *drain.Miner
+	events    []sources.Event
+	gaps      []sources.Gap
 }
 
 // patternKey is a pattern's identity while reading: access-log templates
@@ -133,53 +134,87 @@ func (a *aggregator) cover(t time.Time) {
 func (a *aggregator) add(format string, r *Record, path string, n int, line []byte) {
 	a.inWindow++
 	b := a.bucket(r.T)
-	var key patternKey
-	var level string
 	msg := r.message()
 	prog, progID := r.Program, uint64(0)
 	if r.prog != nil {
 		prog, progID = a.intern(r.prog)
 	}
 	sh := drain.Shape(msg)
-	if a.maybeEventShape(prog, progID, msg, sh) {
-		if ev, ok := a.lineEvent(r, prog, msg); ok {
-			if len(a.events) < MaxEvents {
-				ev.T, ev.Ref = r.T, lineRef(path, n)
-				a.events = append(a.events, ev)
-			} else {
-				a.droppedEvents++
+	// A line of a program and shape seen before, whose shape alone
+	// gives its template: its pattern and event test come from
+	// lineCache, and the miner's count is kept here. (Not with a custom
+	// deploy pattern: it may look at digits.)
+	var ls *lineSlot
+	if (r.prog != nil || prog == "") && a.s.c.DeployPattern == "" {
+		ls = &a.lineCache[(sh^progID)%uint64(len(a.lineCache))]
+		if ls.p != nil && ls.k == sh^progID {
+			if ls.ev {
+				a.takeEvent(r, prog, msg, path, n)
 			}
+			ls.c.Count++
+			a.count(ls.p, b, r.T, path, n, line)
+			return
 		}
 	}
-	key.program = prog
-	key.cluster, key.variant = a.miner.AddShape(msg, sh)
-	level = r.Level
+	ev := a.maybeEventShape(prog, progID, msg, sh)
+	if ev {
+		a.takeEvent(r, prog, msg, path, n)
+	}
+	key := patternKey{program: prog}
+	var whole bool
+	key.cluster, key.variant, whole = a.miner.AddShapeWhole(msg, sh)
+	p := a.minedPattern(key, r.Level)
+	if ls != nil && whole && key.cluster.Seq != 0 {
+		*ls = lineSlot{sh ^ progID, p, key.cluster, ev}
+	}
+	a.count(p, b, r.T, path, n, line)
+}
+
+// lineSlot is an entry of aggregator.lineCache.
+type lineSlot struct {
+	k  uint64 // shape ^ program number
+	p  *pattern
+	c  *drain.Cluster
+	ev bool // maybeEvent
+}
+
+// takeEvent makes an Event of the line if it is one.
+func (a *aggregator) takeEvent(r *Record, prog string, msg []byte, path string, n int) {
+	if ev, ok := a.lineEvent(r, prog, msg); ok {
+		if len(a.events) < MaxEvents {
+			ev.T, ev.Ref = r.T, lineRef(path, n)
+			a.events = append(a.events, ev)
+		} else {
+			a.droppedEvents++
+		}
+	}
+}
+
+// minedPattern finds or makes the pattern of a mined line.
+func (a *aggregator) minedPattern(key patternKey, level string) *pattern {
 	var p *pattern
 	var slot *patSlot
 	if key.cluster != nil {
 		slot = &a.patCache[(uint64(key.cluster.Seq)*0x9E3779B97F4A7C15^uint64(key.variant)*0xBF58476D1CE4E5B9^uint64(len(key.program)))>>56]
 		if slot.p != nil && slot.cluster == key.cluster && slot.variant == key.variant && slot.program == key.program {
-			p = slot.p
+			return slot.p
 		}
 	}
-	if p == nil {
-		p = a.patterns[key]
-		if p != nil && slot != nil {
+	if p = a.patterns[key]; p != nil {
+		if slot != nil {
 			*slot = patSlot{key.cluster, key.variant, key.program, p}
 		}
+		return p
 	}
-	if p == nil {
-		if len(a.patterns) >= MaxTemplates || key.cluster != nil && key.cluster.Seq == 0 {
-			if a.other == nil {
-				a.other = &pattern{template: drain.Other, counts: map[int]int{}}
-			}
-			p = a.other
-		} else {
-			p = &pattern{key: key, level: level, counts: map[int]int{}, seq: a.inWindow}
-			a.patterns[key] = p
+	if len(a.patterns) >= MaxTemplates || key.cluster != nil && key.cluster.Seq == 0 {
+		if a.other == nil {
+			a.other = &pattern{template: drain.Other, counts: map[int]int{}}
 		}
+		return a.other
 	}
-	a.count(p, b, r.T, path, n, line)
+	p = &pattern{key: key, level: level, counts: map[int]int{}, seq: a.inWindow}
+	a.patterns[key] = p
+	return p
 }
 
 // count adds a line of step b to its pattern: the run of its step, its

@@ -1,6 +1,9 @@
 package logs
 
 import (
+	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,5 +107,58 @@ func TestIntern(t *testing.T) {
 			}
 			ids[p] = id
 		}
+	}
+}
+
+// TestLineCacheSameCounts: the aggregator's cache of mined lines by shape
+// and program changes no count: the same file read with it (default
+// settings) and without it (a custom deploy pattern turns it off) gives
+// the same patterns, counts and events.
+func TestLineCacheSameCounts(t *testing.T) {
+	var b strings.Builder
+	progs := []string{"sshd[12]", "CRON[7]", "kernel", "app[3]", "systemd[1]"}
+	msgs := []string{
+		"session opened for user u%[1]d on tty%[2]d",
+		"Accepted publickey for deploy%[2]d from 10.0.0.%[1]d port %[3]d ssh2",
+		"(root) CMD (run-parts /etc/cron.hourly %[2]d)",
+		"eth%[2]d: link up, %[3]d Mbps",
+		"order %[3]d placed by user %[1]d, %[2]d items",
+		"Started Session %[3]d of User admin.",
+		"worker w%[2]d finished job %[3]d in %[1]dms",
+	}
+	for i := range 5000 {
+		ts := t0.Add(time.Duration(i) * 7 * time.Second)
+		fmt.Fprintf(&b, "%s db%d %s: ", ts.Format(time.Stamp), i%2, progs[i*7%len(progs)])
+		fmt.Fprintf(&b, msgs[i%len(msgs)], i%97, i%4, 1000+i*13%5000)
+		b.WriteByte('\n')
+	}
+	dir := t.TempDir()
+	p := mustWrite(t, dir, "syslog", b.String())
+	w := sources.Window{From: t0, To: t0.Add(12 * time.Hour)}
+	fetch := func(deploy string) *sources.Dataset {
+		s, err := New(Config{Paths: []string{p}, Location: time.UTC, DeployPattern: deploy})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ds, err := s.Fetch(context.Background(), w, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ds
+	}
+	with, without := fetch(""), fetch(`(?i)\bnever-a-deploy\b`)
+	sum := func(ds *sources.Dataset) map[string]string {
+		out := map[string]string{}
+		for _, pat := range ds.Patterns {
+			out[pat.Template] = fmt.Sprint(pat.Counts)
+		}
+		return out
+	}
+	a, c := sum(with), sum(without)
+	if len(a) < 7 || fmt.Sprint(a) != fmt.Sprint(c) {
+		t.Errorf("%d patterns with the cache, %d without:\n%v\n%v", len(a), len(c), a, c)
+	}
+	if len(with.Events) != len(without.Events) || len(with.Events) == 0 {
+		t.Errorf("%d events with the cache, %d without", len(with.Events), len(without.Events))
 	}
 }

@@ -303,6 +303,14 @@ func Shape(msg []byte) uint64 { return shapeHash(msg) }
 
 // AddShape is AddVariant for a message whose Shape the caller has.
 func (m *Miner) AddShape(msg []byte, sh uint64) (*Cluster, Variant) {
+	c, v, _ := m.AddShapeWhole(msg, sh)
+	return c, v
+}
+
+// AddShapeWhole is AddShape; whole reports that every message of this
+// shape gets this answer (masking keeps none of its digits), so that the
+// caller may keep the answer by shape and count the cluster itself.
+func (m *Miner) AddShapeWhole(msg []byte, sh uint64) (c *Cluster, v Variant, whole bool) {
 	slot := &m.front[sh%uint64(len(m.front))]
 	e := slot.e
 	if slot.sh != sh || e == nil {
@@ -319,7 +327,7 @@ func (m *Miner) AddShape(msg []byte, sh uint64) (*Cluster, Variant) {
 			kf = &m.keptFront[(sh^kh*0x9E3779B97F4A7C15)%uint64(len(m.keptFront))]
 			if kf.sh == sh && kf.kh == kh && kf.h.c != nil {
 				kf.h.c.Count++
-				return kf.h.c, kf.h.v
+				return kf.h.c, kf.h.v, false
 			}
 		}
 		if h, ok := e.get(kh); ok {
@@ -327,7 +335,7 @@ func (m *Miner) AddShape(msg []byte, sh uint64) (*Cluster, Variant) {
 				*kf = keptSlot{sh, kh, h}
 			}
 			h.c.Count++
-			return h.c, h.v
+			return h.c, h.v, len(e.kept) == 0
 		}
 	}
 	var n int
@@ -363,7 +371,7 @@ func (m *Miner) AddShape(msg []byte, sh uint64) (*Cluster, Variant) {
 	e.put(kh, h)
 	m.nshapes++
 	h.c.Count++
-	return h.c, h.v
+	return h.c, h.v, len(e.kept) == 0
 }
 
 // AddString is Add for a string.
