@@ -432,7 +432,7 @@ func trimLeft(b []byte) []byte {
 // field returns the next space-separated field.
 func field(b []byte) (f, rest []byte) {
 	b = trimLeft(b)
-	i := indexNear(b, ' ') // fields are short: a host, a tag, a level
+	i := bytes.IndexByte(b, ' ')
 	if i < 0 {
 		return b, nil
 	}
