@@ -156,9 +156,7 @@ func writeHTML(w io.Writer, v *view) error {
 	d.Recurrence = listItems(rec.String())
 	var an bytes.Buffer
 	markdown{&an, v}.anomalies()
-	for _, it := range listItems(an.String()) {
-		d.Anomalies = append(d.Anomalies, it)
-	}
+	d.Anomalies = append(d.Anomalies, listItems(an.String())...)
 	for _, g := range v.Gaps {
 		if g.What == "" {
 			d.Gaps = append(d.Gaps, inlineHTML(fmt.Sprintf("**%s**: %s", text(g.Source), text(g.Reason))))
