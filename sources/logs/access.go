@@ -56,10 +56,10 @@ type accessAdder struct {
 	key    []byte            // scratch for keys made of method and path
 	tmpl   []byte            // scratch for route templates
 	bins   binCache          // request time -> sketch bin
-	shapes [4096]shapeRoute  // request line's shape -> route, before routes
+	ac     *accessCaches     // made at the first request
 
-	// Request times waiting for pendLat's sketch: counts by bin - pendBase.
-	pend     [2048]uint32
+	// Request times waiting for pendLat's sketch: counts by bin -
+	// pendBase in ac.pend.
 	pendBase int
 	touched  []int32
 	pendLat  *latencies
@@ -90,24 +90,25 @@ func (s *accessAdder) latency(l *latencies, v float64) {
 	}
 	bin := s.bins.index(v)
 	i := bin - s.pendBase
-	if uint(i) >= uint(len(s.pend)) {
+	pend := &s.caches().pend
+	if uint(i) >= uint(len(pend)) {
 		if len(s.touched) > 0 {
 			l.pos.Add(bin) // far from the bins counted: straight in
 			return
 		}
-		s.pendBase, i = bin-len(s.pend)/2, len(s.pend)/2
+		s.pendBase, i = bin-len(pend)/2, len(pend)/2
 	}
-	if s.pend[i] == 0 {
+	if pend[i] == 0 {
 		s.touched = append(s.touched, int32(i))
 	}
-	s.pend[i]++
+	pend[i]++
 }
 
 // flushLatencies adds the pending bin counts to their sketch.
 func (s *accessAdder) flushLatencies() {
 	for _, i := range s.touched {
-		s.pendLat.pos.AddWithCount(s.pendBase+int(i), float64(s.pend[i]))
-		s.pend[i] = 0
+		s.pendLat.pos.AddWithCount(s.pendBase+int(i), float64(s.ac.pend[i]))
+		s.ac.pend[i] = 0
 	}
 	s.touched = s.touched[:0]
 }
@@ -218,7 +219,8 @@ func (s *accessAdder) route(r *Record) *route {
 		// as 0): appendTemplate looks at whether a byte is a digit, never
 		// at which. /api/items/123 and /api/items/456 share a slot.
 		sh = drain.Shape(k)
-		slot = &s.shapes[sh%uint64(len(s.shapes))]
+		ac := s.caches()
+		slot = &ac.shapes[sh%uint64(len(ac.shapes))]
 		if slot.sh == sh && slot.rt != nil {
 			return slot.rt
 		}
@@ -239,7 +241,23 @@ func (s *accessAdder) route(r *Record) *route {
 	return rt
 }
 
-// shapeRoute is a slot of accessAdder.shapes.
+// accessCaches are an accessAdder's tables, made for a set that has
+// access-log lines.
+type accessCaches struct {
+	shapes [4096]shapeRoute // request line's shape -> route, before routes
+	pend   [2048]uint32     // see accessAdder.latency
+}
+
+// caches returns the adder's tables, made at the first use: a set with
+// no access-log lines has none.
+func (s *accessAdder) caches() *accessCaches {
+	if s.ac == nil {
+		s.ac = new(accessCaches)
+	}
+	return s.ac
+}
+
+// shapeRoute is a slot of accessCaches.shapes.
 type shapeRoute struct {
 	sh uint64
 	rt *route

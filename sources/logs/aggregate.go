@@ -40,18 +40,16 @@ type aggregator struct {
 	strs       map[string]progName // interned program names
 	progCache  [64]progName        // recent program names, see intern
 	progs      uint64              // program names interned
-	evShapes   [4096]uint64        // maybeEvent by program and message shape
 	evCache    map[string]cachedEvent
 	evKey      []byte
 	backupCmds map[string]bool // cron command -> is a backup
 
-	patterns  map[patternKey]*pattern
-	patCache  [256]patSlot   // the patterns of mined lines seen last, before the map
-	lineCache [4096]lineSlot // mined lines by shape and program, before the miner
-	other     *pattern
-	miner     *drain.Miner
-	events    []sources.Event
-	gaps      []sources.Gap
+	patterns map[patternKey]*pattern
+	mc       *minedCaches // made at the first mined line
+	other    *pattern
+	miner    *drain.Miner
+	events   []sources.Event
+	gaps     []sources.Gap
 }
 
 // patternKey is a pattern's identity while reading: access-log templates
@@ -140,13 +138,14 @@ func (a *aggregator) add(format string, r *Record, path string, n int, line []by
 		prog, progID = a.intern(r.prog)
 	}
 	sh := drain.Shape(msg)
+	mc := a.caches()
 	// A line of a program and shape seen before, whose shape alone
 	// gives its template: its pattern and event test come from
-	// lineCache, and the miner's count is kept here. (Not with a custom
+	// the caches, and the miner's count is kept here. (Not with a custom
 	// deploy pattern: it may look at digits.)
 	var ls *lineSlot
 	if (r.prog != nil || prog == "") && a.s.c.DeployPattern == "" {
-		ls = &a.lineCache[(sh^progID)%uint64(len(a.lineCache))]
+		ls = &mc.lines[(sh^progID)%uint64(len(mc.lines))]
 		if ls.p != nil && ls.k == sh^progID {
 			if ls.ev {
 				a.takeEvent(r, prog, msg, path, n)
@@ -170,7 +169,24 @@ func (a *aggregator) add(format string, r *Record, path string, n int, line []by
 	a.count(p, b, r.T, path, n, line)
 }
 
-// lineSlot is an entry of aggregator.lineCache.
+// minedCaches are the direct-mapped caches of mined (not access-log)
+// lines, made for a set that has some.
+type minedCaches struct {
+	lines    [4096]lineSlot // by shape and program, before the miner
+	patterns [256]patSlot   // patterns seen last, before the map
+	events   [4096]uint64   // maybeEvent by program and shape (maybeEventShape)
+}
+
+// caches returns the aggregator's caches of mined lines, made at the first
+// use: a set of access logs has none.
+func (a *aggregator) caches() *minedCaches {
+	if a.mc == nil {
+		a.mc = new(minedCaches)
+	}
+	return a.mc
+}
+
+// lineSlot is an entry of minedCaches.lines.
 type lineSlot struct {
 	k  uint64 // shape ^ program number
 	p  *pattern
@@ -195,7 +211,7 @@ func (a *aggregator) minedPattern(key patternKey, level string) *pattern {
 	var p *pattern
 	var slot *patSlot
 	if key.cluster != nil {
-		slot = &a.patCache[(uint64(key.cluster.Seq)*0x9E3779B97F4A7C15^uint64(key.variant)*0xBF58476D1CE4E5B9^uint64(len(key.program)))>>56]
+		slot = &a.caches().patterns[(uint64(key.cluster.Seq)*0x9E3779B97F4A7C15^uint64(key.variant)*0xBF58476D1CE4E5B9^uint64(len(key.program)))>>56]
 		if slot.p != nil && slot.cluster == key.cluster && slot.variant == key.variant && slot.program == key.program {
 			return slot.p
 		}
@@ -342,7 +358,8 @@ func (a *aggregator) maybeEventShape(prog string, progID uint64, msg []byte, sh 
 	// A direct-mapped cache of k's top 62 bits, bit 1 set (a slot in
 	// use), bit 0 the answer.
 	tag := k&^3 | 2
-	slot := &a.evShapes[k%uint64(len(a.evShapes))]
+	events := &a.caches().events
+	slot := &events[k%uint64(len(events))]
 	if *slot&^1 == tag {
 		return *slot&1 == 1
 	}
