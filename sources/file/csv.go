@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hindsight-sre/hindsight/internal/lines"
 )
 
 const (
@@ -27,7 +29,7 @@ const (
 // is one line: metrics exports have no multi-line fields, and line numbers
 // stay exact.
 func parseCSV(ctx context.Context, br *bufio.Reader, file, name string, c *collector) error {
-	var buf []byte
+	lr := lines.New(br, 64<<10)
 	var fields [][]byte
 	var header []string
 	tsCol, valCol := -1, -1
@@ -36,11 +38,11 @@ func parseCSV(ctx context.Context, br *bufio.Reader, file, name string, c *colle
 	bySet := map[string]*rawSeries{}
 	var key []byte
 	for {
-		line, err := readLine(br, &buf)
+		line, _, err := lr.Next()
 		if err == io.EOF {
 			return nil
 		}
-		if errors.Is(err, errLineTooLong) {
+		if errors.Is(err, lines.ErrTooLong) {
 			return &lineError{file: file, line: c.lines + 1, msg: "line longer than 1 MiB"}
 		}
 		if err != nil {

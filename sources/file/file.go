@@ -447,38 +447,6 @@ func truncate(s string, n int) string {
 	return s[:n] + "..."
 }
 
-// maxLine bounds one line, so that a file without newlines cannot take all
-// memory.
-const maxLine = 1 << 20
-
-// readLine returns the next line without its newline. buf is scratch space
-// for lines longer than the reader's buffer.
-func readLine(br *bufio.Reader, buf *[]byte) ([]byte, error) {
-	line, err := br.ReadSlice('\n')
-	if err == bufio.ErrBufferFull {
-		*buf = append((*buf)[:0], line...)
-		for err == bufio.ErrBufferFull {
-			line, err = br.ReadSlice('\n')
-			*buf = append(*buf, line...)
-			if len(*buf) > maxLine {
-				return nil, errLineTooLong
-			}
-		}
-		line = *buf
-	}
-	if err != nil && err != io.EOF {
-		return nil, err // a partial line before a read error is dropped
-	}
-	if len(line) == 0 && err == io.EOF {
-		return nil, io.EOF
-	}
-	line = bytes.TrimSuffix(line, []byte("\n"))
-	line = bytes.TrimSuffix(line, []byte("\r"))
-	return line, nil
-}
-
-var errLineTooLong = errors.New("line longer than 1 MiB")
-
 // maxSeconds is the largest timestamp taken as seconds (year 5138). Larger
 // ones are almost surely milliseconds, which promtool accepts silently and
 // files in the year 57000.

@@ -8,6 +8,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/hindsight-sre/hindsight/internal/lines"
 )
 
 // parseOpenMetrics streams OpenMetrics or Prometheus text exposition with
@@ -25,13 +27,13 @@ import (
 // values with \\, \" and \n escapes, and the quoted names of OpenMetrics 2
 // (`{"my.metric",a="b"}`).
 func parseOpenMetrics(ctx context.Context, br *bufio.Reader, file string, c *collector) error {
-	var buf []byte
+	lr := lines.New(br, 64<<10)
 	for {
-		line, err := readLine(br, &buf)
+		line, _, err := lr.Next()
 		if err == io.EOF {
 			return nil
 		}
-		if errors.Is(err, errLineTooLong) {
+		if errors.Is(err, lines.ErrTooLong) {
 			return &lineError{file: file, line: c.lines + 1, msg: "line longer than 1 MiB"}
 		}
 		if err != nil {

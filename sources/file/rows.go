@@ -1,13 +1,14 @@
 package file
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"time"
+
+	"github.com/hindsight-sre/hindsight/internal/lines"
 )
 
 // Row is one data row of a timestamp,value CSV, as ReadRows gives it.
@@ -26,20 +27,19 @@ type Row struct {
 // read, or whose time is not after the previous row's, is an error naming
 // the line; an empty file is an error too.
 func ReadRows(r io.Reader, file string, fn func(Row) error) error {
-	br := bufio.NewReaderSize(r, 1<<16)
-	var buf []byte
+	lr := lines.New(r, 1<<16)
 	var fields [][]byte
 	tsCol, valCol := -1, -1
 	line := 0
 	var prev time.Time
 	rows := 0
 	for {
-		text, err := readLine(br, &buf)
+		text, _, err := lr.Next()
 		if err == io.EOF {
 			break
 		}
 		line++
-		if errors.Is(err, errLineTooLong) {
+		if errors.Is(err, lines.ErrTooLong) {
 			return &lineError{file: file, line: line, msg: "line longer than 1 MiB"}
 		}
 		if err != nil {

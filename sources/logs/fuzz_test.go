@@ -79,25 +79,6 @@ func FuzzQuoted(f *testing.F) {
 	})
 }
 
-// FuzzLineReader: the line splitter reads what strings.Split reads, in
-// buffers of any size.
-func FuzzLineReader(f *testing.F) {
-	f.Add([]byte("a\r\nbb\n\nc"), uint8(3))
-	f.Fuzz(func(t *testing.T, in []byte, size uint8) {
-		lines, _, err := readAll(newLineReader(bytes.NewReader(in), int(size)+1))
-		want := strings.Split(string(in), "\n")
-		if want[len(want)-1] == "" {
-			want = want[:len(want)-1]
-		}
-		for i := range want {
-			want[i] = strings.TrimSuffix(want[i], "\r")
-		}
-		if err != nil || strings.Join(lines, "\n") != strings.Join(want, "\n") || len(lines) != len(want) {
-			t.Fatalf("%q: %q (%v), want %q", in, lines, err, want)
-		}
-	})
-}
-
 // FuzzNginxEquiv: the nginx parser, with its stamp cache cold and warm,
 // lazy or not, reads a line as the parser before the fast path did
 // (nginxParseRef): same result, same record. A window that ends inside

@@ -63,7 +63,6 @@ package logs
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -567,9 +566,3 @@ func truncate(s string, n int) string {
 	}
 	return s[:n] + "..."
 }
-
-// maxLine bounds one line, so that a file without newlines cannot take all
-// memory.
-const maxLine = 1 << 20
-
-var errLineTooLong = errors.New("line longer than 1 MiB")

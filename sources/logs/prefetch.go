@@ -140,7 +140,7 @@ func (fr *fileReader) firstTime(ctx context.Context, path string) (t time.Time, 
 	defer closeFn()
 	var lines []numbered
 	for len(lines) < detectLines {
-		line, _, err := lr.next()
+		line, _, err := lr.Next()
 		if err != nil {
 			break
 		}

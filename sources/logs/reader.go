@@ -14,6 +14,7 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 
+	"github.com/hindsight-sre/hindsight/internal/lines"
 	"github.com/hindsight-sre/hindsight/sources"
 )
 
@@ -235,12 +236,12 @@ func (s *readStats) noteBad(n int, text string) {
 // with the gzip magic, for reading lines in buffers of up to buf bytes. A
 // directory is an error with a hint. plain is the file when it can be
 // seeked (not stdin, not gzip), with its size.
-func (fr *fileReader) open(path string, buf int) (lr *lineReader, plain *os.File, cr *countReader, size int64, closeFn func(), err error) {
+func (fr *fileReader) open(path string, buf int) (lr *lines.Reader, plain *os.File, cr *countReader, size int64, closeFn func(), err error) {
 	var r io.Reader
 	closeFn = func() {}
 	if in := fr.pre[path]; in != nil {
 		delete(fr.pre, path)
-		return newLineReader(in, min(buf, 256<<10)), nil, nil, 0, in.close, nil
+		return lines.New(in, min(buf, 256<<10)), nil, nil, 0, in.close, nil
 	}
 	if path == "-" {
 		r = fr.stdin
@@ -265,7 +266,7 @@ func (fr *fileReader) open(path string, buf int) (lr *lineReader, plain *os.File
 		if n, _ := f.ReadAt(magic[:], 0); err == nil && st.Mode().IsRegular() && !(n == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
 			// A plain file: read straight into the line buffer.
 			cr = &countReader{r: f}
-			return newLineReader(cr, buf), f, cr, st.Size(), closeFn, nil
+			return lines.New(cr, buf), f, cr, st.Size(), closeFn, nil
 		}
 	}
 	br := bufio.NewReaderSize(r, readBuf)
@@ -276,9 +277,9 @@ func (fr *fileReader) open(path string, buf int) (lr *lineReader, plain *os.File
 			return nil, nil, nil, 0, nil, errNotGzip{err}
 		}
 		closeFile := closeFn
-		return newLineReader(zr, min(buf, 256<<10)), nil, nil, 0, func() { zr.Close(); closeFile() }, nil
+		return lines.New(zr, min(buf, 256<<10)), nil, nil, 0, func() { zr.Close(); closeFile() }, nil
 	}
-	return newLineReader(br, buf), nil, nil, 0, closeFn, nil
+	return lines.New(br, buf), nil, nil, 0, closeFn, nil
 }
 
 // errVanished: a file globbed a moment ago is gone, rotated away.
@@ -428,7 +429,7 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 			return st, fmt.Errorf("seek %s: %w", path, err)
 		}
 		cr.r, cr.n = io.LimitReader(plain, fr.to-fr.from), 0
-		lr.reset(cr)
+		lr.Reset(cr)
 		base, seeked = fr.from, fr.from > 0
 		st.seeked = fr.from
 	} else if plain != nil && size >= seekMin && fr.stopLate {
@@ -439,7 +440,7 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 			if off := fr.seekStart(plain, size, p); off > 0 {
 				if _, err := plain.Seek(off, io.SeekStart); err == nil {
 					cr.n = 0
-					lr.reset(cr)
+					lr.Reset(cr)
 					base, seeked = off, true
 					st.seeked = off
 				}
@@ -527,7 +528,7 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 	}
 	start()
 	for {
-		line, at, err := lr.next()
+		line, at, err := lr.Next()
 		n := st.lines + 1
 		if seeked {
 			// Not a line number: -(byte offset + 1); see lineRef.
@@ -537,7 +538,7 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 			if err == io.EOF {
 				break
 			}
-			if errors.Is(err, errLineTooLong) {
+			if errors.Is(err, lines.ErrTooLong) {
 				st.lines++
 				st.noteBad(n, "(a line longer than 1 MiB)")
 				if fr.bad != nil {
