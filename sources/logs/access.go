@@ -11,7 +11,7 @@ import (
 )
 
 // This file holds the hot path of access logs (nginx/apache) past the
-// line splitter (lines.go): the timestamp cache of the parser, and the
+// line splitter (internal/lines): the timestamp cache of the parser, and the
 // aggregator's counting of access-log lines.
 
 // time parses an nginx $time_local stamp, "20/Nov/2025:03:01:07 +0900"
