@@ -160,3 +160,18 @@ func TestRouteOverflow(t *testing.T) {
 		t.Errorf("%d lines in %d patterns, %d in <other>", total, len(ds.Patterns), other.Total())
 	}
 }
+
+// TestBlankFile: a file of blank lines holds no lines; it is not a file
+// of an unknown format, and Mine counts none of its lines.
+func TestBlankFile(t *testing.T) {
+	dir := t.TempDir()
+	p := mustWrite(t, dir, "b.log", " \n\n  \t\n ")
+	ds := mustFetch(t, Config{Paths: []string{p}}, night, time.Minute)
+	if len(ds.Gaps) != 1 || !strings.Contains(ds.Gaps[0].Reason, "no lines in the window") {
+		t.Errorf("gaps %v, want one saying the files hold no lines", ds.Gaps)
+	}
+	m, err := Mine(context.Background(), []string{p}, MineOptions{PerLine: true})
+	if err != nil || m.Lines != 0 || m.Malformed != 0 {
+		t.Errorf("mined %d lines, %d malformed, err %v", m.Lines, m.Malformed, err)
+	}
+}

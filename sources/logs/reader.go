@@ -597,9 +597,22 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 			start()
 			replay(pending, handle)
 		} else {
-			st.gaps = append(st.gaps, "format not recognised (not an access log, syslog, JSON, logfmt, Java or timestamped lines); hint: set format, or check the first lines")
-			if fr.bad != nil {
-				for _, l := range pending {
+			// Blank lines are blank, not lines of an unknown format: a
+			// file of blanks has no format to recognise.
+			content := false
+			for _, l := range pending {
+				content = content || len(bytes.TrimSpace(l.text)) > 0
+			}
+			if content {
+				st.gaps = append(st.gaps, "format not recognised (not an access log, syslog, JSON, logfmt, Java or timestamped lines); hint: set format, or check the first lines")
+			}
+			for _, l := range pending {
+				switch {
+				case len(bytes.TrimSpace(l.text)) == 0:
+					if fr.blank != nil {
+						fr.blank()
+					}
+				case fr.bad != nil:
 					fr.bad(path, l.n, l.text)
 				}
 			}
