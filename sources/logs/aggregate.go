@@ -645,14 +645,24 @@ func (a *aggregator) emit(ds *sources.Dataset) {
 			Source: a.s.c.Name, File: a.set.name, ID: drain.ID(p.template), Template: p.template, Level: p.level,
 			FirstSeen: p.first, Examples: p.examples,
 		}
-		idx := make([]int, 0, len(p.counts))
-		for i := range p.counts {
-			idx = append(idx, i)
-		}
-		sort.Ints(idx)
-		lp.Counts = make([]sources.Bucket, len(idx))
-		for k, i := range idx {
-			lp.Counts[k] = sources.Bucket{T: a.bucketTime(i), N: p.counts[i]}
+		lp.Counts = make([]sources.Bucket, 0, len(p.counts))
+		if 4*len(p.counts) >= a.nb {
+			// Most steps have lines: walk the steps in order rather
+			// than sort the map's keys.
+			for i := range a.nb {
+				if n, ok := p.counts[i]; ok {
+					lp.Counts = append(lp.Counts, sources.Bucket{T: a.bucketTime(i), N: n})
+				}
+			}
+		} else {
+			idx := make([]int, 0, len(p.counts))
+			for i := range p.counts {
+				idx = append(idx, i)
+			}
+			sort.Ints(idx)
+			for _, i := range idx {
+				lp.Counts = append(lp.Counts, sources.Bucket{T: a.bucketTime(i), N: p.counts[i]})
+			}
 		}
 		ds.Patterns = append(ds.Patterns, lp)
 	}
