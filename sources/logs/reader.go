@@ -512,9 +512,11 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 	}
 	// fast: an nginx log read into an aggregator (Fetch's hot path); its
 	// lines in the window, and those before it, skip handle's indirect
-	// calls. The rest, rare, go through handle.
+	// calls. The rest, rare, go through handle. fastSys: the same for an
+	// RFC 3164/5424 syslog, whose lines go to the aggregator's add.
 	var np nginxParser
-	fast := false
+	var sp *syslogParser
+	fast, fastSys := false, false
 	acc := fr.access
 	start := func() {
 		if p != nil {
@@ -524,6 +526,8 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 			}
 			np, fast = p.(nginxParser)
 			fast = fast && acc != nil && !multi
+			sp, fastSys = p.(*syslogParser)
+			fastSys = fastSys && acc != nil && !multi
 		}
 	}
 	start()
@@ -586,6 +590,22 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 					acc.cover(rec.T)
 					continue
 				}
+			}
+		}
+		if fastSys && len(line) > 0 && line[0] > ' ' && line[0] < utf8.RuneSelf {
+			switch sp.parse(line, rec, fr.w) {
+			case parsed:
+				if !rec.T.IsZero() && rec.Status == 0 {
+					span.note(rec.T)
+					acc.a.add(FormatSyslog, rec, path, n, line)
+					continue
+				}
+			case outside:
+				if !fr.stopLate || rec.guessedYear || !rec.T.After(stopAfter) {
+					span.note(rec.T)
+					continue
+				}
+				// Past the window: handle stops the read.
 			}
 		}
 		if handle(line, n) {

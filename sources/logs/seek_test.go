@@ -172,3 +172,34 @@ func TestSeekExamplesHaveOffsets(t *testing.T) {
 		t.Fatalf("no examples: %d patterns, gaps %v, notes %v", len(ds.Patterns), ds.Gaps, ds.Notes)
 	}
 }
+
+// TestSyslogWindowCounts: an RFC 3339 syslog (read by the reader's syslog
+// fast path, which stops past the window) and an RFC 3164 one (year
+// guessed: read to the end) give exactly the lines of the window.
+func TestSyslogWindowCounts(t *testing.T) {
+	for _, layout := range []string{time.RFC3339, time.Stamp} {
+		var b strings.Builder
+		const n = 3000
+		for i := range n {
+			ts := t0.Add(time.Duration(i) * 30 * time.Second)
+			fmt.Fprintf(&b, "%s db1 app[%d]: job %d done\n", ts.Format(layout), i%7, i)
+		}
+		p := mustWrite(t, t.TempDir(), "syslog", b.String())
+		w := sources.Window{From: t0.Add(3 * time.Hour), To: t0.Add(5 * time.Hour)}
+		s, err := New(Config{Paths: []string{p}, Location: time.UTC})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ds, err := s.Fetch(context.Background(), w, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := 0
+		for _, pat := range ds.Patterns {
+			got += pat.Total()
+		}
+		if want := 2 * 60 * 2; got != want {
+			t.Errorf("%s: %d lines in the window, want %d", layout, got, want)
+		}
+	}
+}
