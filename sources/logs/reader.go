@@ -512,11 +512,12 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 	}
 	// fast: an nginx log read into an aggregator (Fetch's hot path); its
 	// lines in the window, and those before it, skip handle's indirect
-	// calls. The rest, rare, go through handle. fastSys: the same for an
-	// RFC 3164/5424 syslog, whose lines go to the aggregator's add.
+	// calls. The rest, rare, go through handle. fastAgg: the same for
+	// the other formats that are one line an event (syslog, JSON,
+	// logfmt, ...), whose lines go straight to the aggregator.
 	var np nginxParser
 	var sp *syslogParser
-	fast, fastSys := false, false
+	fast, fastAgg := false, false
 	acc := fr.access
 	start := func() {
 		if p != nil {
@@ -526,8 +527,8 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 			}
 			np, fast = p.(nginxParser)
 			fast = fast && acc != nil && !multi
-			sp, fastSys = p.(*syslogParser)
-			fastSys = fastSys && acc != nil && !multi
+			sp, _ = p.(*syslogParser) // called directly: no interface call
+			fastAgg = !fast && acc != nil && !multi
 		}
 	}
 	start()
@@ -592,12 +593,22 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 				}
 			}
 		}
-		if fastSys && len(line) > 0 && line[0] > ' ' && line[0] < utf8.RuneSelf {
-			switch sp.parse(line, rec, fr.w) {
+		if fastAgg && len(line) > 0 && line[0] > ' ' && line[0] < utf8.RuneSelf {
+			var res result
+			if sp != nil {
+				res = sp.parse(line, rec, fr.w)
+			} else {
+				res = p.parse(line, rec, fr.w)
+			}
+			switch res {
 			case parsed:
-				if !rec.T.IsZero() && rec.Status == 0 {
+				if !rec.T.IsZero() {
 					span.note(rec.T)
-					acc.a.add(FormatSyslog, rec, path, n, line)
+					if rec.Status > 0 {
+						acc.add(rec, path, n, line)
+					} else {
+						acc.a.add(st.format, rec, path, n, line)
+					}
 					continue
 				}
 			case outside:
