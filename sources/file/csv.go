@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"strconv"
 	"strings"
@@ -38,21 +37,12 @@ func parseCSV(ctx context.Context, br *bufio.Reader, file, name string, c *colle
 	bySet := map[string]*rawSeries{}
 	var key []byte
 	for {
-		line, _, err := lr.Next()
+		line, err := c.next(ctx, lr, file)
 		if err == io.EOF {
 			return nil
 		}
-		if errors.Is(err, lines.ErrTooLong) {
-			return &lineError{file: file, line: c.lines + 1, msg: "line longer than 1 MiB"}
-		}
 		if err != nil {
 			return err
-		}
-		c.lines++
-		if c.lines%4096 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
 		}
 		lineErr := func(msg, hint string) error {
 			return &lineError{file: file, line: c.lines, msg: msg, text: string(line), hint: hint}

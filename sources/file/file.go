@@ -37,6 +37,7 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 
+	"github.com/hindsight-sre/hindsight/internal/lines"
 	"github.com/hindsight-sre/hindsight/sources"
 	"github.com/hindsight-sre/hindsight/sources/promconv"
 )
@@ -320,6 +321,26 @@ func trimBeats(bs []sources.Beat, w sources.Window) []sources.Beat {
 }
 
 // collector keeps the samples of the window, one rawSeries per series.
+// next reads and counts the next line of a file being collected, checking
+// ctx every 4096 lines; io.EOF at the end, a lineError for a line longer
+// than lines.Max.
+func (c *collector) next(ctx context.Context, lr *lines.Reader, file string) ([]byte, error) {
+	line, _, err := lr.Next()
+	if errors.Is(err, lines.ErrTooLong) {
+		return nil, &lineError{file: file, line: c.lines + 1, msg: "line longer than 1 MiB"}
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.lines++
+	if c.lines%4096 == 0 {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return line, nil
+}
+
 type collector struct {
 	from, to   int64  // unix ms, [from, to)
 	metric     string // keep only this metric (name or family) when set

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"strconv"
 	"strings"
@@ -29,21 +28,12 @@ import (
 func parseOpenMetrics(ctx context.Context, br *bufio.Reader, file string, c *collector) error {
 	lr := lines.New(br, 64<<10)
 	for {
-		line, _, err := lr.Next()
+		line, err := c.next(ctx, lr, file)
 		if err == io.EOF {
 			return nil
 		}
-		if errors.Is(err, lines.ErrTooLong) {
-			return &lineError{file: file, line: c.lines + 1, msg: "line longer than 1 MiB"}
-		}
 		if err != nil {
 			return err
-		}
-		c.lines++
-		if c.lines%4096 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
 		}
 		eof, msg, hint := c.omLine(line)
 		if msg != "" {

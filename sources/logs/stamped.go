@@ -228,18 +228,6 @@ func (p *stampedParser) parse(line []byte, r *Record, w sources.Window) result {
 	return parsed
 }
 
-// reset makes r a record of time t with nothing else: what
-// *r = Record{T: t, guessedYear: guessed, Bytes: -1, RequestTime: -1}
-// does, field by field, which the compiler makes cheaper than a copy of
-// the whole struct (TestRecordReset checks it keeps up with Record).
-func (r *Record) reset(t time.Time, guessed bool) {
-	r.T, r.guessedYear = t, guessed
-	r.Message, r.Level, r.Host, r.Program, r.PID = "", "", "", "", ""
-	r.Remote, r.Method, r.Path, r.Proto = "", "", "", ""
-	r.Status, r.Bytes, r.RequestTime, r.cont = 0, -1, -1, 0
-	r.req, r.msg, r.prog, r.host = nil, nil, nil, nil
-}
-
 // indexSpaced is the index of the first c with a blank on each side
 // (" : "), -1 when there is none.
 func indexSpaced(b []byte, c byte) int {
