@@ -280,6 +280,8 @@ func TestBadInput(t *testing.T) {
 		{"csv quotes", "a.csv", "timestamp,value,host\n1763564400,1,\"db1\n", []string{"a.csv:2:", "quotes"}},
 		{"csv bad value", "a.csv", "timestamp,value\n1763564400,high\n", []string{"a.csv:2:", "not a number"}},
 		{"not gzip", "a.om.gz", "\x1f\x8bnot really gzip", []string{"a.om.gz", "gzip"}},
+		{"om line over 1 MiB", "a.om", "x 1 1763564400\n# " + strings.Repeat("y", 1<<20) + "\n", []string{"a.om:2:", "longer than 1 MiB"}},
+		{"csv line over 1 MiB", "a.csv", "timestamp,value\n1763564400,1\n" + strings.Repeat("9", 1<<20+1) + "\n", []string{"a.csv:3:", "longer than 1 MiB"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
