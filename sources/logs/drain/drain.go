@@ -24,6 +24,7 @@ package drain
 import (
 	"bytes"
 	"hash/fnv"
+	"hash/maphash"
 	"slices"
 	"strconv"
 	"strings"
@@ -62,13 +63,11 @@ const (
 	DefaultMinValues   = 3
 )
 
-// cacheMax bounds the exact-match cache; it is emptied when full. Masked
-// messages longer than cacheKeyMax are not cached: with tokens capped at
-// maxTokenLen and MaxTokens, the cache holds at most 8 MiB of keys.
-const (
-	cacheMax    = 1 << 14
-	cacheKeyMax = 512
-)
+// cacheMax bounds the exact-match cache and the shape cache; each is
+// emptied when full. The exact-match cache is keyed by a seeded 64-bit
+// hash of the masked message, as the shape cache is by one of the
+// message: no key is kept, and no input can be written to collide.
+const cacheMax = 1 << 14
 
 // maxLeaf bounds the templates of one tree leaf (see Miner.add).
 const maxLeaf = 32
@@ -86,11 +85,16 @@ type Cluster struct {
 	tokens [][]byte
 	wild   []bool // tokens[i] holds a wildcard
 	nconst int    // tokens without one
-	tmpl   string // cached String, "" when stale
+	// learned[i]: a variable that took MinValues words or two values
+	// (posVals.many); nlearned counts them.
+	learned  []bool
+	nlearned int
+	tmpl     string // cached String, "" when stale
 
 	// mined are the positions the miner made variables, with the first
 	// words seen there (up to MinValues).
-	mined     map[int]*posVals
+	mined     []*posVals // by position, nil where not mined
+	minedAt   []int      // the mined positions
 	minValues int
 	vtmpl     map[Variant]string // cached Template, emptied when stale
 }
@@ -109,7 +113,7 @@ type Variant uint64
 // Template is the template of the cluster's messages of variant v: the
 // mined positions that took fewer than MinValues words keep v's word.
 func (c *Cluster) Template(v Variant) string {
-	if len(c.mined) == 0 || c.Seq == 0 {
+	if len(c.minedAt) == 0 || c.Seq == 0 {
 		return c.String()
 	}
 	if t, ok := c.vtmpl[v]; ok {
@@ -117,7 +121,8 @@ func (c *Cluster) Template(v Variant) string {
 	}
 	toks := make([][]byte, len(c.tokens))
 	copy(toks, c.tokens)
-	for i, pv := range c.mined {
+	for _, i := range c.minedAt {
+		pv := c.mined[i]
 		if i >= 32 || pv.many {
 			continue
 		}
@@ -140,7 +145,8 @@ func (c *Cluster) Template(v Variant) string {
 // position make it a variable.
 func (c *Cluster) variant(toks [][]byte) Variant {
 	var v Variant
-	for i, pv := range c.mined {
+	for _, i := range c.minedAt {
+		pv := c.mined[i]
 		if i >= 32 || i >= len(toks) || pv.many {
 			continue // all variants alike there
 		}
@@ -157,11 +163,23 @@ func (c *Cluster) variant(toks [][]byte) Variant {
 				clear(c.vtmpl)
 			} else {
 				k = 3
+				c.learn(i)
 			}
 		}
 		v |= Variant(min(k, 3)) << (2 * i)
 	}
 	return v
+}
+
+// learn marks position i a variable that took many words.
+func (c *Cluster) learn(i int) {
+	if c.learned == nil {
+		c.learned = make([]bool, len(c.tokens))
+	}
+	if !c.learned[i] {
+		c.learned[i] = true
+		c.nlearned++
+	}
 }
 
 // add keeps w as one more variant of the position, or makes the position
@@ -222,7 +240,9 @@ type Miner struct {
 	root      map[int]*node // by token count
 	clusters  []*Cluster
 	other     *Cluster
-	cache     map[string]hit
+	cache     map[uint64]hit // by maphash of the masked message
+	seed      maphash.Seed
+	slab      []shapeEntry           // where new shape entries come from
 	shapes    map[uint64]*shapeEntry // by shapeHash: masking skipped
 	front     [1024]frontSlot        // direct-mapped, before shapes
 	keptFront [1024]keptSlot         // answers of shapes with kept digits, before their map
@@ -259,7 +279,8 @@ func New(c Config) *Miner {
 		c:      c,
 		root:   map[int]*node{},
 		other:  &Cluster{},
-		cache:  map[string]hit{},
+		cache:  map[uint64]hit{},
+		seed:   maphash.MakeSeed(),
 		shapes: map[uint64]*shapeEntry{},
 		buf:    make([]byte, 0, 1024),
 	}
@@ -341,15 +362,14 @@ func (m *Miner) AddShapeWhole(msg []byte, sh uint64) (c *Cluster, v Variant, who
 	var n int
 	m.kept = m.kept[:0]
 	m.buf, n = mask(m.buf[:0], msg, m.c.MaxTokens, &m.kept)
-	h, ok := m.cache[string(m.buf)]
+	mh := maphash.Bytes(m.seed, m.buf)
+	h, ok := m.cache[mh]
 	if !ok {
 		h.c, h.v = m.add(n)
 		if len(m.cache) >= cacheMax {
 			clear(m.cache)
 		}
-		if len(m.buf) <= cacheKeyMax {
-			m.cache[string(m.buf)] = h
-		}
+		m.cache[mh] = h
 	}
 	// Every message of this shape with these digits in m.kept masks to
 	// m.buf.
@@ -360,7 +380,10 @@ func (m *Miner) AddShapeWhole(msg []byte, sh uint64) (c *Cluster, v Variant, who
 		m.nshapes, e = 0, nil
 	}
 	if e == nil {
-		e = &shapeEntry{}
+		if len(m.slab) == 0 {
+			m.slab = make([]shapeEntry, 256)
+		}
+		e, m.slab = &m.slab[0], m.slab[1:]
 		if len(m.kept) > 0 {
 			e.kept = slices.Clone(m.kept)
 			kh = keptHash(msg, e.kept)
@@ -381,17 +404,20 @@ func (m *Miner) AddString(msg string) *Cluster {
 
 func (m *Miner) add(n int) (*Cluster, Variant) {
 	// Split the masked message.
-	m.toks = m.toks[:0]
-	for t := range bytes.SplitSeq(m.buf, []byte{' '}) {
+	m.toks, m.wild = m.toks[:0], m.wild[:0]
+	for b := m.buf; len(b) > 0; {
+		t := b
+		if i := bytes.IndexByte(b, ' '); i >= 0 {
+			t, b = b[:i], b[i+1:]
+		} else {
+			b = nil
+		}
 		if len(t) > 0 {
 			m.toks = append(m.toks, t)
+			m.wild = append(m.wild, hasWildcard(t))
 		}
 	}
 	toks := m.toks
-	m.wild = m.wild[:0]
-	for _, t := range toks {
-		m.wild = append(m.wild, hasWildcard(t))
-	}
 	leaf := m.leaf(toks)
 	var best *Cluster
 	bestSim, bestVars := -1.0, -1
@@ -400,7 +426,7 @@ func (m *Miner) add(n int) (*Cluster, Variant) {
 		// cannot reach the threshold, or the best so far, is passed over
 		// without comparing tokens.
 		if len(toks) > 0 {
-			if ub := float64(c.nconst) / float64(len(toks)); ub < m.c.Similarity || ub < bestSim {
+			if ub := float64(c.nconst+c.nlearned) / float64(len(toks)); ub < m.c.Similarity || ub < bestSim {
 				continue
 			}
 		}
@@ -423,19 +449,24 @@ func (m *Miner) add(n int) (*Cluster, Variant) {
 	}
 	if best != nil && (bestSim >= m.c.Similarity || len(toks) == 0 || len(leaf.clusters) >= maxLeaf && bestSim >= 0) {
 		for i, t := range best.tokens {
-			if !bytes.Equal(t, toks[i]) {
+			// A variable that took many words already and covers this
+			// one ("user=<*>" for "user=bob") stays as it is: merging
+			// would change nothing but empty the cached templates.
+			if !bytes.Equal(t, toks[i]) && !(best.learned != nil && best.learned[i] && covers(t, toks[i])) {
 				if best.mined == nil {
-					best.mined = map[int]*posVals{}
+					best.mined = make([]*posVals, len(best.tokens))
 				}
 				pv := best.mined[i]
 				if pv == nil {
 					pv = &posVals{vals: [][]byte{bytes.Clone(t)}}
 					best.mined[i] = pv
+					best.minedAt = append(best.minedAt, i)
 				}
 				if hasWildcard(t) && hasWildcard(toks[i]) || absent(t, toks[i]) || absent(toks[i], t) {
 					// Two values, or a value and its absence ("(<*>)",
 					// "()"): a variable whatever the count.
 					pv.many = true
+					best.learn(i)
 				}
 				best.tokens[i] = merge(t, toks[i])
 				if !best.wild[i] {
@@ -479,22 +510,22 @@ func (m *Miner) leaf(toks [][]byte) *node {
 		m.root[len(toks)] = nd
 	}
 	for i := 0; i < m.c.Depth && i < len(toks); i++ {
-		key := string(toks[i])
-		if bytes.Contains(toks[i], []byte(Wildcard)) {
-			key = Wildcard
+		key := toks[i]
+		if m.wild[i] {
+			key = []byte(Wildcard)
 		}
-		next := nd.children[key]
+		next := nd.children[string(key)]
 		if next == nil {
 			if nd.children == nil {
 				nd.children = map[string]*node{}
 			}
 			if len(nd.children) >= m.c.MaxChildren {
-				key = Wildcard
-				next = nd.children[key]
+				key = []byte(Wildcard)
+				next = nd.children[Wildcard]
 			}
 			if next == nil {
 				next = &node{}
-				nd.children[key] = next
+				nd.children[string(key)] = next
 			}
 		}
 		nd = next
@@ -519,10 +550,15 @@ func similarity(c *Cluster, toks [][]byte, wild []bool) (float64, int) {
 		if tw {
 			vars++
 		}
+		learned := c.learned != nil && c.learned[i]
 		if string(t) == string(toks[i]) {
-			if !tw {
+			if !tw || learned {
 				same++
 			}
+			continue
+		}
+		if learned && covers(t, toks[i]) {
+			same++
 			continue
 		}
 		if tw && string(t) != Wildcard && wild[i] && string(toks[i]) != Wildcard ||
@@ -549,13 +585,44 @@ func absent(a, b []byte) bool {
 	return len(b) < len(a) && hasWildcard(a) && string(bytes.ReplaceAll(a, []byte(Wildcard), nil)) == string(b)
 }
 
-func hasWildcard(t []byte) bool { return bytes.Contains(t, []byte(Wildcard)) }
+func hasWildcard(t []byte) bool {
+	for i := 0; i+2 < len(t); i++ {
+		if t[i] == '<' && t[i+1] == '*' && t[i+2] == '>' {
+			return true
+		}
+	}
+	return false
+}
 
 // merge is the template token for two tokens that differ: what they share
 // at both ends up to a delimiter stays, the middle becomes <*>:
 // "(<*>)" and "()" make "(<*>)", "user=root" and "user=admin" make
 // "user=<*>", "webmaster" and "admin" make "<*>".
 func merge(a, b []byte) []byte {
+	pre, suf, whole := mergeEnds(a, b)
+	if whole {
+		return []byte(Wildcard)
+	}
+	out := make([]byte, 0, len(pre)+3+len(suf))
+	out = append(out, pre...)
+	out = append(out, Wildcard...)
+	out = append(out, suf...)
+	return out
+}
+
+// covers reports whether merge(t, tok) is t: t is a variable token whose
+// constant ends tok shares.
+func covers(t, tok []byte) bool {
+	pre, suf, whole := mergeEnds(t, tok)
+	if whole {
+		return string(t) == Wildcard
+	}
+	return len(pre)+len(Wildcard)+len(suf) == len(t) && string(t[len(pre):len(pre)+len(Wildcard)]) == Wildcard
+}
+
+// mergeEnds returns the ends of a that merge keeps, or whole when merge
+// makes the whole token a wildcard.
+func mergeEnds(a, b []byte) (pre, suf []byte, whole bool) {
 	p := 0
 	for p < len(a) && p < len(b) && a[p] == b[p] {
 		p++
@@ -572,15 +639,11 @@ func merge(a, b []byte) []byte {
 		s--
 	}
 	// Do not cut a wildcard in half.
-	pre, suf := a[:p], a[len(a)-s:]
+	pre, suf = a[:p], a[len(a)-s:]
 	if bytes.HasSuffix(pre, []byte("<")) || bytes.HasPrefix(suf, []byte(">")) {
-		return []byte(Wildcard)
+		return nil, nil, true
 	}
-	out := make([]byte, 0, p+3+s)
-	out = append(out, pre...)
-	out = append(out, Wildcard...)
-	out = append(out, suf...)
-	return out
+	return pre, suf, false
 }
 
 // Template returns the masked form of msg, as a template with no mining:
