@@ -365,3 +365,30 @@ func TestLeafBounded(t *testing.T) {
 		t.Errorf("%d lines in templates, want 2000", total)
 	}
 }
+
+// TestLearnedVariableMatches: a position that took MinValues words is a
+// variable the miner has learned, and a new word there counts as the same
+// token. Without that, a line that also has values where the template has
+// words (3 constants of 7 alike) would start a template of its own.
+func TestLearnedVariableMatches(t *testing.T) {
+	m := New(Config{})
+	for _, s := range []string{"alpha", "beta", "gamma"} {
+		m.Add([]byte("GET now a=x b=y c=z in session=" + s))
+	}
+	if n := len(m.Clusters()); n != 1 {
+		t.Fatalf("%d clusters after three sessions, want 1", n)
+	}
+	c, v := m.AddVariant([]byte("GET now a=1 b=2 c=3 in session=delta"))
+	if n := len(m.Clusters()); n != 1 {
+		t.Errorf("%d clusters, want 1: the learned session=<*> matches session=delta", n)
+	}
+	if got, want := c.Template(v), "GET now a=<*> b=<*> c=<*> in session=<*>"; got != want {
+		t.Errorf("template %q, want %q", got, want)
+	}
+	// A word at a position that took fewer words is still a word.
+	m.Add([]byte("PUT now a=x b=y c=z in session=alpha"))
+	m.Add([]byte("PUT now a=1 b=2 c=3 in session=beta"))
+	if n := len(m.Clusters()); n != 3 {
+		t.Errorf("%d clusters, want 3 (PUT's session= has not been learned)", n)
+	}
+}
