@@ -39,6 +39,34 @@ var special = func() [256]bool {
 
 var space = [256]bool{' ': true, '\t': true, '\r': true, '\n': true, '\v': true, '\f': true}
 
+// class holds, per byte, what mask learns of a token while it looks for
+// the token's end: cSpace ends it, and the others are or-ed together.
+var class = func() [256]uint8 {
+	var t [256]uint8
+	for c := range 256 {
+		if space[c] {
+			t[c] |= cSpace
+		}
+		if special[c] {
+			t[c] |= cSpecial
+		}
+		if c == '.' {
+			t[c] |= cDot
+		}
+		if !(c >= '0' && c <= '9' || c == '.') {
+			t[c] |= cOther
+		}
+	}
+	return t
+}()
+
+const (
+	cSpace   = 1 << iota
+	cSpecial // a digit or a delimiter: not a plain word
+	cOther   // not a digit, not a dot: not a number
+	cDot
+)
+
 var hexish = func() [256]bool {
 	var h [256]bool
 	for c := '0'; c <= '9'; c++ {
@@ -224,31 +252,18 @@ func isClock(t []byte) bool {
 // stay small whatever the input.
 const maxTokenLen = 128
 
-// maskToken appends the masked form of one token (no whitespace) to dst.
+// maskToken appends the masked form of one token (no whitespace) to dst;
+// f is the or of its bytes' class.
 //
 // kept, when not nil, gets the spans of tok (offset by off) that are
 // copied as they are and hold a digit: the digits the masked form keeps.
-func maskToken(dst, tok []byte, off int, kept *[][2]int32) []byte {
+func maskToken(dst, tok []byte, f uint8, off int, kept *[][2]int32) []byte {
 	if len(tok) > maxTokenLen {
 		return append(dst, Wildcard...)
 	}
 	// Most tokens are words: no digit, no delimiter. They stay as they
 	// are, unless they are a date word or a user string.
-	plain, number, dot := true, tok[0] >= '0' && tok[0] <= '9', false
-	for _, c := range tok {
-		if special[c] {
-			plain = false
-		}
-		if c == '.' {
-			dot = true
-		}
-		if !(c >= '0' && c <= '9' || c == '.') {
-			number = false
-		}
-		if !plain && !number {
-			break
-		}
-	}
+	plain, number, dot := f&cSpecial == 0, tok[0] >= '0' && tok[0] <= '9' && f&cOther == 0, f&cDot != 0
 	if number {
 		// A number, a version, an IPv4 address: one value, a sentence's
 		// dot kept ("after 30.").
@@ -363,7 +378,13 @@ func mask(dst, msg []byte, maxTokens int, kept *[][2]int32) ([]byte, int) {
 			break
 		}
 		j := i
-		for j < len(msg) && !space[msg[j]] {
+		var f uint8
+		for j < len(msg) {
+			c := class[msg[j]]
+			if c&cSpace != 0 {
+				break
+			}
+			f |= c
 			j++
 		}
 		if n > 0 {
@@ -382,7 +403,7 @@ func mask(dst, msg []byte, maxTokens int, kept *[][2]int32) ([]byte, int) {
 				break
 			}
 		}
-		dst = maskToken(dst, msg[i:j], i, kept)
+		dst = maskToken(dst, msg[i:j], f, i, kept)
 		spans[n] = [2]int{s, len(dst)}
 		if string(dst[s:]) == Wildcard {
 			if run++; run >= 3 {
