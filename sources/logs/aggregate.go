@@ -199,11 +199,22 @@ func (a *aggregator) takeEvent(r *Record, prog string, msg []byte, path string, 
 	if ev, ok := a.lineEvent(r, prog, msg); ok {
 		if len(a.events) < MaxEvents {
 			ev.T, ev.Ref = r.T, lineRef(path, n)
-			a.events = append(a.events, ev)
-		} else {
-			a.droppedEvents++
 		}
+		a.addEvent(ev)
 	}
+}
+
+// addEvent keeps ev, or counts it past MaxEvents. The slice doubles when
+// full: append grows a long slice by a quarter, so copies it more often.
+func (a *aggregator) addEvent(ev sources.Event) {
+	if len(a.events) >= MaxEvents {
+		a.droppedEvents++
+		return
+	}
+	if len(a.events) == cap(a.events) {
+		a.events = slices.Grow(a.events, min(max(2*cap(a.events), 64), MaxEvents)-len(a.events))
+	}
+	a.events = append(a.events, ev)
 }
 
 // minedPattern finds or makes the pattern of a mined line.
@@ -563,7 +574,11 @@ func (a *aggregator) emit(ds *sources.Dataset) {
 	if a.reqs != nil {
 		ds.Series = append(ds.Series, a.series()...)
 	}
-	ds.Events = append(ds.Events, a.events...)
+	if len(ds.Events) == 0 {
+		ds.Events = a.events // the set is done with them: no copy
+	} else {
+		ds.Events = append(ds.Events, a.events...)
+	}
 	if a.droppedEvents > 0 {
 		ds.Notes = append(ds.Notes, fmt.Sprintf("%s: more than %d events (cron runs, restarts, deploys, OOM kills); %d later ones not listed", a.set.name, MaxEvents, a.droppedEvents))
 	}
@@ -738,11 +753,7 @@ func (a *aggregator) merge(b *aggregator) {
 		}
 	}
 	for _, ev := range b.events {
-		if len(a.events) < MaxEvents {
-			a.events = append(a.events, ev)
-		} else {
-			a.droppedEvents++
-		}
+		a.addEvent(ev)
 	}
 	a.droppedEvents += b.droppedEvents
 	a.gaps = append(a.gaps, b.gaps...)

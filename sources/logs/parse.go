@@ -513,6 +513,10 @@ type syslogParser struct {
 	minKey  [13]byte
 	minBase int64
 	minOK   bool
+	// minW is the window minIn was found for: whether all of the kept
+	// minute, seconds 0 to 60, is in it.
+	minW  sources.Window
+	minIn bool
 	iso     isoMinute // of the last RFC 3339 stamp
 }
 
@@ -561,6 +565,13 @@ func (p *syslogParser) parse(line []byte, r *Record, w sources.Window) result {
 				r.T = time.Unix(p.minBase+int64(s1*10+s2), 0).UTC()
 				r.guessedYear = true
 				rest = line[16:]
+				if p.minW != w {
+					p.minW = w
+					p.minIn = w.Contains(time.Unix(p.minBase, 0)) && w.Contains(time.Unix(p.minBase+60, 0))
+				}
+				if p.minIn {
+					goto inside
+				}
 				goto stamped
 			}
 		}
@@ -583,6 +594,7 @@ stamped:
 	if !w.Contains(r.T) {
 		return outside
 	}
+inside:
 	host, rest := field(rest)
 	if len(host) == 0 || normLevelBytes(host) != "" {
 		// "2025-11-20T03:00:01Z ERROR ...": a level where the host
@@ -635,6 +647,7 @@ func (p *syslogParser) keepMinute(line []byte, mon time.Month, day, sec int) {
 	}
 	copy(p.minKey[:], line[:13])
 	p.minOK = true
+	p.minW = sources.Window{}
 }
 
 func (p *syslogParser) time(mon time.Month, day, sec int) time.Time {
