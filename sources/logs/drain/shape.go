@@ -123,8 +123,8 @@ func digitsToZero(w uint64) uint64 {
 	t := w ^ zeroes // digits are now 0..9
 	// High bit of each byte set where t >= 10 or t >= 0x80: not a digit.
 	not := ((t &^ highs) + (0x80-10)*ones | t) & highs
-	digit := (^not & highs) >> 7 * 0xFF
-	return w&^digit | zeroes&digit
+	// A digit's byte is 0x30-0x39: clearing its low nibble makes it '0'.
+	return w &^ ((^not & highs) >> 7 * 0x0F)
 }
 
 func mixShape(h, w uint64) uint64 {
