@@ -3,7 +3,6 @@ package logs
 import (
 	"bytes"
 	"encoding/binary"
-	"math"
 	"math/bits"
 	"time"
 
@@ -63,10 +62,6 @@ type accessAdder struct {
 	pendBase int
 	touched  []int32
 	pendLat  *latencies
-
-	// The step of the line before: [lo, hi) in unix ns, index b.
-	lo, hi int64
-	b      int
 
 	// The times of the nginx lines read, for aggregator.cover.
 	span timeSpan
@@ -128,17 +123,7 @@ func newAccessAdder(a *aggregator) *accessAdder {
 func (s *accessAdder) add(r *Record, path string, n int, line []byte) {
 	a := s.a
 	a.inWindow++
-	b := s.b
-	if ns := r.T.UnixNano(); ns < s.lo || ns >= s.hi {
-		b = a.bucket(r.T)
-		s.b, s.lo, s.hi = b, a.base+int64(b)*a.step, a.base+int64(b+1)*a.step
-		if b == 0 {
-			s.lo = math.MinInt64 // bucket clamps
-		}
-		if b == a.nb-1 {
-			s.hi = math.MaxInt64
-		}
-	}
+	b := a.bucket(r.T)
 	if a.reqs == nil {
 		a.reqs, a.errs, a.times = make([]int, a.nb), make([]int, a.nb), make([]latencies, a.nb)
 	}

@@ -23,6 +23,9 @@ type aggregator struct {
 	step int64 // ns
 	base int64 // unix ns of bucket 0: From floored to the step, in UTC
 	nb   int
+	// The step of the line before: [bLo, bHi) in unix ns, index bLast.
+	bLo, bHi int64
+	bLast    int
 
 	inWindow int
 	skipped  int // files skipped whole, outside the window
@@ -108,8 +111,19 @@ func floorDiv(a, b int64) int64 {
 }
 
 func (a *aggregator) bucket(t time.Time) int {
-	i := int((t.UnixNano() - a.base) / a.step)
-	return min(max(i, 0), a.nb-1)
+	ns := t.UnixNano()
+	if ns >= a.bLo && ns < a.bHi {
+		return a.bLast // lines come in order: no division
+	}
+	i := min(max(int((ns-a.base)/a.step), 0), a.nb-1)
+	a.bLast, a.bLo, a.bHi = i, a.base+int64(i)*a.step, a.base+int64(i+1)*a.step
+	if i == 0 {
+		a.bLo = math.MinInt64 // bucket clamps
+	}
+	if i == a.nb-1 {
+		a.bHi = math.MaxInt64
+	}
+	return i
 }
 
 func (a *aggregator) gap(path, reason string) {

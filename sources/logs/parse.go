@@ -517,7 +517,7 @@ type syslogParser struct {
 	// minute, seconds 0 to 60, is in it.
 	minW  sources.Window
 	minIn bool
-	iso     isoMinute // of the last RFC 3339 stamp
+	iso   isoMinute // of the last RFC 3339 stamp
 }
 
 func newSyslogParser(loc *time.Location, to time.Time) *syslogParser {
