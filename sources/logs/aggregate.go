@@ -43,8 +43,9 @@ type aggregator struct {
 	strs       map[string]progName // interned program names
 	progCache  [64]progName        // recent program names, see intern
 	progs      uint64              // program names interned
-	evCache    map[string]cachedEvent
+	evCache    map[string]*cachedEvent
 	evKey      []byte
+	evLast     *cachedEvent // evKey's, nil if not cached
 	backupCmds map[string]bool // cron command -> is a backup
 
 	patterns map[patternKey]*pattern
@@ -290,18 +291,28 @@ func (a *aggregator) lineEvent(r *Record, prog string, msg []byte) (sources.Even
 	if host == nil {
 		host = []byte(r.Host)
 	}
+	// The cron line before is the likeliest: evKey holds its key, compared
+	// in place with the key this line would make.
+	if k, p, h := a.evKey, len(prog), len(host); a.evLast != nil && len(k) == p+h+len(msg)+2 &&
+		string(k[:p]) == prog && k[p] == 0 && string(k[p+1:p+1+h]) == string(host) && k[p+1+h] == 0 &&
+		string(k[p+2+h:]) == string(msg) {
+		return a.evLast.ev, a.evLast.ok
+	}
 	a.evKey = append(append(append(append(append(a.evKey[:0], prog...), 0), host...), 0), msg...)
 	if e, ok := a.evCache[string(a.evKey)]; ok {
+		a.evLast = e
 		return e.ev, e.ok
 	}
 	r.materialize()
 	r.Program = prog
 	ev, ok := a.event(r, "")
 	if a.evCache == nil || len(a.evCache) >= 4096 {
-		a.evCache = map[string]cachedEvent{}
+		a.evCache = map[string]*cachedEvent{}
 	}
+	a.evLast = nil
 	if len(a.evKey) <= 1024 {
-		a.evCache[string(a.evKey)] = cachedEvent{ev, ok}
+		a.evLast = &cachedEvent{ev, ok}
+		a.evCache[string(a.evKey)] = a.evLast
 	}
 	return ev, ok
 }

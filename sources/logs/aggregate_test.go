@@ -3,6 +3,7 @@ package logs
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -160,5 +161,41 @@ func TestLineCacheSameCounts(t *testing.T) {
 	}
 	if len(with.Events) != len(without.Events) || len(with.Events) == 0 {
 		t.Errorf("%d events with the cache, %d without", len(with.Events), len(without.Events))
+	}
+}
+
+// TestCronEvents: cron lines that alternate between hosts and commands,
+// some of them the same line again, others cron lines that are no job,
+// each give the event of their own command, in order.
+func TestCronEvents(t *testing.T) {
+	var b strings.Builder
+	cmds := []string{"/usr/bin/a", "/usr/bin/ab", "/usr/bin/a", "/usr/bin/b", "", "/usr/bin/b", "/usr/bin/a"}
+	var want []string
+	for i, c := range cmds {
+		ts := t0.Add(time.Duration(i) * time.Minute).Format(time.Stamp)
+		host := []string{"db1", "db12", "db1"}[i%3]
+		if c == "" {
+			fmt.Fprintf(&b, "%s %s CRON[%d]: pam_unix(cron:session): session opened for user root\n", ts, host, 100+i)
+			continue
+		}
+		fmt.Fprintf(&b, "%s %s CRON[%d]: (root) CMD (%s)\n", ts, host, 100+i, c)
+		want = append(want, "cron: "+c)
+	}
+	dir := t.TempDir()
+	p := mustWrite(t, dir, "syslog", b.String())
+	s, err := New(Config{Paths: []string{p}, Location: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := s.Fetch(context.Background(), sources.Window{From: t0.Add(-time.Hour), To: t0.Add(time.Hour)}, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, ev := range ds.Events {
+		got = append(got, ev.Title)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("events %q, want %q", got, want)
 	}
 }
