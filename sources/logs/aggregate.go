@@ -37,16 +37,15 @@ type aggregator struct {
 	minT, maxT time.Time
 
 	reqs, errs []int
-	times      []latencies               // request times per bucket
-	routeTmpl  map[string]*route         // route template -> route
-	overflow   *route                    // for requests past maxRouteTmpl templates
-	strs       map[string]progName       // interned program names
-	progCache  [64]progName              // recent program names, see intern
-	progs      uint64                    // program names interned
-	evCache    map[string]*sources.Event // nil for a line that is no event
+	times      []latencies         // request times per bucket
+	routeTmpl  map[string]*route   // route template -> route
+	overflow   *route              // for requests past maxRouteTmpl templates
+	strs       map[string]progName // interned program names
+	progCache  [64]progName        // recent program names, see intern
+	progs      uint64              // program names interned
+	evCache    map[string]*cachedEvent
 	evKey      []byte
-	evLast     *sources.Event // evKey's answer, when evLastOK
-	evLastOK   bool
+	evLast     *cachedEvent // evKey's, nil if not cached
 	backupCmds map[string]bool // cron command -> is a backup
 
 	patterns map[patternKey]*pattern
@@ -212,26 +211,25 @@ type lineSlot struct {
 
 // takeEvent makes an Event of the line if it is one.
 func (a *aggregator) takeEvent(r *Record, prog string, msg []byte, path string, n int) {
-	if ev := a.lineEvent(r, prog, msg); ev != nil {
-		if e := a.addEvent(ev); e != nil {
-			e.T, e.Ref = r.T, lineRef(path, n)
+	if ev, ok := a.lineEvent(r, prog, msg); ok {
+		if len(a.events) < MaxEvents {
+			ev.T, ev.Ref = r.T, lineRef(path, n)
 		}
+		a.addEvent(ev)
 	}
 }
 
-// addEvent keeps a copy of ev and returns it, or counts it past MaxEvents
-// and returns nil. The slice doubles when full: append grows a long slice
-// by a quarter, so copies it more often.
-func (a *aggregator) addEvent(ev *sources.Event) *sources.Event {
+// addEvent keeps ev, or counts it past MaxEvents. The slice doubles when
+// full: append grows a long slice by a quarter, so copies it more often.
+func (a *aggregator) addEvent(ev sources.Event) {
 	if len(a.events) >= MaxEvents {
 		a.droppedEvents++
-		return nil
+		return
 	}
 	if len(a.events) == cap(a.events) {
 		a.events = slices.Grow(a.events, min(max(2*cap(a.events), 64), MaxEvents)-len(a.events))
 	}
-	a.events = append(a.events, *ev)
-	return &a.events[len(a.events)-1]
+	a.events = append(a.events, ev)
 }
 
 // minedPattern finds or makes the pattern of a mined line.
@@ -280,18 +278,14 @@ func (a *aggregator) count(p *pattern, b int, t time.Time, path string, n int, l
 	}
 }
 
-// lineEvent is event without the time and reference, nil for a line that
-// is no event; the Event is shared: copy it to change it. Cron lines repeat
+// lineEvent is event without the time and reference. Cron lines repeat
 // (the same commands all day): their answer is kept by host, program and
 // message, so that event's string work runs once per kind of line.
-func (a *aggregator) lineEvent(r *Record, prog string, msg []byte) *sources.Event {
+func (a *aggregator) lineEvent(r *Record, prog string, msg []byte) (sources.Event, bool) {
 	if !isCron(prog) {
 		r.materialize()
 		r.Program = prog
-		if ev, ok := a.event(r, ""); ok {
-			return &ev
-		}
-		return nil
+		return a.event(r, "")
 	}
 	host := r.host
 	if host == nil {
@@ -299,29 +293,33 @@ func (a *aggregator) lineEvent(r *Record, prog string, msg []byte) *sources.Even
 	}
 	// The cron line before is the likeliest: evKey holds its key, compared
 	// in place with the key this line would make.
-	if k, p, h := a.evKey, len(prog), len(host); a.evLastOK && len(k) == p+h+len(msg)+2 &&
+	if k, p, h := a.evKey, len(prog), len(host); a.evLast != nil && len(k) == p+h+len(msg)+2 &&
 		string(k[:p]) == prog && k[p] == 0 && string(k[p+1:p+1+h]) == string(host) && k[p+1+h] == 0 &&
 		string(k[p+2+h:]) == string(msg) {
-		return a.evLast
+		return a.evLast.ev, a.evLast.ok
 	}
 	a.evKey = append(append(append(append(append(a.evKey[:0], prog...), 0), host...), 0), msg...)
-	ev, ok := a.evCache[string(a.evKey)]
-	if !ok {
-		r.materialize()
-		r.Program = prog
-		if e, is := a.event(r, ""); is {
-			ev = &e
-		}
-		if a.evCache == nil || len(a.evCache) >= 4096 {
-			a.evCache = map[string]*sources.Event{}
-		}
-		if len(a.evKey) <= 1024 {
-			a.evCache[string(a.evKey)] = ev
-			ok = true
-		}
+	if e, ok := a.evCache[string(a.evKey)]; ok {
+		a.evLast = e
+		return e.ev, e.ok
 	}
-	a.evLast, a.evLastOK = ev, ok
-	return ev
+	r.materialize()
+	r.Program = prog
+	ev, ok := a.event(r, "")
+	if a.evCache == nil || len(a.evCache) >= 4096 {
+		a.evCache = map[string]*cachedEvent{}
+	}
+	a.evLast = nil
+	if len(a.evKey) <= 1024 {
+		a.evLast = &cachedEvent{ev, ok}
+		a.evCache[string(a.evKey)] = a.evLast
+	}
+	return ev, ok
+}
+
+type cachedEvent struct {
+	ev sources.Event
+	ok bool
 }
 
 // isBackup tells a backup among cron commands; the answer is kept per
@@ -779,8 +777,8 @@ func (a *aggregator) merge(b *aggregator) {
 			a.times[i].merge(&b.times[i])
 		}
 	}
-	for i := range b.events {
-		a.addEvent(&b.events[i])
+	for _, ev := range b.events {
+		a.addEvent(ev)
 	}
 	a.droppedEvents += b.droppedEvents
 	a.gaps = append(a.gaps, b.gaps...)
