@@ -159,9 +159,12 @@ func (l *latencies) rank(k int) float64 {
 }
 
 // selectRank reorders x so that x[k] is the value sorting would put there,
-// with no value before it larger and none after it smaller (Hoare's
-// quickselect, partitioning three ways: request times repeat). Values
-// are not NaN: the parsers give finite request times.
+// with no value before it larger and none after it smaller (quickselect).
+// Each round partitions around a median of three in passes whose swaps do
+// not depend on the comparison (a branch per value would be mispredicted
+// half the time): first the values below the pivot to the front, then, if
+// x[k] is not among them, the ones equal to it (request times repeat).
+// Values are not NaN: the parsers give finite request times.
 func selectRank(x []float64, k int) {
 	lo, hi := 0, len(x)
 	for hi-lo > 12 {
@@ -170,34 +173,43 @@ func selectRank(x []float64, k int) {
 			a, b = b, a
 		}
 		pivot := max(a, min(b, c)) // the median of the three
-		lt, i, gt := lo, lo, hi
-		for i < gt {
-			switch v := x[i]; {
-			case v < pivot:
-				x[lt], x[i] = v, x[lt]
-				lt++
-				i++
-			case v > pivot:
-				gt--
-				x[gt], x[i] = v, x[gt]
-			default:
-				i++
-			}
-		}
-		switch {
-		case k < lt:
+		lt := lo + partition(x[lo:hi], pivot, 0)
+		if k < lt {
 			hi = lt
-		case k >= gt:
-			lo = gt
-		default:
+			continue
+		}
+		// The pivot is one of x[lt:hi]: le > lt, so the range shrinks.
+		le := lt + partition(x[lt:hi], pivot, 1)
+		if k < le {
 			return // x[k] is the pivot
 		}
+		lo = le
 	}
 	for i := lo + 1; i < hi; i++ { // insertion sort of the rest
 		for j := i; j > lo && x[j] < x[j-1]; j-- {
 			x[j], x[j-1] = x[j-1], x[j]
 		}
 	}
+}
+
+// partition moves the values of x below pivot (with eq 1, not above it)
+// to its front and returns how many there are (Lomuto's scheme, every
+// value swapped).
+func partition(x []float64, pivot float64, eq int) int {
+	n := 0
+	for i, v := range x {
+		x[i] = x[n]
+		x[n] = v
+		n += b2i(v < pivot) | eq&b2i(v == pivot)
+	}
+	return n
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // merge adds o's values.

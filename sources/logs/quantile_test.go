@@ -142,3 +142,58 @@ func TestPendingLatencies(t *testing.T) {
 		}
 	}
 }
+
+// TestSelectRank: selectRank puts at k what sorting would, with nothing
+// larger before and nothing smaller after, on values that repeat a lot,
+// a little, or not at all.
+func TestSelectRank(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{1, 2, 13, 14, 100, 255, 1000} {
+		for _, distinct := range []int{1, 3, 50, 1 << 30} {
+			for range 20 {
+				x := make([]float64, n)
+				for i := range x {
+					x[i] = float64(rng.IntN(distinct)) / 1000
+				}
+				sorted := slices.Sorted(slices.Values(x))
+				k := rng.IntN(n)
+				selectRank(x, k)
+				if x[k] != sorted[k] {
+					t.Fatalf("n=%d distinct=%d k=%d: got %v, want %v", n, distinct, k, x[k], sorted[k])
+				}
+				for i := range x {
+					if i < k && x[i] > x[k] || i > k && x[i] < x[k] {
+						t.Fatalf("n=%d distinct=%d k=%d: x[%d]=%v on the wrong side of %v", n, distinct, k, i, x[i], x[k])
+					}
+				}
+				if !slices.Equal(slices.Sorted(slices.Values(x)), sorted) {
+					t.Fatalf("n=%d: values changed", n)
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkSelectRank: the p50, p95 and p99 of 1,440 steps of 210 request
+// times each (millisecond times that repeat), as the exact quantiles of a
+// day's steps are found.
+func BenchmarkSelectRank(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	steps := make([][]float64, 1440)
+	for i := range steps {
+		steps[i] = make([]float64, 210)
+		for j := range steps[i] {
+			steps[i][j] = float64(rng.IntN(400)+rng.IntN(50)*rng.IntN(2)) / 1000
+		}
+	}
+	work := make([]float64, 210)
+	for b.Loop() {
+		for _, s := range steps {
+			copy(work, s)
+			for _, q := range []float64{0.5, 0.95, 0.99} {
+				selectRank(work, int(q*float64(len(work)-1)))
+			}
+		}
+	}
+	b.ReportMetric(float64(b.N)*1440*210/b.Elapsed().Seconds()/1e6, "Mvalues/s")
+}
