@@ -45,7 +45,7 @@ type aggregator struct {
 	progs      uint64              // program names interned
 	evCache    map[string]*cachedEvent
 	evKey      []byte
-	evLast     *cachedEvent // evKey's, nil if not cached
+	evLast     *cachedEvent    // evKey's, nil if not cached
 	backupCmds map[string]bool // cron command -> is a backup
 
 	patterns map[patternKey]*pattern
