@@ -298,3 +298,29 @@ func FuzzSyslogWarm(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSyslogWindow is FuzzSyslogWarm in a window of the fuzzer's, cut
+// inside a minute or not: a warm parser answers inside or outside as a
+// fresh one does (the minute of the line before may be wholly inside).
+func FuzzSyslogWindow(f *testing.F) {
+	f.Add([]byte("Jan  1 10:00:10 db1 k: x"), []byte("Jan  1 10:00:40 db1 k: y"), int32(30), uint32(60))
+	f.Add([]byte("Jan  1 10:00:10 db1 k: x"), []byte("Jan  1 10:00:20 db1 k: y"), int32(-3600), uint32(3615))
+	f.Add([]byte("Jan  1 10:00:10 db1 k: x"), []byte("Jan  1 10:00:59 db1 k: y"), int32(0), uint32(60))
+	f.Add([]byte("Jan  1 09:59:10 db1 k: x"), []byte("Jan  1 10:00:00 db1 k: y"), int32(0), uint32(1))
+	f.Add([]byte("Jan  1 10:00:10 db1 k: x"), []byte("Jan  1 10:00:40 db1 k: y"), int32(0), uint32(29))
+	seoul := time.FixedZone("KST", 9*3600)
+	to := time.Date(2026, 1, 2, 0, 0, 30, 0, seoul)
+	base := time.Date(2026, 1, 1, 10, 0, 0, 0, seoul)
+	f.Fuzz(func(t *testing.T, a, b []byte, from int32, length uint32) {
+		w := sources.Window{From: base.Add(time.Duration(from) * time.Second)}
+		w.To = w.From.Add(time.Duration(length%(1<<20)+1) * time.Second)
+		warm := newSyslogParser(seoul, to)
+		var ra, rb Record
+		warm.parse(a, &ra, w)
+		x := warm.parse(b, &ra, w)
+		y := newSyslogParser(seoul, to).parse(b, &rb, w)
+		if x != y || x != malformed && !ra.T.Equal(rb.T) {
+			t.Fatalf("in %v, after %q, %q: %v %v\nfresh: %v %v", w, a, b, x, ra.T, y, rb.T)
+		}
+	})
+}
