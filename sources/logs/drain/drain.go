@@ -16,6 +16,13 @@
 // ("user=guest", "user=root", masked "user=<*>"), only the words count
 // towards MinValues. Host names are values, as addresses are.
 //
+// A variable the miner has learned (a position that took MinValues words,
+// or two values) matches any word it covers: "session=<*>" after
+// "session=alpha", "session=beta" and "session=gamma" counts as the same
+// token as "session=delta" when similarity is measured. Drain counts it as
+// different, so that lines with few constant words started a template per
+// word once their variable was learned.
+//
 // Template identity is the template's text: ID hashes it, so the same kind
 // of line has the same ID in every run and every window, as long as the
 // lines seen make the same template.
@@ -534,8 +541,9 @@ func (m *Miner) leaf(toks [][]byte) *node {
 }
 
 // similarity is the share of positions where template and message have
-// the same constant token, as in Drain: positions where the template has
-// a variable count as different. It is -1 when a position holds two
+// the same constant token, as in Drain, or where the template has a
+// learned variable that covers the message's token: positions where the
+// template has another variable count as different. It is -1 when a position holds two
 // different tokens that both carry a variable ("(uid=<*>)" against
 // "LOGIN(uid=<*>)"): masking already took out what varies there, so what
 // differs is the constant part. vars counts the template's variables.
