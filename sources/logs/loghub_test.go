@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/hindsight-sre/hindsight/sources/logs/drain"
 )
 
 // loghubDir is where the shared Loghub-2k fixtures are, relative to the
@@ -155,4 +157,39 @@ func mustCSVColumn(tb testing.TB, data []byte, col string) []string {
 		out = append(out, r[idx])
 	}
 	return out
+}
+
+// BenchmarkLoghubMiner: Drain alone over the messages of the four
+// Loghub-2k samples (their Content column), a fresh miner for each
+// sample, so that every template and shape is seen for the first time
+// once a sample: real unstructured messages, warm-up included.
+func BenchmarkLoghubMiner(b *testing.B) {
+	dir := filepath.Join(repoRoot(b), loghubDir)
+	var sets [][][]byte
+	size := 0
+	for _, set := range loghubSets {
+		data, err := os.ReadFile(filepath.Join(dir, set.name, set.name+"_2k.log_structured_corrected.csv"))
+		if err != nil {
+			b.Skipf("no Loghub fixtures at %s (the repository's ../shared/fixtures/loghub): %v", dir, err)
+		}
+		var msgs [][]byte
+		for _, m := range mustCSVColumn(b, data, "Content") {
+			msgs = append(msgs, []byte(m))
+			size += len(m)
+		}
+		sets = append(sets, msgs)
+	}
+	n := 0
+	for b.Loop() {
+		for _, msgs := range sets {
+			m := drain.New(drain.Config{})
+			for _, msg := range msgs {
+				m.Add(msg)
+			}
+			n += len(msgs)
+		}
+	}
+	sec := b.Elapsed().Seconds()
+	b.ReportMetric(float64(n)/sec, "msgs/s")
+	b.ReportMetric(float64(size)*float64(b.N)/1e6/sec, "MB/s")
 }
