@@ -30,7 +30,8 @@ type aggregator struct {
 	inWindow int
 	skipped  int // files skipped whole, outside the window
 
-	droppedEvents int // past MaxEvents
+	droppedEvents int     // past MaxEvents
+	evRefs        []evRef // of events, till emit
 	// parts are aggregators of chunks of one file read on other cores,
 	// merged in: their patterns are joined with ours at emit.
 	parts      []*aggregator
@@ -212,24 +213,53 @@ type lineSlot struct {
 // takeEvent makes an Event of the line if it is one.
 func (a *aggregator) takeEvent(r *Record, prog string, msg []byte, path string, n int) {
 	if ev, ok := a.lineEvent(r, prog, msg); ok {
-		if len(a.events) < MaxEvents {
-			ev.T, ev.Ref = r.T, lineRef(path, n)
-		}
-		a.addEvent(ev)
+		ev.T = r.T
+		a.addEvent(ev, evRef{path, n})
 	}
 }
 
-// addEvent keeps ev, or counts it past MaxEvents. The slice doubles when
+// evRef is the line of an event (see lineRef): the events' Refs are made
+// at emit, all in one string (makeRefs).
+type evRef struct {
+	path string
+	n    int
+}
+
+// addEvent keeps ev, or counts it past MaxEvents. The slices double when
 // full: append grows a long slice by a quarter, so copies it more often.
-func (a *aggregator) addEvent(ev sources.Event) {
+func (a *aggregator) addEvent(ev sources.Event, ref evRef) {
 	if len(a.events) >= MaxEvents {
 		a.droppedEvents++
 		return
 	}
 	if len(a.events) == cap(a.events) {
-		a.events = slices.Grow(a.events, min(max(2*cap(a.events), 64), MaxEvents)-len(a.events))
+		n := min(max(2*cap(a.events), 64), MaxEvents) - len(a.events)
+		a.events = slices.Grow(a.events, n)
+		a.evRefs = slices.Grow(a.evRefs, n)
 	}
 	a.events = append(a.events, ev)
+	a.evRefs = append(a.evRefs, ref)
+}
+
+// makeRefs sets every event's Ref, as lineRef would, as slices of one
+// string: one allocation, not one per event.
+func (a *aggregator) makeRefs() {
+	size := 0
+	for _, r := range a.evRefs {
+		size += len(r.path) + 21
+	}
+	buf := make([]byte, 0, size)
+	for i, r := range a.evRefs {
+		buf = appendLineRef(buf, r.path, r.n)
+		a.evRefs[i].n = len(buf) // the end of the event's Ref
+	}
+	refs := string(buf)
+	start := 0
+	for i, r := range a.evRefs {
+		a.events[i].Ref = refs[start:r.n]
+		start = r.n
+	}
+	a.evRefs = nil
 }
 
 // minedPattern finds or makes the pattern of a mined line.
@@ -599,6 +629,7 @@ func (a *aggregator) emit(ds *sources.Dataset) {
 	if a.reqs != nil {
 		ds.Series = append(ds.Series, a.series()...)
 	}
+	a.makeRefs()
 	if len(ds.Events) == 0 {
 		ds.Events = a.events // the set is done with them: no copy
 	} else {
@@ -777,8 +808,8 @@ func (a *aggregator) merge(b *aggregator) {
 			a.times[i].merge(&b.times[i])
 		}
 	}
-	for _, ev := range b.events {
-		a.addEvent(ev)
+	for i := range b.events {
+		a.addEvent(b.events[i], b.evRefs[i])
 	}
 	a.droppedEvents += b.droppedEvents
 	a.gaps = append(a.gaps, b.gaps...)

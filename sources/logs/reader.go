@@ -71,16 +71,25 @@ func (c *countReader) Read(p []byte) (int, error) {
 // n, read.go passes line numbers as they are and byte offsets as
 // -(offset+1).
 func lineRef(path string, n int) string {
-	if n >= 0 {
-		if path == "line" {
-			return "line " + strconv.Itoa(n)
-		}
-		return path + ":" + strconv.Itoa(n)
+	return string(appendLineRef(nil, path, n))
+}
+
+// appendLineRef appends lineRef(path, n) to dst.
+func appendLineRef(dst []byte, path string, n int) []byte {
+	switch {
+	case n >= 0 && path == "line":
+		dst = append(dst, "line "...)
+	case n >= 0:
+		dst = append(append(dst, path...), ':')
+	case path == "line":
+		dst = append(dst, "byte "...)
+	default:
+		dst = append(append(dst, path...), '@')
 	}
-	if path == "line" {
-		return "byte " + strconv.Itoa(-n-1)
+	if n < 0 {
+		n = -n - 1
 	}
-	return path + "@" + strconv.Itoa(-n-1)
+	return strconv.AppendInt(dst, int64(n), 10)
 }
 
 // logLine is a LogLine for the line numbered n (see lineRef): its line

@@ -203,3 +203,65 @@ func TestSyslogWindowCounts(t *testing.T) {
 		}
 	}
 }
+
+// TestParallelChunksEvents: a syslog file read in chunks on two cores
+// gives the events, with their lines' refs, that one core gives.
+func TestParallelChunksEvents(t *testing.T) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		t.Skip("one core: files are not chunked")
+	}
+	dir := t.TempDir()
+	var b strings.Builder
+	const n = 20_000
+	for i := range n {
+		ts := t0.Add(time.Duration(i) * (10 * time.Minute / n))
+		if i%3 == 0 {
+			fmt.Fprintf(&b, "%s db1 CRON[%d]: (root) CMD (/usr/local/bin/job-%d.sh)\n", ts.Format(time.Stamp), 100+i, i%7)
+			continue
+		}
+		fmt.Fprintf(&b, "%s db1 sshd[%d]: Accepted publickey for deploy from 10.0.0.%d port %d ssh2\n", ts.Format(time.Stamp), 100+i, i%256, 1000+i)
+	}
+	p := mustWrite(t, dir, "syslog", b.String())
+	fetch := func(min int64) *sources.Dataset {
+		old := parallelMin
+		parallelMin = min
+		defer func() { parallelMin = old }()
+		return mustFetch(t, Config{Paths: []string{p}, Location: time.UTC}, night, time.Minute)
+	}
+	one, many := fetch(1<<62), fetch(1<<10)
+	if len(one.Events) != (n+2)/3 {
+		t.Fatalf("%d events, want %d", len(one.Events), (n+2)/3)
+	}
+	if len(many.Events) != len(one.Events) {
+		t.Fatalf("%d events in chunks, %d in one", len(many.Events), len(one.Events))
+	}
+	// A chunk after the first is entered at a byte offset: its lines are
+	// named by offset, and the file holds the line there.
+	data := b.String()
+	lines := strings.SplitAfter(data, "\n")
+	for i := range one.Events {
+		a, c := one.Events[i], many.Events[i]
+		if a.Title != c.Title || !a.T.Equal(c.T) {
+			t.Fatalf("event %d: %+v, in chunks %+v", i, a, c)
+		}
+		if a.Ref == c.Ref {
+			continue
+		}
+		var line, off int
+		if _, err := fmt.Sscanf(strings.TrimPrefix(a.Ref, p), ":%d", &line); err != nil {
+			t.Fatalf("event %d: ref %q", i, a.Ref)
+		}
+		if _, err := fmt.Sscanf(strings.TrimPrefix(c.Ref, p), "@%d", &off); err != nil || !strings.HasPrefix(data[off:], lines[line-1]) {
+			t.Fatalf("event %d: ref %q in chunks, %q in one (%v)", i, c.Ref, a.Ref, err)
+		}
+	}
+	found := false
+	for _, e := range one.Events {
+		if e.Ref == p+":4" {
+			found = e.Title == "cron: /usr/local/bin/job-3.sh"
+		}
+	}
+	if !found {
+		t.Errorf("no event job-3.sh at %s:4", p)
+	}
+}
