@@ -565,7 +565,7 @@ func (p *syslogParser) parse(line []byte, r *Record, w sources.Window) result {
 				r.T = time.Unix(p.minBase+int64(s1*10+s2), 0).UTC()
 				r.guessedYear = true
 				rest = line[16:]
-				if p.minW != w {
+				if w.From != p.minW.From || w.To != p.minW.To {
 					p.minW = w
 					p.minIn = w.Contains(time.Unix(p.minBase, 0)) && w.Contains(time.Unix(p.minBase+60, 0))
 				}
