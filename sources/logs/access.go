@@ -40,7 +40,8 @@ func (c *nginxCache) time(stamp []byte) (time.Time, bool) {
 	}
 	c.minute0, c.minute1, c.minute2, c.zone = m0, m1, m2, zone
 	c.base = t.Unix() - int64(stamp[18]-'0')*10 - int64(stamp[19]-'0')
-	c.ok, c.inOK = true, false
+	c.ok = true
+	c.in.reset()
 	return t, true
 }
 

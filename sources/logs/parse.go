@@ -184,25 +184,36 @@ type nginxCache struct {
 	base             int64
 	ok               bool
 
-	// Whether the minute lies wholly inside the window winFrom..winTo:
-	// then its lines need no window test. Valid while inOK.
-	inMinute, inOK bool
-	winFrom, winTo time.Time
+	in minuteIn // whether the minute is inside the window
 }
 
 // within reports whether every second of the cached minute (a leap
 // second too) is inside w.
 func (c *nginxCache) within(w sources.Window) bool {
-	if c == nil || !c.ok {
-		return false
-	}
-	if !c.inOK || w.From != c.winFrom || w.To != c.winTo {
-		lo, hi := time.Unix(c.base, 0), time.Unix(c.base+61, 0)
-		c.inMinute = !lo.Before(w.From) && !hi.After(w.To)
-		c.winFrom, c.winTo, c.inOK = w.From, w.To, true
-	}
-	return c.inMinute
+	return c != nil && c.ok && c.in.inside(c.base, w)
 }
+
+// minuteIn remembers whether a minute lies wholly inside a window, its
+// seconds 0 to 60 (a leap second too), so that its lines need no window
+// test. It holds for the window it was found for; reset it when the
+// minute changes.
+type minuteIn struct {
+	from, to time.Time
+	ok, in   bool
+}
+
+// inside reports whether the minute that starts at unix second base is
+// inside w.
+func (m *minuteIn) inside(base int64, w sources.Window) bool {
+	// Fields compared one by one: a Window's == calls the runtime.
+	if !m.ok || w.From != m.from || w.To != m.to {
+		m.in = !time.Unix(base, 0).Before(w.From) && !time.Unix(base+61, 0).After(w.To)
+		m.from, m.to, m.ok = w.From, w.To, true
+	}
+	return m.in
+}
+
+func (m *minuteIn) reset() { m.ok = false }
 
 func (nginxParser) format() string { return FormatNginx }
 
@@ -513,11 +524,8 @@ type syslogParser struct {
 	minKey  [13]byte
 	minBase int64
 	minOK   bool
-	// minW is the window minIn was found for: whether all of the kept
-	// minute, seconds 0 to 60, is in it.
-	minW  sources.Window
-	minIn bool
-	iso   isoMinute // of the last RFC 3339 stamp
+	minIn   minuteIn
+	iso     isoMinute // of the last RFC 3339 stamp
 }
 
 func newSyslogParser(loc *time.Location, to time.Time) *syslogParser {
@@ -565,11 +573,7 @@ func (p *syslogParser) parse(line []byte, r *Record, w sources.Window) result {
 				r.T = time.Unix(p.minBase+int64(s1*10+s2), 0).UTC()
 				r.guessedYear = true
 				rest = line[16:]
-				if w.From != p.minW.From || w.To != p.minW.To {
-					p.minW = w
-					p.minIn = w.Contains(time.Unix(p.minBase, 0)) && w.Contains(time.Unix(p.minBase+60, 0))
-				}
-				if p.minIn {
+				if p.minIn.inside(p.minBase, w) {
 					goto inside
 				}
 				goto stamped
@@ -647,7 +651,7 @@ func (p *syslogParser) keepMinute(line []byte, mon time.Month, day, sec int) {
 	}
 	copy(p.minKey[:], line[:13])
 	p.minOK = true
-	p.minW = sources.Window{}
+	p.minIn.reset()
 }
 
 func (p *syslogParser) time(mon time.Month, day, sec int) time.Time {
