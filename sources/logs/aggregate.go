@@ -370,8 +370,11 @@ func (a *aggregator) isBackup(cmd string) bool {
 // name: "Started Session 7 of User deploy." is a login, not a release.
 func (a *aggregator) isDeploy(msg string) bool {
 	for _, m := range a.s.deployRe.FindAllStringIndex(msg, 4) {
+		// A user named deploy is no release: "Invalid user deploy",
+		// "user=deploy", "Accepted publickey for deploy from ...".
 		before := strings.ToLower(msg[max(m[0]-5, 0):m[0]])
-		if before != "user " {
+		after := strings.ToLower(msg[m[1]:min(m[1]+6, len(msg))])
+		if before != "user " && before != "user=" && (!strings.HasSuffix(before, "for ") || after != " from ") {
 			return true
 		}
 	}

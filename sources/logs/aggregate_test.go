@@ -43,6 +43,13 @@ func TestMaybeEventTakesEveryEvent(t *testing.T) {
 		{"systemd", "Started Session 7 of User deploy.", ""},
 		{"sshd", "Accepted publickey for deploy from 10.0.0.1 port 22 ssh2", ""},
 		{"sshd", "Invalid user deploy from 10.0.0.1", ""},
+		// A user named deploy where the line gives no program (a format
+		// the parser does not split): no release.
+		{"", "db1 sshd[101]: Accepted publickey for deploy from 10.0.0.1 port 1001 ssh2", ""},
+		{"", "pam_unix(sshd:auth): authentication failure; rhost=10.0.0.1 user=deploy", ""},
+		{"", "Invalid user deploy from 10.0.0.1", ""},
+		{"ci", "waiting for deploy to finish", sources.KindDeploy},
+		{"ci", "deployed api for 12 users from branch main", sources.KindDeploy},
 		{"sshd", "Received SIGHUP; restarting.", ""},
 		{"sshd", "restarting on SIGHUP", sources.KindRestart},
 		{"sshd", "RESTARTING on signal", sources.KindRestart},
