@@ -427,7 +427,7 @@ func (m *Miner) add(n int) (*Cluster, Variant) {
 	toks := m.toks
 	leaf := m.leaf(toks)
 	var best *Cluster
-	bestSim, bestVars := -1.0, -1
+	bestSim, bestVars, bestDiff := -1.0, -1, 0
 	for _, c := range leaf.clusters {
 		// At most its constant tokens can be the same: a cluster that
 		// cannot reach the threshold, or the best so far, is passed over
@@ -437,9 +437,9 @@ func (m *Miner) add(n int) (*Cluster, Variant) {
 				continue
 			}
 		}
-		sim, vars := similarity(c, toks, m.wild)
+		sim, vars, diff := similarity(c, toks, m.wild)
 		if sim > bestSim || sim == bestSim && vars > bestVars {
-			best, bestSim, bestVars = c, sim, vars
+			best, bestSim, bestVars, bestDiff = c, sim, vars, diff
 		}
 	}
 	// A leaf (one token count, the same first tokens) that holds
@@ -449,13 +449,16 @@ func (m *Miner) add(n int) (*Cluster, Variant) {
 	// line stay bounded.
 	if best == nil && len(leaf.clusters) >= maxLeaf {
 		for _, c := range leaf.clusters {
-			if sim, vars := similarity(c, toks, m.wild); sim > bestSim || sim == bestSim && vars > bestVars {
-				best, bestSim, bestVars = c, sim, vars
+			if sim, vars, diff := similarity(c, toks, m.wild); sim > bestSim || sim == bestSim && vars > bestVars {
+				best, bestSim, bestVars, bestDiff = c, sim, vars, diff
 			}
 		}
 	}
 	if best != nil && (bestSim >= m.c.Similarity || len(toks) == 0 || len(leaf.clusters) >= maxLeaf && bestSim >= 0) {
 		for i, t := range best.tokens {
+			if bestDiff == 0 {
+				break // every token the same, or covered by a learned variable
+			}
 			// A variable that took many words already and covers this
 			// one ("user=<*>" for "user=bob") stays as it is: merging
 			// would change nothing but empty the cached templates.
@@ -546,13 +549,15 @@ func (m *Miner) leaf(toks [][]byte) *node {
 // template has another variable count as different. It is -1 when a position holds two
 // different tokens that both carry a variable ("(uid=<*>)" against
 // "LOGIN(uid=<*>)"): masking already took out what varies there, so what
-// differs is the constant part. vars counts the template's variables.
-// wild[i] says whether toks[i] holds a wildcard.
-func similarity(c *Cluster, toks [][]byte, wild []bool) (float64, int) {
+// differs is the constant part. vars counts the template's variables;
+// diff the positions that joining would merge (neither the same token nor
+// one a learned variable covers). wild[i] says whether toks[i] holds a
+// wildcard.
+func similarity(c *Cluster, toks [][]byte, wild []bool) (sim float64, vars, diff int) {
 	if len(toks) == 0 {
-		return 1, 0
+		return 1, 0, 0
 	}
-	same, vars := 0, 0
+	same := 0
 	for i, t := range c.tokens {
 		tw := c.wild[i]
 		if tw {
@@ -571,10 +576,11 @@ func similarity(c *Cluster, toks [][]byte, wild []bool) (float64, int) {
 		}
 		if tw && string(t) != Wildcard && wild[i] && string(toks[i]) != Wildcard ||
 			emptied(t, toks[i]) || emptied(toks[i], t) {
-			return -1, vars
+			return -1, vars, diff
 		}
+		diff++
 	}
-	return float64(same) / float64(len(toks)), vars
+	return float64(same) / float64(len(toks)), vars, diff
 }
 
 // emptied reports whether b is a key with no value and a the same key
