@@ -101,12 +101,22 @@ func FuzzMaybeEvent(f *testing.F) {
 	})
 }
 
+// TestIntern: a name gets one string and one number, whether it is a
+// slice of its own or a view into a line (compared as a word), and
+// different names get different numbers.
 func TestIntern(t *testing.T) {
 	a := eventAggregator(t)
 	ids := map[string]uint64{}
-	for range 3 {
-		for _, p := range []string{"sshd", "CRON", "", "systemd", "kernel", "sshd", "x", ""} {
-			got, id := a.intern([]byte(p))
+	names := []string{"sshd", "CRON", "", "systemd", "kernel", "sshd", "x", "", "ssh", "sshd2",
+		"postgres", "postgres1", "\x00", "\x00\x00", "a", "a\x00", "x"}
+	for round := range 4 {
+		for _, p := range names {
+			b := []byte(p)
+			if round%2 == 1 { // a view into a line, as parsers give
+				line := []byte(p + "[42]: message text")
+				b = line[:len(p)]
+			}
+			got, id := a.intern(b)
 			if got != p || id == 0 {
 				t.Fatalf("intern(%q) = %q, %d", p, got, id)
 			}
@@ -115,6 +125,13 @@ func TestIntern(t *testing.T) {
 			}
 			ids[p] = id
 		}
+	}
+	seen := map[uint64]string{}
+	for p, id := range ids {
+		if q, ok := seen[id]; ok {
+			t.Fatalf("%q and %q share id %d", p, q, id)
+		}
+		seen[id] = p
 	}
 }
 
