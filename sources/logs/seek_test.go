@@ -85,9 +85,7 @@ func TestSeekToWindow(t *testing.T) {
 // one reader gives: the same series, the same pattern counts, the same
 // events.
 func TestParallelChunks(t *testing.T) {
-	if runtime.GOMAXPROCS(0) < 2 {
-		t.Skip("one core: files are not chunked")
-	}
+	skipOneCore(t)
 	dir := t.TempDir()
 	var b strings.Builder
 	const n = 30_000
@@ -101,13 +99,7 @@ func TestParallelChunks(t *testing.T) {
 			i%256, ts.Format("02/Jan/2006:15:04:05 -0700"), i%50, st, i%1000)
 	}
 	p := mustWrite(t, dir, "access.log", b.String())
-	fetch := func(min int64) *sources.Dataset {
-		old := parallelMin
-		parallelMin = min
-		defer func() { parallelMin = old }()
-		return mustFetch(t, Config{Paths: []string{p}}, night, time.Minute)
-	}
-	one, many := fetch(1<<62), fetch(1<<10)
+	one, many := fetchOneAndChunked(t, Config{Paths: []string{p}})
 	s1, s2 := seriesByName(one), seriesByName(many)
 	for _, name := range []string{"nginx requests", "nginx 5xx", "nginx request time p50"} {
 		if fmt.Sprint(s1[name].Points) != fmt.Sprint(s2[name].Points) {
@@ -207,9 +199,7 @@ func TestSyslogWindowCounts(t *testing.T) {
 // TestParallelChunksEvents: a syslog file read in chunks on two cores
 // gives the events, with their lines' refs, that one core gives.
 func TestParallelChunksEvents(t *testing.T) {
-	if runtime.GOMAXPROCS(0) < 2 {
-		t.Skip("one core: files are not chunked")
-	}
+	skipOneCore(t)
 	dir := t.TempDir()
 	var b strings.Builder
 	const n = 20_000
@@ -222,13 +212,7 @@ func TestParallelChunksEvents(t *testing.T) {
 		fmt.Fprintf(&b, "%s db1 sshd[%d]: Accepted publickey for deploy from 10.0.0.%d port %d ssh2\n", ts.Format(time.Stamp), 100+i, i%256, 1000+i)
 	}
 	p := mustWrite(t, dir, "syslog", b.String())
-	fetch := func(min int64) *sources.Dataset {
-		old := parallelMin
-		parallelMin = min
-		defer func() { parallelMin = old }()
-		return mustFetch(t, Config{Paths: []string{p}, Location: time.UTC}, night, time.Minute)
-	}
-	one, many := fetch(1<<62), fetch(1<<10)
+	one, many := fetchOneAndChunked(t, Config{Paths: []string{p}, Location: time.UTC})
 	if len(one.Events) != (n+2)/3 {
 		t.Fatalf("%d events, want %d", len(one.Events), (n+2)/3)
 	}
@@ -264,4 +248,23 @@ func TestParallelChunksEvents(t *testing.T) {
 	if !found {
 		t.Errorf("no event job-3.sh at %s:4", p)
 	}
+}
+
+func skipOneCore(t *testing.T) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		t.Skip("one core: files are not chunked")
+	}
+}
+
+// fetchOneAndChunked fetches the night from c's files read by one reader,
+// then read in chunks (of 1 KiB and more) on all cores.
+func fetchOneAndChunked(t *testing.T, c Config) (one, many *sources.Dataset) {
+	t.Helper()
+	fetch := func(min int64) *sources.Dataset {
+		old := parallelMin
+		parallelMin = min
+		defer func() { parallelMin = old }()
+		return mustFetch(t, c, night, time.Minute)
+	}
+	return fetch(1 << 62), fetch(1 << 10)
 }
