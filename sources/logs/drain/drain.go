@@ -429,9 +429,9 @@ func (m *Miner) add(n int) (*Cluster, Variant) {
 	var best *Cluster
 	bestSim, bestVars, bestDiff := -1.0, -1, 0
 	for _, c := range leaf.clusters {
-		// At most its constant tokens can be the same: a cluster that
-		// cannot reach the threshold, or the best so far, is passed over
-		// without comparing tokens.
+		// At most its constant tokens and learned variables can be the
+		// same: a cluster that cannot reach the threshold, or the best so
+		// far, is passed over without comparing tokens.
 		if len(toks) > 0 {
 			if ub := float64(c.nconst+c.nlearned) / float64(len(toks)); ub < m.c.Similarity || ub < bestSim {
 				continue
@@ -455,10 +455,11 @@ func (m *Miner) add(n int) (*Cluster, Variant) {
 		}
 	}
 	if best != nil && (bestSim >= m.c.Similarity || len(toks) == 0 || len(leaf.clusters) >= maxLeaf && bestSim >= 0) {
-		for i, t := range best.tokens {
-			if bestDiff == 0 {
-				break // every token the same, or covered by a learned variable
-			}
+		merged := best.tokens
+		if bestDiff == 0 {
+			merged = nil // every token the same, or covered by a learned variable
+		}
+		for i, t := range merged {
 			// A variable that took many words already and covers this
 			// one ("user=<*>" for "user=bob") stays as it is: merging
 			// would change nothing but empty the cached templates.
