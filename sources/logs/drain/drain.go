@@ -454,6 +454,20 @@ func (m *Miner) add(n int) (*Cluster, Variant) {
 			}
 		}
 	}
+	// A template that differs from the message in one word only, every
+	// other token alike byte for byte (values masked in both), is the
+	// same kind of line with a word that varies, however few of its
+	// tokens are constant: "GET <*> returned <*> in <*> session=u" joins
+	// "... session=i" as a variant (see MinValues), rather than start a
+	// template per session.
+	if best == nil || bestSim < m.c.Similarity {
+		for _, c := range leaf.clusters {
+			if oneOff(c, toks, m.wild) {
+				best, bestSim, bestDiff = c, m.c.Similarity, 1
+				break
+			}
+		}
+	}
 	if best != nil && (bestSim >= m.c.Similarity || len(toks) == 0 || len(leaf.clusters) >= maxLeaf && bestSim >= 0) {
 		merged := best.tokens
 		if bestDiff == 0 {
@@ -582,6 +596,27 @@ func similarity(c *Cluster, toks [][]byte, wild []bool) (sim float64, vars, diff
 		diff++
 	}
 	return float64(same) / float64(len(toks)), vars, diff
+}
+
+// oneOff reports whether the message toks differs from c's template at
+// one position only, where it has a word (no wildcard) and the template
+// does not have two constant tokens fewer: at least two other positions
+// hold the same constant token.
+func oneOff(c *Cluster, toks [][]byte, wild []bool) bool {
+	off, consts := -1, 0
+	for i, t := range c.tokens {
+		if string(t) == string(toks[i]) {
+			if !c.wild[i] {
+				consts++
+			}
+			continue
+		}
+		if off >= 0 || wild[i] {
+			return false
+		}
+		off = i
+	}
+	return off >= 0 && consts >= 2
 }
 
 // emptied reports whether b is a key with no value and a the same key

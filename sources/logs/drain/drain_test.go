@@ -345,13 +345,13 @@ func TestKeptHash(t *testing.T) {
 	}
 }
 
-// TestLeafBounded: lines that differ in a word masking does not see make a
+// TestLeafBounded: lines that differ in words masking does not see make a
 // template each only up to maxLeaf in one tree leaf; the rest join the
 // most similar one, so that work per line stays bounded.
 func TestLeafBounded(t *testing.T) {
 	m := New(Config{})
 	for i := range 2000 {
-		m.AddString(fmt.Sprintf("GET /api/items/%d returned 200 in 0.%ds session=%s", i, i%9, letters(i)))
+		m.AddString(fmt.Sprintf("GET /api/items/%d returned 200 in 0.%ds session=%s user=%s", i, i%9, letters(i), letters(i*7+3)))
 	}
 	cs := m.Clusters()
 	if len(cs) > maxLeaf || m.other.Count != 0 {
@@ -363,6 +363,38 @@ func TestLeafBounded(t *testing.T) {
 	}
 	if total != 2000 {
 		t.Errorf("%d lines in templates, want 2000", total)
+	}
+}
+
+// TestOneWordOff: a line alike to a template byte for byte but for one
+// word joins it, however few of its tokens are constant (3 of 7 here,
+// below Similarity): the word is a variable once it took MinValues words,
+// and there is one template, not one per session until the leaf is full.
+// Lines that differ in more than one place keep Drain's rule
+// (TestMinerGroups: "Bye Bye [preauth]" and "disconnected by user").
+func TestOneWordOff(t *testing.T) {
+	m := New(Config{})
+	var got []string
+	for i := range 500 {
+		c, v := m.AddVariant(fmt.Appendf(nil, "GET /api/items/%d returned 200 in 0.%ds session=%s", i, i%9, letters(i)))
+		got = append(got, c.Template(v))
+	}
+	if n := len(m.Clusters()); n != 1 {
+		t.Fatalf("%d templates, want 1", n)
+	}
+	if got[0] != "GET <*> returned <*> in <*> session=a" || got[1] != "GET <*> returned <*> in <*> session=b" {
+		t.Errorf("first two lines: %q, %q; want their words kept while fewer than MinValues", got[0], got[1])
+	}
+	if want := "GET <*> returned <*> in <*> session=<*>"; got[2] != want || got[499] != want {
+		t.Errorf("third and last lines: %q, %q; want %q", got[2], got[499], want)
+	}
+	// Two constant tokens at least: "<*> <*> <*> started" and "... stopped"
+	// are not one line with a varying word.
+	m = New(Config{})
+	m.AddString("10.0.0.1 12:00 42 started")
+	m.AddString("10.0.0.2 12:01 43 stopped")
+	if n := len(m.Clusters()); n != 2 {
+		t.Errorf("%d templates for lines with one constant each, want 2", n)
 	}
 }
 
