@@ -256,6 +256,7 @@ type Miner struct {
 	nshapes   int                    // answers in shapes
 	kept      [][2]int32
 	buf       []byte
+	spans     [MaxTokens][2]int32 // of the tokens in buf
 	toks      [][]byte
 	wild      []bool // of toks
 }
@@ -368,7 +369,7 @@ func (m *Miner) AddShapeWhole(msg []byte, sh uint64) (c *Cluster, v Variant, who
 	}
 	var n int
 	m.kept = m.kept[:0]
-	m.buf, n = mask(m.buf[:0], msg, m.c.MaxTokens, &m.kept)
+	m.buf, n = mask(m.buf[:0], msg, m.c.MaxTokens, &m.kept, &m.spans)
 	mh := maphash.Bytes(m.seed, m.buf)
 	h, ok := m.cache[mh]
 	if !ok {
@@ -409,20 +410,13 @@ func (m *Miner) AddString(msg string) *Cluster {
 	return m.Add([]byte(msg))
 }
 
+// add mines the masked message in m.buf, whose n tokens are at m.spans.
 func (m *Miner) add(n int) (*Cluster, Variant) {
-	// Split the masked message.
 	m.toks, m.wild = m.toks[:0], m.wild[:0]
-	for b := m.buf; len(b) > 0; {
-		t := b
-		if i := bytes.IndexByte(b, ' '); i >= 0 {
-			t, b = b[:i], b[i+1:]
-		} else {
-			b = nil
-		}
-		if len(t) > 0 {
-			m.toks = append(m.toks, t)
-			m.wild = append(m.wild, hasWildcard(t))
-		}
+	for _, sp := range m.spans[:n] {
+		t := m.buf[sp[0]:sp[1]]
+		m.toks = append(m.toks, t)
+		m.wild = append(m.wild, hasWildcard(t))
 	}
 	toks := m.toks
 	leaf := m.leaf(toks)

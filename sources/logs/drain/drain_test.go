@@ -108,8 +108,20 @@ func FuzzMask(f *testing.F) {
 		// digit, so other digits mask alike when none survives.
 		// digits elsewhere mask alike.
 		var kept [][2]int32
-		if k, _ := mask(nil, []byte(s), DefaultMaxTokens, &kept); string(k) != string(got) {
+		var spans [MaxTokens][2]int32
+		k, n := mask(nil, []byte(s), DefaultMaxTokens, &kept, &spans)
+		if string(k) != string(got) {
 			t.Fatalf("mask with spans %q, Mask %q", k, got)
+		}
+		var toks [][]byte
+		for _, sp := range spans[:n] {
+			if sp[0] >= sp[1] {
+				t.Fatalf("token %d of %q is empty", len(toks), k)
+			}
+			toks = append(toks, k[sp[0]:sp[1]])
+		}
+		if j := bytes.Join(toks, []byte{' '}); string(j) != string(k) {
+			t.Fatalf("token spans make %q, masked %q", j, k)
 		}
 		inKept := func(i int) bool {
 			for _, sp := range kept {

@@ -357,15 +357,16 @@ const MaxTokens = 64
 // written out ("at Fri Jun 17 07:07:00 2005") is one variable,
 // "<*>:<*>:<*>", as hand-labelled templates write it.
 func Mask(dst, msg []byte, maxTokens int) ([]byte, int) {
-	return mask(dst, msg, maxTokens, nil)
+	var spans [MaxTokens][2]int32
+	return mask(dst, msg, maxTokens, nil, &spans)
 }
 
 // mask is Mask; kept, when not nil, gets the spans of msg whose digits the
 // masked form keeps (see maskToken). Only maskToken copies bytes with
-// digits: the compaction below drops bare wildcards only.
-func mask(dst, msg []byte, maxTokens int, kept *[][2]int32) ([]byte, int) {
+// digits: the compaction below drops bare wildcards only. The masked
+// token k is dst[spans[k][0]:spans[k][1]].
+func mask(dst, msg []byte, maxTokens int, kept *[][2]int32, spans *[MaxTokens][2]int32) ([]byte, int) {
 	maxTokens = min(max(maxTokens, 1), MaxTokens)
-	var spans [MaxTokens][2]int // token k is dst[spans[k][0]:spans[k][1]]
 	n := 0
 	clocks := false // something to compact: a clock, or a list of values
 	run := 0        // bare wildcards in a row
@@ -398,13 +399,13 @@ func mask(dst, msg []byte, maxTokens int, kept *[][2]int32) ([]byte, int) {
 			}
 			if k < len(msg) { // more follows: the rest is one variable
 				dst = append(dst, Wildcard...)
-				spans[n] = [2]int{s, len(dst)}
+				spans[n] = [2]int32{int32(s), int32(len(dst))}
 				n++
 				break
 			}
 		}
 		dst = maskToken(dst, msg[i:j], f, i, kept)
-		spans[n] = [2]int{s, len(dst)}
+		spans[n] = [2]int32{int32(s), int32(len(dst))}
 		if string(dst[s:]) == Wildcard {
 			if run++; run >= 3 {
 				clocks = true
@@ -454,7 +455,7 @@ func mask(dst, msg []byte, maxTokens int, kept *[][2]int32) ([]byte, int) {
 		}
 	}
 	// Compact in place; copy handles the overlap.
-	w := spans[0][0]
+	w := int(spans[0][0])
 	m := 0
 	for k := range n {
 		if drop[k] {
@@ -464,7 +465,9 @@ func mask(dst, msg []byte, maxTokens int, kept *[][2]int32) ([]byte, int) {
 			dst[w] = ' '
 			w++
 		}
+		a := w
 		w += copy(dst[w:], tok(k))
+		spans[m] = [2]int32{int32(a), int32(w)}
 		m++
 	}
 	return dst[:w], m
