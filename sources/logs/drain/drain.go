@@ -247,13 +247,13 @@ type Miner struct {
 	root      map[int]*node // by token count
 	clusters  []*Cluster
 	other     *Cluster
-	cache     map[uint64]hit // by maphash of the masked message
+	cache     *table[hit] // by maphash of the masked message
 	seed      maphash.Seed
-	slab      []shapeEntry           // where new shape entries come from
-	shapes    map[uint64]*shapeEntry // by shapeHash: masking skipped
-	front     [1024]frontSlot        // direct-mapped, before shapes
-	keptFront [1024]keptSlot         // answers of shapes with kept digits, before their map
-	nshapes   int                    // answers in shapes
+	slab      []shapeEntry        // where new shape entries come from
+	shapes    *table[*shapeEntry] // by shapeHash: masking skipped
+	front     [1024]frontSlot     // direct-mapped, before shapes
+	keptFront [1024]keptSlot      // answers of shapes with kept digits, before their map
+	nshapes   int                 // answers in shapes
 	kept      [][2]int32
 	buf       []byte
 	spans     [MaxTokens][2]int32 // of the tokens in buf
@@ -287,9 +287,9 @@ func New(c Config) *Miner {
 		c:      c,
 		root:   map[int]*node{},
 		other:  &Cluster{},
-		cache:  map[uint64]hit{},
+		cache:  newTable[hit](cacheMax),
 		seed:   maphash.MakeSeed(),
-		shapes: map[uint64]*shapeEntry{},
+		shapes: newTable[*shapeEntry](cacheMax),
 		buf:    make([]byte, 0, 1024),
 	}
 }
@@ -343,7 +343,7 @@ func (m *Miner) AddShapeWhole(msg []byte, sh uint64) (c *Cluster, v Variant, who
 	slot := &m.front[sh%uint64(len(m.front))]
 	e := slot.e
 	if slot.sh != sh || e == nil {
-		e = m.shapes[sh]
+		e, _ = m.shapes.get(sh)
 		if e != nil {
 			slot.sh, slot.e = sh, e
 		}
@@ -371,18 +371,18 @@ func (m *Miner) AddShapeWhole(msg []byte, sh uint64) (c *Cluster, v Variant, who
 	m.kept = m.kept[:0]
 	m.buf, n = mask(m.buf[:0], msg, m.c.MaxTokens, &m.kept, &m.spans)
 	mh := maphash.Bytes(m.seed, m.buf)
-	h, ok := m.cache[mh]
+	h, ok := m.cache.get(mh)
 	if !ok {
 		h.c, h.v = m.add(n)
-		if len(m.cache) >= cacheMax {
-			clear(m.cache)
+		if m.cache.full() {
+			m.cache.reset()
 		}
-		m.cache[mh] = h
+		m.cache.put(mh, h)
 	}
 	// Every message of this shape with these digits in m.kept masks to
 	// m.buf.
 	if m.nshapes >= cacheMax {
-		clear(m.shapes)
+		m.shapes.reset()
 		clear(m.front[:])
 		clear(m.keptFront[:])
 		m.nshapes, e = 0, nil
@@ -396,7 +396,7 @@ func (m *Miner) AddShapeWhole(msg []byte, sh uint64) (c *Cluster, v Variant, who
 			e.kept = slices.Clone(m.kept)
 			kh = keptHash(msg, e.kept)
 		}
-		m.shapes[sh] = e
+		m.shapes.put(sh, e)
 		slot.sh, slot.e = sh, e
 	}
 	e.put(kh, h)

@@ -175,16 +175,16 @@ func TestShapeCache(t *testing.T) {
 	a, av := m.AddVariant([]byte("session opened for port 50412 on tty1"))
 	b, bv := m.AddVariant([]byte("session opened for port 50388 on tty1"))
 	c, cv := m.AddVariant([]byte("session opened for port 50388 on tty2"))
-	if a != b || a != c || a.Count != 3 || len(m.shapes) != 1 || m.nshapes != 2 {
-		t.Fatalf("tty1, tty1, tty2: %v %v %v, %d shapes, %d answers", a, b, c, len(m.shapes), m.nshapes)
+	if a != b || a != c || a.Count != 3 || m.shapes.n != 1 || m.nshapes != 2 {
+		t.Fatalf("tty1, tty1, tty2: %v %v %v, %d shapes, %d answers", a, b, c, m.shapes.n, m.nshapes)
 	}
 	if a.Template(av) != "session opened for port <*> on tty1" || a.Template(bv) != a.Template(av) || a.Template(cv) != "session opened for port <*> on tty2" {
 		t.Errorf("templates %q %q %q", a.Template(av), a.Template(bv), a.Template(cv))
 	}
 	d := m.AddString("Accepted password from 10.0.0.1 port 50412")
 	e := m.AddString("Accepted password from 10.0.0.7 port 50418")
-	if d != e || d.Count != 2 || len(m.shapes) != 2 || m.nshapes != 3 {
-		t.Fatalf("ports: %v %v, %d shapes, %d answers", d, e, len(m.shapes), m.nshapes)
+	if d != e || d.Count != 2 || m.shapes.n != 2 || m.nshapes != 3 {
+		t.Fatalf("ports: %v %v, %d shapes, %d answers", d, e, m.shapes.n, m.nshapes)
 	}
 }
 
