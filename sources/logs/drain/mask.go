@@ -404,7 +404,11 @@ func mask(dst, msg []byte, maxTokens int, kept *[][2]int32, spans *[MaxTokens][2
 				break
 			}
 		}
-		dst = maskToken(dst, msg[i:j], f, i, kept)
+		if tok := msg[i:j]; f&(cSpecial|cDot) == 0 && (len(tok) < 3 || len(tok) > 5) && len(tok) <= maxTokenLen {
+			dst = append(dst, tok...) // a plain word (maskToken's first case, inline)
+		} else {
+			dst = maskToken(dst, tok, f, i, kept)
+		}
 		spans[n] = [2]int32{int32(s), int32(len(dst))}
 		if string(dst[s:]) == Wildcard {
 			if run++; run >= 3 {
