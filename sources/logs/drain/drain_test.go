@@ -3,6 +3,7 @@ package drain
 import (
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -434,5 +435,29 @@ func TestLearnedVariableMatches(t *testing.T) {
 	m.Add([]byte("PUT now a=1 b=2 c=3 in session=beta"))
 	if n := len(m.Clusters()); n != 3 {
 		t.Errorf("%d clusters, want 3 (PUT's session= has not been learned)", n)
+	}
+}
+
+// TestTokenEnd: the eight-bytes-at-a-time token end and class agree with
+// a byte loop, at every start, for tokens that end inside, at the edge of
+// and past an eight-byte word.
+func TestTokenEnd(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	alphabet := []byte("ab.Z09:=/ \t\n\x00\xff<*>")
+	for range 2000 {
+		msg := make([]byte, r.IntN(40))
+		for i := range msg {
+			msg[i] = alphabet[r.IntN(len(alphabet))]
+		}
+		for i := range msg {
+			want, wf := i, uint8(0)
+			for want < len(msg) && !space[msg[want]] {
+				wf |= class[msg[want]]
+				want++
+			}
+			if j, f := tokenEnd(msg, i); j != want || f != wf {
+				t.Fatalf("tokenEnd(%q, %d) = %d, %#x; want %d, %#x", msg, i, j, f, want, wf)
+			}
+		}
 	}
 }
