@@ -108,7 +108,7 @@ func dateWord(s []byte) bool {
 // i386). A name with a few digits stays a name: ssh2, tty1, jk2_init,
 // BIOS-e820, sha256.
 func isValue(s []byte) bool {
-	nd, alnum, run, maxRun, hex := 0, 0, 0, 0, true
+	nd, alnum, run, maxRun, hex, dot := 0, 0, 0, 0, true, false
 	for _, c := range s {
 		switch {
 		case c >= '0' && c <= '9':
@@ -119,6 +119,8 @@ func isValue(s []byte) bool {
 			continue
 		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
 			alnum++
+		case c == '.':
+			dot = true
 		}
 		run = 0
 		if !hexish[c] {
@@ -126,13 +128,13 @@ func isValue(s []byte) bool {
 		}
 	}
 	if nd == 0 {
-		return dateWord(s) || userString(s) || hostName(s)
+		return dateWord(s) || userString(s) || dot && hostName(s)
 	}
 	c := s[0]
 	if (c == '-' || c == '+') && len(s) > 1 {
 		c = s[1]
 	}
-	return c >= '0' && c <= '9' || hex || maxRun >= 4 || 2*nd > alnum || hostName(s)
+	return c >= '0' && c <= '9' || hex || maxRun >= 4 || 2*nd > alnum || dot && hostName(s)
 }
 
 // hostName reports a DNS name: dot-separated labels of lower-case letters,
@@ -190,6 +192,11 @@ func genericTLD(l []byte) bool {
 // true, false, null, and the user names root and admin.
 func userString(s []byte) bool {
 	if len(s) < 4 || len(s) > 5 {
+		return false
+	}
+	switch s[0] | 0x20 {
+	case 't', 'f', 'n', 'r', 'a':
+	default:
 		return false
 	}
 	var l [5]byte
