@@ -108,34 +108,53 @@ func dateWord(s []byte) bool {
 // i386). A name with a few digits stays a name: ssh2, tty1, jk2_init,
 // BIOS-e820, sha256.
 func isValue(s []byte) bool {
-	nd, alnum, run, maxRun, hex, dot := 0, 0, 0, 0, true, false
+	nd, alnum, run, maxRun := 0, 0, 0, 0
+	var or uint8
 	for _, c := range s {
-		switch {
-		case c >= '0' && c <= '9':
-			nd++
-			alnum++
-			run++
-			maxRun = max(maxRun, run)
-			continue
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
-			alnum++
-		case c == '.':
-			dot = true
-		}
-		run = 0
-		if !hexish[c] {
-			hex = false
-		}
+		v := vclass[c]
+		d := int(v & vDigit)
+		run = (run + 1) * d // 0 after a byte that is not a digit
+		maxRun = max(maxRun, run)
+		nd += d
+		alnum += int(v>>1) & 1
+		or |= v
 	}
 	if nd == 0 {
-		return dateWord(s) || userString(s) || dot && hostName(s)
+		return dateWord(s) || userString(s) || or&vDot != 0 && hostName(s)
 	}
 	c := s[0]
 	if (c == '-' || c == '+') && len(s) > 1 {
 		c = s[1]
 	}
-	return c >= '0' && c <= '9' || hex || maxRun >= 4 || 2*nd > alnum || dot && hostName(s)
+	return c >= '0' && c <= '9' || or&vNotHex == 0 || maxRun >= 4 || 2*nd > alnum || or&vDot != 0 && hostName(s)
 }
+
+// vclass holds, per byte, what isValue counts.
+var vclass = func() [256]uint8 {
+	var t [256]uint8
+	for c := range 256 {
+		if c >= '0' && c <= '9' {
+			t[c] |= vDigit
+		}
+		if c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' {
+			t[c] |= vAlnum
+		}
+		if !hexish[c] {
+			t[c] |= vNotHex
+		}
+		if c == '.' {
+			t[c] |= vDot
+		}
+	}
+	return t
+}()
+
+const (
+	vDigit  = 1 << iota // must be 1: isValue adds it
+	vAlnum              // must be 2
+	vNotHex
+	vDot
+)
 
 // hostName reports a DNS name: dot-separated labels of lower-case letters,
 // digits and hyphens, ending in a generic top-level domain (zummit.com)
