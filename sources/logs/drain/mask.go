@@ -150,8 +150,8 @@ var vclass = func() [256]uint8 {
 }()
 
 const (
-	vDigit  = 1 << iota // must be 1: isValue adds it
-	vAlnum              // must be 2
+	vDigit = 1 << iota // must be 1: isValue adds it
+	vAlnum             // must be 2
 	vNotHex
 	vDot
 )
