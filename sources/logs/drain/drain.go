@@ -168,9 +168,10 @@ func (c *Cluster) variant(toks [][]byte) Variant {
 			if pv.add(toks[i], c.minValues) {
 				k = len(pv.vals) - 1
 				clear(c.vtmpl)
-			} else {
+			} else { // the position is a variable from now on
 				k = 3
 				c.learn(i)
+				clear(c.vtmpl)
 			}
 		}
 		v |= Variant(min(k, 3)) << (2 * i)
@@ -250,6 +251,7 @@ type Miner struct {
 	cache     *table[hit] // by maphash of the masked message
 	seed      maphash.Seed
 	slab      []shapeEntry        // where new shape entries come from
+	keptSlab  [][2]int32          // where their kept spans come from
 	shapes    *table[*shapeEntry] // by shapeHash: masking skipped
 	front     [1024]frontSlot     // direct-mapped, before shapes
 	keptFront [1024]keptSlot      // answers of shapes with kept digits, before their map
@@ -393,7 +395,12 @@ func (m *Miner) AddShapeWhole(msg []byte, sh uint64) (c *Cluster, v Variant, who
 		}
 		e, m.slab = &m.slab[0], m.slab[1:]
 		if len(m.kept) > 0 {
-			e.kept = slices.Clone(m.kept)
+			if len(m.keptSlab) < len(m.kept) {
+				m.keptSlab = make([][2]int32, max(1024, len(m.kept)))
+			}
+			e.kept = m.keptSlab[:len(m.kept):len(m.kept)]
+			m.keptSlab = m.keptSlab[len(m.kept):]
+			copy(e.kept, m.kept)
 			kh = keptHash(msg, e.kept)
 		}
 		m.shapes.put(sh, e)
@@ -484,8 +491,17 @@ func (m *Miner) add(n int) (*Cluster, Variant) {
 				if hasWildcard(t) && hasWildcard(toks[i]) || absent(t, toks[i]) || absent(toks[i], t) {
 					// Two values, or a value and its absence ("(<*>)",
 					// "()"): a variable whatever the count.
-					pv.many = true
+					if !pv.many {
+						pv.many = true
+						clear(best.vtmpl)
+					}
 					best.learn(i)
+				}
+				if covers(t, toks[i]) {
+					// The template has this variable already ("<*>" for
+					// "guest" where it took "root" and "guest"): only the
+					// variant differs.
+					continue
 				}
 				best.tokens[i] = merge(t, toks[i])
 				if !best.wild[i] {

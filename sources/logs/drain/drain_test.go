@@ -461,3 +461,30 @@ func TestTokenEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestNewLineNoAlloc: a line of a new shape that joins a template it
+// matches (a learned session, and a user word the template has made a
+// variable already) costs no allocation, past the miner's slabs: the
+// template is not merged again.
+func TestNewLineNoAlloc(t *testing.T) {
+	m := New(Config{})
+	users := []string{"root", "guest"}
+	var msgs [][]byte
+	for i := range 600 {
+		msgs = append(msgs, fmt.Appendf(nil, "Accepted publickey for %s from 10.0.0.%d port %d ssh2 session=%s", users[i%2], i%250, 1000+i, letters(i)))
+	}
+	for _, msg := range msgs[:100] {
+		m.Add(msg)
+	}
+	i := 100
+	allocs := testing.AllocsPerRun(400, func() {
+		m.Add(msgs[i])
+		i++
+	})
+	if allocs > 0.1 {
+		t.Errorf("%.2f allocations per line, want none", allocs)
+	}
+	if n := len(m.Clusters()); n != 1 {
+		t.Errorf("%d templates, want 1", n)
+	}
+}
