@@ -255,6 +255,7 @@ type Miner struct {
 	shapes    *table[*shapeEntry] // by shapeHash: masking skipped
 	front     [1024]frontSlot     // direct-mapped, before shapes
 	keptFront [1024]keptSlot      // answers of shapes with kept digits, before their map
+	door      [4096]uint64        // shapes seen once, not in shapes
 	nshapes   int                 // answers in shapes
 	kept      [][2]int32
 	buf       []byte
@@ -390,6 +391,15 @@ func (m *Miner) AddShapeWhole(msg []byte, sh uint64) (c *Cluster, v Variant, who
 		m.nshapes, e = 0, nil
 	}
 	if e == nil {
+		// A shape is kept from its second message on: shapes seen once
+		// (a line with a word never seen before, an id that masking does
+		// not see) would fill the table and push out the shapes that
+		// repeat. door remembers the last shape seen at each of its slots.
+		if d := &m.door[sh%uint64(len(m.door))]; *d != sh {
+			*d = sh
+			h.c.Count++
+			return h.c, h.v, len(m.kept) == 0
+		}
 		if len(m.slab) == 0 {
 			m.slab = make([]shapeEntry, 256)
 		}

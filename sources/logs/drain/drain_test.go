@@ -488,3 +488,35 @@ func TestNewLineNoAlloc(t *testing.T) {
 		t.Errorf("%d templates, want 1", n)
 	}
 }
+
+// TestTable: the caches' table keeps every key through growth and
+// generations, forgets them all at reset, and holds max keys.
+func TestTable(t *testing.T) {
+	tb := newTable[int](1000)
+	r := rand.New(rand.NewPCG(3, 4))
+	for round := range 3 {
+		keys := map[uint64]int{}
+		for !tb.full() {
+			k := r.Uint64() >> (round * 20) // small keys too, and 0
+			keys[k] = int(k % 1000)
+			tb.put(k, int(k%1000))
+		}
+		if tb.n != len(keys) || len(keys) != 1000 {
+			t.Fatalf("round %d: %d keys in the table, %d put", round, tb.n, len(keys))
+		}
+		for k, v := range keys {
+			if got, ok := tb.get(k); !ok || got != v {
+				t.Fatalf("round %d: key %d: %d, %v; want %d", round, k, got, ok, v)
+			}
+		}
+		tb.reset()
+		for k := range keys {
+			if _, ok := tb.get(k); ok {
+				t.Fatalf("round %d: key %d found after reset", round, k)
+			}
+		}
+	}
+	if len(tb.slots) > 2048 {
+		t.Errorf("%d slots for 1000 keys", len(tb.slots))
+	}
+}

@@ -3,8 +3,10 @@ package drain
 // table is the miner's hash table for its caches, keyed by a seeded 64-bit
 // hash: open addressing with linear probing, never more than half full,
 // and emptied in one step by moving to the next generation (a slot of an
-// older generation is empty). Go's map does the same job at about twice
-// the cost per lookup here, and clearing it touches every slot.
+// older generation is empty). It starts small and doubles up to twice max
+// slots, so that a miner for a few lines costs little. Go's map does the
+// same job at a higher cost per lookup here, and clearing it touches every
+// slot.
 type table[V any] struct {
 	slots []slot[V]
 	shift uint // 64 - log2(len(slots))
@@ -21,12 +23,23 @@ type slot[V any] struct {
 
 // newTable returns a table for up to max keys.
 func newTable[V any](max int) *table[V] {
-	size, shift := 1, uint(64)
-	for size < 2*max {
-		size *= 2
-		shift--
+	const size = 64
+	return &table[V]{slots: make([]slot[V], size), shift: 64 - 6, gen: 1, max: max}
+}
+
+// grow doubles the slots, keeping the keys of this generation.
+func (t *table[V]) grow() {
+	old := t.slots
+	t.slots = make([]slot[V], 2*len(old))
+	t.shift--
+	t.n = 0
+	gen := t.gen
+	t.gen = 1
+	for i := range old {
+		if s := &old[i]; s.gen == gen {
+			t.put(s.key, s.val)
+		}
 	}
-	return &table[V]{slots: make([]slot[V], size), shift: shift, gen: 1, max: max}
 }
 
 // full reports that the table holds max keys: put a new one only after
@@ -55,6 +68,11 @@ func (t *table[V]) put(k uint64, v V) {
 		if s.gen != t.gen {
 			if t.n >= t.max {
 				panic("drain: put into a full table")
+			}
+			if 2*(t.n+1) > len(t.slots) {
+				t.grow()
+				t.put(k, v)
+				return
 			}
 			*s = slot[V]{key: k, gen: t.gen, val: v}
 			t.n++
