@@ -255,7 +255,8 @@ type Miner struct {
 	shapes    *table[*shapeEntry] // by shapeHash: masking skipped
 	front     [1024]frontSlot     // direct-mapped, before shapes
 	keptFront [1024]keptSlot      // answers of shapes with kept digits, before their map
-	door      [4096]uint64        // shapes seen once, not in shapes
+	shapeDoor [4096]uint64        // shapes seen once, not in shapes
+	maskDoor  [4096]uint64        // masked forms seen once, not in cache
 	nshapes   int                 // answers in shapes
 	kept      [][2]int32
 	buf       []byte
@@ -377,10 +378,16 @@ func (m *Miner) AddShapeWhole(msg []byte, sh uint64) (c *Cluster, v Variant, who
 	h, ok := m.cache.get(mh)
 	if !ok {
 		h.c, h.v = m.add(n)
-		if m.cache.full() {
-			m.cache.reset()
+		// As with shapes below, a masked form is kept from its second
+		// message on.
+		if d := &m.maskDoor[mh%uint64(len(m.maskDoor))]; *d != mh {
+			*d = mh
+		} else {
+			if m.cache.full() {
+				m.cache.reset()
+			}
+			m.cache.put(mh, h)
 		}
-		m.cache.put(mh, h)
 	}
 	// Every message of this shape with these digits in m.kept masks to
 	// m.buf.
@@ -394,8 +401,9 @@ func (m *Miner) AddShapeWhole(msg []byte, sh uint64) (c *Cluster, v Variant, who
 		// A shape is kept from its second message on: shapes seen once
 		// (a line with a word never seen before, an id that masking does
 		// not see) would fill the table and push out the shapes that
-		// repeat. door remembers the last shape seen at each of its slots.
-		if d := &m.door[sh%uint64(len(m.door))]; *d != sh {
+		// repeat. shapeDoor remembers the last shape seen at each of its
+		// slots.
+		if d := &m.shapeDoor[sh%uint64(len(m.shapeDoor))]; *d != sh {
 			*d = sh
 			h.c.Count++
 			return h.c, h.v, len(m.kept) == 0
@@ -465,16 +473,18 @@ func (m *Miner) add(n int) (*Cluster, Variant) {
 			}
 		}
 	}
-	// A template that differs from the message in one word only, every
-	// other token alike byte for byte (values masked in both), is the
-	// same kind of line with a word that varies, however few of its
-	// tokens are constant: "GET <*> returned <*> in <*> session=u" joins
-	// "... session=i" as a variant (see MinValues), rather than start a
-	// template per session.
+	// A template the message matches token for token (values masked in
+	// both) is its template, however few of its tokens are constant:
+	// Drain counts only the constants, so that "uid=<*> (x) [<*>/<*>]"
+	// (one constant of three) would start a second copy of its own
+	// template. One that differs in one word only, every other token
+	// alike, is the same kind of line with a word that varies: "GET <*>
+	// returned <*> in <*> session=u" joins "... session=i" as a variant
+	// (see MinValues), rather than start a template per session.
 	if best == nil || bestSim < m.c.Similarity {
 		for _, c := range leaf.clusters {
-			if oneOff(c, toks, m.wild) {
-				best, bestSim, bestDiff = c, m.c.Similarity, 1
+			if ok, diff := near(c, toks, m.wild); ok {
+				best, bestSim, bestDiff = c, m.c.Similarity, diff
 				break
 			}
 		}
@@ -618,25 +628,29 @@ func similarity(c *Cluster, toks [][]byte, wild []bool) (sim float64, vars, diff
 	return float64(same) / float64(len(toks)), vars, diff
 }
 
-// oneOff reports whether the message toks differs from c's template at
-// one position only, where it has a word (no wildcard) and the template
-// does not have two constant tokens fewer: at least two other positions
-// hold the same constant token.
-func oneOff(c *Cluster, toks [][]byte, wild []bool) bool {
+// near reports whether the message toks is c's template, token for token
+// (a learned variable taking any word it covers), or differs from it at
+// one position only, where the message has a word (no wildcard) and at
+// least two other positions hold the same constant token. diff is the
+// number of positions that differ, 0 or 1.
+func near(c *Cluster, toks [][]byte, wild []bool) (ok bool, diff int) {
 	off, consts := -1, 0
 	for i, t := range c.tokens {
-		if string(t) == string(toks[i]) {
+		if string(t) == string(toks[i]) || c.learned != nil && c.learned[i] && covers(t, toks[i]) {
 			if !c.wild[i] {
 				consts++
 			}
 			continue
 		}
 		if off >= 0 || wild[i] {
-			return false
+			return false, 0
 		}
 		off = i
 	}
-	return off >= 0 && consts >= 2
+	if off < 0 {
+		return true, 0
+	}
+	return consts >= 2, 1
 }
 
 // emptied reports whether b is a key with no value and a the same key

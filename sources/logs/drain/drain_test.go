@@ -520,3 +520,28 @@ func TestTable(t *testing.T) {
 		t.Errorf("%d slots for 1000 keys", len(tb.slots))
 	}
 }
+
+// TestSameLineSameTemplate: a line whose tokens are mostly values joins
+// its own template when it comes again after the caches forgot it, rather
+// than start a copy of it (Drain counts only the constant tokens: one of
+// three here, below Similarity).
+func TestSameLineSameTemplate(t *testing.T) {
+	m := New(Config{})
+	lines := []string{"uid=0 (x) [1/2]", "10.0.0.1 - - 200 512", "at 07:07:00 took 12ms"}
+	first := map[string]*Cluster{}
+	for _, l := range lines {
+		first[l] = m.AddString(l)
+	}
+	for i := range 3 * cacheMax { // empties both caches
+		m.AddString(fmt.Sprintf("job %s took %d ms", letters(i), i))
+	}
+	n := len(m.Clusters())
+	for _, l := range lines {
+		if c := m.AddString(l); c != first[l] {
+			t.Errorf("%q: template %q, first %q", l, c, first[l])
+		}
+	}
+	if len(m.Clusters()) != n {
+		t.Errorf("%d templates after the lines came again, want %d", len(m.Clusters()), n)
+	}
+}
