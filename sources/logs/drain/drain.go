@@ -255,14 +255,19 @@ type Miner struct {
 	shapes    *table[*shapeEntry] // by shapeHash: masking skipped
 	front     [1024]frontSlot     // direct-mapped, before shapes
 	keptFront [1024]keptSlot      // answers of shapes with kept digits, before their map
-	shapeDoor [4096]uint64        // shapes seen once, not in shapes
-	maskDoor  [4096]uint64        // masked forms seen once, not in cache
+	doors     *doors              // made at the first line masked
 	nshapes   int                 // answers in shapes
 	kept      [][2]int32
 	buf       []byte
 	spans     [MaxTokens][2]int32 // of the tokens in buf
 	toks      [][]byte
 	wild      []bool // of toks
+}
+
+// doors remember the last shape and masked form seen at each of their
+// slots: what is not in the caches yet, having been seen once.
+type doors struct {
+	shape, mask [4096]uint64
 }
 
 // New returns an empty miner.
@@ -371,6 +376,9 @@ func (m *Miner) AddShapeWhole(msg []byte, sh uint64) (c *Cluster, v Variant, who
 			return h.c, h.v, len(e.kept) == 0
 		}
 	}
+	if m.doors == nil {
+		m.doors = new(doors)
+	}
 	var n int
 	m.kept = m.kept[:0]
 	m.buf, n = mask(m.buf[:0], msg, m.c.MaxTokens, &m.kept, &m.spans)
@@ -380,7 +388,7 @@ func (m *Miner) AddShapeWhole(msg []byte, sh uint64) (c *Cluster, v Variant, who
 		h.c, h.v = m.add(n)
 		// As with shapes below, a masked form is kept from its second
 		// message on.
-		if d := &m.maskDoor[mh%uint64(len(m.maskDoor))]; *d != mh {
+		if d := &m.doors.mask[mh%uint64(len(m.doors.mask))]; *d != mh {
 			*d = mh
 		} else {
 			if m.cache.full() {
@@ -401,9 +409,8 @@ func (m *Miner) AddShapeWhole(msg []byte, sh uint64) (c *Cluster, v Variant, who
 		// A shape is kept from its second message on: shapes seen once
 		// (a line with a word never seen before, an id that masking does
 		// not see) would fill the table and push out the shapes that
-		// repeat. shapeDoor remembers the last shape seen at each of its
-		// slots.
-		if d := &m.shapeDoor[sh%uint64(len(m.shapeDoor))]; *d != sh {
+		// repeat.
+		if d := &m.doors.shape[sh%uint64(len(m.doors.shape))]; *d != sh {
 			*d = sh
 			h.c.Count++
 			return h.c, h.v, len(m.kept) == 0
