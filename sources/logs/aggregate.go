@@ -30,8 +30,8 @@ type aggregator struct {
 	inWindow int
 	skipped  int // files skipped whole, outside the window
 
-	droppedEvents int     // past MaxEvents
-	evRefs        []evRef // of events, till emit
+	droppedEvents int         // past MaxEvents
+	held          []heldEvent // the events, till emit
 	// parts are aggregators of chunks of one file read on other cores,
 	// merged in: their patterns are joined with ours at emit.
 	parts      []*aggregator
@@ -53,7 +53,6 @@ type aggregator struct {
 	mc       *minedCaches // made at the first mined line
 	other    *pattern
 	miner    *drain.Miner
-	events   []sources.Event
 	gaps     []sources.Gap
 }
 
@@ -212,54 +211,59 @@ type lineSlot struct {
 
 // takeEvent makes an Event of the line if it is one.
 func (a *aggregator) takeEvent(r *Record, prog string, msg []byte, path string, n int) {
-	if ev, ok := a.lineEvent(r, prog, msg); ok {
-		ev.T = r.T
-		a.addEvent(ev, evRef{path, n})
+	if ev := a.lineEvent(r, prog, msg); ev != nil {
+		a.addEvent(heldEvent{ev, r.T, path, n})
 	}
 }
 
-// evRef is the line of an event (see lineRef): the events' Refs are made
-// at emit, all in one string (makeRefs).
-type evRef struct {
+// heldEvent is an event till emit: its Event without time and Ref (shared
+// by the lines of a cron run that repeats, see lineEvent), and its time and
+// line (see lineRef). The Events are made at emit, their Refs all in one
+// string: a held event is a quarter of the size of an Event, and a line
+// that repeats costs no copy of one.
+type heldEvent struct {
+	ev   *sources.Event
+	t    time.Time
 	path string
 	n    int
 }
 
-// addEvent keeps ev, or counts it past MaxEvents. The slices double when
-// full: append grows a long slice by a quarter, so copies it more often.
-func (a *aggregator) addEvent(ev sources.Event, ref evRef) {
-	if len(a.events) >= MaxEvents {
+// addEvent keeps ev, or counts it past MaxEvents.
+func (a *aggregator) addEvent(ev heldEvent) {
+	if len(a.held) >= MaxEvents {
 		a.droppedEvents++
 		return
 	}
-	if len(a.events) == cap(a.events) {
-		n := min(max(2*cap(a.events), 64), MaxEvents) - len(a.events)
-		a.events = slices.Grow(a.events, n)
-		a.evRefs = slices.Grow(a.evRefs, n)
-	}
-	a.events = append(a.events, ev)
-	a.evRefs = append(a.evRefs, ref)
+	a.held = append(a.held, ev)
 }
 
-// makeRefs sets every event's Ref, as lineRef would, as slices of one
-// string: one allocation, not one per event.
-func (a *aggregator) makeRefs() {
+// events makes the Events of the events held, their Refs as lineRef would
+// make them, as slices of one string: one allocation, not one per event.
+func (a *aggregator) events() []sources.Event {
+	if len(a.held) == 0 {
+		return nil
+	}
 	size := 0
-	for _, r := range a.evRefs {
-		size += len(r.path) + 21
+	for _, h := range a.held {
+		size += len(h.path) + 21
 	}
 	buf := make([]byte, 0, size)
-	for i, r := range a.evRefs {
-		buf = appendLineRef(buf, r.path, r.n)
-		a.evRefs[i].n = len(buf) // the end of the event's Ref
+	ends := make([]int, len(a.held))
+	for i, h := range a.held {
+		buf = appendLineRef(buf, h.path, h.n)
+		ends[i] = len(buf)
 	}
 	refs := string(buf)
+	evs := make([]sources.Event, len(a.held))
 	start := 0
-	for i, r := range a.evRefs {
-		a.events[i].Ref = refs[start:r.n]
-		start = r.n
+	for i, h := range a.held {
+		evs[i] = *h.ev
+		evs[i].T = h.t
+		evs[i].Ref = refs[start:ends[i]]
+		start = ends[i]
 	}
-	a.evRefs = nil
+	a.held = nil
+	return evs
 }
 
 // minedPattern finds or makes the pattern of a mined line.
@@ -308,14 +312,19 @@ func (a *aggregator) count(p *pattern, b int, t time.Time, path string, n int, l
 	}
 }
 
-// lineEvent is event without the time and reference. Cron lines repeat
-// (the same commands all day): their answer is kept by host, program and
-// message, so that event's string work runs once per kind of line.
-func (a *aggregator) lineEvent(r *Record, prog string, msg []byte) (sources.Event, bool) {
+// lineEvent is event without the time and reference, or nil for a line
+// that is no event. Cron lines repeat (the same commands all day): their
+// answer is kept by host, program and message, so that event's string
+// work runs once per kind of line, and the lines share one Event. It must
+// not be changed.
+func (a *aggregator) lineEvent(r *Record, prog string, msg []byte) *sources.Event {
 	if !isCron(prog) {
 		r.materialize()
 		r.Program = prog
-		return a.event(r, "")
+		if ev, ok := a.event(r, ""); ok {
+			return &ev
+		}
+		return nil
 	}
 	host := r.host
 	if host == nil {
@@ -326,12 +335,12 @@ func (a *aggregator) lineEvent(r *Record, prog string, msg []byte) (sources.Even
 	if k, p, h := a.evKey, len(prog), len(host); a.evLast != nil && len(k) == p+h+len(msg)+2 &&
 		string(k[:p]) == prog && k[p] == 0 && string(k[p+1:p+1+h]) == string(host) && k[p+1+h] == 0 &&
 		string(k[p+2+h:]) == string(msg) {
-		return a.evLast.ev, a.evLast.ok
+		return a.evLast.event()
 	}
 	a.evKey = append(append(append(append(append(a.evKey[:0], prog...), 0), host...), 0), msg...)
 	if e, ok := a.evCache[string(a.evKey)]; ok {
 		a.evLast = e
-		return e.ev, e.ok
+		return e.event()
 	}
 	r.materialize()
 	r.Program = prog
@@ -340,16 +349,24 @@ func (a *aggregator) lineEvent(r *Record, prog string, msg []byte) (sources.Even
 		a.evCache = map[string]*cachedEvent{}
 	}
 	a.evLast = nil
+	e := &cachedEvent{ev, ok}
 	if len(a.evKey) <= 1024 {
-		a.evLast = &cachedEvent{ev, ok}
-		a.evCache[string(a.evKey)] = a.evLast
+		a.evLast = e
+		a.evCache[string(a.evKey)] = e
 	}
-	return ev, ok
+	return e.event()
 }
 
 type cachedEvent struct {
 	ev sources.Event
 	ok bool
+}
+
+func (e *cachedEvent) event() *sources.Event {
+	if !e.ok {
+		return nil
+	}
+	return &e.ev
 }
 
 // isBackup tells a backup among cron commands; the answer is kept per
@@ -632,11 +649,10 @@ func (a *aggregator) emit(ds *sources.Dataset) {
 	if a.reqs != nil {
 		ds.Series = append(ds.Series, a.series()...)
 	}
-	a.makeRefs()
-	if len(ds.Events) == 0 {
-		ds.Events = a.events // the set is done with them: no copy
+	if evs := a.events(); len(ds.Events) == 0 {
+		ds.Events = evs
 	} else {
-		ds.Events = append(ds.Events, a.events...)
+		ds.Events = append(ds.Events, evs...)
 	}
 	if a.droppedEvents > 0 {
 		ds.Notes = append(ds.Notes, fmt.Sprintf("%s: more than %d events (cron runs, restarts, deploys, OOM kills); %d later ones not listed", a.set.name, MaxEvents, a.droppedEvents))
@@ -811,8 +827,8 @@ func (a *aggregator) merge(b *aggregator) {
 			a.times[i].merge(&b.times[i])
 		}
 	}
-	for i := range b.events {
-		a.addEvent(b.events[i], b.evRefs[i])
+	for _, ev := range b.held {
+		a.addEvent(ev)
 	}
 	a.droppedEvents += b.droppedEvents
 	a.gaps = append(a.gaps, b.gaps...)

@@ -190,11 +190,13 @@ func TestLineCacheSameCounts(t *testing.T) {
 
 // TestCronEvents: cron lines that alternate between hosts and commands,
 // some of them the same line again, others cron lines that are no job,
-// each give the event of their own command, in order.
+// each give the event of their own command, in order, with their own time
+// and line (the lines of one command share their Event till emit).
 func TestCronEvents(t *testing.T) {
 	var b strings.Builder
 	cmds := []string{"/usr/bin/a", "/usr/bin/ab", "/usr/bin/a", "/usr/bin/b", "", "/usr/bin/b", "/usr/bin/a"}
-	var want []string
+	var want, wantRefs []string
+	var wantT []time.Time
 	for i, c := range cmds {
 		ts := t0.Add(time.Duration(i) * time.Minute).Format(time.Stamp)
 		host := []string{"db1", "db12", "db1"}[i%3]
@@ -204,6 +206,8 @@ func TestCronEvents(t *testing.T) {
 		}
 		fmt.Fprintf(&b, "%s %s CRON[%d]: (root) CMD (%s)\n", ts, host, 100+i, c)
 		want = append(want, "cron: "+c)
+		wantT = append(wantT, t0.Add(time.Duration(i)*time.Minute))
+		wantRefs = append(wantRefs, fmt.Sprintf("syslog:%d", i+1))
 	}
 	dir := t.TempDir()
 	p := mustWrite(t, dir, "syslog", b.String())
@@ -215,11 +219,17 @@ func TestCronEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []string
+	var got, refs []string
+	var ts []time.Time
 	for _, ev := range ds.Events {
 		got = append(got, ev.Title)
+		ts = append(ts, ev.T)
+		refs = append(refs, ev.Ref[strings.LastIndexByte(ev.Ref, '/')+1:])
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("events %q, want %q", got, want)
+	}
+	if !slices.EqualFunc(ts, wantT, time.Time.Equal) || !slices.Equal(refs, wantRefs) {
+		t.Errorf("events at %v, lines %q; want %v, %q", ts, refs, wantT, wantRefs)
 	}
 }
