@@ -160,7 +160,7 @@ func (a *aggregator) accessPattern(rt *route, class int8, status int) *pattern {
 	}
 	if rt == a.overflow {
 		if a.other == nil {
-			a.other = &pattern{template: drain.Other, counts: map[int]int{}}
+			a.other = &pattern{template: drain.Other}
 		}
 		rt.pats[max(min(class, 9), 0)] = a.other
 	}
@@ -174,11 +174,11 @@ func (a *aggregator) accessPattern(rt *route, class int8, status int) *pattern {
 	if p == nil {
 		if len(a.patterns) >= MaxTemplates {
 			if a.other == nil {
-				a.other = &pattern{template: drain.Other, counts: map[int]int{}}
+				a.other = &pattern{template: drain.Other}
 			}
 			p = a.other
 		} else {
-			p = &pattern{key: key, level: level, counts: map[int]int{}, seq: a.inWindow}
+			p = &pattern{key: key, level: level, seq: a.inWindow}
 			a.patterns[key] = p
 		}
 		if class >= 0 && class < 10 {

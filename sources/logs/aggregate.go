@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -85,11 +84,74 @@ type route struct {
 type pattern struct {
 	key             patternKey
 	template, level string
-	counts          map[int]int // bucket index -> lines
-	lastB, lastN    int         // a run of lines in one bucket, not yet in counts
-	seq             int         // order of creation in its aggregator
+	counts          stepCounts
+	lastB, lastN    int // a run of lines in one bucket, not yet in counts
+	seq             int // order of creation in its aggregator
 	first           time.Time
 	examples        []sources.LogLine
+}
+
+// stepCounts are a pattern's lines per step. Lines come mostly in time
+// order, so a pattern's steps come in order too: a step after the last
+// one is appended to runs, a step before it (a line out of order) is added
+// in late. Each holds a step at most once: memory stays bounded by the
+// window's steps, and the common case writes no map.
+type stepCounts struct {
+	runs []stepCount // steps in increasing order
+	late map[int]int // steps that came after a later one
+}
+
+type stepCount struct{ b, n int }
+
+func (c *stepCounts) add(b, n int) {
+	k := len(c.runs)
+	switch {
+	case k == 0 || c.runs[k-1].b < b:
+		c.runs = append(c.runs, stepCount{b, n})
+	case c.runs[k-1].b == b:
+		c.runs[k-1].n += n
+	default:
+		if c.late == nil {
+			c.late = map[int]int{}
+		}
+		c.late[b] += n
+	}
+}
+
+// merge adds o's counts.
+func (c *stepCounts) merge(o *stepCounts) {
+	for _, r := range o.runs {
+		c.add(r.b, r.n)
+	}
+	for b, n := range o.late {
+		c.add(b, n)
+	}
+}
+
+// sorted returns the counts in step order, one per step.
+func (c *stepCounts) sorted() []stepCount {
+	if len(c.late) == 0 {
+		return c.runs
+	}
+	late := make([]stepCount, 0, len(c.late))
+	for b, n := range c.late {
+		late = append(late, stepCount{b, n})
+	}
+	slices.SortFunc(late, func(x, y stepCount) int { return cmp.Compare(x.b, y.b) })
+	out := make([]stepCount, 0, len(c.runs)+len(late))
+	runs := c.runs
+	for len(runs) > 0 || len(late) > 0 {
+		switch {
+		case len(late) == 0 || len(runs) > 0 && runs[0].b < late[0].b:
+			out, runs = append(out, runs[0]), runs[1:]
+		case len(runs) == 0 || late[0].b < runs[0].b:
+			out, late = append(out, late[0]), late[1:]
+		default:
+			out = append(out, stepCount{runs[0].b, runs[0].n + late[0].n})
+			runs, late = runs[1:], late[1:]
+		}
+	}
+	return out
 }
 
 func newAggregator(s *Source, set *fileSet, w sources.Window, step time.Duration) *aggregator {
@@ -284,11 +346,11 @@ func (a *aggregator) minedPattern(key patternKey, level string) *pattern {
 	}
 	if len(a.patterns) >= MaxTemplates || key.cluster != nil && key.cluster.Seq == 0 {
 		if a.other == nil {
-			a.other = &pattern{template: drain.Other, counts: map[int]int{}}
+			a.other = &pattern{template: drain.Other}
 		}
 		return a.other
 	}
-	p = &pattern{key: key, level: level, counts: map[int]int{}, seq: a.inWindow}
+	p = &pattern{key: key, level: level, seq: a.inWindow}
 	a.patterns[key] = p
 	return p
 }
@@ -300,7 +362,7 @@ func (a *aggregator) count(p *pattern, b int, t time.Time, path string, n int, l
 		p.lastN++
 	} else {
 		if p.lastN > 0 {
-			p.counts[p.lastB] += p.lastN
+			p.counts.add(p.lastB, p.lastN)
 		}
 		p.lastB, p.lastN = b, 1
 	}
@@ -673,7 +735,7 @@ func (a *aggregator) emit(ds *sources.Dataset) {
 	}
 	for _, p := range all {
 		if p.lastN > 0 {
-			p.counts[p.lastB] += p.lastN
+			p.counts.add(p.lastB, p.lastN)
 			p.lastN = 0
 		}
 		if p.key.route != nil {
@@ -689,9 +751,7 @@ func (a *aggregator) emit(ds *sources.Dataset) {
 			p.level = levelOf(p.template)
 		}
 		if q := byTmpl[p.template]; q != nil {
-			for i, n := range p.counts {
-				q.counts[i] += n
-			}
+			q.counts.merge(&p.counts)
 			if p.first.Before(q.first) {
 				q.first = p.first
 			}
@@ -712,16 +772,14 @@ func (a *aggregator) emit(ds *sources.Dataset) {
 			continue
 		}
 		if o.lastN > 0 {
-			o.counts[o.lastB] += o.lastN
+			o.counts.add(o.lastB, o.lastN)
 			o.lastN = 0
 		}
 		if other == nil {
 			other = o
 			continue
 		}
-		for i, n := range o.counts {
-			other.counts[i] += n
-		}
+		other.counts.merge(&o.counts)
 		if o.first.Before(other.first) {
 			other.first = o.first
 		}
@@ -735,24 +793,10 @@ func (a *aggregator) emit(ds *sources.Dataset) {
 			Source: a.s.c.Name, File: a.set.name, ID: drain.ID(p.template), Template: p.template, Level: p.level,
 			FirstSeen: p.first, Examples: p.examples,
 		}
-		lp.Counts = make([]sources.Bucket, 0, len(p.counts))
-		if 4*len(p.counts) >= a.nb {
-			// Most steps have lines: walk the steps in order rather
-			// than sort the map's keys.
-			for i := range a.nb {
-				if n, ok := p.counts[i]; ok {
-					lp.Counts = append(lp.Counts, sources.Bucket{T: a.bucketTime(i), N: n})
-				}
-			}
-		} else {
-			idx := make([]int, 0, len(p.counts))
-			for i := range p.counts {
-				idx = append(idx, i)
-			}
-			sort.Ints(idx)
-			for _, i := range idx {
-				lp.Counts = append(lp.Counts, sources.Bucket{T: a.bucketTime(i), N: p.counts[i]})
-			}
+		steps := p.counts.sorted()
+		lp.Counts = make([]sources.Bucket, len(steps))
+		for i, c := range steps {
+			lp.Counts[i] = sources.Bucket{T: a.bucketTime(c.b), N: c.n}
 		}
 		ds.Patterns = append(ds.Patterns, lp)
 	}

@@ -3,6 +3,7 @@ package logs
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -231,5 +232,51 @@ func TestCronEvents(t *testing.T) {
 	}
 	if !slices.EqualFunc(ts, wantT, time.Time.Equal) || !slices.Equal(refs, wantRefs) {
 		t.Errorf("events at %v, lines %q; want %v, %q", ts, refs, wantT, wantRefs)
+	}
+}
+
+// TestStepCounts: counts added mostly in step order, some out of order,
+// some merged in from another pattern, come out as a map would sum them:
+// one entry per step, in step order.
+func TestStepCounts(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for round := range 200 {
+		var a, b stepCounts
+		want := map[int]int{}
+		step := 0
+		for range r.IntN(300) {
+			switch r.IntN(10) {
+			case 0: // a line out of order
+				s := max(0, step-r.IntN(20))
+				a.add(s, 1)
+				want[s]++
+			case 1:
+				s := r.IntN(100)
+				b.add(s, 2)
+				want[s] += 2
+			default:
+				step += r.IntN(3)
+				a.add(step, 1)
+				want[step]++
+			}
+		}
+		if round%2 == 0 {
+			a.merge(&b)
+		} else {
+			b.merge(&a)
+			a = b
+		}
+		got := a.sorted()
+		if len(got) != len(want) {
+			t.Fatalf("round %d: %d steps, want %d", round, len(got), len(want))
+		}
+		for i, c := range got {
+			if i > 0 && got[i-1].b >= c.b {
+				t.Fatalf("round %d: steps %d then %d", round, got[i-1].b, c.b)
+			}
+			if want[c.b] != c.n {
+				t.Fatalf("round %d: step %d has %d, want %d", round, c.b, c.n, want[c.b])
+			}
+		}
 	}
 }
