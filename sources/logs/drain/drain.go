@@ -244,19 +244,22 @@ type node struct {
 
 // Miner groups messages into clusters. It is not safe for concurrent use.
 type Miner struct {
-	c         Config
-	root      map[int]*node // by token count
-	clusters  []*Cluster
-	other     *Cluster
-	cache     *table[hit] // by maphash of the masked message
-	seed      maphash.Seed
-	slab      []shapeEntry        // where new shape entries come from
-	keptSlab  [][2]int32          // where their kept spans come from
-	shapes    *table[*shapeEntry] // by shapeHash: masking skipped
-	front     [1024]frontSlot     // direct-mapped, before shapes
-	keptFront [1024]keptSlot      // answers of shapes with kept digits, before their map
-	doors     *doors              // made at the first line masked
-	nshapes   int                 // answers in shapes
+	c        Config
+	root     map[int]*node // by token count
+	clusters []*Cluster
+	other    *Cluster
+	cache    *table[hit] // by maphash of the masked message
+	seed     maphash.Seed
+	slab     []shapeEntry        // where new shape entries come from
+	keptSlab [][2]int32          // where their kept spans come from
+	shapes   *table[*shapeEntry] // by shapeHash: masking skipped
+	front    [1024]frontSlot     // direct-mapped, before shapes
+	// keptFront holds answers of shapes with kept digits, before their
+	// map: direct-mapped, 1024 slots, 4096 once the miner holds 1024
+	// answers (a miner for a few lines stays small).
+	keptFront []keptSlot
+	doors     *doors // made at the first line masked
+	nshapes   int    // answers in shapes
 	kept      [][2]int32
 	buf       []byte
 	spans     [MaxTokens][2]int32 // of the tokens in buf
@@ -293,13 +296,14 @@ func New(c Config) *Miner {
 	c.MinValues = min(c.MinValues, 4) // two bits a position
 	c.MaxTokens = min(c.MaxTokens, MaxTokens)
 	return &Miner{
-		c:      c,
-		root:   map[int]*node{},
-		other:  &Cluster{},
-		cache:  newTable[hit](cacheMax),
-		seed:   maphash.MakeSeed(),
-		shapes: newTable[*shapeEntry](cacheMax),
-		buf:    make([]byte, 0, 1024),
+		c:         c,
+		root:      map[int]*node{},
+		other:     &Cluster{},
+		cache:     newTable[hit](cacheMax),
+		seed:      maphash.MakeSeed(),
+		shapes:    newTable[*shapeEntry](cacheMax),
+		keptFront: make([]keptSlot, 1024),
+		buf:       make([]byte, 0, 1024),
 	}
 }
 
@@ -362,7 +366,7 @@ func (m *Miner) AddShapeWhole(msg []byte, sh uint64) (c *Cluster, v Variant, who
 		var kf *keptSlot
 		if len(e.kept) > 0 {
 			kh = keptHash(msg, e.kept)
-			kf = &m.keptFront[(sh^kh*0x9E3779B97F4A7C15)%uint64(len(m.keptFront))]
+			kf = &m.keptFront[(sh^kh*0x9E3779B97F4A7C15)&uint64(len(m.keptFront)-1)]
 			if kf.sh == sh && kf.kh == kh && kf.h.c != nil {
 				kf.h.c.Count++
 				return kf.h.c, kf.h.v, false
@@ -402,7 +406,7 @@ func (m *Miner) AddShapeWhole(msg []byte, sh uint64) (c *Cluster, v Variant, who
 	if m.nshapes >= cacheMax {
 		m.shapes.reset()
 		clear(m.front[:])
-		clear(m.keptFront[:])
+		clear(m.keptFront)
 		m.nshapes, e = 0, nil
 	}
 	if e == nil {
@@ -432,7 +436,9 @@ func (m *Miner) AddShapeWhole(msg []byte, sh uint64) (c *Cluster, v Variant, who
 		slot.sh, slot.e = sh, e
 	}
 	e.put(kh, h)
-	m.nshapes++
+	if m.nshapes++; m.nshapes == 1024 && len(m.keptFront) < 4096 {
+		m.keptFront = make([]keptSlot, 4096)
+	}
 	h.c.Count++
 	return h.c, h.v, len(e.kept) == 0
 }
