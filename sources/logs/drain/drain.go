@@ -255,8 +255,9 @@ type Miner struct {
 	shapes   *table[*shapeEntry] // by shapeHash: masking skipped
 	front    [1024]frontSlot     // direct-mapped, before shapes
 	// keptFront holds answers of shapes with kept digits, before their
-	// map: direct-mapped, 1024 slots, 4096 once the miner holds 1024
-	// answers (a miner for a few lines stays small).
+	// map: direct-mapped, made at the first such shape with 1024 slots,
+	// 4096 once the miner holds 1024 answers (a miner for a few lines
+	// stays small).
 	keptFront []keptSlot
 	doors     *doors // made at the first line masked
 	nshapes   int    // answers in shapes
@@ -296,14 +297,13 @@ func New(c Config) *Miner {
 	c.MinValues = min(c.MinValues, 4) // two bits a position
 	c.MaxTokens = min(c.MaxTokens, MaxTokens)
 	return &Miner{
-		c:         c,
-		root:      map[int]*node{},
-		other:     &Cluster{},
-		cache:     newTable[hit](cacheMax),
-		seed:      maphash.MakeSeed(),
-		shapes:    newTable[*shapeEntry](cacheMax),
-		keptFront: make([]keptSlot, 1024),
-		buf:       make([]byte, 0, 1024),
+		c:      c,
+		root:   map[int]*node{},
+		other:  &Cluster{},
+		cache:  newTable[hit](cacheMax),
+		seed:   maphash.MakeSeed(),
+		shapes: newTable[*shapeEntry](cacheMax),
+		buf:    make([]byte, 0, 1024),
 	}
 }
 
@@ -365,6 +365,9 @@ func (m *Miner) AddShapeWhole(msg []byte, sh uint64) (c *Cluster, v Variant, who
 	if e != nil {
 		var kf *keptSlot
 		if len(e.kept) > 0 {
+			if m.keptFront == nil {
+				m.keptFront = make([]keptSlot, 1024)
+			}
 			kh = keptHash(msg, e.kept)
 			kf = &m.keptFront[(sh^kh*0x9E3779B97F4A7C15)&uint64(len(m.keptFront)-1)]
 			if kf.sh == sh && kf.kh == kh && kf.h.c != nil {
