@@ -290,11 +290,15 @@ type heldEvent struct {
 	n    int
 }
 
-// addEvent keeps ev, or counts it past MaxEvents.
+// addEvent keeps ev, or counts it past MaxEvents. The slice doubles when
+// full: append grows a long slice by a quarter, so copies it more often.
 func (a *aggregator) addEvent(ev heldEvent) {
 	if len(a.held) >= MaxEvents {
 		a.droppedEvents++
 		return
+	}
+	if len(a.held) == cap(a.held) {
+		a.held = slices.Grow(a.held, min(max(2*cap(a.held), 64), MaxEvents)-len(a.held))
 	}
 	a.held = append(a.held, ev)
 }
