@@ -97,13 +97,14 @@ func TestFormats(t *testing.T) {
 func TestDetectFormats(t *testing.T) {
 	dir := t.TempDir()
 	files := map[string]string{
-		"json.log":    strings.Repeat(`{"ts":"2025-11-20T03:00:01Z","level":"info","msg":"tick 1"}`+"\n", 3),
-		"logfmt.log":  strings.Repeat(`ts=2025-11-20T03:00:01Z level=info msg="tick 1"`+"\n", 3),
-		"java.log":    "2025-11-20 03:00:01.123  INFO 1 --- [main] c.e.App : started\n2025-11-20 03:00:02.000 ERROR 1 --- [main] c.e.App : boom\njava.lang.IllegalStateException: no db\n\tat c.e.App.run(App.java:10)\n\tat c.e.App.main(App.java:5)\n2025-11-20 03:00:03.000  INFO 1 --- [main] c.e.App : again\n",
-		"rfc5424.log": "<14>1 2025-11-20T03:00:01Z h app - - - hello 1\n",
-		"generic.log": "2025-11-20 03:00:01 hello 1\n2025-11-20 03:00:02 hello 2\n",
+		"json.log":     strings.Repeat(`{"ts":"2025-11-20T03:00:01Z","level":"info","msg":"tick 1"}`+"\n", 3),
+		"logfmt.log":   strings.Repeat(`ts=2025-11-20T03:00:01Z level=info msg="tick 1"`+"\n", 3),
+		"java.log":     "2025-11-20 03:00:01.123  INFO 1 --- [main] c.e.App : started\n2025-11-20 03:00:02.000 ERROR 1 --- [main] c.e.App : boom\njava.lang.IllegalStateException: no db\n\tat c.e.App.run(App.java:10)\n\tat c.e.App.main(App.java:5)\n2025-11-20 03:00:03.000  INFO 1 --- [main] c.e.App : again\n",
+		"rfc5424.log":  "<14>1 2025-11-20T03:00:01Z h app - - - hello 1\n",
+		"fraction.log": "Nov 20 03:00:01.030112 db1 sshd[7]: Accepted publickey for root\nNov 20 03:00:02.5 db1 cron[8]: tick\n",
+		"generic.log":  "2025-11-20 03:00:01 hello 1\n2025-11-20 03:00:02 hello 2\n",
 	}
-	want := map[string]string{"json.log": FormatJSON, "logfmt.log": FormatLogfmt, "java.log": FormatJava, "rfc5424.log": FormatSyslog, "generic.log": FormatJava}
+	want := map[string]string{"fraction.log": FormatSyslog, "json.log": FormatJSON, "logfmt.log": FormatLogfmt, "java.log": FormatJava, "rfc5424.log": FormatSyslog, "generic.log": FormatJava}
 	for name, data := range files {
 		p := mustWrite(t, dir, name, data)
 		var got []string

@@ -185,6 +185,7 @@ func FuzzParseSyslog(f *testing.F) {
 		`<30>2025-11-20T03:00:01.250+09:00 db1 nginx: restarting`,
 		`Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; logname= uid=0`,
 		`Nov 20 03:00:01 db1 -- MARK --`,
+		`Nov 20 03:00:01.030112 db1 sshd[7]: Accepted publickey for root`,
 	} {
 		f.Add([]byte(s))
 	}

@@ -586,12 +586,19 @@ func (p *syslogParser) parse(line []byte, r *Record, w sources.Window) result {
 		}
 		day, ok := digits(dayB)
 		sec, ok2 := clock(line[7:15])
-		if mon == 0 || !ok || !ok2 || day < 1 || day > 31 || line[15] != ' ' {
+		end, ns := 15, 0
+		if line[15] == '.' {
+			// A fraction of a second, "18:00:00.030112" (rsyslog's
+			// RSYSLOG_TraditionalFileFormat with high precision,
+			// syslog-ng's frac-digits).
+			end, ns = fraction(line, 16)
+		}
+		if mon == 0 || !ok || !ok2 || day < 1 || day > 31 || end >= len(line) || line[end] != ' ' {
 			return malformed
 		}
-		r.T = p.time(mon, day, sec)
+		r.T = p.time(mon, day, sec).Add(time.Duration(ns))
 		r.guessedYear = true
-		rest = line[16:]
+		rest = line[end+1:]
 		p.keepMinute(line, mon, day, sec)
 	}
 stamped:
@@ -629,8 +636,22 @@ inside:
 	return parsed
 }
 
-// time is the instant of month/day and sec seconds into the day in p.loc,
-// with the year guessed as documented on syslogParser.
+// fraction reads the digits of a fraction of a second at b[i:]: the index
+// past them and the nanoseconds (digits past the ninth are read and
+// dropped). It returns i, 0 when there is no digit.
+func fraction(b []byte, i int) (end, ns int) {
+	end, scale := i, 100_000_000
+	for end < len(b) && b[end] >= '0' && b[end] <= '9' {
+		ns += int(b[end]-'0') * scale
+		scale /= 10
+		end++
+	}
+	if end == i {
+		return i - 1, 0 // the dot alone: not a fraction
+	}
+	return end, ns
+}
+
 // keepMinute remembers the minute of line (month, day, sec seconds into
 // the day) for the lines after it, when the year guess is the same for
 // every second of the minute: all of it no later than to + 7 days (this
@@ -654,6 +675,8 @@ func (p *syslogParser) keepMinute(line []byte, mon time.Month, day, sec int) {
 	p.minIn.reset()
 }
 
+// time is the instant of month/day and sec seconds into the day in p.loc,
+// with the year guessed as documented on syslogParser.
 func (p *syslogParser) time(mon time.Month, day, sec int) time.Time {
 	if p.toYear == 0 {
 		p.toYear, p.toLimit = p.to.In(p.loc).Year(), p.to.Add(7*24*time.Hour)

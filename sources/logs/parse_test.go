@@ -110,6 +110,12 @@ func TestParseSyslog(t *testing.T) {
 		{"journalctl short-iso", `2025-11-20T03:00:01+0900 db1 sshd[5]: Accepted publickey for root`, nil, nov,
 			parsed, "2025-11-19T18:00:01Z", "db1", "sshd", "5", "Accepted publickey for root"},
 		{"access log line", `1.2.3.4 - - [20/Nov/2025:03:01:07 +0900] "GET / HTTP/1.1" 200 1`, nil, nov, malformed, "", "", "", "", ""},
+		{"fraction of a second, Seoul", `Nov 20 03:00:01.030112 db1 sshd[7]: Accepted publickey for root`, seoul, nov,
+			parsed, "2025-11-19T18:00:01.030112Z", "db1", "sshd", "7", "Accepted publickey for root"},
+		{"milliseconds, space-padded day", `Nov  3 07:08:09.5 web1 app: ok`, nil, nov,
+			parsed, "2025-11-03T07:08:09.5Z", "web1", "app", "", "ok"},
+		{"a dot and no digit", `Nov 20 03:00:01. db1 x: y`, nil, nov, malformed, "", "", "", "", ""},
+		{"a fraction and no host", `Nov 20 03:00:01.25`, nil, nov, malformed, "", "", "", "", ""},
 		{"bad clock", `Nov 20 25:00:01 db1 x: y`, nil, nov, malformed, "", "", "", "", ""},
 		{"no host", `Nov 20 03:00:01 `, nil, nov, malformed, "", "", "", "", ""},
 	}
@@ -284,6 +290,8 @@ func FuzzSyslogWarm(f *testing.F) {
 	f.Add([]byte("Dec 31 23:59:59 h a: x"), []byte("Dec 31 23:59:60 h a: y"))
 	f.Add([]byte("2026-01-01T10:00:00.5+09:00 db1 k: iso"), []byte("2026-01-01T10:00:01+0900 db1 k: iso"))
 	f.Add([]byte("2026-01-01T10:00:00Z h k: x"), []byte("2026-01-01T10:00:07 h k: x"))
+	f.Add([]byte("Jan  9 00:00:10.25 db1 k: x"), []byte("Jan  9 00:00:59 db1 k: y"))
+	f.Add([]byte("Jan  9 00:00:10 db1 k: x"), []byte("Jan  9 00:00:59.999 db1 k: y"))
 	seoul := time.FixedZone("KST", 9*3600)
 	to := time.Date(2026, 1, 2, 0, 0, 30, 0, seoul)
 	f.Fuzz(func(t *testing.T, a, b []byte) {
