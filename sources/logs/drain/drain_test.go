@@ -545,3 +545,33 @@ func TestSameLineSameTemplate(t *testing.T) {
 		t.Errorf("%d templates after the lines came again, want %d", len(m.Clusters()), n)
 	}
 }
+
+// TestShapeHash: the shape hash reads every digit as 0 and tells apart
+// messages that differ in any other byte or in length, at every length
+// around the eight- and sixteen-byte steps.
+func TestShapeHash(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	alphabet := []byte("abz .:=/0123456789\xff")
+	for n := range 70 {
+		msg := make([]byte, n)
+		for i := range msg {
+			msg[i] = alphabet[r.IntN(len(alphabet))]
+		}
+		h := shapeHash(msg)
+		if shapeHash(append(bytes.Clone(msg), 'x')) == h || n > 0 && shapeHash(msg[:n-1]) == h {
+			t.Fatalf("%q: a byte more or less hashes alike", msg)
+		}
+		for i, c := range msg {
+			m := bytes.Clone(msg)
+			isDigit := c >= '0' && c <= '9'
+			if isDigit {
+				m[i] = '0' + (c-'0'+1)%10
+			} else {
+				m[i] = c ^ 0x40
+			}
+			if (shapeHash(m) == h) != isDigit {
+				t.Fatalf("%q, byte %d changed to %q: hash alike %v, want %v", msg, i, m[i], shapeHash(m) == h, isDigit)
+			}
+		}
+	}
+}

@@ -94,12 +94,16 @@ const (
 
 // shapeSeed makes the hash differ between runs, so that no input can be
 // written to make two shapes collide.
-var shapeSeed = rand.Uint64()
+var shapeSeed, shapeSeed2 = rand.Uint64(), rand.Uint64() | 1
 
-// shapeHash hashes msg with every ASCII digit read as '0'. The last
-// bytes, when msg is longer than eight, are read as the eight that end
-// it (overlapping the word before): the length is in the hash, so the
-// same shape reads the same bytes.
+// shapeHash hashes msg with every ASCII digit read as '0', sixteen bytes
+// a step: the two words of a step are folded by one 128-bit multiply
+// (wyhash's mix), so that the chain of dependent multiplies is half as
+// long as with one a word. Both factors hold a secret of the run (the
+// seed, or the hash so far), so that no input can make one of them zero.
+// The last bytes, when the length is not a multiple of sixteen, are read
+// as the sixteen that end msg (overlapping the step before): the length
+// is in the hash, so the same shape reads the same bytes.
 func shapeHash(msg []byte) uint64 {
 	h := shapeSeed ^ uint64(len(msg))*0x9E3779B97F4A7C15
 	n := len(msg)
@@ -109,13 +113,27 @@ func shapeHash(msg []byte) uint64 {
 		h = mixShape(h, digitsToZero(binary.LittleEndian.Uint64(tail[:])))
 		return h ^ h>>29
 	}
-	for i := 0; i+8 <= n; i += 8 {
-		h = mixShape(h, digitsToZero(binary.LittleEndian.Uint64(msg[i:])))
+	if n <= 16 {
+		a := digitsToZero(binary.LittleEndian.Uint64(msg))
+		b := digitsToZero(binary.LittleEndian.Uint64(msg[n-8:]))
+		h = mix2(a^shapeSeed2, b^h)
+		return h ^ h>>29
 	}
-	if n%8 != 0 {
-		h = mixShape(h, digitsToZero(binary.LittleEndian.Uint64(msg[n-8:])))
+	for i := 0; i+16 < n; i += 16 {
+		a := digitsToZero(binary.LittleEndian.Uint64(msg[i:]))
+		b := digitsToZero(binary.LittleEndian.Uint64(msg[i+8:]))
+		h = mix2(a^shapeSeed2, b^h)
 	}
+	a := digitsToZero(binary.LittleEndian.Uint64(msg[n-16:]))
+	b := digitsToZero(binary.LittleEndian.Uint64(msg[n-8:]))
+	h = mix2(a^shapeSeed2, b^h)
 	return h ^ h>>29
+}
+
+// mix2 folds the 128-bit product of a and b.
+func mix2(a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	return hi ^ lo
 }
 
 // digitsToZero turns each byte of w that is '0'..'9' into '0'.
