@@ -575,3 +575,79 @@ func TestShapeHash(t *testing.T) {
 		}
 	}
 }
+
+// FuzzMinerCovers: whatever the lines and their order, the template a line
+// was given covers the line's masked form to the end of the run (a
+// template only widens): token for token, each equal or matched by the
+// template token's <*>. The lines are mined twice, so that the second
+// round meets every cache and door warm.
+func FuzzMinerCovers(f *testing.F) {
+	var seed []string
+	for _, m := range genMessages(60) {
+		seed = append(seed, string(m))
+	}
+	f.Add(strings.Join(seed, "\n"), uint8(0))
+	f.Add("uid=0 (x) [1/2]\nuid=1 (y) [1/2]\nGET /a returned 200 in 1s session=a\nGET /b returned 200 in 2s session=b\nGET /c returned 200 in 3s session=c", uint8(3))
+	f.Add("a b c\na b d\na b e\na <*> c\nx=<*> y\n\xff\xfe z", uint8(2))
+	f.Fuzz(func(t *testing.T, data string, maxClusters uint8) {
+		m := New(Config{MaxClusters: int(maxClusters)})
+		type got struct {
+			c      *Cluster
+			v      Variant
+			masked string
+		}
+		var gs []got
+		lines := strings.Split(data, "\n")
+		for range 2 {
+			for _, l := range lines {
+				c, v := m.AddVariant([]byte(l))
+				masked, _ := Mask(nil, []byte(l), DefaultMaxTokens)
+				gs = append(gs, got{c, v, string(masked)})
+			}
+		}
+		for _, g := range gs {
+			if g.c.Seq == 0 {
+				continue // Other
+			}
+			tmpl := g.c.Template(g.v)
+			tt, mt := strings.Split(tmpl, " "), strings.Split(g.masked, " ")
+			if g.masked == "" {
+				mt = nil
+			}
+			if tmpl == "" {
+				tt = nil
+			}
+			if len(tt) != len(mt) {
+				t.Fatalf("template %q has %d tokens, the masked line %q %d", tmpl, len(tt), g.masked, len(mt))
+			}
+			for i := range tt {
+				if !globMatch(tt[i], mt[i]) {
+					t.Fatalf("template %q does not cover %q: token %d, %q against %q", tmpl, g.masked, i, tt[i], mt[i])
+				}
+			}
+		}
+	})
+}
+
+// globMatch reports whether s matches pat, where <*> in pat stands for
+// any run of bytes: each piece between wildcards is found leftmost, which
+// is enough, as a wildcard takes anything.
+func globMatch(pat, s string) bool {
+	pieces := strings.Split(pat, Wildcard)
+	if len(pieces) == 1 {
+		return pat == s
+	}
+	first, last := pieces[0], pieces[len(pieces)-1]
+	if !strings.HasPrefix(s, first) || len(s) < len(first)+len(last) || !strings.HasSuffix(s, last) {
+		return false
+	}
+	s = s[len(first) : len(s)-len(last)]
+	for _, p := range pieces[1 : len(pieces)-1] {
+		i := strings.Index(s, p)
+		if i < 0 {
+			return false
+		}
+		s = s[i+len(p):]
+	}
+	return true
+}
