@@ -10,7 +10,19 @@
 // message of a shape seen before (the same bytes once every digit reads
 // 0, and the same digits where masking keeps them) gets the answer of
 // that shape without masking (shape.go), and a masked form seen before
-// skips the tree (an exact-match cache).
+// skips the tree (an exact-match cache). Both caches keep what they saw
+// from its second message on: a line with a word never seen before would
+// fill them for nothing.
+//
+// Drain counts only constant tokens towards similarity. Two more rules
+// hold whatever that count (see near): a message its template matches
+// token for token joins it ("uid=<*> (x) [<*>/<*>]" has one constant of
+// three, and would start a copy of its own template each time it came
+// back after the caches forgot it), and so does a message that differs
+// from a template in one word only, every other token alike and two of
+// them constants ("GET <*> returned <*> in <*> session=u" and "...
+// session=i"): that word is a variable in the making, not a new kind of
+// line.
 //
 // A value is not a word: at a position that takes words and values
 // ("user=guest", "user=root", masked "user=<*>"), only the words count
