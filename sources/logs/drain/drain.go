@@ -10,9 +10,9 @@
 // message of a shape seen before (the same bytes once every digit reads
 // 0, and the same digits where masking keeps them) gets the answer of
 // that shape without masking (shape.go), and a masked form seen before
-// skips the tree (an exact-match cache). Both caches keep what they saw
-// from its second message on: a line with a word never seen before would
-// fill them for nothing.
+// skips the tree (an exact-match cache). Once they hold doorFrom entries,
+// both caches keep what they see from its second message on: a line with
+// a word never seen before would fill them for nothing.
 //
 // Drain counts only constant tokens towards similarity. Two more rules
 // hold whatever that count (see near): a message its template matches
@@ -87,6 +87,10 @@ const (
 // hash of the masked message, as the shape cache is by one of the
 // message: no key is kept, and no input can be written to collide.
 const cacheMax = 1 << 14
+
+// doorFrom is how many entries the caches hold before they keep what they
+// see from its second message on (see AddShapeWhole).
+const doorFrom = 1024
 
 // maxLeaf bounds the templates of one tree leaf (see Miner.add).
 const maxLeaf = 32
@@ -406,8 +410,8 @@ func (m *Miner) AddShapeWhole(msg []byte, sh uint64) (c *Cluster, v Variant, who
 	if !ok {
 		h.c, h.v = m.add(n)
 		// As with shapes below, a masked form is kept from its second
-		// message on.
-		if d := &m.doors.mask[mh%uint64(len(m.doors.mask))]; *d != mh {
+		// message on once the cache holds doorFrom.
+		if d := &m.doors.mask[mh%uint64(len(m.doors.mask))]; *d != mh && m.cache.n >= doorFrom {
 			*d = mh
 		} else {
 			if m.cache.full() {
@@ -425,11 +429,11 @@ func (m *Miner) AddShapeWhole(msg []byte, sh uint64) (c *Cluster, v Variant, who
 		m.nshapes, e = 0, nil
 	}
 	if e == nil {
-		// A shape is kept from its second message on: shapes seen once
-		// (a line with a word never seen before, an id that masking does
-		// not see) would fill the table and push out the shapes that
-		// repeat.
-		if d := &m.doors.shape[sh%uint64(len(m.doors.shape))]; *d != sh {
+		// Once the table holds doorFrom answers, a shape is kept from its
+		// second message on: shapes seen once (a line with a word never
+		// seen before, an id that masking does not see) would fill it and
+		// push out the shapes that repeat. Before, there is room.
+		if d := &m.doors.shape[sh%uint64(len(m.doors.shape))]; *d != sh && m.nshapes >= doorFrom {
 			*d = sh
 			h.c.Count++
 			return h.c, h.v, len(m.kept) == 0

@@ -651,3 +651,31 @@ func globMatch(pat, s string) bool {
 	}
 	return true
 }
+
+// TestDoors: once the caches hold doorFrom entries, lines of shapes and
+// masked forms seen once are answered but not kept, and a line seen a
+// second time is kept.
+func TestDoors(t *testing.T) {
+	m := New(Config{})
+	word := func(i int) string { return letters(i) + "x" } // distinct words, no digits
+	for i := range doorFrom + 10 {
+		m.AddString("job " + word(i) + " done")
+	}
+	shapes, cached := m.shapes.n, m.cache.n
+	if shapes < doorFrom || cached < doorFrom {
+		t.Fatalf("%d shapes and %d masked forms kept from %d lines, want all before the doors", shapes, cached, doorFrom+10)
+	}
+	for i := range 3000 {
+		if c := m.AddString("job " + word(100_000+i) + " done"); c == nil || c.Seq == 0 {
+			t.Fatalf("line %d: no template", i)
+		}
+	}
+	if m.shapes.n != shapes || m.cache.n != cached {
+		t.Errorf("lines seen once kept: %d shapes (was %d), %d masked forms (was %d)", m.shapes.n, shapes, m.cache.n, cached)
+	}
+	m.AddString("job " + word(200_000) + " done")
+	m.AddString("job " + word(200_000) + " done")
+	if m.shapes.n != shapes+1 || m.cache.n != cached+1 {
+		t.Errorf("a line seen twice: %d shapes, %d masked forms; want %d, %d", m.shapes.n, m.cache.n, shapes+1, cached+1)
+	}
+}
