@@ -218,3 +218,18 @@ func FuzzJSONLayout(f *testing.F) {
 		}
 	})
 }
+
+// TestNormLevelB: the allocation-free level reader agrees with normLevel
+// on every spelling, and allocates nothing.
+func TestNormLevelB(t *testing.T) {
+	for _, s := range []string{"info", "INFO", "Info", "[INFO]", "<warn>", "warning", "WARN", "error", "ERR", "e", "fatal",
+		"debug", "TRACE", "notice", "i", "x", "", "informational", " info ", "emergency", "verylonglevelnamehere"} {
+		if got, want := normLevelB([]byte(s)), normLevel(s); got != want {
+			t.Errorf("%q: %q, normLevel %q", s, got, want)
+		}
+	}
+	b := []byte("info")
+	if n := testing.AllocsPerRun(100, func() { normLevelB(b) }); n != 0 {
+		t.Errorf("%v allocations", n)
+	}
+}

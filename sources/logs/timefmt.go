@@ -104,6 +104,16 @@ func normLevel(s string) string {
 
 // normLevelB is normLevel without allocating.
 func normLevelB(b []byte) string {
+	switch string(b) { // the common spellings, already normal
+	case "info":
+		return "info"
+	case "error":
+		return "error"
+	case "warn":
+		return "warn"
+	case "debug":
+		return "debug"
+	}
 	var l [16]byte
 	if len(b) > len(l) {
 		return ""
