@@ -190,7 +190,7 @@ type nginxCache struct {
 // within reports whether every second of the cached minute (a leap
 // second too) is inside w.
 func (c *nginxCache) within(w sources.Window) bool {
-	return c != nil && c.ok && c.in.inside(c.base, w)
+	return c != nil && c.ok && c.in.inside(c.base, &w)
 }
 
 // minuteIn remembers whether a minute lies wholly inside a window, its
@@ -204,7 +204,7 @@ type minuteIn struct {
 
 // inside reports whether the minute that starts at unix second base is
 // inside w.
-func (m *minuteIn) inside(base int64, w sources.Window) bool {
+func (m *minuteIn) inside(base int64, w *sources.Window) bool {
 	// Fields compared one by one: a Window's == calls the runtime.
 	if !m.ok || w.From != m.from || w.To != m.to {
 		m.in = !time.Unix(base, 0).Before(w.From) && !time.Unix(base+61, 0).After(w.To)
@@ -538,6 +538,12 @@ func newSyslogParser(loc *time.Location, to time.Time) *syslogParser {
 func (*syslogParser) format() string { return FormatSyslog }
 
 func (p *syslogParser) parse(line []byte, r *Record, w sources.Window) result {
+	return p.parseIn(line, r, &w)
+}
+
+// parseIn is parse with the window by reference: the reader's loop calls
+// it for every line, and a Window is six words.
+func (p *syslogParser) parseIn(line []byte, r *Record, w *sources.Window) result {
 	if len(line) > 0 && line[0] == '<' {
 		if i := bytes.IndexByte(line, '>'); i > 0 && i <= 4 {
 			line = line[i+1:]
@@ -545,7 +551,7 @@ func (p *syslogParser) parse(line []byte, r *Record, w sources.Window) result {
 	}
 	var rest []byte
 	if len(line) > 2 && line[0] == '1' && line[1] == ' ' {
-		return p.parse5424(line[2:], r, w)
+		return p.parse5424(line[2:], r, *w)
 	}
 	if len(line) >= 16 && line[0] >= '0' && line[0] <= '9' && line[4] == '-' {
 		// rsyslog's RFC 3339 stamps, and journalctl -o short-iso's

@@ -605,7 +605,7 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 		if fastAgg && len(line) > 0 && line[0] > ' ' && line[0] < utf8.RuneSelf {
 			var res result
 			if sp != nil {
-				res = sp.parse(line, rec, fr.w)
+				res = sp.parseIn(line, rec, &fr.w)
 			} else {
 				res = p.parse(line, rec, fr.w)
 			}
