@@ -89,17 +89,7 @@ func (p *stampParser) year(t time.Time) time.Time {
 // normLevel maps the level words of common loggers to error, warn, info
 // and debug; "" when s is none of them.
 func normLevel(s string) string {
-	switch strings.ToLower(strings.Trim(s, "[]<> ")) {
-	case "error", "err", "e", "severe", "fatal", "crit", "critical", "emerg", "emergency", "alert", "panic", "f", "c":
-		return "error"
-	case "warn", "warning", "w":
-		return "warn"
-	case "info", "notice", "i", "n", "information", "informational":
-		return "info"
-	case "debug", "trace", "d", "t", "fine", "finer", "finest", "verbose":
-		return "debug"
-	}
-	return ""
+	return normLevelB([]byte(strings.Trim(s, "[]<> ")))
 }
 
 // normLevelB is normLevel without allocating.
