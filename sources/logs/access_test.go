@@ -61,17 +61,23 @@ func TestQuotedFast(t *testing.T) {
 	}
 }
 
+// testAccessAdder is an access-log adder for an hour from t0 at 1-minute
+// steps.
+func testAccessAdder(tb testing.TB) *accessAdder {
+	s, err := New(Config{Paths: []string{"access.log"}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	w := sources.Window{From: t0, To: t0.Add(time.Hour)}
+	return newAccessAdder(newAggregator(s, &fileSet{name: "access.log"}, w, time.Minute))
+}
+
 // Requests that differ only in their query or ids find their template,
 // the first time and from the cache the next; a JSON record (method and
 // path, no request line) finds the same route, and is not taken for a
 // request line.
 func TestAccessRoute(t *testing.T) {
-	s, err := New(Config{Paths: []string{"access.log"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := sources.Window{From: t0, To: t0.Add(time.Hour)}
-	acc := newAccessAdder(newAggregator(s, &fileSet{name: "access.log"}, w, time.Minute))
+	acc := testAccessAdder(t)
 	for range 2 {
 		for _, tt := range []struct{ req, method, path, want string }{
 			{req: "GET /api/items/1?x=1 HTTP/1.1", want: "GET /api/items/<*>"},
@@ -102,12 +108,7 @@ func TestAccessRoute(t *testing.T) {
 // BenchmarkAccessRoute: the route of a request line, over the requests
 // of BenchmarkFetchNginx (six routes, about 3,000 requests).
 func BenchmarkAccessRoute(b *testing.B) {
-	s, err := New(Config{Paths: []string{"access.log"}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	w := sources.Window{From: t0, To: t0.Add(time.Hour)}
-	acc := newAccessAdder(newAggregator(s, &fileSet{name: "access.log"}, w, time.Minute))
+	acc := testAccessAdder(b)
 	routes := []string{"/", "/api/items/%d", "/api/cart", "/static/app.%x.js", "/login", "/api/search?q=%d"}
 	var recs []Record
 	for i := range 6 * 997 {
