@@ -417,7 +417,7 @@ func moved(peak, median float64) string {
 func (a *analysis) logCandidates(s *Symptom, from, to time.Time) []*candidate {
 	refs := a.eventRefs()
 	g := &grid{t0: a.t0, step: a.o.Step}
-	i, j := g.clampRange(from, to)
+	i, j := a.cells(from, to)
 	var out []*candidate
 	for _, ls := range a.logSignals() {
 		p := ls.p
@@ -426,7 +426,7 @@ func (a *analysis) logCandidates(s *Symptom, from, to time.Time) []*candidate {
 		}
 		lsig := ls
 		present := func(f, t time.Time) bool {
-			fi, ti := g.clampRange(f, t)
+			fi, ti := a.cells(f, t)
 			for _, iv := range lsig.bursts {
 				if iv.a < ti && fi < iv.b {
 					return true
@@ -473,6 +473,22 @@ func (a *analysis) logCandidates(s *Symptom, from, to time.Time) []*candidate {
 		}
 	}
 	return out
+}
+
+// cells is the range [i, j) of grid cells of the analysis that overlap
+// [from, to). Log signals keep counts, not a grid of values, so their
+// ranges are clamped to the analysis's length: a grid without values
+// would clamp every range to empty (bug 7 of issue 13: no log burst could
+// ever be a suspect).
+func (a *analysis) cells(from, to time.Time) (int, int) {
+	i, j := 0, 0
+	if from.After(a.t0) {
+		i = int(from.Sub(a.t0) / a.o.Step)
+	}
+	if to.After(a.t0) {
+		j = int((to.Sub(a.t0) + a.o.Step - 1) / a.o.Step)
+	}
+	return min(i, a.n), min(j, a.n)
 }
 
 // eventRefs is the set of file:line references of all events.
