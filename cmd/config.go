@@ -5,13 +5,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/go-viper/mapstructure/v2"
+	"github.com/prometheus/common/model"
 	"github.com/spf13/viper"
 
 	"github.com/hindsight-sre/hindsight/analyze"
@@ -283,34 +282,31 @@ func clock(s string) (time.Duration, error) {
 	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, nil
 }
 
-var daysRE = regexp.MustCompile(`^(\d+)d(.*)$`)
-
-// parseDuration is time.ParseDuration plus a leading days part ("7d",
-// "1d12h").
+// parseDuration reads a duration as Prometheus writes them
+// (model.ParseDuration: "90s", "1h30m", "7d", "2w", "1y", units largest
+// first), with a leading "-" for the past; Go's own forms ("1.5h", "500us")
+// are accepted as well, so that nothing that worked before stops working.
+// A bare number other than 0 is refused: "2" could be hours or days.
 func parseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
 	neg := strings.HasPrefix(s, "-")
 	s = strings.TrimPrefix(s, "-")
-	var d time.Duration
-	if m := daysRE.FindStringSubmatch(s); m != nil {
-		n, err := strconv.Atoi(m[1])
-		if err != nil {
-			return 0, err
-		}
-		d = time.Duration(n) * 24 * time.Hour
-		s = m[2]
-	} else if s == "" {
+	if s == "" {
 		return 0, errors.New("empty duration")
 	}
-	if s != "" {
-		r, err := time.ParseDuration(s)
-		if err != nil {
+	if s[0] == '-' || s[0] == '+' {
+		return 0, fmt.Errorf("not a valid duration string: %q", s)
+	}
+	d, err := model.ParseDuration(s)
+	if err != nil {
+		gd, gerr := time.ParseDuration(s)
+		if gerr != nil {
 			return 0, err
 		}
-		d += r
+		d = model.Duration(gd)
 	}
 	if neg {
-		d = -d
+		return -time.Duration(d), nil
 	}
-	return d, nil
+	return time.Duration(d), nil
 }

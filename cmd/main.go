@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -99,6 +98,8 @@ a post-incident report.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.Version = currentVersion().String()
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
@@ -106,22 +107,6 @@ a post-incident report.`,
 	})
 	root.AddCommand(newAnalyzeCmd(), newDetectCmd(), newLogsCmd(), newSummaryCmd(), newScheduleCmd(), newSourcesCmd(), newVersionCmd())
 	return root
-}
-
-func newVersionCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the version",
-		Args:  cobra.NoArgs,
-		RunE: func(c *cobra.Command, _ []string) error {
-			v := "(devel)"
-			if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-				v = bi.Main.Version
-			}
-			fmt.Fprintf(c.OutOrStdout(), "hindsight %s\n", v)
-			return nil
-		},
-	}
 }
 
 // clockNow is the wall clock, or HINDSIGHT_NOW (RFC 3339) when set, so that

@@ -141,7 +141,7 @@ func summarize(ctx context.Context, o *summaryOptions, stderr io.Writer) (*summa
 	if o.last != "" {
 		d, err := parseDuration(o.last)
 		if err != nil || d <= 0 {
-			return nil, usageErrorf("--last: %q is not a positive duration\nhint: write it like 24h, 12h or 7d", o.last)
+			return nil, usageErrorf("--last: %q is not a positive duration\n%s", o.last, durationHint(o.last))
 		}
 		w = sources.Window{From: now.Add(-d), To: now}
 	}

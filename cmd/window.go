@@ -69,11 +69,11 @@ func (o windowOptions) window(now time.Time, loc *time.Location) (sources.Window
 		}
 		b, err := parseDuration(o.before)
 		if err != nil || b < 0 {
-			return sources.Window{}, usageErrorf("--before: %q is not a duration", o.before)
+			return sources.Window{}, usageErrorf("--before: %q is not a duration\n%s", o.before, durationHint(o.before))
 		}
 		a, err := parseDuration(o.after)
 		if err != nil || a < 0 {
-			return sources.Window{}, usageErrorf("--after: %q is not a duration", o.after)
+			return sources.Window{}, usageErrorf("--after: %q is not a duration\n%s", o.after, durationHint(o.after))
 		}
 		w := sources.Window{From: t.Add(-b), To: t.Add(a)}
 		if err := w.Valid(); err != nil {
@@ -100,4 +100,14 @@ func (o windowOptions) window(now time.Time, loc *time.Location) (sources.Window
 			from.In(loc).Format("2006-01-02 15:04:05 MST"), to.In(loc).Format("2006-01-02 15:04:05 MST"))
 	}
 	return w, nil
+}
+
+// durationHint says how to write a duration, with the value given and a
+// unit when it was a bare number ("2" → "2h").
+func durationHint(s string) string {
+	s = strings.TrimSpace(s)
+	if s != "" && strings.Trim(s, "0123456789") == "" {
+		return fmt.Sprintf("hint: give a unit: %sh for hours, %sm for minutes, %sd for days", s, s, s)
+	}
+	return "hint: write durations like 90s, 30m, 2h, 1h30m, 7d or 2w"
 }
