@@ -65,7 +65,12 @@ const (
 )
 
 var eventPrior = map[sources.EventKind]float64{
-	sources.KindDeploy:      0.9,
+	sources.KindDeploy: 0.9,
+	// A configuration change (CloudTrail) is a deploy by other means; an
+	// upstream incident on a page the config says the service depends on
+	// is as strong a lead as an alert of our own.
+	sources.KindChange:      0.8,
+	sources.KindUpstream:    0.7,
 	sources.KindBackup:      0.9,
 	sources.KindOOM:         0.9,
 	sources.KindRestart:     0.75,
@@ -262,7 +267,9 @@ func (a *analysis) eventCandidates(s *Symptom, from, to time.Time) ([]*candidate
 		e := &a.ds.Events[i]
 		k := sigOf(e)
 		totals[k]++
-		if e.Kind == sources.KindProbeDown {
+		// Context events (an upstream incident on a service nothing here
+		// depends on) are shown in the timeline, never offered as causes.
+		if e.Kind == sources.KindProbeDown || e.Context {
 			continue
 		}
 		inRange := !e.T.Before(from) && e.T.Before(to)

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/hindsight-sre/hindsight/sources"
+	"github.com/hindsight-sre/hindsight/sources/cloudwatch"
 	"github.com/hindsight-sre/hindsight/sources/crontab"
 	"github.com/hindsight-sre/hindsight/sources/file"
 	"github.com/hindsight-sre/hindsight/sources/kuma"
@@ -21,7 +22,7 @@ import (
 )
 
 // sourceTypes are the values `type:` takes in a source entry.
-var sourceTypes = []string{"kuma", "logs", "file", "prometheus", "zabbix", "crontab"}
+var sourceTypes = []string{"kuma", "logs", "file", "prometheus", "zabbix", "crontab", "cloudwatch"}
 
 // buildSource makes the backend for one config entry. Relative paths in it
 // are read against dir, the config file's directory.
@@ -44,6 +45,8 @@ func buildSource(sc SourceConfig, dir string, st settings) (sources.Source, erro
 		s, err = build(opts, zabbix.Config{Name: sc.Name, Timezone: st.loc.String()}, zabbix.New)
 	case "crontab":
 		s, err = build(opts, crontab.Config{Name: sc.Name, Location: st.loc}, crontab.New)
+	case "cloudwatch":
+		s, err = build(opts, cloudwatch.Config{Name: sc.Name}, cloudwatch.New)
 	default:
 		return nil, configErrorf("sources %s: unknown type %q\nhint: use one of %s", sc.Name, sc.Type, strings.Join(sourceTypes, ", "))
 	}

@@ -152,6 +152,13 @@ type Series struct {
 	Query  string  // how a person reproduces it (PromQL, file:path, SQL)
 }
 
+// LabelExhaustion on a Series says that its running out is a failure:
+// "falling" for a free, available or balance series (free storage, freeable
+// memory, CPU credits, burst balance) that fails at zero. Analysis reads it
+// to make exhaustion candidates; it is not part of what a person reads as
+// the series' name.
+const LabelExhaustion = "exhaustion"
+
 // Key is a stable identity for the series: name and sorted labels.
 func (s *Series) Key() string {
 	if len(s.Labels) == 0 {
@@ -188,6 +195,8 @@ const (
 	KindOOM         EventKind = "oom"         // the kernel killed a process
 	KindLogError    EventKind = "log_error"   // an error line worth its own entry
 	KindMaintenance EventKind = "maintenance" // a planned maintenance period
+	KindChange      EventKind = "change"      // a configuration change (CloudTrail: a security group, a parameter, an instance type)
+	KindUpstream    EventKind = "upstream"    // an incident on an upstream service's status page
 	KindOther       EventKind = "other"
 )
 
@@ -223,6 +232,10 @@ type Event struct {
 	// line) rather than seen happening; analysis prefers the seen one
 	// when both are there.
 	Predicted bool
+	// Context marks an event shown in the timeline and the summary but
+	// never offered as a cause: an upstream status-page incident on a
+	// service the config does not say it depends on.
+	Context bool
 }
 
 // Bucket is a count over one step starting at T.

@@ -1,0 +1,48 @@
+package analyze
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hindsight-sre/hindsight/sources"
+)
+
+// An upstream status-page incident is a cause candidate only when the
+// config says the service depends on that page (the statuspage source then
+// leaves Context unset); otherwise it is in the timeline and nothing more.
+func TestUpstreamIncidentIsASuspectOnlyWhenDependedOn(t *testing.T) {
+	for _, dep := range []bool{true, false} {
+		s, around := deployOutage()
+		// Drop the deploy and restart: the upstream incident is then the
+		// only event near the outage.
+		var evs []sources.Event
+		for _, e := range s.ds.Events {
+			if e.Kind != sources.KindDeploy && e.Kind != sources.KindRestart {
+				evs = append(evs, e)
+			}
+		}
+		s.ds.Events = evs
+		start := around.Add(-4 * time.Minute)
+		s.ds.Events = append(s.ds.Events, sources.Event{Source: "githubstatus", T: start, End: start.Add(40 * time.Minute),
+			Kind: sources.KindUpstream, Severity: sources.Error, Title: "upstream: GitHub: Incident with Git operations",
+			Ref: "https://www.githubstatus.com/incidents/abc", Context: !dep})
+		f := s.run(around, 2*time.Hour, time.Hour)
+		if len(f.Symptoms) != 1 {
+			t.Fatalf("want 1 symptom, got %d", len(f.Symptoms))
+		}
+		var suspect, shown bool
+		for _, sp := range f.Symptoms[0].Suspects {
+			suspect = suspect || strings.Contains(sp.Title, "GitHub")
+		}
+		for _, te := range f.Timeline {
+			shown = shown || strings.Contains(te.Text, "GitHub")
+		}
+		if suspect != dep {
+			t.Errorf("depends_on=%v: upstream incident a suspect: %v (%s)", dep, suspect, titles(f.Symptoms[0].Suspects))
+		}
+		if !shown {
+			t.Errorf("depends_on=%v: the incident is not in the timeline", dep)
+		}
+	}
+}
