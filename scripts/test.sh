@@ -32,6 +32,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# Servers built from Go modules, installed once into .cache/bin (the tests
+# look there).
+mkdir -p .cache/bin
+gobin="$(pwd)/.cache/bin"
+[ -x "$gobin/victoria-logs" ] || GOBIN="$gobin" go install github.com/VictoriaMetrics/VictoriaLogs/app/victoria-logs@v1.52.2   # sources/victorialogs, cmd
+
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then
   echo "test.sh: gofmt would change:" >&2
