@@ -14,6 +14,7 @@ import (
 	"github.com/hindsight-sre/hindsight/sources"
 	"github.com/hindsight-sre/hindsight/sources/internal/httpapi"
 	"github.com/hindsight-sre/hindsight/sources/logs"
+	"github.com/hindsight-sre/hindsight/sources/sourcetest"
 )
 
 var demoDir = filepath.Join("..", "..", "testdata", "demo")
@@ -110,6 +111,7 @@ func TestDemoLikeFiles(t *testing.T) {
 				t.Errorf("gaps: %v", got.Gaps)
 			}
 			sameSummary(t, got, want)
+			sourcetest.Run(t, s, w, time.Minute)
 			for _, p := range got.Patterns {
 				if len(p.Examples) == 0 || !strings.HasPrefix(p.Examples[0].Ref(), p.File+":") {
 					t.Fatalf("pattern %q: examples %+v, want refs stream:n", p.Template, p.Examples)
