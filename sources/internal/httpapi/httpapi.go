@@ -266,7 +266,7 @@ func (c *Client) do(ctx context.Context, what, method, path string, q url.Values
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 		resp.Body.Close()
 		return nil, &Error{Kind: c.Kind, Source: c.Name, What: what, Status: resp.StatusCode,
-			Msg: fmt.Sprintf("HTTP %d: %s", resp.StatusCode, c.Redact(strings.TrimSpace(firstLine(string(b))))),
+			Msg:  fmt.Sprintf("HTTP %d: %s", resp.StatusCode, c.Redact(strings.TrimSpace(firstLine(string(b))))),
 			Hint: statusHint(resp.StatusCode), Body: c.Redact(string(b))}
 	}
 	return resp, nil
