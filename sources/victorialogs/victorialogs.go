@@ -51,6 +51,7 @@ import (
 
 	"github.com/hindsight-sre/hindsight/sources"
 	"github.com/hindsight-sre/hindsight/sources/internal/httpapi"
+	"github.com/hindsight-sre/hindsight/sources/internal/storemine"
 	"github.com/hindsight-sre/hindsight/sources/logs"
 )
 
@@ -90,9 +91,6 @@ const (
 	// PageLines is about how many lines one query answers: pages are cut
 	// by time from the per-step counts.
 	PageLines = 50_000
-	// MaxStreams bounds the streams mined one by one; the lines of
-	// further ones are mined together as "other streams".
-	MaxStreams = 200
 )
 
 // Source reads one VictoriaLogs server.
@@ -276,7 +274,8 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 			Reason: "no lines in the window (" + sources.ErrNoData.Error() + ")"})
 		return ds, nil
 	}
-	m := &miners{s: s, w: w, step: step, byStream: map[string]*logs.Lines{}}
+	m := storemine.New(s.c.logsConfig(), w, step)
+	add := func(t time.Time, stream string, line []byte) { m.Add(t, streamName(stream, s.c.Name), line) }
 	ratio := 1
 	if total > s.c.MaxLines {
 		ratio = (total + s.c.Sample - 1) / s.c.Sample
@@ -286,9 +285,9 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 		query += " | sample " + strconv.Itoa(ratio)
 	}
 	pages := pagesOf(w, step, perStep, PageLines*ratio)
-	fetched, err := s.fetchPages(ctx, query, pages, m.add)
+	fetched, err := s.fetchPages(ctx, query, pages, add)
 	if err == nil {
-		err = m.err
+		err = m.Err()
 	}
 	if err != nil {
 		return nil, err
@@ -304,10 +303,7 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 			return nil, err
 		}
 	}
-	m.emit(ds, ratio > 1)
-	if m.others > 0 {
-		ds.Notes = append(ds.Notes, fmt.Sprintf("%s: more than %d streams; the lines of %d further streams are mined together as %q", s.c.Name, MaxStreams, m.others, otherStreams))
-	}
+	m.Emit(ds, ratio > 1)
 	ds.Sort()
 	return ds, nil
 }
@@ -338,21 +334,21 @@ const eventWords = `(i(CRON) OR i(CMD) OR i(started) OR i(stopped) OR i(starting
 // fetchEvents reads the event lines whole (up to MaxLines) and keeps only
 // the events they make.
 func (s *Source) fetchEvents(ctx context.Context, w sources.Window, step time.Duration, ds *sources.Dataset) error {
-	m := &miners{s: s, w: w, step: step, byStream: map[string]*logs.Lines{}}
+	m := storemine.New(s.c.logsConfig(), w, step)
 	query := "(" + s.c.Query + ") " + eventWords
 	n := 0
 	_, err := s.fetchPages(ctx, query+" | limit "+strconv.Itoa(s.c.MaxLines), []sources.Window{w}, func(t time.Time, stream string, line []byte) {
 		n++
-		m.add(t, stream, line)
+		m.Add(t, streamName(stream, s.c.Name), line)
 	})
 	if err != nil {
 		return err
 	}
-	if m.err != nil {
-		return m.err
+	if m.Err() != nil {
+		return m.Err()
 	}
 	tmp := &sources.Dataset{}
-	m.emit(tmp, false)
+	m.Emit(tmp, false)
 	ds.Events = append(ds.Events, tmp.Events...)
 	if n >= s.c.MaxLines {
 		ds.Gaps = append(ds.Gaps, sources.Gap{Source: s.c.Name, What: "event lines",
@@ -452,61 +448,6 @@ func readEntries(r io.Reader, whole bool, add func(t time.Time, stream string, l
 		}
 	}
 	return n, sc.Err()
-}
-
-const otherStreams = "other streams"
-
-// miners are the logs.Lines of each stream.
-type miners struct {
-	s        *Source
-	w        sources.Window
-	step     time.Duration
-	byStream map[string]*logs.Lines
-	order    []string
-	others   int
-	err      error
-}
-
-func (m *miners) add(t time.Time, stream string, line []byte) {
-	l := m.byStream[stream]
-	if l == nil {
-		name := streamName(stream, m.s.c.Name)
-		if len(m.byStream) >= MaxStreams {
-			m.others++
-			name = otherStreams
-			l = m.byStream[otherStreams]
-		}
-		if l == nil {
-			var err error
-			l, err = logs.NewLines(m.s.c.logsConfig(), name, m.w, m.step)
-			if err != nil { // checked by New
-				m.err = err
-				return
-			}
-			key := stream
-			if name == otherStreams {
-				key = otherStreams
-			}
-			m.order = append(m.order, key)
-			m.byStream[key] = l
-		}
-		m.byStream[stream] = l
-	}
-	l.Add(t, streamName(stream, m.s.c.Name), line)
-}
-
-// emit adds every stream's data to ds. Of a sample, only the patterns
-// are kept: its request rates would be wrong, and its events are fetched
-// whole apart.
-func (m *miners) emit(ds *sources.Dataset, sampled bool) {
-	for _, k := range m.order {
-		tmp := &sources.Dataset{}
-		m.byStream[k].Emit(tmp)
-		if sampled {
-			tmp.Series, tmp.Events = nil, nil
-		}
-		ds.Merge(tmp)
-	}
 }
 
 // streamName is a stream's field values joined by "/": {file="access.log"}
