@@ -395,7 +395,9 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 		return ds, nil
 	}
 	m := storemine.New(s.c.logsConfig(), w, step)
-	add := func(t time.Time, labels map[string]string, line []byte) { m.Add(t, storemine.Name(labels, s.c.Name), line) }
+	add := func(t time.Time, labels map[string]string, line []byte) {
+		m.Add(t, storemine.Name(labels, s.c.Name), line)
+	}
 	if total <= s.c.MaxLines {
 		if _, err := s.lines(ctx, s.c.Query, w, s.c.MaxLines, add); err != nil {
 			return nil, err
