@@ -145,7 +145,7 @@ func TestMultilineJavaSource(t *testing.T) {
 	if len(ds.Patterns) != 1 || ds.Patterns[0].Total() != 3 || ds.Patterns[0].Level != "error" {
 		t.Fatalf("patterns %+v", ds.Patterns)
 	}
-	if want := "order <*> failed java.sql.SQLTransientConnectionException: pool-1 - Connection is not available, request timed out after <*>."; ds.Patterns[0].Template != want {
+	if want := "order <*> failed java.sql.SQLTransientConnectionException: <*> - Connection is not available, request timed out after <*>."; ds.Patterns[0].Template != want {
 		t.Errorf("template %q\nwant %q", ds.Patterns[0].Template, want)
 	}
 	if len(ds.Gaps) != 0 {

@@ -540,9 +540,11 @@ func (m *Miner) add(n int) (*Cluster, Variant) {
 					best.mined[i] = pv
 					best.minedAt = append(best.minedAt, i)
 				}
-				if hasWildcard(t) && hasWildcard(toks[i]) || absent(t, toks[i]) || absent(toks[i], t) {
+				if hasWildcard(t) && hasWildcard(toks[i]) || absent(t, toks[i]) || absent(toks[i], t) || numbered(t, toks[i]) || valueOrWord(t, toks[i]) || valueOrWord(toks[i], t) {
 					// Two values, or a value and its absence ("(<*>)",
-					// "()"): a variable whatever the count.
+					// "()"), or one name with two numbers ("bglio716",
+					// "bglio91": hosts, devices, nodes counted off): a
+					// variable whatever the count.
 					if !pv.many {
 						pv.many = true
 						clear(best.vtmpl)
@@ -685,6 +687,54 @@ func near(c *Cluster, toks [][]byte, wild []bool) (ok bool, diff int) {
 	return consts >= 2, 1
 }
 
+// numbered reports two different words that are the same once each run
+// of digits reads as one: a name numbered ("node12", "node7"), not two
+// names. Words with no digit are not numbered.
+func numbered(a, b []byte) bool {
+	i, j, digits := 0, 0, false
+	for i < len(a) && j < len(b) {
+		da, db := a[i] >= '0' && a[i] <= '9', b[j] >= '0' && b[j] <= '9'
+		if da != db {
+			return false
+		}
+		if !da {
+			if a[i] != b[j] {
+				return false
+			}
+			i++
+			j++
+			continue
+		}
+		digits = true
+		for i < len(a) && a[i] >= '0' && a[i] <= '9' {
+			i++
+		}
+		for j < len(b) && b[j] >= '0' && b[j] <= '9' {
+			j++
+		}
+	}
+	return digits && i == len(a) && j == len(b)
+}
+
+// valueOrWord reports a token that is a value as a whole (but for its
+// punctuation) where the other holds a word: "<*>" (a path) against
+// "pwd", "<*>:" against "allreduce.rts:". Where the values of a
+// position are whole tokens, a word there is one more of them (Brain's
+// view: what varies at a position of one group is its variable). A value
+// inside a token is not taken so: "user=<*>" (root) and "user=guest" are
+// kept apart, as labelled templates keep them.
+func valueOrWord(a, b []byte) bool {
+	if !hasWildcard(a) || hasWildcard(b) || !covers(a, b) {
+		return false
+	}
+	for _, c := range bytes.ReplaceAll(a, []byte(Wildcard), nil) {
+		if !delim[c] && c != '.' && c != '-' {
+			return false // a constant word part: "user=<*>"
+		}
+	}
+	return true
+}
+
 // emptied reports whether b is a key with no value and a the same key
 // with one, "rhost=" against "rhost=<*>": a field left empty says
 // something else than a field filled ("no remote host").
@@ -757,6 +807,13 @@ func mergeEnds(a, b []byte) (pre, suf []byte, whole bool) {
 	// Do not cut a wildcard in half.
 	pre, suf = a[:p], a[len(a)-s:]
 	if bytes.HasSuffix(pre, []byte("<")) || bytes.HasPrefix(suf, []byte(">")) {
+		return nil, nil, true
+	}
+	// A wildcard at an end that is kept takes the new one in: "<*>"
+	// merged with "core.<*>" is "<*>", not "<*><*>".
+	pre = bytes.TrimSuffix(pre, []byte(Wildcard))
+	suf = bytes.TrimPrefix(suf, []byte(Wildcard))
+	if len(pre) == 0 && len(suf) == 0 {
 		return nil, nil, true
 	}
 	return pre, suf, false

@@ -179,7 +179,8 @@ func TestShapeCache(t *testing.T) {
 	if a != b || a != c || a.Count != 3 || m.shapes.n != 1 || m.nshapes != 2 {
 		t.Fatalf("tty1, tty1, tty2: %v %v %v, %d shapes, %d answers", a, b, c, m.shapes.n, m.nshapes)
 	}
-	if a.Template(av) != "session opened for port <*> on tty1" || a.Template(bv) != a.Template(av) || a.Template(cv) != "session opened for port <*> on tty2" {
+	// tty1 and tty2 are one name numbered: a variable (see numbered).
+	if a.Template(av) != "session opened for port <*> on <*>" || a.Template(bv) != a.Template(av) || a.Template(cv) != a.Template(av) {
 		t.Errorf("templates %q %q %q", a.Template(av), a.Template(bv), a.Template(cv))
 	}
 	d := m.AddString("Accepted password from 10.0.0.1 port 50412")

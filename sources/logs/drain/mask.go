@@ -1,6 +1,7 @@
 package drain
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math/bits"
 )
@@ -156,8 +157,8 @@ const (
 	vDot
 )
 
-// hostName reports a DNS name: dot-separated labels of lower-case letters,
-// digits and hyphens, ending in a generic top-level domain (zummit.com)
+// hostName reports a DNS name: dot-separated labels of letters, digits
+// and hyphens, ending in a generic top-level domain (zummit.com)
 // or, with three labels or more, a two-letter country code
 // (c51471f2c.cable.wanadoo.nl). Host names vary as addresses do. A
 // dotted name that starts with a top-level domain is a Java package
@@ -179,7 +180,8 @@ func hostName(s []byte) bool {
 			}
 			labels++
 			start = i + 1
-		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-':
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-',
+			c >= 'A' && c <= 'Z': // DNS names ignore case; the TLD below is lower-case
 		default:
 			return false
 		}
@@ -363,7 +365,7 @@ func maskToken(dst, tok []byte, f uint8, off int, kept *[][2]int32) []byte {
 	for a < b && (tok[a] == '(' || tok[a] == '[' || tok[a] == '"' || tok[a] == '\'') {
 		a++
 	}
-	for b > a && (tok[b-1] == ')' || tok[b-1] == ']' || tok[b-1] == '"' || tok[b-1] == '\'' || tok[b-1] == ',' || tok[b-1] == ';' || tok[b-1] == '.') {
+	for b > a && (tok[b-1] == ')' || tok[b-1] == ']' || tok[b-1] == '"' || tok[b-1] == '\'' || tok[b-1] == ',' || tok[b-1] == ';' || tok[b-1] == '.' || tok[b-1] == ':') {
 		b--
 	}
 	if b-a >= 5 && colonValue(tok[a:b]) {
@@ -371,11 +373,36 @@ func maskToken(dst, tok []byte, f uint8, off int, kept *[][2]int32) []byte {
 		dst = append(dst, Wildcard...)
 		return append(dst, tok[b:]...)
 	}
+	// A URL is one value after its scheme: "hdfs://<*>",
+	// "akka.tcp://<*>]". Its host, port and path are not worth a template
+	// each.
+	var url []byte
+	if u := bytes.Index(tok, []byte("://")); u > 0 && u+3 < b {
+		url = tok[b:]
+		tok = tok[:u+3]
+	}
 	i := 0
 	atStart := true // at the token's start or right after a delimiter
 	for i < len(tok) {
 		c := tok[i]
 		// A path: '/' followed by a non-delimiter, at a segment start.
+		// A relative path, "./x" or "../x", is a path too.
+		if c == '.' && atStart && i == 0 {
+			d := i
+			for d < len(tok) && d < i+2 && tok[d] == '.' {
+				d++
+			}
+			if d+1 < len(tok) && tok[d] == '/' && !pathEnd[tok[d+1]] {
+				j := d + 1
+				for j < len(tok) && !pathEnd[tok[j]] {
+					j++
+				}
+				dst = append(dst, Wildcard...)
+				i = j
+				atStart = false
+				continue
+			}
+		}
 		if c == '/' && atStart && i+1 < len(tok) && !pathEnd[tok[i+1]] && tok[i+1] != '/' || c == '/' && atStart && i+1 < len(tok) && tok[i+1] == '/' && i+2 < len(tok) && !pathEnd[tok[i+2]] {
 			j := i + 1
 			for j < len(tok) && !pathEnd[tok[j]] {
@@ -402,20 +429,138 @@ func maskToken(dst, tok []byte, f uint8, off int, kept *[][2]int32) []byte {
 		for k > 0 && seg[k-1] == '.' {
 			k--
 		}
-		if k > 0 && isValue(seg[:k]) {
+		switch {
+		case k == 0:
+			dst = append(dst, seg...)
+		case wholeValue(seg[:k]):
 			dst = append(dst, Wildcard...)
 			dst = append(dst, seg[k:]...)
-		} else {
+		case !hasDigit(seg):
 			dst = append(dst, seg...)
-			if kept != nil && hasDigit(seg) {
-				*kept = append(*kept, [2]int32{int32(off + i), int32(off + j)})
-			}
+		default:
+			dst = maskPieces(dst, seg, off+i, kept)
 		}
 		i = j
 		atStart = false
 	}
+	if url != nil {
+		dst = append(dst, Wildcard...)
+		dst = append(dst, url...)
+	}
 	return dst
 }
+
+// unitEnd returns the length of the unit symbol tok starts with, when tok
+// is a unit symbol of bytes or of time followed by closing punctuation
+// only ("KB", "MB,", "ms)"), or 0. Symbols, not words: "5 bytes sent"
+// keeps its word, as labelled templates do.
+func unitEnd(tok []byte) int {
+	e := len(tok)
+	for e > 0 && (tok[e-1] == ',' || tok[e-1] == ';' || tok[e-1] == ')' || tok[e-1] == ']' || tok[e-1] == '.') {
+		e--
+	}
+	switch string(tok[:e]) {
+	case "B", "kB", "KB", "MB", "GB", "TB", "PB", "KiB", "MiB", "GiB", "TiB",
+		"ns", "us", "µs", "ms", "s", "sec", "secs":
+		return e
+	}
+	return 0
+}
+
+// maskPieces appends seg (a segment with a digit, not a value as a whole)
+// with its numbers masked. A number is a run of digits that no letter or
+// digit touches: the rule of the number pattern that Brain and the
+// logparser benchmarks apply to every system alike, (?<![A-Za-z0-9])\d+
+// (?![A-Za-z0-9]). A digit written into a word is part of the word
+// ("ssh2", "jk2_init", "BIOS-e820", "sha256"); one set apart by '_', '-'
+// or '.' counts something ("rdd_2_1", "core.998", "mesos-slave-07").
+//
+// The segment is cut into pieces at dots. A piece with a number is one
+// value as a whole: '_' and '-' join the parts of one name, so
+// "broadcast_9_piece0" is one identifier that varies, not a word with a
+// number in it, while a dot separates a name from what follows it
+// ("core.998" is "core.<*>", "enable.......0" is "enable.......<*>").
+// Pieces kept as they are with digits are recorded in kept.
+//
+// wholeValue says first whether the segment is one value as a whole: it
+// starts with a digit (a number, a version, an address), or is a host
+// name, or has no dot and isValue says so.
+func maskPieces(dst, seg []byte, off int, kept *[][2]int32) []byte {
+	p := 0
+	for p <= len(seg) {
+		q := p
+		for q < len(seg) && seg[q] != '.' {
+			q++
+		}
+		piece := seg[p:q]
+		switch {
+		case len(piece) > 0 && (hasNumber(piece) || isValue(piece)):
+			dst = append(dst, Wildcard...)
+		default:
+			dst = append(dst, piece...)
+			if kept != nil && hasDigit(piece) {
+				*kept = append(*kept, [2]int32{int32(off + p), int32(off + q)})
+			}
+		}
+		if q < len(seg) {
+			dst = append(dst, '.')
+		}
+		p = q + 1
+	}
+	return dst
+}
+
+// wholeValue reports a segment that is one value as a whole (see
+// maskPieces).
+func wholeValue(s []byte) bool {
+	c := s[0]
+	if (c == '-' || c == '+') && len(s) > 1 {
+		c = s[1]
+	}
+	if c >= '0' && c <= '9' {
+		return true
+	}
+	if bytes.IndexByte(s, '.') < 0 {
+		return isValue(s) || hasNumber(s)
+	}
+	return hostName(s) || !hasDigit(s) && isValue(s) || mostlyDigits(s)
+}
+
+// mostlyDigits reports a version: dotted digits with a letter at most
+// ("v1.0.0"), not a name with a number ("core.998").
+func mostlyDigits(s []byte) bool {
+	nd, nl := 0, 0
+	for _, c := range s {
+		switch {
+		case c >= '0' && c <= '9':
+			nd++
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+			nl++
+		}
+	}
+	return nd >= 2 && nl <= 1
+}
+
+// hasNumber reports a run of digits in s with no letter or digit next to
+// it (see maskPieces).
+func hasNumber(s []byte) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			continue
+		}
+		j := i
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		if (i == 0 || !alnum(s[i-1])) && (j == len(s) || !alnum(s[j])) {
+			return true
+		}
+		i = j
+	}
+	return false
+}
+
+func alnum(c byte) bool { return vclass[c]&vAlnum != 0 }
 
 // MaxTokens bounds the tokens of one message.
 const MaxTokens = 64
@@ -450,6 +595,17 @@ func mask(dst, msg []byte, maxTokens int, kept *[][2]int32, spans *[MaxTokens][2
 			break
 		}
 		j, f := tokenEnd(msg, i)
+		if n > 0 && j-i <= 5 && bytes.HasSuffix(dst, []byte(Wildcard)) {
+			if u := unitEnd(msg[i:j]); u > 0 {
+				// A quantity and its unit are one value: "16.0 KB" and
+				// "384 B" are the same variable, as "42ms" is. Only
+				// the unit's trailing punctuation stays.
+				dst = append(dst, msg[i+u:j]...)
+				spans[n-1][1] = int32(len(dst))
+				i = j
+				continue
+			}
+		}
 		if n > 0 {
 			dst = append(dst, ' ')
 		}
