@@ -24,6 +24,29 @@
 // session=i"): that word is a variable in the making, not a new kind of
 // line.
 //
+// What is a variable is decided twice, by one rule set for every log,
+// with no rule keyed to one system's words:
+//
+//   - By a token's form, when it is masked (mask.go): a number is a run of
+//     digits that no letter or digit touches (the number rule that Brain,
+//     He et al.'s logparser benchmarks and Loghub's labels share: "rdd_2_1",
+//     "core.998", "mesos-slave-07" hold one; "ssh2", "jk2_init", "sha256" do
+//     not); addresses, host names, hex, UUIDs, paths, URLs after their
+//     scheme, dates, and a size with its unit ("16.0 KB") are values.
+//   - By what a position of one template takes across its lines (Brain's
+//     observation: a logging statement writes the same constant words
+//     every time, so what varies at a position of one group is its
+//     variable): two values, a name with two numbers ("bglio716",
+//     "bglio91"), a word where whole values were ("pwd" where paths were),
+//     or MinValues different words make the position a variable; fewer
+//     different words stay words, each its own template (the statement's
+//     author wrote "startup" and "shutdown", two events).
+//
+// Brain finds its constants by word frequency within groups of one length
+// after reading the whole input; this miner sees a line once and must
+// answer at once, so it counts per position of each template instead, and
+// the shape and mask caches keep the answer for lines seen before.
+//
 // A value is not a word: at a position that takes words and values
 // ("user=guest", "user=root", masked "user=<*>"), only the words count
 // towards MinValues. Host names are values, as addresses are.

@@ -28,6 +28,23 @@ func TestMask(t *testing.T) {
 		{"rhost=ec2-52-80-34-196.cn-north-1.compute.amazonaws.com.cn user=root", "rhost=<*> user=<*>"},
 		{"lookup of db1.prod.example.de failed, retrying zummit.com.", "lookup of <*> failed, retrying <*>."},
 		{"class org.apache.hadoop.io loaded from setup.py and java.lang.String", "class org.apache.hadoop.io loaded from setup.py and java.lang.String"},
+		// Numbers no letter touches (Brain's number rule), whole names
+		// with one, and pieces after a dot.
+		{"Partition rdd_2_1 not found, computing it", "Partition <*> not found, computing it"},
+		{"Block broadcast_9_piece0 stored on mesos-slave-07", "Block <*> stored on <*>"},
+		{"generating core.998 and core.12345", "generating core.<*> and core.<*>"},
+		{"data store interrupt caused by dcbf.........0", "data store interrupt caused by dcbf.........<*>"},
+		{"Skipping file [x]-CCIOReporter-002.xml now", "Skipping file [x]<*> now"},
+		{"Security Scaffold v1.0.0 initialized for ssh2 on tty1 via jk2_init", "Security Scaffold <*> initialized for ssh2 on tty1 via jk2_init"},
+		// A size and its unit are one value; a unit the format fixes is not.
+		{"Block stored (estimated size 16.0 KB, free 384 B)", "Block stored (estimated size <*>, free <*>)"},
+		{"PM response took 2010 ms (54, powerd)", "PM response took <*> ms (<*>, powerd)"},
+		// URLs after their scheme, relative paths.
+		{"Input split: hdfs://10.1.2.3:9000/logs/a.log:21876+7292", "Input split: hdfs://<*>"},
+		{"listening on :[akka.tcp://sparkDriver@10.1.2.3:48069]", "listening on :[akka.tcp://<*>]"},
+		{"Error loading ./runtime_malloc: bad image", "Error loading <*>: bad image"},
+		{"socket to 172.16.96.116:33370: Link has been severed", "socket to <*>:<*>: Link has been severed"},
+		{"connection from 1.2.3.4 (dsl-Chn-static-059.45.101.203.touchtelindia.net)", "connection from <*> (<*>)"},
 		{"", ""},
 		{"   ", ""},
 	} {
@@ -678,5 +695,39 @@ func TestDoors(t *testing.T) {
 	m.AddString("job " + word(200_000) + " done")
 	if m.shapes.n != shapes+1 || m.cache.n != cached+1 {
 		t.Errorf("a line seen twice: %d shapes, %d masked forms; want %d, %d", m.shapes.n, m.cache.n, shapes+1, cached+1)
+	}
+}
+
+// TestVariableRules: a name numbered twice, and a word where whole values
+// were, make a variable at once; a value inside a token against a word
+// does not (TestValueIsNotAWord).
+func TestVariableRules(t *testing.T) {
+	m := New(Config{})
+	tmpl := func(msg string) string {
+		c, v := m.AddVariant([]byte(msg))
+		return c.Template(v)
+	}
+	tmpl("NFS Mount failed on bglio716, slept 5 seconds")
+	if got := tmpl("NFS Mount failed on bglio91, slept 7 seconds"); got != "NFS Mount failed on <*>, slept <*> seconds" {
+		t.Errorf("numbered names: %q", got)
+	}
+	tmpl("Error loading /bgl/apps/a.rts: invalid or missing program image")
+	if got := tmpl("Error loading allreduce.rts: invalid or missing program image"); got != "Error loading <*>: invalid or missing program image" {
+		t.Errorf("a word where paths were: %q", got)
+	}
+	if got := tmpl("cups daemon startup succeeded now"); got != "cups daemon startup succeeded now" {
+		t.Errorf("%q", got)
+	}
+	if got := tmpl("cups daemon shutdown succeeded now"); got != "cups daemon shutdown succeeded now" {
+		t.Errorf("two words stay two templates: %q", got)
+	}
+}
+
+func TestMergeNoDoubleWildcard(t *testing.T) {
+	if got := string(merge([]byte("core.<*>"), []byte("<*>"))); got != "<*>" {
+		t.Errorf("merge core.<*> <*> = %q", got)
+	}
+	if got := string(merge([]byte("<*>"), []byte("core.<*>"))); got != "<*>" {
+		t.Errorf("merge <*> core.<*> = %q", got)
 	}
 }

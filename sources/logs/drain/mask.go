@@ -451,17 +451,18 @@ func maskToken(dst, tok []byte, f uint8, off int, kept *[][2]int32) []byte {
 }
 
 // unitEnd returns the length of the unit symbol tok starts with, when tok
-// is a unit symbol of bytes or of time followed by closing punctuation
-// only ("KB", "MB,", "ms)"), or 0. Symbols, not words: "5 bytes sent"
-// keeps its word, as labelled templates do.
+// is a unit symbol of bytes followed by closing punctuation only ("KB",
+// "MB,"), or 0. A size written for people picks its unit by its magnitude
+// ("384 B", "16.0 KB"), so the unit varies with the value and is part of
+// it. A unit that a format string fixes ("took %d ms") does not vary and
+// stays a word; so do words ("5 bytes sent").
 func unitEnd(tok []byte) int {
 	e := len(tok)
 	for e > 0 && (tok[e-1] == ',' || tok[e-1] == ';' || tok[e-1] == ')' || tok[e-1] == ']' || tok[e-1] == '.') {
 		e--
 	}
 	switch string(tok[:e]) {
-	case "B", "kB", "KB", "MB", "GB", "TB", "PB", "KiB", "MiB", "GiB", "TiB",
-		"ns", "us", "µs", "ms", "s", "sec", "secs":
+	case "B", "kB", "KB", "MB", "GB", "TB", "PB", "KiB", "MiB", "GiB", "TiB":
 		return e
 	}
 	return 0
@@ -495,7 +496,16 @@ func maskPieces(dst, seg []byte, off int, kept *[][2]int32) []byte {
 		piece := seg[p:q]
 		switch {
 		case len(piece) > 0 && (hasNumber(piece) || isValue(piece)):
+			// A value takes the pieces after it in: "002.xml",
+			// "x-12.tar.gz" are one file name.
 			dst = append(dst, Wildcard...)
+			if e := len(seg); q < e {
+				for e > q && seg[e-1] == '.' {
+					e--
+				}
+				dst = append(dst, seg[e:]...)
+				return dst
+			}
 		default:
 			dst = append(dst, piece...)
 			if kept != nil && hasDigit(piece) {
