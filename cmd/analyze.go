@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hindsight-sre/hindsight/analyze"
+	"github.com/hindsight-sre/hindsight/internal/redact"
 	"github.com/hindsight-sre/hindsight/report"
 	"github.com/hindsight-sre/hindsight/sources"
 )
@@ -120,9 +122,24 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
+// redacted renders through a buffer and masks every registered secret
+// before anything reaches w: the last guard for what a report, a state
+// file or a webhook body quotes from a server's answer.
+func redacted(write func(io.Writer) error) func(io.Writer) error {
+	return func(w io.Writer) error {
+		var buf bytes.Buffer
+		if err := write(&buf); err != nil {
+			return err
+		}
+		_, err := w.Write(redact.Bytes(buf.Bytes()))
+		return err
+	}
+}
+
 // writeOutput writes to stdout, or atomically to path: a temporary file in
 // the same directory renamed over it, so a reader never sees half a report.
 func writeOutput(path string, write func(io.Writer) error, stdout io.Writer) error {
+	write = redacted(write)
 	if path == "" || path == "-" {
 		return write(stdout)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/go-viper/mapstructure/v2"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/hindsight-sre/hindsight/internal/redact"
 	"github.com/hindsight-sre/hindsight/sources"
 	"github.com/hindsight-sre/hindsight/sources/cloudwatch"
 	"github.com/hindsight-sre/hindsight/sources/crontab"
@@ -57,9 +58,34 @@ func buildSource(sc SourceConfig, dir string, st settings) (sources.Source, erro
 		return nil, configErrorf("sources %s: unknown type %q\nhint: use one of %s", sc.Name, sc.Type, strings.Join(sourceTypes, ", "))
 	}
 	if err != nil {
+		var se *setupError
+		if errors.As(err, &se) {
+			return nil, &setupError{fmt.Errorf("sources %s (%s): %w", sc.Name, sc.Type, se.err)}
+		}
 		return nil, configErrorf("sources %s (%s): %w", sc.Name, sc.Type, err)
 	}
 	return s, nil
+}
+
+// setupError is a source that could not be set up although its entry
+// reads well: a secret's variable unset, a file missing, a refused URL.
+// It is that source's gap, not the end of the run: the healthy sources'
+// results still make a report.
+type setupError struct{ err error }
+
+func (e *setupError) Error() string { return e.err.Error() }
+func (e *setupError) Unwrap() error { return e.err }
+
+// brokenSource stands for a source whose setup failed: every Fetch
+// returns why.
+type brokenSource struct {
+	name string
+	err  error
+}
+
+func (b brokenSource) Name() string { return b.name }
+func (b brokenSource) Fetch(context.Context, sources.Window, time.Duration) (*sources.Dataset, error) {
+	return nil, b.err
 }
 
 // build decodes a backend's Config from the entry's options over the
@@ -70,7 +96,7 @@ func build[C any, S sources.Source](opts map[string]any, c C, newSource func(C) 
 	}
 	s, err := newSource(c)
 	if err != nil {
-		return nil, err
+		return nil, &setupError{err}
 	}
 	return s, nil
 }
@@ -103,6 +129,12 @@ func resolvePaths(opts map[string]any, dir string) map[string]any {
 	}
 	for k, v := range opts {
 		switch {
+		case isMap(v):
+			// basic_auth.password_file, tls.ca_file: nested blocks name
+			// files too.
+			if m, ok := v.(map[string]any); ok {
+				v = resolvePaths(m, dir)
+			}
 		case k == "path" || strings.HasSuffix(k, "_file"):
 			if s, ok := v.(string); ok {
 				v = abs(s)
@@ -127,6 +159,8 @@ func resolvePaths(opts map[string]any, dir string) map[string]any {
 	}
 	return out
 }
+
+func isMap(v any) bool { _, ok := v.(map[string]any); return ok }
 
 // fetchAll asks every source for w concurrently, each under its own
 // deadline. A source that fails becomes a gap in the dataset; only when
@@ -159,7 +193,7 @@ func fetchAll(ctx context.Context, srcs []sources.Source, w sources.Window, step
 		if errs[i] != nil {
 			failed++
 			all = append(all, fmt.Errorf("source %s: %w", srcs[i].Name(), errs[i]))
-			out.Gaps = append(out.Gaps, sources.Gap{Source: srcs[i].Name(), Reason: firstLine(errs[i].Error())})
+			out.Gaps = append(out.Gaps, sources.Gap{Source: srcs[i].Name(), Reason: redact.Text(firstLine(errs[i].Error()))})
 			continue
 		}
 		out.Merge(ds)

@@ -132,6 +132,7 @@ func loadConfig(path string) (Config, string, error) {
 		return Config{}, "", configErrorf("config %s: %w", v.ConfigFileUsed(), err)
 	}
 	c.resolveFiles(dir)
+	registerSecrets(c, dir)
 	return c, dir, nil
 }
 

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"text/template"
 	"time"
+
+	"github.com/hindsight-sre/hindsight/internal/redact"
 )
 
 // outputPath expands an --output template such as
@@ -66,16 +68,21 @@ type webhook struct {
 // variable.
 const webhookEnvDefault = "HINDSIGHT_WEBHOOK_URL"
 
+// webhookTimeout bounds one POST, webhookBackoff is the first wait between
+// tries (variables so that tests of a hung receiver finish quickly).
+var webhookTimeout, webhookBackoff = 30 * time.Second, 2 * time.Second
+
 func newWebhook(env string) (*webhook, error) {
 	u := strings.TrimSpace(os.Getenv(env))
 	if u == "" {
 		return nil, usageErrorf("--webhook: $%s is empty\nhint: export %s=https://hooks.slack.com/services/... (the URL is a secret, so it is read from the environment, not a flag)", env, env)
 	}
+	redact.AddURL(u, true)
 	pu, err := url.Parse(u)
 	if err != nil || (pu.Scheme != "https" && pu.Scheme != "http") || pu.Host == "" {
 		return nil, usageErrorf("--webhook: $%s is not an http(s) URL\nhint: check the variable's value (it is not shown here because it is a secret)", env)
 	}
-	return &webhook{url: u, client: &http.Client{Timeout: 30 * time.Second}, attempts: 4, backoff: 2 * time.Second, sleep: sleepCtx}, nil
+	return &webhook{url: u, client: &http.Client{Timeout: webhookTimeout}, attempts: 4, backoff: webhookBackoff, sleep: sleepCtx}, nil
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
@@ -140,7 +147,7 @@ func (h *webhook) once(ctx context.Context, body []byte) (retry bool, after time
 		after = time.Duration(s) * time.Second
 	}
 	retry = resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500
-	detail := strings.TrimSpace(string(msg))
+	detail := strings.TrimSpace(redact.Text(string(msg)))
 	if detail != "" {
 		detail = ": " + firstLine(detail)
 	}

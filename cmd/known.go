@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -125,13 +126,38 @@ func loadKnownEvents(path string, loc *time.Location) ([]analyze.KnownEvent, err
 	return ks, nil
 }
 
+// yamlQuoted is the start of a value the YAML decoder quotes in a type
+// error; fieldRE its "field X not found in type T".
+var (
+	yamlQuoted = regexp.MustCompile("!!(\\w+) `[^`]*`")
+	yamlField  = regexp.MustCompile(`field (\S+) not found in type \S+`)
+)
+
+// yamlError says what was wrong without quoting the file: a file named by
+// mistake (a key, a password file) must not have its first characters
+// echoed to the terminal or a log.
+func yamlError(err error) string {
+	s := strings.TrimPrefix(err.Error(), "yaml: ")
+	s = strings.ReplaceAll(s, "unmarshal errors:\n  ", "")
+	s = yamlQuoted.ReplaceAllString(s, "a $1 (not shown)")
+	s = strings.ReplaceAll(s, " into []cmd.knownEntry", " into a list of entries")
+	s = yamlField.ReplaceAllStringFunc(s, func(m string) string {
+		k := yamlField.FindStringSubmatch(m)[1]
+		if len(k) > 32 || strings.ContainsFunc(k, func(r rune) bool { return !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') }) {
+			return "an unknown key (not shown)"
+		}
+		return "unknown key " + k
+	})
+	return s
+}
+
 func parseKnownEvents(b []byte, loc *time.Location) ([]analyze.KnownEvent, error) {
 	const hint = "\nhint: write a list of entries with name, schedule (cron spec) or pattern (regexp), effect and optional source"
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	var entries []knownEntry
 	if err := dec.Decode(&entries); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%s%s", strings.TrimPrefix(err.Error(), "yaml: "), hint)
+		return nil, fmt.Errorf("%s%s", yamlError(err), hint)
 	}
 	out := make([]analyze.KnownEvent, 0, len(entries))
 	for i, e := range entries {

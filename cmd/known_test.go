@@ -40,7 +40,7 @@ func TestParseKnownEvents(t *testing.T) {
 
 	for _, tc := range []struct{ name, in, want string }{
 		{"empty file", "", ""},
-		{"unknown key", "- name: x\n  schedul: '0 3 * * *'\n", "field schedul not found"},
+		{"unknown key", "- name: x\n  schedul: '0 3 * * *'\n", "unknown key schedul"},
 		{"no name", "- schedule: '@daily'\n", "entry 1: known event without a name"},
 		{"neither", "- name: a\n  pattern: x\n- name: b\n  effect: slow\n", `entry 2: known event "b": neither a schedule nor a pattern`},
 		{"bad schedule", "- name: a\n  schedule: '0 3 * *'\n", `entry 1: known event "a": schedule "0 3 * *"`},

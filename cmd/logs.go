@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hindsight-sre/hindsight/internal/redact"
 	"github.com/hindsight-sre/hindsight/sources"
 	"github.com/hindsight-sre/hindsight/sources/logs"
 )
@@ -118,7 +119,7 @@ func runLogsPatterns(c *cobra.Command, paths []string, o *logsPatternsOptions) e
 		return fmt.Errorf("logs patterns: %w", err)
 	}
 	for _, g := range m.Gaps {
-		fmt.Fprintf(c.ErrOrStderr(), "hindsight: note: %s: %s\n", g.What, g.Reason)
+		fmt.Fprintf(c.ErrOrStderr(), "hindsight: note: %s: %s\n", g.What, redact.Text(g.Reason))
 	}
 	return writeOutput(o.file, func(out io.Writer) error {
 		switch {

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/hindsight-sre/hindsight/internal/redact"
 )
 
 // Exit codes.
@@ -56,7 +58,7 @@ func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "hindsight: interrupted")
 		return exitInterrupted
 	}
-	fmt.Fprintf(stderr, "hindsight: error: %v\n", err)
+	fmt.Fprintf(stderr, "hindsight: error: %s\n", redact.Text(err.Error()))
 	var ue *usageError
 	var ce *configError
 	if errors.As(err, &ue) || errors.As(err, &ce) || isCobraUsage(err) {

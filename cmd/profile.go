@@ -1,6 +1,8 @@
 package cmd
 
 import (
+	"errors"
+
 	"github.com/hindsight-sre/hindsight/analyze"
 	"github.com/hindsight-sre/hindsight/sources"
 )
@@ -31,7 +33,12 @@ func loadProfile(config, profile string) (*profileRun, error) {
 	r := &profileRun{name: name, st: st, srcs: make([]sources.Source, 0, len(prof.Sources))}
 	for _, sc := range prof.Sources {
 		s, err := buildSource(sc, dir, st)
-		if err != nil {
+		var se *setupError
+		if errors.As(err, &se) && len(prof.Sources) > 1 {
+			s = brokenSource{name: sc.Name, err: se}
+		} else if errors.As(err, &se) {
+			return nil, &configError{err}
+		} else if err != nil {
 			return nil, err
 		}
 		r.srcs = append(r.srcs, s)

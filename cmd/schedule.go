@@ -12,6 +12,8 @@ import (
 
 	"github.com/robfig/cron/v3"
 	"github.com/spf13/cobra"
+
+	"github.com/hindsight-sre/hindsight/internal/redact"
 )
 
 type scheduleOptions struct {
@@ -154,7 +156,7 @@ func runSchedule(ctx context.Context, o *scheduleOptions, stdout, stderr io.Writ
 					log.Warn("summary cancelled", "profile", orDefault(p))
 					return
 				}
-				log.Error("summary failed", "profile", orDefault(p), "err", strings.ReplaceAll(err.Error(), "\n", "; "))
+				log.Error("summary failed", "profile", orDefault(p), "err", strings.ReplaceAll(redact.Text(err.Error()), "\n", "; "))
 				continue
 			}
 			log.Info("summary done", "profile", orDefault(p), "took", time.Since(start).Round(time.Millisecond).String())

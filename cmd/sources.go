@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hindsight-sre/hindsight/internal/redact"
 	"github.com/hindsight-sre/hindsight/sources"
 )
 
@@ -76,7 +77,7 @@ func runSourcesCheck(ctx context.Context, o *sourcesCheckOptions, stdout io.Writ
 		if status != "ok" {
 			bad++
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", sc.Name, sc.Type, status, detail)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", sc.Name, sc.Type, status, redact.Text(detail))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

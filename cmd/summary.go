@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hindsight-sre/hindsight/analyze"
+	"github.com/hindsight-sre/hindsight/internal/redact"
 	"github.com/hindsight-sre/hindsight/report"
 	"github.com/hindsight-sre/hindsight/sources"
 )
@@ -196,7 +197,7 @@ func deliverSummary(ctx context.Context, o *summaryOptions, run *summaryRun, hoo
 		if err := report.WriteSummary(&body, o.webhook, run.s, report.Options{}); err != nil {
 			return err
 		}
-		if err := hook.post(ctx, body.Bytes()); err != nil {
+		if err := hook.post(ctx, redact.Bytes(body.Bytes())); err != nil {
 			return err
 		}
 	}
