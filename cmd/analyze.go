@@ -42,6 +42,10 @@ relative to now ("-6h", "now-2d").`,
   hindsight analyze --from -6h -o json --output incident.json`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			var err error
+			if o.format, err = outputFormat(c, o.format, o.output, report.Formats); err != nil {
+				return err
+			}
 			return runAnalyze(c.Context(), o, c.OutOrStdout(), c.ErrOrStderr())
 		},
 	}
@@ -54,7 +58,7 @@ relative to now ("-6h", "now-2d").`,
 	f.StringVar(&o.window.before, "before", "2h", "with --around: how long before")
 	f.StringVar(&o.window.after, "after", "1h", "with --around: how long after")
 	f.StringVarP(&o.format, "output-format", "o", "markdown", "report format: "+strings.Join(report.Formats, ", "))
-	f.StringVar(&o.output, "output", "", "write the report to this file instead of stdout")
+	f.StringVar(&o.output, "output", "", "write the report to this file instead of stdout; without -o its extension picks the format (.md, .json, .html, .txt)")
 	return c
 }
 

@@ -66,6 +66,10 @@ printed.`,
   hindsight summary --fail-on new`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			var err error
+			if o.format, err = outputFormat(c, o.format, o.output, report.SummaryFormats); err != nil {
+				return err
+			}
 			return runSummary(c.Context(), o, c.OutOrStdout(), c.ErrOrStderr())
 		},
 	}
@@ -74,7 +78,7 @@ printed.`,
 	f.StringVar(&o.profile, "profile", "", "profile (customer) from the config's profiles")
 	f.StringVar(&o.last, "last", "", "summarise the last DURATION (24h, 7d) instead of the previous night")
 	f.StringVarP(&o.format, "output-format", "o", "markdown", "summary format: "+strings.Join(report.SummaryFormats, ", "))
-	f.StringVar(&o.output, "output", "", "write to this file; a template may use {{.Date}}, {{.Time}}, {{.Profile}}")
+	f.StringVar(&o.output, "output", "", "write to this file; a template may use {{.Date}}, {{.Time}}, {{.Profile}}; without -o its extension picks the format (.md, .json, .txt)")
 	f.StringVar(&o.state, "state", "", "state directory (default $XDG_STATE_HOME/hindsight)")
 	f.BoolVar(&o.noState, "no-state", false, "neither read nor save the previous summary")
 	f.StringVar(&o.failOn, "fail-on", "", "exit 1 when there is a new, changed or any episode")

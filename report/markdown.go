@@ -35,8 +35,10 @@ func writeMarkdown(w io.Writer, v *view) error {
 	m.p("%s\n", m.scope())
 	m.episodes()
 	m.impact()
-	m.timeline()
+	// The causes come before the timeline: a reader who opens the report
+	// looks for them first, and a day's timeline can fill a screen.
 	m.causes()
+	m.timeline()
 	m.recurrence()
 	m.anomalies()
 	m.gaps()

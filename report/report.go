@@ -1,6 +1,6 @@
 // Package report renders analyze.Findings for people and for programs:
 // Markdown for the postmortem, JSON for tools, a table for the terminal
-// (tab-separated when piped), and a self-contained HTML page.
+// fitted to its width, whole when piped), and a self-contained HTML page.
 //
 // It sits at the end of the pipeline (sources → analyze → report) and only
 // formats: every number it prints is a field of Findings, rounded, converted
@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/mattn/go-isatty"
+	"golang.org/x/term"
 
 	"github.com/hindsight-sre/hindsight/analyze"
 )
@@ -29,16 +30,20 @@ var Formats = []string{"markdown", "json", "table", "html"}
 
 // Options say how a report meets its reader. Only the table uses them.
 type Options struct {
-	// Terminal: a person reads the table on a terminal, so it is drawn
-	// with borders; otherwise it is tab-separated, for cut, awk and
+	// Terminal: a person reads the table on a terminal, so it is fitted
+	// to Width (the summary's tables drawn with borders); otherwise the
+	// summary's tables are tab-separated, for cut, awk and
 	// spreadsheets.
 	Terminal bool
 	// Color adds ANSI colour to a terminal table.
 	Color bool
+	// Width is the terminal's width in columns: the table report fits its
+	// lines to it. 0 is no limit (piped: nothing is wrapped or cut).
+	Width int
 }
 
-// Detect returns the Options for writing to w: Terminal when w is a
-// terminal, Color as well unless NO_COLOR is set (https://no-color.org)
+// Detect returns the Options for writing to w: Terminal and its Width when
+// w is a terminal, Color as well unless NO_COLOR is set (https://no-color.org)
 // or TERM is "dumb". It is the one place report looks outside its
 // arguments, so that every command gets the same behaviour.
 func Detect(w io.Writer) Options {
@@ -46,7 +51,11 @@ func Detect(w io.Writer) Options {
 	if !ok || !(isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())) {
 		return Options{}
 	}
-	return Options{Terminal: true, Color: os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"}
+	width := 80 // what a terminal that does not say is most likely to be
+	if c, _, err := term.GetSize(int(f.Fd())); err == nil && c > 0 {
+		width = c
+	}
+	return Options{Terminal: true, Color: os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb", Width: width}
 }
 
 // Write renders f to w as format, with the Options Detect gives for w.

@@ -1,6 +1,8 @@
 package report
 
 import (
+	"github.com/mattn/go-runewidth"
+
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -33,15 +35,15 @@ var fixtures = []struct {
 
 var goldenExt = map[string]string{"markdown": "md", "json": "json", "table": "txt", "html": "html"}
 
-// TestGolden covers every format; "table" twice, as piped (tab-separated,
-// what Write gives for a buffer) and as on a terminal without colour.
+// TestGolden covers every format; "table" twice, as piped (no width, what
+// Write gives for a buffer) and as on an 80-column terminal without colour.
 func TestGolden(t *testing.T) {
 	for _, fx := range fixtures {
 		for _, format := range append(slices.Clone(Formats), "table-tty") {
 			ext := goldenExt[format]
 			opts := Options{}
 			if format == "table-tty" {
-				format, ext, opts = "table", "tty.txt", Options{Terminal: true}
+				format, ext, opts = "table", "tty.txt", Options{Terminal: true, Width: 80}
 			}
 			name := fx.name + "." + ext + ".golden"
 			t.Run(name, func(t *testing.T) {
@@ -242,7 +244,7 @@ func TestOngoingOutageFromAggregates(t *testing.T) {
 			t.Errorf("markdown lacks %q:\n%s", want, out)
 		}
 	}
-	if tab := mustWrite(t, "table", f); !strings.Contains(tab, "41m+") {
+	if tab := mustWrite(t, "table", f); !strings.Contains(tab, "41m, still going on when the window ended") {
 		t.Errorf("table does not mark the outage as ongoing:\n%s", tab)
 	}
 }
@@ -284,16 +286,13 @@ func TestTableColourOnlyWhenAsked(t *testing.T) {
 	for _, c := range []struct {
 		buf *bytes.Buffer
 		o   Options
-	}{{&plain, Options{}}, {&tty, Options{Terminal: true}}, {&colour, Options{Terminal: true, Color: true}}} {
+	}{{&plain, Options{}}, {&tty, Options{Terminal: true, Width: 100}}, {&colour, Options{Terminal: true, Color: true, Width: 100}}} {
 		if err := WriteOptions(c.buf, "table", incident(), c.o); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if strings.Contains(plain.String(), "\x1b[") || strings.Contains(tty.String(), "\x1b[") {
 		t.Error("escape codes without Color")
-	}
-	if strings.Contains(plain.String(), "+--") || !strings.Contains(plain.String(), "ID\tSymptom\t") {
-		t.Error("piped table is not tab-separated")
 	}
 	if !strings.Contains(colour.String(), ansiBold+"Shop outage, 2025-11-20 14:05 KST"+ansiReset) ||
 		!strings.Contains(colour.String(), ansiYellow+"off-hours"+ansiReset) {
@@ -334,5 +333,68 @@ func TestEpisodesRendered(t *testing.T) {
 	}
 	if h := mustWrite(t, "html", f); !strings.Contains(h, "<li><strong>E1</strong> (S1, S3), 2025-11-20 14:05 – 14:12 KST: Shop and API") {
 		t.Error("html episodes missing")
+	}
+}
+
+// TestTableIsAReport: the terminal report names the ranked suspects with
+// their scores, a reason and the strongest evidence, and a timeline; on a
+// terminal no line is wider than it; piped, nothing is cut or wrapped.
+func TestTableIsAReport(t *testing.T) {
+	f := incident()
+	var piped bytes.Buffer
+	if err := WriteOptions(&piped, "table", f, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"1. deploy: shop v2.14.0 (a1b2c3d) (score 0.80 high)",
+		"2. ", "3. ",
+		"a saturation anomaly (node_load1) followed within 15 minutes; it happened 3 times in the data, 1 of them with the outage.", // whole when piped
+		"Timeline (KST)",
+		"Impact",
+	} {
+		if !strings.Contains(piped.String(), want) {
+			t.Errorf("piped table lacks %q:\n%s", want, piped.String())
+		}
+	}
+	if strings.Contains(piped.String(), "…") {
+		t.Errorf("piped table cuts something:\n%s", piped.String())
+	}
+	for _, s := range f.Symptoms {
+		for _, sus := range s.Suspects[:min(3, len(s.Suspects))] {
+			if ev := strongest(sus.Evidence); ev == "" || !strings.Contains(piped.String(), ev) {
+				t.Errorf("suspect %q: strongest evidence %q not shown", sus.Title, ev)
+			}
+		}
+	}
+	for _, width := range []int{60, 80, 120} {
+		var b bytes.Buffer
+		if err := WriteOptions(&b, "table", f, Options{Terminal: true, Width: width}); err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range strings.Split(b.String(), "\n") {
+			// A single word longer than the line (a path, a query) is
+			// kept whole rather than cut.
+			if w := runewidth.StringWidth(l); w > width && strings.Contains(strings.TrimSpace(l), " ") && !strings.Contains(l, "evidence: ") && !strings.Contains(l, "query: ") {
+				t.Errorf("width %d: a line of %d columns: %q", width, w, l)
+			}
+		}
+		if !strings.Contains(b.String(), "deploy: shop v2.14.0 (a1b2c3d)") {
+			t.Errorf("width %d: the top suspect is missing", width)
+		}
+	}
+}
+
+// TestCausesLead: in Markdown and HTML the suspected causes come right
+// after the summary and impact, the timeline after them.
+func TestCausesLead(t *testing.T) {
+	for _, c := range []struct{ format, impact, causes, timeline string }{
+		{"markdown", "\n## Impact\n", "\n## Suspected causes\n", "\n## Timeline\n"},
+		{"html", "<h2>Impact</h2>", "<h2>Suspected causes</h2>", "<h2>Timeline</h2>"},
+	} {
+		out := mustWrite(t, c.format, incident())
+		i, j, k := strings.Index(out, c.impact), strings.Index(out, c.causes), strings.Index(out, c.timeline)
+		if i < 0 || j < 0 || k < 0 || !(i < j && j < k) {
+			t.Errorf("%s: impact at %d, causes at %d, timeline at %d; want them in that order", c.format, i, j, k)
+		}
 	}
 }

@@ -205,6 +205,13 @@ func (sv summaryView) table(w io.Writer, o Options) error {
 		}
 		return asciiTable(w, header, rows)
 	}
+	// Cells are cut only on a terminal; piped, every word is kept.
+	cut := func(s string, n int) string {
+		if o.Terminal {
+			return truncate(s, n)
+		}
+		return s
+	}
 	pr(sv.title())
 	pr(sv.counts() + " " + sv.compared())
 	if len(s.Episodes) > 0 {
@@ -214,7 +221,7 @@ func (sv summaryView) table(w io.Writer, o Options) error {
 				continue
 			}
 			rows = append(rows, []string{e.ID, statusWord(e.Status), sv.stamp(e.Start), human(e.Duration()), hours(e.Class),
-				truncate(sv.what(e), 40), sv.peak(e), truncate(e.Cause, 40)})
+				cut(sv.what(e), 40), sv.peak(e), cut(e.Cause, 40)})
 		}
 		if err := tbl([]string{"ID", "Status", "Start (" + sv.zoneLabel() + ")", "Lasted", "Hours", "What", "Peak (baseline)", "Cause"}, rows); err != nil {
 			return err
@@ -226,7 +233,7 @@ func (sv summaryView) table(w io.Writer, o Options) error {
 	if len(s.Patterns) > 0 {
 		rows := [][]string{}
 		for _, c := range s.Patterns {
-			rows = append(rows, []string{string(c.Status), truncate(c.Template, 60), c.Source, strconv.Itoa(c.Lines), strconv.Itoa(c.Previous)})
+			rows = append(rows, []string{string(c.Status), cut(c.Template, 60), c.Source, strconv.Itoa(c.Lines), strconv.Itoa(c.Previous)})
 		}
 		pr("Log patterns since the previous summary: " + sv.patternCounts())
 		if err := tbl([]string{"Status", "Template", "Source", "Lines", "Before"}, rows); err != nil {
