@@ -1,5 +1,5 @@
 // Package report renders analyze.Findings for people and for programs:
-// Markdown for the postmortem, JSON for tools, a table for the terminal
+// Markdown for the postmortem, JSON for tools, a report for the terminal (-o table,
 // fitted to its width, whole when piped), and a self-contained HTML page.
 //
 // It sits at the end of the pipeline (sources → analyze → report) and only
