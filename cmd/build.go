@@ -20,12 +20,13 @@ import (
 	"github.com/hindsight-sre/hindsight/sources/logs"
 	"github.com/hindsight-sre/hindsight/sources/loki"
 	"github.com/hindsight-sre/hindsight/sources/prometheus"
+	"github.com/hindsight-sre/hindsight/sources/statuspage"
 	"github.com/hindsight-sre/hindsight/sources/victorialogs"
 	"github.com/hindsight-sre/hindsight/sources/zabbix"
 )
 
 // sourceTypes are the values `type:` takes in a source entry.
-var sourceTypes = []string{"kuma", "logs", "file", "prometheus", "zabbix", "crontab", "cloudwatch", "victorialogs", "loki"}
+var sourceTypes = []string{"kuma", "logs", "file", "prometheus", "zabbix", "crontab", "cloudwatch", "statuspage", "victorialogs", "loki"}
 
 // buildSource makes the backend for one config entry. Relative paths in it
 // are read against dir, the config file's directory.
@@ -54,6 +55,8 @@ func buildSource(sc SourceConfig, dir string, st settings) (sources.Source, erro
 		s, err = build(opts, victorialogs.Config{Name: sc.Name, Location: st.loc}, victorialogs.New)
 	case "loki":
 		s, err = build(opts, loki.Config{Name: sc.Name, Location: st.loc}, loki.New)
+	case "statuspage":
+		s, err = build(opts, statuspage.Config{Name: sc.Name}, statuspage.New)
 	default:
 		return nil, configErrorf("sources %s: unknown type %q\nhint: use one of %s", sc.Name, sc.Type, strings.Join(sourceTypes, ", "))
 	}

@@ -2,8 +2,10 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -55,6 +57,7 @@ func runSourcesCheck(ctx context.Context, o *sourcesCheckOptions, stdout io.Writ
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SOURCE\tTYPE\tSTATUS\tDETAIL")
 	bad := 0
+	var hints []string
 	for _, sc := range prof.Sources {
 		s, err := buildSource(sc, dir, st)
 		status, detail := "ok", ""
@@ -72,6 +75,17 @@ func runSourcesCheck(ctx context.Context, o *sourcesCheckOptions, stdout io.Writ
 			cancel()
 			if err != nil {
 				status, detail = "error", firstLine(err.Error())
+				if errors.Is(err, sources.ErrNoData) {
+					status = "no data"
+				}
+			}
+		}
+		if err != nil {
+			// The table holds one line a source; its hint goes below.
+			for _, l := range strings.Split(err.Error(), "\n") {
+				if h, ok := strings.CutPrefix(l, "hint: "); ok {
+					hints = append(hints, fmt.Sprintf("hint (%s): %s", sc.Name, h))
+				}
 			}
 		}
 		if status != "ok" {
@@ -81,6 +95,9 @@ func runSourcesCheck(ctx context.Context, o *sourcesCheckOptions, stdout io.Writ
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	for _, h := range hints {
+		fmt.Fprintln(stdout, h)
 	}
 	if bad > 0 {
 		return fmt.Errorf("%d of %d sources failed the check\nhint: the DETAIL column says what each one answered", bad, len(prof.Sources))
