@@ -1,16 +1,22 @@
 package cmd
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/hindsight-sre/hindsight/analyze"
+	"github.com/hindsight-sre/hindsight/internal/demo"
+	"github.com/hindsight-sre/hindsight/internal/mariadbtest"
 	"github.com/hindsight-sre/hindsight/internal/vltest"
+	"github.com/hindsight-sre/hindsight/sources/kuma/kumadb"
 )
 
 // suspectsOf lists each symptom and its suspects: what the report names
@@ -80,4 +86,56 @@ func join(ss []string) string {
 		out += s + "\n"
 	}
 	return out
+}
+
+// The Kuma 2 outage report reads the same from Kuma's MariaDB as from its
+// SQLite file: the demo's Kuma 2 database, a day after the outage (hourly
+// aggregates and the important beats left), copied into a real MariaDB.
+func TestDemoOutageFromKumaOnMariaDB(t *testing.T) {
+	srv := mariadbtest.Start(t)
+	dir := t.TempDir()
+	sqlite := filepath.Join(dir, "kuma.db")
+	if err := demo.KumaV2(sqlite, time.Date(2025, 11, 22, 15, 0, 30, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	srv.Exec(t, "CREATE DATABASE kuma", "CREATE USER 'hindsight'@'127.0.0.1' IDENTIFIED BY 'pw-report'",
+		"GRANT SELECT ON kuma.* TO 'hindsight'@'127.0.0.1'")
+	db, err := srv.Root("kuma")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := kumadb.CopyToMariaDB(context.Background(), sqlite, db); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	t.Setenv("HINDSIGHT_TEST_KUMA_PASSWORD", "pw-report")
+	host, port, _ := strings.Cut(srv.Addr, ":")
+	cfg := filepath.Join(dir, "hindsight.yaml")
+	reports := map[string]string{}
+	for name, src := range map[string]string{
+		"sqlite":  "{name: kuma, type: kuma, path: kuma.db}",
+		"mariadb": fmt.Sprintf("{name: kuma, type: kuma, host: %s, port: %s, user: hindsight, password_env: HINDSIGHT_TEST_KUMA_PASSWORD}", host, port),
+	} {
+		if err := os.WriteFile(cfg, []byte("timezone: Asia/Seoul\nsources:\n  - "+src+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		o := &analyzeOptions{config: cfg, window: windowOptions{around: "2025-11-21 14:05", before: "2h", after: "1h"}, format: "markdown"}
+		if err := runAnalyze(context.Background(), o, &out, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		reports[name] = out.String()
+	}
+	if !strings.Contains(reports["sqlite"], "hourly aggregates") || !strings.Contains(reports["sqlite"], "Shop") {
+		t.Fatalf("the SQLite report lacks the outage from aggregates:\n%s", reports["sqlite"])
+	}
+	if reports["sqlite"] != reports["mariadb"] {
+		a, b := strings.Split(reports["mariadb"], "\n"), strings.Split(reports["sqlite"], "\n")
+		for i := range min(len(a), len(b)) {
+			if a[i] != b[i] {
+				t.Fatalf("the MariaDB report differs from the SQLite one at line %d:\n got  %s\n want %s", i+1, a[i], b[i])
+			}
+		}
+		t.Fatalf("the reports differ in length: %d and %d lines", len(a), len(b))
+	}
 }

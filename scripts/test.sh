@@ -16,6 +16,7 @@ packages=(
   postgresql zabbix-server-pgsql zabbix-frontend-php php-pgsql php-cli php-ldap   # sources/zabbix
   chromium chromium-driver                   # report: HTML and Mermaid charts in a real browser
   apache2-bin                                # sources/logs: a real Apache writes the access log it reads
+  mariadb-server                             # sources/kuma, cmd: Kuma 2 on MariaDB
 )
 # report's browser test installs the mermaid npm package into .cache/ with npm.
 command -v npm >/dev/null 2>&1 || packages+=(npm)

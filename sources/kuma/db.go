@@ -21,14 +21,36 @@ import (
 
 // kdb is one read-only connection to a Kuma database.
 type kdb struct {
-	name, path string
+	name, path string // path names the database in errors: the file, or the MariaDB server and database
 	sql        *sql.DB
+	q          querier // sql, or a read-only transaction on it (MariaDB)
+	tx         *sql.Tx
+	mariadb    bool
+	secret     string // the MariaDB password, cut out of messages
 	version    int
 	tables     map[string]bool
 }
 
+// querier is what the reads need of *sql.DB and *sql.Tx.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// text is the SQL that reads a DATETIME column as text in the database's
+// dialect: Kuma writes UTC times as "2006-01-02 15:04:05".
+func (k *kdb) text(expr string) string {
+	if k.mariadb {
+		return "CAST(" + expr + " AS CHAR)"
+	}
+	return "CAST(" + expr + " AS TEXT)"
+}
+
 // open opens the database read-only and finds which Kuma made it.
 func (s *Source) open(ctx context.Context) (*kdb, error) {
+	if s.mariadb() {
+		return s.openMariaDB(ctx)
+	}
 	p := s.c.Path
 	fi, err := os.Stat(p)
 	if err != nil {
@@ -60,7 +82,7 @@ func (s *Source) open(ctx context.Context) (*kdb, error) {
 		return nil, fmt.Errorf("kuma source %s: open %s: %w", s.c.Name, p, err)
 	}
 	db.SetMaxOpenConns(1)
-	k := &kdb{name: s.c.Name, path: p, sql: db}
+	k := &kdb{name: s.c.Name, path: p, sql: db, q: db}
 	if err := k.detect(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -68,7 +90,12 @@ func (s *Source) open(ctx context.Context) (*kdb, error) {
 	return k, nil
 }
 
-func (k *kdb) close() { k.sql.Close() }
+func (k *kdb) close() {
+	if k.tx != nil {
+		_ = k.tx.Rollback() // nothing was written: the transaction is read-only
+	}
+	k.sql.Close()
+}
 
 // walIdle reports whether path is an SQLite database in WAL mode (header
 // bytes 18 and 19 are 2) with no -wal file beside it.
@@ -104,6 +131,9 @@ func (k *kdb) wrap(doing string, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
+	if k.mariadb {
+		return k.wrapMariaDB(doing, err)
+	}
 	var se *sqlite.Error
 	if errors.As(err, &se) {
 		switch se.Code() & 0xff {
@@ -124,7 +154,13 @@ func (k *kdb) wrap(doing string, err error) error {
 // has knex_migrations, stat_* tables or heartbeat.end_time (added by Kuma 2's
 // migrations), else 1.
 func (k *kdb) detect(ctx context.Context) error {
-	rows, err := k.sql.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table'`)
+	tablesSQL := `SELECT name FROM sqlite_master WHERE type = 'table'`
+	endTimeSQL := `SELECT count(*) FROM pragma_table_info('heartbeat') WHERE name = 'end_time'`
+	if k.mariadb {
+		tablesSQL = `SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()`
+		endTimeSQL = `SELECT count(*) FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 'heartbeat' AND column_name = 'end_time'`
+	}
+	rows, err := k.q.QueryContext(ctx, tablesSQL)
 	if err != nil {
 		return k.wrap("read schema of", err)
 	}
@@ -143,14 +179,17 @@ func (k *kdb) detect(ctx context.Context) error {
 	}
 	rows.Close()
 	if !k.tables["monitor"] || !k.tables["heartbeat"] {
-		return fmt.Errorf("kuma source %s: read %s: %w (no monitor and heartbeat tables); hint: sources.%s.path must be Kuma's data/kuma.db; Kuma on MariaDB is not read by this source", k.name, k.path, errNotKuma, k.name)
+		if k.mariadb {
+			return fmt.Errorf("kuma source %s: read %s: %w (no monitor and heartbeat tables); hint: database must name the one Kuma uses (KUMA_DB_NAME, kuma by default)", k.name, k.path, errNotKuma)
+		}
+		return fmt.Errorf("kuma source %s: read %s: %w (no monitor and heartbeat tables); hint: sources.%s.path must be Kuma's data/kuma.db", k.name, k.path, errNotKuma, k.name)
 	}
 	k.version = 1
 	if k.tables["knex_migrations"] || k.tables["stat_daily"] {
 		k.version = 2
 	} else {
 		var n int
-		err := k.sql.QueryRowContext(ctx, `SELECT count(*) FROM pragma_table_info('heartbeat') WHERE name = 'end_time'`).Scan(&n)
+		err := k.q.QueryRowContext(ctx, endTimeSQL).Scan(&n)
 		if err != nil {
 			return k.wrap("read schema of", err)
 		}
@@ -162,9 +201,11 @@ func (k *kdb) detect(ctx context.Context) error {
 }
 
 func (k *kdb) monitors(ctx context.Context) ([]monitor, error) {
-	rows, err := k.sql.QueryContext(ctx, `SELECT id, ifnull(name, ''), ifnull(type, ''), ifnull(url, ''),
-		ifnull(hostname, ''), ifnull(port, 0), ifnull(interval, 0), ifnull(active, 0), ifnull(grpc_url, '')
-		FROM monitor ORDER BY id`)
+	// interval is a reserved word in MariaDB: quoted with backticks, which
+	// SQLite reads too.
+	rows, err := k.q.QueryContext(ctx, "SELECT id, ifnull(name, ''), ifnull(type, ''), ifnull(url, ''),"+
+		" ifnull(hostname, ''), ifnull(port, 0), ifnull(`interval`, 0), ifnull(active, 0), ifnull(grpc_url, '')"+
+		" FROM monitor ORDER BY id")
 	if err != nil {
 		return nil, k.wrap("read monitors of", err)
 	}
@@ -185,7 +226,7 @@ func (k *kdb) monitors(ctx context.Context) ([]monitor, error) {
 
 func (k *kdb) lastBeat(ctx context.Context) (time.Time, bool, error) {
 	var s sql.NullString
-	err := k.sql.QueryRowContext(ctx, `SELECT CAST(max(time) AS TEXT) FROM heartbeat`).Scan(&s)
+	err := k.q.QueryRowContext(ctx, `SELECT `+k.text("max(time)")+` FROM heartbeat`).Scan(&s)
 	if err != nil {
 		return time.Time{}, false, k.wrap("read heartbeats of", err)
 	}
@@ -213,7 +254,7 @@ func (k *kdb) probe(ctx context.Context, m monitor, w sources.Window, in internT
 	if v2 {
 		rawFrom = w.To
 		var first sql.NullString
-		err := k.sql.QueryRowContext(ctx, `SELECT CAST(time AS TEXT) FROM heartbeat
+		err := k.q.QueryRowContext(ctx, `SELECT `+k.text("time")+` FROM heartbeat
 			WHERE monitor_id = ? AND important = 0 ORDER BY time LIMIT 1`, m.id).Scan(&first)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return p, "", k.wrap("read heartbeats of", err)
@@ -270,7 +311,7 @@ func (k *kdb) rawBeats(ctx context.Context, id int, from, to time.Time, hint int
 	if hi.Before(to) {
 		hi = hi.Add(time.Second)
 	}
-	rows, err := k.sql.QueryContext(ctx, `SELECT CAST(time AS TEXT), status, ping, ifnull(msg, '')
+	rows, err := k.q.QueryContext(ctx, `SELECT `+k.text("time")+`, status, ping, ifnull(msg, '')
 		FROM heartbeat WHERE monitor_id = ? AND time >= ? AND time < ? ORDER BY time`,
 		id, timeText(from.Truncate(time.Second)), timeText(hi))
 	if err != nil {

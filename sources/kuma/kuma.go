@@ -1,5 +1,8 @@
-// Package kuma reads Uptime Kuma's SQLite database (kuma.db) and turns its
-// monitors and heartbeats into sources.Probes.
+// Package kuma reads Uptime Kuma's database, its SQLite file (kuma.db) or
+// Kuma 2's MariaDB (dsn, or host/user/password_env/database; see
+// mariadb.go), and turns its monitors and heartbeats into sources.Probes.
+// Both are read the same way, with the same version detection and the same
+// use of the stat_* tables; MariaDB in one read-only transaction.
 //
 // It sits at the start of the pipeline (config → cmd → sources → analyze →
 // report), knows Kuma's schema versions and retention, and nothing about
@@ -52,6 +55,12 @@ import (
 //	    type: kuma
 //	    path: /srv/uptime-kuma/data/kuma.db
 //	    monitors: ["shop*", "API", "7"]
+//	  kuma-maria:
+//	    type: kuma
+//	    host: 10.0.0.5            # or dsn: hindsight@tcp(10.0.0.5:3306)/kuma
+//	    user: hindsight           # SELECT on the database is enough
+//	    password_env: KUMA_DB_PASSWORD
+//	    database: kuma
 type Config struct {
 	Name string `mapstructure:"name"`
 	// Path is Kuma's database file, usually data/kuma.db (in Docker
@@ -60,6 +69,17 @@ type Config struct {
 	// Monitors selects monitors by name, by glob ("shop*", case-insensitive)
 	// or by numeric id. Empty means every active monitor.
 	Monitors []string `mapstructure:"monitors"`
+
+	// Kuma 2 on MariaDB, instead of Path: a DSN in the Go MySQL driver's
+	// form (user@tcp(host:3306)/kuma; a password written in it is
+	// accepted but password_env is better), or Host (with Port, 3306 by
+	// default), User, PasswordEnv and Database (kuma by default).
+	DSN         string `mapstructure:"dsn"`
+	Host        string `mapstructure:"host"`
+	Port        int    `mapstructure:"port"`
+	User        string `mapstructure:"user"`
+	PasswordEnv string `mapstructure:"password_env"`
+	Database    string `mapstructure:"database"`
 }
 
 // Source reads one Kuma database.
@@ -77,8 +97,16 @@ func New(c Config) (*Source, error) {
 	if c.Name == "" {
 		c.Name = "kuma"
 	}
-	if strings.TrimSpace(c.Path) == "" {
-		return nil, fmt.Errorf("kuma source %s: path is empty; hint: set sources.%s.path to Kuma's kuma.db (data/kuma.db, /app/data/kuma.db in Docker)", c.Name, c.Name)
+	db := c.DSN != "" || c.Host != ""
+	switch {
+	case db && strings.TrimSpace(c.Path) != "":
+		return nil, fmt.Errorf("kuma source %s: both path and a MariaDB server (dsn or host) are set; hint: keep path for Kuma's SQLite kuma.db, or dsn/host for Kuma 2 on MariaDB", c.Name)
+	case db:
+		if err := c.checkMariaDB(); err != nil {
+			return nil, err
+		}
+	case strings.TrimSpace(c.Path) == "":
+		return nil, fmt.Errorf("kuma source %s: path is empty; hint: set sources.%s.path to Kuma's kuma.db (data/kuma.db, /app/data/kuma.db in Docker), or dsn/host for Kuma 2 on MariaDB", c.Name, c.Name)
 	}
 	for _, m := range c.Monitors {
 		if strings.TrimSpace(m) == "" {

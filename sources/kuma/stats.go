@@ -61,7 +61,7 @@ func (k *kdb) summaries(ctx context.Context, id int, from, rawFrom time.Time, ra
 			continue
 		}
 		var v sql.NullInt64
-		err := k.sql.QueryRowContext(ctx, `SELECT min(timestamp) FROM `+t.name+` WHERE monitor_id = ?`, id).Scan(&v)
+		err := k.q.QueryRowContext(ctx, `SELECT min(timestamp) FROM `+t.name+` WHERE monitor_id = ?`, id).Scan(&v)
 		if err != nil {
 			return nil, nil, k.wrap("read "+t.name+" of", err)
 		}
@@ -146,7 +146,7 @@ func (k *kdb) summaries(ctx context.Context, id int, from, rawFrom time.Time, ra
 // statRows reads the rows of t for monitor id with timestamps in [lo, hi),
 // and the maintenance count of each.
 func (k *kdb) statRows(ctx context.Context, t statTable, id int, lo, hi int64) ([]sources.Beat, []int, error) {
-	rows, err := k.sql.QueryContext(ctx, `SELECT timestamp, ping, up, down, extras FROM `+t.name+`
+	rows, err := k.q.QueryContext(ctx, `SELECT timestamp, ping, up, down, extras FROM `+t.name+`
 		WHERE monitor_id = ? AND timestamp >= ? AND timestamp < ? ORDER BY timestamp`, id, lo, hi)
 	if err != nil {
 		return nil, nil, k.wrap("read "+t.name+" of", err)
