@@ -99,7 +99,7 @@ func TestMariaDB(t *testing.T) {
 
 	t.Setenv("KUMA_TEST_PASSWORD", "wrong-Secret-9")
 	for name, c := range map[string]Config{
-		"wrong password": {Host: host, Port: port, User: "hindsight", PasswordEnv: "KUMA_TEST_PASSWORD"},
+		"wrong password":  {Host: host, Port: port, User: "hindsight", PasswordEnv: "KUMA_TEST_PASSWORD"},
 		"password in dsn": {DSN: fmt.Sprintf("hindsight:wrong-Secret-9@tcp(%s)/kuma", srv.Addr)},
 	} {
 		c.Name = "kuma"
