@@ -143,7 +143,9 @@ func yamlError(err error) string {
 	s = strings.ReplaceAll(s, " into []cmd.knownEntry", " into a list of entries")
 	s = yamlField.ReplaceAllStringFunc(s, func(m string) string {
 		k := yamlField.FindStringSubmatch(m)[1]
-		if len(k) > 32 || strings.ContainsFunc(k, func(r rune) bool { return !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') }) {
+		if len(k) > 32 || strings.ContainsFunc(k, func(r rune) bool {
+			return !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
+		}) {
 			return "an unknown key (not shown)"
 		}
 		return "unknown key " + k
