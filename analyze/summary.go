@@ -55,6 +55,10 @@ type Summary struct {
 	counts         []PatternCount  // for State
 	Gaps           []sources.Gap   `json:"gaps"`
 	Inputs         Inputs          `json:"inputs"`
+	// Upstream are the incidents upstream services published on their
+	// status pages in the window, whether or not anything here depends on
+	// them: a night's summary says what the world around was doing.
+	Upstream []TimelineEntry `json:"upstream,omitempty"`
 }
 
 // SummaryEpisode is symptoms and anomalies that overlapped in time, led by
@@ -237,6 +241,11 @@ func Summarize(f *Findings, prev *SummaryState, sla []MonitorSLA) *Summary {
 	}
 	if s.Gaps == nil {
 		s.Gaps = []sources.Gap{}
+	}
+	for _, te := range f.Timeline {
+		if te.Kind == string(sources.KindUpstream) {
+			s.Upstream = append(s.Upstream, te)
+		}
 	}
 	var items []item
 	for i, sy := range f.Symptoms {

@@ -46,3 +46,15 @@ func TestUpstreamIncidentIsASuspectOnlyWhenDependedOn(t *testing.T) {
 		}
 	}
 }
+
+// The nightly summary lists upstream incidents always, depended on or not.
+func TestSummaryListsUpstreamIncidents(t *testing.T) {
+	s, around := deployOutage()
+	start := around.Add(-30 * time.Minute)
+	s.ds.Events = append(s.ds.Events, sources.Event{Source: "slackstatus", T: start, End: start.Add(20 * time.Minute),
+		Kind: sources.KindUpstream, Title: "upstream: Slack: Files are failing to upload", Context: true})
+	sum := Summarize(s.run(around, 2*time.Hour, time.Hour), nil, nil)
+	if len(sum.Upstream) != 1 || !strings.Contains(sum.Upstream[0].Text, "Slack: Files") || !sum.Upstream[0].T.Equal(start) {
+		t.Fatalf("summary upstream: %+v", sum.Upstream)
+	}
+}

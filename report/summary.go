@@ -153,6 +153,16 @@ func (sv summaryView) markdown(w io.Writer) {
 			p("\n")
 		}
 	}
+	if len(s.Upstream) > 0 {
+		p("\n## Upstream status pages\n\n")
+		for _, u := range s.Upstream {
+			p("- %s %s (%s)", sv.at(u.T), text(u.Text), u.Source)
+			if u.Ref != "" {
+				p(" %s", text(u.Ref))
+			}
+			p("\n")
+		}
+	}
 	if len(s.Gone) > 0 {
 		p("\n## Gone since the previous summary\n\n")
 		for _, g := range s.Gone {
