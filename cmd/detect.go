@@ -5,22 +5,22 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/hindsight-sre/hindsight/analyze"
+	"github.com/hindsight-sre/hindsight/analyze/detector"
 	"github.com/hindsight-sre/hindsight/sources/file"
 )
 
 type detectOptions struct {
-	format    string
-	window    int
-	threshold float64
-	cut       float64
-	output    string
+	format  string
+	cut     float64
+	output  string
+	explain bool
 }
 
 func newDetectCmd() *cobra.Command {
@@ -28,36 +28,50 @@ func newDetectCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "detect FILE.csv",
 		Short: "Score every row of a time series for anomalies, causally",
-		Long: `detect reads a time series (CSV with a header: timestamp,value) and writes
-timestamp,value,anomaly_score, one row per input row. Each score, in [0,1],
-uses only that row and the rows before it, as a streaming detector would:
-the robust z-score of the value against the median and MAD of the previous
---window values, mapped to z²/(z²+T²) with T the --threshold (0.5 at z = T).
+		Long: `detect reads a time series (CSV with a header: timestamp,value[,...]) and
+writes timestamp,value,anomaly_score, one row per input row, in the file's
+order. Each score, in [0,1], uses only that row and the rows before it in
+time, as a streaming detector would (package analyze/detector):
 
-With -o json it lists the intervals whose score reaches --cut instead.
+  - the value is predicted from the median of the recent values, plus the
+    time of day or of the week when that predicts better;
+  - its error is ranked among the series' past errors: a p-value, with an
+    exponential tail beyond the largest;
+  - score = -log10(p)/10: on normal data a row scores 0.3 about once in a
+    thousand rows and 0.5 once in 100,000, on any series;
+  - anomaly_score is the score at the onset of an event (or when it gets
+    worse) and 0 while an event already scored goes on, so a permanent
+    step scores once.
+
+Real files are taken as they come: repeated timestamps are merged (the mean
+is scored, every row gets its score), rows out of order are scored in time
+order, empty or non-numeric values and unreadable rows score 0; stderr
+says what was merged or skipped, with line numbers.
+
+With -o json it lists the intervals whose rows score at least --cut;
+--explain prints each interval's sentence, as the reports say it.
 FILE may be - for standard input.`,
 		Example: `  hindsight detect latency.csv > scored.csv
-  hindsight detect --window 288 -o json cpu.csv`,
+  hindsight detect -o json --explain cpu.csv`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			return runDetect(args[0], o, c.InOrStdin(), c.OutOrStdout())
+			return runDetect(args[0], o, c.InOrStdin(), c.OutOrStdout(), c.ErrOrStderr())
 		},
 	}
 	f := c.Flags()
 	f.StringVarP(&o.format, "output-format", "o", "csv", "csv (one scored row per input row) or json (intervals)")
-	f.IntVar(&o.window, "window", 1440, "how many previous values the baseline holds")
-	f.Float64Var(&o.threshold, "threshold", 6, "robust z-score that scores 0.5")
-	f.Float64Var(&o.cut, "cut", 0.5, "with -o json: the score from which a row is anomalous")
+	f.Float64Var(&o.cut, "cut", 0.4, "the score from which a row is abnormal, for intervals (0.4: p = 1e-4)")
+	f.BoolVar(&o.explain, "explain", false, "print each interval's sentence (with -o csv: on stderr)")
 	f.StringVar(&o.output, "output", "", "write to this file instead of stdout")
 	return c
 }
 
-func runDetect(path string, o *detectOptions, stdin io.Reader, stdout io.Writer) error {
+func runDetect(path string, o *detectOptions, stdin io.Reader, stdout, stderr io.Writer) error {
 	if o.format != "csv" && o.format != "json" {
 		return usageErrorf("-o: unknown format %q\nhint: use csv or json", o.format)
 	}
-	if o.window < 2 || o.threshold <= 0 || o.cut <= 0 || o.cut > 1 {
-		return usageErrorf("--window must be at least 2, --threshold positive and --cut in (0,1]")
+	if !(o.cut > 0 && o.cut <= 1) {
+		return usageErrorf("--cut must be in (0,1]")
 	}
 	in := stdin
 	name := "stdin"
@@ -69,61 +83,128 @@ func runDetect(path string, o *detectOptions, stdin io.Reader, stdout io.Writer)
 		defer f.Close()
 		in, name = f, path
 	}
-	d := analyze.NewDetector(analyze.DetectOptions{Window: o.window, Threshold: o.threshold})
+	s, err := file.ReadSeries(in, name)
+	if err != nil {
+		return err
+	}
+	for _, n := range s.Notes {
+		fmt.Fprintf(stderr, "%s: %s\n", name, n)
+	}
+	t, v := s.Sorted()
+	res := detector.Score(detector.Config{}, t, v)
+	// byRow: each file row's result (zero for rows without a time).
+	byRow := make([]detector.Result, len(s.Rows))
+	for k, i := range s.Order {
+		byRow[i] = res[k]
+	}
+	ivs := intervals(s, res, o.cut)
 	return writeOutput(o.output, func(out io.Writer) error {
 		if o.format == "json" {
-			return detectJSON(in, name, d, o.cut, out)
+			return detectJSON(s, ivs, o, out)
+		}
+		if o.explain {
+			for _, iv := range ivs {
+				fmt.Fprintln(stderr, iv.Explain)
+			}
 		}
 		bw := bufio.NewWriterSize(out, 1<<16)
 		bw.WriteString("timestamp,value,anomaly_score\n")
 		var b []byte
-		err := file.ReadRows(in, name, func(r file.Row) error {
-			b = append(b[:0], r.Time...)
+		for i := range s.Rows {
+			b = append(b[:0], s.TimeText(i)...)
 			b = append(b, ',')
-			b = append(b, r.Value...)
+			b = append(b, s.ValueText(i)...)
 			b = append(b, ',')
-			b = strconv.AppendFloat(b, d.Push(r.V), 'f', 6, 64)
+			b = strconv.AppendFloat(b, byRow[i].Onset, 'f', 6, 64)
 			b = append(b, '\n')
-			_, err := bw.Write(b)
-			return err
-		})
-		if err != nil {
-			return err
+			if _, err := bw.Write(b); err != nil {
+				return err
+			}
 		}
 		return bw.Flush()
 	}, stdout)
 }
 
-func detectJSON(in io.Reader, name string, d *analyze.Detector, cut float64, out io.Writer) error {
-	var ts []time.Time
-	var vals, scores []float64
-	err := file.ReadRows(in, name, func(r file.Row) error {
-		ts = append(ts, r.T)
-		vals = append(vals, r.V)
-		scores = append(scores, d.Push(r.V))
-		return nil
-	})
-	if err != nil {
-		return err
+// detectInterval is a run of rows (in time order) scoring at least the
+// cut, runs at most two rows apart merged.
+type detectInterval struct {
+	Start     time.Time `json:"start"`
+	End       time.Time `json:"end"`
+	FirstRow  int       `json:"first_row"` // file lines
+	LastRow   int       `json:"last_row"`
+	Rows      int       `json:"rows"`
+	Peak      time.Time `json:"peak"`
+	PeakScore float64   `json:"peak_score"`
+	PeakValue float64   `json:"peak_value"`
+	Expected  float64   `json:"expected"`
+	P         float64   `json:"p"`
+	Direction string    `json:"direction"`
+	Explain   string    `json:"explain,omitempty"`
+	model     int8
+}
+
+func intervals(s *file.Series, res []detector.Result, cut float64) []detectInterval {
+	var out []detectInterval
+	last := -1 << 30
+	for k, r := range res {
+		if r.Score < cut {
+			continue
+		}
+		i := s.Order[k]
+		row := &s.Rows[i]
+		if n := len(out); n > 0 && k-last <= 3 {
+			iv := &out[n-1]
+			iv.End, iv.LastRow = s.Time(int(i)), row.Line
+			iv.Rows++
+			if r.Score > iv.PeakScore {
+				iv.Peak, iv.PeakScore, iv.PeakValue, iv.Expected, iv.P = s.Time(int(i)), r.Score, row.V, r.Expected, r.P
+				iv.Direction, iv.model = direction(r.Dir), r.Seasonal
+			}
+		} else {
+			out = append(out, detectInterval{Start: s.Time(int(i)), End: s.Time(int(i)), FirstRow: row.Line,
+				LastRow: row.Line, Rows: 1, Peak: s.Time(int(i)), PeakScore: r.Score, PeakValue: row.V,
+				Expected: r.Expected, P: r.P, Direction: direction(r.Dir), model: r.Seasonal})
+		}
+		out[len(out)-1].Explain = explainInterval(&out[len(out)-1])
+		last = k
 	}
-	ivs := analyze.Intervals(ts, vals, scores, cut, 2)
-	type interval struct {
-		Start     time.Time `json:"start"`
-		End       time.Time `json:"end"`
-		FirstRow  int       `json:"first_row"`
-		LastRow   int       `json:"last_row"`
-		Peak      time.Time `json:"peak"`
-		PeakScore float64   `json:"peak_score"`
-		PeakValue float64   `json:"peak_value"`
+	for i := range out {
+		out[i].PeakScore = math.Round(out[i].PeakScore*1e6) / 1e6
+	}
+	return out
+}
+
+func direction(d int8) string {
+	if d < 0 {
+		return "down"
+	}
+	return "up"
+}
+
+func explainInterval(iv *detectInterval) string {
+	span := "at " + iv.Peak.Format("2006-01-02 15:04:05")
+	if iv.Rows > 1 {
+		span = fmt.Sprintf("%s to %s (%d rows), peak at %s", iv.Start.Format("2006-01-02 15:04:05"),
+			iv.End.Format("2006-01-02 15:04:05"), iv.Rows, iv.Peak.Format("15:04:05"))
+	}
+	return fmt.Sprintf("lines %d-%d: %s %s: %s", iv.FirstRow, iv.LastRow, iv.Direction, span,
+		detector.Sentence(iv.PeakValue, iv.Expected, iv.P, iv.model, nil))
+}
+
+func detectJSON(s *file.Series, ivs []detectInterval, o *detectOptions, out io.Writer) error {
+	if !o.explain {
+		for i := range ivs {
+			ivs[i].Explain = ""
+		}
 	}
 	res := struct {
-		Rows      int        `json:"rows"`
-		Cut       float64    `json:"cut"`
-		Intervals []interval `json:"intervals"`
-	}{Rows: len(ts), Cut: cut, Intervals: []interval{}}
-	for _, iv := range ivs {
-		res.Intervals = append(res.Intervals, interval{iv.Start, iv.End, iv.FirstRow, iv.LastRow, iv.Peak,
-			float64(int(iv.PeakScore*1e6)) / 1e6, iv.PeakValue})
+		Rows      int              `json:"rows"`
+		Cut       float64          `json:"cut"`
+		Notes     []string         `json:"notes,omitempty"`
+		Intervals []detectInterval `json:"intervals"`
+	}{Rows: len(s.Rows), Cut: o.cut, Notes: s.Notes, Intervals: ivs}
+	if res.Intervals == nil {
+		res.Intervals = []detectInterval{}
 	}
 	enc := json.NewEncoder(out)
 	enc.SetIndent("", "  ")

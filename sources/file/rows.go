@@ -14,25 +14,29 @@ import (
 // Row is one data row of a timestamp,value CSV, as ReadRows gives it.
 type Row struct {
 	Line  int       // 1-based line in the file
-	T     time.Time // UTC
+	T     time.Time // UTC; zero when Bad says the time could not be read
 	Time  []byte    // the timestamp as written; valid until the next row
 	Value []byte    // the value as written; valid until the next row
-	V     float64   // NaN when the value is empty or NaN
+	V     float64   // NaN when the value is empty, NaN or not a number
+	// Bad says why the row cannot be used ("" when it can): an unreadable
+	// timestamp, too few fields, unbalanced quotes, a line over 1 MiB. A
+	// value that is not a number is not Bad: V is NaN and Note says so.
+	Bad  string
+	Note string
 }
 
 // ReadRows streams a single-series CSV (a header naming a timestamp and a
-// value column, then one row per sample, in time order) to fn. Timestamps
+// value column, then one row per sample) to fn, in file order. Timestamps
 // are RFC 3339, the same without a zone (read as UTC, as most public
-// benchmark series are written), or unix seconds. A row that cannot be
-// read, or whose time is not after the previous row's, is an error naming
-// the line; an empty file is an error too.
+// benchmark series are written), or unix seconds. It does not refuse
+// real-world rows: a row it cannot read comes with Bad set, rows may
+// repeat or go back in time (ReadSeries sorts and merges them). An empty
+// file, or one whose first line is no header, is an error.
 func ReadRows(r io.Reader, file string, fn func(Row) error) error {
 	lr := lines.New(r, 1<<16)
 	var fields [][]byte
 	tsCol, valCol := -1, -1
 	line := 0
-	var prev time.Time
-	rows := 0
 	for {
 		text, _, err := lr.Next()
 		if err == io.EOF {
@@ -40,66 +44,68 @@ func ReadRows(r io.Reader, file string, fn func(Row) error) error {
 		}
 		line++
 		if errors.Is(err, lines.ErrTooLong) {
-			return &lineError{file: file, line: line, msg: "line longer than 1 MiB"}
+			if tsCol < 0 {
+				return &lineError{file: file, line: line, msg: "line longer than 1 MiB"}
+			}
+			if err := fn(Row{Line: line, V: math.NaN(), Bad: "line longer than 1 MiB"}); err != nil {
+				return err
+			}
+			continue
 		}
 		if err != nil {
 			return fmt.Errorf("read %s: %w", file, err)
-		}
-		lineErr := func(msg, hint string) error {
-			return &lineError{file: file, line: line, msg: msg, text: string(text), hint: hint}
 		}
 		if t := bytes.TrimSpace(text); len(t) == 0 || t[0] == '#' {
 			continue
 		}
 		var ok bool
-		if fields, ok = splitCSV(text, fields[:0]); !ok {
-			return lineErr("unbalanced quotes", "")
-		}
+		fields, ok = splitCSV(text, fields[:0])
 		if tsCol < 0 {
-			for i, f := range fields {
-				switch string(bytes.ToLower(bytes.TrimSpace(f))) {
-				case "timestamp", "time", "ts":
-					tsCol = i
-				case "value":
-					valCol = i
+			if ok {
+				for i, f := range fields {
+					switch string(bytes.ToLower(bytes.TrimSpace(f))) {
+					case "timestamp", "time", "ts":
+						tsCol = i
+					case "value":
+						valCol = i
+					}
 				}
 			}
 			if tsCol < 0 || valCol < 0 {
-				return lineErr("header has no timestamp and value columns", hintCSVHeader)
+				return &lineError{file: file, line: line, msg: "header has no timestamp and value columns",
+					text: string(text), hint: hintCSVHeader}
 			}
 			continue
 		}
-		if len(fields) <= max(tsCol, valCol) {
-			return lineErr(fmt.Sprintf("%d fields, the header has more", len(fields)), "")
-		}
-		row := Row{Line: line, Time: bytes.TrimSpace(fields[tsCol]), Value: bytes.TrimSpace(fields[valCol]), V: math.NaN()}
-		t, msg := parseRowTime(row.Time)
-		if msg != "" {
-			return lineErr(msg, hintCSVTime+", or 2006-01-02 15:04:05 (UTC)")
-		}
-		row.T = t
-		if !prev.IsZero() && !t.After(prev) {
-			return lineErr(fmt.Sprintf("timestamp %s is not after the previous row's %s", t.Format(time.RFC3339Nano),
-				prev.Format(time.RFC3339Nano)), "sort the file by time and drop duplicate timestamps")
-		}
-		prev = t
-		if len(row.Value) > 0 {
-			v, err := parseFloat(row.Value)
-			if err != nil {
-				return lineErr(fmt.Sprintf("value %q is not a number", row.Value), "")
+		row := Row{Line: line, V: math.NaN()}
+		switch {
+		case !ok:
+			row.Bad = "unbalanced quotes"
+		case len(fields) <= max(tsCol, valCol):
+			row.Bad = fmt.Sprintf("%d fields, the header has more", len(fields))
+		default:
+			row.Time, row.Value = bytes.TrimSpace(fields[tsCol]), bytes.TrimSpace(fields[valCol])
+			t, msg := parseRowTime(row.Time)
+			if msg != "" {
+				row.Bad = msg
+				break
 			}
-			row.V = v
+			row.T = t
+			if len(row.Value) > 0 {
+				v, err := parseFloat(row.Value)
+				if err != nil {
+					row.Note = fmt.Sprintf("value %q is not a number", row.Value)
+				} else {
+					row.V = v
+				}
+			}
 		}
-		rows++
 		if err := fn(row); err != nil {
 			return err
 		}
 	}
 	if tsCol < 0 {
 		return fmt.Errorf("%s: empty file\nhint: %s", file, hintCSVHeader)
-	}
-	if rows == 0 {
-		return fmt.Errorf("%s: a header but no rows", file)
 	}
 	return nil
 }

@@ -1,0 +1,357 @@
+package detector
+
+import (
+	"math"
+)
+
+// Config tunes a Detector. The zero value takes the defaults, which are
+// the one setting used for every series (the benchmarks in BENCHMARKS.md
+// are run with it).
+type Config struct {
+	Level   int     // rows in the level's median window; default 24
+	History int     // prediction errors kept for the p-value; default 2000
+	Alpha   float64 // learning rate of a seasonal slot's offset; default 0.2
+	Gain    float64 // a seasonal model is used when its mean error is below Gain × the plain level's; default 0.85
+	Warmup  int     // errors seen before any score; default 20
+	// Refractory: the onset score of an event is suppressed while the
+	// recent maximum score, decaying by half every Refractory rows, stays
+	// above it; default 60.
+	Refractory int
+	// Scale: the error is divided by the mean absolute error of the
+	// recent past before ranking, so a noisier day is judged against a
+	// noisier past. Off by default: on sparse counts the mean error
+	// collapses in a run of zeros and every blip looked new.
+	Scale bool
+}
+
+func (c Config) withDefaults() Config {
+	if c.Level <= 0 {
+		c.Level = 24
+	}
+	if c.History <= 0 {
+		c.History = 2000
+	}
+	if c.Alpha <= 0 {
+		c.Alpha = 0.2
+	}
+	if c.Gain <= 0 {
+		c.Gain = 0.85
+	}
+	if c.Warmup <= 0 {
+		c.Warmup = 20
+	}
+	if c.Refractory <= 0 {
+		c.Refractory = 60
+	}
+	return c
+}
+
+// Result is the judgement of one value.
+type Result struct {
+	// P is the probability, on the series' own record, of a deviation at
+	// least this large from the expected value: 1 for a typical value,
+	// 1/(n+1) for the largest of n, smaller beyond (the exponential tail).
+	P float64
+	// Score is -log10(P)/10 clipped to [0,1]: on normal data a row scores
+	// at least s with probability about 10^(-10 s) (0.3 ≈ one row in a
+	// thousand, 0.5 ≈ one in 100,000), whatever the series.
+	Score float64
+	// Onset is Score when the row is more surprising than the recent past
+	// (a new event, or one getting worse) and 0 while an event already
+	// scored goes on: a permanent step fires once.
+	Onset    float64
+	Expected float64 // the predicted value
+	Dir      int8    // +1 above the expected value, -1 below, 0 when not judged
+	Seasonal int8    // the model used: 0 level only, 1 time of day, 2 day of week
+}
+
+const (
+	day  = int64(24 * 60 * 60 * 1e6) // microseconds
+	week = 7 * day
+	// minSlot: seasonal slots are at least 5 minutes wide, so that each
+	// one is seen several times a day on per-second or per-minute data.
+	minSlot = int64(5 * 60 * 1e6)
+)
+
+// model predicts a value as the median of the last Level deseasonalised
+// values plus the offset of the value's seasonal slot.
+type model struct {
+	period int64 // 0: no seasonality
+	slot   int64 // slot width
+	off    []float64
+	seen   []uint16
+	level  *window
+	mae    float64 // mean absolute error, exponentially weighted
+	n      int
+}
+
+func newModel(period, slot int64, level int) *model {
+	m := &model{period: period, slot: slot, level: newWindow(level)}
+	if period > 0 {
+		k := int(period / slot)
+		m.off = make([]float64, k)
+		m.seen = make([]uint16, k)
+	}
+	return m
+}
+
+func (m *model) slotOf(t int64) int {
+	if m.period == 0 {
+		return -1
+	}
+	r := t % m.period
+	if r < 0 {
+		r += m.period
+	}
+	return int(r / m.slot)
+}
+
+func (m *model) offset(s int) float64 {
+	if s < 0 || m.seen[s] == 0 {
+		return 0
+	}
+	return m.off[s]
+}
+
+// Detector scores one series causally: each value against what came
+// before it. See the package doc for the method.
+type Detector struct {
+	c      Config
+	first  int64
+	last   int64
+	n      int
+	diffs  []int64
+	step   int64
+	models []*model
+	cur    int // the model in use
+	errs   *window
+	recent float64 // decaying maximum of recent scores
+	decay  float64
+}
+
+// New returns a Detector with the configuration c.
+func New(c Config) *Detector {
+	c = c.withDefaults()
+	d := &Detector{c: c, errs: newWindow(c.History), decay: math.Pow(0.5, 1/float64(c.Refractory))}
+	d.models = []*model{newModel(0, 0, c.Level)}
+	return d
+}
+
+// sub is a-b without overflowing to infinity.
+func sub(a, b float64) float64 {
+	return math.Max(-math.MaxFloat64, math.Min(math.MaxFloat64, a-b))
+}
+
+// learnStep estimates the sampling step from the first gaps between rows
+// and adds the seasonal models it allows.
+func (d *Detector) learnStep(t int64) {
+	if d.step != 0 || d.n == 0 {
+		return
+	}
+	if g := t - d.last; g > 0 {
+		d.diffs = append(d.diffs, g)
+	}
+	if len(d.diffs) < 16 {
+		return
+	}
+	d.step = median64(d.diffs)
+	d.diffs = nil
+	slot := max(d.step, minSlot)
+	if slot < day && day%slot == 0 {
+		d.models = append(d.models, newModel(day, slot, d.c.Level))
+		if slot <= 4*60*60*1e6 {
+			d.models = append(d.models, newModel(week, slot, d.c.Level))
+		}
+	}
+}
+
+func median64(xs []int64) int64 {
+	s := append([]int64(nil), xs...)
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+	return s[len(s)/2]
+}
+
+// Push judges v at time t (unix microseconds; times must not decrease,
+// and a time given twice should be merged by the caller), then learns it.
+// NaN and infinite values are not judged and not learned.
+func (d *Detector) Push(t int64, v float64) Result {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return Result{P: 1, Expected: math.NaN()}
+	}
+	d.learnStep(t)
+	if d.n == 0 {
+		d.first = t
+	}
+	d.last = t
+	d.n++
+
+	// Which model predicts: the plain level unless a seasonal one, seen
+	// over two full periods, has clearly smaller errors.
+	best := 0
+	for k := 1; k < len(d.models); k++ {
+		m := d.models[k]
+		if t-d.first >= 2*m.period && m.n > 0 && m.mae < d.c.Gain*d.models[best].mae {
+			best = k
+		}
+	}
+	res := Result{P: 1, Seasonal: int8(best)}
+	var e float64
+	scale := d.models[best].mae
+	for k, m := range d.models {
+		s := m.slotOf(t)
+		off := 0.0
+		if s >= 0 {
+			off = m.offset(s)
+		}
+		if m.level.len() == 0 {
+			m.level.add(sub(v, off))
+			if s >= 0 {
+				m.off[s], m.seen[s] = 0, 1
+			}
+			continue
+		}
+		lvl := m.level.median()
+		pred := lvl + off
+		ek := sub(v, pred)
+		if k == best {
+			e, res.Expected = ek, pred
+		}
+		if m.n == 0 {
+			m.mae = math.Abs(ek)
+		} else {
+			m.mae += (math.Abs(ek) - m.mae) / float64(min(m.n+1, 500))
+		}
+		m.n++
+		if s >= 0 {
+			dev := sub(v, lvl)
+			if m.seen[s] == 0 {
+				m.off[s] = dev
+			} else {
+				// A slot's offset learns slowly, and an outlier moves it
+				// by at most four mean errors.
+				step := sub(dev, m.off[s])
+				lim := 4 * m.mae
+				step = math.Max(-lim, math.Min(lim, step))
+				m.off[s] += d.c.Alpha * step
+			}
+			if m.seen[s] < math.MaxUint16 {
+				m.seen[s]++
+			}
+		}
+		m.level.add(sub(v, off))
+	}
+	if res.Expected != res.Expected || d.models[best].n < 1 {
+		return res
+	}
+	a := math.Abs(e)
+	if d.c.Scale && scale > 0 {
+		a /= scale
+	}
+	if d.errs.len() >= d.c.Warmup {
+		res.P = d.pvalue(a)
+		res.Score = math.Max(0, math.Min(1, -math.Log10(math.Max(res.P, 1e-300))/10))
+		if e > 0 {
+			res.Dir = 1
+		} else if e < 0 {
+			res.Dir = -1
+		}
+	}
+	if res.Score > d.recent {
+		res.Onset = res.Score
+		d.recent = res.Score
+	} else {
+		d.recent *= d.decay
+	}
+	d.errs.add(a)
+	return res
+}
+
+// pvalue is the p-value of the error a among the past errors. Up to the
+// 90th percentile u it is the conformal p-value, (1 + how many were at
+// least as large) / (n + 1). Beyond it, the errors over u are taken to
+// follow an exponential tail (peaks over threshold with shape 0; SPOT
+// fits the shape too): p = f·exp(-(a - u)/β), f the fraction of errors
+// over u and β their mean excess, or the conformal p-value if smaller.
+// The tail is what makes the judgement hold when the record already holds
+// an anomaly: the second spike of the same height is as rare as the first
+// on the series' usual spread, not "seen once before".
+func (d *Detector) pvalue(a float64) float64 {
+	w := d.errs
+	n := w.len()
+	c := w.countGE(a)
+	conf := float64(c+1) / float64(n+1)
+	if n < 2 {
+		return conf
+	}
+	u := w.sorted[(n*9)/10]
+	if a <= u {
+		return conf
+	}
+	j := w.countGE(math.Nextafter(u, math.Inf(1)))
+	if j == 0 {
+		return 0 // every past error was at most u: this one has no precedent
+	}
+	beta := meanExcess(w.sorted[n-j:], u)
+	if n >= 1000 {
+		// A heavy tail's mean excess grows with the threshold: take the
+		// 99th percentile's when larger, so that the tail is not too thin.
+		u2 := w.sorted[(n*99)/100]
+		if j2 := w.countGE(math.Nextafter(u2, math.Inf(1))); j2 > 0 && a > u2 {
+			if b2 := meanExcess(w.sorted[n-j2:], u2); b2 > beta {
+				u, j, beta = u2, j2, b2
+			}
+		}
+	}
+	p := float64(j) / float64(n+1) * math.Exp(-(a/2-u/2)*2/beta)
+	if p != p {
+		return 0
+	}
+	return math.Min(p, conf)
+}
+
+func meanExcess(xs []float64, u float64) float64 {
+	m := 0.0
+	for _, x := range xs {
+		m += (x/2 - u/2) * 2 / float64(len(xs))
+	}
+	return m
+}
+
+// Score judges a whole series given in time order (t non-decreasing, unix
+// microseconds). Rows sharing a time are merged: the mean of their values
+// is judged once and every one of them gets that result. NaN values are
+// left out of the mean; a time with no value gets P = 1.
+func Score(c Config, t []int64, v []float64) []Result {
+	d := New(c)
+	out := make([]Result, len(t))
+	for i := 0; i < len(t); {
+		j := i + 1
+		for j < len(t) && t[j] == t[i] {
+			j++
+		}
+		x := v[i]
+		if j > i+1 {
+			sum, n := 0.0, 0
+			for _, y := range v[i:j] {
+				if !math.IsNaN(y) && !math.IsInf(y, 0) {
+					sum += y / float64(j-i)
+					n++
+				}
+			}
+			x = math.NaN()
+			if n > 0 {
+				x = sum * float64(j-i) / float64(n)
+			}
+		}
+		r := d.Push(t[i], x)
+		for k := i; k < j; k++ {
+			out[k] = r
+		}
+		i = j
+	}
+	return out
+}

@@ -1,0 +1,146 @@
+package detector
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+const minute = int64(60e6)
+
+func series(n int, f func(i int) float64) (t []int64, v []float64) {
+	for i := range n {
+		t = append(t, int64(i)*minute)
+		v = append(v, f(i))
+	}
+	return t, v
+}
+
+// Huge values must not give NaN scores (differences overflow to ±Inf).
+func TestHugeValues(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	ts, v := series(3000, func(i int) float64 {
+		switch {
+		case i%97 == 0:
+			return -math.MaxFloat64
+		case i%89 == 0:
+			return math.MaxFloat64
+		}
+		return 1e308 * rng.Float64()
+	})
+	for i, r := range Score(Config{}, ts, v) {
+		if r.Score != r.Score || r.P != r.P || r.Onset != r.Onset || r.Score < 0 || r.Score > 1 {
+			t.Fatalf("row %d (%g): %+v", i, v[i], r)
+		}
+	}
+}
+
+// Causality: a row's result does not change with what comes after it.
+func TestCausal(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	ts, v := series(4000, func(i int) float64 { return 10 + math.Sin(float64(i)/200) + rng.NormFloat64() })
+	full := Score(Config{}, ts, v)
+	cut := Score(Config{}, ts[:2500], v[:2500])
+	for i := range cut {
+		if cut[i] != full[i] {
+			t.Fatalf("row %d: %+v alone, %+v with later rows", i, cut[i], full[i])
+		}
+	}
+}
+
+// Calibration: on normal data a row scores at least s about once in
+// 10^(10 s) rows, on a flat, a noisy, a seasonal and a count series alike.
+func TestCalibrated(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	const n = 30 * 1440
+	poisson := func(l float64) float64 {
+		k, p := 0.0, math.Exp(-l)
+		for u, c := rng.Float64(), p; u > c && k < 100; c += p {
+			k++
+			p *= l / k
+		}
+		return k
+	}
+	cases := map[string]func(i int) float64{
+		"noisy":    func(i int) float64 { return 100 + 10*rng.NormFloat64() },
+		"seasonal": func(i int) float64 { return 100 + 50*math.Sin(2*math.Pi*float64(i)/1440) + 3*rng.NormFloat64() },
+		"counts":   func(i int) float64 { return poisson(0.3) },
+		"flat":     func(i int) float64 { return 5 },
+		"heavy":    func(i int) float64 { return math.Exp(rng.NormFloat64()) },
+	}
+	for name, f := range cases {
+		ts, v := series(n, f)
+		hi3, hi5 := 0, 0
+		for _, r := range Score(Config{}, ts, v)[2000:] {
+			if r.Score >= 0.3 {
+				hi3++
+			}
+			if r.Score >= 0.5 {
+				hi5++
+			}
+		}
+		rate := float64(hi3) / float64(n-2000)
+		t.Logf("%s: %d rows ≥ 0.3 (%.2g per row), %d ≥ 0.5", name, hi3, rate, hi5)
+		// A heavy (log-normal) tail is heavier than the exponential one
+		// fitted to it: a few more rows pass 0.5 there.
+		if rate > 3e-3 || hi5 > 8 {
+			t.Errorf("%s: %d rows of %d score ≥ 0.3 (want about 1 in 1000), %d ≥ 0.5", name, hi3, n-2000, hi5)
+		}
+	}
+}
+
+// A spike and a dip both score high; a permanent step's onset fires once.
+func TestSpikeDipStep(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	ts, v := series(6000, func(i int) float64 {
+		x := 50 + rng.NormFloat64()
+		switch {
+		case i == 3000:
+			x = 80
+		case i == 3500:
+			x = 20
+		case i >= 4500:
+			x += 30
+		}
+		return x
+	})
+	res := Score(Config{}, ts, v)
+	if res[3000].Score < 0.5 || res[3000].Dir != 1 {
+		t.Errorf("spike: %+v", res[3000])
+	}
+	if res[3500].Score < 0.5 || res[3500].Dir != -1 {
+		t.Errorf("dip: %+v", res[3500])
+	}
+	fired := 0
+	for i := 4500; i < 6000; i++ {
+		if res[i].Onset >= 0.3 {
+			fired++
+		}
+	}
+	if res[4500].Onset < 0.5 || fired > 3 {
+		t.Errorf("step: onset %+v, %d rows fired after it", res[4500], fired)
+	}
+}
+
+// Rows sharing a time are merged and share the result; NaN is not judged.
+func TestScoreMerges(t *testing.T) {
+	ts := []int64{0, minute, minute, 2 * minute, 3 * minute}
+	v := []float64{1, 2, math.NaN(), math.NaN(), 3}
+	r := Score(Config{}, ts, v)
+	if r[1] != r[2] || r[3].P != 1 || r[3].Dir != 0 {
+		t.Errorf("%+v", r)
+	}
+}
+
+func TestRarity(t *testing.T) {
+	for p, want := range map[float64]string{
+		1.0 / 3123:  "about 1 in 3,100 values of this series",
+		1e-12:       "beyond anything in its record",
+		0.9:         "usual for this series",
+		1.0 / 45678: "about 1 in 46,000 values of this series",
+	} {
+		if got := Rarity(p); got != want {
+			t.Errorf("Rarity(%g) = %q, want %q", p, got, want)
+		}
+	}
+}

@@ -1,0 +1,79 @@
+package detector
+
+import (
+	"math"
+	"slices"
+)
+
+// window keeps the last n values in arrival order and sorted, so that a
+// median, a rank or the k largest cost a binary search, and adding a value
+// costs one shift of the values between the oldest value's place and the
+// new one's.
+type window struct {
+	ring   []float64
+	sorted []float64
+	head   int
+	n      int
+}
+
+func newWindow(n int) *window {
+	return &window{ring: make([]float64, 0, n), sorted: make([]float64, 0, n), n: n}
+}
+
+func (w *window) len() int { return len(w.sorted) }
+
+// add puts v in, dropping the oldest value when full. v must not be NaN.
+func (w *window) add(v float64) {
+	if len(w.ring) < w.n {
+		w.ring = append(w.ring, v)
+		i, _ := slices.BinarySearch(w.sorted, v)
+		w.sorted = slices.Insert(w.sorted, i, v)
+		return
+	}
+	old := w.ring[w.head]
+	w.ring[w.head] = v
+	w.head++
+	if w.head == w.n {
+		w.head = 0
+	}
+	s := w.sorted
+	i, _ := slices.BinarySearch(s, old)
+	j, _ := slices.BinarySearch(s, v)
+	if j > i {
+		copy(s[i:j-1], s[i+1:j])
+		s[j-1] = v
+	} else {
+		copy(s[j+1:i+1], s[j:i])
+		s[j] = v
+	}
+}
+
+// median of the values; NaN when empty. Halves are added, not the sum
+// halved, so values near the largest float do not overflow.
+func (w *window) median() float64 {
+	s := w.sorted
+	n := len(s)
+	switch {
+	case n == 0:
+		return math.NaN()
+	case n%2 == 1:
+		return s[n/2]
+	}
+	return s[n/2-1]/2 + s[n/2]/2
+}
+
+// countGE is how many values are >= v.
+func (w *window) countGE(v float64) int {
+	i, _ := slices.BinarySearch(w.sorted, v)
+	return len(w.sorted) - i
+}
+
+// quantile by nearest rank, q in [0,1].
+func (w *window) quantile(q float64) float64 {
+	n := len(w.sorted)
+	if n == 0 {
+		return math.NaN()
+	}
+	k := int(math.Ceil(q*float64(n))) - 1
+	return w.sorted[max(0, min(k, n-1))]
+}
