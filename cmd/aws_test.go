@@ -98,3 +98,46 @@ sources:
 		}
 	}
 }
+
+// The README's configuration example is a config hindsight accepts: every
+// source of the AWS customer's profile builds (nothing is fetched).
+func TestReadmeAWSProfileBuilds(t *testing.T) {
+	isolateAWS(t)
+	raw, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, _ := strings.Cut(string(raw), "### Configuration")
+	_, rest, _ = strings.Cut(rest, "```yaml\n")
+	block, _, _ := strings.Cut(rest, "```")
+	dir := t.TempDir()
+	path := filepath.Join(dir, "hindsight.yaml")
+	os.WriteFile(path, []byte(block), 0o600)
+	// The files the example names beside it.
+	os.WriteFile(filepath.Join(dir, "office-holidays.ics"), []byte("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"), 0o600)
+	os.WriteFile(filepath.Join(dir, "known-events.yaml"), []byte("[]\n"), 0o600)
+	cfg, cdir, err := loadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prof, _, err := cfg.resolve("shopco")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := prof.Validate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The profile names aws_profile shopco: give the SDK one to find.
+	os.WriteFile(os.Getenv("AWS_SHARED_CREDENTIALS_FILE"), []byte("[shopco]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\n"), 0o600)
+	types := map[string]bool{}
+	for _, sc := range prof.Sources {
+		if _, err := buildSource(sc, cdir, st); err != nil {
+			t.Errorf("source %s: %v", sc.Name, err)
+		}
+		types[sc.Type] = true
+	}
+	if !types["cloudwatch"] || !types["statuspage"] {
+		t.Errorf("the README's AWS profile lacks cloudwatch or statuspage: %v", types)
+	}
+}
