@@ -102,8 +102,11 @@ func (e SummaryEpisode) Duration() time.Duration { return e.End.Sub(e.Start) }
 
 // SummaryState is what a summary remembers for the next one.
 type SummaryState struct {
-	Schema   string         `json:"schema"`
-	Profile  string         `json:"profile,omitempty"`
+	Schema  string `json:"schema"`
+	Profile string `json:"profile,omitempty"`
+	// Config is the config file the summary was made with: a state is
+	// compared only with a summary of the same config and profile.
+	Config   string         `json:"config,omitempty"`
 	Window   sources.Window `json:"window"`
 	Episodes []EpisodeState `json:"episodes"`
 	// Patterns are the log templates of the window and their lines.

@@ -72,7 +72,13 @@ func runAnalyze(ctx context.Context, o *analyzeOptions, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	return writeOutput(o.output, func(out io.Writer) error { return report.Write(out, o.format, f) }, stdout)
+	if err := writeOutput(o.output, func(out io.Writer) error { return report.Write(out, o.format, f) }, stdout); err != nil {
+		return err
+	}
+	if f.Inputs.Empty() {
+		return noDataError(len(f.Gaps))
+	}
+	return nil
 }
 
 // findings loads the config, fetches every source for the window and its

@@ -188,7 +188,7 @@ sources:
 		}
 		check(mode+" summary stdout (no webhook)", out)
 		check(mode+" summary stderr (no webhook)", errs)
-		if _, err := os.Stat(filepath.Join(dir, "state-"+mode, "summary-default.json")); err != nil {
+		if _, err := stateFile(filepath.Join(dir, "state-"+mode)); err != nil {
 			t.Errorf("%s: no state saved: %v", mode, err)
 		}
 		checkDir(mode+" files", dir)

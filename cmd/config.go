@@ -24,6 +24,8 @@ type Config struct {
 	Profiles map[string]Profile `mapstructure:"profiles"`
 	// DefaultProfile is used when --profile is not given.
 	DefaultProfile string `mapstructure:"default_profile"`
+	// file is the absolute path of the file read.
+	file string
 }
 
 // Profile is one customer's setup.
@@ -97,6 +99,7 @@ func loadConfig(path string) (Config, string, error) {
 		v.SetDefault(k, val)
 	}
 	dir := "."
+	var searched []string
 	if path != "" {
 		v.SetConfigFile(path)
 		if _, err := os.Stat(path); err != nil {
@@ -105,13 +108,16 @@ func loadConfig(path string) (Config, string, error) {
 	} else {
 		v.SetConfigName("hindsight")
 		v.SetConfigType("yaml")
-		v.AddConfigPath(".")
+		searched = append(searched, ".")
 		if x := os.Getenv("XDG_CONFIG_HOME"); x != "" {
-			v.AddConfigPath(filepath.Join(x, "hindsight"))
+			searched = append(searched, filepath.Join(x, "hindsight"))
 		} else if h, err := os.UserHomeDir(); err == nil {
-			v.AddConfigPath(filepath.Join(h, ".config", "hindsight"))
+			searched = append(searched, filepath.Join(h, ".config", "hindsight"))
 		}
-		v.AddConfigPath("/etc/hindsight")
+		searched = append(searched, "/etc/hindsight")
+		for _, d := range searched {
+			v.AddConfigPath(d)
+		}
 	}
 	if err := v.ReadInConfig(); err != nil {
 		var nf viper.ConfigFileNotFoundError
@@ -124,14 +130,27 @@ func loadConfig(path string) (Config, string, error) {
 			return Config{}, "", configErrorf("read config: %w", err)
 		}
 	}
-	if f := v.ConfigFileUsed(); f != "" {
-		dir = filepath.Dir(f)
+	used := v.ConfigFileUsed()
+	if _, err := os.Stat(used); used == "" || err != nil {
+		// Without a file there are no sources: say where hindsight
+		// looked rather than "sources: none configured".
+		var where []string
+		for _, d := range searched {
+			where = append(where, filepath.Join(d, "hindsight.yaml"), filepath.Join(d, "config.yaml"))
+		}
+		return Config{}, "", configErrorf("no config file found; looked for %s\nhint: pass --config FILE, or start from the example in the README (the demo's is testdata/demo/hindsight.yaml)", strings.Join(where, ", "))
 	}
+	dir = filepath.Dir(used)
 	var c Config
 	if err := v.Unmarshal(&c, func(dc *mapstructure.DecoderConfig) { dc.ErrorUnused = true }); err != nil {
 		return Config{}, "", configErrorf("config %s: %w", v.ConfigFileUsed(), err)
 	}
 	c.resolveFiles(dir)
+	if abs, err := filepath.Abs(used); err == nil {
+		c.file = abs
+	} else {
+		c.file = used
+	}
 	registerSecrets(c, dir)
 	return c, dir, nil
 }
@@ -152,6 +171,9 @@ func (c Config) resolve(name string) (Profile, string, error) {
 			names = append(names, n)
 		}
 		slices.Sort(names)
+		if len(names) == 0 {
+			return Profile{}, "", configErrorf("unknown profile %q: the config has no profiles\nhint: leave out --profile to use the top level, or add profiles: {%s: {...}} to the config", name, name)
+		}
 		return Profile{}, "", configErrorf("unknown profile %q\nhint: the config has profiles: %s", name, strings.Join(names, ", "))
 	}
 	top := c.Profile

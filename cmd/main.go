@@ -24,6 +24,7 @@ const (
 	exitOK          = 0
 	exitError       = 1
 	exitUsage       = 2
+	exitNoData      = 3 // the report was written, but no source returned any data
 	exitInterrupted = 130
 )
 
@@ -59,6 +60,10 @@ func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 		return exitInterrupted
 	}
 	fmt.Fprintf(stderr, "hindsight: error: %s\n", redact.Text(err.Error()))
+	var nd *noDataErr
+	if errors.As(err, &nd) {
+		return exitNoData
+	}
 	var ue *usageError
 	var ce *configError
 	if errors.As(err, &ue) || errors.As(err, &ce) || isCobraUsage(err) {
@@ -81,6 +86,21 @@ func isCobraUsage(err error) bool {
 	}
 	return false
 }
+
+// noDataErr: the report or summary was written and says "no data"; no
+// source returned anything for the window. Exit code 3, so that cron and
+// CI tell a dead monitoring stack from a quiet night.
+type noDataErr struct{ gaps int }
+
+func (e *noDataErr) Error() string {
+	msg := "no source returned any data for the window; the report was written and says so"
+	if e.gaps > 0 {
+		msg += fmt.Sprintf(" (%s listed under data gaps)", map[bool]string{true: "1 gap", false: fmt.Sprint(e.gaps, " gaps")}[e.gaps == 1])
+	}
+	return msg + fmt.Sprintf("\nhint: run 'hindsight sources check', and check the window; this exit status (%d) means no data", exitNoData)
+}
+
+func noDataError(gaps int) error { return &noDataErr{gaps: gaps} }
 
 type flagError struct{ err error }
 

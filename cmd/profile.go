@@ -10,9 +10,10 @@ import (
 // profileRun is a loaded and validated profile with its sources built:
 // what analyze, summary and schedule all start from.
 type profileRun struct {
-	name string // "" for the top level
-	st   settings
-	srcs []sources.Source
+	name   string // "" for the top level
+	config string // the config file's absolute path
+	st     settings
+	srcs   []sources.Source
 }
 
 // loadProfile reads the config (the file named, or the one found), picks
@@ -30,7 +31,7 @@ func loadProfile(config, profile string) (*profileRun, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &profileRun{name: name, st: st, srcs: make([]sources.Source, 0, len(prof.Sources))}
+	r := &profileRun{name: name, config: cfg.file, st: st, srcs: make([]sources.Source, 0, len(prof.Sources))}
 	for _, sc := range prof.Sources {
 		s, err := buildSource(sc, dir, st)
 		var se *setupError

@@ -112,7 +112,7 @@ func TestScheduleSummaryAndSIGTERM(t *testing.T) {
 	if err != nil || !strings.Contains(string(b), "nightly database backup") {
 		t.Errorf("report %s: %v\n%.200s", report, err, b)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "state", "summary-default.json")); err != nil {
+	if _, err := stateFile(filepath.Join(dir, "state")); err != nil {
 		t.Error(err)
 	}
 	if log := stderr.String(); !strings.Contains(log, "msg=stopped") || strings.Contains(log, "level=ERROR") {

@@ -3,6 +3,8 @@ package cmd
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -26,6 +28,7 @@ type summaryOptions struct {
 	config     string
 	profile    string
 	last       string
+	at         string
 	format     string
 	output     string
 	state      string
@@ -54,12 +57,25 @@ only after the summary was written and delivered.
 
 Finding anomalies is a result, not a failure: the exit status is 0. Use
 --fail-on new (or changed, or any) for a status of 1 when there is such an
-episode, after the summary was written and delivered.
+episode, after the summary was written and delivered. When no source
+returned any data for the window (every one down or empty) the status is 3,
+so that under cron a dead monitoring stack does not pass for a quiet night;
+--fail-on nodata names that alone. The state is then left as it was.
+
+--at TIME writes the summary as it would have been written at TIME: the
+night before it, compared with the state if that is older. With the bundled
+demo, which is in the past:
+
+  hindsight summary --config testdata/demo/hindsight.yaml --at "2025-11-21 07:00"
+
+The state is kept per config file and profile; a state from a later window
+is neither compared with nor replaced, and the summary says so.
 
 The webhook URL is a secret and is read from the environment
 ($HINDSIGHT_WEBHOOK_URL, or the variable --webhook-env names); it is never
 printed.`,
 		Example: `  hindsight summary --config /etc/hindsight/config.yaml
+  hindsight summary --config testdata/demo/hindsight.yaml --at "2025-11-21 07:00"
   hindsight summary --last 24h -o table
   hindsight summary --output 'reports/{{.Date}}-summary.md'
   HINDSIGHT_WEBHOOK_URL=https://hooks.slack.com/services/... hindsight summary --webhook slack
@@ -77,11 +93,12 @@ printed.`,
 	f.StringVar(&o.config, "config", "", "config file (default: ./hindsight.yaml, $XDG_CONFIG_HOME/hindsight/config.yaml, /etc/hindsight/config.yaml)")
 	f.StringVar(&o.profile, "profile", "", "profile (customer) from the config's profiles")
 	f.StringVar(&o.last, "last", "", "summarise the last DURATION (24h, 7d) instead of the previous night")
+	f.StringVar(&o.at, "at", "", "write the summary as it would have been written at TIME (default now), e.g. \"2025-11-20 07:00\"")
 	f.StringVarP(&o.format, "output-format", "o", "markdown", "summary format: "+strings.Join(report.SummaryFormats, ", "))
 	f.StringVar(&o.output, "output", "", "write to this file; a template may use {{.Date}}, {{.Time}}, {{.Profile}}; without -o its extension picks the format (.md, .json, .txt)")
 	f.StringVar(&o.state, "state", "", "state directory (default $XDG_STATE_HOME/hindsight)")
 	f.BoolVar(&o.noState, "no-state", false, "neither read nor save the previous summary")
-	f.StringVar(&o.failOn, "fail-on", "", "exit 1 when there is a new, changed or any episode")
+	f.StringVar(&o.failOn, "fail-on", "", "exit 1 when there is a new, changed or any episode; nodata: only when no source returned data (exit 3, as always)")
 	f.StringVar(&o.webhook, "webhook", "", "also POST the summary: slack (incoming webhook) or json (the -o json document)")
 	f.StringVar(&o.webhookEnv, "webhook-env", webhookEnvDefault, "environment variable that holds the webhook URL")
 	return c
@@ -92,9 +109,9 @@ func (o *summaryOptions) check() error {
 		return usageErrorf("-o: %v\nhint: use one of %s", err, strings.Join(report.SummaryFormats, ", "))
 	}
 	switch o.failOn {
-	case "", "new", "changed", "any":
+	case "", "new", "changed", "any", "nodata":
 	default:
-		return usageErrorf("--fail-on: %q is not new, changed or any", o.failOn)
+		return usageErrorf("--fail-on: %q is not new, changed, any or nodata\nhint: no data at all always exits %d; --fail-on nodata says so and fails on nothing else", o.failOn, exitNoData)
 	}
 	switch o.webhook {
 	case "", "slack", "json":
@@ -128,6 +145,21 @@ type summaryRun struct {
 	profile   string
 	loc       *time.Location
 	statePath string // "" with --no-state
+	config    string // the config file, recorded in the state
+	keepState bool   // the state on disk is not this summary's to replace
+}
+
+// notComparable says why the previous state cannot be compared with a
+// summary of window w from config, or "" when it can.
+func notComparable(prev *analyze.SummaryState, config string, w sources.Window, loc *time.Location) string {
+	switch {
+	case prev.Config != "" && prev.Config != config:
+		return fmt.Sprintf("the previous summary there was made with another config file (%s), so this one is not compared with it", prev.Config)
+	case prev.Window.To.After(w.To):
+		return fmt.Sprintf("the previous summary there covers a later window (to %s), so this one is not compared with it and does not replace it",
+			prev.Window.To.In(loc).Format("2006-01-02 15:04 MST"))
+	}
+	return ""
 }
 
 // summarize fetches and analyses the window of o and compares it with the
@@ -141,6 +173,11 @@ func summarize(ctx context.Context, o *summaryOptions, stderr io.Writer) (*summa
 	now, err := clockNow()
 	if err != nil {
 		return nil, err
+	}
+	if o.at != "" {
+		if now, err = parseTime(o.at, now, st.loc); err != nil {
+			return nil, usageErrorf("--at: %v\n%s", err, timeHint)
+		}
 	}
 	w := analyze.PreviousNight(st.cal, now)
 	if o.last != "" {
@@ -165,17 +202,30 @@ func summarize(ctx context.Context, o *summaryOptions, stderr io.Writer) (*summa
 	// The analysis sees what `hindsight analyze` would have fetched for
 	// this window, so that both judge alike; the month is for the SLA.
 	f := analyze.Run(since(ds, w.From.Add(-st.baseline).Truncate(st.step)), r.options(w, ""))
-	run := &summaryRun{profile: name, loc: st.loc}
+	run := &summaryRun{profile: name, config: r.config, loc: st.loc}
 	var prev *analyze.SummaryState
+	var skipped string
 	if !o.noState {
-		if run.statePath, err = statePath(o.state, name); err != nil {
+		if run.statePath, err = statePath(o.state, r.config, name); err != nil {
 			return nil, err
 		}
 		if prev, err = loadState(run.statePath); err != nil {
 			return nil, err
 		}
+		if prev != nil {
+			skipped = notComparable(prev, r.config, w, st.loc)
+		}
+		if skipped != "" {
+			prev = nil
+		}
 	}
 	run.s = analyze.Summarize(f, prev, analyze.MonthSLA(ds, st.cal, w.To))
+	if skipped != "" {
+		run.s.Gaps = append(run.s.Gaps, sources.Gap{Source: "summary state", What: run.statePath, Reason: skipped})
+		// A state from a later night is kept: a summary --at an earlier
+		// time must not make tomorrow's compare with the past.
+		run.keepState = true
+	}
 	return run, nil
 }
 
@@ -205,8 +255,15 @@ func deliverSummary(ctx context.Context, o *summaryOptions, run *summaryRun, hoo
 			return err
 		}
 	}
-	if run.statePath != "" {
-		if err := saveState(run.statePath, run.s.State()); err != nil {
+	// No data is not a night to compare the next one with: the state is
+	// kept as it was.
+	if run.s.Inputs.Empty() {
+		return noDataError(len(run.s.Gaps))
+	}
+	if run.statePath != "" && !run.keepState {
+		st := run.s.State()
+		st.Config = run.config
+		if err := saveState(run.statePath, st); err != nil {
 			return err
 		}
 	}
@@ -240,8 +297,11 @@ func orDefault(profile string) string {
 	return profile
 }
 
-// statePath is the state file of a profile: DIR/summary-PROFILE.json.
-func statePath(dir, profile string) (string, error) {
+// statePath is the state file of a config file's profile:
+// DIR/summary-PROFILE-HASH.json, HASH the start of the SHA-256 of the
+// config's absolute path, so that the demo and a real config, or two
+// configs with a profile of the same name, never share one.
+func statePath(dir, config, profile string) (string, error) {
 	if dir == "" {
 		if x := os.Getenv("XDG_STATE_HOME"); x != "" {
 			dir = filepath.Join(x, "hindsight")
@@ -251,7 +311,8 @@ func statePath(dir, profile string) (string, error) {
 			return "", usageErrorf("no state directory: $XDG_STATE_HOME and $HOME are unset\nhint: pass --state DIR, or --no-state")
 		}
 	}
-	return filepath.Join(dir, "summary-"+orDefault(profile)+".json"), nil
+	sum := sha256.Sum256([]byte(config))
+	return filepath.Join(dir, "summary-"+orDefault(profile)+"-"+hex.EncodeToString(sum[:4])+".json"), nil
 }
 
 // loadState reads the previous summary's state; a missing file is the

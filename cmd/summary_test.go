@@ -67,7 +67,7 @@ func TestSummaryThreeNights(t *testing.T) {
 	if d1.Summary.Previous != nil {
 		t.Error("night 1 claims a previous summary")
 	}
-	if _, err := os.Stat(filepath.Join(state, "summary-default.json")); err != nil {
+	if _, err := stateFile(state); err != nil {
 		t.Fatalf("night 1 left no state: %v", err)
 	}
 
@@ -120,7 +120,7 @@ func TestSummaryOutputTemplate(t *testing.T) {
 	if !strings.HasPrefix(string(b), "# Nightly summary, 2025-11-19 18:00 – 2025-11-20 07:00 KST") {
 		t.Errorf("unexpected summary:\n%.300s", b)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "summary-default.json")); err == nil {
+	if _, err := stateFile(dir); err == nil {
 		t.Error("--no-state saved a state")
 	}
 }
