@@ -125,8 +125,8 @@ func decode(opts map[string]any, dst any) error {
 func resolvePaths(opts map[string]any, dir string) map[string]any {
 	out := make(map[string]any, len(opts))
 	abs := func(p string) string {
-		if p == "" || p == "-" || filepath.IsAbs(p) {
-			return p
+		if p == "" || p == "-" || filepath.IsAbs(p) || strings.Contains(p, "://") {
+			return p // s3://bucket/prefix is no file
 		}
 		return filepath.Join(dir, p)
 	}

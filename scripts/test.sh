@@ -38,6 +38,7 @@ fi
 mkdir -p .cache/bin
 gobin="$(pwd)/.cache/bin"
 [ -x "$gobin/victoria-logs" ] || GOBIN="$gobin" go install github.com/VictoriaMetrics/VictoriaLogs/app/victoria-logs@v1.52.2   # sources/victorialogs, cmd
+[ -x "$gobin/versitygw" ] || GOBIN="$gobin" go install github.com/versity/versitygw/cmd/versitygw@v1.8.0   # sources/logs/s3src: a real S3 server (Apache-2.0)
 
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then

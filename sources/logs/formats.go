@@ -26,7 +26,7 @@ var formatNames = map[string]string{
 	FormatGeneric: FormatGeneric,
 }
 
-const formatHint = "hint: use nginx, syslog, json, logfmt, java or generic, an nginx log_format or Apache LogFormat string, a header pattern such as '<Date> <Time> <Level> <Content>', a regular expression with (?P<Content>...), or leave it empty to detect"
+const formatHint = "hint: use nginx, syslog, json, logfmt, java or generic (or, for AWS logs, alb, elb, cloudfront, s3access, vpcflow, waf, cloudtrail), an nginx log_format or Apache LogFormat string, a header pattern such as '<Date> <Time> <Level> <Content>', a regular expression with (?P<Content>...), or leave it empty to detect"
 
 // CheckFormat reports whether s is a format Config.Format and Mine take,
 // with a hint when it is not.
@@ -36,6 +36,9 @@ func CheckFormat(s string) error {
 }
 
 func parseFormat(s string) (formatSpec, error) {
+	if n, ok := awsFormats[strings.ToLower(strings.TrimSpace(s))]; ok {
+		return formatSpec{name: n}, nil
+	}
 	if n, ok := formatNames[strings.ToLower(strings.TrimSpace(s))]; ok {
 		return formatSpec{name: n}, nil
 	}
@@ -98,14 +101,20 @@ func (f formatSpec) parser(e parserEnv) lineParser {
 		p.lazy = e.lazy
 		return p
 	}
-	return nil
+	return awsParser(f.name, e)
 }
 
 // candidates are the parsers detection tries, in order of preference
 // when two understand as many lines.
 func candidates(e parserEnv) []lineParser {
 	var ps []lineParser
-	for _, n := range []string{FormatNginx, FormatSyslog, FormatJSON, FormatLogfmt, FormatJava, FormatGeneric} {
+	ps = append(ps, formatSpec{name: FormatNginx}.parser(e))
+	// The AWS formats before syslog and the catch-alls: a classic ELB
+	// line also reads as an RFC 3339 syslog line, and better as what it
+	// is; their fields are strict enough (status codes, times of -1 or
+	// with a fraction, a quoted request) to refuse other lines.
+	ps = append(ps, awsCandidates(e)...)
+	for _, n := range []string{FormatSyslog, FormatJSON, FormatLogfmt, FormatJava, FormatGeneric} {
 		ps = append(ps, formatSpec{name: n}.parser(e))
 	}
 	return ps

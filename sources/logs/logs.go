@@ -76,6 +76,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/hindsight-sre/hindsight/sources"
+	"github.com/hindsight-sre/hindsight/sources/logs/s3src"
 )
 
 // Config is one logs source as configured.
@@ -106,6 +107,12 @@ type Config struct {
 	// DefaultDeployPattern and DefaultBackupPattern.
 	DeployPattern string `mapstructure:"deploy_pattern"`
 	BackupPattern string `mapstructure:"backup_pattern"`
+	// Layout names the key scheme of s3:// paths (alb, cloudfront,
+	// cloudtrail, ...: s3src.LayoutNames), so that only the objects of
+	// the window are listed; it also sets their format when Format is
+	// empty. AWS is how S3 is reached. See s3.go.
+	Layout string       `mapstructure:"layout"`
+	AWS    s3src.Config `mapstructure:",squash"`
 }
 
 // Defaults for Config's patterns.
@@ -126,6 +133,7 @@ const MaxEvents = 20000
 type Source struct {
 	c        Config
 	spec     formatSpec
+	layout   *s3src.Layout
 	deployRe *regexp.Regexp
 	backupRe *regexp.Regexp
 }
@@ -145,6 +153,12 @@ func New(c Config) (*Source, error) {
 		return nil, fmt.Errorf("logs source %s: no paths; hint: set paths to globs such as /var/log/nginx/access.log*", c.Name)
 	}
 	for _, p := range c.Paths {
+		if s3src.IsURL(p) {
+			if _, err := s3src.ParseURL(p); err != nil {
+				return nil, fmt.Errorf("logs source %s: path: %w", c.Name, err)
+			}
+			continue
+		}
 		if _, err := filepath.Match(p, ""); err != nil {
 			return nil, fmt.Errorf("logs source %s: path %q: %w", c.Name, p, err)
 		}
@@ -157,6 +171,9 @@ func New(c Config) (*Source, error) {
 		c.Location = time.UTC
 	}
 	s := &Source{c: c, spec: spec}
+	if s.layout, err = s3src.LookupLayout(c.Layout); err != nil {
+		return nil, fmt.Errorf("logs source %s: layout: %w", c.Name, err)
+	}
 	if s.deployRe, err = compile(c.DeployPattern, DefaultDeployPattern); err != nil {
 		return nil, fmt.Errorf("logs source %s: deploy_pattern: %w", c.Name, err)
 	}
@@ -182,6 +199,13 @@ func (s *Source) Check(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	remote, err := s.checkS3(ctx)
+	if err != nil {
+		return "", err
+	}
+	if len(sets) == 0 && remote != "" {
+		return remote, nil
+	}
 	n := 0
 	formats := map[string]int{}
 	for _, st := range sets {
@@ -198,6 +222,9 @@ func (s *Source) Check(ctx context.Context) (string, error) {
 		}
 		sort.Strings(names)
 		out += " (" + strings.Join(names, ", ") + ")"
+	}
+	if remote != "" {
+		out += "; " + remote
 	}
 	return out, nil
 }
@@ -230,6 +257,7 @@ type fileSet struct {
 	name  string // base name without rotation suffix: "access.log"
 	glob  string // the configured glob that found it
 	files []string
+	spec  *formatSpec // the set's own format (an S3 layout's), nil for the source's
 }
 
 var (
@@ -264,6 +292,9 @@ func (s *Source) sets() ([]*fileSet, error) {
 	seen := map[string]bool{}
 	var order []string
 	for _, glob := range s.c.Paths {
+		if s3src.IsURL(glob) {
+			continue // s3.go
+		}
 		matches, err := filepath.Glob(glob)
 		if err != nil {
 			return nil, fmt.Errorf("logs source %s: path %q: %w", s.c.Name, glob, err)
@@ -345,6 +376,10 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 	if err != nil {
 		return nil, err
 	}
+	remote, err := s.fetchS3(ctx, w)
+	if err != nil {
+		return nil, err
+	}
 	// Sets are independent: one goroutine each, one per core at a time,
 	// each its own aggregator; their results are merged in set order.
 	aggs := make([]*aggregator, len(sets))
@@ -366,6 +401,9 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 	ds := &sources.Dataset{Window: w, Step: step}
 	for _, a := range aggs {
 		a.emit(ds)
+	}
+	if err := remote.read(ctx, s, w, step, ds); err != nil {
+		return nil, err
 	}
 	ds.Sort()
 	return ds, nil
@@ -509,8 +547,12 @@ func (a *aggregator) readBig(ctx context.Context, fr *fileReader, path string) e
 // reader is the file reader that feeds the aggregator.
 func (a *aggregator) reader() *fileReader {
 	acc := newAccessAdder(a)
+	spec := a.s.spec
+	if a.set.spec != nil {
+		spec = *a.set.spec
+	}
 	return &fileReader{
-		spec:     a.s.spec,
+		spec:     spec,
 		env:      parserEnv{lazy: true, loc: a.s.c.Location, ref: a.w.To, fields: a.s.c.Fields},
 		w:        a.w,
 		stopLate: true,

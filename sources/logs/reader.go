@@ -35,6 +35,9 @@ type fileReader struct {
 
 	// pre holds .gz files being decoded ahead (see prefetch.go).
 	pre map[string]*inflater
+	// remote, when set, opens a path that is not a file (an S3 object,
+	// see s3.go): its stream is read as stdin is.
+	remote func(path string) (io.ReadCloser, error)
 
 	parsed func(p lineParser, r *Record, path string, n int, line []byte)
 	access *accessAdder                          // the aggregator's access-log path, when parsed feeds one
@@ -252,7 +255,13 @@ func (fr *fileReader) open(path string, buf int) (lr *lines.Reader, plain *os.Fi
 		delete(fr.pre, path)
 		return lines.New(in, min(buf, 256<<10)), nil, nil, 0, in.close, nil
 	}
-	if path == "-" {
+	if fr.remote != nil {
+		rc, err := fr.remote(path)
+		if err != nil {
+			return nil, nil, nil, 0, nil, err
+		}
+		r, closeFn = rc, func() { rc.Close() }
+	} else if path == "-" {
 		r = fr.stdin
 		if r == nil {
 			r = os.Stdin

@@ -1,0 +1,299 @@
+package logs
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/hindsight-sre/hindsight/sources"
+	"github.com/hindsight-sre/hindsight/sources/logs/s3src"
+)
+
+// Logs in S3: a path "s3://bucket/prefix/" is a set of objects. With a
+// layout (Config.Layout) only the objects whose keys put them in the
+// window are listed (s3src.List); without one, every object under the
+// prefix written since the window began. The objects are read in stamp
+// order as streams, gzip inflated on the way, nothing written to disk:
+// in as many runs as there are cores, each fetching a few objects ahead,
+// merged in order after. A Note says how many objects and bytes were
+// fetched; an object deleted between listing and reading, and one that
+// breaks off (a truncated gzip), are Gaps that name it, and what was read
+// before the damage is kept.
+//
+//	sources:
+//	  - name: shop-alb
+//	    type: logs
+//	    paths: ["s3://acme-logs/prod/"]
+//	    layout: alb                 # AWSLogs/<account>/elasticloadbalancing/<region>/yyyy/mm/dd/...
+//	    aws_profile: acme           # the SDK's default chain when left out
+//	    region: eu-west-1
+//	    # endpoint: http://127.0.0.1:7070   # an S3-compatible store
+//	    # path_style: true
+
+// s3Fetch is the listing of a Fetch's S3 paths, read after the local sets.
+type s3Fetch struct {
+	client *s3src.Client
+	sets   []s3Set
+}
+
+type s3Set struct {
+	set     *fileSet
+	loc     s3src.Location
+	listing *s3src.Listing
+}
+
+// s3Ahead is how many objects a run fetches ahead of the one it parses.
+const s3Ahead = 4
+
+// s3Buffered is the size up to which an object fetched ahead is held in
+// memory (compressed); a larger one is streamed when its turn comes.
+const s3Buffered = 32 << 20
+
+// hasS3 reports whether any path is an s3:// one.
+func (s *Source) hasS3() bool {
+	for _, p := range s.c.Paths {
+		if s3src.IsURL(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// objectSpec is the format of a layout's objects when the source names none.
+func (s *Source) objectSpec() *formatSpec {
+	if s.c.Format != "" || s.layout == nil || s.layout.Format == "" {
+		return nil
+	}
+	spec, err := parseFormat(s.layout.Format)
+	if err != nil {
+		return nil
+	}
+	return &spec
+}
+
+// fetchS3 lists the objects of the window under every s3:// path.
+func (s *Source) fetchS3(ctx context.Context, w sources.Window) (*s3Fetch, error) {
+	if !s.hasS3() {
+		return nil, nil
+	}
+	c, err := s3src.NewClient(ctx, s.c.AWS)
+	if err != nil {
+		return nil, fmt.Errorf("logs source %s: %w", s.c.Name, err)
+	}
+	f := &s3Fetch{client: c}
+	for _, p := range s.c.Paths {
+		if !s3src.IsURL(p) {
+			continue
+		}
+		loc, _ := s3src.ParseURL(p) // checked by New
+		ls, err := s3src.List(ctx, c.API, loc, s.layout, w.From, w.To)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("logs source %s: list %s: %w", s.c.Name, p, ctx.Err())
+			}
+			return nil, fmt.Errorf("logs source %s: list %s: %w", s.c.Name, p, s3src.Explain(err, s.c.AWS))
+		}
+		set := &fileSet{name: p, glob: p, spec: s.objectSpec()}
+		for _, o := range ls.Objects {
+			set.files = append(set.files, "s3://"+loc.Bucket+"/"+o.Key)
+		}
+		f.sets = append(f.sets, s3Set{set: set, loc: loc, listing: ls})
+	}
+	if s3Listed != nil {
+		s3Listed()
+	}
+	return f, nil
+}
+
+// s3Listed, when set (by tests), runs between listing and reading.
+var s3Listed func()
+
+// read reads the listed objects into ds.
+func (f *s3Fetch) read(ctx context.Context, s *Source, w sources.Window, step time.Duration, ds *sources.Dataset) error {
+	if f == nil {
+		return nil
+	}
+	for _, st := range f.sets {
+		a := newAggregator(s, st.set, w, step)
+		objects0, bytes0 := f.client.Fetched()
+		if err := a.readObjects(ctx, f.client, st); err != nil {
+			return err
+		}
+		if len(st.set.files) == 0 {
+			how := "every object under the prefix written since the window began"
+			if s.layout != nil {
+				how = "the keys of layout " + s.layout.Name
+			}
+			a.gap(st.set.name, fmt.Sprintf("no objects in the window (%s; %d requests, %d keys passed over); hint: check the prefix, the layout and that logs are delivered there",
+				how, st.listing.Requests, st.listing.Passed))
+		}
+		a.emit(ds)
+		objects, bytes := f.client.Fetched()
+		ds.Notes = append(ds.Notes, fmt.Sprintf("%s: fetched %d objects, %s from S3 (%d listed in %d list requests)",
+			st.set.name, objects-objects0, byteSize(bytes-bytes0), len(st.set.files), st.listing.Requests))
+	}
+	return nil
+}
+
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// readObjects reads a set's objects, in as many runs as there are cores
+// (consecutive objects each), each with its own aggregator, merged in
+// order.
+func (a *aggregator) readObjects(ctx context.Context, c *s3src.Client, st s3Set) error {
+	files := st.set.files
+	k := min(max(runtime.GOMAXPROCS(0), 1), len(files))
+	if k <= 1 {
+		return a.readRun(ctx, c, st.loc.Bucket, files)
+	}
+	subs := make([]*aggregator, k)
+	g, gctx := errgroup.WithContext(ctx)
+	for i := range subs {
+		lo, hi := len(files)*i/k, len(files)*(i+1)/k
+		sub := newAggregator(a.s, a.set, a.w, time.Duration(a.step))
+		subs[i] = sub
+		g.Go(func() error { return sub.readRun(gctx, c, st.loc.Bucket, files[lo:hi]) })
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	for _, sub := range subs {
+		a.merge(sub)
+	}
+	return nil
+}
+
+// fetched is an object fetched ahead: its bytes, or its stream when it is
+// large, and the error that ended the fetch.
+type fetched struct {
+	body []byte
+	rc   io.ReadCloser
+	err  error
+}
+
+// readRun reads objects in order, fetching up to s3Ahead ahead.
+func (a *aggregator) readRun(ctx context.Context, c *s3src.Client, bucket string, files []string) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	futs := make([]chan fetched, len(files))
+	for i := range futs {
+		futs[i] = make(chan fetched, 1)
+	}
+	sem := make(chan struct{}, s3Ahead)
+	go func() {
+		for i, path := range files {
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			go func() {
+				key := strings.TrimPrefix(path, "s3://"+bucket+"/")
+				rc, err := c.Open(ctx, bucket, key)
+				if err != nil {
+					futs[i] <- fetched{err: err}
+					return
+				}
+				var buf bytes.Buffer
+				_, err = io.Copy(&buf, io.LimitReader(rc, s3Buffered))
+				if err != nil || buf.Len() < s3Buffered {
+					rc.Close()
+					futs[i] <- fetched{body: buf.Bytes(), err: err}
+					return
+				}
+				// Large: the rest streams when its turn comes.
+				futs[i] <- fetched{rc: struct {
+					io.Reader
+					io.Closer
+				}{io.MultiReader(bytes.NewReader(buf.Bytes()), rc), rc}}
+			}()
+		}
+	}()
+	fr := a.reader()
+	for i, path := range files {
+		var f fetched
+		select {
+		case f = <-futs[i]:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		<-sem
+		if f.err != nil && f.body == nil && f.rc == nil {
+			if errors.Is(f.err, s3src.ErrGone) {
+				a.gap(path, fmt.Sprintf("%v; the rest of the window is read; hint: a lifecycle rule may be expiring logs this old", f.err))
+				continue
+			}
+			if ctx.Err() != nil {
+				return fmt.Errorf("logs source %s: read %s: %w", a.s.c.Name, path, ctx.Err())
+			}
+			return fmt.Errorf("logs source %s: %w", a.s.c.Name, f.err)
+		}
+		rc := f.rc
+		if rc == nil {
+			var r io.Reader = bytes.NewReader(f.body)
+			if f.err != nil {
+				// The fetch broke off: what came is read, then the error.
+				r = io.MultiReader(r, errReader{fmt.Errorf("the download broke off after %d bytes: %w", len(f.body), s3src.Explain(f.err, a.s.c.AWS))})
+			}
+			rc = io.NopCloser(r)
+		}
+		fr.remote = func(string) (io.ReadCloser, error) { return rc, nil }
+		err := a.readFile(ctx, fr, path)
+		rc.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
+// checkS3 lists the last day under every s3:// path: what `sources
+// check` says of them.
+func (s *Source) checkS3(ctx context.Context) (string, error) {
+	if !s.hasS3() {
+		return "", nil
+	}
+	now := time.Now()
+	f, err := s.fetchS3(ctx, sources.Window{From: now.Add(-24 * time.Hour), To: now})
+	if err != nil {
+		return "", err
+	}
+	var out []string
+	for _, st := range f.sets {
+		if len(st.listing.Objects) == 0 {
+			how := "no objects written in the last 24 hours under it"
+			if s.layout != nil {
+				how = "no objects of layout " + s.layout.Name + " stamped in the last 24 hours under it"
+			}
+			return "", fmt.Errorf("logs source %s: %s: %s (%d list requests, %d keys passed over); hint: check the prefix and layout, and that the service still delivers logs there",
+				s.c.Name, st.set.name, how, st.listing.Requests, st.listing.Passed)
+		}
+		var size int64
+		for _, o := range st.listing.Objects {
+			size += o.Size
+		}
+		out = append(out, fmt.Sprintf("%s: %d objects (%s) in the last 24 hours", st.set.name, len(st.listing.Objects), byteSize(size)))
+	}
+	return strings.Join(out, "; "), nil
+}

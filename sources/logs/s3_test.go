@@ -1,0 +1,249 @@
+package logs
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hindsight-sre/hindsight/sources"
+	"github.com/hindsight-sre/hindsight/sources/logs/s3src/s3test"
+	"github.com/hindsight-sre/hindsight/sources/sourcetest"
+)
+
+// albFixture puts half a day of one load balancer's logs (two nodes) on
+// a real S3 server, with a 504 burst 10:20-10:25, and returns the server,
+// the objects and the source's config.
+func albFixture(t *testing.T) (*s3test.Server, []s3test.Object, Config) {
+	t.Helper()
+	srv := s3test.Start(t)
+	srv.Bucket(t, "acme-logs")
+	day := time.Date(2025, 11, 20, 6, 0, 0, 0, time.UTC)
+	gen := s3test.ALB{Prefix: "prod/", Account: "123456789012", Region: "eu-west-1", Name: "shop", Nodes: 2, PerObject: 40, Seed: 1,
+		Bad: func(t time.Time) bool {
+			return !t.Before(day.Add(4*time.Hour+20*time.Minute)) && t.Before(day.Add(4*time.Hour+25*time.Minute))
+		}}
+	objs := gen.Objects(day, day.Add(8*time.Hour))
+	for _, o := range objs {
+		srv.Put(t, "acme-logs", o.Key, o.Body)
+	}
+	profile := srv.Profile(t, "acme", srv.Secret)
+	cfg := Config{Name: "shop-alb", Paths: []string{"s3://acme-logs/prod/"}, Layout: "alb"}
+	cfg.AWS.Profile, cfg.AWS.Endpoint, cfg.AWS.PathStyle = profile, srv.Endpoint, true
+	return srv, objs, cfg
+}
+
+func TestS3ALBWindow(t *testing.T) {
+	srv, objs, cfg := albFixture(t)
+	from := time.Date(2025, 11, 20, 10, 0, 0, 0, time.UTC)
+	w := sources.Window{From: from, To: from.Add(time.Hour)}
+	src, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := src.Fetch(context.Background(), w, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantReq, want5xx := 0, 0
+	for _, o := range objs {
+		for _, l := range o.Lines {
+			if !l.T.Before(w.From) && l.T.Before(w.To) {
+				wantReq++
+				if l.Status >= 500 {
+					want5xx++
+				}
+			}
+		}
+	}
+	req, errs := seriesSum(ds, "nginx requests"), seriesSum(ds, "nginx 5xx")
+	if req != wantReq || errs != want5xx || want5xx == 0 {
+		t.Errorf("requests %d, 5xx %d; want %d and %d", req, errs, wantReq, want5xx)
+	}
+	// The 504s are ELB's own: no request time; the rest have one.
+	for _, s := range ds.Series {
+		if s.Name == "nginx request time p50" && len(s.Points) < 55 {
+			t.Errorf("p50 has %d points of 60", len(s.Points))
+		}
+	}
+	// Objects stamped 10:00 .. 11:10 (ALB's delivery span: see s3src):
+	// 15 periods of two nodes. The note
+	// says how many and how many bytes.
+	var note string
+	for _, n := range ds.Notes {
+		if strings.Contains(n, "fetched") {
+			note = n
+		}
+	}
+	if !strings.Contains(note, "fetched 30 objects") || !strings.Contains(note, "KiB") {
+		t.Errorf("note %q, want 30 objects fetched with their size", note)
+	}
+	if len(ds.Gaps) > 0 {
+		t.Errorf("gaps: %v", ds.Gaps)
+	}
+	sourcetest.Check(t, "shop-alb", w, ds)
+	_ = srv
+}
+
+func seriesSum(ds *sources.Dataset, name string) int {
+	n := 0.0
+	for _, s := range ds.Series {
+		if s.Name == name {
+			for _, p := range s.Points {
+				n += p.V * float64(ds.Step/time.Second)
+			}
+		}
+	}
+	return int(n + 0.5)
+}
+
+func TestS3Damage(t *testing.T) {
+	srv, objs, cfg := albFixture(t)
+	from := time.Date(2025, 11, 20, 10, 0, 0, 0, time.UTC)
+	w := sources.Window{From: from, To: from.Add(time.Hour)}
+	// One object in the window is cut inside its gzip stream: its first
+	// 15 lines were flushed whole before the cut.
+	var cut s3test.Object
+	for _, o := range objs {
+		if o.Stamp.Equal(from.Add(30 * time.Minute)) {
+			cut = o
+			break
+		}
+	}
+	raw := gunzip(t, cut.Body)
+	lines := bytes.SplitAfter(raw, []byte("\n"))
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(bytes.Join(lines[:15], nil))
+	zw.Flush()
+	keep := buf.Len()
+	zw.Write(bytes.Join(lines[15:], nil))
+	zw.Close()
+	srv.Put(t, "acme-logs", cut.Key, buf.Bytes()[:keep+40])
+	// Another is deleted between the listing and its reading.
+	var gone s3test.Object
+	for _, o := range objs {
+		if o.Stamp.Equal(from.Add(45*time.Minute)) && o.Key != cut.Key {
+			gone = o
+			break
+		}
+	}
+	s3Listed = func() { srv.Delete(t, "acme-logs", gone.Key) }
+	defer func() { s3Listed = nil }()
+
+	src, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := src.Fetch(context.Background(), w, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 0
+	for _, o := range objs {
+		for i, l := range o.Lines {
+			if o.Key == gone.Key || o.Key == cut.Key && i >= 15 {
+				continue
+			}
+			if !l.T.Before(w.From) && l.T.Before(w.To) {
+				want++
+			}
+		}
+	}
+	if got := seriesSum(ds, "nginx requests"); got != want {
+		t.Errorf("requests %d, want %d: the lines before the damage kept, the rest of the window read", got, want)
+	}
+	var cutGap, goneGap bool
+	for _, g := range ds.Gaps {
+		switch {
+		case strings.HasSuffix(g.What, cut.Key) && strings.Contains(g.Reason, "line 15") && strings.Contains(g.Reason, "kept the lines before it"):
+			cutGap = true
+		case strings.HasSuffix(g.What, gone.Key) && strings.Contains(g.Reason, "deleted after it was listed"):
+			goneGap = true
+		}
+	}
+	if !cutGap || !goneGap {
+		t.Errorf("gaps %v: want one naming the cut object (after line 15) and one the deleted", ds.Gaps)
+	}
+}
+
+func gunzip(t *testing.T, b []byte) []byte {
+	t.Helper()
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if _, err := out.ReadFrom(zr); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+func TestS3Errors(t *testing.T) {
+	srv, _, cfg := albFixture(t)
+	from := time.Date(2025, 11, 20, 10, 0, 0, 0, time.UTC)
+	w := sources.Window{From: from, To: from.Add(time.Hour)}
+
+	// Check: the data is a year old, nothing in the last day.
+	src, _ := New(cfg)
+	if _, err := src.Check(context.Background()); err == nil || !strings.Contains(err.Error(), "no objects of layout alb") || !strings.Contains(err.Error(), "hint:") {
+		t.Errorf("Check with nothing in the last day: %v", err)
+	}
+	now := time.Now().UTC()
+	fresh := s3test.ALB{Prefix: "prod/", Account: "123456789012", Region: "eu-west-1", Name: "shop", Nodes: 1, PerObject: 3}.Objects(now.Add(-10*time.Minute), now)
+	for _, o := range fresh {
+		srv.Put(t, "acme-logs", o.Key, o.Body)
+	}
+	if out, err := src.Check(context.Background()); err != nil || !strings.Contains(out, fmt.Sprintf("%d objects", len(fresh))) {
+		t.Errorf("Check: %q, %v; want %d objects", out, err, len(fresh))
+	}
+
+	// A wrong secret.
+	srv.Profile(t, "acme", "wrong-secret-wrong-secret")
+	src, _ = New(cfg)
+	_, err := src.Fetch(context.Background(), w, time.Minute)
+	if err == nil || !strings.Contains(err.Error(), "secret key does not match") || !strings.Contains(err.Error(), "hint:") || strings.Contains(err.Error(), "wrong-secret") {
+		t.Errorf("wrong secret: %v", err)
+	}
+	if _, err := src.Check(context.Background()); err == nil || !strings.Contains(err.Error(), "hint:") {
+		t.Errorf("Check with a wrong secret: %v", err)
+	}
+
+	// A missing bucket.
+	srv.Profile(t, "acme", srv.Secret)
+	cfg.Paths = []string{"s3://no-such-bucket/prod/"}
+	src, _ = New(cfg)
+	if _, err := src.Fetch(context.Background(), w, time.Minute); err == nil || !strings.Contains(err.Error(), "no such bucket") {
+		t.Errorf("missing bucket: %v", err)
+	}
+	// Unreachable.
+	cfg.AWS.Endpoint = "http://127.0.0.1:1"
+	src, _ = New(cfg)
+	if _, err := src.Check(context.Background()); err == nil || !strings.Contains(err.Error(), "unreachable") {
+		t.Errorf("unreachable: %v", err)
+	}
+}
+
+func TestS3Contract(t *testing.T) {
+	_, _, cfg := albFixture(t)
+	src, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := time.Date(2025, 11, 20, 10, 0, 0, 0, time.UTC)
+	sourcetest.Run(t, src, sources.Window{From: from, To: from.Add(time.Hour)}, time.Minute)
+}
+
+func gunzipAll(b []byte) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	_, err = out.ReadFrom(zr)
+	return out.Bytes(), err
+}
