@@ -2,6 +2,7 @@ package detector
 
 import (
 	"math"
+	"time"
 )
 
 // Config tunes a Detector. The zero value takes the defaults, which are
@@ -15,13 +16,8 @@ type Config struct {
 	Warmup  int     // errors seen before any score; default 20
 	// Refractory: the onset score of an event is suppressed while the
 	// recent maximum score, decaying by half every Refractory rows, stays
-	// above it; default 60.
+	// above it; default 30.
 	Refractory int
-	// Scale: the error is divided by the mean absolute error of the
-	// recent past before ranking, so a noisier day is judged against a
-	// noisier past. Off by default: on sparse counts the mean error
-	// collapses in a run of zeros and every blip looked new.
-	Scale bool
 }
 
 func (c Config) withDefaults() Config {
@@ -41,7 +37,7 @@ func (c Config) withDefaults() Config {
 		c.Warmup = 20
 	}
 	if c.Refractory <= 0 {
-		c.Refractory = 60
+		c.Refractory = 30
 	}
 	return c
 }
@@ -52,9 +48,10 @@ type Result struct {
 	// least this large from the expected value: 1 for a typical value,
 	// 1/(n+1) for the largest of n, smaller beyond (the exponential tail).
 	P float64
-	// Score is -log10(P)/10 clipped to [0,1]: on normal data a row scores
-	// at least s with probability about 10^(-10 s) (0.3 ≈ one row in a
-	// thousand, 0.5 ≈ one in 100,000), whatever the series.
+	// Score is -log10(P·minute/step)/10 clipped to [0,1]: on normal data a
+	// score of at least s comes about once in 10^(10 s) minutes of the
+	// series' time (on a per-minute series, 0.3 ≈ one row in a thousand),
+	// whatever the series and its step.
 	Score float64
 	// Onset is Score when the row is more surprising than the recent past
 	// (a new event, or one getting worse) and 0 while an event already
@@ -200,7 +197,6 @@ func (d *Detector) Push(t int64, v float64) Result {
 	}
 	res := Result{P: 1, Seasonal: int8(best)}
 	var e float64
-	scale := d.models[best].mae
 	for k, m := range d.models {
 		s := m.slotOf(t)
 		off := 0.0
@@ -248,12 +244,17 @@ func (d *Detector) Push(t int64, v float64) Result {
 		return res
 	}
 	a := math.Abs(e)
-	if d.c.Scale && scale > 0 {
-		a /= scale
-	}
 	if d.errs.len() >= d.c.Warmup {
-		res.P = d.pvalue(a)
-		res.Score = math.Max(0, math.Min(1, -math.Log10(math.Max(res.P, 1e-300))/10))
+		res.P = pvalue(d.errs, a)
+		// Per minute, not per row: the same score is the same rate of
+		// false alarms in time whatever the sampling step (a per-row
+		// rate would give a per-minute series sixty times the alarms of
+		// an hourly one at the same threshold).
+		pe := res.P
+		if d.step > 0 {
+			pe *= float64(time.Minute.Microseconds()) / float64(d.step)
+		}
+		res.Score = math.Max(0, math.Min(1, -math.Log10(math.Max(pe, 1e-300))/10))
 		if e > 0 {
 			res.Dir = 1
 		} else if e < 0 {
@@ -279,8 +280,7 @@ func (d *Detector) Push(t int64, v float64) Result {
 // The tail is what makes the judgement hold when the record already holds
 // an anomaly: the second spike of the same height is as rare as the first
 // on the series' usual spread, not "seen once before".
-func (d *Detector) pvalue(a float64) float64 {
-	w := d.errs
+func pvalue(w *window, a float64) float64 {
 	n := w.len()
 	c := w.countGE(a)
 	conf := float64(c+1) / float64(n+1)

@@ -39,7 +39,6 @@ func main() {
 	flag.IntVar(&c.Refractory, "refractory", 0, "override Config.Refractory (tuning only)")
 	flag.Float64Var(&c.Alpha, "alpha", 0, "override Config.Alpha (tuning only)")
 	flag.Float64Var(&c.Gain, "gain", 0, "override Config.Gain (tuning only)")
-	flag.BoolVar(&c.Scale, "scale", false, "override Config.Scale (tuning only)")
 	flag.Parse()
 	if err := run(*corpus, *split, *det, *out, *field, *perFile, c); err != nil {
 		fmt.Fprintln(os.Stderr, "nabeval:", err)
