@@ -1,0 +1,156 @@
+package cmd
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hindsight-sre/hindsight/analyze"
+	"github.com/hindsight-sre/hindsight/internal/awsdemo"
+	"github.com/hindsight-sre/hindsight/internal/awsfake"
+	"github.com/hindsight-sre/hindsight/report"
+)
+
+// awsDemo is the AWS customer's demo set up twice: once as AWS holds it
+// (CloudWatch, through the real SDK against internal/awsfake), once as
+// local files a person exported (one CSV per series). It returns the
+// config file with both profiles, shopco and shopco-local, and the
+// incident's time.
+func awsDemo(t *testing.T) (string, time.Time) {
+	t.Helper()
+	creds := isolateAWS(t)
+	const key, secret = "AKIASHOPCOREADONLY01", "shopco/Secret0123456789abcdefghijklmnopq"
+	os.WriteFile(creds, []byte("[shopco]\naws_access_key_id = "+key+"\naws_secret_access_key = "+secret+"\n"), 0o600)
+	// The data ends at the last full hour: CloudWatch judges retention
+	// by the clock, so the demo lives in the present.
+	end := time.Now().UTC().Truncate(time.Hour)
+	ms := awsdemo.Metrics(end.Add(-3*24*time.Hour), end, 7)
+	srv := awsfake.New(awsdemo.Region, nil)
+	t.Cleanup(srv.Close)
+	srv.AddKey(key, secret, "", time.Time{})
+	for _, m := range ms {
+		fm := &awsfake.Metric{Namespace: m.Namespace, Name: m.Metric, Dims: m.Dims}
+		for _, s := range m.Samples {
+			fm.Samples = append(fm.Samples, awsfake.Sample{T: s.T, V: s.V})
+		}
+		srv.AddMetric(fm)
+	}
+	// The profile of testdata/aws, beside its local files.
+	dir := t.TempDir()
+	cfg, err := os.ReadFile(filepath.Join("..", "testdata", "aws", "hindsight.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "hindsight.yaml")
+	if err := os.WriteFile(path, cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	os.Mkdir(filepath.Join(dir, "local"), 0o755)
+	files, err := awsdemo.WriteCSV(filepath.Join(dir, "local"), ms)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if !strings.Contains(string(cfg), "path: local/"+f.Path+", metric: "+f.Series.Name+",") {
+			t.Errorf("testdata/aws/hindsight.yaml lacks %s as %q", f.Path, f.Series.Name)
+		}
+	}
+	t.Setenv("AWS_ENDPOINT_URL", srv.URL)
+	return path, awsdemo.Incident(end)
+}
+
+// findingsJSON runs analyze for a profile and returns the JSON report with
+// what says where the data came from taken out: the source names (cw, or
+// cw00..cwNN for the local files), how to reproduce a series (a CloudWatch
+// query, a file path), the command line and the notes on how data was read.
+func findingsJSON(t *testing.T, config, profile string, around time.Time) (string, *analyze.Findings) {
+	t.Helper()
+	o := &analyzeOptions{config: config, profile: profile, format: "json",
+		window: windowOptions{around: around.Format(time.RFC3339), before: "2h", after: "1h"}}
+	f, err := findings(context.Background(), o, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := report.Write(&b, "json", f); err != nil {
+		t.Fatal(err)
+	}
+	var doc any
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	scrub(doc)
+	out, _ := json.MarshalIndent(doc, "", " ")
+	return regexp.MustCompile(`\bcw(\d\d)?\b`).ReplaceAllString(string(out), "cw"), f
+}
+
+// scrub removes, in place, the fields that name where data came from.
+func scrub(v any) {
+	switch x := v.(type) {
+	case map[string]any:
+		for _, k := range []string{"source", "query", "command", "notes", "profile", "file", "ref"} {
+			delete(x, k)
+		}
+		for _, c := range x {
+			scrub(c)
+		}
+	case []any:
+		for _, c := range x {
+			scrub(c)
+		}
+	}
+}
+
+// A window of the AWS customer's incident gives the same report through
+// the cloudwatch source as through the equivalent local files: the same
+// symptoms, suspects, scores, timeline and impact, number for number.
+func TestAWSDemoSameReportThroughCloudWatchAsFromFiles(t *testing.T) {
+	config, incident := awsDemo(t)
+	aws, f := findingsJSON(t, config, "shopco", incident)
+	local, _ := findingsJSON(t, config, "shopco-local", incident)
+	if aws != local {
+		t.Errorf("the reports differ:\n%s", lineDiff(aws, local))
+	}
+	// And it is the right story: the latency spike at the incident, free
+	// storage running out ranked as a suspect.
+	if len(f.Symptoms) == 0 {
+		t.Fatalf("no symptom in the AWS demo's incident window; gaps %v", f.Gaps)
+	}
+	s := f.Symptoms[0]
+	if d := s.Start.Sub(incident); d < -2*time.Minute || d > 2*time.Minute {
+		t.Errorf("symptom %s %s starts %s, want about %s", s.Subject, s.Kind, s.Start, incident)
+	}
+	if !strings.HasPrefix(s.Subject, "ALB target response time") || s.Kind != analyze.LatencySpike {
+		t.Errorf("symptom %s %s, want the ALB's response time spike", s.Subject, s.Kind)
+	}
+	if f.Inputs.Series != 8 {
+		t.Errorf("%d series read, want the demo's 8", f.Inputs.Series)
+	}
+}
+
+// lineDiff shows the first differing lines of a and b.
+func lineDiff(a, b string) string {
+	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
+	var out []string
+	for i := 0; i < max(len(al), len(bl)) && len(out) < 40; i++ {
+		var x, y string
+		if i < len(al) {
+			x = al[i]
+		}
+		if i < len(bl) {
+			y = bl[i]
+		}
+		if x != y {
+			out = append(out, fmt.Sprintf("%5d aws:   %s\n      local: %s", i+1, x, y))
+		}
+	}
+	return strings.Join(out, "\n")
+}
