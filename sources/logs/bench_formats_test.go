@@ -252,3 +252,20 @@ func BenchmarkFullFile(b *testing.B) {
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	b.ReportMetric(float64(ru.Maxrss)/1024, "maxrss-MiB")
 }
+
+// BenchmarkMineFile: Mine (what `hindsight logs patterns` runs) over the
+// 1 GiB nginx log of BenchmarkFullFile, the whole file.
+func BenchmarkMineFile(b *testing.B) {
+	size := int64(1 << 30)
+	if v := os.Getenv("HINDSIGHT_BENCH_SIZE"); v != "" {
+		fmt.Sscan(v, &size)
+	}
+	p := bigFile(b, size)
+	st, _ := os.Stat(p)
+	for b.Loop() {
+		if _, err := Mine(context.Background(), []string{p}, MineOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(st.Size())*float64(b.N)/1e6/b.Elapsed().Seconds(), "MB/s")
+}

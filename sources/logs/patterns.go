@@ -6,9 +6,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/hindsight-sre/hindsight/sources"
 	"github.com/hindsight-sre/hindsight/sources/logs/drain"
@@ -85,24 +89,47 @@ func Mine(ctx context.Context, paths []string, o MineOptions) (*Mined, error) {
 		w = sources.Window{From: time.Unix(-1<<40, 0), To: time.Unix(1<<40, 0)}
 		ref = time.Now()
 	}
-	s := &mineState{o: o, m: drain.New(o.Miner), out: &Mined{fixed: map[string]*drain.Cluster{}},
-		info: map[ckey]*Template{}}
-	fr := &fileReader{
-		spec:   spec,
-		env:    parserEnv{lazy: true, loc: o.Location, ref: ref},
-		w:      w,
-		stdin:  o.Stdin,
-		parsed: s.line,
-		bad: func(path string, n int, line []byte) {
-			s.out.Malformed++
-			s.addMessage(path, n, line, line, time.Time{}, "", 0)
-		},
-		cover: func(time.Time) {},
+	newState := func() (*mineState, *fileReader) {
+		s := &mineState{o: o, m: drain.New(o.Miner), out: &Mined{fixed: map[string]*drain.Cluster{}},
+			info: map[ckey]*Template{}}
+		fr := &fileReader{
+			spec:   spec,
+			env:    parserEnv{lazy: true, loc: o.Location, ref: ref},
+			w:      w,
+			stdin:  o.Stdin,
+			parsed: s.line,
+			bad: func(path string, n int, line []byte) {
+				s.out.Malformed++
+				s.addMessage(path, n, line, line, time.Time{}, "", 0)
+			},
+			cover: func(time.Time) {},
+		}
+		if o.PerLine {
+			fr.blank = func() { s.out.perLine = append(s.out.perLine, ckey{}) }
+		}
+		return s, fr
 	}
-	if o.PerLine {
-		fr.blank = func() { s.out.perLine = append(s.out.perLine, ckey{}) }
-	}
+	s, fr := newState()
+	parts := []*mineState{s}
 	for _, p := range paths {
+		if !o.PerLine && all {
+			// A large plain file is read in chunks on all cores, as
+			// Fetch reads it (readBig); the chunks' templates are merged
+			// by their text in finish. Per-line output keeps one miner:
+			// its rows are in line order.
+			chunks, err := mineChunks(ctx, fr, p, newState)
+			if err != nil {
+				return nil, fmt.Errorf("read %s: %w", p, err)
+			}
+			if chunks != nil {
+				parts = append(parts, chunks...)
+				// Later files go to a state of their own, after the
+				// chunks, so that first appearance stays in file order.
+				s, fr = newState()
+				parts = append(parts, s)
+				continue
+			}
+		}
 		st, err := fr.read(ctx, p)
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", p, err)
@@ -111,7 +138,82 @@ func Mine(ctx context.Context, paths []string, o MineOptions) (*Mined, error) {
 			s.out.Gaps = append(s.out.Gaps, sources.Gap{Source: "logs", What: p, Reason: g})
 		}
 	}
-	return s.finish(), nil
+	return finish(parts), nil
+}
+
+// mineChunks reads a large plain file in as many chunks as there are
+// cores, each into a state of its own, and returns the states in file
+// order; nil when the file is not one to cut (small, compressed, a
+// multi-line format, one core).
+func mineChunks(ctx context.Context, fr0 *fileReader, path string, newState func() (*mineState, *fileReader)) ([]*mineState, error) {
+	k := runtime.GOMAXPROCS(0)
+	if k < 2 || path == "-" {
+		return nil, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil // read reports it
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() || st.Size() < parallelMin {
+		return nil, nil
+	}
+	var magic [2]byte
+	if n, _ := f.ReadAt(magic[:], 0); n == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		return nil, nil
+	}
+	p := fr0.spec.parser(fr0.env)
+	if p == nil {
+		if p = fr0.detectAt(f); p == nil {
+			return nil, nil
+		}
+	}
+	if m, ok := p.(multiliner); ok && m.multiline() {
+		return nil, nil
+	}
+	bounds := []int64{0}
+	buf := make([]byte, probeSize)
+	for i := 1; i < k; i++ {
+		off := st.Size() * int64(i) / int64(k)
+		if _, at, ok := timeAt(f, buf, off, p); ok && at > bounds[len(bounds)-1] && at < st.Size() {
+			bounds = append(bounds, at)
+		}
+	}
+	bounds = append(bounds, st.Size())
+	states := make([]*mineState, len(bounds)-1)
+	stats := make([]readStats, len(states))
+	g, gctx := errgroup.WithContext(ctx)
+	for i := range states {
+		s, fr := newState()
+		fr.from, fr.to, fr.chunkLines = bounds[i], bounds[i+1], true
+		states[i] = s
+		g.Go(func() error {
+			var err error
+			stats[i], err = fr.read(gctx, path)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	// Lines of a chunk are numbered from its start: add the lines of the
+	// chunks before it, so that every example names its line.
+	before := 0
+	for i, s := range states {
+		if before > 0 {
+			for _, t := range s.info {
+				if t.Example.Line > 0 {
+					t.Example.Line += before
+				}
+			}
+		}
+		before += stats[i].lines
+		for _, gap := range stats[i].gaps {
+			s.out.Gaps = append(s.out.Gaps, sources.Gap{Source: "logs", What: path, Reason: gap})
+		}
+	}
+	return states, nil
 }
 
 type mineState struct {
@@ -119,25 +221,53 @@ type mineState struct {
 	m    *drain.Miner
 	out  *Mined
 	info map[ckey]*Template
+	// routes caches the template of access-log lines by the shape of
+	// the request line and the status class: a route is a function of
+	// the request's shape (appendTemplate looks at whether a byte is a
+	// digit, never at which), as the aggregator's accessAdder keeps it.
+	routes *[4096]routeSlot
+	tmpl   []byte // scratch for route templates
+}
+
+type routeSlot struct {
+	k uint64
+	c *drain.Cluster
 }
 
 // line mines one parsed line: access-log lines by method, route and
 // status class, others by their message.
 func (s *mineState) line(p lineParser, rec *Record, path string, n int, line []byte) {
 	if rec.Status > 0 {
-		method, path := rec.Method, rec.Path
+		var slot *routeSlot
+		var k uint64
+		var c *drain.Cluster
 		if rec.req != nil {
-			method, path, _ = splitRequest(string(rec.req))
+			if s.routes == nil {
+				s.routes = new([4096]routeSlot)
+			}
+			k = drain.Shape(rec.req) ^ uint64(rec.Status/100+1)*0x9E3779B97F4A7C15
+			slot = &s.routes[k%uint64(len(s.routes))]
+			if slot.k == k && slot.c != nil {
+				c = slot.c
+			}
 		}
-		if method == "" {
-			method = "<invalid>"
-		}
-		tmpl := method + " " + normRoute(path) + " " + statusClass(rec.Status)
-		c := s.out.fixed[tmpl]
 		if c == nil {
-			c = &drain.Cluster{Seq: -1 - len(s.out.fixed)}
-			s.out.fixed[tmpl] = c
-			s.info[ckey{c: c}] = &Template{Template: tmpl}
+			if rec.req != nil {
+				s.tmpl = appendRequestTemplate(s.tmpl[:0], rec.req)
+			} else {
+				s.tmpl = appendTemplate(s.tmpl[:0], rec.Method, rec.Path)
+			}
+			s.tmpl = append(append(s.tmpl, ' '), statusClass(rec.Status)...)
+			c = s.out.fixed[string(s.tmpl)]
+			if c == nil {
+				tmpl := string(s.tmpl)
+				c = &drain.Cluster{Seq: -1 - len(s.out.fixed)}
+				s.out.fixed[tmpl] = c
+				s.info[ckey{c: c}] = &Template{Template: tmpl}
+			}
+			if slot != nil {
+				slot.k, slot.c = k, c
+			}
 		}
 		level := "info"
 		switch {
@@ -169,8 +299,11 @@ func (s *mineState) note(k ckey, path string, n int, line []byte, t time.Time, l
 	}
 	ti := s.info[k]
 	if ti == nil {
-		ti = &Template{Level: level, Example: logLine(path, n, t, line), seq: s.out.Lines}
+		ti = &Template{}
 		s.info[k] = ti
+	}
+	if ti.Count == 0 { // an access-log route's template comes without its first line
+		ti.Level, ti.Example, ti.seq = level, logLine(path, n, t, line), s.out.Lines
 	}
 	ti.Count++
 	if !t.IsZero() && (ti.FirstSeen.IsZero() || t.Before(ti.FirstSeen)) {
@@ -178,18 +311,32 @@ func (s *mineState) note(k ckey, path string, n int, line []byte, t time.Time, l
 	}
 }
 
-func (s *mineState) finish() *Mined {
-	out := s.out
+// finish merges the states (one, or a file's chunks, in file order) into
+// the first one's Mined.
+func finish(parts []*mineState) *Mined {
+	out := parts[0].out
 	byTmpl := map[string]*Template{}
-	keys := make([]ckey, 0, len(s.info))
-	for k := range s.info {
-		keys = append(keys, k)
+	type entry struct {
+		k  ckey
+		ti *Template
 	}
-	// In order of first appearance: the first line of a template is its
-	// example, whichever variants it joins.
-	slices.SortFunc(keys, func(a, b ckey) int { return cmp.Compare(s.info[a].seq, s.info[b].seq) })
-	for _, k := range keys {
-		ti := s.info[k]
+	var keys []entry
+	for i, s := range parts {
+		from := len(keys)
+		for k, ti := range s.info {
+			keys = append(keys, entry{k, ti})
+		}
+		// In order of first appearance: the first line of a template is
+		// its example, whichever variants it joins.
+		slices.SortFunc(keys[from:], func(a, b entry) int { return cmp.Compare(a.ti.seq, b.ti.seq) })
+		if i > 0 {
+			out.Lines += s.out.Lines
+			out.Malformed += s.out.Malformed
+			out.Gaps = append(out.Gaps, s.out.Gaps...)
+		}
+	}
+	for _, e := range keys {
+		k, ti := e.k, e.ti
 		t := ti.Template
 		if t == "" {
 			t = k.c.Template(k.v)

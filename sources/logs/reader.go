@@ -32,6 +32,9 @@ type fileReader struct {
 	// from, to: read only the lines that start in [from, to) of a plain
 	// file (a chunk read on another core); to 0 means the whole file.
 	from, to int64
+	// chunkLines: lines of a chunk are numbered from 1 at from, not
+	// named by byte offset; the caller adds the lines before the chunk.
+	chunkLines bool
 
 	// pre holds .gz files being decoded ahead (see prefetch.go).
 	pre map[string]*inflater
@@ -553,7 +556,7 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 	for {
 		line, at, err := lr.Next()
 		n := st.lines + 1
-		if seeked {
+		if seeked && !fr.chunkLines {
 			// Not a line number: -(byte offset + 1); see lineRef.
 			n = -int(base + at + 1)
 		}
