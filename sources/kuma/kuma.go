@@ -45,6 +45,7 @@ import (
 	"time"
 
 	"github.com/hindsight-sre/hindsight/sources"
+	"github.com/hindsight-sre/hindsight/sources/internal/httpapi"
 )
 
 // Config is one Uptime Kuma source as written in hindsight's config file,
@@ -80,11 +81,20 @@ type Config struct {
 	User        string `mapstructure:"user"`
 	PasswordEnv string `mapstructure:"password_env"`
 	Database    string `mapstructure:"database"`
+
+	// Where only Kuma's web side is reachable: URL (Kuma's root, e.g.
+	// https://status.example.com) and Slug, a public status page whose
+	// monitors are read from its API (see web.go). Web holds the HTTP
+	// settings (headers, basic_auth, tls, timeout) for a proxy in front.
+	URL  string       `mapstructure:"url"`
+	Slug string       `mapstructure:"slug"`
+	Web  httpapi.Auth `mapstructure:",squash"`
 }
 
-// Source reads one Kuma database.
+// Source reads one Kuma database, or one status page.
 type Source struct {
-	c Config
+	c   Config
+	web *httpapi.Client // status-page mode
 }
 
 var (
@@ -98,7 +108,16 @@ func New(c Config) (*Source, error) {
 		c.Name = "kuma"
 	}
 	db := c.DSN != "" || c.Host != ""
+	web := c.URL != "" || c.Slug != ""
 	switch {
+	case web && (db || strings.TrimSpace(c.Path) != ""):
+		return nil, fmt.Errorf("kuma source %s: url/slug (a status page) is set together with path or a MariaDB server; hint: keep one way to read Kuma", c.Name)
+	case web:
+		hc, err := c.checkWeb()
+		if err != nil {
+			return nil, err
+		}
+		return &Source{c: c, web: hc}, nil
 	case db && strings.TrimSpace(c.Path) != "":
 		return nil, fmt.Errorf("kuma source %s: both path and a MariaDB server (dsn or host) are set; hint: keep path for Kuma's SQLite kuma.db, or dsn/host for Kuma 2 on MariaDB", c.Name)
 	case db:
@@ -125,6 +144,9 @@ func (s *Source) Name() string { return s.c.Name }
 // Check opens the database and says which Kuma made it and how many
 // monitors it holds.
 func (s *Source) Check(ctx context.Context) (string, error) {
+	if s.web != nil {
+		return s.checkWeb(ctx)
+	}
 	db, err := s.open(ctx)
 	if err != nil {
 		return "", err
@@ -161,6 +183,9 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 		return nil, fmt.Errorf("kuma source %s: %w", s.c.Name, err)
 	}
 	w = sources.Window{From: w.From.UTC(), To: w.To.UTC()}
+	if s.web != nil {
+		return s.fetchWeb(ctx, w, step)
+	}
 	db, err := s.open(ctx)
 	if err != nil {
 		return nil, err
