@@ -127,7 +127,7 @@ a post-incident report.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &flagError{fmt.Errorf("%w\nhint: see '%s --help'", err, c.CommandPath())}
 	})
-	root.AddCommand(newAnalyzeCmd(), newDetectCmd(), newLogsCmd(), newSummaryCmd(), newScheduleCmd(), newSourcesCmd(), newVersionCmd())
+	root.AddCommand(newAnalyzeCmd(), newSLACmd(), newDetectCmd(), newLogsCmd(), newSummaryCmd(), newScheduleCmd(), newSourcesCmd(), newVersionCmd())
 	return root
 }
 

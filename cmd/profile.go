@@ -14,6 +14,7 @@ type profileRun struct {
 	config string // the config file's absolute path
 	st     settings
 	srcs   []sources.Source
+	types  []string // the srcs' configured types, index by index
 }
 
 // loadProfile reads the config (the file named, or the one found), picks
@@ -43,6 +44,7 @@ func loadProfile(config, profile string) (*profileRun, error) {
 			return nil, err
 		}
 		r.srcs = append(r.srcs, s)
+		r.types = append(r.types, sc.Type)
 	}
 	return r, nil
 }
