@@ -10,7 +10,7 @@ import (
 // are run with it).
 type Config struct {
 	Level   int     // rows in the level's median window; default 24
-	History int     // prediction errors kept for the p-value; default 2000
+	History int     // prediction errors kept for the p-value; default 1000
 	Alpha   float64 // learning rate of a seasonal slot's offset; default 0.2
 	Gain    float64 // a seasonal model is used when its mean error is below Gain × the plain level's; default 0.85
 	Warmup  int     // errors seen before any score; default 20
@@ -25,7 +25,7 @@ func (c Config) withDefaults() Config {
 		c.Level = 24
 	}
 	if c.History <= 0 {
-		c.History = 2000
+		c.History = 1000
 	}
 	if c.Alpha <= 0 {
 		c.Alpha = 0.2
@@ -136,7 +136,14 @@ func New(c Config) *Detector {
 
 // sub is a-b without overflowing to infinity.
 func sub(a, b float64) float64 {
-	return math.Max(-math.MaxFloat64, math.Min(math.MaxFloat64, a-b))
+	d := a - b
+	switch {
+	case d > math.MaxFloat64:
+		return math.MaxFloat64
+	case d < -math.MaxFloat64:
+		return -math.MaxFloat64
+	}
+	return d
 }
 
 // learnStep estimates the sampling step from the first gaps between rows

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -80,6 +81,14 @@ func (l *lineList) String() string {
 // header, or a read error is an error.
 func ReadSeries(r io.Reader, file string) (*Series, error) {
 	s := &Series{}
+	if st, ok := r.(interface{ Stat() (os.FileInfo, error) }); ok {
+		// A file's size bounds its text and, at ~20 bytes a row, its rows:
+		// sized once, the arrays are not copied as they grow.
+		if fi, err := st.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() < 1<<31 {
+			s.text = make([]byte, 0, fi.Size())
+			s.Rows = make([]SeriesRow, 0, fi.Size()/20)
+		}
+	}
 	var bad, notNum, missing, back lineList
 	badWhy := ""
 	var last int64
