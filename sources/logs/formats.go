@@ -71,7 +71,29 @@ type parserEnv struct {
 	lazy   bool // parsers fill views, not strings (Record.msg)
 	loc    *time.Location
 	ref    time.Time // year-less stamps are placed near it (the window's end)
-	fields Fields
+	// notAfter, when set, is when the file was last written (or now):
+	// a year-less stamp never gets a year that puts it after it (see
+	// yearLimit).
+	notAfter time.Time
+	fields   Fields
+}
+
+// zoneSlack is how far past notAfter a year-less stamp may fall and keep
+// its year: a stamp read in the wrong zone moves by up to 26 hours (UTC-12
+// against UTC+14), which is no reason to put it a year earlier. A stamp
+// later than that cannot be from this year: the file was not written yet.
+const zoneSlack = 26 * time.Hour
+
+// yearLimit is the latest instant a year-less stamp may be placed at:
+// a week past the window's end (a line slightly after the window keeps the
+// window's year), but never past the file's last write (or now) by more
+// than zoneSlack.
+func yearLimit(ref, notAfter time.Time) time.Time {
+	l := ref.Add(7 * 24 * time.Hour)
+	if !notAfter.IsZero() && notAfter.Add(zoneSlack).Before(l) {
+		l = notAfter.Add(zoneSlack)
+	}
+	return l
 }
 
 // parser makes the parser for one file; nil means detect.
@@ -80,6 +102,7 @@ func (f formatSpec) parser(e parserEnv) lineParser {
 	case f.header != "":
 		h, _ := parseHeaderFormat(f.header) // checked by parseFormat
 		h.stamps = newStampParser(e.loc, e.ref)
+		h.stamps.notAfter = e.notAfter
 		return h
 	case f.nginx != "":
 		n, _ := parseNginxFormat(f.nginx)
@@ -90,15 +113,17 @@ func (f formatSpec) parser(e parserEnv) lineParser {
 		return nginxParser{c: &nginxCache{}, lazy: e.lazy}
 	case FormatSyslog:
 		p := newSyslogParser(e.loc, e.ref)
-		p.lazy = e.lazy
+		p.lazy, p.notAfter = e.lazy, e.notAfter
 		return p
 	case FormatJSON, FormatLogfmt:
 		p := newStructParser(f.name, e.fields, e.loc, e.ref)
 		p.lazy = e.lazy
+		p.stamps.notAfter = e.notAfter
 		return p
 	case FormatJava, FormatGeneric:
 		p := newStampedParser(f.name, e.loc, e.ref)
 		p.lazy = e.lazy
+		p.stamps.notAfter = e.notAfter
 		return p
 	}
 	return awsParser(f.name, e)

@@ -2,6 +2,7 @@ package logs
 
 import (
 	"bytes"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -503,10 +504,11 @@ func lastIndexByte(s string, c byte) int {
 // with an optional "<PRI>", and rsyslog's RFC 3339 timestamps
 // ("2025-11-20T03:00:01.123456+09:00 db1 ...", or journalctl's short-iso
 // "+0900"). RFC 3164 has no year and no
-// zone: the time is read in loc, and the year is the one that puts the line
-// nearest the window: the year the window ends in, unless that puts the
-// line more than a week after the window's end (a December line read in
-// January), then the year before.
+// zone: the time is read in loc, and the year is the latest one that puts
+// the line no later than a week after the window's end (a December line
+// read in January goes to the year before) and no later than the file's
+// last write (or now), give or take a zone (see yearLimit): a log from a
+// past year keeps its year, and one that crosses New Year keeps its order.
 type syslogParser struct {
 	lazy  bool // views only, see Record.msg
 	loc   *time.Location
@@ -516,8 +518,13 @@ type syslogParser struct {
 	lastKey  int32 // the last hour looked up: lines come in order
 	lastBase int64
 
-	toYear  int       // to's year in loc, 0 until the first line
-	toLimit time.Time // to + 7 days
+	toYear  int       // toLimit's year in loc, 0 until the first line
+	toLimit time.Time // yearLimit(to, notAfter)
+	// notAfter: see parserEnv. wLimit is yearLimit(to) alone; moved counts
+	// the lines notAfter put a year earlier than wLimit would have.
+	notAfter time.Time
+	wLimit   time.Time
+	moved    int
 
 	// The minute of the last RFC 3164 stamp, "Nov 24 03:00:", and the
 	// unix time of its second 0 (see keepMinute).
@@ -685,13 +692,43 @@ func (p *syslogParser) keepMinute(line []byte, mon time.Month, day, sec int) {
 // with the year guessed as documented on syslogParser.
 func (p *syslogParser) time(mon time.Month, day, sec int) time.Time {
 	if p.toYear == 0 {
-		p.toYear, p.toLimit = p.to.In(p.loc).Year(), p.to.Add(7*24*time.Hour)
+		p.toLimit = yearLimit(p.to, p.notAfter)
+		p.toYear = p.toLimit.In(p.loc).Year()
+		p.wLimit = yearLimit(p.to, time.Time{})
 	}
 	t := p.at(p.toYear, mon, day, sec)
 	if t.After(p.toLimit) {
 		t = p.at(p.toYear-1, mon, day, sec)
 	}
+	if !p.wLimit.Equal(p.toLimit) {
+		// What the window alone would have said: a line the file's
+		// last write moved a year back is noted (yearNote).
+		y := p.wLimit.In(p.loc).Year()
+		w := time.Date(y, mon, day, 0, 0, sec, 0, p.loc)
+		if w.After(p.wLimit) {
+			w = w.AddDate(-1, 0, 0)
+		}
+		if !w.Equal(t) {
+			p.moved++
+		}
+	}
 	return t
+}
+
+// yearNote says what the parser assumed of year-less stamps, when the
+// file's last write (or now) decided it: "" otherwise.
+func (p *syslogParser) yearNote() string {
+	return movedNote(p.moved, p.notAfter, p.loc)
+}
+
+func (p *stampParser) yearNote() string { return movedNote(p.moved, p.notAfter, p.loc) }
+
+func movedNote(moved int, notAfter time.Time, loc *time.Location) string {
+	if moved == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d lines stamped without a year were placed in the year before the window's, so as not to fall after the file was last written (%s)",
+		moved, notAfter.In(loc).Format(time.RFC3339))
 }
 
 func (p *syslogParser) at(y int, mon time.Month, day, sec int) time.Time {

@@ -3,10 +3,12 @@ package logs
 import (
 	"context"
 	"fmt"
+	"os"
 	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestMineChunks: a large plain file mined in chunks on two cores gives
@@ -66,5 +68,60 @@ func TestMineChunks(t *testing.T) {
 	}
 	if !chunked {
 		t.Error("no example from the second chunk: the test does not test what it says")
+	}
+}
+
+// TestYearNotAfterLastWrite: a year-less syslog stamp never gets a year
+// that puts it after the file was last written (or now): a sample from a
+// past year keeps that year, a file that crosses New Year keeps its
+// order, and the report says what was assumed.
+func TestYearNotAfterLastWrite(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Now()
+	// Three days after today's date, a year ago and more: the window
+	// alone (now) would put it three days in the future.
+	soon := now.AddDate(0, 0, 3)
+	old := mustWrite(t, dir, "old.log", soon.Format("Jan _2 15:04:05")+" db1 sshd[1]: Accepted password for bob\n")
+	written := soon.AddDate(-2, 0, 1)
+	if err := os.Chtimes(old, written, written); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Mine(context.Background(), []string{old}, MineOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Templates) != 1 || m.Templates[0].FirstSeen.After(written) || m.Templates[0].FirstSeen.Year() != soon.Year()-2 {
+		t.Fatalf("first seen %v for a file last written %v", m.Templates[0].FirstSeen, written)
+	}
+	if len(m.Gaps) != 1 || !strings.Contains(m.Gaps[0].Reason, "placed in the year before") {
+		t.Errorf("gaps %v: the year assumed is not said", m.Gaps)
+	}
+
+	// A file written this instant, with a line three days ahead of
+	// today's date: last year's, not the future.
+	fresh := mustWrite(t, dir, "fresh.log", soon.Format("Jan _2 15:04:05")+" db1 sshd[1]: Accepted password for bob\n")
+	if m, err = Mine(context.Background(), []string{fresh}, MineOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if f := m.Templates[0].FirstSeen; f.After(now) {
+		t.Errorf("first seen %v, after now (%v)", f, now)
+	}
+
+	// Across New Year: the order is kept.
+	ny := mustWrite(t, dir, "ny.log", "Dec 31 23:59:58 db1 cron[1]: tick one\nJan  1 00:00:02 db1 kernel: tock two\n")
+	nyWritten := time.Date(2025, 1, 1, 0, 10, 0, 0, time.UTC)
+	if err := os.Chtimes(ny, nyWritten, nyWritten); err != nil {
+		t.Fatal(err)
+	}
+	if m, err = Mine(context.Background(), []string{ny}, MineOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	firsts := map[string]time.Time{}
+	for _, tm := range m.Templates {
+		firsts[tm.Template] = tm.FirstSeen
+	}
+	a, b := firsts["tick one"], firsts["tock two"]
+	if !a.Equal(time.Date(2024, 12, 31, 23, 59, 58, 0, time.UTC)) || !b.Equal(time.Date(2025, 1, 1, 0, 0, 2, 0, time.UTC)) {
+		t.Errorf("across New Year: %v then %v (%v)", a, b, firsts)
 	}
 }

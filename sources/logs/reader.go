@@ -436,6 +436,7 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 		return st, err
 	}
 	defer closeFn()
+	fr.env.notAfter = fr.lastWrite(path)
 	p := fr.spec.parser(fr.env)
 	// In a large plain file, find the window's start by binary search
 	// and read from there: line numbers are then unknown, and lines are
@@ -684,7 +685,40 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 	if st.bad > 0 {
 		st.gaps = append(st.gaps, fmt.Sprintf("%d of %d lines read not understood, first at %s: %q", st.bad, st.lines, lineRef("line", st.firstBad), st.badText))
 	}
+	if n := yearNoteOf(p); n != "" {
+		st.gaps = append(st.gaps, n)
+	}
 	return st, nil
+}
+
+// lastWrite is when the file at path was last written, or now when that
+// is later or unknown (standard input, an object store): no line of it
+// can have been written after.
+func (fr *fileReader) lastWrite(path string) time.Time {
+	now := time.Now()
+	if path == "-" || fr.remote != nil {
+		return now
+	}
+	if st, err := os.Stat(path); err == nil && st.ModTime().Before(now) {
+		return st.ModTime()
+	}
+	return now
+}
+
+// yearNoteOf is what p assumed of year-less stamps, when the file's last
+// write decided it.
+func yearNoteOf(p lineParser) string {
+	switch p := p.(type) {
+	case *syslogParser:
+		return p.yearNote()
+	case *headerFormat:
+		return p.stamps.yearNote()
+	case *structParser:
+		return p.stamps.yearNote()
+	case *stampedParser:
+		return p.stamps.yearNote()
+	}
+	return ""
 }
 
 // allTimes is a window that holds every line.

@@ -41,7 +41,11 @@ var stampLayouts = []struct {
 type stampParser struct {
 	loc  *time.Location
 	ref  time.Time // a year-less stamp gets the year that puts it nearest before ref
-	last int
+	// notAfter: see parserEnv; moved counts the stamps it put a year
+	// earlier than ref alone would have.
+	notAfter time.Time
+	moved    int
+	last     int
 }
 
 func newStampParser(loc *time.Location, ref time.Time) *stampParser {
@@ -74,16 +78,28 @@ func (p *stampParser) parse(s string) (t time.Time, guessed, ok bool) {
 	return t, false, false
 }
 
-// year puts a year-less time in the year of ref, or the year before when
-// that would make it more than a week after ref (a December line read in
-// January), as syslogParser does.
+// year puts a year-less time in the latest year that does not put it past
+// yearLimit (a December line read in January goes to the year before), as
+// syslogParser does.
 func (p *stampParser) year(t time.Time) time.Time {
-	y := p.ref.In(p.loc).Year()
-	at := time.Date(y, t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), p.loc)
-	if at.After(p.ref.Add(7 * 24 * time.Hour)) {
-		at = at.AddDate(-1, 0, 0)
+	in := func(y int) time.Time {
+		return time.Date(y, t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), p.loc)
+	}
+	at := placeYear(yearLimit(p.ref, p.notAfter), p.loc, in)
+	if !p.notAfter.IsZero() && !at.Equal(placeYear(yearLimit(p.ref, time.Time{}), p.loc, in)) {
+		p.moved++
 	}
 	return at
+}
+
+// placeYear is in(y) for the latest year y that does not put it after
+// limit.
+func placeYear(limit time.Time, loc *time.Location, in func(y int) time.Time) time.Time {
+	y := limit.In(loc).Year()
+	if t := in(y); !t.After(limit) {
+		return t
+	}
+	return in(y - 1)
 }
 
 // normLevel maps the level words of common loggers to error, warn, info
