@@ -27,6 +27,7 @@ type aggregator struct {
 	bLast    int
 
 	inWindow int
+	mined    int // lines not of an access log: their stamps may carry no zone
 	skipped  int // files skipped whole, outside the window
 
 	droppedEvents int         // past MaxEvents
@@ -208,6 +209,7 @@ func (a *aggregator) cover(t time.Time) {
 // (with a status), which take accessAdder.add (access.go).
 func (a *aggregator) add(format string, r *Record, path string, n int, line []byte) {
 	a.inWindow++
+	a.mined++
 	b := a.bucket(r.T)
 	msg := r.message()
 	prog, progID := r.Program, uint64(0)
@@ -860,6 +862,7 @@ func quantile(sorted []float64, q float64) float64 {
 // the same set than everything merged before it).
 func (a *aggregator) merge(b *aggregator) {
 	a.inWindow += b.inWindow
+	a.mined += b.mined
 	a.skipped += b.skipped
 	if !b.minT.IsZero() {
 		a.cover(b.minT)

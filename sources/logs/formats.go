@@ -68,9 +68,9 @@ func parseFormat(s string) (formatSpec, error) {
 
 // parserEnv is what a parser needs to know of its source.
 type parserEnv struct {
-	lazy   bool // parsers fill views, not strings (Record.msg)
-	loc    *time.Location
-	ref    time.Time // year-less stamps are placed near it (the window's end)
+	lazy bool // parsers fill views, not strings (Record.msg)
+	loc  *time.Location
+	ref  time.Time // year-less stamps are placed near it (the window's end)
 	// notAfter, when set, is when the file was last written (or now):
 	// a year-less stamp never gets a year that puts it after it (see
 	// yearLimit).

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hindsight-sre/hindsight/sources"
 )
 
 // TestMineChunks: a large plain file mined in chunks on two cores gives
@@ -123,5 +125,42 @@ func TestYearNotAfterLastWrite(t *testing.T) {
 	a, b := firsts["tick one"], firsts["tock two"]
 	if !a.Equal(time.Date(2024, 12, 31, 23, 59, 58, 0, time.UTC)) || !b.Equal(time.Date(2025, 1, 1, 0, 0, 2, 0, time.UTC)) {
 		t.Errorf("across New Year: %v then %v (%v)", a, b, firsts)
+	}
+}
+
+// TestSourceTimezone: a source's timezone: reads its zone-less stamps in
+// that zone, whatever the profile's, and the dataset says which zone.
+func TestSourceTimezone(t *testing.T) {
+	p := mustWrite(t, t.TempDir(), "syslog", "Nov 20 03:00:01 db1 CRON[1]: (root) CMD (backup)\n")
+	seoul := mustSeoul(t)
+	w := sources.Window{From: time.Date(2025, 11, 19, 0, 0, 0, 0, time.UTC), To: time.Date(2025, 11, 21, 0, 0, 0, 0, time.UTC)}
+	for _, c := range []struct {
+		tz   string
+		want time.Time
+	}{
+		{"", time.Date(2025, 11, 20, 3, 0, 1, 0, seoul)},
+		{"UTC", time.Date(2025, 11, 20, 3, 0, 1, 0, time.UTC)},
+	} {
+		s, err := New(Config{Paths: []string{p}, Location: seoul, Timezone: c.tz})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ds, err := s.Fetch(context.Background(), w, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ds.Patterns) != 1 || !ds.Patterns[0].FirstSeen.Equal(c.want) {
+			t.Fatalf("timezone %q: patterns %+v, want first seen %v", c.tz, ds.Patterns, c.want)
+		}
+		zone := "Asia/Seoul"
+		if c.tz != "" {
+			zone = c.tz
+		}
+		if !slices.ContainsFunc(ds.Notes, func(n string) bool { return strings.Contains(n, "read as "+zone) }) {
+			t.Errorf("timezone %q: notes %q do not name %s", c.tz, ds.Notes, zone)
+		}
+	}
+	if _, err := New(Config{Paths: []string{p}, Timezone: "Mars/Olympus"}); err == nil || !strings.Contains(err.Error(), "hint:") {
+		t.Errorf("a zone that is none: %v", err)
 	}
 }

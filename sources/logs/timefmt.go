@@ -39,8 +39,8 @@ var stampLayouts = []struct {
 // stampParser parses timestamps of unknown layout, trying the last one
 // that worked first.
 type stampParser struct {
-	loc  *time.Location
-	ref  time.Time // a year-less stamp gets the year that puts it nearest before ref
+	loc *time.Location
+	ref time.Time // a year-less stamp gets the year that puts it nearest before ref
 	// notAfter: see parserEnv; moved counts the stamps it put a year
 	// earlier than ref alone would have.
 	notAfter time.Time
