@@ -38,6 +38,7 @@ type aggregator struct {
 	minT, maxT time.Time
 
 	reqs, errs []int
+	flows      *flowCounts         // VPC flow records (vpcflow.go)
 	times      []latencies         // request times per bucket
 	routeTmpl  map[string]*route   // route template -> route
 	overflow   *route              // for requests past maxRouteTmpl templates
@@ -208,6 +209,9 @@ func (a *aggregator) cover(t time.Time) {
 // add takes one parsed line inside the window, but for access-log lines
 // (with a status), which take accessAdder.add (access.go).
 func (a *aggregator) add(format string, r *Record, path string, n int, line []byte) {
+	if format == FormatVPCFlow && a.flow(r) {
+		return
+	}
 	a.inWindow++
 	a.mined++
 	b := a.bucket(r.T)
@@ -717,6 +721,9 @@ func (a *aggregator) emit(ds *sources.Dataset) {
 	if a.reqs != nil {
 		ds.Series = append(ds.Series, a.series()...)
 	}
+	if a.flows != nil {
+		ds.Series = append(ds.Series, a.flowSeries()...)
+	}
 	if evs := a.events(); len(ds.Events) == 0 {
 		ds.Events = evs
 	} else {
@@ -878,6 +885,7 @@ func (a *aggregator) merge(b *aggregator) {
 			a.times[i].merge(&b.times[i])
 		}
 	}
+	a.mergeFlows(b)
 	for _, ev := range b.held {
 		a.addEvent(ev)
 	}

@@ -1,25 +1,42 @@
 package logs
 
-// The AWS log formats (alb.go, cloudfront.go, ...), read from S3 (see
-// s3.go) or from files.
+// The AWS log formats (alb.go, cloudfront.go, s3access.go, vpcflow.go,
+// waf.go, cloudtrail.go), read from S3 (see s3.go) or from files.
 
 // awsFormats are the AWS formats by name, with their aliases, for
 // Config.Format.
 var awsFormats = map[string]string{
 	FormatALB: FormatALB, "nlb": FormatALB, FormatELB: FormatELB,
+	FormatCloudFront: FormatCloudFront,
+	FormatS3Access:   FormatS3Access, "s3-access": FormatS3Access,
+	FormatVPCFlow: FormatVPCFlow, "flowlogs": FormatVPCFlow,
+	FormatWAF:        FormatWAF,
+	FormatCloudTrail: FormatCloudTrail,
 }
 
-// awsParser makes the parser of an AWS format; nil for other names.
+// awsParser makes the parser of an AWS format; nil for other names (and
+// for CloudTrail, whose files are documents, not lines: cloudtrail.go).
 func awsParser(name string, e parserEnv) lineParser {
 	switch name {
 	case FormatALB, FormatELB:
 		return newALBParser(name, e.lazy)
+	case FormatCloudFront:
+		return newCloudFrontParser(e.lazy)
+	case FormatS3Access:
+		return newS3AccessParser(e.lazy)
+	case FormatVPCFlow:
+		return newVPCFlowParser(e.lazy)
+	case FormatWAF:
+		return newWAFParser(e.lazy)
 	}
 	return nil
 }
 
-// awsCandidates are the AWS formats detection tries, after the others:
-// their lines are unlike any other format's.
+// awsCandidates are the AWS formats detection tries.
 func awsCandidates(e parserEnv) []lineParser {
-	return []lineParser{awsParser(FormatALB, e), awsParser(FormatELB, e)}
+	var out []lineParser
+	for _, n := range []string{FormatALB, FormatELB, FormatCloudFront, FormatS3Access, FormatVPCFlow, FormatWAF} {
+		out = append(out, awsParser(n, e))
+	}
+	return out
 }

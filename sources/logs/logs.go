@@ -590,6 +590,9 @@ func (a *aggregator) reader() *fileReader {
 
 // readFile streams one file of a set into the aggregator.
 func (a *aggregator) readFile(ctx context.Context, fr *fileReader, path string) error {
+	if a.isCloudTrail() {
+		return a.readCloudTrail(ctx, fr, path)
+	}
 	st, err := fr.read(ctx, path)
 	if err != nil {
 		if ctx.Err() != nil {

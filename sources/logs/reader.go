@@ -495,6 +495,9 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 			}
 			return false
 		}
+		if cm, ok := p.(commenter); ok && cm.comment(line) {
+			return false // a header (CloudFront's #Fields), neither a record nor an error
+		}
 		switch p.parse(line, rec, fr.w) {
 		case malformed:
 			if multi && ev.ok {

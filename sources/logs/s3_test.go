@@ -247,3 +247,38 @@ func gunzipAll(b []byte) ([]byte, error) {
 	_, err = out.ReadFrom(zr)
 	return out.Bytes(), err
 }
+
+// TestS3Layouts reads CloudTrail and VPC flow logs from their real key
+// layouts on the S3 server, the format taken from the layout.
+func TestS3Layouts(t *testing.T) {
+	srv := s3test.Start(t)
+	srv.Bucket(t, "trail")
+	profile := srv.Profile(t, "acme", srv.Secret)
+	srv.Put(t, "trail", "AWSLogs/123456789012/CloudTrail/eu-west-1/2025/11/20/123456789012_CloudTrail_eu-west-1_20251120T1020Z_Ab12Cd34Ef56Gh78.json.gz", s3test.Gzip([]byte(cloudtrailExample)))
+	// Flow records of 2025-11-20 10:10 under the Hive-style prefix.
+	flows := strings.NewReplacer("1418530010", "1763633400", "1418530012", "1763633402", "1418530015", "1763633405").Replace(vpcFlowExample)
+	srv.Put(t, "trail", "AWSLogs/aws-account-id=123456789012/aws-service=vpcflowlogs/aws-region=eu-west-1/year=2025/month=11/day=20/123456789012_vpcflowlogs_eu-west-1_fl-1234abcd_20251120T1015Z_a1b2c3d4.log.gz", s3test.Gzip([]byte(flows)))
+	w := sources.Window{From: time.Date(2025, 11, 20, 10, 0, 0, 0, time.UTC), To: time.Date(2025, 11, 20, 11, 0, 0, 0, time.UTC)}
+	for _, c := range []struct{ layout, want string }{{"cloudtrail", "events"}, {"vpcflow-hive", "flows"}} {
+		cfg := Config{Name: "aws", Paths: []string{"s3://trail/"}, Layout: c.layout}
+		cfg.AWS.Profile, cfg.AWS.Endpoint, cfg.AWS.PathStyle = profile, srv.Endpoint, true
+		src, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ds, err := src.Fetch(context.Background(), w, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch c.want {
+		case "events":
+			if len(ds.Events) != 2 || ds.Events[0].Kind != sources.KindChange || !strings.HasPrefix(ds.Events[0].Ref, "s3://trail/AWSLogs/") {
+				t.Errorf("cloudtrail: events %+v", ds.Events)
+			}
+		case "flows":
+			if r := seriesSum(ds, "vpc flow rejects"); r != 2 {
+				t.Errorf("vpc flow: %d rejects, want 2; gaps %v", r, ds.Gaps)
+			}
+		}
+	}
+}
