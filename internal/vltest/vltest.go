@@ -255,3 +255,58 @@ func (s *Server) LoadDemo(tb testing.TB, dir string) int {
 	s.Ingest(tb, []string{"file"}, all)
 	return len(all)
 }
+
+// BusyDay makes n log lines spread over the day from start, as a busy
+// web service writes them: nginx access lines (routes with ids, a few 4xx
+// and 5xx, request times) as stream {app="nginx"}, and application lines
+// (a dozen message shapes with numbers, ids and an occasional error) as
+// {app="api"}, nine access lines to one application line. Deterministic.
+func BusyDay(start time.Time, n int) []Entry {
+	routes := []string{"/api/items/%d", "/products/%d", "/api/cart/%d/add", "/static/app.js", "/", "/api/search?q=w%d", "/api/orders/%d"}
+	msgs := []string{
+		"request handled route=/api/items/%d status=200 took=%dms",
+		"cache miss key=item:%d",
+		"payment authorised order=%d amount=%d.00",
+		"user %d logged in from 203.0.113.%d",
+		"queue depth %d workers %d",
+		"slow query on orders (%d ms) rows=%d",
+		"ERROR upstream timeout after %d ms calling inventory for item %d",
+		"scheduled job cleanup removed %d sessions in %dms",
+	}
+	out := make([]Entry, n)
+	step := 24 * time.Hour / time.Duration(n)
+	x := uint64(2025)
+	rnd := func(m int) int {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		return int(x % uint64(m))
+	}
+	for i := range out {
+		t := start.Add(time.Duration(i) * step)
+		if i%10 != 9 {
+			status := 200
+			switch r := rnd(1000); {
+			case r < 5:
+				status = 502
+			case r < 30:
+				status = 404
+			}
+			route := routes[rnd(len(routes))]
+			if strings.Contains(route, "%d") {
+				route = fmt.Sprintf(route, rnd(100000))
+			}
+			out[i] = Entry{T: t, Fields: map[string]string{"app": "nginx"}, Msg: fmt.Sprintf(
+				`203.0.113.%d - - [%s] "GET %s HTTP/1.1" %d %d "https://shop.example/" "Mozilla/5.0" %d.%03d`,
+				rnd(250), t.UTC().Format("02/Jan/2006:15:04:05 -0700"), route, status, 200+rnd(50000), rnd(2), rnd(1000))}
+			continue
+		}
+		m := msgs[rnd(len(msgs))]
+		if strings.HasPrefix(m, "ERROR") && rnd(4) != 0 {
+			m = msgs[0]
+		}
+		out[i] = Entry{T: t, Fields: map[string]string{"app": "api"}, Msg: fmt.Sprintf(
+			t.UTC().Format(time.RFC3339Nano)+" "+m, rnd(100000), rnd(5000))}
+	}
+	return out
+}

@@ -20,7 +20,9 @@ import (
 // and daily rows) into database kuma, readable by user hindsight (SELECT
 // only, password "pw-hindsight"). It returns the server and the SQLite
 // file it was copied from.
-func mariaDemo(t *testing.T) (*mariadbtest.Server, string) {
+func mariaDemo(t *testing.T) (*mariadbtest.Server, string) { return mariaDemoB(t) }
+
+func mariaDemoB(t testing.TB) (*mariadbtest.Server, string) {
 	t.Helper()
 	srv := mariadbtest.Start(t)
 	sqlite := filepath.Join(t.TempDir(), "kuma2.db")
