@@ -20,7 +20,8 @@ type scheduleOptions struct {
 	summaryOptions
 	cron     string
 	profiles []string
-	now      bool // run once at start too
+	now      bool   // run once at start too
+	logFmt   string // text or json
 	// job replaces the summaries in tests.
 	job func(ctx context.Context, profile string) error
 }
@@ -56,7 +57,9 @@ optional leading seconds field ("*/10 * * * * *"), a descriptor (@daily,
 	f.StringVarP(&o.format, "output-format", "o", "markdown", "summary format")
 	f.StringVar(&o.output, "output", "", "file template, e.g. 'reports/{{.Profile}}/{{.Date}}-summary.md' (default stdout)")
 	f.StringVar(&o.state, "state", "", "state directory (default $XDG_STATE_HOME/hindsight)")
-	f.StringVar(&o.webhook, "webhook", "", "also POST each summary: slack or json")
+	f.StringVar(&o.webhook, "webhook", "", "also POST each summary: slack, teams, discord or json")
+	f.StringSliceVar(&o.mailTo, "mail-to", nil, "also e-mail each summary to these addresses (see summary --help)")
+	f.StringVar(&o.logFmt, "log-format", "text", "log lines on stderr: text (key=value) or json (one object per line)")
 	f.StringVar(&o.webhookEnv, "webhook-env", webhookEnvDefault, "environment variable that holds the webhook URL")
 	return c
 }
@@ -70,6 +73,9 @@ func runSchedule(ctx context.Context, o *scheduleOptions, stdout, stderr io.Writ
 	}
 	if err := o.summaryOptions.check(); err != nil {
 		return err
+	}
+	if o.logFmt != "" && o.logFmt != "text" && o.logFmt != "json" {
+		return usageErrorf("--log-format: %q is not text or json\nhint: json writes one JSON object per line, for journald, Loki or a log shipper", o.logFmt)
 	}
 	cfg, _, err := loadConfig(o.config)
 	if err != nil {
@@ -123,7 +129,11 @@ func runSchedule(ctx context.Context, o *scheduleOptions, stdout, stderr io.Writ
 		}
 	}
 
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{}))
+	var handler slog.Handler = slog.NewTextHandler(stderr, &slog.HandlerOptions{})
+	if o.logFmt == "json" {
+		handler = slog.NewJSONHandler(stderr, &slog.HandlerOptions{})
+	}
+	log := slog.New(handler)
 	var (
 		mu      sync.Mutex // never two runs at once, whatever calls runAll
 		running bool

@@ -3,6 +3,7 @@ package cmd
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -173,5 +174,33 @@ func TestScheduleEveryProfile(t *testing.T) {
 	}
 	if log := stderr.String(); !strings.Contains(log, "zone=Asia/Seoul") || !strings.Contains(log, "profiles=acme,beta") {
 		t.Errorf("log:\n%s", log)
+	}
+}
+
+// --log-format json: every log line is one JSON object with time, level
+// and msg.
+func TestScheduleJSONLog(t *testing.T) {
+	o := &scheduleOptions{cron: "* * * * * *", logFmt: "json", summaryOptions: summaryOptions{
+		config: filepath.Join("..", "testdata", "demo", "hindsight.yaml"), format: "markdown"}}
+	o.job = func(context.Context, string) error { return nil }
+	ctx, cancel := context.WithTimeout(context.Background(), 2200*time.Millisecond)
+	defer cancel()
+	var stderr syncBuffer
+	if err := runSchedule(ctx, o, &bytes.Buffer{}, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+	if len(lines) < 3 {
+		t.Fatalf("log:\n%s", stderr.String())
+	}
+	for _, l := range lines {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(l), &rec); err != nil || rec["msg"] == nil || rec["level"] == nil || rec["time"] == nil {
+			t.Errorf("not a JSON log record: %q (%v)", l, err)
+		}
+	}
+	o.logFmt = "xml"
+	if err := runSchedule(context.Background(), o, &bytes.Buffer{}, &stderr); err == nil || !strings.Contains(err.Error(), "is not text or json") {
+		t.Errorf("--log-format xml: %v", err)
 	}
 }

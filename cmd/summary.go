@@ -34,9 +34,14 @@ type summaryOptions struct {
 	state      string
 	noState    bool
 	failOn     string
-	webhook    string // "", "slack" or "json"
+	webhook    string // "", or one of webhookKinds
 	webhookEnv string
+	mailTo     []string
+	mail       *mailer // set by check when mailTo is given
 }
+
+// webhookKinds are the payloads --webhook posts.
+var webhookKinds = []string{"slack", "teams", "discord", "json"}
 
 func newSummaryCmd() *cobra.Command {
 	o := &summaryOptions{}
@@ -73,7 +78,15 @@ is neither compared with nor replaced, and the summary says so.
 
 The webhook URL is a secret and is read from the environment
 ($HINDSIGHT_WEBHOOK_URL, or the variable --webhook-env names); it is never
-printed.`,
+printed. --webhook slack, teams (a Teams Workflows webhook: an Adaptive
+Card), discord or json.
+
+--mail-to sends the summary as a plain-text e-mail through
+$HINDSIGHT_SMTP_ADDR (host:port), with STARTTLS ($HINDSIGHT_SMTP_TLS=tls for
+port 465, none for a local relay without login), logging in with
+$HINDSIGHT_SMTP_USER and $HINDSIGHT_SMTP_PASSWORD when set, from
+$HINDSIGHT_SMTP_FROM (default hindsight@HOST); $HINDSIGHT_SMTP_CA_FILE adds
+the CA of a server with a private certificate.`,
 		Example: `  hindsight summary --config /etc/hindsight/config.yaml
   hindsight summary --config testdata/demo/hindsight.yaml --at "2025-11-21 07:00"
   hindsight summary --last 24h -o table
@@ -99,8 +112,9 @@ printed.`,
 	f.StringVar(&o.state, "state", "", "state directory (default $XDG_STATE_HOME/hindsight)")
 	f.BoolVar(&o.noState, "no-state", false, "neither read nor save the previous summary")
 	f.StringVar(&o.failOn, "fail-on", "", "exit 1 when there is a new, changed or any episode; nodata: only when no source returned data (exit 3, as always)")
-	f.StringVar(&o.webhook, "webhook", "", "also POST the summary: slack (incoming webhook) or json (the -o json document)")
+	f.StringVar(&o.webhook, "webhook", "", "also POST the summary: slack (incoming webhook), teams (Workflows webhook, an Adaptive Card), discord, or json (the -o json document)")
 	f.StringVar(&o.webhookEnv, "webhook-env", webhookEnvDefault, "environment variable that holds the webhook URL")
+	f.StringSliceVar(&o.mailTo, "mail-to", nil, "also e-mail the summary to these addresses, through $HINDSIGHT_SMTP_ADDR (STARTTLS; login from $HINDSIGHT_SMTP_USER and $HINDSIGHT_SMTP_PASSWORD)")
 	return c
 }
 
@@ -113,10 +127,15 @@ func (o *summaryOptions) check() error {
 	default:
 		return usageErrorf("--fail-on: %q is not new, changed, any or nodata\nhint: no data at all always exits %d; --fail-on nodata says so and fails on nothing else", o.failOn, exitNoData)
 	}
-	switch o.webhook {
-	case "", "slack", "json":
-	default:
-		return usageErrorf("--webhook: %q is not slack or json\nhint: slack posts Slack's incoming-webhook payload, json the summary document", o.webhook)
+	if o.webhook != "" && !slices.Contains(webhookKinds, o.webhook) {
+		return usageErrorf("--webhook: %q is not %s\nhint: slack posts Slack's incoming-webhook payload, teams an Adaptive Card for a Teams Workflows webhook, discord a Discord message, json the summary document", o.webhook, strings.Join(webhookKinds, ", "))
+	}
+	if len(o.mailTo) > 0 {
+		m, err := newMailer(o.mailTo)
+		if err != nil {
+			return err
+		}
+		o.mail = m
 	}
 	return nil
 }
@@ -252,6 +271,16 @@ func deliverSummary(ctx context.Context, o *summaryOptions, run *summaryRun, hoo
 			return err
 		}
 		if err := hook.post(ctx, redact.Bytes(body.Bytes())); err != nil {
+			return err
+		}
+	}
+	if o.mail != nil {
+		var body bytes.Buffer
+		if err := report.WriteSummary(&body, "markdown", run.s, report.Options{}); err != nil {
+			return err
+		}
+		subject, _, _ := strings.Cut(strings.TrimPrefix(body.String(), "# "), "\n")
+		if err := o.mail.send(ctx, subject, redact.Bytes(body.Bytes())); err != nil {
 			return err
 		}
 	}

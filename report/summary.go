@@ -17,7 +17,7 @@ const SummarySchema = "hindsight/summary/v1"
 
 // SummaryFormats are the formats WriteSummary accepts. "slack" is the
 // payload of a Slack incoming webhook ({"text": ...} in Slack's mrkdwn).
-var SummaryFormats = []string{"markdown", "json", "table", "slack"}
+var SummaryFormats = []string{"markdown", "json", "table", "slack", "teams", "discord"}
 
 // WriteSummary renders the nightly summary s to w as format (see
 // SummaryFormats); like Write it renders fully before writing.
@@ -46,6 +46,16 @@ func WriteSummary(w io.Writer, format string, s *analyze.Summary, o Options) err
 		enc := json.NewEncoder(&buf)
 		enc.SetEscapeHTML(false)
 		err = enc.Encode(map[string]string{"text": sv.slack()})
+	case "teams":
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		err = enc.Encode(sv.teamsCard())
+	case "discord":
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		// allowed_mentions: a log line with @everyone must not ping anyone.
+		err = enc.Encode(map[string]any{"content": fitLines(sv.chat(markdownChat), discordLimit),
+			"allowed_mentions": map[string]any{"parse": []string{}}})
 	default:
 		return fmt.Errorf("unknown summary format %q (want %s)", format, strings.Join(SummaryFormats, ", "))
 	}
@@ -278,20 +288,40 @@ func (sv summaryView) table(w io.Writer, o Options) error {
 
 // slack is the summary in Slack's mrkdwn: *bold*, one line per episode.
 func (sv summaryView) slack() string {
-	s := sv.s
 	esc := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace
+	return sv.chat(chatDialect{bold: "*", italic: "_", esc: esc, code: esc})
+}
+
+// chatDialect is how a chat service marks up text: Slack's mrkdwn (*bold*,
+// _italic_, &<> escaped) or the Markdown of Discord and Teams (**bold**,
+// *italic*).
+type chatDialect struct {
+	bold, italic string
+	esc          func(string) string // prose
+	code         func(string) string // inside `code`
+}
+
+var markdownChat = chatDialect{bold: "**", italic: "*", esc: func(s string) string {
+	return strings.NewReplacer("*", `\*`, "_", `\_`, "`", "'").Replace(s)
+}, code: func(s string) string { return s }}
+
+// chat is the summary as a chat message in dialect d.
+func (sv summaryView) chat(d chatDialect) string {
+	s := sv.s
+	esc := d.esc
+	bold := func(x string) string { return d.bold + x + d.bold }
 	var b strings.Builder
-	fmt.Fprintf(&b, "*%s*\n%s %s\n", esc(sv.title()), esc(sv.counts()), esc(sv.compared()))
+	fmt.Fprintf(&b, "%s\n%s %s\n", bold(esc(sv.title())), esc(sv.counts()), esc(sv.compared()))
 	for _, e := range s.Episodes {
 		if e.Quiet() {
 			continue
 		}
-		fmt.Fprintf(&b, "• *%s* %s, %s (%s, %s)", statusWord(e.Status), esc(sv.what(e)), esc(sv.span(e.Start, e.End)), human(e.Duration()), hours(e.Class))
+		fmt.Fprintf(&b, "• %s %s, %s (%s, %s)", bold(statusWord(e.Status)), esc(sv.what(e)), esc(sv.span(e.Start, e.End)), human(e.Duration()), hours(e.Class))
 		if e.Cause != "" {
 			fmt.Fprintf(&b, ": most likely %s", esc(e.Cause))
 		}
 		if e.Status == analyze.StatusChanged {
-			fmt.Fprintf(&b, "\n    _%s_", esc(e.Why))
+			fmt.Fprintf(&b, "\n    %s%s%s", d.italic, esc(e.Why), d.italic)
 		}
 		b.WriteString("\n")
 	}
@@ -305,7 +335,7 @@ func (sv summaryView) slack() string {
 		fmt.Fprintf(&b, "Log patterns: %s\n", esc(sv.patternCounts()))
 		for _, c := range s.Patterns {
 			if c.Status == analyze.PatternNew {
-				fmt.Fprintf(&b, "• new log pattern `%s` (%d lines)\n", esc(c.Template), c.Lines)
+				fmt.Fprintf(&b, "• new log pattern `%s` (%d lines)\n", d.code(strings.ReplaceAll(c.Template, "`", "'")), c.Lines)
 			}
 		}
 	}
@@ -316,6 +346,65 @@ func (sv summaryView) slack() string {
 		fmt.Fprintf(&b, "%s: see the full report\n", plural(len(s.Gaps), "data gap"))
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// discordLimit is the most characters a Discord message's content holds.
+const discordLimit = 2000
+
+// fitLines keeps the whole lines of s that fit in limit characters, and
+// says how many were left out.
+func fitLines(s string, limit int) string {
+	if len([]rune(s)) <= limit {
+		return s
+	}
+	lines := strings.Split(s, "\n")
+	var out []string
+	n := 0
+	for i, l := range lines {
+		tail := fmt.Sprintf("\n(%s more in the full summary)", plural(len(lines)-i, "line"))
+		if n+len([]rune(l))+1+len([]rune(tail)) > limit {
+			return strings.Join(out, "\n") + tail
+		}
+		out = append(out, l)
+		n += len([]rune(l)) + 1
+	}
+	return strings.Join(out, "\n")
+}
+
+// teamsCard is the payload of a Teams Workflows webhook ("Post to a
+// channel when a webhook request is received"): a message with one
+// Adaptive Card, a TextBlock per line.
+func (sv summaryView) teamsCard() any {
+	type block struct {
+		Type   string `json:"type"`
+		Text   string `json:"text"`
+		Wrap   bool   `json:"wrap"`
+		Weight string `json:"weight,omitempty"`
+		Size   string `json:"size,omitempty"`
+	}
+	var body []block
+	// Adaptive Cards render **bold** and *italic* but no backslash
+	// escapes: the text goes as it is.
+	teams := chatDialect{bold: "**", italic: "*", esc: func(s string) string { return s }, code: func(s string) string { return s }}
+	for i, l := range strings.Split(sv.chat(teams), "\n") {
+		b := block{Type: "TextBlock", Text: l, Wrap: true}
+		if i == 0 {
+			b.Text, b.Weight, b.Size = strings.Trim(l, "*"), "Bolder", "Medium"
+		}
+		body = append(body, b)
+	}
+	return map[string]any{
+		"type": "message",
+		"attachments": []any{map[string]any{
+			"contentType": "application/vnd.microsoft.card.adaptive",
+			"content": map[string]any{
+				"$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+				"type":    "AdaptiveCard",
+				"version": "1.4",
+				"body":    body,
+			},
+		}},
+	}
 }
 
 // quiet is one line naming the known events that happened as expected, or

@@ -68,6 +68,7 @@ func TestSummaryGolden(t *testing.T) {
 	}{
 		{"markdown", "md", Options{}}, {"json", "json", Options{}}, {"table", "txt", Options{}},
 		{"table", "tty.txt", Options{Terminal: true}}, {"slack", "slack.json", Options{}},
+		{"teams", "teams.json", Options{}}, {"discord", "discord.json", Options{}},
 	} {
 		name := "summary." + c.ext + ".golden"
 		t.Run(name, func(t *testing.T) {
@@ -124,5 +125,17 @@ func TestSummaryExpectedKnownEventsInOneLine(t *testing.T) {
 	}
 	if !strings.Contains(buf.String(), "### "+s.Episodes[0].ID+" ") || strings.Contains(buf.String(), "As expected") {
 		t.Error("a changed known event is not shown in full")
+	}
+}
+
+// Discord holds 2000 characters: whole lines are kept and the rest counted.
+func TestFitLines(t *testing.T) {
+	s := strings.Repeat("0123456789\n", 300)
+	got := fitLines(s, discordLimit)
+	if n := len([]rune(got)); n > discordLimit || !strings.HasSuffix(got, "more in the full summary)") || strings.Contains(got, "0123\n") {
+		t.Errorf("%d characters, ending %q", n, got[len(got)-60:])
+	}
+	if fitLines("short", discordLimit) != "short" {
+		t.Error("a short message changed")
 	}
 }
