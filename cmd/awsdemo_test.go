@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -17,17 +18,21 @@ import (
 	"github.com/hindsight-sre/hindsight/internal/awsdemo"
 	"github.com/hindsight-sre/hindsight/internal/awsfake"
 	"github.com/hindsight-sre/hindsight/report"
+	"github.com/hindsight-sre/hindsight/sources/logs/s3src/s3test"
 )
 
 // awsDemo is the AWS customer's demo set up twice: once as AWS holds it
-// (CloudWatch, through the real SDK against internal/awsfake), once as
-// local files a person exported (one CSV per series). It returns the
-// config file with both profiles, shopco and shopco-local, and the
-// incident's time.
+// (CloudWatch through the real SDK against internal/awsfake, the load
+// balancer's logs in a real S3 server, versitygw), once as local files a
+// person exported (one CSV per series, the log objects as downloaded). It
+// returns the config file with both profiles, shopco and shopco-local, and
+// the incident's time.
 func awsDemo(t *testing.T) (string, time.Time) {
 	t.Helper()
+	s3 := s3test.Start(t)
 	creds := isolateAWS(t)
-	const key, secret = "AKIASHOPCOREADONLY01", "shopco/Secret0123456789abcdefghijklmnopq"
+	// One profile for both services: the stand-in lets versitygw's key in.
+	key, secret := s3.Access, s3.Secret
 	os.WriteFile(creds, []byte("[shopco]\naws_access_key_id = "+key+"\naws_secret_access_key = "+secret+"\n"), 0o600)
 	// The data ends at the last full hour: CloudWatch judges retention
 	// by the clock, so the demo lives in the present.
@@ -63,7 +68,28 @@ func awsDemo(t *testing.T) (string, time.Time) {
 			t.Errorf("testdata/aws/hindsight.yaml lacks %s as %q", f.Path, f.Series.Name)
 		}
 	}
-	t.Setenv("AWS_ENDPOINT_URL", srv.URL)
+	t.Setenv("AWS_ENDPOINT_URL_CLOUDWATCH", srv.URL)
+	t.Setenv("AWS_ENDPOINT_URL_S3", s3.Endpoint)
+	// The load balancer's logs: one node's five-minute objects in the
+	// bucket under AWS's keys, and their lines, in the same order, in one
+	// local file (as `aws s3 cp --recursive` and `zcat` would leave them).
+	alb := s3test.ALB{Account: awsdemo.Account, Region: awsdemo.Region, Name: "shop", Nodes: 1, PerObject: 40, Seed: 7,
+		Bad: awsdemo.Bad(awsdemo.Incident(end))}
+	s3.Bucket(t, "shopco-logs")
+	var all bytes.Buffer
+	for _, o := range alb.Objects(end.Add(-3*24*time.Hour), end) {
+		s3.Put(t, "shopco-logs", o.Key, o.Body)
+		zr, err := gzip.NewReader(bytes.NewReader(o.Body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.Copy(&all, zr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "local", "shop-alb.log.gz"), s3test.Gzip(all.Bytes()), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	return path, awsdemo.Incident(end)
 }
 
@@ -89,14 +115,17 @@ func findingsJSON(t *testing.T, config, profile string, around time.Time) (strin
 	}
 	scrub(doc)
 	out, _ := json.MarshalIndent(doc, "", " ")
-	return regexp.MustCompile(`\bcw(\d\d)?\b`).ReplaceAllString(string(out), "cw"), f
+	text := regexp.MustCompile(`\bcw(\d\d)?\b`).ReplaceAllString(string(out), "cw")
+	// A log series is labelled with the file (set) it was read from.
+	text = regexp.MustCompile(`file=[^,}"]*`).ReplaceAllString(text, "file=…")
+	return text, f
 }
 
 // scrub removes, in place, the fields that name where data came from.
 func scrub(v any) {
 	switch x := v.(type) {
 	case map[string]any:
-		for _, k := range []string{"source", "query", "command", "notes", "profile", "file", "ref"} {
+		for _, k := range []string{"source", "query", "command", "notes", "profile", "file", "ref", "line", "offset"} {
 			delete(x, k)
 		}
 		for _, c := range x {
@@ -110,9 +139,10 @@ func scrub(v any) {
 }
 
 // A window of the AWS customer's incident gives the same report through
-// the cloudwatch source as through the equivalent local files: the same
-// symptoms, suspects, scores, timeline and impact, number for number.
-func TestAWSDemoSameReportThroughCloudWatchAsFromFiles(t *testing.T) {
+// S3 and the cloudwatch source as through the equivalent local files: the
+// same symptoms, suspects, scores, timeline, log patterns and impact,
+// number for number.
+func TestAWSDemoSameReportThroughS3AndCloudWatchAsFromFiles(t *testing.T) {
 	config, incident := awsDemo(t)
 	aws, f := findingsJSON(t, config, "shopco", incident)
 	local, _ := findingsJSON(t, config, "shopco-local", incident)
@@ -131,8 +161,17 @@ func TestAWSDemoSameReportThroughCloudWatchAsFromFiles(t *testing.T) {
 	if !strings.HasPrefix(s.Subject, "ALB target response time") || s.Kind != analyze.LatencySpike {
 		t.Errorf("symptom %s %s, want the ALB's response time spike", s.Subject, s.Kind)
 	}
-	if f.Inputs.Series != 8 {
-		t.Errorf("%d series read, want the demo's 8", f.Inputs.Series)
+	// CloudWatch's 8 series, and the logs' requests, 5xx and request-time
+	// p50/p95/p99 per step.
+	if f.Inputs.Series != 13 {
+		t.Errorf("%d series read, want the demo's 8 from CloudWatch and 5 from the logs", f.Inputs.Series)
+	}
+	notes := strings.Join(f.Notes, "\n")
+	if !strings.Contains(notes, "GetMetricData") || !strings.Contains(notes, "objects") {
+		t.Errorf("the notes do not say what was fetched from CloudWatch and S3:\n%s", notes)
+	}
+	for _, sy := range f.Symptoms {
+		t.Logf("symptom %s %s %s–%s; suspects: %v", sy.Kind, sy.Subject, sy.Start.Format("15:04"), sy.End.Format("15:04"), titles(sy.Suspects))
 	}
 }
 
@@ -153,4 +192,12 @@ func lineDiff(a, b string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+func titles(ss []analyze.Suspect) []string {
+	var out []string
+	for _, s := range ss {
+		out = append(out, s.Title)
+	}
+	return out
 }
