@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -373,7 +374,7 @@ func TestTemplateCap(t *testing.T) {
 		t.Fatalf("%d patterns, want %d", len(ds.Patterns), MaxTemplates+1)
 	}
 	other := patternByTemplate(ds)["<other>"]
-	if other.Total() != 50 || len(ds.Notes) != 1 {
+	if other.Total() != 50 || !slices.ContainsFunc(ds.Notes, func(n string) bool { return strings.Contains(n, "more than 1000 kinds") }) {
 		t.Errorf("other = %d lines, notes %v", other.Total(), ds.Notes)
 	}
 }
