@@ -139,3 +139,73 @@ func TestDemoOutageFromKumaOnMariaDB(t *testing.T) {
 		t.Fatalf("the reports differ in length: %d and %d lines", len(a), len(b))
 	}
 }
+
+// sources check names each log-store source and what is wrong with it,
+// with a hint and without the secret; a report with one of them down
+// keeps the rest and names the gap.
+func TestLogStoresCheckAndGaps(t *testing.T) {
+	srv := vltest.Start(t)
+	demoDir, err := filepath.Abs(filepath.Join("..", "testdata", "demo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.LoadDemo(t, demoDir)
+	t.Setenv("HINDSIGHT_TEST_LOKI_PASSWORD", "Very-Secret-77")
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "hindsight.yaml")
+	yaml := fmt.Sprintf(`timezone: Asia/Seoul
+sources:
+  - {name: kuma, type: kuma, path: %[1]s/kuma.db}
+  - {name: vl-up, type: victorialogs, url: %[2]q, query: '{file="access.log"}'}
+  - {name: vl-empty, type: victorialogs, url: %[2]q, query: '{file="no-such-file"}'}
+  - {name: vl-down, type: victorialogs, url: "http://127.0.0.1:9"}
+  - {name: loki-down, type: loki, url: "http://127.0.0.1:9", query: '{job="x"}', basic_auth: {user: hs, password_env: HINDSIGHT_TEST_LOKI_PASSWORD}}
+  - {name: kuma-page-down, type: kuma, url: "http://127.0.0.1:9", slug: shop}
+  - {name: kuma-maria-down, type: kuma, host: 127.0.0.1, port: 9, user: hs, password_env: HINDSIGHT_TEST_LOKI_PASSWORD}
+`, demoDir, srv.URL)
+	if err := os.WriteFile(cfg, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	err = runSourcesCheck(context.Background(), &sourcesCheckOptions{config: cfg}, &out)
+	if err == nil {
+		t.Error("check passed with sources down")
+	}
+	text := out.String()
+	if strings.Contains(text, "Very-Secret-77") {
+		t.Fatalf("the password shows:\n%s", text)
+	}
+	for name, want := range map[string]string{
+		"vl-up":           "the newest at 2025-11-21",
+		"vl-empty":        "no line matches query",
+		"vl-down":         "connection refused",
+		"loki-down":       "connection refused",
+		"kuma-page-down":  "connection refused",
+		"kuma-maria-down": "connection refused",
+	} {
+		var line string
+		for _, l := range strings.Split(text, "\n") {
+			if strings.HasPrefix(l, name+" ") {
+				line = l
+			}
+		}
+		if !strings.Contains(line, want) || name != "vl-up" && !strings.Contains(line, "hint") {
+			t.Errorf("%s: %q, want %q and a hint\n%s", name, line, want, text)
+		}
+	}
+
+	o := &analyzeOptions{config: cfg, window: windowOptions{around: "2025-11-21 14:05", before: "2h", after: "1h"}, format: "markdown"}
+	var rep bytes.Buffer
+	if err := runAnalyze(context.Background(), o, &rep, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	r := rep.String()
+	if strings.Contains(r, "Very-Secret-77") {
+		t.Fatal("the password shows in the report")
+	}
+	for _, want := range []string{"vl-down", "loki-down", "kuma-page-down", "kuma-maria-down", "vl-empty", "Shop"} {
+		if !strings.Contains(r, want) {
+			t.Errorf("the report does not name %s", want)
+		}
+	}
+}
