@@ -371,7 +371,7 @@ func (s *Source) explain(err error) error {
 }
 
 // Fetch reads the lines of w and mines them per stream.
-func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration) (*sources.Dataset, error) {
+func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration) (ds *sources.Dataset, err error) {
 	if err := w.Valid(); err != nil {
 		return nil, fmt.Errorf("loki source %q: %w", s.c.Name, err)
 	}
@@ -382,7 +382,7 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 	if err != nil {
 		return nil, err
 	}
-	ds := &sources.Dataset{Window: w, Step: step}
+	ds = &sources.Dataset{Window: w, Step: step}
 	if merged {
 		ds.Notes = append(ds.Notes, fmt.Sprintf("%s: the server refused per-stream counts (max_query_series); lines were counted for all streams together", s.c.Name))
 	}
@@ -398,8 +398,16 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 	add := func(t time.Time, labels map[string]string, line []byte) {
 		m.Add(t, storemine.Name(labels, s.c.Name), line)
 	}
+	var stuck []time.Time
+	defer func() {
+		if len(stuck) > 0 && ds != nil {
+			ds.Gaps = append(ds.Gaps, sources.Gap{Source: s.c.Name, What: s.c.Query,
+				Reason: fmt.Sprintf("more than %d lines share one timestamp at %d times (first %s): lines past the first %d of each were not read; hint: raise max_entries and the server's max_entries_limit_per_query",
+					s.c.MaxEntries, len(stuck), stuck[0].UTC().Format(time.RFC3339Nano), s.c.MaxEntries)})
+		}
+	}()
 	if total <= s.c.MaxLines {
-		if _, err := s.lines(ctx, s.c.Query, w, s.c.MaxLines, add); err != nil {
+		if _, err := s.lines(ctx, s.c.Query, w, s.c.MaxLines, &stuck, add); err != nil {
 			return nil, err
 		}
 		if m.Err() != nil {
@@ -415,7 +423,7 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 	for i := range slices {
 		from := w.From.Add(w.Duration() * time.Duration(i) / time.Duration(slices))
 		to := w.From.Add(w.Duration() * time.Duration(i+1) / time.Duration(slices))
-		if _, err := s.lines(ctx, s.c.Query, sources.Window{From: from, To: to}, share, add); err != nil {
+		if _, err := s.lines(ctx, s.c.Query, sources.Window{From: from, To: to}, share, &stuck, add); err != nil {
 			return nil, err
 		}
 	}
@@ -430,7 +438,7 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 		ds.Series = append(ds.Series, s.linesSeries(c))
 	}
 	ev := storemine.New(s.c.logsConfig(), w, step)
-	n, err := s.lines(ctx, s.c.Query+" "+eventFilter, w, s.c.MaxLines, func(t time.Time, labels map[string]string, line []byte) {
+	n, err := s.lines(ctx, s.c.Query+" "+eventFilter, w, s.c.MaxLines, &stuck, func(t time.Time, labels map[string]string, line []byte) {
 		ev.Add(t, storemine.Name(labels, s.c.Name), line)
 	})
 	if err != nil {
@@ -473,7 +481,7 @@ type entryAt struct{ stream, line string }
 
 // lines pages through the lines of query in w, oldest first, up to max,
 // and returns how many it passed to add.
-func (s *Source) lines(ctx context.Context, query string, w sources.Window, max int, add func(time.Time, map[string]string, []byte)) (int, error) {
+func (s *Source) lines(ctx context.Context, query string, w sources.Window, max int, stuck *[]time.Time, add func(time.Time, map[string]string, []byte)) (int, error) {
 	limit := s.c.MaxEntries
 	start := w.From.UnixNano()
 	end := w.To.UnixNano() // exclusive in Loki
@@ -496,7 +504,7 @@ func (s *Source) lines(ctx context.Context, query string, w sources.Window, max 
 			if m := lengthRe.FindStringSubmatch(ae.Body); m != nil {
 				if d, perr := time.ParseDuration(m[2]); perr == nil && d > time.Second && time.Duration(end-start) > d {
 					// Page by time within the server's longest query.
-					k, err := s.lines(ctx, query, sources.Window{From: time.Unix(0, start), To: time.Unix(0, start).Add(d - time.Second)}, max-n, add)
+					k, err := s.lines(ctx, query, sources.Window{From: time.Unix(0, start), To: time.Unix(0, start).Add(d - time.Second)}, max-n, stuck, add)
 					n += k
 					if err != nil {
 						return n, err
@@ -546,9 +554,14 @@ func (s *Source) lines(ctx context.Context, query string, w sources.Window, max 
 		}
 		if fresh == 0 {
 			// A full page of lines at one timestamp, all seen: more than
-			// limit lines share it. Step past it, and say so.
-			return n, fmt.Errorf("loki source %q: more than %d lines at %s; hint: raise max_entries (and the server's max_entries_limit_per_query)",
-				s.c.Name, limit, time.Unix(0, lastT).UTC().Format(time.RFC3339Nano))
+			// limit lines share it (a shipper that stamps lines with a
+			// log's whole seconds, at more than limit lines a second).
+			// Paging by time cannot reach the rest: step past it, and let
+			// the report say so.
+			*stuck = append(*stuck, time.Unix(0, lastT))
+			start, lastT = lastT+1, -1
+			clear(seenAt)
+			continue
 		}
 		start = lastT
 	}

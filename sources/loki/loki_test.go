@@ -322,3 +322,40 @@ func TestFlattenStructuredMetadata(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// Pages start at the last timestamp of the page before: the lines there
+// already seen are skipped, the others read. More lines at one timestamp
+// than a page holds cannot be paged through: the rest is a gap, not a
+// failure.
+func TestPagingTies(t *testing.T) {
+	t0 := time.Date(2025, 11, 20, 10, 0, 0, 0, time.UTC)
+	mk := func(at time.Time, n int, tag string) []entry {
+		var es []entry
+		for i := range n {
+			es = append(es, entry{labels: map[string]string{"job": "app"}, t: at.UnixNano(), line: fmt.Sprintf("%s event number %d done", tag, i)})
+		}
+		return es
+	}
+	w := sources.Window{From: t0.Add(-time.Minute), To: t0.Add(time.Hour)}
+	for _, tc := range []struct {
+		tied, want int
+		gap        bool
+	}{{4, 10, false}, {12, 11, true}} {
+		es := append(append(mk(t0, 3, "a"), mk(t0.Add(time.Second), tc.tied, "b")...), mk(t0.Add(2*time.Second), 3, "c")...)
+		_, srv := newFake(t, es)
+		ds, err := mustNew(t, Config{URL: srv.URL, Query: `{job="app"}`, MaxEntries: 5}).Fetch(context.Background(), w, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mined := 0
+		for _, p := range ds.Patterns {
+			mined += p.Total()
+		}
+		if mined != tc.want {
+			t.Errorf("%d tied lines: mined %d, want %d", tc.tied, mined, tc.want)
+		}
+		if hasGap := len(ds.Gaps) == 1 && strings.Contains(ds.Gaps[0].Reason, "more than 5 lines share one timestamp"); hasGap != tc.gap {
+			t.Errorf("%d tied lines: gaps %v", tc.tied, ds.Gaps)
+		}
+	}
+}
