@@ -42,7 +42,7 @@ const ScheduleSlack = 2 * time.Minute
 // runs then; only a Pattern can say that.
 var scheduledKinds = map[sources.EventKind]bool{
 	sources.KindCron: true, sources.KindBackup: true, sources.KindDeploy: true,
-	sources.KindRestart: true, sources.KindMaintenance: true,
+	sources.KindRestart: true, sources.KindMaintenance: true, sources.KindChange: true,
 }
 
 // knownParser reads the five standard cron fields and the @ macros.
@@ -181,6 +181,7 @@ var eventKinds = map[sources.EventKind]bool{
 	sources.KindCron: true, sources.KindBackup: true, sources.KindDeploy: true,
 	sources.KindRestart: true, sources.KindOOM: true, sources.KindLogError: true,
 	sources.KindMaintenance: true, sources.KindOther: true,
+	sources.KindChange: true, sources.KindUpstream: true,
 }
 
 // suspectEvent is the event a suspect stands for. An event suspect's

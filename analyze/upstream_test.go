@@ -58,3 +58,32 @@ func TestSummaryListsUpstreamIncidents(t *testing.T) {
 		t.Fatalf("summary upstream: %+v", sum.Upstream)
 	}
 }
+
+// A team's known events match CloudTrail changes and upstream incidents
+// too: a weekly scaling change at a fixed time, a vendor's known
+// maintenance by its title.
+func TestLabelKnownChangeAndUpstream(t *testing.T) {
+	at := func(h, m int) time.Time { return time.Date(2026, 11, 20, h, m, 0, 0, time.UTC) }
+	f := &Findings{
+		Symptoms: []Symptom{{ID: "S1", Kind: LatencySpike, Subject: "ALB", Start: at(3, 12), Suspects: []Suspect{
+			{Rank: 1, Kind: SuspectEvent, Title: "change: autoscaling UpdateAutoScalingGroup shop-web", Source: "aws", Start: at(3, 0)},
+			{Rank: 2, Kind: SuspectEvent, Title: "upstream: GitHub: Incident with Actions", Source: "github", Start: at(3, 5)},
+		}}},
+		Timeline: []TimelineEntry{
+			{T: at(3, 0), Source: "aws", Kind: "change", Text: "autoscaling UpdateAutoScalingGroup shop-web"},
+			{T: at(3, 5), Source: "github", Kind: "upstream", Text: "GitHub: Incident with Actions"},
+		},
+	}
+	LabelKnown(f, []KnownEvent{
+		{Name: "nightly scale-in", Schedule: "0 3 * * *", Location: time.UTC},
+		{Name: "GitHub Actions flakes", Pattern: `^upstream: GitHub: .*Actions`},
+	})
+	for i, want := range []string{"nightly scale-in", "GitHub Actions flakes"} {
+		if got := f.Symptoms[0].Suspects[i].Known; got != want {
+			t.Errorf("suspect %d: known %q, want %q", i+1, got, want)
+		}
+		if got := f.Timeline[i].Known; got != want {
+			t.Errorf("timeline %d: known %q, want %q", i, got, want)
+		}
+	}
+}
