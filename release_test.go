@@ -49,11 +49,13 @@ func TestNotice(t *testing.T) {
 	have := norm(string(notice))
 	self := strings.TrimSpace(goCmd(t, "list", "-m"))
 	n := 0
+	seen := map[string]bool{} // go list names a module once per package built from it
 	for _, line := range strings.Split(goCmd(t, "list", "-deps", "-f", "{{with .Module}}{{.Path}} {{.Dir}}{{end}}", "."), "\n") {
 		path, dir, ok := strings.Cut(line, " ")
-		if !ok || path == self || dir == "" {
+		if !ok || path == self || dir == "" || seen[path] {
 			continue
 		}
+		seen[path] = true
 		b, err := os.ReadFile(filepath.Join(dir, "NOTICE"))
 		if err != nil {
 			continue
