@@ -237,8 +237,9 @@ type stream struct {
 // lengthRe reads Loki's max_query_length error.
 var lengthRe = regexp.MustCompile(`query length: ([0-9a-zµ.]+), limit: ([0-9a-zµ.]+)`)
 
-// entriesRe reads Loki's max_entries_limit_per_query error.
-var entriesRe = regexp.MustCompile(`max entries limit per query exceeded, limit > max_entries_limit \((\d+) > (\d+)\)`)
+// entriesRe reads Loki's max_entries_limit_per_query error; Loki 3.3
+// (grafana/loki#14842) names the setting in full.
+var entriesRe = regexp.MustCompile(`max entries limit per query exceeded, limit > max_entries_limit(?:_per_query)? \((\d+) > (\d+)\)`)
 
 // seriesRe is Loki's max_query_series error.
 var seriesRe = regexp.MustCompile(`maximum (of series|number of series) \(\d+\) reached`)

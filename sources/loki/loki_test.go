@@ -157,22 +157,24 @@ func TestDemoLikeFiles(t *testing.T) {
 // A server with a lower max_entries_limit_per_query says so; the source
 // asks again with its limit and gets every line.
 func TestMaxEntriesLowered(t *testing.T) {
-	f, srv := newFake(t, demoEntries(t))
-	f.maxEntries = 700
-	w := demoWindow(t)
-	got, err := mustNew(t, Config{Name: "demo", URL: srv.URL, Query: `{file=~"syslog-.*"}`, Location: seoul(t)}).Fetch(context.Background(), w, time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sameSummary(t, got, filesDataset(t, "syslog-*", w))
-	refused := 0
-	for _, q := range f.requests {
-		if strings.Contains(q, "limit=5000") {
-			refused++
+	for _, wording33 := range []bool{false, true} {
+		f, srv := newFake(t, demoEntries(t))
+		f.maxEntries, f.wording33 = 700, wording33
+		w := demoWindow(t)
+		got, err := mustNew(t, Config{Name: "demo", URL: srv.URL, Query: `{file=~"syslog-.*"}`, Location: seoul(t)}).Fetch(context.Background(), w, time.Minute)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if refused != 1 {
-		t.Errorf("%d queries with limit 5000, want 1 (then the server's 700)", refused)
+		sameSummary(t, got, filesDataset(t, "syslog-*", w))
+		refused := 0
+		for _, q := range f.requests {
+			if strings.Contains(q, "limit=5000") {
+				refused++
+			}
+		}
+		if refused != 1 {
+			t.Errorf("Loki 3.3 wording %v: %d queries with limit 5000, want 1 (then the server's 700)", wording33, refused)
+		}
 	}
 }
 

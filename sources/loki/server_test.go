@@ -32,6 +32,7 @@ type fakeLoki struct {
 	maxLength  time.Duration
 	maxSeries  int
 	tenant     string // required X-Scope-OrgID, if set
+	wording33  bool   // Loki 3.3's max entries message
 	user, pass string // required basic auth, if set
 
 	mu       sync.Mutex
@@ -228,7 +229,11 @@ func (f *fakeLoki) queryRange(w http.ResponseWriter, r *http.Request) {
 	}
 	limit, _ := strconv.Atoi(q.Get("limit"))
 	if limit > f.maxEntries {
-		f.fail(w, 400, fmt.Sprintf("max entries limit per query exceeded, limit > max_entries_limit (%d > %d)", limit, f.maxEntries))
+		setting := "max_entries_limit"
+		if f.wording33 {
+			setting = "max_entries_limit_per_query"
+		}
+		f.fail(w, 400, fmt.Sprintf("max entries limit per query exceeded, limit > %s (%d > %d)", setting, limit, f.maxEntries))
 		return
 	}
 	if q.Get("direction") != "forward" {
