@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 func mustRun(t *testing.T, args ...string) (stdout, stderr string, code int) {
@@ -41,5 +44,106 @@ sources:
 	mustWriteFile(t, cfg, "sources:\n  - {name: zbx, type: zabbix, url: http://127.0.0.1:1/zabbix, user: admin, password_env: HINDSIGHT_TEST_UNSET_PW}\n")
 	if _, errs, code := mustRun(t, "analyze", "--config", cfg, "--around", "2025-11-20 03:10"); code != exitUsage || !strings.Contains(errs, "hint:") {
 		t.Errorf("alone: exit %d, want 2 with a hint\n%s", code, errs)
+	}
+}
+
+// hostileFiles makes a FIFO with no writer, a link to /dev/zero and a
+// 20 GB sparse file of NULs (what copytruncate leaves) in dir.
+func hostileFiles(t *testing.T, dir string) {
+	t.Helper()
+	if err := syscall.Mkfifo(filepath.Join(dir, "fifo.log"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/dev/zero", filepath.Join(dir, "zero.log")); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(filepath.Join(dir, "sparse.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(20 << 30); err != nil {
+		t.Skipf("no sparse files here: %v", err)
+	}
+	f.Close()
+}
+
+// A FIFO, /dev/zero and a 20 GB sparse file in paths, under a 5 s
+// source_timeout: the run ends within the timeout and a second, each is a
+// gap, and the healthy source still makes the report.
+func TestHostileFilesEndInTime(t *testing.T) {
+	dir := t.TempDir()
+	hostileFiles(t, dir)
+	demo, err := filepath.Abs(filepath.Join("..", "testdata", "demo", "kuma.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "hindsight.yaml")
+	mustWriteFile(t, cfg, `timezone: Asia/Seoul
+source_timeout: 5s
+sources:
+  - {name: kuma, type: kuma, path: `+demo+`}
+  - {name: fifo, type: logs, paths: [fifo.log]}
+  - {name: zero, type: logs, paths: [zero.log]}
+  - {name: sparse, type: logs, paths: [sparse.log]}
+  - {name: fifo-file, type: file, path: fifo.log}
+  - {name: zero-file, type: file, path: zero.log}
+  - {name: sparse-file, type: file, path: sparse.log}
+`)
+	start := time.Now()
+	out, errs, code := mustRun(t, "analyze", "--config", cfg, "--around", "2025-11-20 03:10", "-o", "json")
+	took := time.Since(start)
+	if took > 6*time.Second {
+		t.Errorf("took %s, want at most the 5 s timeout and a second", took.Round(time.Millisecond))
+	}
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	for _, want := range []string{
+		`fifo.log is a named pipe (FIFO), not a regular file`,
+		`zero.log is a character device, not a regular file`,
+		`"source": "sparse"`, `"source": "sparse-file"`, `timed out after 5s`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Logf("%.3000s", out)
+	}
+}
+
+// SIGTERM in the middle of a long read ends the process within a second.
+func TestSIGTERMEndsWithinASecond(t *testing.T) {
+	dir := t.TempDir()
+	hostileFiles(t, dir)
+	cfg := filepath.Join(dir, "hindsight.yaml")
+	mustWriteFile(t, cfg, "source_timeout: 10m\nsources:\n  - {name: sparse, type: logs, paths: [sparse.log]}\n  - {name: sparse-file, type: file, path: sparse.log}\n")
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		c := exec.Command(os.Args[0], "analyze", "--config", cfg, "--from", "2025-11-20T00:00:00Z", "--to", "2025-11-20T01:00:00Z")
+		c.Env = append(os.Environ(), "HINDSIGHT_TEST_AS_MAIN=1")
+		var stderr bytes.Buffer
+		c.Stderr = &stderr
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(1500 * time.Millisecond) // well into the read
+		sent := time.Now()
+		if err := c.Process.Signal(sig); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- c.Wait() }()
+		select {
+		case <-done:
+			if took := time.Since(sent); took > time.Second {
+				t.Errorf("%v: ended %s after the signal, want within a second", sig, took.Round(time.Millisecond))
+			}
+			if c.ProcessState.ExitCode() != exitInterrupted || !strings.Contains(stderr.String(), "interrupted") {
+				t.Errorf("%v: exit %d, want %d\n%s", sig, c.ProcessState.ExitCode(), exitInterrupted, stderr.String())
+			}
+		case <-time.After(10 * time.Second):
+			c.Process.Kill()
+			t.Fatalf("%v: still running 10 s after the signal", sig)
+		}
 	}
 }

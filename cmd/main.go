@@ -40,7 +40,22 @@ func usageErrorf(format string, a ...any) error { return &usageError{fmt.Errorf(
 func Main() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go exitAfterSignal(ctx, signalGrace, os.Stderr)
 	return run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+}
+
+// signalGrace is how long after SIGTERM or SIGINT the process may take to
+// stop on its own. Every read checks its context, but a system call that
+// does not return (a hung NFS mount, a device) cannot be cancelled; the
+// process then ends anyway, so that a signal always ends it within a
+// second.
+const signalGrace = 800 * time.Millisecond
+
+func exitAfterSignal(ctx context.Context, grace time.Duration, stderr io.Writer) {
+	<-ctx.Done()
+	time.Sleep(grace)
+	fmt.Fprintln(stderr, "hindsight: interrupted (a read did not stop in time)")
+	os.Exit(exitInterrupted)
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {

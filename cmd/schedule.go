@@ -134,34 +134,69 @@ func runSchedule(ctx context.Context, o *scheduleOptions, stdout, stderr io.Writ
 		handler = slog.NewJSONHandler(stderr, &slog.HandlerOptions{})
 	}
 	log := slog.New(handler)
+	// A run has until the next scheduled time, and at least minRunBudget:
+	// its context ends then. A run still going at a later time within
+	// its budget makes that time skipped; one still going past its
+	// budget (a read stuck in a system call no context reaches) is
+	// abandoned, logged, and the new run goes ahead, so that one hung
+	// read cannot silence every later night.
 	var (
-		mu      sync.Mutex // never two runs at once, whatever calls runAll
-		running bool
-		wg      sync.WaitGroup
+		mu       sync.Mutex // never two live runs at once, whatever calls runAll
+		running  bool
+		deadline time.Time     // of the run going on
+		ended    chan struct{} // closed when the run going on ends
+		gen      int           // which run is the live one
+		wg       sync.WaitGroup
 	)
 	runAll := func() {
+		now := time.Now()
 		mu.Lock()
-		if running {
+		if running && now.Before(deadline) {
 			mu.Unlock()
 			log.Warn("previous run still going; this one is skipped")
 			return
 		}
-		running = true
+		if running {
+			old := ended
+			mu.Unlock()
+			select {
+			case <-old:
+			case <-time.After(signalGrace):
+				log.Error("previous run did not end by its deadline (a read is stuck); it is abandoned and this run goes ahead", "deadline", deadline.Format(time.RFC3339))
+			}
+			mu.Lock()
+		}
+		gen++
+		my := gen
+		running, deadline, ended = true, sched.Next(now), make(chan struct{})
+		if d := now.Add(minRunBudget); deadline.Before(d) {
+			deadline = d
+		}
+		done := ended
+		rctx, cancel := context.WithDeadline(ctx, deadline)
 		wg.Add(1)
 		mu.Unlock()
 		defer func() {
+			cancel()
+			close(done)
 			mu.Lock()
-			running = false
+			if gen == my {
+				running = false
+			}
 			mu.Unlock()
 			wg.Done()
 		}()
 		for _, p := range profiles {
-			if ctx.Err() != nil {
+			if rctx.Err() != nil {
+				if ctx.Err() == nil {
+					log.Error("run deadline passed; profile skipped", "profile", orDefault(p))
+					continue
+				}
 				return
 			}
 			start := time.Now()
 			log.Info("summary started", "profile", orDefault(p))
-			if err := job(ctx, p); err != nil {
+			if err := job(rctx, p); err != nil {
 				if ctx.Err() != nil {
 					log.Warn("summary cancelled", "profile", orDefault(p))
 					return
@@ -182,11 +217,21 @@ func runSchedule(ctx context.Context, o *scheduleOptions, stdout, stderr io.Writ
 	}
 	<-ctx.Done()
 	log.Info("stopping", "reason", fmt.Sprint(context.Cause(ctx)))
-	<-c.Stop().Done()
-	wg.Wait()
-	log.Info("stopped")
+	stopped := c.Stop() // done when cron's jobs have returned
+	done := make(chan struct{})
+	go func() { <-stopped.Done(); wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		log.Info("stopped")
+	case <-time.After(signalGrace):
+		log.Warn("stopped; a run did not end (a read is stuck)")
+	}
 	return nil
 }
+
+// minRunBudget is the least time a scheduled run has before it may be
+// abandoned, however frequent the schedule (a variable for tests).
+var minRunBudget = 10 * time.Minute
 
 func profileNames(ps []string) []string {
 	out := make([]string, len(ps))

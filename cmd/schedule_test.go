@@ -204,3 +204,34 @@ func TestScheduleJSONLog(t *testing.T) {
 		t.Errorf("--log-format xml: %v", err)
 	}
 }
+
+// A run stuck in a read that ignores its context (a hung system call)
+// does not silence later runs: past its budget it is abandoned, logged,
+// and the next time runs.
+func TestScheduleHungRunDoesNotSilenceLaterRuns(t *testing.T) {
+	defer func(b time.Duration) { minRunBudget = b }(minRunBudget)
+	minRunBudget = 0
+	stuck := make(chan struct{})
+	defer close(stuck)
+	var runs atomic.Int32
+	o := &scheduleOptions{cron: "* * * * * *", summaryOptions: summaryOptions{
+		config: filepath.Join("..", "testdata", "demo", "hindsight.yaml"), format: "markdown"}}
+	o.job = func(ctx context.Context, profile string) error {
+		if runs.Add(1) == 1 {
+			<-stuck // ignores ctx, as a read stuck in the kernel would
+		}
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 4500*time.Millisecond)
+	defer cancel()
+	var stderr syncBuffer
+	if err := runSchedule(ctx, o, &bytes.Buffer{}, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	if runs.Load() < 3 {
+		t.Errorf("%d runs in 4.5 s after the first hung; want the later times to run", runs.Load())
+	}
+	if log := stderr.String(); !strings.Contains(log, "abandoned") {
+		t.Errorf("log does not say the stuck run was abandoned:\n%s", log)
+	}
+}

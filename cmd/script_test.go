@@ -9,6 +9,11 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	// The test binary is hindsight itself when a test runs it as a
+	// process of its own (to send it signals).
+	if os.Getenv("HINDSIGHT_TEST_AS_MAIN") == "1" {
+		os.Exit(Main())
+	}
 	testscript.Main(m, map[string]func(){
 		"hindsight": func() { os.Exit(Main()) },
 	})

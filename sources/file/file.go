@@ -110,7 +110,7 @@ func (s *Source) Name() string { return s.c.Name }
 
 // Check opens the file and tells its format and size.
 func (s *Source) Check(ctx context.Context) (string, error) {
-	f, br, closeFn, err := s.open()
+	f, br, closeFn, err := s.openCtx(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -140,7 +140,7 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	_, br, closeFn, err := s.open()
+	_, br, closeFn, err := s.openCtx(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -219,7 +219,14 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 // open opens the file, transparently un-gzipping it (by content, not by
 // name). closeFn closes everything.
 func (s *Source) open() (*os.File, *bufio.Reader, func(), error) {
-	f, err := os.Open(s.c.Path)
+	return s.openCtx(context.Background())
+}
+
+// openCtx is open with every read checking ctx: a sparse file of NULs
+// has no line to count, yet must end at the source's deadline. Only a
+// regular file is opened (a FIFO would block, a device never end).
+func (s *Source) openCtx(ctx context.Context) (*os.File, *bufio.Reader, func(), error) {
+	f, err := lines.Open(s.c.Path)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("file source: %w; hint: check path in the source's config", err)
 	}
@@ -232,7 +239,7 @@ func (s *Source) open() (*os.File, *bufio.Reader, func(), error) {
 		f.Close()
 		return nil, nil, nil, fmt.Errorf("file source: %s is a directory; hint: path names one file", s.c.Path)
 	}
-	br := bufio.NewReaderSize(&readErrReader{f}, 256<<10)
+	br := bufio.NewReaderSize(&readErrReader{lines.WithContext(ctx, f)}, 256<<10)
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {

@@ -16,6 +16,7 @@ import (
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
+	"github.com/hindsight-sre/hindsight/internal/lines"
 	"github.com/hindsight-sre/hindsight/sources"
 )
 
@@ -58,6 +59,9 @@ func (s *Source) open(ctx context.Context) (*kdb, error) {
 	}
 	if fi.IsDir() {
 		return nil, fmt.Errorf("kuma source %s: open %s: is a directory; hint: point sources.%s.path at the kuma.db file inside it", s.c.Name, p, s.c.Name)
+	}
+	if err := lines.Regular(p, fi.Mode()); err != nil {
+		return nil, fmt.Errorf("kuma source %s: %w", s.c.Name, err)
 	}
 	abs, err := filepath.Abs(p)
 	if err != nil {

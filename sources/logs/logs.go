@@ -75,6 +75,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/hindsight-sre/hindsight/internal/lines"
 	"github.com/hindsight-sre/hindsight/sources"
 	"github.com/hindsight-sre/hindsight/sources/logs/s3src"
 )
@@ -206,13 +207,16 @@ func (s *Source) Name() string { return s.c.Name }
 
 // Check finds the files and says how many sets and files there are.
 func (s *Source) Check(ctx context.Context) (string, error) {
-	sets, err := s.sets()
+	sets, irregular, err := s.find()
 	if err != nil {
 		return "", err
 	}
 	remote, err := s.checkS3(ctx)
 	if err != nil {
 		return "", err
+	}
+	if len(sets) == 0 && remote == "" && len(irregular) > 0 {
+		return "", fmt.Errorf("logs source %s: %s", s.c.Name, irregular[0].Reason)
 	}
 	if len(sets) == 0 && remote != "" {
 		return remote, nil
@@ -236,6 +240,9 @@ func (s *Source) Check(ctx context.Context) (string, error) {
 	}
 	if remote != "" {
 		out += "; " + remote
+	}
+	if len(irregular) > 0 {
+		out += fmt.Sprintf("; %d not regular files skipped (%s)", len(irregular), irregular[0].What)
 	}
 	return out, nil
 }
@@ -293,6 +300,15 @@ func rotation(base string) (set string, class int, key string) {
 
 // sets matches the globs and groups the files.
 func (s *Source) sets() ([]*fileSet, error) {
+	sets, _, err := s.find()
+	return sets, err
+}
+
+// find is sets, and a gap for each match that is not a regular file: only
+// regular files are logs. A FIFO would block the read in open() and a
+// device (/dev/zero) never ends, so neither is opened; each is named.
+func (s *Source) find() ([]*fileSet, []sources.Gap, error) {
+	var irregular []sources.Gap
 	type ordered struct {
 		path  string
 		class int
@@ -308,19 +324,27 @@ func (s *Source) sets() ([]*fileSet, error) {
 		}
 		matches, err := filepath.Glob(glob)
 		if err != nil {
-			return nil, fmt.Errorf("logs source %s: path %q: %w", s.c.Name, glob, err)
+			return nil, nil, fmt.Errorf("logs source %s: path %q: %w", s.c.Name, glob, err)
 		}
 		literal := !strings.ContainsAny(glob, `*?[\`)
 		found := 0
 		for _, m := range matches {
 			st, err := os.Stat(m)
 			if err != nil {
-				return nil, fmt.Errorf("logs source %s: %w", s.c.Name, err)
+				return nil, nil, fmt.Errorf("logs source %s: %w", s.c.Name, err)
 			}
 			if st.IsDir() {
 				if literal {
-					return nil, fmt.Errorf("logs source %s: %s is a directory; hint: name the files, e.g. %s",
+					return nil, nil, fmt.Errorf("logs source %s: %s is a directory; hint: name the files, e.g. %s",
 						s.c.Name, m, filepath.Join(m, "*.log"))
+				}
+				continue
+			}
+			if err := lines.Regular(m, st.Mode()); err != nil {
+				found++
+				if !seen[m] {
+					seen[m] = true
+					irregular = append(irregular, sources.Gap{Source: s.c.Name, What: m, Reason: "not read: " + err.Error()})
 				}
 				continue
 			}
@@ -338,7 +362,7 @@ func (s *Source) sets() ([]*fileSet, error) {
 			files[setKey] = append(files[setKey], ordered{m, class, key})
 		}
 		if found == 0 {
-			return nil, fmt.Errorf("logs source %s: no file matches %q; hint: check paths in the source's config, and that hindsight may read the directory", s.c.Name, glob)
+			return nil, nil, fmt.Errorf("logs source %s: no file matches %q; hint: check paths in the source's config, and that hindsight may read the directory", s.c.Name, glob)
 		}
 	}
 	sort.Strings(order)
@@ -368,7 +392,7 @@ func (s *Source) sets() ([]*fileSet, error) {
 		}
 		out = append(out, set)
 	}
-	return out, nil
+	return out, irregular, nil
 }
 
 // Fetch reads every file set and returns its series, events and patterns
@@ -383,7 +407,7 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	sets, err := s.sets()
+	sets, irregular, err := s.find()
 	if err != nil {
 		return nil, err
 	}
@@ -409,7 +433,7 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	ds := &sources.Dataset{Window: w, Step: step}
+	ds := &sources.Dataset{Window: w, Step: step, Gaps: irregular}
 	for _, a := range aggs {
 		a.emit(ds)
 	}

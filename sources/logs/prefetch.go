@@ -133,7 +133,7 @@ func (in *inflater) close() {
 // format detected when none is set), for skipping whole files; ok false
 // when it cannot tell.
 func (fr *fileReader) firstTime(ctx context.Context, path string) (t time.Time, guessed, ok bool) {
-	lr, _, _, _, closeFn, err := fr.open(path, probeSize) // ten lines
+	lr, _, _, _, closeFn, err := fr.open(ctx, path, probeSize) // ten lines
 	if err != nil {
 		return t, false, false
 	}

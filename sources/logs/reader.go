@@ -251,12 +251,15 @@ func (s *readStats) noteBad(n int, text string) {
 // with the gzip magic, for reading lines in buffers of up to buf bytes. A
 // directory is an error with a hint. plain is the file when it can be
 // seeked (not stdin, not gzip), with its size.
-func (fr *fileReader) open(path string, buf int) (lr *lines.Reader, plain *os.File, cr *countReader, size int64, closeFn func(), err error) {
+//
+// Every read checks ctx, so that no file (a sparse one of NULs, which has
+// no line to count) outlasts the source's deadline.
+func (fr *fileReader) open(ctx context.Context, path string, buf int) (lr *lines.Reader, plain *os.File, cr *countReader, size int64, closeFn func(), err error) {
 	var r io.Reader
 	closeFn = func() {}
 	if in := fr.pre[path]; in != nil {
 		delete(fr.pre, path)
-		return lines.New(in, min(buf, 256<<10)), nil, nil, 0, in.close, nil
+		return lines.New(lines.WithContext(ctx, in), min(buf, 256<<10)), nil, nil, 0, in.close, nil
 	}
 	if fr.remote != nil {
 		rc, err := fr.remote(path)
@@ -269,8 +272,9 @@ func (fr *fileReader) open(path string, buf int) (lr *lines.Reader, plain *os.Fi
 		if r == nil {
 			r = os.Stdin
 		}
+		r = lines.WithContext(ctx, r)
 	} else {
-		f, err := os.Open(path)
+		f, err := lines.Open(path)
 		if errors.Is(err, os.ErrNotExist) && path != "" {
 			return nil, nil, nil, 0, nil, errVanished{err}
 		}
@@ -282,11 +286,11 @@ func (fr *fileReader) open(path string, buf int) (lr *lines.Reader, plain *os.Fi
 			f.Close()
 			return nil, nil, nil, 0, nil, fmt.Errorf("%s is a directory; hint: name the files, e.g. %s/*.log", path, path)
 		}
-		r, closeFn = f, func() { f.Close() }
+		r, closeFn = lines.WithContext(ctx, f), func() { f.Close() }
 		var magic [2]byte
 		if n, _ := f.ReadAt(magic[:], 0); err == nil && st.Mode().IsRegular() && !(n == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
 			// A plain file: read straight into the line buffer.
-			cr = &countReader{r: f}
+			cr = &countReader{r: r}
 			return lines.New(cr, buf), f, cr, st.Size(), closeFn, nil
 		}
 	}
@@ -419,7 +423,7 @@ const maxJoined = 1024
 // what went wrong after is in the stats' gaps.
 func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) {
 	var st readStats
-	lr, plain, cr, size, closeFn, err := fr.open(path, readBuf)
+	lr, plain, cr, size, closeFn, err := fr.open(ctx, path, readBuf)
 	if err != nil {
 		var ng errNotGzip
 		var gone errVanished
@@ -450,7 +454,7 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 		if _, err := plain.Seek(fr.from, io.SeekStart); err != nil {
 			return st, fmt.Errorf("seek %s: %w", path, err)
 		}
-		cr.r, cr.n = io.LimitReader(plain, fr.to-fr.from), 0
+		cr.r, cr.n = lines.WithContext(ctx, io.LimitReader(plain, fr.to-fr.from)), 0
 		lr.Reset(cr)
 		base, seeked = fr.from, fr.from > 0
 		st.seeked = fr.from
@@ -575,6 +579,9 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 					fr.bad(path, n, []byte("(a line longer than 1 MiB)"))
 				}
 				continue
+			}
+			if ctx.Err() != nil {
+				return st, ctx.Err()
 			}
 			st.gaps = append(st.gaps, fmt.Sprintf("read failed after %s (%v); kept the lines before it", lineRef("line", st.lines), err))
 			break
