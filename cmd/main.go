@@ -74,7 +74,7 @@ func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "hindsight: interrupted")
 		return exitInterrupted
 	}
-	fmt.Fprintf(stderr, "hindsight: error: %s\n", redact.Text(err.Error()))
+	fmt.Fprintf(stderr, "hindsight: error: %s\n", hintLines(redact.Text(err.Error())))
 	var nd *noDataErr
 	if errors.As(err, &nd) {
 		return exitNoData
@@ -85,6 +85,19 @@ func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 		return exitUsage
 	}
 	return exitError
+}
+
+// hintLines puts each "; hint: " that a source wrote inline (its errors
+// also stand on one line in a report's data gaps) on a line of its own, as
+// the README promises: every error ends with a "hint:" line.
+func hintLines(msg string) string {
+	lines := strings.Split(msg, "\n")
+	for i, l := range lines {
+		if j := strings.LastIndex(l, "; hint: "); j >= 0 {
+			lines[i] = l[:j] + "\nhint: " + l[j+len("; hint: "):]
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // isCobraUsage recognises cobra's own flag and argument errors.
@@ -143,6 +156,7 @@ a post-incident report.`,
 		return &flagError{fmt.Errorf("%w\nhint: see '%s --help'", err, c.CommandPath())}
 	})
 	root.AddCommand(newAnalyzeCmd(), newSLACmd(), newDetectCmd(), newLogsCmd(), newSummaryCmd(), newScheduleCmd(), newSourcesCmd(), newVersionCmd())
+	registerCompletions(root)
 	return root
 }
 

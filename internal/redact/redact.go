@@ -124,6 +124,17 @@ func Text(s string) string {
 	return s
 }
 
+// Tokens is s with each of secrets masked where it stands as a token, as
+// Text does for the registered ones: for a source that keeps its own list.
+func Tokens(s string, secrets ...string) string {
+	for _, sec := range secrets {
+		if sec != "" {
+			s = replaceTokens(s, sec)
+		}
+	}
+	return s
+}
+
 // Bytes is Text for a byte slice.
 func Bytes(b []byte) []byte {
 	if !Active() && !strings.Contains(string(b), "@") {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	redactpkg "github.com/hindsight-sre/hindsight/internal/redact"
 	"net"
 	"net/http"
 	"strconv"
@@ -283,12 +284,9 @@ func (e *redactedError) Unwrap() error { return e.err }
 
 func redact(err error, secrets []string) error {
 	msg := err.Error()
-	out := msg
-	for _, s := range secrets {
-		if s != "" {
-			out = strings.ReplaceAll(out, s, "[redacted]")
-		}
-	}
+	// As tokens: a one-character password "x" must not turn "zabbix"
+	// into "zabbi[redacted]".
+	out := redactpkg.Tokens(msg, secrets...)
 	if out == msg {
 		return err
 	}
