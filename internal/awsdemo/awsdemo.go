@@ -185,13 +185,13 @@ type CSVFile struct {
 
 // WriteCSV writes each metric's samples, as the series the presets make of
 // them at one-minute periods (one sample a period: every statistic is the
-// sample), to dir as CSV with the dimensions and namespace as label columns,
+// sample), to dir as CSV with the dimensions as label columns,
 // and returns what it wrote, sorted by path.
 func WriteCSV(dir string, ms []Metric) ([]CSVFile, error) {
 	var out []CSVFile
 	for _, m := range ms {
 		for _, s := range Presented[m.Namespace+"/"+m.Metric] {
-			labels := map[string]string{"namespace": m.Namespace}
+			labels := map[string]string{}
 			for k, v := range m.Dims {
 				labels[k] = v
 			}

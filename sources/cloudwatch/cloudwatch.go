@@ -206,7 +206,7 @@ func configQueries(cqs []Query) ([]query, error) {
 		}
 		name := q.Name
 		if name == "" {
-			name = q.Metric + " " + q.Stat
+			name = q.Namespace + " " + q.Metric + " " + q.Stat
 			if q.Expression != "" {
 				name = q.Expression
 			}

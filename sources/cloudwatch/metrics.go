@@ -218,12 +218,12 @@ func labelText(dims map[string]string) string {
 }
 
 func (s *Source) series(q *query, pts []sources.Point, period time.Duration) sources.Series {
+	// The labels are the dimensions: the namespace is in the name a preset
+	// gives ("ALB ...", "RDS ...") and in Query, and would only lengthen
+	// every title the series appears in.
 	labels := map[string]string{}
 	for k, v := range q.dims {
 		labels[k] = v
-	}
-	if q.namespace != "" {
-		labels["namespace"] = q.namespace
 	}
 	if q.falling {
 		labels[sources.LabelExhaustion] = "falling"
