@@ -2,8 +2,12 @@ package loki
 
 import (
 	"context"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -359,5 +363,41 @@ func TestPagingTies(t *testing.T) {
 		if hasGap := len(ds.Gaps) == 1 && strings.Contains(ds.Gaps[0].Reason, "more than 5 lines share one timestamp"); hasGap != tc.gap {
 			t.Errorf("%d tied lines: gaps %v", tc.tied, ds.Gaps)
 		}
+	}
+}
+
+// TLS and a bearer token, as for the Prometheus source: a server whose
+// CA is given answers; without it the error says what to set.
+func TestTLSAndBearer(t *testing.T) {
+	f := &fakeLoki{entries: demoEntries(t), maxEntries: 5000, maxLength: 721 * time.Hour, maxSeries: 500}
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer tok-123" {
+			f.fail(w, 401, "Unauthorized")
+			return
+		}
+		f.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("LOKI_TEST_TOKEN", "tok-123")
+	w := demoWindow(t)
+	good := mustNew(t, Config{Name: "l", URL: srv.URL, Query: `{file=~"syslog-.*"}`, Location: seoul(t),
+		Auth: httpapi.Auth{BearerTokenEnv: "LOKI_TEST_TOKEN", TLS: httpapi.TLS{CAFile: ca}}})
+	got, err := good.Fetch(context.Background(), w, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameSummary(t, got, filesDataset(t, "syslog-*", w))
+	noCA := mustNew(t, Config{Name: "l", URL: srv.URL, Query: `{file="x"}`, Auth: httpapi.Auth{BearerTokenEnv: "LOKI_TEST_TOKEN"}})
+	if _, err := noCA.Check(context.Background()); err == nil || !strings.Contains(err.Error(), "hint: set tls.ca_file") {
+		t.Errorf("without the CA: %v", err)
+	}
+	t.Setenv("LOKI_TEST_TOKEN", "tok-wrong")
+	bad := mustNew(t, Config{Name: "l", URL: srv.URL, Query: `{file="x"}`, Auth: httpapi.Auth{BearerTokenEnv: "LOKI_TEST_TOKEN", TLS: httpapi.TLS{CAFile: ca}}})
+	if _, err := bad.Check(context.Background()); err == nil || !strings.Contains(err.Error(), "HTTP 401") || strings.Contains(err.Error(), "tok-wrong") {
+		t.Errorf("wrong token: %v", err)
 	}
 }
