@@ -215,3 +215,27 @@ func (s *Server) Profile(t testing.TB, name, secret string) string {
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	return name
 }
+
+// CPU is the CPU time the server has used so far (Linux: from
+// /proc/PID/stat; 0 where that cannot be read), for benchmarks on a
+// shared machine.
+func (s *Server) CPU() time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command's closing parenthesis: state is the
+	// first, utime and stime the 12th and 13th (fields 14 and 15).
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0
+	}
+	f := bytes.Fields(b[i+1:])
+	if len(f) < 13 {
+		return 0
+	}
+	var ut, st int64
+	fmt.Sscan(string(f[11]), &ut)
+	fmt.Sscan(string(f[12]), &st)
+	return time.Duration(ut+st) * time.Second / 100 // USER_HZ
+}
