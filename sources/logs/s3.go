@@ -277,7 +277,7 @@ func (s *Source) checkS3(ctx context.Context) (string, error) {
 	now := time.Now()
 	f, err := s.fetchS3(ctx, sources.Window{From: now.Add(-24 * time.Hour), To: now})
 	if err != nil {
-		return "", err
+		return "", hintLine(err)
 	}
 	var out []string
 	for _, st := range f.sets {
@@ -286,8 +286,8 @@ func (s *Source) checkS3(ctx context.Context) (string, error) {
 			if s.layout != nil {
 				how = "no objects of layout " + s.layout.Name + " stamped in the last 24 hours under it"
 			}
-			return "", fmt.Errorf("logs source %s: %s: %s (%d list requests, %d keys passed over); hint: check the prefix and layout, and that the service still delivers logs there",
-				s.c.Name, st.set.name, how, st.listing.Requests, st.listing.Passed)
+			return "", fmt.Errorf("logs source %s: %s: %s (%d list requests, %d keys passed over): %w\nhint: check the prefix and layout, and that the service still delivers logs there",
+				s.c.Name, st.set.name, how, st.listing.Requests, st.listing.Passed, sources.ErrNoData)
 		}
 		var size int64
 		for _, o := range st.listing.Objects {
@@ -297,3 +297,22 @@ func (s *Source) checkS3(ctx context.Context) (string, error) {
 	}
 	return strings.Join(out, "; "), nil
 }
+
+// hintLine puts an error's "; hint: ..." on a line of its own, as
+// `sources check` shows hints below its table.
+func hintLine(err error) error {
+	msg := err.Error()
+	i := strings.Index(msg, "; hint: ")
+	if i < 0 {
+		return err
+	}
+	return &hinted{err: err, text: msg[:i] + "\nhint: " + msg[i+len("; hint: "):]}
+}
+
+type hinted struct {
+	err  error
+	text string
+}
+
+func (h *hinted) Error() string { return h.text }
+func (h *hinted) Unwrap() error { return h.err }

@@ -164,7 +164,11 @@ type explained struct {
 	text string
 }
 
-func (e *explained) Error() string { return e.text + " (" + short(e.err) + ")" }
+// Error says what is wrong, the service's answer, then the hint.
+func (e *explained) Error() string {
+	what, hint, _ := strings.Cut(e.text, "; hint: ")
+	return what + " (" + short(e.err) + "); hint: " + hint
+}
 func (e *explained) Unwrap() error { return e.err }
 
 // short is the SDK error without its request ids and wrappers: the

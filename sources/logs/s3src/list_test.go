@@ -2,8 +2,12 @@ package s3src
 
 import (
 	"context"
+	"crypto/sha1"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -173,7 +177,7 @@ func TestListErrorsOnVersitygw(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = List(ctx, c.API, Location{Bucket: "no-such-logs"}, l, from, from.Add(time.Hour))
-	if err == nil || !strings.Contains(Explain(err, c.cfg).Error(), "no such bucket; hint:") {
+	if err == nil || !strings.Contains(Explain(err, c.cfg).Error(), "no such bucket (NoSuchBucket") {
 		t.Errorf("missing bucket: %v, want 'no such bucket' with a hint", err)
 	}
 
@@ -187,7 +191,7 @@ func TestListErrorsOnVersitygw(t *testing.T) {
 	cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	_, err = List(cctx, c2.API, Location{Bucket: "logs"}, l, from, from.Add(time.Hour))
-	if err == nil || !strings.Contains(Explain(err, c2.cfg).Error(), "unreachable; hint:") {
+	if err == nil || !strings.Contains(Explain(err, c2.cfg).Error(), "unreachable (") {
 		t.Errorf("unreachable endpoint: %v", err)
 	}
 }
@@ -261,4 +265,35 @@ func (s *sliceAPI) ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input,
 		out.Contents = append(out.Contents, types.Object{Key: aws.String(k), Size: aws.Int64(1)})
 	}
 	return out, nil
+}
+
+// An SSO profile whose cached token has expired: the error says to log in
+// again with the profile's name. The SDK reads the token from the cache
+// and refuses it before any request, so no SSO endpoint is needed.
+func TestExpiredSSO(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_SHARED_CREDENTIALS_FILE"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	conf := filepath.Join(home, "config")
+	os.WriteFile(conf, []byte("[profile shopco]\nsso_start_url = https://shopco.awsapps.com/start\nsso_region = eu-west-1\nsso_account_id = 111122223333\nsso_role_name = ReadOnly\nregion = eu-west-1\n"), 0o600)
+	t.Setenv("AWS_CONFIG_FILE", conf)
+	cache := filepath.Join(home, ".aws", "sso", "cache")
+	os.MkdirAll(cache, 0o700)
+	sum := sha1.Sum([]byte("https://shopco.awsapps.com/start"))
+	os.WriteFile(filepath.Join(cache, hex.EncodeToString(sum[:])+".json"), []byte(`{"accessToken":"tok","expiresAt":"2020-01-01T00:00:00Z","region":"eu-west-1","startUrl":"https://shopco.awsapps.com/start"}`), 0o600)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c, err := NewClient(ctx, Config{Profile: "shopco", Endpoint: "http://127.0.0.1:1", PathStyle: true})
+	if err == nil {
+		l, _ := LookupLayout("alb")
+		_, err = List(ctx, c.API, Location{Bucket: "b", Prefix: "AWSLogs/1/elasticloadbalancing/r/"}, l, time.Now().Add(-time.Hour), time.Now())
+		err = Explain(err, c.cfg)
+	}
+	if err == nil || !strings.Contains(err.Error(), "hint: aws sso login --profile shopco") {
+		t.Errorf("expired SSO token: %v", err)
+	}
 }
