@@ -147,3 +147,36 @@ func TestSIGTERMEndsWithinASecond(t *testing.T) {
 		}
 	}
 }
+
+// A corrupt state file does not stop the summary: it is written, says the
+// state was unreadable, starts a new state, and keeps the bad file aside.
+func TestCorruptStateStartsAfresh(t *testing.T) {
+	state := t.TempDir()
+	if _, code, errs := mustSummary(t, "2025-11-13", state); code != exitOK {
+		t.Fatalf("night 1: exit %d\n%s", code, errs)
+	}
+	path, err := stateFile(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"{\"schema\": \"hindsight-summ", "\x00\x00\x00\x00", `{"schema": "something-else"}`} {
+		mustWriteFile(t, path, bad)
+		d, code, errs := mustSummary(t, "2025-11-14", state)
+		if code != exitOK {
+			t.Fatalf("%q: exit %d, want 0\n%s", bad, code, errs)
+		}
+		said := false
+		for _, g := range d.Summary.Gaps {
+			said = said || g.Source == "summary state" && strings.Contains(g.Reason, "unreadable") && strings.Contains(g.Reason, ".bad")
+		}
+		if !said {
+			t.Errorf("%q: the summary does not say the state was unreadable: %+v", bad, d.Summary.Gaps)
+		}
+		if b, err := os.ReadFile(path + ".bad"); err != nil || string(b) != bad {
+			t.Errorf("%q: the bad file was not kept aside: %v %q", bad, err, b)
+		}
+		if _, err := loadState(path); err != nil {
+			t.Errorf("%q: no new state: %v", bad, err)
+		}
+	}
+}

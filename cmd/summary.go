@@ -224,11 +224,25 @@ func summarize(ctx context.Context, o *summaryOptions, stderr io.Writer) (*summa
 	run := &summaryRun{profile: name, config: r.config, loc: st.loc}
 	var prev *analyze.SummaryState
 	var skipped string
+	corrupt := false
 	if !o.noState {
 		if run.statePath, err = statePath(o.state, r.config, name); err != nil {
 			return nil, err
 		}
-		if prev, err = loadState(run.statePath); err != nil {
+		var bad *badStateError
+		if prev, err = loadState(run.statePath); errors.As(err, &bad) {
+			// A corrupt state (a disk filled mid-write, a hand edit) must
+			// not stop every later summary: this one is written without
+			// a comparison, says so, and starts a new state; the bad file
+			// is kept aside for whoever wants to look.
+			aside := run.statePath + ".bad"
+			reason := "the previous summary's state was unreadable (" + bad.why + "); this summary compares with nothing and starts a new state"
+			if rerr := os.Rename(run.statePath, aside); rerr == nil {
+				reason += "; the unreadable file is kept as " + filepath.Base(aside)
+			}
+			skipped, prev, err, corrupt = reason, nil, nil, true
+		}
+		if err != nil {
 			return nil, err
 		}
 		if prev != nil {
@@ -243,7 +257,7 @@ func summarize(ctx context.Context, o *summaryOptions, stderr io.Writer) (*summa
 		run.s.Gaps = append(run.s.Gaps, sources.Gap{Source: "summary state", What: run.statePath, Reason: skipped})
 		// A state from a later night is kept: a summary --at an earlier
 		// time must not make tomorrow's compare with the past.
-		run.keepState = true
+		run.keepState = !corrupt
 	}
 	return run, nil
 }
@@ -355,10 +369,20 @@ func loadState(path string) (*analyze.SummaryState, error) {
 		return nil, fmt.Errorf("read summary state: %w\nhint: check the permissions of --state, or pass --no-state", err)
 	}
 	var st analyze.SummaryState
-	if err := json.Unmarshal(b, &st); err != nil || st.Schema != analyze.StateSchema {
-		return nil, fmt.Errorf("summary state %s: not a %s file\nhint: remove it; the next summary starts afresh", path, analyze.StateSchema)
+	if err := json.Unmarshal(b, &st); err != nil {
+		return nil, &badStateError{path, "not JSON: " + err.Error()}
+	}
+	if st.Schema != analyze.StateSchema {
+		return nil, &badStateError{path, fmt.Sprintf("not a %s file", analyze.StateSchema)}
 	}
 	return &st, nil
+}
+
+// badStateError is a state file that exists and cannot be used.
+type badStateError struct{ path, why string }
+
+func (e *badStateError) Error() string {
+	return fmt.Sprintf("summary state %s: %s\nhint: remove it; the next summary starts afresh", e.path, e.why)
 }
 
 func saveState(path string, st analyze.SummaryState) error {
