@@ -426,6 +426,7 @@ func TestExpressionQueries(t *testing.T) {
 
 func TestAlarmHistoryAndCloudTrail(t *testing.T) {
 	srv := mustServer(t)
+	start := time.Now()
 	srv.PageItems = 2
 	srv.AddAlarmChanges(
 		awsfake.AlarmChange{Alarm: "shop-5xx", T: incident.Add(2 * time.Minute), From: "OK", To: "ALARM", Reason: "Threshold Crossed: 1 datapoint [40.0 (20/11/26 03:11:00)] was greater than the threshold (10.0)."},
@@ -473,8 +474,13 @@ func TestAlarmHistoryAndCloudTrail(t *testing.T) {
 	if len(ds.Events) != 3+3 {
 		t.Errorf("%d events, want 6 (a refused call, a log stream and a read are not changes): %v", len(ds.Events), keys(got))
 	}
-	if n := srv.Count("LookupEvents"); n < 2 {
+	n := srv.Count("LookupEvents")
+	if n < 2 {
 		t.Errorf("LookupEvents not paged: %d calls", n)
+	}
+	// Two calls a second at most: CloudTrail's limit.
+	if d := time.Since(start); d < time.Duration(n-1)*trailInterval {
+		t.Errorf("%d LookupEvents calls in %s: faster than CloudTrail allows", n, d)
 	}
 }
 

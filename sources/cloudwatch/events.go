@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
@@ -87,6 +88,11 @@ func (s *Source) fetchAlarms(ctx context.Context, w sources.Window, ds *sources.
 // write events) take 20 s; a busier window is cut, and says so.
 const maxTrailPages = 40
 
+// trailInterval spaces LookupEvents calls under CloudTrail's limit of two a
+// second per account and region, so a long window is read without being
+// throttled (and without eating the quota other tools share).
+var trailInterval = 500 * time.Millisecond
+
 // fetchTrail reads the window's write (non-read-only) management events and
 // keeps those that change what runs: restarts, deployments, configuration.
 func (s *Source) fetchTrail(ctx context.Context, w sources.Window, ds *sources.Dataset) error {
@@ -96,6 +102,13 @@ func (s *Source) fetchTrail(ctx context.Context, w sources.Window, ds *sources.D
 	})
 	pages := 0
 	for pg.HasMorePages() {
+		if pages > 0 && trailInterval > 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(trailInterval):
+			}
+		}
 		if pages == maxTrailPages {
 			ds.Gaps = append(ds.Gaps, sources.Gap{Source: s.Name(), What: "CloudTrail",
 				Reason: fmt.Sprintf("more than %d write events in the window; the oldest were not read", maxTrailPages*50)})
