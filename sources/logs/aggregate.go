@@ -28,6 +28,9 @@ type aggregator struct {
 
 	inWindow int
 	mined    int // lines not of an access log: their stamps may carry no zone
+	// accessFormat is the format of the first access-log line counted
+	// (see series).
+	accessFormat string
 	skipped  int // files skipped whole, outside the window
 
 	droppedEvents int         // past MaxEvents
@@ -829,11 +832,18 @@ func (a *aggregator) series() []sources.Series {
 	mk := func(name string, role sources.Role, unit string) sources.Series {
 		return sources.Series{Source: a.s.c.Name, Name: name, Labels: labels(), Role: role, Unit: unit, Query: query}
 	}
-	req := mk("nginx requests", sources.Traffic, "1/s")
-	errs := mk("nginx 5xx", sources.Errors, "1/s")
-	p50 := mk("nginx request time p50", sources.Latency, "s")
-	p95 := mk("nginx request time p95", sources.Latency, "s")
-	p99 := mk("nginx request time p99", sources.Latency, "s")
+	// Named after what logged them: an access log's ("nginx") or an
+	// application's JSON or logfmt lines with a status and a duration
+	// ("http"), not an nginx series for an app that has none.
+	what := "nginx"
+	if a.accessFormat == FormatJSON || a.accessFormat == FormatLogfmt {
+		what = "http"
+	}
+	req := mk(what+" requests", sources.Traffic, "1/s")
+	errs := mk(what+" 5xx", sources.Errors, "1/s")
+	p50 := mk(what+" request time p50", sources.Latency, "s")
+	p95 := mk(what+" request time p95", sources.Latency, "s")
+	p99 := mk(what+" request time p99", sources.Latency, "s")
 	req.Points = make([]sources.Point, a.nb)
 	errs.Points = make([]sources.Point, a.nb)
 	for i := range a.nb {
@@ -870,6 +880,9 @@ func quantile(sorted []float64, q float64) float64 {
 func (a *aggregator) merge(b *aggregator) {
 	a.inWindow += b.inWindow
 	a.mined += b.mined
+	if a.accessFormat == "" {
+		a.accessFormat = b.accessFormat
+	}
 	a.skipped += b.skipped
 	if !b.minT.IsZero() {
 		a.cover(b.minT)

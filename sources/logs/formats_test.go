@@ -167,8 +167,12 @@ func TestJSONAccessSeries(t *testing.T) {
 	p := mustWrite(t, dir, "api.json", b.String())
 	ds := mustFetch(t, Config{Paths: []string{p}}, night, time.Minute)
 	s := seriesByName(ds)
-	if s["nginx requests"].Points[0].V != 6.0/60 || s["nginx 5xx"].Points[0].V != 2.0/60 {
+	// An application's JSON lines: its series are not named nginx's.
+	if s["http requests"].Points[0].V != 6.0/60 || s["http 5xx"].Points[0].V != 2.0/60 || len(s["http request time p50"].Points) == 0 {
 		t.Errorf("series %+v", ds.Series)
+	}
+	if _, ok := s["nginx requests"]; ok {
+		t.Errorf("an nginx series from an app's JSON lines: %+v", ds.Series)
 	}
 	if _, ok := patternByTemplate(ds)["GET /api/items/<*> 5xx"]; !ok {
 		t.Errorf("patterns %v", ds.Patterns)

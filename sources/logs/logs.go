@@ -602,6 +602,9 @@ func (a *aggregator) reader() *fileReader {
 		stopLate: true,
 		parsed: func(p lineParser, r *Record, path string, n int, line []byte) {
 			if r.Status > 0 {
+				if a.accessFormat == "" {
+					a.accessFormat = p.format()
+				}
 				acc.add(r, path, n, line)
 				return
 			}

@@ -106,6 +106,15 @@ func Mine(ctx context.Context, paths []string, o MineOptions) (*Mined, error) {
 		}
 		if o.PerLine {
 			fr.blank = func() { s.out.perLine = append(s.out.perLine, ckey{}) }
+			// A stack trace's line gets its event's template (the line
+			// before's), as under a multi-line format.
+			fr.cont = func() {
+				var k ckey
+				if n := len(s.out.perLine); n > 0 {
+					k = s.out.perLine[n-1]
+				}
+				s.out.perLine = append(s.out.perLine, k)
+			}
 		}
 		return s, fr
 	}

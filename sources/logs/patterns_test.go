@@ -164,3 +164,38 @@ func TestSourceTimezone(t *testing.T) {
 		t.Errorf("a zone that is none: %v", err)
 	}
 }
+
+// TestStackTraceUnderOneLineFormat: a stack trace under a JSON line (an
+// exception's class first) belongs to that line: not "not understood",
+// and per line it gets the line's template; a line that is not a stack
+// trace's still counts as not understood.
+func TestStackTraceUnderOneLineFormat(t *testing.T) {
+	p := mustWrite(t, t.TempDir(), "app.jsonl", `{"ts":"2025-11-20T03:00:01+09:00","level":"ERROR","message":"order 100 failed"}
+java.sql.SQLTransientConnectionException: HikariPool-1 - Connection is not available, request timed out after 30000ms.
+	at com.zaxxer.hikari.pool.HikariPool.createTimeoutException(HikariPool.java:696)
+Caused by: java.net.SocketTimeoutException: connect timed out
+	... 12 more
+{"ts":"2025-11-20T03:00:02+09:00","level":"INFO","message":"order 101 ok"}
+this line is garbage
+`)
+	m, err := Mine(context.Background(), []string{p}, MineOptions{PerLine: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Malformed != 1 {
+		t.Errorf("%d lines not understood, want 1 (the garbage)", m.Malformed)
+	}
+	var out strings.Builder
+	if err := m.WritePerLine(&out); err != nil {
+		t.Fatal(err)
+	}
+	rows := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(rows) != 8 {
+		t.Fatalf("%d rows: %q", len(rows), rows)
+	}
+	for i := 2; i <= 5; i++ {
+		if _, tmpl, _ := strings.Cut(rows[i], ","); !strings.Contains(tmpl, "order <*> failed") {
+			t.Errorf("row %d: %q, want the event's template", i, rows[i])
+		}
+	}
+}

@@ -46,12 +46,14 @@ type fileReader struct {
 	access *accessAdder                          // the aggregator's access-log path, when parsed feeds one
 	bad    func(path string, n int, line []byte) // nil: only counted
 	blank  func()                                // a blank line; may be nil
+	cont   func()                                // a stack trace's line under a one-line format; may be nil
 	cover  func(t time.Time)
 }
 
 // readStats is what one file gave.
 type readStats struct {
 	lines, bad int
+	cont       int // stack-trace lines under a one-line format (see stackLine)
 	firstBad   int
 	badText    string
 	format     string // "" when not recognised
@@ -513,6 +515,17 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 				ev.extra++
 				return false
 			}
+			if !multi && st.lines > 1 && stackLine(line) {
+				// A stack trace under a line of a one-line format
+				// (JSON lines, logfmt, syslog with a multi-line
+				// message): part of the line before, not a line
+				// the format failed on.
+				st.cont++
+				if fr.cont != nil {
+					fr.cont()
+				}
+				return false
+			}
 			st.noteBad(n, string(line))
 			if fr.bad != nil {
 				fr.bad(path, n, line)
@@ -637,6 +650,9 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 				if !rec.T.IsZero() {
 					span.note(rec.T)
 					if rec.Status > 0 {
+						if acc.a.accessFormat == "" {
+							acc.a.accessFormat = st.format
+						}
 						acc.add(rec, path, n, line)
 					} else {
 						acc.a.add(st.format, rec, path, n, line)
@@ -699,6 +715,40 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 		st.gaps = append(st.gaps, n)
 	}
 	return st, nil
+}
+
+// stackLine reports a line of a stack trace: "\tat f(F.java:1)", "Caused
+// by: ...", "... 5 more", or a line that starts with an exception's
+// qualified class name ("java.sql.SQLTransientConnectionException: ...",
+// "org.example.Error"): a Java (or Kotlin, Scala) logger writes the
+// exception under the event's line, whatever the event's format.
+func stackLine(line []byte) bool {
+	t := bytes.TrimLeft(line, " \t")
+	switch {
+	case len(t) < len(line) && bytes.HasPrefix(t, []byte("at ")):
+		return true
+	case bytes.HasPrefix(t, []byte("Caused by: ")), bytes.HasPrefix(t, []byte("Suppressed: ")):
+		return true
+	case bytes.HasPrefix(t, []byte("... ")) && (bytes.HasSuffix(t, []byte(" more")) || bytes.HasSuffix(t, []byte("omitted"))):
+		return true
+	}
+	// A qualified class name: two dots or more, then "Exception",
+	// "Error" or "Throwable" at the end of the last name, then ':' or
+	// the end of the line.
+	end := bytes.IndexByte(t, ':')
+	if end < 0 {
+		end = len(t)
+	}
+	name := t[:end]
+	if bytes.Count(name, []byte(".")) < 2 {
+		return false
+	}
+	for _, c := range name {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '$') {
+			return false
+		}
+	}
+	return bytes.HasSuffix(name, []byte("Exception")) || bytes.HasSuffix(name, []byte("Error")) || bytes.HasSuffix(name, []byte("Throwable"))
 }
 
 // lastWrite is when the file at path was last written, or now when that
