@@ -717,7 +717,7 @@ func (a *aggregator) emit(ds *sources.Dataset) {
 		reason := "the files hold no lines in the window"
 		if !a.minT.IsZero() {
 			reason = fmt.Sprintf("no lines in window; the files cover %s..%s",
-				a.minT.UTC().Format(time.RFC3339), a.maxT.UTC().Format(time.RFC3339))
+				a.minT.In(a.s.reportLoc).Format(time.RFC3339), a.maxT.In(a.s.reportLoc).Format(time.RFC3339))
 		}
 		ds.Gaps = append(ds.Gaps, sources.Gap{Source: a.s.c.Name, What: a.set.name, Reason: reason})
 	}

@@ -60,7 +60,7 @@ func NewLines(c Config, set string, w sources.Window, step time.Duration) (*Line
 	if c.Location == nil {
 		c.Location = time.UTC
 	}
-	s := &Source{c: c, spec: spec}
+	s := &Source{c: c, spec: spec, reportLoc: c.Location}
 	if s.deployRe, err = compile(c.DeployPattern, DefaultDeployPattern); err != nil {
 		return nil, fmt.Errorf("deploy_pattern: %w", err)
 	}

@@ -136,11 +136,12 @@ const MaxEvents = 20000
 
 // Source reads a set of log files.
 type Source struct {
-	c        Config
-	spec     formatSpec
-	layout   *s3src.Layout
-	deployRe *regexp.Regexp
-	backupRe *regexp.Regexp
+	c         Config
+	spec      formatSpec
+	layout    *s3src.Layout
+	deployRe  *regexp.Regexp
+	backupRe  *regexp.Regexp
+	reportLoc *time.Location // the profile's zone, for the times gaps write
 }
 
 var (
@@ -172,6 +173,12 @@ func New(c Config) (*Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("logs source %s: format: %w", c.Name, err)
 	}
+	// Times the source writes (in gaps) are in the report's zone, the
+	// profile's, which Location holds before Timezone overrides it.
+	reportLoc := c.Location
+	if reportLoc == nil {
+		reportLoc = time.UTC
+	}
 	if c.Timezone != "" {
 		loc, err := time.LoadLocation(c.Timezone)
 		if err != nil {
@@ -182,7 +189,7 @@ func New(c Config) (*Source, error) {
 	if c.Location == nil {
 		c.Location = time.UTC
 	}
-	s := &Source{c: c, spec: spec}
+	s := &Source{c: c, spec: spec, reportLoc: reportLoc}
 	if s.layout, err = s3src.LookupLayout(c.Layout); err != nil {
 		return nil, fmt.Errorf("logs source %s: layout: %w", c.Name, err)
 	}

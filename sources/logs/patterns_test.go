@@ -160,6 +160,20 @@ func TestSourceTimezone(t *testing.T) {
 			t.Errorf("timezone %q: notes %q do not name %s", c.tz, ds.Notes, zone)
 		}
 	}
+	// A gap's times are in the report's zone (the profile's), whatever
+	// zone the source's lines are read in.
+	s, err := New(Config{Paths: []string{p}, Location: seoul, Timezone: "UTC"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	later := sources.Window{From: w.To.Add(24 * time.Hour), To: w.To.Add(48 * time.Hour)}
+	ds, err := s.Fetch(context.Background(), later, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds.Gaps) != 1 || !strings.Contains(ds.Gaps[0].Reason, "2025-11-20T12:00:01+09:00") {
+		t.Errorf("gaps %v, want the files' span in +09:00", ds.Gaps)
+	}
 	if _, err := New(Config{Paths: []string{p}, Timezone: "Mars/Olympus"}); err == nil || !strings.Contains(err.Error(), "hint:") {
 		t.Errorf("a zone that is none: %v", err)
 	}
