@@ -27,9 +27,11 @@ func albFixture(t *testing.T) (*s3test.Server, []s3test.Object, Config) {
 			return !t.Before(day.Add(4*time.Hour+20*time.Minute)) && t.Before(day.Add(4*time.Hour+25*time.Minute))
 		}}
 	objs := gen.Objects(day, day.Add(8*time.Hour))
+	put := map[string][]byte{}
 	for _, o := range objs {
-		srv.Put(t, "acme-logs", o.Key, o.Body)
+		put[o.Key] = o.Body
 	}
+	srv.PutAll(t, "acme-logs", put)
 	profile := srv.Profile(t, "acme", srv.Secret)
 	cfg := Config{Name: "shop-alb", Paths: []string{"s3://acme-logs/prod/"}, Layout: "alb"}
 	cfg.AWS.Profile, cfg.AWS.Endpoint, cfg.AWS.PathStyle = profile, srv.Endpoint, true
@@ -280,5 +282,59 @@ func TestS3Layouts(t *testing.T) {
 				t.Errorf("vpc flow: %d rejects, want 2; gaps %v", r, ds.Gaps)
 			}
 		}
+	}
+}
+
+// TestS3SameAsFiles: the same ALB logs read from S3 and from a local file
+// give the same series and patterns, point for point.
+func TestS3SameAsFiles(t *testing.T) {
+	_, objs, cfg := albFixture(t)
+	from := time.Date(2025, 11, 20, 10, 0, 0, 0, time.UTC)
+	w := sources.Window{From: from, To: from.Add(time.Hour)}
+	var all bytes.Buffer
+	for _, o := range objs {
+		all.Write(gunzip(t, o.Body))
+	}
+	dir := t.TempDir()
+	mustWrite(t, dir, "alb.log", all.String())
+	lsrc, err := New(Config{Name: "shop-alb", Paths: []string{dir + "/alb.log"}, Format: FormatALB})
+	if err != nil {
+		t.Fatal(err)
+	}
+	local, err := lsrc.Fetch(context.Background(), w, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	remote, err := src.Fetch(context.Background(), w, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := func(ds *sources.Dataset) string {
+		var b strings.Builder
+		for _, s := range ds.Series {
+			fmt.Fprintf(&b, "series %s:", s.Name)
+			for _, p := range s.Points {
+				fmt.Fprintf(&b, " %s=%.6g", p.T.Format("15:04"), p.V)
+			}
+			b.WriteByte('\n')
+		}
+		for _, p := range ds.Patterns {
+			fmt.Fprintf(&b, "pattern %s %s:", p.Template, p.Level)
+			for _, c := range p.Counts {
+				fmt.Fprintf(&b, " %s=%d", c.T.Format("15:04"), c.N)
+			}
+			b.WriteByte('\n')
+		}
+		for _, e := range ds.Events {
+			fmt.Fprintf(&b, "event %s %s %s\n", e.T, e.Kind, e.Title)
+		}
+		return b.String()
+	}
+	if l, r := key(local), key(remote); l != r || len(local.Series) == 0 {
+		t.Errorf("local and S3 differ:\nlocal:\n%s\nS3:\n%s", l, r)
 	}
 }

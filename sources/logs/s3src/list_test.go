@@ -77,14 +77,16 @@ func TestListLayoutsOnVersitygw(t *testing.T) {
 		srv.Bucket(t, bucket)
 		total := 0
 		stamps := map[string]time.Time{}
+		objects := map[string][]byte{}
 		for tt := time.Date(2025, 11, 19, 12, 0, 0, 0, time.UTC); tt.Before(time.Date(2025, 11, 21, 0, 0, 0, 0, time.UTC)); tt = tt.Add(g.step) {
 			for n := range 2 {
 				k := g.key(tt, n)
-				srv.Put(t, bucket, k, []byte("x"))
+				objects[k] = []byte("x")
 				stamps[k] = tt
 				total++
 			}
 		}
+		srv.PutAll(t, bucket, objects)
 		t.Run(g.layout, func(t *testing.T) {
 			l, err := LookupLayout(g.layout)
 			if err != nil {

@@ -182,6 +182,40 @@ func (s *Server) Put(t testing.TB, bucket, key string, body []byte) {
 	}
 }
 
+// PutAll stores objects (key -> body), eight at a time.
+func (s *Server) PutAll(t testing.TB, bucket string, objects map[string][]byte) {
+	t.Helper()
+	type kv struct {
+		k string
+		v []byte
+	}
+	work := make(chan kv)
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			var first error
+			for o := range work {
+				if first != nil {
+					continue
+				}
+				_, first = s.Client.PutObject(context.Background(), &s3.PutObjectInput{
+					Bucket: aws.String(bucket), Key: aws.String(o.k), Body: bytes.NewReader(o.v),
+				})
+			}
+			errs <- first
+		}()
+	}
+	for k, v := range objects {
+		work <- kv{k, v}
+	}
+	close(work)
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Fatalf("put into %s: %v", bucket, err)
+		}
+	}
+}
+
 // Delete removes an object.
 func (s *Server) Delete(t testing.TB, bucket, key string) {
 	t.Helper()
