@@ -15,10 +15,10 @@
 //     the format is detected per stream, or set with format and fields.
 //
 // When the streams hold more than MaxLines lines in the window, the
-// patterns are mined from a random sample (`| sample k`) of about Sample
-// lines, whose size the report names in its gaps; the event lines (those
-// with a word the event rules look for) are still fetched whole, up to
-// MaxLines.
+// patterns are mined from a sample of about Sample lines, one in k chosen
+// by a hash of each line (the same lines every run, see sampleFilter),
+// whose size the report names in its gaps; the event lines (those with a
+// word the event rules look for) are still fetched whole, up to MaxLines.
 //
 // In hindsight.yaml:
 //
@@ -282,7 +282,7 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 	}
 	query := s.c.Query
 	if ratio > 1 {
-		query += " | sample " + strconv.Itoa(ratio)
+		query += sampleFilter(ratio)
 	}
 	pages := pagesOf(w, step, perStep, PageLines*ratio)
 	fetched, err := s.fetchPages(ctx, query, pages, add)
@@ -294,7 +294,7 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 	}
 	if ratio > 1 {
 		ds.Gaps = append(ds.Gaps, sources.Gap{Source: s.c.Name, What: s.c.Query,
-			Reason: fmt.Sprintf("%d lines in the window, more than max_lines %d: patterns mined from a random sample of %d lines (1 in %d); line counts per step are exact (series \"log lines\"), event lines fetched whole",
+			Reason: fmt.Sprintf("%d lines in the window, more than max_lines %d: patterns mined from a sample of %d lines (1 in %d, chosen by a hash of each line); line counts per step are exact (series \"log lines\"), event lines fetched whole",
 				total, s.c.MaxLines, fetched, ratio)})
 		for _, h := range hs {
 			ds.Series = append(ds.Series, s.linesSeries(h, w, step))
@@ -323,6 +323,16 @@ func (s *Source) linesSeries(h streamHits, w sources.Window, step time.Duration)
 		sr.Points = append(sr.Points, sources.Point{T: time.Unix(t, 0).UTC(), V: float64(h.counts[t])})
 	}
 	return sr
+}
+
+// sampleFilter keeps about one line in k, the same ones every time: those
+// whose hash of time, stream and message is 0 modulo k. (LogsQL's sample
+// pipe draws anew on every query, so two reports of one window would
+// differ.) The helper fields are dropped again.
+func sampleFilter(k int) string {
+	return ` | format "<_time> <_stream> <_msg>" as _hindsight_k | hash(_hindsight_k) as _hindsight_h` +
+		` | math _hindsight_h % ` + strconv.Itoa(k) + ` as _hindsight_r | filter _hindsight_r:=0` +
+		` | delete _hindsight_k, _hindsight_h, _hindsight_r`
 }
 
 // eventWords select the lines the event rules of the logs package may
