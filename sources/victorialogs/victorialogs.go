@@ -65,7 +65,8 @@ type Config struct {
 	Query string `mapstructure:"query"`
 	// Format and Fields say how the messages are shaped, as for log
 	// files (logs.Config). With format json the whole entry (every field
-	// the store keeps) is the line, with _msg as a message key.
+	// the store keeps) is the line, with _msg as a message key and _time
+	// as a time key.
 	Format string      `mapstructure:"format"`
 	Fields logs.Fields `mapstructure:"fields"`
 	// DeployPattern and BackupPattern are as for log files.
@@ -126,6 +127,7 @@ func New(c Config) (*Source, error) {
 	}
 	if strings.EqualFold(c.Format, "json") {
 		c.Fields.Message = append([]string{"_msg"}, orDefault(c.Fields.Message, logs.DefaultFields.Message)...)
+		c.Fields.Time = append([]string{"_time"}, orDefault(c.Fields.Time, logs.DefaultFields.Time)...)
 	}
 	// The miner checks the format and patterns; a bad one fails here.
 	w := sources.Window{From: time.Unix(0, 0), To: time.Unix(60, 0)}

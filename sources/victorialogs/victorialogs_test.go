@@ -279,3 +279,33 @@ func TestPagesOf(t *testing.T) {
 		t.Errorf("pages %v, want %v", got, want)
 	}
 }
+
+// With format json the whole entry is the line: the store's fields (here
+// level and component) are read as for JSON log files, _msg is the
+// message.
+func TestFormatJSONReadsFields(t *testing.T) {
+	srv := vltest.Start(t)
+	t0 := time.Date(2025, 11, 20, 3, 0, 0, 0, time.UTC)
+	var es []vltest.Entry
+	for i := range 30 {
+		lvl, msg := "info", fmt.Sprintf("order %d paid", i)
+		if i%3 == 0 {
+			lvl, msg = "error", fmt.Sprintf("db timeout after %d ms", 100+i)
+		}
+		es = append(es, vltest.Entry{T: t0.Add(time.Duration(i) * time.Second), Msg: msg,
+			Fields: map[string]string{"app": "api", "level": lvl, "component": "billing"}})
+	}
+	srv.Ingest(t, []string{"app"}, es)
+	w := sources.Window{From: t0, To: t0.Add(time.Hour)}
+	ds, err := mustNew(t, Config{URL: srv.URL, Format: "json"}).Fetch(context.Background(), w, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	levels := map[string]string{}
+	for _, p := range ds.Patterns {
+		levels[p.Template] = p.Level
+	}
+	if levels["billing: db timeout after <*> ms"] != "error" || levels["billing: order <*> paid"] != "info" {
+		t.Errorf("patterns %v; want the component as program and the level from the fields", levels)
+	}
+}
