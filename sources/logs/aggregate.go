@@ -31,7 +31,7 @@ type aggregator struct {
 	// accessFormat is the format of the first access-log line counted
 	// (see series).
 	accessFormat string
-	skipped  int // files skipped whole, outside the window
+	skipped      int // files skipped whole, outside the window
 
 	droppedEvents int         // past MaxEvents
 	held          []heldEvent // the events, till emit
