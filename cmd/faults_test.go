@@ -3,6 +3,7 @@ package cmd
 import (
 	"bytes"
 	"context"
+	"github.com/hindsight-sre/hindsight/sources"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -177,6 +178,58 @@ func TestCorruptStateStartsAfresh(t *testing.T) {
 		}
 		if _, err := loadState(path); err != nil {
 			t.Errorf("%q: no new state: %v", bad, err)
+		}
+	}
+}
+
+// A century-long window on the demo under a 4 GB address-space limit (the 10-year window alone took 2.9 GB of memory before the step was fitted)
+// answers (in a coarser step, which the report says); a window past what
+// a time.Duration holds is refused with a hint, never a panic.
+func TestCenturyWindowUnderMemoryLimit(t *testing.T) {
+	if _, err := exec.LookPath("sh"); err != nil {
+		t.Skip("no sh for ulimit")
+	}
+	demo, err := filepath.Abs(filepath.Join("..", "testdata", "demo", "hindsight.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		from, to string
+		code     int
+		want     string
+	}{
+		{"1925-11-20", "2025-11-21", exitOK, "read in steps of 12h instead of 1m"},
+		{"1700-01-01", "2025-11-21", exitUsage, "hint: narrow --from/--to"},
+		{"0001-01-01", "9999-12-31", exitUsage, "hint: narrow --from/--to"},
+	} {
+		cmd := exec.Command("sh", "-c", `ulimit -v 4000000 && exec "$@"`, "sh", os.Args[0],
+			"analyze", "--config", demo, "--from", c.from, "--to", c.to, "-o", "json")
+		cmd.Env = append(os.Environ(), "HINDSIGHT_TEST_AS_MAIN=1")
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		cmd.Run()
+		if code := cmd.ProcessState.ExitCode(); code != c.code || !strings.Contains(out.String()+errb.String(), c.want) || strings.Contains(errb.String(), "panic") {
+			t.Errorf("%s .. %s: exit %d, want %d and %q\n%s\n%.500s", c.from, c.to, code, c.code, c.want, errb.String(), out.String())
+		}
+	}
+}
+
+func TestFitWindow(t *testing.T) {
+	day := 24 * time.Hour
+	t0 := time.Date(2025, 11, 20, 0, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		span, step, want time.Duration
+	}{
+		{9 * day, time.Minute, time.Minute},
+		{69 * day, time.Minute, time.Minute},
+		{70 * day, time.Minute, 2 * time.Minute},
+		{3650 * day, time.Minute, time.Hour},
+		{3650 * day, 6 * time.Hour, 6 * time.Hour},
+		{199 * 365 * day, time.Minute, day},
+	} {
+		got, note, err := fitWindow(sources.Window{From: t0.Add(-c.span), To: t0}, c.step)
+		if err != nil || got != c.want || (got != c.step) != (note != "") || got < c.step || c.span/got > maxSteps {
+			t.Errorf("span %s step %s: %s %q %v, want %s", c.span, c.step, got, note, err, c.want)
 		}
 	}
 }

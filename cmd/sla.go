@@ -153,6 +153,11 @@ func runSLA(ctx context.Context, o *slaOptions, stdout, stderr io.Writer) error 
 	}
 	p := newProgress(stderr, len(srcs))
 	p.printf("sla %s: reading %d sources from %s", orDefault(r.name), len(srcs), w.From.In(r.st.loc).Format("2006-01-02 15:04"))
+	step, _, err := fitWindow(w, r.st.step)
+	if err != nil {
+		return err
+	}
+	r.st.step = step
 	ds, err := fetchAll(ctx, p.wrap(srcs), w, r.st.step, r.st.sourceTimeout)
 	if err != nil {
 		return err

@@ -212,11 +212,19 @@ func summarize(ctx context.Context, o *summaryOptions, stderr io.Writer) (*summa
 	if month := time.Date(lt.Year(), lt.Month(), 1, 0, 0, 0, 0, st.loc); month.Before(from) {
 		from = month
 	}
+	step, note, err := fitWindow(sources.Window{From: from, To: w.To}, st.step)
+	if err != nil {
+		return nil, err
+	}
+	st.step, r.st.step = step, step
 	p := newProgress(stderr, len(srcs))
 	p.printf("summary %s: reading %d sources from %s", orDefault(name), len(srcs), from.In(st.loc).Format("2006-01-02 15:04"))
 	ds, err := fetchAll(ctx, p.wrap(srcs), sources.Window{From: from.Truncate(st.step), To: w.To}, st.step, st.sourceTimeout)
 	if err != nil {
 		return nil, err
+	}
+	if note != "" {
+		ds.Notes = append(ds.Notes, note)
 	}
 	// The analysis sees what `hindsight analyze` would have fetched for
 	// this window, so that both judge alike; the month is for the SLA.
