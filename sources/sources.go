@@ -276,7 +276,9 @@ type LogPattern struct {
 	Level     string // "error", "warn", "info", ... "" when unknown
 	Counts    []Bucket
 	FirstSeen time.Time
-	Examples  []LogLine
+	// Examples are the pattern's first lines (up to three), then up to
+	// three lines of its busiest step: a burst's examples are among them.
+	Examples []LogLine
 }
 
 // Total is the sum of the pattern's counts.

@@ -94,6 +94,12 @@ type pattern struct {
 	seq             int // order of creation in its aggregator
 	first           time.Time
 	examples        []sources.LogLine
+	// peak holds up to three lines of the busiest step so far, peakB, from
+	// the line that made it the busiest (peakN lines then) on: a burst's
+	// examples come from inside the burst, not from the pattern's first
+	// lines weeks before.
+	peak         []sources.LogLine
+	peakB, peakN int
 }
 
 // stepCounts are a pattern's lines per step. Lines come mostly in time
@@ -384,6 +390,15 @@ func (a *aggregator) count(p *pattern, b int, t time.Time, path string, n int, l
 	}
 	if len(p.examples) < 3 {
 		p.examples = append(p.examples, logLine(path, n, t, line))
+	}
+	if p.lastN > p.peakN {
+		if p.peakB != b {
+			p.peak, p.peakB = p.peak[:0], b
+		}
+		p.peakN = p.lastN
+		if len(p.peak) < 3 {
+			p.peak = append(p.peak, logLine(path, n, t, line))
+		}
 	}
 }
 
@@ -776,6 +791,9 @@ func (a *aggregator) emit(ds *sources.Dataset) {
 					q.examples = append(q.examples, e)
 				}
 			}
+			if p.peakN > q.peakN {
+				q.peak, q.peakB, q.peakN = p.peak, p.peakB, p.peakN
+			}
 			continue
 		}
 		byTmpl[p.template] = p
@@ -808,6 +826,13 @@ func (a *aggregator) emit(ds *sources.Dataset) {
 		lp := sources.LogPattern{
 			Source: a.s.c.Name, File: a.set.name, ID: drain.ID(p.template), Template: p.template, Level: p.level,
 			FirstSeen: p.first, Examples: p.examples,
+		}
+		// The first lines, then lines of the busiest step: where a
+		// burst is, its examples are.
+		for _, e := range p.peak {
+			if !slices.ContainsFunc(lp.Examples, func(x sources.LogLine) bool { return x.File == e.File && x.Line == e.Line && x.Offset == e.Offset }) {
+				lp.Examples = append(lp.Examples, e)
+			}
 		}
 		steps := p.counts.sorted()
 		lp.Counts = make([]sources.Bucket, len(steps))

@@ -37,7 +37,7 @@ func checkContract(tb testing.TB, name string, w sources.Window, step int64, ds 
 		}
 	}
 	for _, p := range ds.Patterns {
-		if p.Source != name || p.File == "" || p.Template == "" || len(p.Examples) == 0 || len(p.Examples) > 3 || p.Total() == 0 {
+		if p.Source != name || p.File == "" || p.Template == "" || len(p.Examples) == 0 || len(p.Examples) > 6 || p.Total() == 0 {
 			tb.Errorf("pattern out of contract: %+v", p)
 		}
 		for i, b := range p.Counts {

@@ -213,3 +213,51 @@ this line is garbage
 		}
 	}
 }
+
+// TestBurstExamples: a pattern's examples include lines of its busiest
+// step, each naming its file and line: a burst's examples come from inside
+// the burst, not only from the pattern's first lines.
+func TestBurstExamples(t *testing.T) {
+	var b strings.Builder
+	line := 0
+	burstLines := map[int]bool{}
+	for m := range 60 {
+		k := 1
+		if m == 40 {
+			k = 50
+		}
+		for i := range k {
+			line++
+			if m == 40 {
+				burstLines[line] = true
+			}
+			fmt.Fprintf(&b, "Nov 20 03:%02d:%02d db1 sshd[%d]: Failed password for root from 103.99.0.122 port %d ssh2\n", m, i%60, 100+line, 40000+line)
+		}
+	}
+	p := mustWrite(t, t.TempDir(), "auth.log", b.String())
+	seoul := mustSeoul(t)
+	s, err := New(Config{Paths: []string{p}, Location: seoul})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := sources.Window{From: time.Date(2025, 11, 20, 3, 0, 0, 0, seoul), To: time.Date(2025, 11, 20, 4, 0, 0, 0, seoul)}
+	ds, err := s.Fetch(context.Background(), w, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds.Patterns) != 1 {
+		t.Fatalf("patterns %+v", ds.Patterns)
+	}
+	inBurst := 0
+	for _, e := range ds.Patterns[0].Examples {
+		if burstLines[e.Line] {
+			inBurst++
+		}
+		if e.Line <= 0 {
+			t.Errorf("example %s has no line number", e.Ref())
+		}
+	}
+	if inBurst == 0 {
+		t.Errorf("no example from the burst at 03:40: %+v", ds.Patterns[0].Examples)
+	}
+}
