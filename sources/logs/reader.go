@@ -41,6 +41,7 @@ type fileReader struct {
 	// remote, when set, opens a path that is not a file (an S3 object,
 	// see s3.go): its stream is read as stdin is.
 	remote func(path string) (io.ReadCloser, error)
+	rbufs  *remoteBufs // reused from object to object (s3.go)
 
 	parsed func(p lineParser, r *Record, path string, n int, line []byte)
 	access *accessAdder                          // the aggregator's access-log path, when parsed feeds one
@@ -264,11 +265,8 @@ func (fr *fileReader) open(ctx context.Context, path string, buf int) (lr *lines
 		return lines.New(lines.WithContext(ctx, in), min(buf, 256<<10)), nil, nil, 0, in.close, nil
 	}
 	if fr.remote != nil {
-		rc, err := fr.remote(path)
-		if err != nil {
-			return nil, nil, nil, 0, nil, err
-		}
-		r, closeFn = rc, func() { rc.Close() }
+		lr, closeFn, err := fr.openRemote(path)
+		return lr, nil, nil, 0, closeFn, err
 	} else if path == "-" {
 		r = fr.stdin
 		if r == nil {

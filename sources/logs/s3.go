@@ -1,6 +1,7 @@
 package logs
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -10,7 +11,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/klauspost/compress/gzip"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/hindsight-sre/hindsight/internal/lines"
 
 	"github.com/hindsight-sre/hindsight/sources"
 	"github.com/hindsight-sre/hindsight/sources/logs/s3src"
@@ -159,9 +163,13 @@ func byteSize(n int64) string {
 // order.
 func (a *aggregator) readObjects(ctx context.Context, c *s3src.Client, st s3Set) error {
 	files := st.set.files
+	sizes := make([]int64, len(files))
+	for i, o := range st.listing.Objects {
+		sizes[i] = o.Size
+	}
 	k := min(max(runtime.GOMAXPROCS(0), 1), len(files))
 	if k <= 1 {
-		return a.readRun(ctx, c, st.loc.Bucket, files)
+		return a.readRun(ctx, c, st.loc.Bucket, files, sizes)
 	}
 	subs := make([]*aggregator, k)
 	g, gctx := errgroup.WithContext(ctx)
@@ -169,7 +177,7 @@ func (a *aggregator) readObjects(ctx context.Context, c *s3src.Client, st s3Set)
 		lo, hi := len(files)*i/k, len(files)*(i+1)/k
 		sub := newAggregator(a.s, a.set, a.w, time.Duration(a.step))
 		subs[i] = sub
-		g.Go(func() error { return sub.readRun(gctx, c, st.loc.Bucket, files[lo:hi]) })
+		g.Go(func() error { return sub.readRun(gctx, c, st.loc.Bucket, files[lo:hi], sizes[lo:hi]) })
 	}
 	if err := g.Wait(); err != nil {
 		return err
@@ -189,7 +197,7 @@ type fetched struct {
 }
 
 // readRun reads objects in order, fetching up to s3Ahead ahead.
-func (a *aggregator) readRun(ctx context.Context, c *s3src.Client, bucket string, files []string) error {
+func (a *aggregator) readRun(ctx context.Context, c *s3src.Client, bucket string, files []string, sizes []int64) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	futs := make([]chan fetched, len(files))
@@ -212,6 +220,7 @@ func (a *aggregator) readRun(ctx context.Context, c *s3src.Client, bucket string
 					return
 				}
 				var buf bytes.Buffer
+				buf.Grow(int(min(sizes[i], s3Buffered)) + 512)
 				_, err = io.Copy(&buf, io.LimitReader(rc, s3Buffered))
 				if err != nil || buf.Len() < s3Buffered {
 					rc.Close()
@@ -316,3 +325,49 @@ type hinted struct {
 
 func (h *hinted) Error() string { return h.text }
 func (h *hinted) Unwrap() error { return h.err }
+
+// remoteBufs are the buffers and decoder of a run's objects, reused from
+// one object to the next: a day of a load balancer is hundreds of small
+// objects, and a reader, inflater and line buffer each cost more than
+// the object.
+type remoteBufs struct {
+	br *bufio.Reader
+	zr *gzip.Reader
+	lr *lines.Reader
+}
+
+// openRemote opens an object through fr.remote, inflating it when it
+// starts with the gzip magic.
+func (fr *fileReader) openRemote(path string) (*lines.Reader, func(), error) {
+	rc, err := fr.remote(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	b := fr.rbufs
+	if b == nil {
+		b = &remoteBufs{br: bufio.NewReaderSize(rc, 64<<10)}
+		fr.rbufs = b
+	} else {
+		b.br.Reset(rc)
+	}
+	var src io.Reader = b.br
+	if magic, _ := b.br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		if b.zr == nil {
+			b.zr, err = gzip.NewReader(b.br)
+		} else {
+			err = b.zr.Reset(b.br)
+		}
+		if err != nil {
+			b.zr = nil
+			rc.Close()
+			return nil, nil, errNotGzip{err}
+		}
+		src = b.zr
+	}
+	if b.lr == nil {
+		b.lr = lines.New(src, 256<<10)
+	} else {
+		b.lr.Reset(src)
+	}
+	return b.lr, func() { rc.Close() }, nil
+}
