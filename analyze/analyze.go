@@ -256,6 +256,7 @@ func (a *analysis) buildSignal(s *signal) *sources.Gap {
 	if a.base[1] > 0 {
 		lag := int(a.o.Lag / a.o.Step)
 		a.windowIntervals(s, max(0, a.win[0]-lag), a.win[1])
+		a.calibrate(s, max(0, a.win[0]-lag))
 	}
 	return gap
 }

@@ -222,6 +222,10 @@ type interval struct {
 	peakZ float64
 	kind  ivKind  // which detector found it
 	base  float64 // the seasonal median, for ivSeasonal
+	// p is the calibrated tail probability of the interval's most unusual
+	// cell (analyze/detector), set for intervals in the incident window;
+	// 0 where not computed.
+	p float64
 }
 
 // abnormal finds runs of cells in [from, to) whose robust z-score is at

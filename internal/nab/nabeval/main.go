@@ -21,6 +21,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/hindsight-sre/hindsight/analyze"
 	"github.com/hindsight-sre/hindsight/analyze/detector"
 	"github.com/hindsight-sre/hindsight/internal/nab"
 	"github.com/hindsight-sre/hindsight/sources/file"
@@ -39,7 +40,15 @@ func main() {
 	flag.IntVar(&c.Refractory, "refractory", 0, "override Config.Refractory (tuning only)")
 	flag.Float64Var(&c.Alpha, "alpha", 0, "override Config.Alpha (tuning only)")
 	flag.Float64Var(&c.Gain, "gain", 0, "override Config.Gain (tuning only)")
+	quiet := flag.Float64("quiet", 0, "instead of scoring: on the files without labelled windows, count the intervals (rows at or above this score, runs two rows apart merged) per day")
 	flag.Parse()
+	if *quiet > 0 {
+		if err := quietRate(*corpus, *det, *quiet); err != nil {
+			fmt.Fprintln(os.Stderr, "nabeval:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*corpus, *split, *det, *out, *field, *perFile, c); err != nil {
 		fmt.Fprintln(os.Stderr, "nabeval:", err)
 		os.Exit(1)
@@ -100,6 +109,13 @@ func run(dir, split, det, out, field string, perFile bool, c detector.Config) er
 			rng := rand.New(rand.NewPCG(1, uint64(len(sc))))
 			for range t {
 				sc = append(sc, rng.Float64())
+			}
+		case "old":
+			// hindsight detect before issue 14: robust z of the value
+			// against the median and MAD of the previous 1440 rows.
+			od := analyze.NewDetector(analyze.DetectOptions{})
+			for _, x := range v {
+				sc = append(sc, od.Push(x))
 			}
 		case "gaussian":
 			sc = gaussian(v, 100)
@@ -181,4 +197,66 @@ func write(path string, s *file.Series, scores []float64) error {
 		b = append(b, '\n')
 	}
 	return os.WriteFile(path, b, 0o644)
+}
+
+// quietRate runs the detector over the files without labelled windows and
+// prints, per file and in total, the alarms (runs of rows at or above cut,
+// runs at most two rows apart merged, as detect -o json makes intervals)
+// per day of data.
+func quietRate(dir, det string, cut float64) error {
+	labels, err := nab.Labels(dir)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for n, w := range labels {
+		if len(w) == 0 {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	totAlarms, totDays := 0, 0.0
+	for _, name := range names {
+		fh, err := os.Open(filepath.Join(dir, "data", name))
+		if err != nil {
+			return err
+		}
+		s, err := file.ReadSeries(fh, name)
+		fh.Close()
+		if err != nil {
+			return err
+		}
+		t, v := s.Sorted()
+		var sc []float64
+		switch det {
+		case "hindsight":
+			for _, r := range detector.Score(detector.Config{}, t, v) {
+				sc = append(sc, r.Score)
+			}
+		case "old":
+			od := analyze.NewDetector(analyze.DetectOptions{})
+			for _, x := range v {
+				sc = append(sc, od.Push(x))
+			}
+		case "gaussian":
+			sc = gaussian(v, 100)
+		default:
+			return fmt.Errorf("unknown detector %q", det)
+		}
+		alarms, last := 0, -10
+		for i, x := range sc {
+			if x >= cut {
+				if i-last > 3 {
+					alarms++
+				}
+				last = i
+			}
+		}
+		days := float64(t[len(t)-1]-t[0]) / 86400e6
+		fmt.Printf("%-50s rows=%6d days=%5.1f alarms=%4d per_day=%.2f\n", name, len(t), days, alarms, float64(alarms)/days)
+		totAlarms += alarms
+		totDays += days
+	}
+	fmt.Printf("total: files=%d days=%.1f alarms=%d per_day=%.3f\n", len(names), totDays, totAlarms, float64(totAlarms)/totDays)
+	return nil
 }
