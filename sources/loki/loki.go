@@ -54,6 +54,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/url"
 	"regexp"
 	"sort"
@@ -254,16 +255,27 @@ func (s *Source) counts(ctx context.Context, w sources.Window, step time.Duratio
 	expr := "count_over_time(" + s.c.Query + " [" + stepStr + "])"
 	span := time.Duration(MaxPoints-1) * step
 	byKey := map[string]*streamCounts{}
-	// A point at t counts the lines of (t-step, t]: the step that starts
-	// at t-step. Ask from the first step's end to the last's.
-	first := w.From.Truncate(step)
-	last := w.To.Add(-1).Truncate(step)
+	// A point at t counts the lines of (t-step, t] (Loki's range
+	// selection, as Prometheus'). Evaluated a nanosecond before each
+	// step's end, it counts [start, end) of the step, as the files'
+	// buckets do: a line stamped on the minute, as most are, falls in
+	// the step it starts. Steps are floored in Unix time, as the miner's.
+	floor := func(t time.Time) time.Time {
+		u := t.Unix()
+		q := u / sec
+		if u%sec != 0 && u < 0 {
+			q--
+		}
+		return time.Unix(q*sec, 0)
+	}
+	first := floor(w.From)
+	last := floor(w.To.Add(-1))
 	for from := first; !from.After(last); {
 		to := from.Add(span)
 		if to.After(last) {
 			to = last
 		}
-		q := url.Values{"query": {expr}, "start": {ns(from.Add(step))}, "end": {ns(to.Add(step))}, "step": {stepStr}}
+		q := url.Values{"query": {expr}, "start": {ns(from.Add(step - 1))}, "end": {ns(to.Add(step - 1))}, "step": {stepStr}}
 		var a answer
 		err := s.get(ctx, "lines per step", q, &a)
 		var ae *httpapi.Error
@@ -312,8 +324,10 @@ func (s *Source) counts(ctx context.Context, w sources.Window, step time.Duratio
 				if err != nil {
 					return nil, merged, fmt.Errorf("loki source %q: lines per step: value %q: %v", s.c.Name, vs, err)
 				}
-				start := int64(t) - sec
-				if start < w.From.Truncate(step).Unix() || !time.Unix(start, 0).Before(w.To) {
+				// t is a step's end less a nanosecond, in float seconds:
+				// rounded, it is the end.
+				start := int64(math.Round(t)) - sec
+				if start < first.Unix() || !time.Unix(start, 0).Before(w.To) {
 					continue
 				}
 				sc.counts[start] += int(n)

@@ -5,6 +5,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -232,6 +233,30 @@ func TestSample(t *testing.T) {
 	}
 	if int(sum) != total {
 		t.Errorf("log lines series sum to %v, want %d", sum, total)
+	}
+	// Per step and stream, the counts are the files' buckets: a line
+	// stamped on the minute is in the minute it starts.
+	want := map[string]int{}
+	for _, p := range full.Patterns {
+		for _, c := range p.Counts {
+			want[p.File+" "+c.T.UTC().Format(time.RFC3339)] += c.N
+		}
+	}
+	gotSteps := map[string]int{}
+	for _, sr := range got.Series {
+		for _, p := range sr.Points {
+			gotSteps[sr.Labels["stream"]+" "+p.T.UTC().Format(time.RFC3339)] += int(p.V)
+		}
+	}
+	if len(want) == 0 || !maps.Equal(gotSteps, want) {
+		n := 0
+		for k, v := range want {
+			if gotSteps[k] != v && n < 3 {
+				t.Errorf("step %s: %d lines counted, the lines say %d", k, gotSteps[k], v)
+				n++
+			}
+		}
+		t.Errorf("per-step counts differ from the lines' buckets (%d against %d steps)", len(gotSteps), len(want))
 	}
 	ev := func(ds *sources.Dataset) []string {
 		var out []string

@@ -214,7 +214,8 @@ func (f *fakeLoki) queryRange(w http.ResponseWriter, r *http.Request) {
 			}
 			sort.Slice(ts, func(i, j int) bool { return ts[i] < ts[j] })
 			for _, t := range ts {
-				vals = append(vals, fmt.Sprintf(`[%d,"%d"]`, t/1e9, series[k][t]))
+				// Loki writes a point's time as float seconds.
+				vals = append(vals, fmt.Sprintf(`[%d.%09d,"%d"]`, t/1e9, t%1e9, series[k][t]))
 			}
 			lb, _ := json.Marshal(labels[k])
 			res = append(res, fmt.Sprintf(`{"metric":%s,"values":[%s]}`, lb, strings.Join(vals, ",")))
