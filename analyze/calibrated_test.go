@@ -1,0 +1,58 @@
+package analyze
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hindsight-sre/hindsight/sources"
+)
+
+// An error count that is 0 nearly always but has had a stray error every
+// ten hours for the last two days: too few in the 7-day baseline to raise
+// its 99.9th percentile, and its MAD is zero, so any 1 was "robust z 1000".
+// The calibrated judgement knows a stray error is usual here now and drops
+// it; a burst of errors is still found, and so is a stray error on a
+// series that never had one.
+func TestCalibratedJudgementOnSparseCounts(t *testing.T) {
+	end := time.Date(2025, 11, 21, 0, 0, 0, 0, seoul)
+	s := newScenario(8, end)
+	stray := time.Date(2025, 11, 20, 14, 30, 0, 0, seoul)
+	burst := time.Date(2025, 11, 20, 20, 0, 0, 0, seoul)
+	s.series("errors_stray", sources.Errors, func(t time.Time) float64 {
+		if t.Equal(stray) || (t.Before(stray) && stray.Sub(t) < 50*time.Hour && stray.Sub(t)%(10*time.Hour) == 0) {
+			return 1
+		}
+		return 0
+	})
+	s.series("errors_burst", sources.Errors, func(t time.Time) float64 {
+		if !t.Before(burst) && t.Before(burst.Add(5*time.Minute)) {
+			return 9
+		}
+		if t.Before(burst) && t.Unix()/60%617 == 0 {
+			return 1
+		}
+		return 0
+	})
+	s.series("errors_first", sources.Errors, func(t time.Time) float64 {
+		if t.Equal(stray) {
+			return 1
+		}
+		return 0
+	})
+	moved := func(f *Findings) string {
+		var b strings.Builder
+		for _, a := range f.Anomalies {
+			b.WriteString(a.Explanation + "\n")
+		}
+		return b.String()
+	}
+	f := s.run(stray.Add(30*time.Minute), 2*time.Hour, time.Hour)
+	if m := moved(f); strings.Contains(m, "errors_stray") || !strings.Contains(m, "errors_first") {
+		t.Errorf("a stray error on a series that has one twice a day is not an anomaly, one on a series that never had one is:\n%s", m)
+	}
+	f = s.run(burst.Add(30*time.Minute), 2*time.Hour, time.Hour)
+	if m := moved(f); !strings.Contains(m, "errors_burst") {
+		t.Errorf("a burst of 9 errors a minute was not found:\n%s", m)
+	}
+}
