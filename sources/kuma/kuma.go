@@ -109,15 +109,15 @@ func New(c Config) (*Source, error) {
 	}
 	db := c.DSN != "" || c.Host != ""
 	web := c.URL != "" || c.Slug != ""
+	var hc *httpapi.Client
 	switch {
 	case web && (db || strings.TrimSpace(c.Path) != ""):
 		return nil, fmt.Errorf("kuma source %s: url/slug (a status page) is set together with path or a MariaDB server; hint: keep one way to read Kuma", c.Name)
 	case web:
-		hc, err := c.checkWeb()
-		if err != nil {
+		var err error
+		if hc, err = c.checkWeb(); err != nil {
 			return nil, err
 		}
-		return &Source{c: c, web: hc}, nil
 	case db && strings.TrimSpace(c.Path) != "":
 		return nil, fmt.Errorf("kuma source %s: both path and a MariaDB server (dsn or host) are set; hint: keep path for Kuma's SQLite kuma.db, or dsn/host for Kuma 2 on MariaDB", c.Name)
 	case db:
@@ -135,7 +135,7 @@ func New(c Config) (*Source, error) {
 			return nil, fmt.Errorf("kuma source %s: monitor pattern %q: %w", c.Name, m, err)
 		}
 	}
-	return &Source{c: c}, nil
+	return &Source{c: c, web: hc}, nil
 }
 
 // Name is the configured name of the source.

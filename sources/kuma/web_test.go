@@ -193,6 +193,12 @@ func TestStatusPageFailures(t *testing.T) {
 	}
 }
 
+func TestStatusPageMonitorsChecked(t *testing.T) {
+	if _, err := New(Config{URL: "http://kuma:3001", Slug: "shop", Monitors: []string{"[bad"}}); err == nil || !strings.Contains(err.Error(), "monitor pattern") {
+		t.Errorf("a bad monitor pattern: %v", err)
+	}
+}
+
 func FuzzStatusPageBeats(f *testing.F) {
 	f.Add(`[{"status":1,"time":"2025-11-21 05:03:07.411","msg":"","ping":120},{"status":0,"time":"2025-11-21 05:04:07.411","msg":"","ping":null}]`)
 	f.Add(`[0,{"status":1,"time":"2025-11-21T02:00:00.000Z","msg":"","ping":null},{"status":1,"time":"2025-11-21T04:00:00.000Z","msg":"","ping":null}]`)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -165,6 +166,27 @@ func TestSampleNamedAndEventsWhole(t *testing.T) {
 	}
 	if int(fromHits) != total {
 		t.Errorf("log lines series sum to %v, want %d", fromHits, total)
+	}
+	// Per step and stream, the server's counts are the lines' buckets.
+	want := map[string]int{}
+	for _, p := range full.Patterns {
+		for _, c := range p.Counts {
+			want[p.File+" "+c.T.UTC().Format(time.RFC3339)] += c.N
+		}
+	}
+	gotSteps := map[string]int{}
+	for _, sr := range got.Series {
+		for _, p := range sr.Points {
+			gotSteps[sr.Labels["stream"]+" "+p.T.UTC().Format(time.RFC3339)] += int(p.V)
+		}
+	}
+	for k, v := range gotSteps {
+		if v == 0 {
+			delete(gotSteps, k)
+		}
+	}
+	if len(want) == 0 || !maps.Equal(gotSteps, want) {
+		t.Errorf("per-step counts differ from the lines' buckets (%d against %d steps)", len(gotSteps), len(want))
 	}
 	ev := func(ds *sources.Dataset) []string {
 		var out []string
