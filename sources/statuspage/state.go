@@ -33,9 +33,10 @@ type stateFile struct {
 // remember merges what the page shows now with what was seen before and
 // saves the result. What the page shows wins (incidents are updated as they
 // go); an incident remembered as open (a Kuma banner) that the page no
-// longer shows has ended by now. On a state error the merged list is still
+// longer shows has ended by now (when the page was read: read false keeps
+// what was remembered as it was). On a state error the merged list is still
 // returned, with the error, so the window is reported all the same.
-func (s *Source) remember(name string, now []Incident) ([]Incident, string, error) {
+func (s *Source) remember(name string, now []Incident, read bool) ([]Incident, string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	byID := map[string]Incident{}
@@ -67,7 +68,7 @@ func (s *Source) remember(name string, now []Incident) ([]Incident, string, erro
 		byID[in.ID] = in
 	}
 	for id, in := range byID {
-		if in.Open && !shown[id] {
+		if read && in.Open && !shown[id] {
 			in.Open, in.End, in.Status = false, t, "no longer shown"
 			byID[id] = in
 		}

@@ -171,16 +171,22 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 		return nil, err
 	}
 	ds := &sources.Dataset{Window: w, Step: step}
-	pg, err := s.read(ctx)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, err
+	pg, rerr := s.read(ctx)
+	if rerr != nil && ctx.Err() != nil {
+		return nil, ctx.Err()
 	}
-	all, name, err := s.remember(pg.name, pg.incidents)
+	// A page that cannot be read now still has its incidents seen before:
+	// they are reported, with a gap saying the page was not read.
+	all, name, err := s.remember(pg.name, pg.incidents, rerr == nil)
 	if err != nil {
 		ds.Gaps = append(ds.Gaps, sources.Gap{Source: s.Name(), What: "state", Reason: firstLine(err.Error())})
+	}
+	if rerr != nil {
+		if len(all) == 0 {
+			return nil, rerr
+		}
+		ds.Gaps = append(ds.Gaps, sources.Gap{Source: s.Name(), What: "status page",
+			Reason: firstLine(rerr.Error()) + "; only incidents seen before are reported"})
 	}
 	service := s.c.Service
 	if service == "" {

@@ -197,6 +197,15 @@ func TestIncidentsSeenOnceAreRemembered(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "statuspage-github.json")); err != nil {
 		t.Error(err)
 	}
+	// The page is down: what was seen is still reported, with a gap.
+	down := mustSource(t, Config{Name: "github", URL: "http://127.0.0.1:1", StateDir: dir, DependsOn: []string{"*"}})
+	ds, err = down.Fetch(context.Background(), day, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := byTitle(ds)["upstream: GitHub: Disruption with some GitHub services"]; !ok || len(ds.Gaps) != 1 || !strings.Contains(ds.Gaps[0].Reason, "seen before") {
+		t.Errorf("page down: events %v, gaps %v", titles(ds), ds.Gaps)
+	}
 	// A broken state file is a gap, not a failure, and not silent.
 	os.WriteFile(filepath.Join(dir, "statuspage-github.json"), []byte("{garbage"), 0o600)
 	ds, err = again.Fetch(context.Background(), day, time.Minute)
