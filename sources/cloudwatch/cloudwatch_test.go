@@ -320,7 +320,7 @@ func TestPartialDataIsAGap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := series(ds, "EBS burst balance")
+	s := series(ds, "EBS burst credits left")
 	if s == nil || len(s.Points) == 0 || s.Labels[sources.LabelExhaustion] != "falling" {
 		t.Fatalf("burst balance: %+v", s)
 	}

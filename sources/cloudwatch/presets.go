@@ -18,7 +18,8 @@ type metricSpec struct {
 	unit  string
 	scale float64 // multiplies each value (0: 1)
 	// falling marks a free/remaining/balance series whose running out is a
-	// failure: its series carries sources.LabelExhaustion = "falling".
+	// failure: its series carries sources.LabelExhaustion = "falling", and
+	// its name says what is left ("free", "left"), as exporters' names do.
 	falling bool
 }
 
@@ -59,11 +60,11 @@ var presets = map[string][]metricSpec{
 		{namespace: "AWS/EC2", metric: "StatusCheckFailed", dims: []string{"InstanceId"}, stat: "Maximum", name: "EC2 status check failed", role: sources.Errors},
 		// A burstable instance (t2/t3/t4g) out of CPU credits is throttled to
 		// its baseline: a common cause of slowness nobody sees coming.
-		{namespace: "AWS/EC2", metric: "CPUCreditBalance", dims: []string{"InstanceId"}, stat: "Minimum", name: "EC2 CPU credit balance", role: sources.Saturation, falling: true},
+		{namespace: "AWS/EC2", metric: "CPUCreditBalance", dims: []string{"InstanceId"}, stat: "Minimum", name: "EC2 CPU credits left", role: sources.Saturation, falling: true},
 	},
 	"ebs": {
 		// gp2/st1/sc1 volumes out of burst credits fall to baseline IOPS.
-		{namespace: "AWS/EBS", metric: "BurstBalance", dims: []string{"VolumeId"}, stat: "Minimum", name: "EBS burst balance", role: sources.Saturation, unit: "%", falling: true},
+		{namespace: "AWS/EBS", metric: "BurstBalance", dims: []string{"VolumeId"}, stat: "Minimum", name: "EBS burst credits left", role: sources.Saturation, unit: "%", falling: true},
 		{namespace: "AWS/EBS", metric: "VolumeQueueLength", dims: []string{"VolumeId"}, stat: "Average", name: "EBS queue length", role: sources.Saturation},
 	},
 	"rds": {
