@@ -613,6 +613,15 @@ func TestCredentialErrorsCarryHintsAndNoSecrets(t *testing.T) {
 			t.Errorf("the token is in the message: %v", err)
 		}
 	})
+	t.Run("no credentials at all", func(t *testing.T) {
+		srv := mustServer(t)
+		isolateAWS(t)
+		src := mustSource(t, Config{Name: "aws", Endpoint: srv.URL, Presets: []string{"alb"}})
+		_, err := src.Check(context.Background())
+		if err == nil || !strings.Contains(err.Error(), "no AWS credentials found") || !strings.Contains(err.Error(), "hint:") {
+			t.Fatalf("err = %v", err)
+		}
+	})
 	t.Run("unknown profile", func(t *testing.T) {
 		mustServer(t)
 		_, err := New(Config{Region: region, Profile: "nope", Presets: []string{"alb"}})
