@@ -1,6 +1,7 @@
-// Package logs is the source for log files on disk: access logs, syslog,
-// JSON lines, logfmt, Java and any timestamped lines, plain, gzip-compressed
-// and rotated.
+// Package logs is the source for log files on disk and log objects in S3
+// (s3.go, sources/logs/s3src): access logs, syslog, JSON lines, logfmt,
+// Java and any timestamped lines, AWS's load balancer, CloudFront, S3,
+// VPC flow, WAF and CloudTrail logs; plain, gzip-compressed and rotated.
 //
 // It sits with the other backends between config and analyze and knows
 // nothing about incidents. From the lines inside the fetched window it
@@ -160,8 +161,13 @@ func New(c Config) (*Source, error) {
 	}
 	for _, p := range c.Paths {
 		if s3src.IsURL(p) {
-			if _, err := s3src.ParseURL(p); err != nil {
+			loc, err := s3src.ParseURL(p)
+			if err != nil {
 				return nil, fmt.Errorf("logs source %s: path: %w", c.Name, err)
+			}
+			if loc.Prefix == "" && c.Layout == "" {
+				return nil, fmt.Errorf("logs source %s: %s without a layout would list the whole bucket; hint: set layout (%s) or name a prefix, s3://%s/PREFIX/",
+					c.Name, p, strings.Join(s3src.LayoutNames(), ", "), loc.Bucket)
 			}
 			continue
 		}

@@ -338,3 +338,15 @@ func TestS3SameAsFiles(t *testing.T) {
 		t.Errorf("local and S3 differ:\nlocal:\n%s\nS3:\n%s", l, r)
 	}
 }
+
+func TestS3WholeBucketRefused(t *testing.T) {
+	if _, err := New(Config{Paths: []string{"s3://acme-logs"}}); err == nil || !strings.Contains(err.Error(), "whole bucket; hint: set layout") {
+		t.Errorf("s3://bucket without a layout: %v", err)
+	}
+	if _, err := New(Config{Paths: []string{"s3://acme-logs/"}, Layout: "alb"}); err != nil {
+		t.Errorf("s3://bucket/ with a layout: %v", err)
+	}
+	if _, err := New(Config{Paths: []string{"s3://acme-logs/x/"}, Layout: "albb"}); err == nil || !strings.Contains(err.Error(), "hint: use one of") {
+		t.Errorf("unknown layout: %v", err)
+	}
+}

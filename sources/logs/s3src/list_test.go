@@ -299,3 +299,49 @@ func TestExpiredSSO(t *testing.T) {
 		t.Errorf("expired SSO token: %v", err)
 	}
 }
+
+// FuzzKeys: keys come from the bucket, paths from the config; neither
+// may panic the layouts, and a stamp read is one the layout writes.
+func FuzzKeys(f *testing.F) {
+	for _, g := range gens {
+		f.Add(g.layout, g.key(time.Date(2025, 11, 20, 10, 5, 0, 0, time.UTC), 1), g.prefix)
+	}
+	f.Add("alb", "", "s3://")
+	f.Fuzz(func(t *testing.T, layout, key, prefix string) {
+		_, _ = ParseURL(prefix)
+		l, err := LookupLayout(layout)
+		if err != nil || l == nil {
+			return
+		}
+		_ = l.bases(prefix)
+		if stream, tm, ok := l.stamp(key); ok {
+			if !strings.HasPrefix(key, stream) {
+				t.Fatalf("stream %q is not a prefix of %q", stream, key)
+			}
+			if tm.Format(l.StampLayout) == "" {
+				t.Fatal("empty stamp")
+			}
+		}
+		lo := time.Date(2025, 11, 20, 10, 0, 0, 0, time.UTC)
+		if d := l.dirs(lo, lo.Add(time.Hour)); len(d) == 0 || len(d) > 100 {
+			t.Fatalf("%d dirs", len(d))
+		}
+	})
+}
+
+// Without a layout, the prefix is listed and objects last written before
+// the window began are passed over.
+func TestListNoLayoutOnVersitygw(t *testing.T) {
+	srv := s3test.Start(t)
+	srv.Bucket(t, "app")
+	srv.PutAll(t, "app", map[string][]byte{"fluent-bit/app-1.log.gz": []byte("x"), "fluent-bit/app-2.log.gz": []byte("y"), "other/x": []byte("z")})
+	now := time.Now()
+	ls, err := List(context.Background(), srv.Client, Location{Bucket: "app", Prefix: "fluent-bit/"}, nil, now.Add(-time.Hour), now)
+	if err != nil || len(ls.Objects) != 2 {
+		t.Fatalf("%v, %+v: want the two objects under the prefix", err, ls)
+	}
+	ls, err = List(context.Background(), srv.Client, Location{Bucket: "app", Prefix: "fluent-bit/"}, nil, now.Add(time.Hour), now.Add(2*time.Hour))
+	if err != nil || len(ls.Objects) != 0 || ls.Passed != 2 {
+		t.Fatalf("%v, %+v: want both passed over (written before the window)", err, ls)
+	}
+}
