@@ -141,18 +141,23 @@ func shellQuote(s string) string {
 }
 
 // redacted renders through a buffer and masks every registered secret
-// before anything reaches w: the last guard for what a report, a state
-// file or a webhook body quotes from a server's answer.
+// and escapes control characters before anything reaches w: the last
+// guard for what a report, a state file or a webhook body quotes from a
+// server's answer or a log line.
 func redacted(write func(io.Writer) error) func(io.Writer) error {
 	return func(w io.Writer) error {
 		var buf bytes.Buffer
 		if err := write(&buf); err != nil {
 			return err
 		}
-		_, err := w.Write(redact.Bytes(buf.Bytes()))
+		_, err := w.Write(safeBytes(buf.Bytes()))
 		return err
 	}
 }
+
+// safeBytes is what hindsight writes anywhere: secrets masked, control
+// characters made visible (see report.EscapeControls).
+func safeBytes(b []byte) []byte { return report.EscapeControls(redact.Bytes(b)) }
 
 // writeOutput writes to stdout, or atomically to path: a temporary file in
 // the same directory renamed over it, so a reader never sees half a report.

@@ -3,6 +3,8 @@ package cmd
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"github.com/hindsight-sre/hindsight/report"
 	"github.com/hindsight-sre/hindsight/sources"
 	"os"
 	"os/exec"
@@ -230,6 +232,51 @@ func TestFitWindow(t *testing.T) {
 		got, note, err := fitWindow(sources.Window{From: t0.Add(-c.span), To: t0}, c.step)
 		if err != nil || got != c.want || (got != c.step) != (note != "") || got < c.step || c.span/got > maxSteps {
 			t.Errorf("span %s step %s: %s %q %v, want %s", c.span, c.step, got, note, err, c.want)
+		}
+	}
+}
+
+// Log lines with ESC, BEL and NUL (an OSC title sequence, a screen clear)
+// reach no output raw, in any format.
+func TestControlCharactersNeverRaw(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	t0 := time.Date(2025, 11, 20, 1, 0, 0, 0, time.FixedZone("KST", 9*3600))
+	for i := range 600 {
+		ts := t0.Add(time.Duration(i) * 10 * time.Second).Format(time.RFC3339)
+		if i >= 300 && i%3 == 0 {
+			fmt.Fprintf(&b, "%s web1 app[1]: ERROR payment \x1b]0;pwned\x07 failed \x1b[2J code %d \x00nul\x7f\u009b\n", ts, i)
+		} else {
+			fmt.Fprintf(&b, "%s web1 app[1]: INFO request ok %d\n", ts, i)
+		}
+	}
+	mustWriteFile(t, filepath.Join(dir, "app.log"), b.String())
+	cfg := filepath.Join(dir, "hindsight.yaml")
+	mustWriteFile(t, cfg, "timezone: Asia/Seoul\nsources:\n  - {name: app, type: logs, paths: [app.log]}\n")
+	raw := func(s string) int {
+		for i, c := range []byte(s) {
+			if c < 0x20 && c != '\n' && c != '\t' || c == 0x7f || c == 0xc2 && i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] <= 0x9f {
+				return i
+			}
+		}
+		return -1
+	}
+	runs := [][]string{{"logs", filepath.Join(dir, "app.log")}}
+	for _, f := range report.Formats {
+		runs = append(runs, []string{"analyze", "--config", cfg, "--from", "2025-11-20 01:00", "--to", "2025-11-20 02:40", "-o", f})
+	}
+	for _, f := range report.SummaryFormats {
+		runs = append(runs, []string{"summary", "--config", cfg, "--no-state", "--at", "2025-11-20 02:40", "--last", "100m", "-o", f})
+	}
+	for _, args := range runs {
+		out, errs, code := mustRun(t, args...)
+		if code != exitOK || args[0] == "analyze" && !strings.Contains(out, "payment") {
+			t.Errorf("%v: exit %d, or the line is not shown\n%s", args, code, errs)
+		}
+		for what, s := range map[string]string{"stdout": out, "stderr": errs} {
+			if i := raw(s); i >= 0 {
+				t.Errorf("%v: a raw control character in %s: %q", args, what, s[max(0, i-40):min(len(s), i+40)])
+			}
 		}
 	}
 }

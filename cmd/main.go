@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hindsight-sre/hindsight/internal/redact"
+	"github.com/hindsight-sre/hindsight/report"
 )
 
 // Exit codes.
@@ -74,7 +75,7 @@ func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "hindsight: interrupted")
 		return exitInterrupted
 	}
-	fmt.Fprintf(stderr, "hindsight: error: %s\n", hintLines(redact.Text(err.Error())))
+	fmt.Fprintf(stderr, "hindsight: error: %s\n", hintLines(report.EscapeControlsString(redact.Text(err.Error()))))
 	var nd *noDataErr
 	if errors.As(err, &nd) {
 		return exitNoData

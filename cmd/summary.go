@@ -19,7 +19,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hindsight-sre/hindsight/analyze"
-	"github.com/hindsight-sre/hindsight/internal/redact"
 	"github.com/hindsight-sre/hindsight/report"
 	"github.com/hindsight-sre/hindsight/sources"
 )
@@ -292,7 +291,7 @@ func deliverSummary(ctx context.Context, o *summaryOptions, run *summaryRun, hoo
 		if err := report.WriteSummary(&body, o.webhook, run.s, report.Options{}); err != nil {
 			return err
 		}
-		if err := hook.post(ctx, redact.Bytes(body.Bytes())); err != nil {
+		if err := hook.post(ctx, safeBytes(body.Bytes())); err != nil {
 			return err
 		}
 	}
@@ -302,7 +301,7 @@ func deliverSummary(ctx context.Context, o *summaryOptions, run *summaryRun, hoo
 			return err
 		}
 		subject, _, _ := strings.Cut(strings.TrimPrefix(body.String(), "# "), "\n")
-		if err := o.mail.send(ctx, subject, redact.Bytes(body.Bytes())); err != nil {
+		if err := o.mail.send(ctx, subject, safeBytes(body.Bytes())); err != nil {
 			return err
 		}
 	}

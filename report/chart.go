@@ -121,8 +121,10 @@ func hasNoData(c *analyze.Chart) bool {
 // full-height bars drawn under the lines.
 func (v *view) mermaid(s analyze.Symptom, cv *chartView) string {
 	var b strings.Builder
+	// Mermaid renders a title as HTML: < and > become the look-alike
+	// angle quotes, so that a monitor's name cannot open a tag.
 	q := func(s string) string {
-		return `"` + strings.NewReplacer(`"`, "'", "\n", " ", "`", "'").Replace(s) + `"`
+		return `"` + strings.NewReplacer(`"`, "'", "\n", " ", "`", "'", "<", "‹", ">", "›").Replace(s) + `"`
 	}
 	// Wider than Mermaid's default 700 px, so that the time labels do not
 	// touch; the frontmatter config is Mermaid's own (v10.5 and later).

@@ -229,7 +229,9 @@ func (m markdown) impact() {
 			mttr = human(im.MTTR)
 		}
 		m.p("| %s | %d | %d | %s | %s | %d | %s | %s | %s | %s | %s |\n",
-			cell(im.Probe+" ("+im.Source+")"), im.Checks, im.Failed, percent(im.Availability),
+			// text: a monitor named "<img src=x onerror=...>" must
+			// not become HTML where the Markdown is rendered.
+			cell(text(im.Probe+" ("+im.Source+")")), im.Checks, im.Failed, percent(im.Availability),
 			human(im.Downtime), im.Outages, mttr,
 			during(im.P50, im.BaseP50), during(im.P95, im.BaseP95), during(im.Max, im.BaseMax),
 			latencyLine(im))

@@ -96,6 +96,7 @@ func slaMarkdown(w io.Writer, v *view, s *analyze.SLA) {
 		fmt.Fprintf(w, "| %s |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|\n", strings.Join(slaHeader, " | "))
 		for _, m := range s.Monitors {
 			r := slaRow(m)
+			r[0] = text(r[0]) // a monitor's name must not become HTML
 			for i := range r {
 				r[i] = cell(r[i])
 			}

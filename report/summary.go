@@ -196,7 +196,7 @@ func (sv summaryView) markdown(w io.Writer) {
 			if !m.Since.IsZero() {
 				since = sv.at(m.Since) + " (first check read)"
 			}
-			p("| %s | %s | %d | %d | %s | %s |\n", cell(m.Probe+" ("+m.Source+")"), since, m.Checks, m.Failed, percent(m.Availability), human(m.Downtime))
+			p("| %s | %s | %d | %d | %s | %s |\n", cell(text(m.Probe+" ("+m.Source+")")), since, m.Checks, m.Failed, percent(m.Availability), human(m.Downtime))
 		}
 	}
 	p("\n## Data gaps\n\n")
