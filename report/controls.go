@@ -60,4 +60,3 @@ func EscapeControlsString(s string) string {
 	}
 	return string(EscapeControls([]byte(s)))
 }
-
