@@ -62,7 +62,7 @@ func (a *analysis) calibrate(s *signal, from int) {
 			best = math.Max(best, scores[j])
 			p = math.Min(p, ps[j])
 		}
-		iv.p = p
+		iv.p, iv.calibrated = p, true
 		cut := denseCut
 		if s.st.sparse {
 			cut = sparseCut

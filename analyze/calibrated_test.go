@@ -51,6 +51,11 @@ func TestCalibratedJudgementOnSparseCounts(t *testing.T) {
 	if m := moved(f); strings.Contains(m, "errors_stray") || !strings.Contains(m, "errors_first") {
 		t.Errorf("a stray error on a series that has one twice a day is not an anomaly, one on a series that never had one is:\n%s", m)
 	}
+	// The sentence carries the calibrated judgement, in the words
+	// `hindsight detect --explain` uses.
+	if m := moved(f); !strings.Contains(m, "beyond anything in its record") {
+		t.Errorf("no calibrated rarity in the sentences:\n%s", m)
+	}
 	f = s.run(burst.Add(30*time.Minute), 2*time.Hour, time.Hour)
 	if m := moved(f); !strings.Contains(m, "errors_burst") {
 		t.Errorf("a burst of 9 errors a minute was not found:\n%s", m)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/hindsight-sre/hindsight/analyze/detector"
 	"github.com/hindsight-sre/hindsight/sources"
 )
 
@@ -267,12 +268,19 @@ func (a *analysis) versus(s *signal, iv interval, unit string) string {
 	if base > 0 && peak > base {
 		cmp = fmt.Sprintf("%.1f× its usual %s", peak/base, fmtVal(base, unit))
 	}
+	// The calibrated judgement (analyze/detector), where it was made:
+	// how rare the most unusual cell is on the series' own record, the
+	// words `hindsight detect --explain` uses.
+	rare := ""
+	if iv.calibrated && iv.kind != ivShift {
+		rare = "; " + detector.Rarity(iv.p)
+	}
 	switch iv.kind {
 	case ivSeasonal:
-		return fmt.Sprintf("%s for this time of day (the same time on the previous days; %s)", cmp, zText(z))
+		return fmt.Sprintf("%s for this time of day (the same time on the previous days; %s%s)", cmp, zText(z), rare)
 	case ivShift:
-		return fmt.Sprintf("%s, held for %s (a level shift found by CUSUM; %s at the peak)", cmp,
-			fmtDur(time.Duration(iv.b-iv.a)*a.o.Step), zText(z))
+		return fmt.Sprintf("%s, held for %s (a level shift found by CUSUM; %s at the peak%s)", cmp,
+			fmtDur(time.Duration(iv.b-iv.a)*a.o.Step), zText(z), rare)
 	}
-	return fmt.Sprintf("%s (median of the %s before; %s)", cmp, baselineWords(a.o.Baseline), zText(z))
+	return fmt.Sprintf("%s (median of the %s before; %s%s)", cmp, baselineWords(a.o.Baseline), zText(z), rare)
 }

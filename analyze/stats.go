@@ -224,8 +224,9 @@ type interval struct {
 	base  float64 // the seasonal median, for ivSeasonal
 	// p is the calibrated tail probability of the interval's most unusual
 	// cell (analyze/detector), set for intervals in the incident window;
-	// 0 where not computed.
-	p float64
+	// 0 where not computed (calibrated says which).
+	p          float64
+	calibrated bool
 }
 
 // abnormal finds runs of cells in [from, to) whose robust z-score is at

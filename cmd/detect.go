@@ -182,13 +182,17 @@ func direction(d int8) string {
 }
 
 func explainInterval(iv *detectInterval) string {
-	span := "at " + iv.Peak.Format("2006-01-02 15:04:05")
-	if iv.Rows > 1 {
-		span = fmt.Sprintf("%s to %s (%d rows), peak at %s", iv.Start.Format("2006-01-02 15:04:05"),
-			iv.End.Format("2006-01-02 15:04:05"), iv.Rows, iv.Peak.Format("15:04:05"))
+	verb := "rose to"
+	if iv.Direction == "down" {
+		verb = "fell to"
 	}
-	return fmt.Sprintf("lines %d-%d: %s %s: %s", iv.FirstRow, iv.LastRow, iv.Direction, span,
-		detector.Sentence(iv.PeakValue, iv.Expected, iv.P, iv.model, nil))
+	span := iv.Start.Format("2006-01-02 15:04:05")
+	if iv.Rows > 1 {
+		span = fmt.Sprintf("%s–%s, %d rows", span, iv.End.Format("2006-01-02 15:04:05"), iv.Rows)
+	}
+	return fmt.Sprintf("lines %d-%d: %s %s at %s, %s; %s.", iv.FirstRow, iv.LastRow, verb,
+		strconv.FormatFloat(iv.PeakValue, 'g', 4, 64), iv.Peak.Format("2006-01-02 15:04:05"),
+		detector.Sentence(iv.PeakValue, iv.Expected, iv.P, iv.model, nil), span)
 }
 
 func detectJSON(s *file.Series, ivs []detectInterval, o *detectOptions, out io.Writer) error {

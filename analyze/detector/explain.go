@@ -37,32 +37,40 @@ func roundCount(n float64) string {
 	return string(b)
 }
 
-// Versus says how a value compares with what was expected, the way the
-// reports say it: "20.6× the expected 139", "down to 0.3× the expected
-// 52", "4.1 against the expected 0".
+// Versus says how a value compares with what was expected, in the words
+// of the analysis's reports: "20.6× its usual 139", "down to 0.3× its
+// usual 52", "against its usual 0".
 func Versus(value, expected float64, fmtVal func(float64) string) string {
 	if fmtVal == nil {
 		fmtVal = func(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) }
 	}
 	switch {
-	case expected > 0 && value >= 0 && value > expected:
-		return fmt.Sprintf("%.1f× the expected %s", value/expected, fmtVal(expected))
+	case expected > 0 && value > expected:
+		return fmt.Sprintf("%.1f× its usual %s", value/expected, fmtVal(expected))
 	case expected > 0 && value >= 0 && value < expected:
-		return fmt.Sprintf("down to %.2g× the expected %s", value/expected, fmtVal(expected))
+		return fmt.Sprintf("down to %.2g× its usual %s", value/expected, fmtVal(expected))
 	}
-	return fmt.Sprintf("%s against the expected %s", fmtVal(value), fmtVal(expected))
+	return "against its usual " + fmtVal(expected)
 }
 
-// Sentence is the judgement of an abnormal stretch as the reports write
-// it: "peak 100 at 00:40, 10.0× the expected 10 (seasonal: same time of
-// day), about 1 in 3,000 values of this series".
+// Sentence is the judgement of an abnormal stretch's peak as the reports
+// write it: "10.0× its usual 10 (the median of the values before; beyond
+// anything in its record)", "for this time of day" when the seasonal
+// model predicted it.
 func Sentence(peak, expected, p float64, model int8, fmtVal func(float64) string) string {
-	basis := ""
+	basis := "the median of the values before"
 	switch model {
 	case 1:
-		basis = " for this time of day"
+		basis = "the same time on the previous days"
 	case 2:
-		basis = " for this time of the week"
+		basis = "the same time in the previous weeks"
 	}
-	return fmt.Sprintf("%s%s; %s (p = %.2g)", Versus(peak, expected, fmtVal), basis, Rarity(p), p)
+	cmp := Versus(peak, expected, fmtVal)
+	if model > 0 {
+		cmp += " for this time of day"
+		if model == 2 {
+			cmp = Versus(peak, expected, fmtVal) + " for this time of the week"
+		}
+	}
+	return fmt.Sprintf("%s (%s; %s)", cmp, basis, Rarity(p))
 }
