@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -100,6 +101,16 @@ type pattern struct {
 	// lines weeks before.
 	peak         []sources.LogLine
 	peakB, peakN int
+	// vals counts the addresses of the lines counted in the busiest step
+	// (see peakValues): a few, the most frequent kept (Misra-Gries).
+	vals    []valCount
+	valsN   int // lines looked at for vals
+	peakLen int // lines counted in peakB since it became the busiest
+}
+
+type valCount struct {
+	v string
+	n int
 }
 
 // stepCounts are a pattern's lines per step. Lines come mostly in time
@@ -392,14 +403,79 @@ func (a *aggregator) count(p *pattern, b int, t time.Time, path string, n int, l
 		p.examples = append(p.examples, logLine(path, n, t, line))
 	}
 	if p.lastN > p.peakN {
-		if p.peakB != b {
+		if p.peakB != b || p.peakLen == 0 {
 			p.peak, p.peakB = p.peak[:0], b
+			p.vals, p.valsN, p.peakLen = p.vals[:0], 0, 0
 		}
 		p.peakN = p.lastN
 		if len(p.peak) < 3 {
 			p.peak = append(p.peak, logLine(path, n, t, line))
 		}
 	}
+	if b == p.peakB && p.peakLen < maxPeakLines {
+		p.peakLen++
+		p.countValue(line)
+	}
+}
+
+// maxPeakLines bounds the lines of a busiest step whose addresses are
+// counted: enough to name who sent a burst, and a bounded cost per step.
+const maxPeakLines = 4096
+
+// countValue counts the first address in line (Misra-Gries, four
+// counters: a value in more than a fifth of the lines is kept).
+func (p *pattern) countValue(line []byte) {
+	v := firstAddress(line)
+	if v == nil {
+		return
+	}
+	p.valsN++
+	for i := range p.vals {
+		if p.vals[i].v == string(v) {
+			p.vals[i].n++
+			return
+		}
+	}
+	if len(p.vals) < 4 {
+		p.vals = append(p.vals, valCount{string(v), 1})
+		return
+	}
+	for i := range p.vals {
+		p.vals[i].n--
+	}
+	p.vals = slices.DeleteFunc(p.vals, func(c valCount) bool { return c.n <= 0 })
+}
+
+// firstAddress returns the first IPv4 or IPv6 address in line (a token
+// of digits, dots and colons, or hex and colons, that netip reads), or
+// nil. Addresses are what a burst's lines most often share (a client, a
+// peer, a host), whatever the format.
+func firstAddress(line []byte) []byte {
+	for i := 0; i < len(line); {
+		for i < len(line) && !addrByte(line[i]) {
+			i++
+		}
+		j := i
+		for j < len(line) && addrByte(line[j]) {
+			j++
+		}
+		if tok := bytes.TrimRight(line[i:j], ":."); len(tok) >= 7 {
+			if _, err := netip.ParseAddr(string(tok)); err == nil {
+				return tok
+			}
+			if k := bytes.LastIndexByte(tok, ':'); k > 0 { // address:port
+				if _, err := netip.ParseAddr(string(tok[:k])); err == nil && bytes.Count(tok[:k], []byte(":")) == 0 {
+					return tok[:k]
+				}
+			}
+		}
+		i = j
+	}
+	return nil
+}
+
+func addrByte(c byte) bool {
+	return c >= '0' && c <= '9' || c == '.' || c == ':' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
 }
 
 // lineEvent is event without the time and reference, or nil for a line
@@ -793,6 +869,7 @@ func (a *aggregator) emit(ds *sources.Dataset) {
 			}
 			if p.peakN > q.peakN {
 				q.peak, q.peakB, q.peakN = p.peak, p.peakB, p.peakN
+				q.vals, q.valsN, q.peakLen = p.vals, p.valsN, p.peakLen
 			}
 			continue
 		}
@@ -826,6 +903,17 @@ func (a *aggregator) emit(ds *sources.Dataset) {
 		lp := sources.LogPattern{
 			Source: a.s.c.Name, File: a.set.name, ID: drain.ID(p.template), Template: p.template, Level: p.level,
 			FirstSeen: p.first, Examples: p.examples,
+		}
+		if p.peakLen > 0 {
+			lp.Peak = sources.LogPeak{T: a.bucketTime(p.peakB), Lines: p.peakN}
+			// Misra-Gries counts are lower bounds; a value kept in a
+			// fifth of the lines or more is named.
+			for _, c := range p.vals {
+				if 5*c.n >= p.peakLen {
+					lp.PeakValues = append(lp.PeakValues, sources.LogValue{Kind: "address", Value: c.v, Lines: c.n})
+				}
+			}
+			slices.SortFunc(lp.PeakValues, func(x, y sources.LogValue) int { return cmp.Compare(y.Lines, x.Lines) })
 		}
 		// The first lines, then lines of the busiest step: where a
 		// burst is, its examples are.

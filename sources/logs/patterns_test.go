@@ -260,4 +260,27 @@ func TestBurstExamples(t *testing.T) {
 	if inBurst == 0 {
 		t.Errorf("no example from the burst at 03:40: %+v", ds.Patterns[0].Examples)
 	}
+	// The burst's step and the address that sent it.
+	pk := ds.Patterns[0]
+	if !pk.Peak.T.Equal(time.Date(2025, 11, 20, 3, 40, 0, 0, seoul)) || pk.Peak.Lines != 50 {
+		t.Errorf("peak %+v, want 03:40 with 50 lines", pk.Peak)
+	}
+	if len(pk.PeakValues) != 1 || pk.PeakValues[0].Value != "103.99.0.122" || pk.PeakValues[0].Lines < 40 {
+		t.Errorf("peak values %+v, want 103.99.0.122", pk.PeakValues)
+	}
+}
+
+func TestFirstAddress(t *testing.T) {
+	for in, want := range map[string]string{
+		`203.0.113.7 - - [20/Nov/2025:03:00:00 +0900] "GET / HTTP/1.1" 200`: "203.0.113.7",
+		"Failed password for root from 103.99.0.122 port 4242 ssh2":      "103.99.0.122",
+		"connect to 10.1.2.3:5432 failed":                                "10.1.2.3",
+		"peer 2001:db8::1 went away":                                     "2001:db8::1",
+		"at 03:00:01 nothing":                                            "",
+		"version 1.2.3 dead:beef":                                        "",
+	} {
+		if got := string(firstAddress([]byte(in))); got != want {
+			t.Errorf("firstAddress(%q) = %q, want %q", in, got, want)
+		}
+	}
 }
