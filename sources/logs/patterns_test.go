@@ -273,11 +273,11 @@ func TestBurstExamples(t *testing.T) {
 func TestFirstAddress(t *testing.T) {
 	for in, want := range map[string]string{
 		`203.0.113.7 - - [20/Nov/2025:03:00:00 +0900] "GET / HTTP/1.1" 200`: "203.0.113.7",
-		"Failed password for root from 103.99.0.122 port 4242 ssh2":      "103.99.0.122",
-		"connect to 10.1.2.3:5432 failed":                                "10.1.2.3",
-		"peer 2001:db8::1 went away":                                     "2001:db8::1",
-		"at 03:00:01 nothing":                                            "",
-		"version 1.2.3 dead:beef":                                        "",
+		"Failed password for root from 103.99.0.122 port 4242 ssh2":         "103.99.0.122",
+		"connect to 10.1.2.3:5432 failed":                                   "10.1.2.3",
+		"peer 2001:db8::1 went away":                                        "2001:db8::1",
+		"at 03:00:01 nothing":                                               "",
+		"version 1.2.3 dead:beef":                                           "",
 	} {
 		if got := string(firstAddress([]byte(in))); got != want {
 			t.Errorf("firstAddress(%q) = %q, want %q", in, got, want)
