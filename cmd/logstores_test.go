@@ -167,7 +167,7 @@ sources:
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	err = runSourcesCheck(context.Background(), &sourcesCheckOptions{config: cfg}, &out)
+	err = runSourcesCheck(context.Background(), &sourcesCheckOptions{config: cfg, format: "table"}, &out)
 	if err == nil {
 		t.Error("check passed with sources down")
 	}
@@ -189,7 +189,8 @@ sources:
 				line = l
 			}
 		}
-		if !strings.Contains(line, want) || name != "vl-up" && !strings.Contains(line, "hint") {
+		hinted := strings.Contains(text, "hint ("+name+"): ")
+		if !strings.Contains(line, want) || name != "vl-up" && !hinted {
 			t.Errorf("%s: %q, want %q and a hint\n%s", name, line, want, text)
 		}
 	}
