@@ -10,7 +10,7 @@ import (
 
 // Formats of AWS load balancers' access logs.
 const (
-	FormatALB = "alb" // Application (and Network, TLS) Load Balancer access logs
+	FormatALB = "alb" // Application Load Balancer access logs
 	FormatELB = "elb" // Classic Load Balancer access logs
 )
 
@@ -55,7 +55,7 @@ func newALBParser(name string, lazy bool) *albParser {
 func (p *albParser) format() string { return p.name }
 
 // albTypes are the first field of an ALB/NLB line.
-var albTypes = [][]byte{[]byte("http"), []byte("https"), []byte("h2"), []byte("grpcs"), []byte("ws"), []byte("wss"), []byte("tls"), []byte("tcp"), []byte("udp")}
+var albTypes = [][]byte{[]byte("http"), []byte("https"), []byte("h2"), []byte("grpcs"), []byte("ws"), []byte("wss")}
 
 // time reads "2025-11-20T10:04:59.123456Z" (the fraction may be absent
 // or of any length).

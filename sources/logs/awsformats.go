@@ -6,7 +6,7 @@ package logs
 // awsFormats are the AWS formats by name, with their aliases, for
 // Config.Format.
 var awsFormats = map[string]string{
-	FormatALB: FormatALB, "nlb": FormatALB, FormatELB: FormatELB,
+	FormatALB: FormatALB, FormatELB: FormatELB, FormatNLB: FormatNLB,
 	FormatCloudFront: FormatCloudFront,
 	FormatS3Access:   FormatS3Access, "s3-access": FormatS3Access,
 	FormatVPCFlow: FormatVPCFlow, "flowlogs": FormatVPCFlow,
@@ -20,6 +20,8 @@ func awsParser(name string, e parserEnv) lineParser {
 	switch name {
 	case FormatALB, FormatELB:
 		return newALBParser(name, e.lazy)
+	case FormatNLB:
+		return newNLBParser(e.lazy)
 	case FormatCloudFront:
 		return newCloudFrontParser(e.lazy)
 	case FormatS3Access:
@@ -35,7 +37,7 @@ func awsParser(name string, e parserEnv) lineParser {
 // awsCandidates are the AWS formats detection tries.
 func awsCandidates(e parserEnv) []lineParser {
 	var out []lineParser
-	for _, n := range []string{FormatALB, FormatELB, FormatCloudFront, FormatS3Access, FormatVPCFlow, FormatWAF} {
+	for _, n := range []string{FormatALB, FormatELB, FormatNLB, FormatCloudFront, FormatS3Access, FormatVPCFlow, FormatWAF} {
 		out = append(out, awsParser(n, e))
 	}
 	return out

@@ -32,6 +32,9 @@ var (
 	wafExample = `{"timestamp":1576280412771,"formatVersion":1,"webaclId":"arn:aws:wafv2:ap-southeast-2:111122223333:regional/webacl/STMTest/1EXAMPLE-2ARN-3ARN-4ARN-123456EXAMPLE","terminatingRuleId":"STMTest_SQLi_XSS","terminatingRuleType":"REGULAR","action":"BLOCK","terminatingRuleMatchDetails":[{"conditionType":"SQL_INJECTION","sensitivityLevel":"HIGH","location":"HEADER","matchedData":["10","AND","1"]}],"httpSourceName":"-","httpSourceId":"-","ruleGroupList":[],"rateBasedRuleList":[],"nonTerminatingMatchingRules":[],"httpRequest":{"clientIp":"1.1.1.1","country":"AU","headers":[{"name":"Host","value":"localhost:1989"},{"name":"x-stm-test","value":"10 AND 1=1"}],"uri":"/myUri/42","args":"","httpVersion":"HTTP/1.1","httpMethod":"GET","requestId":"rid"},"labels":[{"name":"value"}]}
 {"timestamp":1576280413771,"formatVersion":1,"webaclId":"arn:aws:wafv2:ap-southeast-2:111122223333:regional/webacl/STMTest/1EXAMPLE","terminatingRuleId":"Default_Action","terminatingRuleType":"REGULAR","action":"ALLOW","httpSourceName":"ALB","httpSourceId":"-","ruleGroupList":[],"httpRequest":{"clientIp":"1.1.1.2","country":"AU","headers":[],"uri":"/","args":"","httpVersion":"HTTP/1.1","httpMethod":"GET","requestId":"rid2"}}
 `
+	nlbExample = `tls 2.0 2018-12-20T02:59:40 net/my-network-loadbalancer/c6e77e28c25b2234 g3d4b5e8bb8464cd 72.21.218.154:51341 172.100.100.185:443 5 2 98 246 - arn:aws:acm:us-east-2:671290407336:certificate/2a108f19-aded-46b0-8493-c63eb1ef4a99 - ECDHE-RSA-AES128-SHA tlsv12 - my-network-loadbalancer-c6e77e28c25b2234.elb.us-east-2.amazonaws.com - - - 2018-12-20T02:59:30
+tls 2.0 2018-12-20T02:59:41 net/my-network-loadbalancer/c6e77e28c25b2234 g3d4b5e8bb8464cd 72.21.218.155:51342 172.100.100.185:443 1 - 40 0 0x46 arn:aws:acm:us-east-2:671290407336:certificate/2a108f19-aded-46b0-8493-c63eb1ef4a99 - - tlsv12 - my-network-loadbalancer-c6e77e28c25b2234.elb.us-east-2.amazonaws.com - - - 2018-12-20T02:59:41
+`
 	cloudtrailExample = `{"Records": [
 {"eventVersion":"1.08","userIdentity":{"type":"IAMUser","principalId":"EX_PRINCIPAL_ID","arn":"arn:aws:iam::123456789012:user/Alice","accountId":"123456789012","userName":"Alice"},"eventTime":"2025-11-20T10:14:00Z","eventSource":"ec2.amazonaws.com","eventName":"AuthorizeSecurityGroupIngress","awsRegion":"eu-west-1","sourceIPAddress":"203.0.113.5","userAgent":"aws-cli/2.15","requestParameters":{"groupId":"sg-0123456789abcdef0","ipPermissions":{"items":[]}},"responseElements":{"_return":true},"requestID":"1","eventID":"e1","readOnly":false,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"123456789012"},
 {"eventVersion":"1.08","userIdentity":{"type":"IAMUser","userName":"Alice"},"eventTime":"2025-11-20T10:15:00Z","eventSource":"ec2.amazonaws.com","eventName":"DescribeInstances","awsRegion":"eu-west-1","readOnly":true,"eventID":"e2"},
@@ -147,6 +150,14 @@ func TestVPCFlow(t *testing.T) {
 	}
 }
 
+func TestNLB(t *testing.T) {
+	ds := fetchFile(t, "nlb.log", nlbExample, "", around("2018-12-20T02:59:40Z"))
+	pc := patternCounts(ds)
+	if pc["tls: tlsv12 ok"] != 1 || pc["tls: tlsv12 alert <*>"] != 1 || len(ds.Gaps) > 0 {
+		t.Errorf("patterns %v, gaps %v", pc, ds.Gaps)
+	}
+}
+
 func TestWAF(t *testing.T) {
 	ds := fetchFile(t, "waf.log", wafExample, "", around("2019-12-13T23:40:12Z"))
 	pc := patternCounts(ds)
@@ -191,14 +202,14 @@ func TestCloudTrail(t *testing.T) {
 }
 
 func FuzzParseAWS(f *testing.F) {
-	for _, ex := range []string{cloudfrontExample, s3AccessExample, vpcFlowExample, wafExample} {
+	for _, ex := range []string{cloudfrontExample, s3AccessExample, vpcFlowExample, wafExample, nlbExample} {
 		for l := range strings.Lines(ex) {
 			f.Add([]byte(strings.TrimSuffix(l, "\n")))
 		}
 	}
 	f.Fuzz(func(t *testing.T, line []byte) {
 		for _, lazy := range []bool{false, true} {
-			for _, name := range []string{FormatCloudFront, FormatS3Access, FormatVPCFlow, FormatWAF} {
+			for _, name := range []string{FormatCloudFront, FormatS3Access, FormatVPCFlow, FormatWAF, FormatNLB} {
 				p := awsParser(name, parserEnv{lazy: lazy})
 				if c, ok := p.(commenter); ok && c.comment(line) {
 					continue

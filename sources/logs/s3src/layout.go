@@ -60,6 +60,7 @@ type Layout struct {
 const (
 	FormatALB        = "alb"
 	FormatELB        = "elb"
+	FormatNLB        = "nlb"
 	FormatCloudFront = "cloudfront"
 	FormatS3Access   = "s3access"
 	FormatCloudTrail = "cloudtrail"
@@ -85,7 +86,7 @@ var layouts = map[string]*Layout{
 		Before: 10 * time.Minute, After: 2 * time.Minute, Format: FormatALB},
 	"nlb": {Name: "nlb", Tmpl: []string{"AWSLogs", "*", "elasticloadbalancing", "*"},
 		Dir: "2006/01/02/", DirStep: 24 * time.Hour, Stamp: stampMinuteZ, StampLayout: "20060102T1504Z",
-		Before: 10 * time.Minute, After: 2 * time.Minute},
+		Before: 10 * time.Minute, After: 2 * time.Minute, Format: FormatNLB},
 	// Classic ELB: every 5 or 60 minutes (the user's choice, not in the
 	// key): take the longer.
 	"elb": {Name: "elb", Tmpl: []string{"AWSLogs", "*", "elasticloadbalancing", "*"},
