@@ -365,13 +365,15 @@ func (a *analysis) local(t time.Time) string {
 
 func fmtVal(v float64, unit string) string {
 	switch unit {
+	// Latencies as the report writes them ("139ms", "2.86s"), so that
+	// one sentence does not say "2.86 s" beside a table's "2.86s".
 	case "s":
 		if math.Abs(v) < 1 {
-			return fmt.Sprintf("%.0f ms", v*1000)
+			return fmt.Sprintf("%.0fms", v*1000)
 		}
-		return fmt.Sprintf("%.2f s", v)
+		return fmt.Sprintf("%.2fs", v)
 	case "ms":
-		return fmt.Sprintf("%.0f ms", v)
+		return fmt.Sprintf("%.0fms", v)
 	case "":
 		return trimFloat(v)
 	case "B", "B/s":

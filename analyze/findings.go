@@ -186,6 +186,10 @@ type Impact struct {
 	BaseP95   time.Duration `json:"baseline_p95_ns"`
 	BaseMax   time.Duration `json:"baseline_max_ns"`
 	Sparkline []float64     `json:"sparkline,omitempty"` // latency per bucket across the window, seconds
+	// SparkFailed counts the failed checks in each bucket of Sparkline;
+	// nil when none failed. A short outage leaves the bucket's mean
+	// latency as it was, so the report marks these buckets apart.
+	SparkFailed []int `json:"spark_failed,omitempty"`
 	// Resolution is non-zero when only aggregates were available.
 	Resolution time.Duration `json:"resolution_ns,omitempty"`
 }

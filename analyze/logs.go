@@ -229,8 +229,12 @@ func (a *analysis) logAnomalies() []Anomaly {
 				PeakValue: obs, Unit: "lines", Score: round2(poissonZ(obs, 0)), Query: p.File,
 				Examples: examples(p, p.FirstSeen, a.o.Window.To),
 			}
-			an.Explanation = fmt.Sprintf("new log pattern %q first seen at %s (%.0f lines since), never in the logs before.",
-				p.Template, a.cal.Local(p.FirstSeen).Format("15:04:05"), obs)
+			since := fmt.Sprintf("%.0f lines since", obs)
+			if obs == 1 {
+				since = "1 line since"
+			}
+			an.Explanation = fmt.Sprintf("new log pattern %q first seen at %s (%s), never in the logs before.",
+				p.Template, a.cal.Local(p.FirstSeen).Format("15:04:05"), since)
 			out = append(out, an)
 		}
 	}

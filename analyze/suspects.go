@@ -223,13 +223,19 @@ func (a *analysis) reason(s *Symptom, c *candidate, seen, recurDays, with, total
 	sp := &c.s
 	var b strings.Builder
 	b.WriteString(sp.Title)
+	// A title that already says what happened ("X rose") takes "at", not
+	// "started at": "X rose at 03:00", never "X rose started at 03:00".
+	started := " started at"
+	if strings.HasSuffix(sp.Title, " rose") || strings.HasSuffix(sp.Title, " fell") || strings.HasSuffix(sp.Title, " shifted") {
+		started = " at"
+	}
 	switch lead := sp.Lead; {
 	case lead > a.tolerance():
-		fmt.Fprintf(&b, " started at %s, %s before the %s", a.local(sp.Start), fmtDur(lead), symptomWord(s))
+		fmt.Fprintf(&b, "%s %s, %s before the %s", started, a.local(sp.Start), fmtDur(lead), symptomWord(s))
 	case lead >= -a.tolerance():
-		fmt.Fprintf(&b, " started at %s, with the %s", a.local(sp.Start), symptomWord(s))
+		fmt.Fprintf(&b, "%s %s, with the %s", started, a.local(sp.Start), symptomWord(s))
 	default:
-		fmt.Fprintf(&b, " started at %s, %s after the %s began (possibly an effect)", a.local(sp.Start), fmtDur(-lead), symptomWord(s))
+		fmt.Fprintf(&b, "%s %s, %s after the %s began (possibly an effect)", started, a.local(sp.Start), fmtDur(-lead), symptomWord(s))
 	}
 	if c.why != "" {
 		b.WriteString("; " + c.why)

@@ -184,6 +184,7 @@ func (a *analysis) impact() []Impact {
 		im.P50, im.P95, im.Max = secs(percentile(cur, .5)), secs(percentile(cur, .95)), secs(percentile(cur, 1))
 		im.BaseP50, im.BaseP95, im.BaseMax = secs(percentile(base, .5)), secs(percentile(base, .95)), secs(percentile(base, 1))
 		im.Sparkline = sparkline(p, w, 24)
+		im.SparkFailed = failedBuckets(p, w, 24)
 		out = append(out, im)
 	}
 	return out
@@ -211,6 +212,37 @@ func secs(v float64) time.Duration {
 
 // sparkline is the mean latency of successful checks in n equal buckets
 // of w, in seconds; 0 for a bucket with none.
+// failedBuckets counts p's failed checks in n equal buckets of w; nil when
+// none failed.
+func failedBuckets(p *sources.Probe, w sources.Window, n int) []int {
+	d := w.Duration() / time.Duration(n)
+	if d <= 0 {
+		return nil
+	}
+	out := make([]int, n)
+	any := false
+	for _, b := range p.Beats {
+		if !w.Contains(b.T) {
+			continue
+		}
+		f := 0
+		switch {
+		case b.Span > 0:
+			f = b.Failed
+		case b.Status == sources.Down:
+			f = 1
+		}
+		if f > 0 {
+			out[min(int(b.T.Sub(w.From)/d), n-1)] += f
+			any = true
+		}
+	}
+	if !any {
+		return nil
+	}
+	return out
+}
+
 func sparkline(p *sources.Probe, w sources.Window, n int) []float64 {
 	out := make([]float64, n)
 	cnt := make([]int, n)

@@ -286,10 +286,22 @@ func sparkline(vals []float64, top float64) string {
 	return b.String()
 }
 
-// latencyLine is the sparkline of one probe's impact.
+// latencyLine is the sparkline of one probe's impact, with ✗ where checks
+// failed: a 7-minute outage in a 1-hour bucket hardly moves its mean
+// latency, and a failed check has none.
 func latencyLine(im analyze.Impact) string {
-	return sparkline(im.Sparkline, 2*im.BaseP95.Seconds())
+	line := []rune(sparkline(im.Sparkline, 2*im.BaseP95.Seconds()))
+	for i, f := range im.SparkFailed {
+		if f > 0 && i < len(line) {
+			line[i] = failMark
+		}
+	}
+	return string(line)
 }
+
+// failMark marks a sparkline bucket with failed checks.
+const failMark = '✗'
+
 
 // hours names a time class for people.
 func hours(c analyze.TimeClass) string {

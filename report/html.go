@@ -33,6 +33,7 @@ type htmlDoc struct {
 	ImpactNote template.HTML
 	Symptoms   []htmlSymptom
 	TimeHead   string
+	LeadUp     string // why the timeline begins before the window
 	Timeline   [][]template.HTML
 	Recurrence []template.HTML
 	Anomalies  []template.HTML
@@ -95,6 +96,7 @@ func writeHTML(w io.Writer, v *view) error {
 			})
 		}
 	}
+	d.LeadUp = v.leadUp()
 	d.TimeHead = "Time, " + v.zoneLabel()
 	if v.oneDay() {
 		d.TimeHead = v.day(v.Window.From) + ", " + v.zoneLabel()
@@ -110,10 +112,7 @@ func writeHTML(w io.Writer, v *view) error {
 		if e.Ref != "" {
 			ev += " " + code(e.Ref)
 		}
-		cal := ""
-		if e.Class != analyze.BusinessHours {
-			cal = hours(e.Class)
-		}
+		cal := hours(e.Class) // "business hours" too: a blank cell reads as unknown
 		d.Timeline = append(d.Timeline, []template.HTML{
 			template.HTML(html.EscapeString(v.stamp(e.T))), template.HTML(html.EscapeString(cal)),
 			template.HTML(html.EscapeString(e.Source)), inlineHTML(ev),

@@ -219,7 +219,7 @@ func (m markdown) impact() {
 		return
 	}
 	m.p("\n## Impact\n\n")
-	m.p("Latency of successful checks in the window, baseline in parentheses. The Latency bars run across the window on a scale from 0 to the window's max or twice the baseline p95, whichever is higher; · is a stretch without a successful check.\n\n")
+	m.p("Latency of successful checks in the window, baseline in parentheses. The Latency bars run across the window on a scale from 0 to the window's max or twice the baseline p95, whichever is higher; · is a stretch without a successful check, ✗ one with failed checks.\n\n")
 	m.p("| Probe | Checks | Failed | Availability | Downtime | Outages | MTTR | p50 | p95 | max | Latency |\n")
 	m.p("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n")
 	var coarse []string
@@ -267,6 +267,9 @@ func (m markdown) timeline() {
 	// Business hours are the default and go unmarked; the column is there
 	// only when something happened outside them.
 	marked := slices.ContainsFunc(m.Timeline, func(e analyze.TimelineEntry) bool { return e.Class != analyze.BusinessHours })
+	if lead := m.leadUp(); lead != "" {
+		m.p("%s\n\n", lead)
+	}
 	if marked {
 		m.p("| %s, %s | Calendar | Source | Event |\n|---|---|---|---|\n", when, m.zoneLabel())
 	} else {
@@ -289,15 +292,23 @@ func (m markdown) timeline() {
 			ev += " " + cell(code(e.Ref))
 		}
 		if marked {
-			cal := ""
-			if e.Class != analyze.BusinessHours {
-				cal = hours(e.Class)
-			}
+			cal := hours(e.Class) // "business hours" too: a blank cell reads as unknown
 			m.p("| %s | %s | %s | %s |\n", m.stamp(e.T), cal, cell(e.Source), ev)
 		} else {
 			m.p("| %s | %s | %s |\n", m.stamp(e.T), cell(e.Source), ev)
 		}
 	}
+}
+
+// leadUp says why the timeline begins before the window, when it does:
+// a cause may lead its symptom by up to the profile's lag, so what
+// happened just before the window is shown too.
+func (v *view) leadUp() string {
+	if len(v.Timeline) == 0 || !v.Timeline[0].T.Before(v.Window.From) {
+		return ""
+	}
+	return fmt.Sprintf("The timeline begins at %s, %s before the window: a cause may start up to the profile's lag before its symptom, so the lead-up is shown too.",
+		v.clock(v.Timeline[0].T), human(v.Window.From.Sub(v.Timeline[0].T)))
 }
 
 func (m markdown) causes() {

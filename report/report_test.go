@@ -398,3 +398,25 @@ func TestCausesLead(t *testing.T) {
 		}
 	}
 }
+
+// A stretch with failed checks is marked in the sparkline, whatever its
+// mean latency; business hours are named in the timeline, not left blank;
+// a timeline that begins before the window says why.
+func TestSparklineAndTimelineWording(t *testing.T) {
+	f := incident()
+	f.Impact[1].SparkFailed = make([]int, len(f.Impact[1].Sparkline))
+	f.Impact[1].SparkFailed[14] = 7
+	if l := []rune(latencyLine(f.Impact[1])); len(l) != len(f.Impact[1].Sparkline) || l[14] != failMark || l[13] == failMark {
+		t.Errorf("sparkline %q", string(l))
+	}
+	f.Timeline = append([]analyze.TimelineEntry{{T: f.Window.From.Add(-20 * time.Minute), Class: analyze.OffHours, Source: "syslog", Kind: "cron", Text: "x"}}, f.Timeline...)
+	md := mustWrite(t, "markdown", f)
+	if !strings.Contains(md, "| business hours |") || !strings.Contains(md, "20m before the window: a cause may start up to the profile's lag") ||
+		!strings.Contains(md, "✗") {
+		t.Errorf("markdown timeline/sparkline wording:\n%s", md)
+	}
+	h := mustWrite(t, "html", f)
+	if !strings.Contains(h, "<td>business hours</td>") || !strings.Contains(h, "before the window: a cause may start") {
+		t.Error("html timeline wording")
+	}
+}

@@ -242,7 +242,14 @@ func (s *Source) Check(ctx context.Context) (string, error) {
 			formats[f]++
 		}
 	}
-	out := fmt.Sprintf("%d log files in %d sets", n, len(sets))
+	files, setWord := "log files", "sets"
+	if n == 1 {
+		files = "log file"
+	}
+	if len(sets) == 1 {
+		setWord = "set"
+	}
+	out := fmt.Sprintf("%d %s in %d %s", n, files, len(sets), setWord)
 	if len(formats) > 0 {
 		names := make([]string, 0, len(formats))
 		for f := range formats {
