@@ -302,7 +302,6 @@ func latencyLine(im analyze.Impact) string {
 // failMark marks a sparkline bucket with failed checks.
 const failMark = '✗'
 
-
 // hours names a time class for people.
 func hours(c analyze.TimeClass) string {
 	switch c {
