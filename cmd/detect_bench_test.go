@@ -37,3 +37,11 @@ func BenchmarkDetect(b *testing.B) {
 	}
 	b.ReportMetric(1e6*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }
+
+func TestAppendScore(t *testing.T) {
+	for _, s := range []float64{0, 1, 0.5, 0.123456, 0.9999994, 0.9999996, 1e-7, 6e-7, 0.0314159, 0.999999} {
+		if got, want := string(appendScore(nil, s)), strconv.FormatFloat(s, 'f', 6, 64); got != want {
+			t.Errorf("appendScore(%v) = %s, want %s", s, got, want)
+		}
+	}
+}

@@ -149,3 +149,38 @@ func TestRarity(t *testing.T) {
 		}
 	}
 }
+
+// FuzzScore: any sequence of times and values (repeats, NaN, ±Inf, values
+// near the largest float, times going back are the caller's to sort, so
+// they are sorted here) gives results in range, never NaN, never a panic.
+func FuzzScore(f *testing.F) {
+	f.Add([]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16})
+	f.Add([]byte("\x00\x00\x00\x00\x00\x00\xf0\x7f\x00\x00\x00\x00\x00\x00\xf0\xff"))
+	f.Add([]byte("\xff\xff\xff\xff\xff\xff\xef\x7f\x01\x00\x00\x00\x00\x00\x00\x00"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var ts []int64
+		var vs []float64
+		tm := int64(0)
+		for i := 0; i+9 <= len(data); i += 9 {
+			tm += int64(data[i]%4) * minute // 0: a repeated time
+			bits := uint64(0)
+			for _, b := range data[i+1 : i+9] {
+				bits = bits<<8 | uint64(b)
+			}
+			ts = append(ts, tm)
+			vs = append(vs, math.Float64frombits(bits))
+		}
+		// Long enough to pass the warm-up: repeat the pattern.
+		n := len(ts)
+		for k := 0; n > 0 && len(ts) < 200; k++ {
+			tm += minute
+			ts = append(ts, tm)
+			vs = append(vs, vs[k%n])
+		}
+		for i, r := range Score(Config{}, ts, vs) {
+			if !(r.Score >= 0 && r.Score <= 1) || !(r.Onset >= 0 && r.Onset <= 1) || !(r.P >= 0 && r.P <= 1) {
+				t.Fatalf("row %d (%v): %+v", i, vs[i], r)
+			}
+		}
+	})
+}
