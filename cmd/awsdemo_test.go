@@ -37,7 +37,7 @@ func awsDemo(t *testing.T) (string, time.Time) {
 	// The data ends at the last full hour: CloudWatch judges retention
 	// by the clock, so the demo lives in the present.
 	end := time.Now().UTC().Truncate(time.Hour)
-	ms := awsdemo.Metrics(end.Add(-3*24*time.Hour), end, 7)
+	ms := awsdemo.Metrics(end.Add(-76*time.Hour), end, 7)
 	srv := awsfake.New(awsdemo.Region, nil)
 	t.Cleanup(srv.Close)
 	srv.AddKey(key, secret, "", time.Time{})
@@ -77,7 +77,7 @@ func awsDemo(t *testing.T) (string, time.Time) {
 		Bad: awsdemo.Bad(awsdemo.Incident(end))}
 	s3.Bucket(t, "shopco-logs")
 	var all bytes.Buffer
-	for _, o := range alb.Objects(end.Add(-3*24*time.Hour), end) {
+	for _, o := range alb.Objects(end.Add(-76*time.Hour), end) {
 		s3.Put(t, "shopco-logs", o.Key, o.Body)
 		zr, err := gzip.NewReader(bytes.NewReader(o.Body))
 		if err != nil {

@@ -57,6 +57,7 @@ type Metric struct {
 	Namespace, Metric string
 	Dims              map[string]string
 	Samples           []Sample
+	From, To          time.Time // the minutes the data covers
 }
 
 // Incident is the moment free storage runs out, for data ending at end:
@@ -83,7 +84,7 @@ func Metrics(from, to time.Time, seed uint64) []Metric {
 	lb := map[string]string{"LoadBalancer": LoadBalancer}
 	db := map[string]string{"DBInstanceIdentifier": DB}
 	mk := func(ns, name string, dims map[string]string, f func(t time.Time) (float64, bool)) Metric {
-		m := Metric{Namespace: ns, Metric: name, Dims: dims}
+		m := Metric{Namespace: ns, Metric: name, Dims: dims, From: from, To: to}
 		for t := from; t.Before(to); t = t.Add(time.Minute) {
 			if v, ok := f(t); ok {
 				m.Samples = append(m.Samples, Sample{t, v})
@@ -163,17 +164,20 @@ func Metrics(from, to time.Time, seed uint64) []Metric {
 // name, statistic, role and unit.
 type Series struct {
 	Name, Stat, Role, Unit string
+	// Zero: CloudWatch reports the count only when it is not zero, and
+	// the source fills the minutes between with zeros.
+	Zero bool
 }
 
 // Presented maps a demo metric to the series the cloudwatch source's
 // presets make of it (one metric may give two: p50 and p99).
 var Presented = map[string][]Series{
-	"AWS/ApplicationELB/TargetResponseTime":        {{"ALB target response time p50", "p50", "latency", "s"}, {"ALB target response time p99", "p99", "latency", "s"}},
-	"AWS/ApplicationELB/RequestCount":              {{"ALB requests", "Sum", "traffic", ""}},
-	"AWS/ApplicationELB/HTTPCode_Target_5XX_Count": {{"ALB target 5xx", "Sum", "errors", ""}},
-	"AWS/RDS/CPUUtilization":                       {{"RDS CPU", "Average", "saturation", "%"}},
-	"AWS/RDS/FreeStorageSpace":                     {{"RDS free storage", "Minimum", "saturation", "bytes"}},
-	"AWS/EC2/CPUUtilization":                       {{"EC2 CPU", "Average", "saturation", "%"}},
+	"AWS/ApplicationELB/TargetResponseTime":        {{"ALB target response time p50", "p50", "latency", "s", false}, {"ALB target response time p99", "p99", "latency", "s", false}},
+	"AWS/ApplicationELB/RequestCount":              {{"ALB requests", "Sum", "traffic", "", false}},
+	"AWS/ApplicationELB/HTTPCode_Target_5XX_Count": {{"ALB target 5xx", "Sum", "errors", "", true}},
+	"AWS/RDS/CPUUtilization":                       {{"RDS CPU", "Average", "saturation", "%", false}},
+	"AWS/RDS/FreeStorageSpace":                     {{"RDS free storage", "Minimum", "saturation", "bytes", false}},
+	"AWS/EC2/CPUUtilization":                       {{"EC2 CPU", "Average", "saturation", "%", false}},
 }
 
 // CSVFile is one series written as the `file` source reads CSV.
@@ -209,12 +213,22 @@ func WriteCSV(dir string, ms []Metric) ([]CSVFile, error) {
 				b.WriteString("," + k)
 			}
 			b.WriteString("\n")
-			for _, p := range m.Samples {
-				fmt.Fprintf(&b, "%s,%s", p.T.UTC().Format(time.RFC3339), formatFloat(p.V))
+			row := func(t time.Time, v float64) {
+				fmt.Fprintf(&b, "%s,%s", t.UTC().Format(time.RFC3339), formatFloat(v))
 				for _, k := range keys {
 					b.WriteString("," + labels[k])
 				}
 				b.WriteString("\n")
+			}
+			i := 0
+			for t := m.From; t.Before(m.To); t = t.Add(time.Minute) {
+				switch {
+				case i < len(m.Samples) && m.Samples[i].T.Equal(t):
+					row(t, m.Samples[i].V)
+					i++
+				case s.Zero:
+					row(t, 0)
+				}
 			}
 			name := strings.NewReplacer(" ", "-", "%", "pct").Replace(strings.ToLower(s.Name))
 			for _, v := range m.Dims {

@@ -30,6 +30,7 @@ type query struct {
 	unit      string
 	scale     float64
 	falling   bool
+	zero      bool // a missing period is a zero (see metricSpec.zero)
 	global    bool // asked of us-east-1 (Route 53 health checks)
 }
 
@@ -124,7 +125,7 @@ func (s *Source) discover(ctx context.Context, preset string) ([]query, error) {
 				continue
 			}
 			qs = append(qs, query{namespace: spec.namespace, metric: spec.metric, dims: dims, stat: spec.stat,
-				name: spec.name, role: spec.role, unit: spec.unit, scale: spec.scale, falling: spec.falling})
+				name: spec.name, role: spec.role, unit: spec.unit, scale: spec.scale, falling: spec.falling, zero: spec.zero})
 		}
 	}
 	slices.SortFunc(qs, func(a, b query) int { return strings.Compare(a.key(), b.key()) })
@@ -189,11 +190,15 @@ func (s *Source) fetchMetrics(ctx context.Context, p plan, ds *sources.Dataset) 
 			ds.Gaps = append(ds.Gaps, sources.Gap{Source: s.Name(), What: q.name + " " + labelText(q.dims),
 				Reason: fmt.Sprintf("CloudWatch status %s%s", r.status, msgText(r.message))})
 		}
-		if len(r.points) == 0 {
+		pts := r.points
+		if q.zero {
+			pts = fillZero(pts, p, s.c.Now())
+		}
+		if len(pts) == 0 {
 			continue
 		}
 		n++
-		ds.Series = append(ds.Series, s.series(q, r.points, p.period))
+		ds.Series = append(ds.Series, s.series(q, pts, p.period))
 	}
 	if n == 0 {
 		ds.Gaps = append(ds.Gaps, sources.Gap{Source: s.Name(), What: "metrics",
@@ -356,6 +361,29 @@ func (s *Source) getMetricData(ctx context.Context, cl *cloudwatch.Client, p pla
 	}
 	s.mu.Unlock()
 	return out, nil
+}
+
+// fillZero returns pts with a zero at every period of p's window that has
+// no point and has ended by now (later periods have no data yet, zero or
+// not). pts is sorted; the result is a new slice (pts is cached).
+func fillZero(pts []sources.Point, p plan, now time.Time) []sources.Point {
+	out := make([]sources.Point, 0, int(p.to.Sub(p.from)/p.period))
+	i := 0
+	for t := p.from; t.Before(p.to); t = t.Add(p.period) {
+		for i < len(pts) && pts[i].T.Before(t) {
+			out = append(out, pts[i])
+			i++
+		}
+		if i < len(pts) && pts[i].T.Equal(t) {
+			out = append(out, pts[i])
+			i++
+			continue
+		}
+		if p.w.Contains(t) && !t.Add(p.period).After(now) {
+			out = append(out, sources.Point{T: t, V: 0})
+		}
+	}
+	return append(out, pts[i:]...)
 }
 
 // sortPoints orders points by time and drops repeated timestamps (keeping

@@ -21,6 +21,11 @@ type metricSpec struct {
 	// failure: its series carries sources.LabelExhaustion = "falling", and
 	// its name says what is left ("free", "left"), as exporters' names do.
 	falling bool
+	// zero marks a count CloudWatch reports only when it is not zero
+	// (the load balancers' HTTP code and error counts: "Reporting
+	// criteria: there is a nonzero value" in their metric tables); a
+	// period without a datapoint is then a zero, and is filled as one.
+	zero bool
 }
 
 // presets find their resources with ListMetrics and give each series its
@@ -37,23 +42,23 @@ var presets = map[string][]metricSpec{
 	"alb": {
 		{namespace: "AWS/ApplicationELB", metric: "TargetResponseTime", dims: []string{"LoadBalancer"}, stat: "p50", name: "ALB target response time p50", role: sources.Latency, unit: "s"},
 		{namespace: "AWS/ApplicationELB", metric: "TargetResponseTime", dims: []string{"LoadBalancer"}, stat: "p99", name: "ALB target response time p99", role: sources.Latency, unit: "s"},
-		{namespace: "AWS/ApplicationELB", metric: "HTTPCode_Target_5XX_Count", dims: []string{"LoadBalancer"}, stat: "Sum", name: "ALB target 5xx", role: sources.Errors},
-		{namespace: "AWS/ApplicationELB", metric: "HTTPCode_ELB_5XX_Count", dims: []string{"LoadBalancer"}, stat: "Sum", name: "ALB load balancer 5xx", role: sources.Errors},
+		{namespace: "AWS/ApplicationELB", metric: "HTTPCode_Target_5XX_Count", dims: []string{"LoadBalancer"}, stat: "Sum", name: "ALB target 5xx", role: sources.Errors, zero: true},
+		{namespace: "AWS/ApplicationELB", metric: "HTTPCode_ELB_5XX_Count", dims: []string{"LoadBalancer"}, stat: "Sum", name: "ALB load balancer 5xx", role: sources.Errors, zero: true},
 		{namespace: "AWS/ApplicationELB", metric: "RequestCount", dims: []string{"LoadBalancer"}, stat: "Sum", name: "ALB requests", role: sources.Traffic},
-		{namespace: "AWS/ApplicationELB", metric: "TargetConnectionErrorCount", dims: []string{"LoadBalancer"}, stat: "Sum", name: "ALB target connection errors", role: sources.Errors},
+		{namespace: "AWS/ApplicationELB", metric: "TargetConnectionErrorCount", dims: []string{"LoadBalancer"}, stat: "Sum", name: "ALB target connection errors", role: sources.Errors, zero: true},
 		// Unhealthy hosts are reported per target group only.
 		{namespace: "AWS/ApplicationELB", metric: "UnHealthyHostCount", dims: []string{"LoadBalancer", "TargetGroup"}, stat: "Maximum", name: "ALB unhealthy hosts", role: sources.Saturation},
 	},
 	"elb": {
 		{namespace: "AWS/ELB", metric: "Latency", dims: []string{"LoadBalancerName"}, stat: "Average", name: "ELB latency", role: sources.Latency, unit: "s"},
 		{namespace: "AWS/ELB", metric: "Latency", dims: []string{"LoadBalancerName"}, stat: "p99", name: "ELB latency p99", role: sources.Latency, unit: "s"},
-		{namespace: "AWS/ELB", metric: "HTTPCode_Backend_5XX", dims: []string{"LoadBalancerName"}, stat: "Sum", name: "ELB backend 5xx", role: sources.Errors},
-		{namespace: "AWS/ELB", metric: "HTTPCode_ELB_5XX", dims: []string{"LoadBalancerName"}, stat: "Sum", name: "ELB load balancer 5xx", role: sources.Errors},
+		{namespace: "AWS/ELB", metric: "HTTPCode_Backend_5XX", dims: []string{"LoadBalancerName"}, stat: "Sum", name: "ELB backend 5xx", role: sources.Errors, zero: true},
+		{namespace: "AWS/ELB", metric: "HTTPCode_ELB_5XX", dims: []string{"LoadBalancerName"}, stat: "Sum", name: "ELB load balancer 5xx", role: sources.Errors, zero: true},
 		{namespace: "AWS/ELB", metric: "RequestCount", dims: []string{"LoadBalancerName"}, stat: "Sum", name: "ELB requests", role: sources.Traffic},
-		{namespace: "AWS/ELB", metric: "BackendConnectionErrors", dims: []string{"LoadBalancerName"}, stat: "Sum", name: "ELB backend connection errors", role: sources.Errors},
+		{namespace: "AWS/ELB", metric: "BackendConnectionErrors", dims: []string{"LoadBalancerName"}, stat: "Sum", name: "ELB backend connection errors", role: sources.Errors, zero: true},
 		{namespace: "AWS/ELB", metric: "UnHealthyHostCount", dims: []string{"LoadBalancerName"}, stat: "Maximum", name: "ELB unhealthy hosts", role: sources.Saturation},
 		{namespace: "AWS/ELB", metric: "SurgeQueueLength", dims: []string{"LoadBalancerName"}, stat: "Maximum", name: "ELB surge queue", role: sources.Saturation},
-		{namespace: "AWS/ELB", metric: "SpilloverCount", dims: []string{"LoadBalancerName"}, stat: "Sum", name: "ELB spillover", role: sources.Errors},
+		{namespace: "AWS/ELB", metric: "SpilloverCount", dims: []string{"LoadBalancerName"}, stat: "Sum", name: "ELB spillover", role: sources.Errors, zero: true},
 	},
 	"ec2": {
 		{namespace: "AWS/EC2", metric: "CPUUtilization", dims: []string{"InstanceId"}, stat: "Average", name: "EC2 CPU", role: sources.Saturation, unit: "%"},
