@@ -118,14 +118,39 @@ const (
 	// SuspectProbeError is what the probe itself said when it failed:
 	// an expired certificate, a name that does not resolve.
 	SuspectProbeError SuspectKind = "probe_error"
+	// SuspectExhaustion is a resource that ran out: a series whose danger
+	// is a fall (free disk, available memory, idle connections) that
+	// reached about zero.
+	SuspectExhaustion SuspectKind = "exhaustion"
+)
+
+// CauseType is the kind of root cause a suspect stands for: the taxonomy
+// of issue 13 (Datadog's Watchdog RCA and Grafana Sift draw it the same
+// way). Symptoms (latency, error rates, failing checks) are never one.
+type CauseType string
+
+const (
+	CauseChange     CauseType = "change"        // deploy, release, config reload, restart by a person
+	CauseScheduled  CauseType = "scheduled_job" // cron job, systemd timer, backup
+	CauseTraffic    CauseType = "traffic"       // request rate, by route, client or campaign
+	CauseExhaustion CauseType = "exhaustion"    // a resource running out or saturated
+	CauseCrash      CauseType = "crash"         // OOM kill, segfault, panic
+	CauseDependency CauseType = "dependency"    // DNS, TLS, an upstream refusing or timing out
+	CauseLogBurst   CauseType = "log_burst"     // a log pattern bursting or new
+	CauseOther      CauseType = "other"         // a series that moved, of no known role
+	CauseNothing    CauseType = "nothing_in_data"
 )
 
 // Suspect is a possible cause of a symptom, with its score and the reason.
 type Suspect struct {
 	Rank   int         `json:"rank"`
 	Kind   SuspectKind `json:"kind"`
+	Cause  CauseType   `json:"cause"`
 	Title  string      `json:"title"`
 	Source string      `json:"source"`
+	// Component is the host, service or instance the suspect is about,
+	// from labels, syslog host names and unit names; "" when unknown.
+	Component string `json:"component,omitempty"`
 	Start  time.Time   `json:"start"`
 	End    time.Time   `json:"end,omitzero"`
 	// Lead is how long before the symptom's start it began (negative: after).

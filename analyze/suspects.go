@@ -97,6 +97,15 @@ type candidate struct {
 	total    int                           // how often it happens in all the data
 	strength float64
 	why      string // the strength part of the reason
+
+	// What classify needs (analyze/causes.go).
+	component string       // host, unit, program or instance it is about
+	host      string       // for events: the host that logged it
+	role      sources.Role // for series anomalies
+	sig       *signal      // for series anomalies
+	template  string       // for log candidates
+	scheduled bool         // for restarts: the unit starts on a schedule
+	began     time.Time    // for exhaustion: when the fall began
 }
 
 func (a *analysis) tolerance() time.Duration { return max(2*a.o.Step, 2*time.Minute) }
@@ -126,15 +135,25 @@ func (a *analysis) suspects(s *Symptom) []Suspect {
 	cands = append(cands, anoms...)
 	cands = append(cands, a.logCandidates(s, from, to)...)
 	cands = append(cands, a.probeErrorCandidates(s)...)
-	cands = a.foldConsequences(s, cands)
+	cands = append(cands, a.exhaustionCandidates(s)...)
+	// Type every candidate; the symptom's own faces leave the ranking.
+	var echoes []*candidate
+	kept := cands[:0]
+	for _, c := range cands {
+		if a.classify(c) {
+			if c.s.Kind == SuspectEvent {
+				echoes = append(echoes, c)
+			}
+			continue
+		}
+		kept = append(kept, c)
+	}
+	cands = a.foldConsequences(s, kept)
+	cands = a.foldEffects(s, cands, echoes)
+	cands = a.foldDriven(s, cands)
 
 	// The days the symptom happened, as ranges around it.
-	days := []int{0}
-	for d := 1; d <= int(a.o.Baseline/(24*time.Hour)); d++ {
-		if slices.Contains(s.Recurrence.Dates, a.cal.Local(s.Start).AddDate(0, 0, -d).Format(time.DateOnly)) {
-			days = append(days, d)
-		}
-	}
+	days := append([]int{0}, a.sightings(s)...)
 	shift := func(t time.Time, d int) time.Time { return a.cal.Local(t).AddDate(0, 0, -d) }
 
 	var out []Suspect
@@ -157,6 +176,9 @@ func (a *analysis) suspects(s *Symptom) []Suspect {
 			// less; one that did not is neutral.
 			checked, there := 0, 0
 			for d := 1; d <= s.Recurrence.DaysChecked; d++ {
+				if slices.Contains(days, d) {
+					continue
+				}
 				checked++
 				if c.present(shift(from, d), shift(to, d)) {
 					there++
@@ -269,10 +291,15 @@ func (a *analysis) eventCandidates(s *Symptom, from, to time.Time) ([]*candidate
 	explains := map[string]explainer{}
 	best := map[eventSig]*sources.Event{}
 	totals := map[eventSig]int{}
+	// times holds each kind of event's times, sorted, so that "did it
+	// happen then" is a binary search: hosts log thousands of cron runs
+	// a week.
+	times := map[eventSig][]time.Time{}
 	for i := range a.ds.Events {
 		e := &a.ds.Events[i]
 		k := sigOf(e)
 		totals[k]++
+		times[k] = append(times[k], e.T)
 		// Context events (an upstream incident on a service nothing here
 		// depends on) are shown in the timeline, never offered as causes.
 		if e.Kind == sources.KindProbeDown || e.Context {
@@ -291,6 +318,9 @@ func (a *analysis) eventCandidates(s *Symptom, from, to time.Time) ([]*candidate
 			best[k] = e
 		}
 	}
+	for _, ts := range times {
+		slices.SortFunc(ts, func(x, y time.Time) int { return x.Compare(y) })
+	}
 	var out []*candidate
 	for k, e := range best {
 		c := &candidate{
@@ -303,14 +333,19 @@ func (a *analysis) eventCandidates(s *Symptom, from, to time.Time) ([]*candidate
 			c.strength = 0.3
 		}
 		c.kind = e.Kind
-		c.present = func(f, t time.Time) bool {
-			for i := range a.ds.Events {
-				x := &a.ds.Events[i]
-				if sigOf(x) == k && !x.T.Before(f) && x.T.Before(t) {
-					return true
-				}
+		c.component = componentOfEvent(e)
+		c.host, _, _ = strings.Cut(e.Detail, " ")
+		if e.Kind == sources.KindRestart {
+			c.scheduled = a.scheduledUnit(times[k])
+			if crashWords.MatchString(e.Title) || exitFailure.MatchString(e.Title) {
+				// A process that died of a fault: as strong as an OOM kill.
+				c.strength = eventPrior[sources.KindOOM]
 			}
-			return false
+		}
+		ts := times[k]
+		c.present = func(f, t time.Time) bool {
+			i, _ := slices.BinarySearchFunc(ts, f, func(x, t time.Time) int { return x.Compare(t) })
+			return i < len(ts) && ts[i].Before(t)
 		}
 		// Corroboration: a saturation or traffic anomaly that starts with
 		// or just after the event.
@@ -392,8 +427,11 @@ func (a *analysis) anomalyCandidates(s *Symptom, from, to time.Time) []*candidat
 			c := &candidate{
 				s: Suspect{Kind: SuspectAnomaly, Title: sg.subject + " " + moved(peak, sg.baseOf(iv)), Source: sg.source,
 					Start: sg.g.time(iv.a), End: sg.g.time(iv.b)},
-				subject:  sg.subject,
-				total:    len(sg.ivs),
+				subject:   sg.subject,
+				total:     len(sg.ivs),
+				role:      sg.role,
+				sig:       sg,
+				component: componentOfSeries(sg),
 				strength: math.Min(1, math.Abs(z)/(2*a.o.Threshold)) * rolePrior[sg.role],
 			}
 			c.why = fmt.Sprintf("peak %s at %s, %s", fmtVal(peak, sg.unit),
@@ -456,10 +494,12 @@ func (a *analysis) logCandidates(s *Symptom, from, to time.Time) []*candidate {
 				s: Suspect{Kind: SuspectNewPattern, Title: fmt.Sprintf("new log pattern %q", p.Template), Source: p.Source,
 					Start: p.FirstSeen, Evidence: []Evidence{{Text: "first seen " + a.cal.Local(p.FirstSeen).Format("15:04:05"),
 						Query: p.File, Lines: examples(p, p.FirstSeen, to)}}},
-				total:    1,
-				strength: 0.6 * level,
-				why:      "never seen in the earlier logs",
-				present:  func(time.Time, time.Time) bool { return false },
+				total:     1,
+				strength:  0.6 * level,
+				why:       "never seen in the earlier logs",
+				present:   func(time.Time, time.Time) bool { return false },
+				template:  p.Template,
+				component: componentOfTemplate(p),
 			}
 			out = append(out, c)
 			continue
@@ -476,8 +516,10 @@ func (a *analysis) logCandidates(s *Symptom, from, to time.Time) []*candidate {
 					Start: g.time(iv.a), End: g.time(iv.b),
 					Evidence: []Evidence{{Text: fmt.Sprintf("%.0f lines where %.1f were expected", obs, exp),
 						Query: p.File, Lines: examples(p, g.time(iv.a), g.time(iv.b))}}},
-				total:    len(ls.bursts),
-				strength: math.Min(1, math.Log2(math.Max(ratio, 1))/5) * level,
+				total:     len(ls.bursts),
+				template:  p.Template,
+				component: componentOfTemplate(p),
+				strength:  math.Min(1, math.Log2(math.Max(ratio, 1))/5) * level,
 				why:      fmt.Sprintf("%.0f lines in %s–%s where %.1f were expected", obs, a.local(g.time(iv.a)), a.local(g.time(iv.b)), exp),
 				present:  present,
 			}
@@ -569,9 +611,21 @@ func (a *analysis) foldConsequences(s *Symptom, cands []*candidate) []*candidate
 	var roots []*candidate
 	for _, c := range cands {
 		if c.s.Kind == SuspectEvent && !c.s.Start.After(s.Start.Add(a.tolerance())) &&
-			(c.kind == sources.KindDeploy || c.kind == sources.KindCron || c.kind == sources.KindBackup) {
+			(c.kind == sources.KindDeploy || c.kind == sources.KindCron || c.kind == sources.KindBackup ||
+				c.kind == sources.KindRestart && c.s.Cause == CauseScheduled) {
 			roots = append(roots, c)
 		}
+	}
+	perDay := float64(a.o.Baseline/(24*time.Hour)) + 1
+	// linked: a restart belongs to a job or release only on the same
+	// host (when both name one): a deploy on web1 does not restart db1's
+	// database. A job must also be rare, at most twice a day on average:
+	// a job every five minutes starts in the same minute as anything.
+	linked := func(r, c *candidate) bool {
+		if r.host != "" && c.host != "" && r.host != c.host {
+			return false
+		}
+		return r.kind == sources.KindDeploy || float64(r.total) <= 2*perDay
 	}
 	rootOf := func(c *candidate) *candidate {
 		var best *candidate
@@ -582,7 +636,7 @@ func (a *analysis) foldConsequences(s *Symptom, cands []*candidate) []*candidate
 			after := c.s.Start.Sub(r.s.Start)
 			ok := r.kind == sources.KindDeploy && c.s.Start.Before(s.End) ||
 				r.kind != sources.KindDeploy && c.s.Kind == SuspectEvent && after <= time.Minute
-			if !ok {
+			if !ok || c.s.Kind == SuspectEvent && !linked(r, c) {
 				continue
 			}
 			// A deploy wins over a cron job; otherwise the latest root.
@@ -710,8 +764,9 @@ func (a *analysis) probeErrorCandidates(s *Symptom) []*candidate {
 			s: Suspect{Kind: SuspectProbeError, Title: pe.what, Source: p.Source, Start: b.T,
 				Evidence: []Evidence{{Text: fmt.Sprintf("%s's check at %s failed with %q", p.Name,
 					a.cal.Local(b.T).Format("15:04:05"), b.Msg), Query: p.Target}}},
-			strength: pe.strength,
-			why:      fmt.Sprintf("the probe said %q", b.Msg),
+			strength:  pe.strength,
+			why:       fmt.Sprintf("the probe said %q", b.Msg),
+			component: hostOf(p.Target),
 		}
 		class := k
 		c.present = func(f, t time.Time) bool {

@@ -29,8 +29,11 @@ const mergeGap = 5 * time.Minute
 func failing(s sources.Status) bool { return s == sources.Down || s == sources.Pending }
 
 // outages finds the outages of p that overlap [from, to). A run of failed
-// checks is an outage when at least one check in it is Down (Pending
-// alone means a retry succeeded).
+// checks is an outage when at least one check in it is Down, or when it
+// holds two or more failed checks: a lone Pending means a retry
+// succeeded, but a Pending retried and failed again is a service down
+// for minutes whatever the monitor's retry count (Kuma with three
+// retries never says Down for a three-minute outage).
 //
 // Kuma 2 keeps only aggregates for old data (summary beats with Span,
 // Checks, Failed) plus the important raw beats that mark status changes.
@@ -43,7 +46,7 @@ func outages(p *sources.Probe, from, to time.Time) []outage {
 	var cur *outage
 	hasDown := false
 	closeRun := func(end time.Time, ongoing bool) {
-		if cur != nil && hasDown {
+		if cur != nil && (hasDown || cur.failed >= 2) {
 			cur.end, cur.ongoing = end, ongoing
 			if n := len(out); n > 0 && cur.start.Sub(out[n-1].end) <= mergeGap {
 				out[n-1].end, out[n-1].ongoing = cur.end, cur.ongoing
@@ -318,12 +321,24 @@ func (a *analysis) symptoms() []Symptom {
 		slices.Sort(list)
 		out[i].Explanation += " Also seen in " + strings.Join(list, "; ") + "."
 	}
+	// The lead is what users felt: outages first, then the probes'
+	// latency, then server-side series (an internal series that merely
+	// moved never leads while a probe saw something).
+	probe := func(s Symptom) int {
+		if s.Kind == Outage || s.Query == "" && s.Target != "" {
+			return 0
+		}
+		return 1
+	}
 	slices.SortStableFunc(out, func(x, y Symptom) int {
 		if x.Kind != y.Kind {
 			if x.Kind == Outage {
 				return -1
 			}
 			return 1
+		}
+		if c := cmp.Compare(probe(x), probe(y)); c != 0 {
+			return c
 		}
 		return cmp.Or(cmp.Compare(y.severity(), x.severity()), x.Start.Compare(y.Start), cmp.Compare(x.Subject, y.Subject))
 	})

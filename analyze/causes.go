@@ -1,0 +1,539 @@
+package analyze
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hindsight-sre/hindsight/sources"
+)
+
+// Typed candidates (issue 13). Every candidate gets a CauseType and the
+// component it is about; what is a face of the incident rather than a
+// cause (latency, error rates, 5xx routes, a unit reporting its own
+// failure) is dropped from the ranking and kept as the driver's evidence;
+// what a driver sets off (a crash's restarts, a surge's CPU) is folded
+// into it. The rules follow the taxonomy Datadog's Watchdog RCA and
+// Grafana Sift use: only state changes are root causes.
+
+var (
+	// crashWords: a process died of a fault, not of a request to stop.
+	// The wording is the kernel's (segfault), systemd's (code=dumped,
+	// core-dump, SEGV/ABRT/BUS) and the runtimes' (Go's panic, Python's
+	// Traceback, the JVM's fatal error).
+	crashWords = regexp.MustCompile(`(?i)segfault|code=dumped|core-dump|core dumped|/SEGV|/ABRT|/BUS\b|\bpanic:|fatal error|Traceback \(most recent|oom-kill|out of memory`)
+	// exitFailure: systemd's "Main process exited, code=exited,
+	// status=N/..." with N > 0: the service stopped on its own, an
+	// instance failure (a crash by another name).
+	exitFailure = regexp.MustCompile(`Main process exited, code=(exited, status=[1-9]|killed)`)
+	// unitEcho: lines in which systemd repeats what it already said about
+	// a unit's failure, or schedules its restart: the effect of the
+	// failure, never a cause of their own.
+	unitEcho = regexp.MustCompile(`Failed with result|Scheduled restart job|A process of this unit has been killed`)
+	// dependencyWords: a client saying its upstream failed: refused,
+	// unreachable, timed out, names that do not resolve, TLS errors.
+	dependencyWords = regexp.MustCompile(`(?i)ECONNREFUSED|connection refused|ETIMEDOUT|EHOSTUNREACH|no route to host|upstream|getaddrinfo|ENOTFOUND|EAI_AGAIN|NXDOMAIN|SERVFAIL|could not resolve|certificate|x509|SSL|handshake`)
+	// reloadWords: systemd's and the daemons' own words for a
+	// configuration reload: a change made by a person or a tool.
+	reloadWords = regexp.MustCompile(`\bReload(ing|ed)\b|\breload(ing|ed)? (configuration|config)\b|SIGHUP`)
+	// accessRoute is the template the logs source gives access-log
+	// lines: method, route, status class.
+	accessRoute = regexp.MustCompile(`^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|CONNECT|TRACE|PROPFIND) \S+ ([1-5])xx$`)
+	unitName    = regexp.MustCompile(`([A-Za-z0-9@_.:-]+)\.(service|timer|scope|socket)\b`)
+	programName = regexp.MustCompile(`^([A-Za-z0-9_./@-]+)(\[<\*>\]|\[\d+\])?:`)
+	// fallDanger: series whose danger is a fall: what is left of a
+	// resource. Their name says so in every exporter's vocabulary.
+	fallDanger = regexp.MustCompile(`(?i)avail|free|idle|remaining|left|headroom|spare`)
+)
+
+// classify sets the candidate's cause type and component, and says
+// whether it is a symptom (impact) rather than a cause.
+func (a *analysis) classify(c *candidate) (symptom bool) {
+	sp := &c.s
+	switch sp.Kind {
+	case SuspectEvent:
+		sp.Component = c.component
+		switch c.kind {
+		case sources.KindDeploy, sources.KindMaintenance:
+			sp.Cause = CauseChange
+		case sources.KindCron, sources.KindBackup:
+			sp.Cause = CauseScheduled
+		case sources.KindOOM:
+			sp.Cause = CauseCrash
+		case sources.KindRestart:
+			switch t := sp.Title; {
+			case unitEcho.MatchString(t):
+				sp.Cause = CauseCrash
+				return true
+			case crashWords.MatchString(t) || exitFailure.MatchString(t):
+				sp.Cause = CauseCrash
+			case c.scheduled:
+				sp.Cause = CauseScheduled
+			default:
+				sp.Cause = CauseChange
+			}
+			if u := unitName.FindStringSubmatch(sp.Title); u != nil {
+				sp.Component = u[1]
+			}
+		default:
+			sp.Cause = CauseOther
+		}
+	case SuspectAnomaly:
+		sp.Component = c.component
+		switch c.role {
+		case sources.Latency, sources.Errors:
+			// The incident's faces: how slow and how many failed.
+			sp.Cause = CauseOther
+			return true
+		case sources.Traffic:
+			sp.Cause = CauseTraffic
+		case sources.Saturation:
+			sp.Cause = CauseExhaustion
+		default:
+			sp.Cause = CauseOther
+		}
+	case SuspectLogBurst, SuspectNewPattern:
+		tmpl := c.template
+		sp.Component = c.component
+		if m := accessRoute.FindStringSubmatch(tmpl); m != nil {
+			if m[2] == "5" {
+				return true // the server's own errors: impact
+			}
+			sp.Cause = CauseTraffic
+			return false
+		}
+		switch {
+		case crashWords.MatchString(tmpl):
+			sp.Cause = CauseCrash
+		case reloadWords.MatchString(tmpl):
+			sp.Cause = CauseChange
+		case dependencyWords.MatchString(tmpl):
+			sp.Cause = CauseDependency
+		default:
+			sp.Cause = CauseLogBurst
+		}
+	case SuspectProbeError:
+		sp.Cause = CauseDependency
+		sp.Component = c.component
+	case SuspectExhaustion:
+		sp.Cause = CauseExhaustion
+		sp.Component = c.component
+	}
+	return false
+}
+
+// componentOfLabels names what a series is about: its host (instance
+// without the port), else pod, container, service, job, file.
+func componentOfLabels(l map[string]string) string {
+	for _, k := range []string{"instance", "host", "hostname", "node", "pod", "container", "service", "app", "job", "file"} {
+		if v := l[k]; v != "" {
+			if k == "instance" {
+				v = hostOf(v)
+			}
+			return v
+		}
+	}
+	return ""
+}
+
+// componentOfEvent: syslog events carry "host program: message" in Detail.
+func componentOfEvent(e *sources.Event) string {
+	if u := unitName.FindStringSubmatch(e.Title); u != nil && e.Kind == sources.KindRestart {
+		return u[1]
+	}
+	if h, _, ok := strings.Cut(e.Detail, " "); ok && h != "" {
+		return h
+	}
+	return e.Source
+}
+
+// componentOfTemplate: the program a log line came from ("shop[<*>]: ..."
+// is shop), else the source.
+func componentOfTemplate(p *sources.LogPattern) string {
+	if m := programName.FindStringSubmatch(p.Template); m != nil && !accessRoute.MatchString(p.Template) {
+		return m[1]
+	}
+	return p.Source
+}
+
+// scheduledUnit reports whether a systemd unit's start/stop lines recur
+// like a timer's: on at least three days at about the same time of day,
+// or dozens of times a week. A unit started on a schedule is a scheduled
+// job (logrotate, man-db, apt-daily), not a restart by a person.
+func (a *analysis) scheduledUnit(ts []time.Time) bool {
+	if len(ts) >= 20 {
+		return true
+	}
+	if len(ts) < 3 {
+		return false
+	}
+	// Count days with a run within 15 minutes of the last run's time of day.
+	last := a.cal.Local(ts[len(ts)-1])
+	tod := last.Hour()*60 + last.Minute()
+	days := map[string]bool{}
+	for _, t := range ts {
+		lt := a.cal.Local(t)
+		d := lt.Hour()*60 + lt.Minute() - tod
+		if d < 0 {
+			d = -d
+		}
+		if d <= 15 || d >= 1440-15 {
+			days[lt.Format(time.DateOnly)] = true
+		}
+	}
+	return len(days) >= 3
+}
+
+// foldEffects folds into each crash what it set off (systemd's echo of
+// the failure, the restart that followed, the unit's Started line) and
+// into each change the unit echoes that follow it on the same component:
+// the mechanism becomes evidence instead of a rival.
+func (a *analysis) foldEffects(s *Symptom, cands []*candidate, echoes []*candidate) []*candidate {
+	for _, e := range echoes {
+		var best *candidate
+		for _, c := range cands {
+			if c.s.Kind != SuspectEvent && c.s.Kind != SuspectNewPattern && c.s.Kind != SuspectLogBurst {
+				continue
+			}
+			if c.s.Cause != CauseCrash && c.s.Cause != CauseChange {
+				continue
+			}
+			d := e.s.Start.Sub(c.s.Start)
+			if d < -a.tolerance() || d > 10*time.Minute {
+				continue
+			}
+			if best == nil || c.s.Cause == CauseCrash && best.s.Cause != CauseCrash {
+				best = c
+			}
+		}
+		if best != nil {
+			best.s.Evidence = append(best.s.Evidence, Evidence{Text: "then " + strings.TrimPrefix(e.s.Title, "restart: "), Ref: firstRef(e.s.Evidence)})
+		}
+	}
+	return cands
+}
+
+func firstRef(ev []Evidence) string {
+	if len(ev) == 0 {
+		return ""
+	}
+	return ev[0].Ref
+}
+
+// exhaustionCandidates: series whose danger is a fall (free disk,
+// available memory, idle connections) that ran down towards zero before
+// or during the symptom. A resource that takes an hour to run out is
+// still the cause of what happens when it does: the candidate's time is
+// when it ran out, so the Lag does not count against it, and the reason
+// gives when the fall began and the time to exhaustion it showed.
+func (a *analysis) exhaustionCandidates(s *Symptom) []*candidate {
+	var out []*candidate
+	look := max(4*time.Hour, 4*a.o.Lag)
+	for _, sg := range a.signals {
+		if sg.probe != nil || !fallDanger.MatchString(sg.subject) {
+			continue
+		}
+		base := sg.st.median
+		if math.IsNaN(base) || base <= 0 {
+			continue
+		}
+		i, j := sg.g.clampRange(s.Start.Add(-look), s.End)
+		lo, loAt := math.Inf(1), -1
+		for k := i; k < j; k++ {
+			if v := sg.g.vals[k]; !math.IsNaN(v) && v < lo {
+				lo, loAt = v, k
+			}
+		}
+		// Ran out: down to a tenth of what is usually left, and well
+		// outside the usual range.
+		if loAt < 0 || lo > 0.1*base || sg.st.z(lo) > -a.o.Threshold {
+			continue
+		}
+		// When it ran out: the first cell within 2% of the usual level of
+		// the minimum; when the fall began: walking back from there while
+		// values keep rising towards the usual level.
+		out0 := loAt
+		for k := loAt; k >= i; k-- {
+			if v := sg.g.vals[k]; !math.IsNaN(v) && v <= lo+0.02*base {
+				out0 = k
+			}
+			if v := sg.g.vals[k]; !math.IsNaN(v) && v > lo+0.5*base {
+				break
+			}
+		}
+		ranOut := sg.g.time(out0)
+		if ranOut.Before(s.Start.Add(-a.o.Lag)) || ranOut.After(s.End) {
+			continue
+		}
+		began := out0
+		for k := out0 - 1; k >= max(0, i-int(look/a.o.Step)); k-- {
+			v := sg.g.vals[k]
+			if math.IsNaN(v) {
+				continue
+			}
+			if sg.st.z(v) > -a.o.Threshold/2 {
+				break
+			}
+			began = k
+		}
+		from := sg.g.time(began)
+		// Time to exhaustion, as a linear fit over the fall would have
+		// told an hour before: (value at the start) / (rate of fall).
+		startV := sg.g.vals[began]
+		fall := out0 - began
+		ttx := ""
+		if fall > 1 && !math.IsNaN(startV) && startV > lo {
+			rate := (startV - lo) / float64(fall) // per cell
+			ttx = fmt.Sprintf("; falling %s a minute, it had about %s left when the fall began",
+				fmtVal(rate*float64(time.Minute/a.o.Step), sg.unit), fmtDur(time.Duration(startV/rate)*a.o.Step))
+		}
+		c := &candidate{
+			s: Suspect{Kind: SuspectExhaustion, Title: sg.subject + " ran out", Source: sg.source,
+				Start: ranOut, End: sg.g.time(min(loAt+1, len(sg.g.vals)))},
+			subject:   sg.subject,
+			component: componentOfSeries(sg),
+			began:     from,
+			total:     1,
+			strength:  math.Min(1, 0.8+0.2*(1-lo/base)),
+		}
+		c.why = fmt.Sprintf("it fell from %s (usual %s) from %s to %s at %s%s", fmtVal(startV, sg.unit),
+			fmtVal(base, sg.unit), a.local(from), fmtVal(lo, sg.unit), a.local(ranOut), ttx)
+		c.s.Evidence = []Evidence{{Text: sg.subject + ": " + c.why, Query: sg.query}}
+		sig := sg
+		lvl := lo + 0.1*base
+		c.present = func(f, t time.Time) bool {
+			x, y := sig.g.clampRange(f, t)
+			for k := x; k < y; k++ {
+				if v := sig.g.vals[k]; !math.IsNaN(v) && v <= lvl {
+					return true
+				}
+			}
+			return false
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func componentOfSeries(sg *signal) string {
+	if sg.series != nil {
+		if c := componentOfLabels(sg.series.Labels); c != "" {
+			return c
+		}
+	}
+	return sg.source
+}
+
+// explainsShare regresses effect on driver over the baseline (least
+// squares, y = a + b x, as CIRCA's regression-based hypothesis test
+// does) and returns the share of the effect's rise over its baseline
+// median in [i, j) that the driver's values predict; 0 when the fit has
+// no positive slope or too few points.
+func explainsShare(driver, effect *signal, base [2]int, i, j int) float64 {
+	x, y := driver.g.vals, effect.g.vals
+	var n, sx, sy, sxx, sxy float64
+	stride := max(1, (base[1]-base[0])/4000) // enough points for a slope
+	for k := base[0]; k < base[1]; k += stride {
+		if math.IsNaN(x[k]) || math.IsNaN(y[k]) {
+			continue
+		}
+		n++
+		sx, sy, sxx, sxy = sx+x[k], sy+y[k], sxx+x[k]*x[k], sxy+x[k]*y[k]
+	}
+	if n < 30 {
+		return 0
+	}
+	vx := sxx - sx*sx/n
+	if vx <= 0 {
+		return 0
+	}
+	b := (sxy - sx*sy/n) / vx
+	if b <= 0 {
+		return 0
+	}
+	a0 := sy/n - b*sx/n
+	var rise, pred float64
+	for k := i; k < j; k++ {
+		if math.IsNaN(x[k]) || math.IsNaN(y[k]) {
+			continue
+		}
+		rise += y[k] - effect.st.median
+		pred += a0 + b*x[k] - effect.st.median
+	}
+	if rise <= 0 {
+		return 0
+	}
+	return math.Max(0, math.Min(1, pred/rise))
+}
+
+// foldDriven folds effects into their drivers, so that what a driver
+// explains is listed under it and not as its rival:
+//
+//   - series that a traffic series explains: the effect is regressed on
+//     the driver over the baseline (explainsShare) and folded when the
+//     driver predicts at least half of its rise. CPU, load, connections
+//     and bytes follow requests; a CPU hog's CPU does not, and stays.
+//   - saturation series and resources running out whose rise or fall
+//     begins with a rare job or change (at most twice a day on average:
+//     a job every five minutes explains nothing).
+func (a *analysis) foldDriven(s *Symptom, cands []*candidate) []*candidate {
+	folded := map[*candidate]bool{}
+	var drivers []*candidate
+	for _, c := range cands {
+		if c.s.Kind == SuspectAnomaly && c.s.Cause == CauseTraffic && c.sig != nil {
+			drivers = append(drivers, c)
+		}
+	}
+	// The earliest driver first; at the same time, a count of requests
+	// before bytes (requests can be broken down by route and client, so
+	// they are the more useful answer), then the stronger.
+	slices.SortStableFunc(drivers, func(x, y *candidate) int {
+		return cmp.Or(x.s.Start.Compare(y.s.Start), cmp.Compare(unitRank(x.sig.unit), unitRank(y.sig.unit)),
+			cmp.Compare(y.strength, x.strength))
+	})
+	for _, d := range drivers {
+		if folded[d] {
+			continue
+		}
+		for _, e := range cands {
+			if e == d || folded[e] || e.s.Kind != SuspectAnomaly || e.sig == nil {
+				continue
+			}
+			if e.s.Start.Before(d.s.Start.Add(-a.tolerance())) {
+				continue // began before its would-be driver
+			}
+			i, j := e.sig.g.clampRange(e.s.Start, e.s.End)
+			if sh := explainsShare(d.sig, e.sig, a.base, i, j); sh >= 0.5 {
+				folded[e] = true
+				d.s.Evidence = append(d.s.Evidence, Evidence{
+					Text:  fmt.Sprintf("%s with it: %.0f%% of its rise is what the baseline's relation to %s predicts", e.s.Title, 100*sh, d.subject),
+					Query: e.sig.query})
+				d.strength = math.Max(d.strength, e.strength)
+			}
+		}
+	}
+	perDay := float64(a.o.Baseline/(24*time.Hour)) + 1
+	for _, ev := range cands {
+		if folded[ev] || ev.s.Kind != SuspectEvent || (ev.s.Cause != CauseScheduled && ev.s.Cause != CauseChange) ||
+			float64(ev.total) > 2*perDay {
+			continue
+		}
+		for _, e := range cands {
+			if folded[e] || e == ev {
+				continue
+			}
+			st := e.s.Start
+			switch {
+			case e.s.Kind == SuspectExhaustion:
+				st = e.began
+			case e.s.Kind == SuspectAnomaly && (e.s.Cause == CauseExhaustion || e.s.Cause == CauseOther):
+			default:
+				continue
+			}
+			if st.Before(ev.s.Start.Add(-a.tolerance())) || st.After(ev.s.Start.Add(15*time.Minute)) {
+				continue
+			}
+			folded[e] = true
+			ev.s.Evidence = append(ev.s.Evidence, Evidence{Text: e.s.Title + " after it: " + e.why, Query: firstQuery(e.s.Evidence)})
+			ev.strength = math.Max(ev.strength, e.strength)
+		}
+	}
+	out := cands[:0]
+	for _, c := range cands {
+		if !folded[c] {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func unitRank(u string) int {
+	if strings.HasPrefix(u, "B") {
+		return 1
+	}
+	return 0
+}
+
+func firstQuery(ev []Evidence) string {
+	if len(ev) == 0 {
+		return ""
+	}
+	return ev[0].Query
+}
+
+// sightingSlack: a failed check on an earlier day counts as the same
+// trigger only this close to the time of day (jobs drift by minutes; a
+// wider net catches the random lost packet).
+const sightingSlack = 10 * time.Minute
+
+// sightings are the earlier days (1 = yesterday) on which the symptom's
+// probe or series showed a comparable episode around the same time of
+// day, or, for a short outage, a lesser one: a PENDING check, a slow
+// stretch of at least a few minutes. That is the trigger recurring even
+// when the outcome is new. One day alone is not a pattern (a chance
+// blip); at least two are needed.
+func (a *analysis) sightings(s *Symptom) []int {
+	var out []int
+	dur := s.End.Sub(s.Start)
+	for d := 1; d <= s.Recurrence.DaysChecked; d++ {
+		from := a.cal.Local(s.Start).AddDate(0, 0, -d)
+		to := a.cal.Local(s.End).AddDate(0, 0, -d)
+		if a.sighted(s, from, to, dur) {
+			out = append(out, d)
+		}
+	}
+	if len(out) < 2 {
+		return nil
+	}
+	return out
+}
+
+func (a *analysis) sighted(s *Symptom, from, to time.Time, dur time.Duration) bool {
+	var p *sources.Probe
+	for i := range a.ds.Probes {
+		if a.ds.Probes[i].Name == s.Subject && a.ds.Probes[i].Source == s.Source {
+			p = &a.ds.Probes[i]
+		}
+	}
+	cells := max(2, int(0.3*float64(dur)/float64(a.o.Step)))
+	if p != nil {
+		if s.Kind == Outage {
+			for _, o := range outages(p, from.Add(-recurrenceSlack), to.Add(recurrenceSlack)) {
+				if o.downtime(sources.Window{From: o.start, To: o.end}) >= dur*3/10 {
+					return true
+				}
+			}
+			if dur <= 10*time.Minute {
+				for _, b := range p.Beats {
+					if failing(b.Status) && !b.T.Before(from.Add(-sightingSlack)) && b.T.Before(to.Add(sightingSlack)) {
+						return true
+					}
+				}
+			}
+			// A slow stretch of the same probe: the trigger, a milder outcome.
+			cells = 3
+		}
+	}
+	sig := a.signal(s.Source, s.Subject)
+	if sig == nil {
+		return false
+	}
+	i, j := sig.g.clampRange(from.Add(-recurrenceSlack), to.Add(recurrenceSlack))
+	n := 0
+	for _, iv := range sig.ivs {
+		lo, hi := max(iv.a, i), min(iv.b, j)
+		if hi <= lo {
+			continue
+		}
+		// Comparable in size: at least a third of today's excess.
+		if s.Kind == LatencySpike && sig.g.vals[iv.peak]-s.BaselineValue < 0.3*(s.PeakValue-s.BaselineValue) {
+			continue
+		}
+		n += hi - lo
+	}
+	return n >= cells
+}
