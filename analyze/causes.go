@@ -57,6 +57,10 @@ func (a *analysis) classify(c *candidate) (symptom bool) {
 	switch sp.Kind {
 	case SuspectEvent:
 		sp.Component = c.component
+		if c.kind == "" && c.template != "" { // a reload seen in the logs
+			sp.Cause = CauseChange
+			return false
+		}
 		switch c.kind {
 		case sources.KindDeploy, sources.KindMaintenance:
 			sp.Cause = CauseChange
@@ -303,6 +307,7 @@ func (a *analysis) exhaustionCandidates(s *Symptom) []*candidate {
 		c.why = fmt.Sprintf("it fell from %s (usual %s) from %s to %s at %s%s", fmtVal(startV, sg.unit),
 			fmtVal(base, sg.unit), a.local(from), fmtVal(lo, sg.unit), a.local(ranOut), ttx)
 		c.s.Evidence = []Evidence{{Text: sg.subject + ": " + c.why, Query: sg.query}}
+		c.sig = sg
 		sig := sg
 		lvl := lo + 0.1*base
 		c.present = func(f, t time.Time) bool {
@@ -352,7 +357,7 @@ func explainsShare(driver, effect *signal, base [2]int, i, j int) float64 {
 		return 0
 	}
 	b := (sxy - sx*sy/n) / vx
-	if b <= 0 {
+	if b == 0 {
 		return 0
 	}
 	a0 := sy/n - b*sx/n
@@ -363,6 +368,11 @@ func explainsShare(driver, effect *signal, base [2]int, i, j int) float64 {
 		}
 		rise += y[k] - effect.st.median
 		pred += a0 + b*x[k] - effect.st.median
+	}
+	// A fall (idle CPU running out as requests rise) is explained the
+	// same way, with the signs turned: the slope is then negative.
+	if b < 0 {
+		rise, pred = -rise, -pred
 	}
 	if rise <= 0 {
 		return 0
@@ -395,19 +405,34 @@ func (a *analysis) foldDriven(s *Symptom, cands []*candidate) []*candidate {
 		return cmp.Or(x.s.Start.Compare(y.s.Start), cmp.Compare(unitRank(x.sig.unit), unitRank(y.sig.unit)),
 			cmp.Compare(y.strength, x.strength))
 	})
+	isDriver := map[*candidate]bool{}
 	for _, d := range drivers {
 		if folded[d] {
 			continue
 		}
+		isDriver[d] = true // a driver is never folded into a later one
 		for _, e := range cands {
-			if e == d || folded[e] || e.s.Kind != SuspectAnomaly || e.sig == nil {
+			if e == d || folded[e] || isDriver[e] || e.sig == nil || (e.s.Kind != SuspectAnomaly && e.s.Kind != SuspectExhaustion) {
 				continue
 			}
-			if e.s.Start.Before(d.s.Start.Add(-a.tolerance())) {
+			st := e.s.Start
+			if e.s.Kind == SuspectExhaustion {
+				st = e.began
+			}
+			if st.Before(d.s.Start.Add(-a.tolerance())) {
 				continue // began before its would-be driver
 			}
-			i, j := e.sig.g.clampRange(e.s.Start, e.s.End)
-			if sh := explainsShare(d.sig, e.sig, a.base, i, j); sh >= 0.5 {
+			i, j := e.sig.g.clampRange(st, later(e.s.End, st.Add(a.o.Step)))
+			sh := explainsShare(d.sig, e.sig, a.base, i, j)
+			// Folded when the baseline relation predicts most of the
+			// move, or a good part of it and the two move together
+			// (a queue's length grows faster than its arrivals).
+			r := 0.0
+			if sh >= 0.2 && sh < 0.5 {
+				x, y := e.sig.g.clampRange(st.Add(-a.o.Lag), later(e.s.End, st.Add(a.o.Step)))
+				r = pearson(e.sig.g.vals, d.sig.g.vals, x, y, 0)
+			}
+			if sh >= 0.5 || r >= 0.7 {
 				folded[e] = true
 				d.s.Evidence = append(d.s.Evidence, Evidence{
 					Text:  fmt.Sprintf("%s with it: %.0f%% of its rise is what the baseline's relation to %s predicts", e.s.Title, 100*sh, d.subject),
@@ -537,3 +562,138 @@ func (a *analysis) sighted(s *Symptom, from, to time.Time, dur time.Duration) bo
 	}
 	return n >= cells
 }
+
+func later(x, y time.Time) time.Time {
+	if x.After(y) {
+		return x
+	}
+	return y
+}
+
+// reloadCandidates: log lines that say a service reloaded its
+// configuration, in [from, to). A reload is a change a person or a tool
+// made, as much as a deploy, but no log source makes it an event (a
+// reload keeps serving, so it is no restart) and a single line is never
+// a burst. One candidate per unit (Reloading and Reloaded are one
+// change).
+func (a *analysis) reloadCandidates(from, to time.Time) []*candidate {
+	byUnit := map[string]*candidate{}
+	var out []*candidate
+	for i := range a.ds.Patterns {
+		p := &a.ds.Patterns[i]
+		if !reloadWords.MatchString(p.Template) || accessRoute.MatchString(p.Template) {
+			continue
+		}
+		var first time.Time
+		total := 0
+		var ts []time.Time
+		for _, b := range p.Counts {
+			if b.N == 0 {
+				continue
+			}
+			total++
+			ts = append(ts, b.T)
+			if !b.T.Before(from) && b.T.Before(to) && first.IsZero() {
+				first = b.T
+			}
+		}
+		if first.IsZero() {
+			continue
+		}
+		unit := componentOfTemplate(p)
+		if u := unitName.FindStringSubmatch(p.Template); u != nil {
+			unit = u[1]
+		}
+		if c := byUnit[unit]; c != nil {
+			if first.Before(c.s.Start) {
+				c.s.Start = first
+			}
+			continue
+		}
+		c := &candidate{
+			s: Suspect{Kind: SuspectEvent, Title: "config reload: " + p.Template, Source: p.Source, Start: first,
+				Evidence: []Evidence{{Text: "reloaded at " + a.cal.Local(first).Format("15:04:05"), Query: p.File,
+					Lines: examples(p, first, to)}}},
+			total:     total,
+			strength:  eventPrior[sources.KindDeploy] * 0.9,
+			why:       "a configuration reload (a change)",
+			template:  p.Template,
+			component: unit,
+		}
+		times := ts
+		c.present = func(f, t time.Time) bool {
+			for _, x := range times {
+				if !x.Before(f) && x.Before(t) {
+					return true
+				}
+			}
+			return false
+		}
+		byUnit[unit] = c
+		out = append(out, c)
+	}
+	return out
+}
+
+// serverQuiet reports whether server-side series of errors and latency
+// were watched over the symptom and none of them moved: then whatever the
+// probe saw, the servers did not (the network path, the monitor itself).
+// With no such series at all, nothing can be said (false).
+func (a *analysis) serverQuiet(s *Symptom) bool {
+	watched := false
+	for _, sg := range a.signals {
+		if sg.probe != nil || (sg.role != sources.Errors && sg.role != sources.Latency) {
+			continue
+		}
+		i, j := sg.g.clampRange(s.Start, s.End)
+		seen := false
+		for k := i; k < j; k++ {
+			if !math.IsNaN(sg.g.vals[k]) {
+				seen = true
+				break
+			}
+		}
+		if !seen {
+			continue
+		}
+		watched = true
+		if sg.abnormalIn(s.Start.Add(-a.tolerance()), s.End) {
+			return false
+		}
+	}
+	return watched
+}
+
+// nothingCandidate stands for "nothing in the data": the probe saw a
+// failure or a slowdown that no server-side series of errors or latency
+// shows. It is a real answer (the path between the monitor and the site,
+// or the monitor itself), ranked with the others: strong when the
+// servers were watched and quiet, and it takes in what the probe said
+// about timeouts and resets (a path's words, not a server's).
+func (a *analysis) nothingCandidate(s *Symptom, cands []*candidate) []*candidate {
+	if s.Target == "" || !a.serverQuiet(s) {
+		return cands
+	}
+	c := &candidate{
+		s: Suspect{Kind: SuspectNothing, Cause: CauseNothing, Title: "nothing in the data: only the probe saw it (network path or the monitor)",
+			Source: s.Source, Start: s.Start, Component: hostOf(s.Target)},
+		total:    1,
+		strength: 0.9,
+		why:      "no server-side error or latency series moved while the check failed or slowed",
+		present:  func(time.Time, time.Time) bool { return false },
+	}
+	out := cands[:0]
+	for _, x := range cands {
+		if x.s.Kind == SuspectProbeError && pathError.MatchString(x.why) {
+			c.s.Evidence = append(c.s.Evidence, x.s.Evidence...)
+			continue
+		}
+		out = append(out, x)
+	}
+	c.s.Evidence = append([]Evidence{{Text: c.why}}, c.s.Evidence...)
+	return append(out, c)
+}
+
+// pathError: what a client says when the path failed, not the server:
+// timeouts, resets, unreachable hosts.
+var pathError = regexp.MustCompile(`(?i)timeout|timed out|ETIMEDOUT|ECONNRESET|socket hang up|connection reset|EHOSTUNREACH|ENETUNREACH`)

@@ -122,6 +122,9 @@ const (
 	// is a fall (free disk, available memory, idle connections) that
 	// reached about zero.
 	SuspectExhaustion SuspectKind = "exhaustion"
+	// SuspectNothing says nothing in the data explains the symptom: only
+	// the probe saw it.
+	SuspectNothing SuspectKind = "nothing_in_data"
 )
 
 // CauseType is the kind of root cause a suspect stands for: the taxonomy

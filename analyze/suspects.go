@@ -136,6 +136,7 @@ func (a *analysis) suspects(s *Symptom) []Suspect {
 	cands = append(cands, a.logCandidates(s, from, to)...)
 	cands = append(cands, a.probeErrorCandidates(s)...)
 	cands = append(cands, a.exhaustionCandidates(s)...)
+	cands = append(cands, a.reloadCandidates(from, to)...)
 	// Type every candidate; the symptom's own faces leave the ranking.
 	var echoes []*candidate
 	kept := cands[:0]
@@ -151,6 +152,7 @@ func (a *analysis) suspects(s *Symptom) []Suspect {
 	cands = a.foldConsequences(s, kept)
 	cands = a.foldEffects(s, cands, echoes)
 	cands = a.foldDriven(s, cands)
+	cands = a.nothingCandidate(s, cands)
 
 	// The days the symptom happened, as ranges around it.
 	days := append([]int{0}, a.sightings(s)...)
@@ -289,15 +291,15 @@ func symptomWord(s *Symptom) string {
 // event to that event's title.
 func (a *analysis) eventCandidates(s *Symptom, from, to time.Time) ([]*candidate, map[string]explainer) {
 	explains := map[string]explainer{}
-	best := map[eventSig]*sources.Event{}
-	totals := map[eventSig]int{}
+	best := map[hostSig]*sources.Event{}
+	totals := map[hostSig]int{}
 	// times holds each kind of event's times, sorted, so that "did it
 	// happen then" is a binary search: hosts log thousands of cron runs
 	// a week.
-	times := map[eventSig][]time.Time{}
+	times := map[hostSig][]time.Time{}
 	for i := range a.ds.Events {
 		e := &a.ds.Events[i]
-		k := sigOf(e)
+		k := hostSig{sigOf(e), eventHost(e)}
 		totals[k]++
 		times[k] = append(times[k], e.T)
 		// Context events (an upstream incident on a service nothing here
@@ -334,7 +336,7 @@ func (a *analysis) eventCandidates(s *Symptom, from, to time.Time) ([]*candidate
 		}
 		c.kind = e.Kind
 		c.component = componentOfEvent(e)
-		c.host, _, _ = strings.Cut(e.Detail, " ")
+		c.host = eventHost(e)
 		if e.Kind == sources.KindRestart {
 			c.scheduled = a.scheduledUnit(times[k])
 			if crashWords.MatchString(e.Title) || exitFailure.MatchString(e.Title) {
@@ -577,6 +579,27 @@ type explainer struct {
 	kind  sources.EventKind
 	title string
 	total int // how often the event happens in the data
+}
+
+// hostSig is an event's signature on one host: logrotate on web1 and
+// logrotate on db1 are two jobs, each with its own history.
+type hostSig struct {
+	eventSig
+	host string
+}
+
+// eventHost is the host a log event came from: the logs source writes
+// "host program: message" in Detail for lines read from a file
+// (Ref "path:line"); "" for other events.
+func eventHost(e *sources.Event) string {
+	if !strings.Contains(e.Ref, ":") && !strings.Contains(e.Ref, "@") {
+		return ""
+	}
+	h, rest, ok := strings.Cut(e.Detail, " ")
+	if !ok || !strings.Contains(rest, ":") {
+		return ""
+	}
+	return h
 }
 
 // eventSig identifies repeats of one event: its kind and its title with

@@ -308,7 +308,7 @@ func poolExhaustion(w *world) {
 func crash(w *world) {
 	w.inc = w.pick(0, 24)
 	t := w.inc.Add(-time.Duration(5+w.rng.IntN(50)) * time.Second)
-	up := w.inc.Add(w.mins(1, 5))
+	up := w.inc.Add(w.mins(2, 5))
 	if w.rng.IntN(2) == 0 {
 		w.log(web, t, "kernel: [%d.%06d] shop-api[%d]: segfault at 18 ip 000055d1c2a4b3f1 sp 00007ffc3a1e2b40 error 4 in shop-api[55d1c2800000+4a0000]", 400000+w.rng.IntN(90000), w.rng.IntN(1000000), w.pid())
 		w.log(web, t.Add(time.Second), "systemd[1]: shop.service: Main process exited, code=dumped, status=11/SEGV")
