@@ -462,6 +462,12 @@ func (a *analysis) foldDriven(s *Symptom, cands []*candidate) []*candidate {
 			if st.Before(ev.s.Start.Add(-a.tolerance())) || st.After(ev.s.Start.Add(15*time.Minute)) {
 				continue
 			}
+			// A series on another host is the event's doing only when it
+			// also moves with the symptom: a queue on a third host that
+			// spikes by chance in the same minutes is not.
+			if e.s.Kind == SuspectAnomaly && ev.host != "" && e.component != ev.host && e.corr < 0.5 {
+				continue
+			}
 			folded[e] = true
 			ev.s.Evidence = append(ev.s.Evidence, Evidence{Text: e.s.Title + " after it: " + e.why, Query: firstQuery(e.s.Evidence)})
 			ev.strength = math.Max(ev.strength, e.strength)

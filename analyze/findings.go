@@ -148,7 +148,7 @@ const (
 type Suspect struct {
 	Rank   int         `json:"rank"`
 	Kind   SuspectKind `json:"kind"`
-	Cause  CauseType   `json:"cause"`
+	Cause  CauseType   `json:"cause,omitempty"`
 	Title  string      `json:"title"`
 	Source string      `json:"source"`
 	// Component is the host, service or instance the suspect is about,

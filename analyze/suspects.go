@@ -106,6 +106,7 @@ type candidate struct {
 	template  string       // for log candidates
 	scheduled bool         // for restarts: the unit starts on a schedule
 	began     time.Time    // for exhaustion: when the fall began
+	corr      float64      // for series anomalies: correlation with a latency spike; -1 unknown
 }
 
 func (a *analysis) tolerance() time.Duration { return max(2*a.o.Step, 2*time.Minute) }
@@ -434,12 +435,14 @@ func (a *analysis) anomalyCandidates(s *Symptom, from, to time.Time) []*candidat
 				role:      sg.role,
 				sig:       sg,
 				component: componentOfSeries(sg),
-				strength: math.Min(1, math.Abs(z)/(2*a.o.Threshold)) * rolePrior[sg.role],
+				corr:      -1,
+				strength:  math.Min(1, math.Abs(z)/(2*a.o.Threshold)) * rolePrior[sg.role],
 			}
 			c.why = fmt.Sprintf("peak %s at %s, %s", fmtVal(peak, sg.unit),
 				a.local(sg.g.time(iv.peak)), a.versus(sg, iv, sg.unit))
 			if sym := a.symptomSignal(s); sym != nil {
 				r, lead := a.leadCorrelation(sym, sg, s)
+				c.corr = r
 				c.strength *= 0.6 + 0.4*math.Max(0, r)
 				if r >= 0.5 {
 					c.why += fmt.Sprintf("; it moves with the %s (correlation %.2f %s)", symptomWord(s), r, leadWords(lead))
@@ -522,8 +525,8 @@ func (a *analysis) logCandidates(s *Symptom, from, to time.Time) []*candidate {
 				template:  p.Template,
 				component: componentOfTemplate(p),
 				strength:  math.Min(1, math.Log2(math.Max(ratio, 1))/5) * level,
-				why:      fmt.Sprintf("%.0f lines in %s–%s where %.1f were expected", obs, a.local(g.time(iv.a)), a.local(g.time(iv.b)), exp),
-				present:  present,
+				why:       fmt.Sprintf("%.0f lines in %s–%s where %.1f were expected", obs, a.local(g.time(iv.a)), a.local(g.time(iv.b)), exp),
+				present:   present,
 			}
 			out = append(out, c)
 			break
