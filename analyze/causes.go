@@ -62,8 +62,10 @@ func (a *analysis) classify(c *candidate) (symptom bool) {
 			return false
 		}
 		switch c.kind {
-		case sources.KindDeploy, sources.KindMaintenance:
+		case sources.KindDeploy, sources.KindMaintenance, sources.KindChange:
 			sp.Cause = CauseChange
+		case sources.KindUpstream:
+			sp.Cause = CauseDependency
 		case sources.KindCron, sources.KindBackup:
 			sp.Cause = CauseScheduled
 		case sources.KindOOM:
@@ -238,7 +240,9 @@ func (a *analysis) exhaustionCandidates(s *Symptom) []*candidate {
 	var out []*candidate
 	look := max(4*time.Hour, 4*a.o.Lag)
 	for _, sg := range a.signals {
-		if sg.probe != nil || !fallDanger.MatchString(sg.subject) {
+		// The source may say so (sources.LabelExhaustion), else the name.
+		falling := sg.series != nil && sg.series.Labels[sources.LabelExhaustion] == "falling"
+		if sg.probe != nil || !falling && !fallDanger.MatchString(sg.subject) {
 			continue
 		}
 		base := sg.st.median

@@ -153,9 +153,9 @@ type Suspect struct {
 	Source string      `json:"source"`
 	// Component is the host, service or instance the suspect is about,
 	// from labels, syslog host names and unit names; "" when unknown.
-	Component string `json:"component,omitempty"`
-	Start  time.Time   `json:"start"`
-	End    time.Time   `json:"end,omitzero"`
+	Component string    `json:"component,omitempty"`
+	Start     time.Time `json:"start"`
+	End       time.Time `json:"end,omitzero"`
 	// Lead is how long before the symptom's start it began (negative: after).
 	Lead time.Duration `json:"lead_ns"`
 	// Score in [0,1] is the weighted sum of the components below; see

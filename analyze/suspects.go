@@ -62,6 +62,9 @@ const (
 	wCooc     = 0.20
 	wSpec     = 0.15
 	minScore  = 0.45
+	// listFloor: below a convincing first suspect, others are listed
+	// down to this score, with low confidence.
+	listFloor = 0.1
 )
 
 var eventPrior = map[sources.EventKind]float64{
@@ -200,7 +203,7 @@ func (a *analysis) suspects(s *Symptom) []Suspect {
 			math.Min(1, 0.25+2.5*sp.Components.Specificity))
 		sp.Components = ScoreComponents{round2(sp.Components.Timing), round2(sp.Components.Strength),
 			round2(sp.Components.Cooccurence), round2(sp.Components.Specificity)}
-		if sp.Score < minScore {
+		if sp.Score < listFloor {
 			continue
 		}
 		switch {
@@ -217,6 +220,12 @@ func (a *analysis) suspects(s *Symptom) []Suspect {
 	slices.SortStableFunc(out, func(x, y Suspect) int {
 		return cmp.Or(cmp.Compare(y.Score, x.Score), x.Start.Compare(y.Start), cmp.Compare(x.Title, y.Title))
 	})
+	// No convincing first answer: say so rather than blame the nearest
+	// noise. With one, the runners-up are listed down to listFloor, so
+	// that the second-best answer is always in sight.
+	if len(out) > 0 && out[0].Score < minScore {
+		out = nil
+	}
 	if len(out) > maxSuspects {
 		out = out[:maxSuspects]
 	}

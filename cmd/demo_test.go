@@ -57,10 +57,12 @@ func TestDemoNightlyBackup(t *testing.T) {
 	if s.Suspects[0].Confidence != "high" {
 		t.Errorf("backup confidence %s", s.Suspects[0].Confidence)
 	}
+	// Runners-up are listed (issue 13: the second-best answer stays in
+	// sight), but a decoy may only be there as a low-confidence one.
 	for _, sp := range s.Suspects {
-		if strings.Contains(sp.Title, "app_queue_depth") || strings.Contains(sp.Title, "cron.daily") ||
-			strings.Contains(sp.Title, "debian-sa1") {
-			t.Errorf("decoy blamed: %s (%.2f)", sp.Title, sp.Score)
+		if (strings.Contains(sp.Title, "app_queue_depth") || strings.Contains(sp.Title, "cron.daily") ||
+			strings.Contains(sp.Title, "debian-sa1")) && (sp.Rank == 1 || sp.Confidence != "low") {
+			t.Errorf("decoy blamed: %s (%.2f, %s)", sp.Title, sp.Score, sp.Confidence)
 		}
 	}
 	if !strings.Contains(s.Explanation, "nginx request time") {
