@@ -707,3 +707,31 @@ func (a *analysis) nothingCandidate(s *Symptom, cands []*candidate) []*candidate
 // pathError: what a client says when the path failed, not the server:
 // timeouts, resets, unreachable hosts.
 var pathError = regexp.MustCompile(`(?i)timeout|timed out|ETIMEDOUT|ECONNRESET|socket hang up|connection reset|EHOSTUNREACH|ENETUNREACH`)
+
+// rollup groups ranked suspects by component (those naming none are left
+// out), best first.
+func rollup(ss []Suspect) []ComponentScore {
+	idx := map[string]int{}
+	var out []ComponentScore
+	for _, sp := range ss {
+		if sp.Component == "" {
+			continue
+		}
+		i, ok := idx[sp.Component]
+		if !ok {
+			i = len(out)
+			idx[sp.Component] = i
+			out = append(out, ComponentScore{Component: sp.Component})
+		}
+		c := &out[i]
+		c.Score = math.Max(c.Score, sp.Score)
+		c.Suspects++
+		if sp.Cause != "" && !slices.Contains(c.Causes, sp.Cause) {
+			c.Causes = append(c.Causes, sp.Cause)
+		}
+	}
+	slices.SortStableFunc(out, func(x, y ComponentScore) int {
+		return cmp.Or(cmp.Compare(y.Score, x.Score), cmp.Compare(y.Suspects, x.Suspects), cmp.Compare(x.Component, y.Component))
+	})
+	return out
+}

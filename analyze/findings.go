@@ -98,10 +98,14 @@ type Symptom struct {
 	Score         float64 `json:"score"`
 	FailedChecks  int     `json:"failed_checks,omitempty"`
 	// Explanation is one sentence with the numbers behind the symptom.
-	Explanation string     `json:"explanation"`
-	Query       string     `json:"query,omitempty"`
-	Suspects    []Suspect  `json:"suspects"`
-	Recurrence  Recurrence `json:"recurrence"`
+	Explanation string    `json:"explanation"`
+	Query       string    `json:"query,omitempty"`
+	Suspects    []Suspect `json:"suspects"`
+	// ByComponent rolls every candidate scoring at least the listing
+	// floor up by the component it is about, best first: five signals
+	// from one host are one answer about that host.
+	ByComponent []ComponentScore `json:"by_component,omitempty"`
+	Recurrence  Recurrence       `json:"recurrence"`
 	// Chart is the symptom's series across the window, for the report's
 	// charts; nil when there is no series to draw (see analyze/chart.go).
 	Chart *Chart `json:"chart,omitempty"`
@@ -126,6 +130,16 @@ const (
 	// the probe saw it.
 	SuspectNothing SuspectKind = "nothing_in_data"
 )
+
+// ComponentScore is one component's standing among a symptom's
+// candidates: its best candidate's score, how many candidates name it, and
+// their cause types.
+type ComponentScore struct {
+	Component string      `json:"component"`
+	Score     float64     `json:"score"`
+	Suspects  int         `json:"suspects"`
+	Causes    []CauseType `json:"causes,omitempty"`
+}
 
 // CauseType is the kind of root cause a suspect stands for: the taxonomy
 // of issue 13 (Datadog's Watchdog RCA and Grafana Sift draw it the same

@@ -220,11 +220,12 @@ func (a *analysis) suspects(s *Symptom) []Suspect {
 	slices.SortStableFunc(out, func(x, y Suspect) int {
 		return cmp.Or(cmp.Compare(y.Score, x.Score), x.Start.Compare(y.Start), cmp.Compare(x.Title, y.Title))
 	})
+	s.ByComponent = rollup(out)
 	// No convincing first answer: say so rather than blame the nearest
 	// noise. With one, the runners-up are listed down to listFloor, so
 	// that the second-best answer is always in sight.
 	if len(out) > 0 && out[0].Score < minScore {
-		out = nil
+		out, s.ByComponent = nil, nil
 	}
 	if len(out) > maxSuspects {
 		out = out[:maxSuspects]

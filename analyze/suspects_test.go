@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -67,5 +68,69 @@ func TestLogBurstBecomesASuspect(t *testing.T) {
 		if l.T.Before(at(time.Date(2025, 11, 20, 0, 0, 0, 0, seoul), 11, 20)) {
 			t.Errorf("example from %s, before the burst", l.T)
 		}
+	}
+}
+
+// TestHardInputsGiveARankedAnswer: a hundred candidates starting with the
+// symptom, a driver that starts exactly with its effect, and a window in
+// which nothing moved: ranked answers with a confidence, never a panic.
+func TestHardInputsGiveARankedAnswer(t *testing.T) {
+	end := time.Date(2025, 11, 21, 0, 0, 0, 0, seoul)
+	s := newScenario(8, end)
+	day := time.Date(2025, 11, 20, 0, 0, 0, 0, seoul)
+	s0, s1 := at(day, 15, 0), at(day, 15, 20)
+	in := func(t time.Time) bool { return !t.Before(s0) && t.Before(s1) }
+	s.probe("Shop", func(t time.Time) (sources.Status, float64) {
+		if in(t) {
+			return sources.Up, s.noise(1.5, 2)
+		}
+		return sources.Up, s.noise(0.11, 0.16)
+	})
+	// The driver (requests) and its effect (CPU) start in the same minute;
+	// the effect follows the driver on the baseline too.
+	reqs := map[time.Time]float64{}
+	s.series("http_requests_per_second", sources.Traffic, func(t time.Time) float64 {
+		v := s.noise(60, 140)
+		if in(t) {
+			v = s.noise(400, 440)
+		}
+		reqs[t] = v
+		return v
+	})
+	s.series("node_cpu_busy_ratio", sources.Saturation, func(t time.Time) float64 {
+		return 0.05 + reqs[t]/500 + s.noise(0, 0.02)
+	})
+	for i := range 100 {
+		s.series(fmt.Sprintf("other_%d", i), sources.Other, func(t time.Time) float64 {
+			if in(t) {
+				return s.noise(50, 60)
+			}
+			return s.noise(1, 2)
+		})
+		s.event(s0.Add(time.Duration(i)*time.Second), sources.KindCron, fmt.Sprintf("cron: job-%d", i))
+	}
+	f := s.run(at(day, 15, 5), 2*time.Hour, time.Hour)
+	if len(f.Symptoms) == 0 {
+		t.Fatal("no symptom")
+	}
+	sy := f.Symptoms[0]
+	if len(sy.Suspects) == 0 || len(sy.Suspects) > maxSuspects {
+		t.Fatalf("%d suspects, want 1 to %d: %s", len(sy.Suspects), maxSuspects, titles(sy.Suspects))
+	}
+	for i, sp := range sy.Suspects {
+		if sp.Rank != i+1 || sp.Confidence == "" || sp.Cause == "" {
+			t.Errorf("suspect %d: rank %d, confidence %q, cause %q", i, sp.Rank, sp.Confidence, sp.Cause)
+		}
+		if strings.HasPrefix(sp.Title, "node_cpu_busy_ratio") {
+			t.Errorf("the CPU is listed as a rival of the requests that drive it: %s", titles(sy.Suspects))
+		}
+	}
+
+	// Nothing moved at all.
+	q := newScenario(8, end)
+	q.probe("Shop", func(time.Time) (sources.Status, float64) { return sources.Up, q.noise(0.11, 0.16) })
+	q.series("node_load1", sources.Saturation, func(time.Time) float64 { return q.noise(0.3, 0.5) })
+	if f := q.run(at(day, 15, 5), 2*time.Hour, time.Hour); len(f.Symptoms) != 0 {
+		t.Errorf("symptoms where nothing moved: %+v", f.Symptoms)
 	}
 }
