@@ -3,6 +3,7 @@ package logs
 import (
 	"bytes"
 	"context"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -332,6 +333,7 @@ func FuzzMine(f *testing.F) {
 	f.Add([]byte("{\"ts\":1,\"msg\":\"a\"}\n\xff\xfe\n\n{\"ts\":2,\"msg\":\"b\"}"))
 	f.Add(gz(f, []byte("10.0.0.1 - - [20/Nov/2025:03:00:01 +0900] \"GET / HTTP/1.1\" 200 1 \"-\" \"-\" 0.1\n")))
 	f.Add([]byte{0x1f, 0x8b, 8, 0, 0, 0})
+	f.Add([]byte("{\"ts\":\"2025-11-20T03:00:01Z\",\"msg\":\"a\"}\njava.sql.SQLException: x\n\tat a.b(C.java:1)\nCaused by: a.b.CError\n\t... 3 more\n"))
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p := filepath.Join(dir, "f.log")
@@ -360,5 +362,24 @@ func FuzzMine(f *testing.F) {
 		if utf8.Valid(data) && !utf8.Valid(out.Bytes()) {
 			t.Fatal("valid UTF-8 in, invalid out")
 		}
+	})
+}
+
+func FuzzFirstAddress(f *testing.F) {
+	for _, s := range []string{"from 103.99.0.122 port 1", "10.1.2.3:5432", "2001:db8::1", "::", "1.2.3", "\xff1.1.1.1", "a:b:c:d:e:f:0:1:2"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		a := firstAddress(line)
+		if a == nil {
+			return
+		}
+		if !bytes.Contains(line, a) {
+			t.Fatalf("%q is not in %q", a, line)
+		}
+		if _, err := netip.ParseAddr(string(a)); err != nil {
+			t.Fatalf("%q: %v", a, err)
+		}
+		_ = stackLine(line)
 	})
 }

@@ -102,7 +102,8 @@ func TestOther(t *testing.T) {
 }
 
 func FuzzMask(f *testing.F) {
-	for _, s := range []string{"a b c", "10.0.0.1:80 x", "at Fri Jun 17 07:07:00 2005", "uid=0 (x) [1/2]", "/a/b/c", "\xff\xfe", "<*> <*> <*> <*>"} {
+	for _, s := range []string{"a b c", "10.0.0.1:80 x", "at Fri Jun 17 07:07:00 2005", "uid=0 (x) [1/2]", "/a/b/c", "\xff\xfe", "<*> <*> <*> <*>",
+		"hdfs://10.0.0.1:9000/a/b.log:1+2", "size 16.0 KB, free 3 MB)", "rdd_2_1 core.998 x-1.tar.gz", "./a/b: ../c", "a://", "1 KB KB"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
