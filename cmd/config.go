@@ -3,6 +3,7 @@ package cmd
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -105,6 +106,9 @@ func loadConfig(path string) (Config, string, error) {
 		if _, err := os.Stat(path); err != nil {
 			return Config{}, "", configErrorf("config file %s: %w\nhint: check the --config path", path, errors.Unwrap(err))
 		}
+		if err := guardConfig(path); err != nil {
+			return Config{}, "", err
+		}
 	} else {
 		v.SetConfigName("hindsight")
 		v.SetConfigType("yaml")
@@ -117,6 +121,13 @@ func loadConfig(path string) (Config, string, error) {
 		searched = append(searched, "/etc/hindsight")
 		for _, d := range searched {
 			v.AddConfigPath(d)
+			for _, n := range []string{"hindsight", "config"} {
+				for _, ext := range []string{".yaml", ".yml"} {
+					if err := guardConfig(filepath.Join(d, n+ext)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+						return Config{}, "", err
+					}
+				}
+			}
 		}
 	}
 	if err := v.ReadInConfig(); err != nil {
