@@ -27,7 +27,12 @@ type Reader struct {
 	start, end int   // buf[start:end] is read and not yet returned
 	off        int64 // offset in the stream of buf[0]
 	err        error // what ended reading (io.EOF at the end); sticky
+	cut        bool  // the last line returned had no "\n" (the stream ended in it)
 }
+
+// Unterminated reports whether the last line Next returned ended the
+// stream without a "\n": a file cut while it was written ends so.
+func (lr *Reader) Unterminated() bool { return lr.cut }
 
 // New returns a Reader of r with a buffer of size bytes (grown for a long
 // line, up to Max).
@@ -71,6 +76,7 @@ func (lr *Reader) more() (line []byte, at int64, err error) {
 			}
 			line = lr.buf[lr.start:lr.end]
 			lr.start = lr.end
+			lr.cut = true
 			if len(line) > Max {
 				return nil, at, ErrTooLong
 			}

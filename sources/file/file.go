@@ -173,6 +173,9 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 		ds.Gaps = append(ds.Gaps, sources.Gap{Source: s.c.Name, What: "file " + s.c.Path,
 			Reason: fmt.Sprintf("read failed after line %d (%v); kept the samples before it", col.lines, re.err)})
 	}
+	if col.cut != "" {
+		ds.Gaps = append(ds.Gaps, sources.Gap{Source: s.c.Name, What: "file " + s.c.Path, Reason: col.cut})
+	}
 	if col.zoneless {
 		ds.Notes = append(ds.Notes, fmt.Sprintf("%s: timestamps without a time zone were read as UTC", s.c.Path))
 	}
@@ -359,6 +362,7 @@ type collector struct {
 	samples    int               // samples read, in the window or not
 	matched    bool              // a series not filtered out by metric was seen
 	zoneless   bool              // a CSV timestamp without a zone was read as UTC
+	cut        string            // why the file looks cut short, for a gap
 	minT, maxT time.Time
 }
 

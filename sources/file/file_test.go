@@ -441,3 +441,37 @@ func TestCheck(t *testing.T) {
 		t.Errorf("Check of a missing file = %v", err)
 	}
 }
+
+// An OpenMetrics file cut short is read up to the cut and says so: at a
+// line boundary (no "# EOF"), or in the middle of its last line.
+func TestCutOpenMetrics(t *testing.T) {
+	var om strings.Builder
+	om.WriteString("# TYPE node_load1 gauge\n# UNIT node_load1 \n")
+	for i := range 100 {
+		om.WriteString(`node_load1{instance="db1:9100"} 1.5 ` + ts(time.Duration(i)*time.Second) + "\n")
+	}
+	whole := om.String()
+	w := sources.Window{From: t0, To: t0.Add(time.Hour)}
+	for _, c := range []struct {
+		name, data, wantGap string
+	}{
+		{"complete", whole + "# EOF\n", ""},
+		{"no # EOF", whole, `no "# EOF" after line 102`},
+		{"cut mid-line", whole + `node_load1{instance="db1:91`, "the last line (103) is cut"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := mustWrite(t, t.TempDir(), "m.om", []byte(c.data))
+			ds := mustFetch(t, Config{Name: "f", Path: p}, w)
+			if len(ds.Series) != 1 || len(ds.Series[0].Points) == 0 {
+				t.Fatalf("series %v: the samples before the cut are lost", ds.Series)
+			}
+			got := ""
+			for _, g := range ds.Gaps {
+				got += g.Reason
+			}
+			if c.wantGap == "" && got != "" || !strings.Contains(got, c.wantGap) {
+				t.Errorf("gaps %q, want %q", got, c.wantGap)
+			}
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -25,24 +26,59 @@ import (
 // samples `name{label="value",...} value timestamp [# exemplar]`, label
 // values with \\, \" and \n escapes, and the quoted names of OpenMetrics 2
 // (`{"my.metric",a="b"}`).
+//
+// A file can be cut while it is written or copied. OpenMetrics ends with
+// "# EOF", so a file that shows itself OpenMetrics (a "# UNIT" line, or a
+// type only OpenMetrics has) and ends without it is noted in c.cut; the
+// Prometheus text format has no "# EOF", so nothing can be said of one.
+// A malformed last line with no newline after it is a line cut in the
+// middle: the lines before it are kept and c.cut says so, where any other
+// malformed line is an error.
 func parseOpenMetrics(ctx context.Context, br *bufio.Reader, file string, c *collector) error {
 	lr := lines.New(br, 64<<10)
+	om := false
 	for {
 		line, err := c.next(ctx, lr, file)
 		if err == io.EOF {
+			if om && c.lines > 0 {
+				c.cut = fmt.Sprintf("no \"# EOF\" after line %d: the file may be cut short; kept what was there", c.lines)
+			}
 			return nil
 		}
 		if err != nil {
 			return err
 		}
+		if bytes.HasPrefix(line, []byte("# UNIT ")) || bytes.HasPrefix(line, []byte("# TYPE ")) && omOnlyType(line) {
+			om = true
+		}
 		eof, msg, hint := c.omLine(line)
 		if msg != "" {
-			return &lineError{file: file, line: c.lines, msg: msg, text: string(line), hint: hint}
+			n := c.lines
+			lerr := &lineError{file: file, line: n, msg: msg, text: string(line), hint: hint}
+			if _, err := c.next(ctx, lr, file); err == io.EOF && n > 1 && lr.Unterminated() {
+				c.cut = fmt.Sprintf("the last line (%d) is cut (%s); kept the %d lines before it", n, msg, n-1)
+				return nil
+			}
+			return lerr
 		}
 		if eof {
 			return nil
 		}
 	}
+}
+
+// omOnlyType reports a "# TYPE" line with a type the Prometheus text
+// format does not have.
+func omOnlyType(line []byte) bool {
+	f := bytes.Fields(line)
+	if len(f) < 4 {
+		return false
+	}
+	switch string(f[3]) {
+	case "info", "stateset", "gaugehistogram", "unknown":
+		return true
+	}
+	return false
 }
 
 const hintTimestamp = "each sample needs a timestamp in seconds, as promtool tsdb create-blocks-from openmetrics wants"
