@@ -81,18 +81,25 @@ func axisNum(x float64) string { return num(x) }
 // Markdown and of a printout.
 // marks names how the suspects are drawn: "bars" in Mermaid, "numbered
 // markers" in the HTML report.
-func (v *view) chartCaption(s analyze.Symptom, cv *chartView, marks string) string {
+//
+// With colours (the Mermaid chart, which draws no legend of its own) it
+// is the legend: it names the colour of each line.
+func (v *view) chartCaption(s analyze.Symptom, cv *chartView, marks string, colours bool) string {
 	c := cv.c
 	var b strings.Builder
+	line, flat := "Line", "flat line"
+	if colours {
+		line, flat = "Legend: blue line", "green flat line"
+	}
 	if c.Unit == "checks" {
-		fmt.Fprintf(&b, "Line: %s in each %s", text(c.Title), human(c.Step))
+		fmt.Fprintf(&b, "%s: %s in each %s", line, text(c.Title), human(c.Step))
 	} else {
-		fmt.Fprintf(&b, "Line: %s, the largest value in each %s", text(c.Title), human(c.Step))
+		fmt.Fprintf(&b, "%s: %s, the largest value in each %s", line, text(c.Title), human(c.Step))
 	}
 	if hasNoData(c) {
 		b.WriteString(" (0 where there was no data)")
 	}
-	fmt.Fprintf(&b, "; flat line: the baseline median, %s", value(c.Baseline, c.Unit))
+	fmt.Fprintf(&b, "; %s: the baseline median, %s", flat, value(c.Baseline, c.Unit))
 	if c.Threshold > 0 {
 		fmt.Fprintf(&b, " (abnormal above %s)", value(c.Threshold, c.Unit))
 	}
@@ -117,8 +124,11 @@ func hasNoData(c *analyze.Chart) bool {
 }
 
 // mermaid is the chart as a Mermaid xychart-beta block, which GitHub and
-// GitLab render in Markdown. xychart has no annotations, so suspects are
-// full-height bars drawn under the lines.
+// GitLab render in Markdown. xychart has no annotations and no legend: a
+// suspect is "▲N" in its bucket's time label (a bar would read as data),
+// the colours are fixed in the config and a legend line under the chart
+// names them. Each bucket is two points, at its start and its end, so the
+// line steps at the data's resolution instead of rising a bucket early.
 func (v *view) mermaid(s analyze.Symptom, cv *chartView) string {
 	var b strings.Builder
 	// Mermaid renders a title as HTML: < and > become the look-alike
@@ -128,11 +138,20 @@ func (v *view) mermaid(s analyze.Symptom, cv *chartView) string {
 	}
 	// Wider than Mermaid's default 700 px, so that the time labels do not
 	// touch; the frontmatter config is Mermaid's own (v10.5 and later).
-	b.WriteString("```mermaid\n---\nconfig:\n  xyChart:\n    width: 900\n    height: 400\n---\nxychart-beta\n")
+	b.WriteString("```mermaid\n---\nconfig:\n  xyChart:\n    width: 900\n    height: 400\n  themeVariables:\n    xyChart:\n      plotColorPalette: \"" + mermaidSeries + ", " + mermaidBaseline + "\"\n---\nxychart-beta\n")
 	fmt.Fprintf(&b, "    title %s\n", q(fmt.Sprintf("%s %s (%s)", s.ID, cv.c.Title, v.zoneLabel())))
-	labels := make([]string, len(cv.labels))
+	marks := map[int][]string{}
+	for k, i := range cv.marks {
+		marks[i] = append(marks[i], fmt.Sprintf("▲%d", cv.c.Marks[k].Rank))
+	}
+	// Two points a bucket: its start keeps the label, its end is the
+	// label with a thin space, so that the categories stay distinct.
+	var labels []string
 	for i, l := range cv.labels {
-		labels[i] = q(l)
+		if m := marks[i]; len(m) > 0 {
+			l += " " + strings.Join(m, "")
+		}
+		labels = append(labels, q(l), q(l+"\u2009"))
 	}
 	fmt.Fprintf(&b, "    x-axis [%s]\n", strings.Join(labels, ", "))
 	yTitle := cv.unit
@@ -140,24 +159,20 @@ func (v *view) mermaid(s analyze.Symptom, cv *chartView) string {
 		yTitle = "value"
 	}
 	fmt.Fprintf(&b, "    y-axis %s 0 --> %s\n", q(yTitle), axisNum(cv.top))
-	if len(cv.marks) > 0 {
-		bars := make([]string, len(cv.vals))
-		for i := range bars {
-			bars[i] = "0"
-		}
-		for _, i := range cv.marks {
-			bars[i] = axisNum(cv.top)
-		}
-		fmt.Fprintf(&b, "    bar [%s]\n", strings.Join(bars, ", "))
-	}
-	vals := make([]string, len(cv.vals))
-	base := make([]string, len(cv.vals))
-	for i, x := range cv.vals {
-		vals[i] = axisNum(x)
-		base[i] = axisNum(cv.c.Baseline * cv.scale)
+	var vals, base []string
+	for _, x := range cv.vals {
+		vals = append(vals, axisNum(x), axisNum(x))
+		bl := axisNum(cv.c.Baseline * cv.scale)
+		base = append(base, bl, bl)
 	}
 	fmt.Fprintf(&b, "    line [%s]\n", strings.Join(vals, ", "))
 	fmt.Fprintf(&b, "    line [%s]\n", strings.Join(base, ", "))
 	b.WriteString("```\n")
 	return b.String()
 }
+
+// The Mermaid chart's colours, named in its legend line.
+const (
+	mermaidSeries   = "#1f5fbf" // blue
+	mermaidBaseline = "#2e7d32" // green
+)

@@ -138,7 +138,7 @@ func writeHTML(w io.Writer, v *view) error {
 		if c := s.Chart; c != nil && len(c.Points) > 0 {
 			cv := v.chartView(c)
 			hs.Chart = v.svgChart(s, cv)
-			hs.Caption = inlineHTML(v.chartCaption(s, cv, "numbered markers"))
+			hs.Caption = inlineHTML(v.chartCaption(s, cv, "numbered markers", false))
 			hs.Legend = chartLegend(s, c, cv)
 		}
 		for i, sus := range s.Suspects {
@@ -346,8 +346,9 @@ func (v *view) svgChart(s analyze.Symptom, cv *chartView) template.HTML {
 	yb := y(c.Baseline * cv.scale)
 	fmt.Fprintf(&b, `<line class="base" x1="%d" x2="%d" y1="%s" y2="%s"><title>baseline median %s</title></line>`,
 		padL, padL+plotW, f(yb), f(yb), html.EscapeString(value(c.Baseline, c.Unit)))
-	// the series: one polyline per run of buckets with data, at each
-	// bucket's middle
+	// the series: one polyline per run of buckets with data, drawn as
+	// steps (flat across each bucket): a line between bucket middles
+	// would rise before the change it shows, ahead of its cause
 	var run []string
 	flush := func() {
 		if len(run) > 1 {
@@ -363,14 +364,8 @@ func (v *view) svgChart(s analyze.Symptom, cv *chartView) template.HTML {
 			flush()
 			continue
 		}
-		mid := p.T.Add(c.Step / 2)
-		if mid.After(to) {
-			mid = to
-		}
-		if mid.Before(from) {
-			mid = from
-		}
-		run = append(run, f(x(mid))+","+f(y(cv.vals[i])))
+		yy := f(y(cv.vals[i]))
+		run = append(run, f(x(p.T))+","+yy, f(x(p.T.Add(c.Step)))+","+yy) // x clamps to the window
 	}
 	flush()
 	for _, p := range c.Points {

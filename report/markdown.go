@@ -334,7 +334,7 @@ func (m markdown) causes() {
 		}
 		if c := s.Chart; c != nil && len(c.Points) > 0 {
 			cv := m.chartView(c)
-			m.p("%s\n%s\n\n", m.mermaid(s, cv), m.chartCaption(s, cv, "bars"))
+			m.p("%s\n%s\n\n", m.mermaid(s, cv), m.chartCaption(s, cv, "▲N in the time labels", true))
 		}
 		if len(s.Suspects) == 0 {
 			m.p("No suspect: nothing else that was read moved during it or shortly before.\n")

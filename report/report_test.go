@@ -420,3 +420,32 @@ func TestSparklineAndTimelineWording(t *testing.T) {
 		t.Error("html timeline wording")
 	}
 }
+
+// Charts: the Mermaid one steps (two points a bucket), marks suspects in
+// the time labels rather than with bars that read as data, fixes its
+// colours and names them; the SVG series steps across each bucket.
+func TestChartsStepAndMark(t *testing.T) {
+	md := mustWrite(t, "markdown", incident())
+	block := md[strings.Index(md, "```mermaid"):]
+	block = block[:strings.Index(block[3:], "```")+3]
+	if strings.Contains(block, "    bar [") || !strings.Contains(block, "plotColorPalette") || !strings.Contains(block, `"14:00 ▲1▲2▲3"`) ||
+		!strings.Contains(block, "14, 14,") {
+		t.Errorf("mermaid block:\n%s", block)
+	}
+	if !strings.Contains(md, "Legend: blue line: Shop failed checks") {
+		t.Error("no legend under the Mermaid chart")
+	}
+	h := mustWrite(t, "html", incident())
+	m := regexp.MustCompile(`<polyline class="series" points="([^"]+)"`).FindStringSubmatch(h)
+	if m == nil {
+		t.Fatal("no series in the SVG")
+	}
+	pts := strings.Fields(m[1])
+	for i := 0; i+1 < len(pts); i += 2 {
+		_, y1, _ := strings.Cut(pts[i], ",")
+		_, y2, _ := strings.Cut(pts[i+1], ",")
+		if y1 != y2 {
+			t.Fatalf("bucket %d is not flat: %s %s", i/2, pts[i], pts[i+1])
+		}
+	}
+}
