@@ -102,7 +102,7 @@ func (c *albCache) time(b []byte) (time.Time, int, bool) {
 // next returns the field at the start of b (up to a space) and the rest
 // after the space.
 func nextField(b []byte) (field, rest []byte, ok bool) {
-	i := bytes.IndexByte(b, ' ')
+	i := indexNear(b, ' ') // fields are short: a word at a time beats IndexByte's setup
 	if i <= 0 {
 		return nil, nil, false
 	}
