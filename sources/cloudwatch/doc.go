@@ -15,8 +15,10 @@
 //
 // Presets (alb, elb, ec2, ebs, rds) find their resources with ListMetrics
 // and give each series its role; free storage, freeable memory, CPU credits
-// and burst balance carry sources.LabelExhaustion = "falling". `queries:`
-// adds any metric or metric-math expression with a role.
+// and burst credits carry sources.LabelExhaustion = "falling"; the load
+// balancers' 5xx and error counts, which CloudWatch reports only when not
+// zero, are filled with zeros up to now. `queries:` adds any metric or
+// metric-math expression with a role.
 //
 // Credentials are the AWS SDK's: the default chain, a named aws_profile
 // (static keys, SSO, credential_process), role_arn with external_id on top.
