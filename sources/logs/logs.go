@@ -591,21 +591,70 @@ func (a *aggregator) readBig(ctx context.Context, fr *fileReader, path string) e
 	}
 	bounds = append(bounds, end)
 	subs := make([]*aggregator, len(bounds)-1)
+	lines := make([]int, len(subs))
+	// Read from the file's start, the chunks number their lines from 1
+	// and the lines of the chunks before are added after: every line is
+	// named by its number. After a seek to the window, the lines before it
+	// are not counted: lines are named by byte offset.
+	numbered := start == 0
 	g, gctx := errgroup.WithContext(ctx)
 	for i := range subs {
 		sub := newAggregator(a.s, a.set, a.w, time.Duration(a.step))
 		sfr := sub.reader()
-		sfr.from, sfr.to = bounds[i], bounds[i+1]
+		sfr.from, sfr.to, sfr.chunkLines = bounds[i], bounds[i+1], numbered
 		subs[i] = sub
-		g.Go(func() error { return sub.readFile(gctx, sfr, path) })
+		g.Go(func() error {
+			st, err := sfr.read(gctx, path)
+			if err != nil {
+				if gctx.Err() != nil {
+					return fmt.Errorf("logs source %s: read %s: %w", a.s.c.Name, path, err)
+				}
+				return fmt.Errorf("logs source %s: %w", a.s.c.Name, err)
+			}
+			for _, gap := range st.gaps {
+				sub.gap(path, gap)
+			}
+			lines[i] = st.lines
+			return nil
+		})
 	}
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	for _, sub := range subs {
+	before := 0
+	for i, sub := range subs {
+		if numbered && before > 0 {
+			sub.shiftLines(before)
+		}
+		before += lines[i]
 		a.merge(sub)
 	}
 	return nil
+}
+
+// shiftLines adds k to the line numbers the aggregator kept (examples and
+// events), which it counted from the start of its chunk.
+func (a *aggregator) shiftLines(k int) {
+	shift := func(ls []sources.LogLine) {
+		for i := range ls {
+			if ls[i].Line > 0 {
+				ls[i].Line += k
+			}
+		}
+	}
+	for _, p := range a.patterns {
+		shift(p.examples)
+		shift(p.peak)
+	}
+	if a.other != nil {
+		shift(a.other.examples)
+		shift(a.other.peak)
+	}
+	for i := range a.held {
+		if a.held[i].n > 0 {
+			a.held[i].n += k
+		}
+	}
 }
 
 // reader is the file reader that feeds the aggregator.
