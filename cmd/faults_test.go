@@ -280,3 +280,24 @@ func TestControlCharactersNeverRaw(t *testing.T) {
 		}
 	}
 }
+
+// detect on values near the largest float64 writes no NaN or Inf score.
+func TestDetectNearMaxFloat(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("timestamp,value\n")
+	for i := range 3000 {
+		v := 1e308 + float64(i%7)*1e306
+		if i%500 == 499 {
+			v = 1.7e308
+		}
+		fmt.Fprintf(&b, "%d,%g\n", 1763500000+60*i, v)
+	}
+	path := filepath.Join(t.TempDir(), "big.csv")
+	mustWriteFile(t, path, b.String())
+	for _, f := range []string{"csv", "json"} {
+		out, errs, code := mustRun(t, "detect", "-o", f, path)
+		if code != exitOK || strings.Contains(strings.ToLower(out), "nan") || strings.Contains(strings.ToLower(out), "inf") {
+			t.Errorf("-o %s: exit %d, or NaN/Inf in the output\n%s\n%.500s", f, code, errs, out)
+		}
+	}
+}
