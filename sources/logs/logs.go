@@ -10,14 +10,20 @@
 //
 //   - for access logs (nginx/apache, an nginx log_format, or JSON lines
 //     with a status), Series of requests/s, 5xx/s and request time p50, p95
-//     and p99 per step, labelled {file: "access.log"};
+//     and p99 per step, labelled {file: "access.log"}, named "nginx ..."
+//     for access logs and "http ..." for an application's JSON or logfmt
+//     lines;
 //   - Events for cron jobs (backups among them), service restarts, deploys
 //     and OOM kills, each with Ref "path:line" ("path@byte" after a seek);
 //   - LogPatterns: access-log lines by method, route and status class
 //     ("GET /api/items/<*> 5xx"), other lines by the template the Drain
 //     miner (sources/logs/drain) finds for their message, prefixed with the
 //     program when the format names one; counts per step. Buckets are
-//     sparse: a step in which a pattern did not occur has no Bucket.
+//     sparse: a step in which a pattern did not occur has no Bucket. Each
+//     pattern keeps its first lines and lines of its busiest step as
+//     examples, and the addresses its lines named most in that step
+//     (LogPattern.Peak, PeakValues), so that a burst is shown from inside
+//     and named by who sent it.
 //
 // Steps are the window's start floored to the step, in UTC, so the first
 // one may begin before the window; the requests and 5xx series have a point
@@ -25,7 +31,10 @@
 //
 // Formats are detected per file from its first lines, or set per source
 // (Config.Format). A timestamp with an offset keeps it; one without is
-// read in Config.Location; each file is read on its own.
+// read in the source's zone (Config.Timezone, else Config.Location, the
+// profile's), which Fetch names in a note; each file is read on its own. A
+// stamp without a year gets the latest year that puts it neither more than
+// a week past the window nor past the file's last write (see yearLimit).
 //
 // Reading: whole files outside the window are skipped by their first and
 // last timestamps; a large plain file is entered by binary search near the
@@ -548,7 +557,8 @@ var parallelMin int64 = 64 << 20 // a variable for tests
 // readBig reads one file; a large plain one in as many chunks as there
 // are cores, each with its own aggregator, merged in order after. Chunks
 // start at lines the format reads, so that a stack trace is not cut from
-// its event. Lines past the first chunk are named by byte offset.
+// its event. Lines are numbered across the chunks when the file is read
+// from its start; after a seek to the window they are named by byte offset.
 func (a *aggregator) readBig(ctx context.Context, fr *fileReader, path string) error {
 	k := runtime.GOMAXPROCS(0)
 	f, err := os.Open(path)
