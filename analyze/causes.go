@@ -133,9 +133,14 @@ func (a *analysis) classify(c *candidate) (symptom bool) {
 }
 
 // componentOfLabels names what a series is about: its host (instance
-// without the port), else pod, container, service, job, file.
+// without the port), else pod, container, service, job, file, else the
+// CloudWatch dimension that names an AWS resource (an EC2 instance, a
+// database, a load balancer, a volume, a function, a queue): a CloudWatch
+// series has no host label, and its source is a whole account.
 func componentOfLabels(l map[string]string) string {
-	for _, k := range []string{"instance", "host", "hostname", "node", "pod", "container", "service", "app", "job", "file"} {
+	for _, k := range []string{"instance", "host", "hostname", "node", "pod", "container", "service", "app", "job", "file",
+		"InstanceId", "DBInstanceIdentifier", "DBClusterIdentifier", "LoadBalancer", "LoadBalancerName", "VolumeId",
+		"CacheClusterId", "FunctionName", "QueueName", "ClusterName", "ServiceName"} {
 		if v := l[k]; v != "" {
 			if k == "instance" {
 				v = hostOf(v)

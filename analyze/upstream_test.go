@@ -87,3 +87,22 @@ func TestLabelKnownChangeAndUpstream(t *testing.T) {
 		}
 	}
 }
+
+// A CloudWatch series names its resource by a dimension (it has no host
+// label, and its source is a whole account): that is its component.
+func TestComponentOfCloudWatchDimensions(t *testing.T) {
+	for _, c := range []struct {
+		labels map[string]string
+		want   string
+	}{
+		{map[string]string{"DBInstanceIdentifier": "shop-db", sources.LabelExhaustion: "falling"}, "shop-db"},
+		{map[string]string{"InstanceId": "i-0abc"}, "i-0abc"},
+		{map[string]string{"LoadBalancer": "app/shop/1", "TargetGroup": "targetgroup/shop/2"}, "app/shop/1"},
+		{map[string]string{"instance": "web1:9100", "InstanceId": "i-0abc"}, "web1"},
+		{map[string]string{"namespace": "AWS/EC2"}, ""},
+	} {
+		if got := componentOfLabels(c.labels); got != c.want {
+			t.Errorf("componentOfLabels(%v) = %q, want %q", c.labels, got, c.want)
+		}
+	}
+}
