@@ -501,8 +501,21 @@ func (a *aggregator) readSet(ctx context.Context, files []string) error {
 	before := a.w.From.Add(-maxDisorder)
 	after := a.w.To.Add(stopSlack)
 	skip := make([]bool, len(files))
+	// A plain file whose last line is older than its first (two logs
+	// concatenated newest first, a file written in reverse) is out of
+	// time order: skipping it by its first line, seeking in it or
+	// stopping at the window's end would lose lines. It is read whole,
+	// and a gap says so.
+	backwards := make([]string, len(files))
+	for i, f := range files {
+		if last, ok := fr.lastTime(f); ok && known[i] && last.Before(firsts[i]) {
+			backwards[i] = fmt.Sprintf("times go backwards: the last line (%s) is older than the first (%s), as when two logs are concatenated; the file was read whole, not stopped at the window's end",
+				last.UTC().Format(time.RFC3339), firsts[i].UTC().Format(time.RFC3339))
+		}
+	}
 	for i, f := range files {
 		switch {
+		case backwards[i] != "":
 		case known[i] && firsts[i].After(after):
 			skip[i] = true
 		case i+1 < len(files) && known[i+1] && firsts[i+1].Before(before):
@@ -542,6 +555,16 @@ func (a *aggregator) readSet(ctx context.Context, files []string) error {
 					fr.pre[files[j]] = in
 				}
 			}
+		}
+		if backwards[i] != "" {
+			fr.whole = true
+			err := a.readFile(ctx, fr, f)
+			fr.whole = false
+			if err != nil {
+				return err
+			}
+			a.gap(f, backwards[i])
+			continue
 		}
 		if err := a.readBig(ctx, fr, f); err != nil {
 			return err

@@ -28,6 +28,9 @@ type fileReader struct {
 	// stopLate: files are in time order, give or take: reading stops
 	// an hour past the window's end.
 	stopLate bool
+	// whole: this file's times go backwards (two logs concatenated, a
+	// reversed file): read all of it, neither seeking nor stopping.
+	whole bool
 
 	// from, to: read only the lines that start in [from, to) of a plain
 	// file (a chunk read on another core); to 0 means the whole file.
@@ -416,6 +419,9 @@ func (ev *pendingEvent) join(cont []byte) {
 	}
 }
 
+// ordered reports whether the file may be taken to be in time order.
+func (fr *fileReader) ordered() bool { return fr.stopLate && !fr.whole }
+
 // maxJoined bounds the message of a joined event.
 const maxJoined = 1024
 
@@ -458,7 +464,7 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 		lr.Reset(cr)
 		base, seeked = fr.from, fr.from > 0
 		st.seeked = fr.from
-	} else if plain != nil && size >= seekMin && fr.stopLate {
+	} else if plain != nil && size >= seekMin && fr.ordered() {
 		if p == nil {
 			p = fr.detectAt(plain)
 		}
@@ -531,9 +537,9 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 		case outside:
 			flush()
 			span.note(rec.T)
-			return fr.stopLate && !rec.guessedYear && rec.T.After(stopAfter)
+			return fr.ordered() && !rec.guessedYear && rec.T.After(stopAfter)
 		case parsed:
-			if rec.T.IsZero() && fr.stopLate {
+			if rec.T.IsZero() && fr.ordered() {
 				// A user format whose time is missing or unreadable:
 				// Fetch cannot place the line.
 				st.noteBad(n, "(no time) "+string(line))
@@ -658,7 +664,7 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 					continue
 				}
 			case outside:
-				if !fr.stopLate || rec.guessedYear || !rec.T.After(stopAfter) {
+				if !fr.ordered() || rec.guessedYear || !rec.T.After(stopAfter) {
 					span.note(rec.T)
 					continue
 				}
