@@ -284,3 +284,60 @@ func TestFirstAddress(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupByValue: the templates of one brute force (one address, the
+// same minutes) are one group naming the address; the same address an
+// hour later, and a pattern alone, are not in it.
+func TestGroupByValue(t *testing.T) {
+	var b strings.Builder
+	kinds := []string{
+		"Failed password for root from %s port %d ssh2",
+		"Invalid user admin%d from %s port %d",
+		"Disconnected from authenticating user root %s port %d [preauth]",
+	}
+	for m := range 30 {
+		n := 1
+		if m >= 10 && m < 13 {
+			n = 40
+		}
+		for i := range n {
+			addr := fmt.Sprintf("10.0.%d.%d", m, i%200)
+			if m >= 10 && m < 13 {
+				addr = "103.99.0.122"
+			}
+			for k, f := range kinds {
+				var msg string
+				if k == 1 {
+					msg = fmt.Sprintf(f, i, addr, 40000+i)
+				} else {
+					msg = fmt.Sprintf(f, addr, 40000+i)
+				}
+				fmt.Fprintf(&b, "Nov 20 03:%02d:%02d db1 sshd[%d]: %s\n", m, i%60, 100+i, msg)
+			}
+		}
+	}
+	p := mustWrite(t, t.TempDir(), "auth.log", b.String())
+	seoul := mustSeoul(t)
+	s, err := New(Config{Paths: []string{p}, Location: seoul})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := sources.Window{From: time.Date(2025, 11, 20, 3, 0, 0, 0, seoul), To: time.Date(2025, 11, 20, 4, 0, 0, 0, seoul)}
+	ds, err := s.Fetch(context.Background(), w, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gs := GroupByValue(ds.Patterns, 5*time.Minute)
+	if len(gs) != 1 || gs[0].Value != "103.99.0.122" || len(gs[0].Patterns) != 3 || gs[0].Lines < 100 {
+		t.Fatalf("groups %+v (patterns %d)", gs, len(ds.Patterns))
+	}
+	if got := GroupByValue(ds.Patterns, 0); len(got) != 1 {
+		// Peaks in one step: span 0 still groups them.
+		t.Errorf("span 0: %+v", got)
+	}
+	late := slices.Clone(ds.Patterns)
+	late[0].Peak.T = late[0].Peak.T.Add(time.Hour)
+	if got := GroupByValue(late, 5*time.Minute); len(got) != 1 || len(got[0].Patterns) != 2 {
+		t.Errorf("a peak an hour later joined the group: %+v", got)
+	}
+}
