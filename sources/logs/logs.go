@@ -305,6 +305,10 @@ type fileSet struct {
 	glob  string // the configured glob that found it
 	files []string
 	spec  *formatSpec // the set's own format (an S3 layout's), nil for the source's
+	// stats are the files as listed: a file opened later that is not
+	// the one listed was rotated in between (renamed, and a new one
+	// created under its name).
+	stats map[string]os.FileInfo
 }
 
 var (
@@ -385,9 +389,10 @@ func (s *Source) find() ([]*fileSet, []sources.Gap, error) {
 			name, class, key := rotation(filepath.Base(m))
 			setKey := filepath.Join(filepath.Dir(m), name)
 			if byKey[setKey] == nil {
-				byKey[setKey] = &fileSet{name: name, glob: glob}
+				byKey[setKey] = &fileSet{name: name, glob: glob, stats: map[string]os.FileInfo{}}
 				order = append(order, setKey)
 			}
+			byKey[setKey].stats[m] = st
 			files[setKey] = append(files[setKey], ordered{m, class, key})
 		}
 		if found == 0 {
@@ -440,6 +445,9 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 	if err != nil {
 		return nil, err
 	}
+	if afterFind != nil {
+		afterFind()
+	}
 	remote, err := s.fetchS3(ctx, w)
 	if err != nil {
 		return nil, err
@@ -481,6 +489,9 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 	ds.Sort()
 	return ds, nil
 }
+
+// afterFind runs between listing the files and reading them (tests).
+var afterFind func()
 
 // readSet reads the files of a set, oldest first. Files wholly outside
 // the window are skipped by their first and last timestamps: a file
@@ -698,6 +709,7 @@ func (a *aggregator) reader() *fileReader {
 		spec = *a.set.spec
 	}
 	return &fileReader{
+		listed:   a.set.stats,
 		spec:     spec,
 		env:      parserEnv{lazy: true, loc: a.s.c.Location, ref: a.w.To, fields: a.s.c.Fields},
 		w:        a.w,

@@ -31,6 +31,9 @@ type fileReader struct {
 	// whole: this file's times go backwards (two logs concatenated, a
 	// reversed file): read all of it, neither seeking nor stopping.
 	whole bool
+	// listed are the files as they were when listed, by path (nil: no
+	// check).
+	listed map[string]os.FileInfo
 
 	// from, to: read only the lines that start in [from, to) of a plain
 	// file (a chunk read on another core); to 0 means the whole file.
@@ -289,6 +292,10 @@ func (fr *fileReader) open(ctx context.Context, path string, buf int) (lr *lines
 			f.Close()
 			return nil, nil, nil, 0, nil, fmt.Errorf("%s is a directory; hint: name the files, e.g. %s/*.log", path, path)
 		}
+		if want := fr.listed[path]; want != nil && err == nil && !os.SameFile(want, st) {
+			f.Close()
+			return nil, nil, nil, 0, nil, errRotated{path}
+		}
 		r, closeFn = lines.WithContext(ctx, f), func() { f.Close() }
 		var magic [2]byte
 		if n, _ := f.ReadAt(magic[:], 0); err == nil && st.Mode().IsRegular() && !(n == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
@@ -319,6 +326,18 @@ func (e errVanished) Error() string {
 
 func (e errVanished) gap() string {
 	return fmt.Sprintf("gone before it could be read (rotated away?): %v; hint: include the rotated names in paths, e.g. access.log*", e.err)
+}
+
+// errRotated: the file under a listed name is not the one listed; it was
+// rotated (renamed, a new one created) between the listing and the read.
+type errRotated struct{ path string }
+
+func (e errRotated) Error() string {
+	return fmt.Sprintf("%s was replaced between listing and reading (rotated)", e.path)
+}
+
+func (e errRotated) gap() string {
+	return "replaced between listing and reading (rotated): the file now under this name is a new one and was not read, and the lines of the one listed are under another name now; run again to read them (include the rotated names in paths, e.g. access.log*)"
 }
 
 type errNotGzip struct{ err error }
@@ -433,6 +452,11 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 	if err != nil {
 		var ng errNotGzip
 		var gone errVanished
+		var rot errRotated
+		if errors.As(err, &rot) {
+			st.gaps = append(st.gaps, rot.gap())
+			return st, nil
+		}
 		if errors.As(err, &ng) || errors.As(err, &gone) && fr.stopLate {
 			// A file globbed by a source and gone since is a gap; one
 			// named on the command line (Mine) is an error.
