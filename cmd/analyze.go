@@ -166,6 +166,9 @@ func writeOutput(path string, write func(io.Writer) error, stdout io.Writer) err
 	if path == "" || path == "-" {
 		return write(stdout)
 	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return usageErrorf("--output %s is a directory\nhint: name a file in it, e.g. %s", path, filepath.Join(path, "report.md"))
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".hindsight-*")
 	if err != nil {
 		return fmt.Errorf("write report: %w\nhint: check that the directory of --output exists and is writable", err)

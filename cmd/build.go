@@ -117,7 +117,10 @@ func decode(opts map[string]any, dst any) error {
 	if err != nil {
 		return err
 	}
-	return d.Decode(opts)
+	if err := d.Decode(opts); err != nil {
+		return errors.New(decodeError(err, dst))
+	}
+	return nil
 }
 
 // resolvePaths makes path-like options (path, paths, *_file) absolute

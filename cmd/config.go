@@ -133,12 +133,12 @@ func loadConfig(path string) (Config, string, error) {
 	if err := v.ReadInConfig(); err != nil {
 		var nf viper.ConfigFileNotFoundError
 		if path != "" || !errors.As(err, &nf) {
-			return Config{}, "", configErrorf("read config: %w", err)
+			return Config{}, "", configErrorf("read config: %w\n%s", err, readConfigHint(err))
 		}
 		// The search path has a second name: config.yaml under XDG and /etc.
 		v.SetConfigName("config")
 		if err := v.ReadInConfig(); err != nil && !errors.As(err, &nf) {
-			return Config{}, "", configErrorf("read config: %w", err)
+			return Config{}, "", configErrorf("read config: %w\n%s", err, readConfigHint(err))
 		}
 	}
 	used := v.ConfigFileUsed()
@@ -154,7 +154,7 @@ func loadConfig(path string) (Config, string, error) {
 	dir = filepath.Dir(used)
 	var c Config
 	if err := v.Unmarshal(&c, func(dc *mapstructure.DecoderConfig) { dc.ErrorUnused = true }); err != nil {
-		return Config{}, "", configErrorf("config %s: %w", v.ConfigFileUsed(), err)
+		return Config{}, "", configErrorf("config %s: %s", v.ConfigFileUsed(), decodeError(err, Config{}))
 	}
 	c.resolveFiles(dir)
 	if abs, err := filepath.Abs(used); err == nil {

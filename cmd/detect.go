@@ -71,7 +71,7 @@ func runDetect(path string, o *detectOptions, stdin io.Reader, stdout, stderr io
 		return usageErrorf("-o: unknown format %q\nhint: use csv or json", o.format)
 	}
 	if !(o.cut > 0 && o.cut <= 1) {
-		return usageErrorf("--cut must be in (0,1]")
+		return usageErrorf("--cut must be in (0,1]\nhint: --cut is the least anomaly score an interval needs, e.g. --cut 0.4 (the default)")
 	}
 	in := stdin
 	name := "stdin"

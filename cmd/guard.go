@@ -2,8 +2,12 @@ package cmd
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
+	"reflect"
+	"slices"
+	"strings"
 
 	"github.com/hindsight-sre/hindsight/internal/lines"
 )
@@ -110,4 +114,58 @@ func flowDepth(l []byte, d int) (most, open int) {
 		}
 	}
 	return most, d
+}
+
+// readConfigHint is the next step after viper could not read a config.
+func readConfigHint(err error) string {
+	if strings.Contains(err.Error(), "Unsupported Config Type") {
+		return "hint: the config is YAML: name it with .yaml (e.g. hindsight.yaml)"
+	}
+	return "hint: the config is YAML: check the line named (indentation by spaces, a ':' after each key, closing brackets and quotes)"
+}
+
+// decodeError rewrites mapstructure's "” has invalid keys: pth" as
+// "unknown key pth" with the keys the block takes; other errors keep
+// their text and gain a hint about types.
+func decodeError(err error, dst any) string {
+	msg := err.Error()
+	if _, keys, ok := strings.Cut(msg, "has invalid keys: "); ok {
+		keys, _, _ = strings.Cut(keys, "\n")
+		return fmt.Sprintf("unknown key %s\nhint: the keys here are %s", strings.TrimSpace(keys), strings.Join(structKeys(dst), ", "))
+	}
+	msg = strings.TrimPrefix(msg, "decoding failed due to the following error(s):\n\n")
+	return msg + "\nhint: check the value's type: durations like 30s or 7d, lists in [ ], numbers without quotes"
+}
+
+// structKeys are the mapstructure names of a struct's fields, squashed
+// and embedded ones included.
+func structKeys(v any) []string {
+	t := reflect.TypeOf(v)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() != reflect.Struct {
+		return nil
+	}
+	var out []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, opts, _ := strings.Cut(f.Tag.Get("mapstructure"), ",")
+		if tag == "-" {
+			continue
+		}
+		if strings.Contains(opts, "squash") {
+			out = append(out, structKeys(reflect.New(f.Type).Interface())...)
+			continue
+		}
+		if strings.Contains(opts, "remain") {
+			continue
+		}
+		if tag == "" {
+			tag = strings.ToLower(f.Name)
+		}
+		out = append(out, tag)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }

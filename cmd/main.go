@@ -75,7 +75,13 @@ func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "hindsight: interrupted")
 		return exitInterrupted
 	}
-	fmt.Fprintf(stderr, "hindsight: error: %s\n", hintLines(report.EscapeControlsString(redact.Text(err.Error()))))
+	msg := hintLines(report.EscapeControlsString(redact.Text(err.Error())))
+	if isCobraUsage(err) && !strings.Contains(msg, "hint:") {
+		// cobra's argument errors ("accepts 1 arg(s), received 0") say
+		// what is wrong but not what to write.
+		msg += "\nhint: see 'hindsight help' and the --help of the command for its arguments"
+	}
+	fmt.Fprintf(stderr, "hindsight: error: %s\n", msg)
 	var nd *noDataErr
 	if errors.As(err, &nd) {
 		return exitNoData

@@ -61,7 +61,7 @@ type windowOptions struct {
 func (o windowOptions) window(now time.Time, loc *time.Location) (sources.Window, error) {
 	if o.around != "" {
 		if o.from != "" || o.to != "" {
-			return sources.Window{}, usageErrorf("--around cannot be combined with --from/--to")
+			return sources.Window{}, usageErrorf("--around cannot be combined with --from/--to\nhint: use either --around TIME (with --before/--after) or --from TIME --to TIME")
 		}
 		t, err := parseTime(o.around, now, loc)
 		if err != nil {
@@ -96,8 +96,11 @@ func (o windowOptions) window(now time.Time, loc *time.Location) (sources.Window
 	}
 	w := sources.Window{From: from, To: to}
 	if err := w.Valid(); err != nil {
-		return w, usageErrorf("--from is not before --to: %s is after %s\nhint: swap them, or use --around",
-			from.In(loc).Format("2006-01-02 15:04:05 MST"), to.In(loc).Format("2006-01-02 15:04:05 MST"))
+		f, t := from.In(loc).Format("2006-01-02 15:04:05 MST"), to.In(loc).Format("2006-01-02 15:04:05 MST")
+		if from.Equal(to) {
+			return w, usageErrorf("--from and --to are the same time (%s): the window is empty\nhint: give --to a later time, or use --around %q", f, from.In(loc).Format("2006-01-02 15:04"))
+		}
+		return w, usageErrorf("--from is not before --to: %s is after %s\nhint: swap them, or use --around", f, t)
 	}
 	return w, nil
 }
