@@ -407,11 +407,12 @@ func (a *analysis) foldDriven(s *Symptom, cands []*candidate) []*candidate {
 			drivers = append(drivers, c)
 		}
 	}
-	// The earliest driver first; at the same time, a count of requests
-	// before bytes (requests can be broken down by route and client, so
-	// they are the more useful answer), then the stronger.
+	// Counts of requests before bytes: bytes are requests times their
+	// size, so requests drive bytes and not the other way round (and they
+	// can be broken down by route and client, the more useful answer);
+	// then the earliest, then the stronger.
 	slices.SortStableFunc(drivers, func(x, y *candidate) int {
-		return cmp.Or(x.s.Start.Compare(y.s.Start), cmp.Compare(unitRank(x.sig.unit), unitRank(y.sig.unit)),
+		return cmp.Or(cmp.Compare(unitRank(x.sig.unit), unitRank(y.sig.unit)), x.s.Start.Compare(y.s.Start),
 			cmp.Compare(y.strength, x.strength))
 	})
 	isDriver := map[*candidate]bool{}
@@ -439,7 +440,10 @@ func (a *analysis) foldDriven(s *Symptom, cands []*candidate) []*candidate {
 			r := 0.0
 			if sh >= 0.2 && sh < 0.5 {
 				x, y := e.sig.g.clampRange(st.Add(-a.o.Lag), later(e.s.End, st.Add(a.o.Step)))
-				r = pearson(e.sig.g.vals, d.sig.g.vals, x, y, 0)
+				// A fall driven by a rise (idle CPU as requests grow)
+				// correlates negatively: the slope's sign is already
+				// checked by the share, so the strength is what counts.
+				r = math.Abs(pearson(e.sig.g.vals, d.sig.g.vals, x, y, 0))
 			}
 			if sh >= 0.5 || r >= 0.7 {
 				folded[e] = true

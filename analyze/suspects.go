@@ -217,6 +217,27 @@ func (a *analysis) suspects(s *Symptom) []Suspect {
 		sp.Reason = a.reason(s, c, seen, len(days)-1, with, total)
 		out = append(out, *sp)
 	}
+	// "Nothing in the data" is the absence of an explanation: when a
+	// candidate of a known cause type (a change, a crash, a dependency's
+	// error, a job, traffic, a resource running out) makes a convincing
+	// case, it goes below it, whatever the quiet of the error series (a
+	// failure outside them, such as a name that does not resolve, leaves
+	// them quiet too).
+	best := 0.0
+	for _, sp := range out {
+		if sp.Cause != CauseNothing && sp.Cause != CauseOther && sp.Cause != CauseLogBurst {
+			best = max(best, sp.Score)
+		}
+	}
+	for i := range out {
+		if sp := &out[i]; sp.Cause == CauseNothing && best >= 0.7 {
+			sp.Score = min(sp.Score, round2(best-0.05))
+			sp.Confidence = "medium"
+			if sp.Score < 0.55 {
+				sp.Confidence = "low"
+			}
+		}
+	}
 	slices.SortStableFunc(out, func(x, y Suspect) int {
 		return cmp.Or(cmp.Compare(y.Score, x.Score), x.Start.Compare(y.Start), cmp.Compare(x.Title, y.Title))
 	})
