@@ -27,9 +27,10 @@ import (
 // order as streams, gzip inflated on the way, nothing written to disk:
 // in as many runs as there are cores, each fetching a few objects ahead,
 // merged in order after. A Note says how many objects and bytes were
-// fetched; an object deleted between listing and reading, and one that
-// breaks off (a truncated gzip), are Gaps that name it, and what was read
-// before the damage is kept.
+// fetched; an object deleted between listing and reading, one the store
+// refuses to give (an error after the SDK's retries), and one that breaks
+// off (a truncated gzip), are Gaps that name it, and what was read before
+// the damage is kept.
 //
 //	sources:
 //	  - name: shop-alb
@@ -252,7 +253,13 @@ func (a *aggregator) readRun(ctx context.Context, c *s3src.Client, bucket string
 			if ctx.Err() != nil {
 				return fmt.Errorf("logs source %s: read %s: %w", a.s.c.Name, path, ctx.Err())
 			}
-			return fmt.Errorf("logs source %s: %w", a.s.c.Name, f.err)
+			// One object the store would not give (a 500 after the SDK's
+			// retries, access denied on that key alone): the listing
+			// stood, so the store and the credentials work; losing the
+			// whole source for one object would hide the rest of the
+			// window. The gap names the object and the store's answer.
+			a.gap(path, fmt.Sprintf("could not be read: %v; the rest of the window is read; hint: check the object's permissions and the store's health, then run again", f.err))
+			continue
 		}
 		rc := f.rc
 		if rc == nil {

@@ -5,6 +5,8 @@ import (
 	"compress/gzip"
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -348,5 +350,64 @@ func TestS3WholeBucketRefused(t *testing.T) {
 	}
 	if _, err := New(Config{Paths: []string{"s3://acme-logs/x/"}, Layout: "albb"}); err == nil || !strings.Contains(err.Error(), "hint: use one of") {
 		t.Errorf("unknown layout: %v", err)
+	}
+}
+
+// TestS3Unreadable: one object the real server fails to give (its file
+// replaced, after the listing, by a symlink to itself: versitygw answers
+// 500 on it, and the SDK retries before giving up) is a gap naming it;
+// the rest of the window stands.
+func TestS3Unreadable(t *testing.T) {
+	srv, objs, cfg := albFixture(t)
+	from := time.Date(2025, 11, 20, 10, 0, 0, 0, time.UTC)
+	w := sources.Window{From: from, To: from.Add(time.Hour)}
+	var bad s3test.Object
+	for _, o := range objs {
+		if o.Stamp.Equal(from.Add(30 * time.Minute)) {
+			bad = o
+			break
+		}
+	}
+	file := filepath.Join(srv.Data, "acme-logs", filepath.FromSlash(bad.Key))
+	s3Listed = func() {
+		if err := os.Remove(file); err != nil {
+			t.Error(err)
+		}
+		if err := os.Symlink(filepath.Base(file), file); err != nil {
+			t.Error(err)
+		}
+	}
+	defer func() { s3Listed = nil }()
+	src, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := src.Fetch(context.Background(), w, time.Minute)
+	if err != nil {
+		t.Fatalf("one unreadable object failed the source: %v", err)
+	}
+	want := 0
+	for _, o := range objs {
+		if o.Key == bad.Key {
+			continue
+		}
+		for _, l := range o.Lines {
+			if !l.T.Before(w.From) && l.T.Before(w.To) {
+				want++
+			}
+		}
+	}
+	if got := seriesSum(ds, "nginx requests"); got != want || want == 0 {
+		t.Errorf("requests %d, want %d: the rest of the window read", got, want)
+	}
+	found := false
+	for _, g := range ds.Gaps {
+		if strings.HasSuffix(g.What, bad.Key) && strings.Contains(g.Reason, "could not be read") {
+			found = true
+			t.Logf("gap: %s: %s", g.What, g.Reason)
+		}
+	}
+	if !found || len(ds.Gaps) != 1 {
+		t.Errorf("gaps %v: want one naming %s", ds.Gaps, bad.Key)
 	}
 }

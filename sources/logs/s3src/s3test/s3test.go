@@ -33,6 +33,7 @@ type Server struct {
 	Access, Secret string
 	Region         string
 	Client         *s3.Client // signed with Access and Secret, path-style
+	Data           string     // the posix backend's directory: <Data>/<bucket>/<key>
 	cmd            *exec.Cmd
 }
 
@@ -121,6 +122,7 @@ func Start(t testing.TB) *Server {
 			t.Fatalf("versitygw did not answer on %s:\n%s", s.Endpoint, out)
 		}
 	}
+	s.Data = data
 	s.Client = s.NewClient(s.Access, s.Secret)
 	return s
 }
