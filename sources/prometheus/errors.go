@@ -121,6 +121,10 @@ func (s *Source) describeAPI(e *v1.Error) (msg, hint string) {
 	case v1.ErrClient, v1.ErrServer:
 		code := statusCode(e.Msg)
 		switch {
+		case code == 401 && (s.s.BasicAuth.User != "" || s.s.token != ""):
+			// Credentials were sent: saying "set basic_auth" would
+			// send the reader to what is already there.
+			return "unauthorized (HTTP 401): the server refused the credentials sent", "check that the user and the password (or the token) in the variable or file named are the server's current ones"
 		case code == 401:
 			return "unauthorized (HTTP 401)", "set basic_auth (user and password_env or password_file) or bearer_token_env/bearer_token_file"
 		case code == 403:

@@ -116,7 +116,11 @@ func TestRequestCarriesAuth(t *testing.T) {
 	c := onlyQuery(srv.URL)
 	c.BasicAuth = BasicAuth{User: "hindsight", PasswordEnv: "HS_TEST_PROM_PASSWORD"}
 	c.Headers = map[string]string{"X-Scope-OrgID": "tenant-1"}
-	fetchErr(t, c)
+	// With credentials sent, a 401 says they were refused, not "set
+	// basic_auth".
+	if err := fetchErr(t, c); !strings.Contains(err.Error(), "refused the credentials") || strings.Contains(err.Error(), "set basic_auth") {
+		t.Errorf("401 with basic_auth set: %v", err)
+	}
 	h := got.Load().(http.Header)
 	if h.Get("X-Scope-OrgID") != "tenant-1" || h.Get("Authorization") != "Basic aGluZHNpZ2h0OnMzY3JldA==" {
 		t.Errorf("headers = %v", h)
