@@ -334,15 +334,6 @@ func lead(d time.Duration, symptom string) string {
 	return "began with the " + symptom
 }
 
-// truncate shortens s to n runes, marking the cut.
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
-}
-
 // oneLine makes s safe for one line of text or a table cell.
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")

@@ -212,25 +212,26 @@ func (sv summaryView) table(w io.Writer, o Options) error {
 	s := sv.s
 	pr := func(l string) {
 		if !o.Terminal {
-			l = "# " + l
+			fmt.Fprintln(w, "# "+l)
+			return
 		}
-		fmt.Fprintln(w, l)
+		for _, l := range wrapText(oneLine(l), o.Width, 0) {
+			fmt.Fprintln(w, l)
+		}
 	}
-	tbl := func(header []string, rows [][]string) error {
+	// tbl writes one table: piped, tab-separated and whole; on a
+	// terminal aligned without borders (as the analyze report's impact
+	// table) and fitted to the width by cutting the free-text columns
+	// (shrink) with "…", so that no row wraps.
+	tbl := func(header []string, rows [][]string, shrink, drop []int) error {
 		if !o.Terminal {
 			return tsv(w, header, rows)
 		}
+		header, rows = fitColumns(header, rows, o.Width, shrink, drop)
 		if o.Color {
-			colorRows(header, rows)
+			colorRows(nil, rows)
 		}
-		return asciiTable(w, header, rows)
-	}
-	// Cells are cut only on a terminal; piped, every word is kept.
-	cut := func(s string, n int) string {
-		if o.Terminal {
-			return truncate(s, n)
-		}
-		return s
+		return alignedTable(w, header, rows, o.Color)
 	}
 	pr(sv.title())
 	pr(sv.counts() + " " + sv.compared())
@@ -241,9 +242,10 @@ func (sv summaryView) table(w io.Writer, o Options) error {
 				continue
 			}
 			rows = append(rows, []string{e.ID, statusWord(e.Status), sv.stamp(e.Start), human(e.Duration()), hours(e.Class),
-				cut(sv.what(e), 40), sv.peak(e), cut(e.Cause, 40)})
+				sv.what(e), sv.peak(e), e.Cause})
 		}
-		if err := tbl([]string{"ID", "Status", "Start (" + sv.zoneLabel() + ")", "Lasted", "Hours", "What", "Peak (baseline)", "Cause"}, rows); err != nil {
+		if err := tbl([]string{"ID", "Status", "Start (" + sv.zoneLabel() + ")", "Lasted", "Hours", "What", "Peak (baseline)", "Cause"}, rows,
+			[]int{7, 5}, []int{6, 4, 3}); err != nil {
 			return err
 		}
 	}
@@ -253,10 +255,10 @@ func (sv summaryView) table(w io.Writer, o Options) error {
 	if len(s.Patterns) > 0 {
 		rows := [][]string{}
 		for _, c := range s.Patterns {
-			rows = append(rows, []string{string(c.Status), cut(c.Template, 60), c.Source, strconv.Itoa(c.Lines), strconv.Itoa(c.Previous)})
+			rows = append(rows, []string{string(c.Status), c.Template, c.Source, strconv.Itoa(c.Lines), strconv.Itoa(c.Previous)})
 		}
 		pr("Log patterns since the previous summary: " + sv.patternCounts())
-		if err := tbl([]string{"Status", "Template", "Source", "Lines", "Before"}, rows); err != nil {
+		if err := tbl([]string{"Status", "Template", "Source", "Lines", "Before"}, rows, []int{1}, []int{4, 2}); err != nil {
 			return err
 		}
 	}
@@ -266,7 +268,7 @@ func (sv summaryView) table(w io.Writer, o Options) error {
 			rows = append(rows, []string{g.Title, sv.at(g.Start), human(g.Duration)})
 		}
 		pr("Gone since the previous summary")
-		if err := tbl([]string{"Gone", "Last seen", "Lasted"}, rows); err != nil {
+		if err := tbl([]string{"Gone", "Last seen", "Lasted"}, rows, []int{0}, []int{2}); err != nil {
 			return err
 		}
 	}
@@ -276,7 +278,7 @@ func (sv summaryView) table(w io.Writer, o Options) error {
 			rows = append(rows, []string{m.Probe, strconv.Itoa(m.Checks), strconv.Itoa(m.Failed), percent(m.Availability), human(m.Downtime)})
 		}
 		pr("Availability this month")
-		if err := tbl([]string{"Monitor", "Checks", "Failed", "Avail.", "Downtime"}, rows); err != nil {
+		if err := tbl([]string{"Monitor", "Checks", "Failed", "Avail.", "Downtime"}, rows, []int{0}, []int{1}); err != nil {
 			return err
 		}
 	}

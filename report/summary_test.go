@@ -67,7 +67,7 @@ func TestSummaryGolden(t *testing.T) {
 		o           Options
 	}{
 		{"markdown", "md", Options{}}, {"json", "json", Options{}}, {"table", "txt", Options{}},
-		{"table", "tty.txt", Options{Terminal: true}}, {"slack", "slack.json", Options{}},
+		{"table", "tty.txt", Options{Terminal: true, Width: 80}}, {"slack", "slack.json", Options{}},
 		{"teams", "teams.json", Options{}}, {"discord", "discord.json", Options{}},
 	} {
 		name := "summary." + c.ext + ".golden"
@@ -137,5 +137,40 @@ func TestFitLines(t *testing.T) {
 	}
 	if fitLines("short", discordLimit) != "short" {
 		t.Error("a short message changed")
+	}
+}
+
+// TestSummaryTableFitsTheTerminal: on a terminal the summary's tables are
+// drawn without borders and every line fits the width, the long cells cut
+// with "…"; piped, nothing is cut.
+func TestSummaryTableFitsTheTerminal(t *testing.T) {
+	long := "cron: /usr/local/bin/backup-db.sh shop --full --compress --to s3://backups/shop/nightly"
+	for _, width := range []int{72, 80, 120} {
+		s := summaryFixture()
+		s.Episodes[1].Cause = long
+		var buf bytes.Buffer
+		if err := WriteSummary(&buf, "table", s, Options{Terminal: true, Color: true, Width: width}); err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range strings.Split(strings.TrimRight(buf.String(), "\n"), "\n") {
+			if w := visibleWidth(l); w > width {
+				t.Errorf("width %d: line of %d columns: %q", width, w, l)
+			}
+			if strings.HasPrefix(l, "+-") || strings.HasPrefix(l, "|") {
+				t.Errorf("width %d: bordered line %q", width, l)
+			}
+		}
+		if !strings.Contains(buf.String(), "…") {
+			t.Errorf("width %d: nothing was cut to fit:\n%s", width, buf.String())
+		}
+	}
+	s := summaryFixture()
+	s.Episodes[1].Cause = long
+	var buf bytes.Buffer
+	if err := WriteSummary(&buf, "table", s, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), long) || strings.Contains(buf.String(), "…") {
+		t.Errorf("piped, a cell was cut:\n%s", buf.String())
 	}
 }

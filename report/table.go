@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/mattn/go-runewidth"
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/hindsight-sre/hindsight/analyze"
 )
@@ -353,16 +351,16 @@ func tableWidth(header []string, rows [][]string, keep []bool) int {
 func alignedTable(w io.Writer, header []string, rows [][]string, color bool) error {
 	widths := make([]int, len(header))
 	for i, h := range header {
-		widths[i] = runewidth.StringWidth(h)
+		widths[i] = visibleWidth(h)
 		for _, r := range rows {
-			widths[i] = max(widths[i], runewidth.StringWidth(r[i]))
+			widths[i] = max(widths[i], visibleWidth(r[i]))
 		}
 	}
 	row := func(cells []string, bold bool) {
 		var b strings.Builder
 		for i, c := range cells {
 			c = oneLine(c)
-			pad := widths[i] - runewidth.StringWidth(c)
+			pad := widths[i] - visibleWidth(c)
 			if bold && color {
 				c = ansiBold + c + ansiReset
 			}
@@ -371,7 +369,7 @@ func alignedTable(w io.Writer, header []string, rows [][]string, color bool) err
 				b.WriteString(strings.Repeat(" ", pad+2))
 			}
 		}
-		fmt.Fprintln(w, b.String())
+		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
 	}
 	row(header, true)
 	rule := make([]string, len(header))
@@ -437,25 +435,91 @@ func (t *tty) timeline(v *view) {
 	}
 }
 
-// asciiTable writes one plain ASCII table. Cells are single lines; nothing
-// wraps.
-func asciiTable(w io.Writer, header []string, rows [][]string) error {
-	for _, r := range rows {
-		for i := range r {
-			r[i] = oneLine(r[i])
+// fitColumns fits the aligned table of rows to width columns (two spaces
+// between columns, as alignedTable draws it, and the two of the report's
+// indent kept free) and returns the header and rows to draw. The cells of
+// the columns in shrink are cut with "…", the widest first, none below
+// minFitColumn (or its header); when that is not enough, the columns in
+// drop go, least needed first, as the analyze report's impact table does.
+// Past that the table is left wider than the terminal rather than cutting
+// a cell to nothing. Width 0 changes nothing: piped, every word is kept.
+func fitColumns(header []string, rows [][]string, width int, shrink, drop []int) ([]string, [][]string) {
+	if width <= 0 {
+		return header, rows
+	}
+	widths := make([]int, len(header))
+	for i, h := range header {
+		widths[i] = visibleWidth(h)
+		for _, r := range rows {
+			widths[i] = max(widths[i], visibleWidth(oneLine(r[i])))
 		}
 	}
-	t := tablewriter.NewTable(w,
-		tablewriter.WithSymbols(tw.NewSymbols(tw.StyleASCII)),
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithHeaderAlignment(tw.AlignLeft),
-		tablewriter.WithRowAutoWrap(tw.WrapNone),
-	)
-	t.Header(header)
-	if err := t.Bulk(rows); err != nil {
-		return err
+	floor := func(i int) int { return min(widths[i], max(minFitColumn, visibleWidth(header[i]))) }
+	keep := make([]bool, len(header))
+	for i := range keep {
+		keep[i] = true
 	}
-	return t.Render()
+	total := func(shrunk bool) int {
+		t := -2
+		for i, cw := range widths {
+			if !keep[i] {
+				continue
+			}
+			if shrunk && slices.Contains(shrink, i) {
+				cw = floor(i)
+			}
+			t += cw + 2
+		}
+		return t
+	}
+	for _, d := range drop {
+		if total(true) <= width-2 {
+			break
+		}
+		keep[d] = false
+	}
+	for total(false) > width-2 {
+		widest := -1
+		for _, i := range shrink {
+			if keep[i] && widths[i] > floor(i) && (widest < 0 || widths[i] > widths[widest]) {
+				widest = i
+			}
+		}
+		if widest < 0 {
+			break
+		}
+		widths[widest] = max(floor(widest), widths[widest]-(total(false)-(width-2)))
+	}
+	pick := func(r []string) []string {
+		var out []string
+		for i, c := range r {
+			if !keep[i] {
+				continue
+			}
+			if c = oneLine(c); slices.Contains(shrink, i) && visibleWidth(c) > widths[i] {
+				c = truncateWidth(c, widths[i])
+			}
+			out = append(out, c)
+		}
+		return out
+	}
+	var rs [][]string
+	for _, r := range rows {
+		rs = append(rs, pick(r))
+	}
+	return pick(header), rs
+}
+
+// minFitColumn is the narrowest fitColumns cuts a text column to: a few
+// words of a cause or a template still say which it is.
+const minFitColumn = 16
+
+// truncateWidth cuts s to at most n terminal columns, the last one "…".
+func truncateWidth(s string, n int) string {
+	if runewidth.StringWidth(s) <= n {
+		return s
+	}
+	return runewidth.Truncate(s, n, "…")
 }
 
 // tsv writes a header line and one line per row, tab-separated; tabs and
@@ -485,6 +549,7 @@ const (
 // failed checks and new episodes red; anything outside business hours and
 // changed episodes yellow.
 func colorRows(header []string, rows [][]string) {
+	// header may be nil: alignedTable bolds its own.
 	for i, h := range header {
 		header[i] = ansiBold + h + ansiReset
 	}
