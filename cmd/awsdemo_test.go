@@ -161,10 +161,10 @@ func TestAWSDemoSameReportThroughS3AndCloudWatchAsFromFiles(t *testing.T) {
 	if !strings.HasPrefix(s.Subject, "ALB target response time") || s.Kind != analyze.LatencySpike {
 		t.Errorf("symptom %s %s, want the ALB's response time spike", s.Subject, s.Kind)
 	}
-	// CloudWatch's 8 series, and the logs' requests, 5xx and request-time
-	// p50/p95/p99 per step.
-	if f.Inputs.Series != 13 {
-		t.Errorf("%d series read, want the demo's 8 from CloudWatch and 5 from the logs", f.Inputs.Series)
+	// CloudWatch's 8 series, and the logs' requests, 5xx, the load
+	// balancer's own 5xx and request-time p50/p95/p99 per step.
+	if f.Inputs.Series != 14 {
+		t.Errorf("%d series read, want the demo's 8 from CloudWatch and 6 from the logs", f.Inputs.Series)
 	}
 	notes := strings.Join(f.Notes, "\n")
 	if !strings.Contains(notes, "GetMetricData") || !strings.Contains(notes, "objects") {

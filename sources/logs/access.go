@@ -131,6 +131,12 @@ func (s *accessAdder) add(r *Record, path string, n int, line []byte) {
 	a.reqs[b]++
 	if r.Status >= 500 {
 		a.errs[b]++
+		if r.LBError {
+			if a.lbErrs == nil {
+				a.lbErrs = make([]int, a.nb)
+			}
+			a.lbErrs[b]++
+		}
 	}
 	if r.RequestTime >= 0 {
 		s.latency(&a.times[b], r.RequestTime)

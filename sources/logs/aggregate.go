@@ -42,6 +42,7 @@ type aggregator struct {
 	minT, maxT time.Time
 
 	reqs, errs []int
+	lbErrs     []int // load balancers' own 5xx (Record.LBError); nil till one
 	flows      *flowCounts         // VPC flow records (vpcflow.go)
 	times      []latencies         // request times per bucket
 	routeTmpl  map[string]*route   // route template -> route
@@ -970,6 +971,25 @@ func (a *aggregator) series() []sources.Series {
 		}
 	}
 	out := []sources.Series{req, errs}
+	// A load balancer's logs also get its own 5xx, zeros included: the
+	// steps where the targets' errors are and its own are not tell a
+	// failing target from a dead one.
+	if a.accessFormat == FormatALB || a.accessFormat == FormatELB {
+		name := "alb elb 5xx"
+		if a.accessFormat == FormatELB {
+			name = "elb 5xx"
+		}
+		lb := mk(name, sources.Errors, "1/s")
+		lb.Points = make([]sources.Point, a.nb)
+		for i := range a.nb {
+			n := 0
+			if a.lbErrs != nil {
+				n = a.lbErrs[i]
+			}
+			lb.Points[i] = sources.Point{T: a.bucketTime(i), V: float64(n) / sec}
+		}
+		out = append(out, lb)
+	}
 	if len(p50.Points) > 0 {
 		out = append(out, p50, p95, p99)
 	}
@@ -1009,6 +1029,14 @@ func (a *aggregator) merge(b *aggregator) {
 			a.reqs[i] += b.reqs[i]
 			a.errs[i] += b.errs[i]
 			a.times[i].merge(&b.times[i])
+		}
+	}
+	if b.lbErrs != nil {
+		if a.lbErrs == nil {
+			a.lbErrs = make([]int, a.nb)
+		}
+		for i := range a.nb {
+			a.lbErrs[i] += b.lbErrs[i]
 		}
 	}
 	a.mergeFlows(b)

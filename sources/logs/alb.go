@@ -27,7 +27,9 @@ const (
 // times; it is unknown (-1) when any is -1 (the request never reached a
 // target: a 502, 503 or 504 made by the load balancer itself). Status
 // is elb_status_code, what the client got, so the 5xx series counts the
-// load balancer's errors and the targets' alike; the route is the
+// load balancer's errors and the targets' alike, and the "alb elb 5xx"
+// ("elb 5xx" for a classic one) series the load balancer's own, those
+// with no target status; the route is the
 // request's path, scheme and host dropped. The fields after the request
 // (user agent, TLS, ARNs, trace id) are not read at all: that is most of
 // the line, and why it parses at memory speed.
@@ -193,6 +195,12 @@ func (p *albParser) parse(line []byte, r *Record, w sources.Window) result {
 	}
 	r.reset(t, false)
 	r.Status = status
+	// A 5xx with no target status is the load balancer's own (502: the
+	// target closed or refused; 503: no healthy target; 504: it did not
+	// answer in time): a dead or unreachable target, where a target's
+	// own 5xx is a target that answers, wrongly. Counted apart, the two
+	// tell those causes apart.
+	r.LBError = status >= 500 && target == 0
 	if times[0] >= 0 && times[1] >= 0 && times[2] >= 0 {
 		r.RequestTime = times[0] + times[1] + times[2]
 	}

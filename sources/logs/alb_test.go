@@ -2,7 +2,11 @@ package logs
 
 import (
 	"bytes"
+	"context"
+	"fmt"
+	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -162,4 +166,73 @@ func threadCPU() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(1, &ru) // RUSAGE_THREAD
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// TestALBOwnErrors: the load balancer's own 5xx (no target status) are a
+// series of their own, besides all 5xx: 10:00-10:05 the target answers
+// 500s (a failing target), 10:05-10:10 the load balancer answers 502 and
+// 504 with no target response (a dead one).
+func TestALBOwnErrors(t *testing.T) {
+	from := time.Date(2025, 11, 20, 10, 0, 0, 0, time.UTC)
+	var b strings.Builder
+	line := func(at time.Time, times string, elb, target string) {
+		fmt.Fprintf(&b, `http %s app/shop/50dc6c495c0c9188 192.168.1.9:2817 10.0.0.1:80 %s %s %s 34 366 "GET http://shop.example:80/api HTTP/1.1" "curl/8" - - arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/t/73e2 "Root=1-1" "-" "-" 0 %s "forward" "-" "-" "10.0.0.1:80" "%s" "-" "-" TID_1`+"\n",
+			at.Format("2006-01-02T15:04:05.000000Z"), times, elb, target, at.Format("2006-01-02T15:04:05.000000Z"), target)
+	}
+	wantAll, wantLB := 0, 0
+	for s := 0; s < 600; s += 2 {
+		at := from.Add(time.Duration(s) * time.Second)
+		switch {
+		case s < 300 && s%10 == 0:
+			line(at, "0.000 0.120 0.000", "500", "500") // the target's own
+			wantAll++
+		case s >= 300 && s%6 == 0:
+			code := "502"
+			if s%12 == 0 {
+				code = "504"
+			}
+			line(at, "-1 -1 -1", code, "-") // the load balancer's
+			wantAll++
+			wantLB++
+		default:
+			line(at, "0.000 0.020 0.000", "200", "200")
+		}
+	}
+	dir := t.TempDir()
+	mustWrite(t, dir, "alb.log", b.String())
+	src, err := New(Config{Name: "shop-alb", Paths: []string{filepath.Join(dir, "alb.log")}, Format: FormatALB})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := src.Fetch(context.Background(), sources.Window{From: from, To: from.Add(10 * time.Minute)}, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := seriesSum(ds, "nginx 5xx"); got != wantAll {
+		t.Errorf("all 5xx %d, want %d", got, wantAll)
+	}
+	if got := seriesSum(ds, "alb elb 5xx"); got != wantLB || wantLB == 0 {
+		t.Errorf("the load balancer's own 5xx %d, want %d", got, wantLB)
+	}
+	for _, s := range ds.Series {
+		if s.Name != "alb elb 5xx" {
+			continue
+		}
+		if s.Role != sources.Errors || len(s.Points) != 10 {
+			t.Errorf("series %s: role %v, %d points; want errors, 10 (zeros included)", s.Name, s.Role, len(s.Points))
+		}
+		for _, p := range s.Points[:5] {
+			if p.V != 0 {
+				t.Errorf("%v: %v of the load balancer's own while only the target failed", p.T, p.V)
+			}
+		}
+	}
+	var r Record
+	p := newALBParser(FormatALB, true)
+	if p.parse([]byte(albExamples[2]), &r, allTimes) != parsed || !r.LBError {
+		t.Error("the guide's 502 with no target status is not the load balancer's own")
+	}
+	if p.parse([]byte(albExamples[0]), &r, allTimes) != parsed || r.LBError {
+		t.Error("a 200 is taken for the load balancer's error")
+	}
 }

@@ -26,6 +26,9 @@ type Record struct {
 	Status              int
 	Bytes               int64   // -1 for "-"
 	RequestTime         float64 // seconds; -1 when the line has none
+	// LBError: a 5xx the load balancer made itself, no target having
+	// answered (an ALB/ELB line with target_status_code "-").
+	LBError bool
 
 	guessedYear bool   // T's year was inferred (RFC 3164 has none)
 	cont        int    // continuation lines joined to this event (a stack trace)
@@ -60,7 +63,7 @@ func (r *Record) reset(t time.Time, guessed bool) {
 	r.T, r.guessedYear = t, guessed
 	r.Message, r.Level, r.Host, r.Program, r.PID = "", "", "", "", ""
 	r.Remote, r.Method, r.Path, r.Proto = "", "", "", ""
-	r.Status, r.Bytes, r.RequestTime, r.cont = 0, -1, -1, 0
+	r.Status, r.Bytes, r.RequestTime, r.cont, r.LBError = 0, -1, -1, 0, false
 	r.req, r.msg, r.prog, r.host = nil, nil, nil, nil
 }
 

@@ -67,6 +67,9 @@ func TestS3ALBWindow(t *testing.T) {
 	if req != wantReq || errs != want5xx || want5xx == 0 {
 		t.Errorf("requests %d, 5xx %d; want %d and %d", req, errs, wantReq, want5xx)
 	}
+	if lb := seriesSum(ds, "alb elb 5xx"); lb != want5xx {
+		t.Errorf("the load balancer's own 5xx %d, want %d (all the 504s)", lb, want5xx)
+	}
 	// The 504s are ELB's own: no request time; the rest have one.
 	for _, s := range ds.Series {
 		if s.Name == "nginx request time p50" && len(s.Points) < 55 {
