@@ -42,7 +42,7 @@ type aggregator struct {
 	minT, maxT time.Time
 
 	reqs, errs []int
-	lbErrs     []int // load balancers' own 5xx (Record.LBError); nil till one
+	lbErrs     []int               // load balancers' own 5xx (Record.LBError); nil till one
 	flows      *flowCounts         // VPC flow records (vpcflow.go)
 	times      []latencies         // request times per bucket
 	routeTmpl  map[string]*route   // route template -> route
