@@ -49,6 +49,19 @@ type MonitorSLAPeriod struct {
 	MTTR time.Duration `json:"mttr_ns"`
 }
 
+// In gives every time of s in loc (the profile's zone), so that a
+// document says each instant one way: the period's bounds come from the
+// command line or the clock (often UTC), the holes' from the data (as the
+// source sent them); RFC 3339 in one zone for all of them.
+func (s *SLA) In(loc *time.Location) {
+	s.Period = sources.Window{From: s.Period.From.In(loc), To: s.Period.To.In(loc)}
+	for i := range s.Monitors {
+		for j, h := range s.Monitors[i].Holes {
+			s.Monitors[i].Holes[j] = sources.Window{From: h.From.In(loc), To: h.To.In(loc)}
+		}
+	}
+}
+
 // maxHoles is how many uncovered stretches a monitor lists.
 const maxHoles = 10
 

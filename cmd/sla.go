@@ -163,6 +163,7 @@ func runSLA(ctx context.Context, o *slaOptions, stdout, stderr io.Writer) error 
 		return err
 	}
 	s := analyze.PeriodSLA(ds, w, r.st.loc.String(), r.name)
+	s.In(r.st.loc)
 	if err := writeOutput(o.output, func(out io.Writer) error {
 		opts := report.Options{}
 		if o.output == "" || o.output == "-" {
