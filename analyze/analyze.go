@@ -173,6 +173,7 @@ func (a *analysis) count() {
 		}
 	}
 	in.Patterns = len(a.ds.Patterns)
+	in.MetricsQueried, in.APIRequests = a.ds.Cost.Metrics, a.ds.Cost.Requests
 }
 
 // buildSignals puts every probe's latency and every series on the grid

@@ -49,6 +49,10 @@ type Inputs struct {
 	Points   int `json:"points"`
 	Events   int `json:"events"`
 	Patterns int `json:"patterns"`
+	// What the run asked of APIs billed by use (CloudWatch, S3): metrics
+	// queried and requests made.
+	MetricsQueried int `json:"metrics_queried,omitempty"`
+	APIRequests    int `json:"api_requests,omitempty"`
 }
 
 // Empty reports whether no data at all was analysed.

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -125,7 +126,7 @@ func findingsJSON(t *testing.T, config, profile string, around time.Time) (strin
 func scrub(v any) {
 	switch x := v.(type) {
 	case map[string]any:
-		for _, k := range []string{"source", "query", "command", "notes", "profile", "file", "ref", "line", "offset"} {
+		for _, k := range []string{"source", "query", "command", "notes", "metrics_queried", "api_requests", "profile", "file", "ref", "line", "offset"} {
 			delete(x, k)
 		}
 		for _, c := range x {
@@ -169,6 +170,20 @@ func TestAWSDemoSameReportThroughS3AndCloudWatchAsFromFiles(t *testing.T) {
 	notes := strings.Join(f.Notes, "\n")
 	if !strings.Contains(notes, "GetMetricData") || !strings.Contains(notes, "objects") {
 		t.Errorf("the notes do not say what was fetched from CloudWatch and S3:\n%s", notes)
+	}
+	// The inputs count what the notes itemise: CloudWatch's metrics and
+	// its requests, S3's GETs and LISTs.
+	wantMetrics, wantReq := 0, 0
+	atoi := func(s string) int { n, _ := strconv.Atoi(s); return n }
+	for _, m := range regexp.MustCompile(`(\d+) metrics? in (\d+) GetMetricData requests? \(\d+ datapoints\), (\d+) ListMetrics and (\d+) other`).FindAllStringSubmatch(notes, -1) {
+		wantMetrics += atoi(m[1])
+		wantReq += atoi(m[2]) + atoi(m[3]) + atoi(m[4])
+	}
+	for _, m := range regexp.MustCompile(`fetched (\d+) objects, .* \(\d+ listed in (\d+) list requests\)`).FindAllStringSubmatch(notes, -1) {
+		wantReq += atoi(m[1]) + atoi(m[2])
+	}
+	if f.Inputs.MetricsQueried != wantMetrics || f.Inputs.APIRequests != wantReq || wantMetrics == 0 || wantReq <= wantMetrics/500 {
+		t.Errorf("inputs: %d metrics, %d requests; the notes say %d and %d:\n%s", f.Inputs.MetricsQueried, f.Inputs.APIRequests, wantMetrics, wantReq, notes)
 	}
 	// The cause: the database's free storage ran out (an exhaustion
 	// candidate because the source marks the series as falling-is-danger),

@@ -202,6 +202,10 @@ func (m markdown) scope() string {
 	fmt.Fprintf(&b, ". Read %s (%s), %s (%s), %s, %s.",
 		plural(in.Probes, "probe"), plural(in.Beats, "check"), plural(in.Series, "series"),
 		plural(in.Points, "point"), plural(in.Events, "event"), plural(in.Patterns, "log pattern"))
+	if in.MetricsQueried > 0 || in.APIRequests > 0 {
+		// What the run cost: CloudWatch bills per metric, S3 per request.
+		fmt.Fprintf(&b, " Asked of paid APIs: %s in %s.", plural(in.MetricsQueried, "metric"), plural(in.APIRequests, "request"))
+	}
 	return b.String()
 }
 

@@ -449,3 +449,22 @@ func TestChartsStepAndMark(t *testing.T) {
 		}
 	}
 }
+
+// The inputs line says what a run asked of paid APIs (CloudWatch bills per
+// metric, S3 per request), and says nothing of them when there were none.
+func TestInputsCost(t *testing.T) {
+	f := incidentNoCharts()
+	f.Inputs.MetricsQueried, f.Inputs.APIRequests = 12, 57
+	for _, format := range []string{"markdown", "html"} {
+		if out := mustWrite(t, format, f); !strings.Contains(out, "Asked of paid APIs: 12 metrics in 57 requests.") {
+			t.Errorf("%s: the inputs line does not count the metrics and requests:\n%s", format, out)
+		}
+	}
+	if out := mustWrite(t, "json", f); !strings.Contains(out, `"metrics_queried": 12`) || !strings.Contains(out, `"api_requests": 57`) {
+		t.Errorf("json: no metrics_queried and api_requests:\n%s", out)
+	}
+	f.Inputs.MetricsQueried, f.Inputs.APIRequests = 0, 0
+	if out := mustWrite(t, "markdown", f); strings.Contains(out, "paid APIs") {
+		t.Errorf("a run with no paid API speaks of them:\n%s", out)
+	}
+}

@@ -338,6 +338,16 @@ type Dataset struct {
 	// Notes are facts about how the data was read that a reader of the
 	// report should know ("Kuma v2: hourly aggregates before 2025-11-22").
 	Notes []string
+	// Cost is what reading asked of paid APIs (CloudWatch, S3).
+	Cost Cost
+}
+
+// Cost counts a fetch's calls to APIs billed by use: CloudWatch bills
+// GetMetricData per metric queried, the other APIs (ListMetrics, S3's
+// LIST and GET) per request.
+type Cost struct {
+	Metrics  int // metrics queried
+	Requests int // API requests made, GetMetricData's included
 }
 
 // Merge appends o's contents to d.
@@ -351,6 +361,8 @@ func (d *Dataset) Merge(o *Dataset) {
 	d.Patterns = append(d.Patterns, o.Patterns...)
 	d.Gaps = append(d.Gaps, o.Gaps...)
 	d.Notes = append(d.Notes, o.Notes...)
+	d.Cost.Metrics += o.Cost.Metrics
+	d.Cost.Requests += o.Cost.Requests
 }
 
 // Sort puts the dataset in a canonical order, so that analysis of the same

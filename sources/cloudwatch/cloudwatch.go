@@ -259,6 +259,9 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 		return nil, err
 	}
 	ds := &sources.Dataset{Window: w, Step: step}
+	s.mu.Lock()
+	c0 := s.cost
+	s.mu.Unlock()
 	p, err := makePlan(w, s.c.Now(), step)
 	if err != nil {
 		return nil, err
@@ -324,6 +327,10 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 			Reason: "older than the 455 days CloudWatch keeps"})
 	}
 	ds.Notes = append(ds.Notes, s.costNote(p))
+	s.mu.Lock()
+	c := s.cost
+	s.mu.Unlock()
+	ds.Cost = sources.Cost{Metrics: c.metrics - c0.metrics, Requests: c.gmd + c.list + c.other - c0.gmd - c0.list - c0.other}
 	return ds, nil
 }
 

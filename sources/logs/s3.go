@@ -141,6 +141,7 @@ func (f *s3Fetch) read(ctx context.Context, s *Source, w sources.Window, step ti
 		}
 		a.emit(ds)
 		objects, bytes := f.client.Fetched()
+		ds.Cost.Requests += int(objects-objects0) + st.listing.Requests
 		ds.Notes = append(ds.Notes, fmt.Sprintf("%s: fetched %d objects, %s from S3 (%d listed in %d list requests)",
 			st.set.name, objects-objects0, byteSize(bytes-bytes0), len(st.set.files), st.listing.Requests))
 	}
