@@ -57,11 +57,13 @@ var chartBuckets = []time.Duration{
 	time.Hour, 2 * time.Hour, 3 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour,
 }
 
-// maxChartPoints keeps a Mermaid x-axis legible: Mermaid draws every
-// category label, and at its default 700 px width five-character labels
-// ("03:10") overlap past about 25 (seen in headless Chromium with
-// mermaid 11, report/browser_test.go).
-const maxChartPoints = 24
+// maxChartPoints is the most buckets a chart has: a chart steps at the
+// data's own step when the window allows it, so that a 7-minute outage is
+// seven one-minute steps and not a tenth of a 1-hour bucket; past about
+// 300 steps an SVG chart some 900 px wide has fewer than three pixels a
+// step and the line is unreadable. The Mermaid chart, which labels every
+// bucket, merges them further (report.mermaidMaxPoints).
+const maxChartPoints = 300
 
 // maxChartMarks: the Markdown shows five suspects per symptom, so a chart
 // marks no more.
@@ -87,7 +89,7 @@ func (a *analysis) chart(s *Symptom) *Chart {
 	if sig == nil || !w.To.After(w.From) {
 		return nil
 	}
-	// Past 24 days, whole days, as many as it takes.
+	// Past 300 days, whole days, as many as it takes.
 	const day = 24 * time.Hour
 	step := (w.To.Sub(w.From)/(maxChartPoints-1) + day - 1) / day * day
 	for _, b := range chartBuckets {

@@ -28,8 +28,10 @@ func TestChartOfALatencySpikeAndAnOutage(t *testing.T) {
 		t.Fatalf("no chart for the spike: %+v", f.Symptoms)
 	}
 	c := f.Symptoms[0].Chart
-	if c.Step != 10*time.Minute || len(c.Points) != 18 {
-		t.Errorf("3h window: %d points of %s, want 18 of 10m", len(c.Points), c.Step)
+	// The data's own step (1m): a short spike or outage is its own steps,
+	// not a part of a coarse bucket.
+	if c.Step != time.Minute || len(c.Points) != 180 {
+		t.Errorf("3h window: %d points of %s, want 180 of 1m (the data's step)", len(c.Points), c.Step)
 	}
 	var peak float64
 	for _, p := range c.Points {
@@ -56,8 +58,8 @@ func TestChartOfALatencySpikeAndAnOutage(t *testing.T) {
 		t.Fatalf("no chart for the outage: %+v", f.Symptoms)
 	}
 	c = out.Chart
-	if c.Step != time.Hour || len(c.Points) != 13 {
-		t.Errorf("12h window from 08:05: %d points of %s, want 13 of 1h (25 of 30m would be too many)", len(c.Points), c.Step)
+	if c.Step != 5*time.Minute || len(c.Points) != 144 {
+		t.Errorf("12h window from 08:05: %d points of %s, want 144 of 5m (360 of 2m would be too many)", len(c.Points), c.Step)
 	}
 	failed := 0
 	for _, p := range c.Points {
@@ -70,8 +72,8 @@ func TestChartOfALatencySpikeAndAnOutage(t *testing.T) {
 	for _, p := range c.Points {
 		most = max(most, p.V)
 	}
-	if c.Unit != "checks" || c.Title != "Shop failed checks" || most != 7 || c.Baseline != 0 {
-		t.Errorf("outage chart %q in %q, peak %v, baseline %v; want failed checks peaking at 7 over a baseline of 0", c.Title, c.Unit, most, c.Baseline)
+	if c.Unit != "checks" || c.Title != "Shop failed checks" || most != 5 || c.Baseline != 0 {
+		t.Errorf("outage chart %q in %q, peak %v, baseline %v; want failed checks peaking at 5 (14:05-14:10 of the outage's 14:05-14:12) over a baseline of 0", c.Title, c.Unit, most, c.Baseline)
 	}
 	var classes []TimeClass
 	for _, p := range c.Periods {

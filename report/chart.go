@@ -58,6 +58,63 @@ func (v *view) chartView(c *analyze.Chart) *chartView {
 	return cv
 }
 
+// mermaidMaxPoints keeps a Mermaid x-axis legible: Mermaid draws every
+// category label, and at the chart's width five-character labels ("03:10")
+// overlap past about 25 (seen in headless Chromium with mermaid 11,
+// report/browser_test.go).
+const mermaidMaxPoints = 24
+
+// roundSteps are the bucket lengths coarsen merges to, round so that the
+// axis labels are.
+var roundSteps = []time.Duration{
+	time.Minute, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute, 15 * time.Minute, 30 * time.Minute,
+	time.Hour, 2 * time.Hour, 3 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour,
+}
+
+// coarsen merges c's buckets into the shortest round multiple of its step
+// that leaves at most n: a bucket's value is the largest of those merged
+// (so a one-minute spike survives), failed checks are added up (a chart of
+// failed checks counts them per bucket), and a bucket has no data only
+// when none of those merged had any. c is returned as it is when it
+// already fits; it is never modified.
+func coarsen(c *analyze.Chart, n int) *analyze.Chart {
+	if len(c.Points) <= n || c.Step <= 0 {
+		return c
+	}
+	span := c.Points[len(c.Points)-1].T.Add(c.Step).Sub(c.Points[0].T)
+	step := time.Duration(0)
+	for _, s := range roundSteps {
+		if s > c.Step && s%c.Step == 0 && int(span/s)+1 <= n {
+			step = s
+			break
+		}
+	}
+	if step == 0 { // past the list: whole days, as many as it takes
+		const day = 24 * time.Hour
+		step = (span/time.Duration(n-1) + day - 1) / day * day
+	}
+	out := *c
+	out.Step = step
+	out.Points = nil
+	for _, p := range c.Points {
+		t := p.T.Truncate(step)
+		if k := len(out.Points); k == 0 || !out.Points[k-1].T.Equal(t) {
+			out.Points = append(out.Points, analyze.ChartPoint{T: t, NoData: true})
+		}
+		q := &out.Points[len(out.Points)-1]
+		q.Failed += p.Failed
+		switch {
+		case p.NoData:
+		case c.Unit == "checks":
+			q.V += p.V
+			q.NoData = false
+		case q.NoData || p.V > q.V:
+			q.V, q.NoData = p.V, false
+		}
+	}
+	return &out
+}
+
 // niceCeil rounds x up to 1, 2, 2.5 or 5 times a power of ten, so that an
 // axis ends on a round number.
 func niceCeil(x float64) float64 {

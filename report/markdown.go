@@ -337,7 +337,7 @@ func (m markdown) causes() {
 			m.p("%s\n\n", strings.Join(facts, " "))
 		}
 		if c := s.Chart; c != nil && len(c.Points) > 0 {
-			cv := m.chartView(c)
+			cv := m.chartView(coarsen(c, mermaidMaxPoints))
 			m.p("%s\n%s\n\n", m.mermaid(s, cv), m.chartCaption(s, cv, "▲N in the time labels", true))
 		}
 		if len(s.Suspects) == 0 {
