@@ -31,7 +31,7 @@ var Formats = []string{"markdown", "json", "table", "html"}
 // Options say how a report meets its reader. Only the table uses them.
 type Options struct {
 	// Terminal: a person reads the table on a terminal, so it is fitted
-	// to Width (the summary's tables drawn with borders); otherwise the
+	// to Width (the summary's tables aligned without borders); otherwise the
 	// summary's tables are tab-separated, for cut, awk and
 	// spreadsheets.
 	Terminal bool
