@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 
 	"github.com/hindsight-sre/hindsight/sources"
+	trailkind "github.com/hindsight-sre/hindsight/sources/internal/cloudtrail"
 )
 
 // historyData is the JSON in an alarm history item's HistoryData.
@@ -138,52 +139,16 @@ type trailDetail struct {
 	} `json:"userIdentity"`
 }
 
-var (
-	// restarts stop or start what serves: a crash-like cause.
-	restarts = []string{"RebootInstances", "StopInstances", "StartInstances", "TerminateInstances",
-		"RebootDBInstance", "StopDBInstance", "StartDBInstance", "FailoverDBCluster", "RebootCacheCluster", "RebootBroker"}
-	// deploys put new code or a new version in place.
-	deploys = []string{"CreateDeployment", "UpdateService", "UpdateFunctionCode", "UpdateStack", "ExecuteChangeSet",
-		"StartInstanceRefresh", "UpdateEnvironment", "CreateImage"}
-	// changePrefixes are the verbs of AWS write APIs that alter a running
-	// system's configuration.
-	changePrefixes = []string{"Modify", "Update", "Put", "Authorize", "Revoke", "Attach", "Detach", "Associate",
-		"Disassociate", "Replace", "Set", "Create", "Delete", "Register", "Deregister", "Enable", "Disable", "Change", "Terminate", "Reboot"}
-	// skipped are write calls that change nothing a service depends on, or
-	// that AWS's own automation makes all day (log streams, KMS grants,
-	// network interfaces for Lambda and ECS, sessions and logins): as
-	// change events they would bury the few that matter.
-	skipped = []string{"AssumeRole", "AssumeRoleWithWebIdentity", "AssumeRoleWithSAML", "ConsoleLogin", "CreateLogStream",
-		"CreateGrant", "RetireGrant", "CreateNetworkInterface", "DeleteNetworkInterface", "CreateTags", "DeleteTags",
-		"GetSessionToken", "GetFederationToken", "StartSession", "CreateToken", "RegisterClient", "Decrypt", "Encrypt", "GenerateDataKey"}
-)
-
 func (s *Source) trailEvent(e cttypes.Event) (sources.Event, bool) {
 	name := aws.ToString(e.EventName)
-	if name == "" || slices.Contains(skipped, name) {
+	kind := trailkind.Kind(name)
+	if kind == "" {
 		return sources.Event{}, false
 	}
 	var d trailDetail
 	_ = json.Unmarshal([]byte(aws.ToString(e.CloudTrailEvent)), &d)
 	if d.ErrorCode != "" {
 		return sources.Event{}, false // a refused call changed nothing
-	}
-	kind := sources.KindOther
-	switch {
-	case slices.Contains(restarts, name):
-		kind = sources.KindRestart
-	case slices.Contains(deploys, name):
-		kind = sources.KindDeploy
-	default:
-		for _, p := range changePrefixes {
-			if strings.HasPrefix(name, p) {
-				kind = sources.KindChange
-				break
-			}
-		}
-	}
-	if kind == sources.KindOther {
-		return sources.Event{}, false
 	}
 	svc := strings.TrimSuffix(aws.ToString(e.EventSource), ".amazonaws.com")
 	var res []string

@@ -15,6 +15,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/hindsight-sre/hindsight/sources"
+	"github.com/hindsight-sre/hindsight/sources/internal/cloudtrail"
 )
 
 // FormatCloudTrail is a CloudTrail log file: one JSON document
@@ -49,46 +50,12 @@ type trailRecord struct {
 	RequestParameters map[string]any `json:"requestParameters"`
 }
 
-// The CloudTrail events that are causes, as sources/cloudwatch reads them
-// from LookupEvents (the same AWS API names, so that a trail read from S3
-// and one looked up give the same events).
-var (
-	// trailRestarts stop or restart a running thing.
-	trailRestarts = []string{"RebootInstances", "StopInstances", "StartInstances", "TerminateInstances",
-		"RebootDBInstance", "StopDBInstance", "StartDBInstance", "FailoverDBCluster", "RebootCacheCluster", "RebootBroker"}
-	// trailDeploys put new code or a new version in place.
-	trailDeploys = []string{"CreateDeployment", "UpdateService", "UpdateFunctionCode", "UpdateStack", "ExecuteChangeSet",
-		"StartInstanceRefresh", "UpdateEnvironment", "CreateImage"}
-	// trailChanges are the verbs of write APIs that alter a running
-	// system's configuration.
-	trailChanges = []string{"Modify", "Update", "Put", "Authorize", "Revoke", "Attach", "Detach", "Associate",
-		"Disassociate", "Replace", "Set", "Create", "Delete", "Register", "Deregister", "Enable", "Disable", "Change", "Terminate", "Reboot"}
-	// trailSkipped are write calls that change nothing a service depends
-	// on, or that AWS's own automation makes all day: as change events
-	// they would bury the few that matter.
-	trailSkipped = []string{"AssumeRole", "AssumeRoleWithWebIdentity", "AssumeRoleWithSAML", "ConsoleLogin", "CreateLogStream",
-		"CreateGrant", "RetireGrant", "CreateNetworkInterface", "DeleteNetworkInterface", "CreateTags", "DeleteTags",
-		"GetSessionToken", "GetFederationToken", "StartSession", "CreateToken", "RegisterClient", "Decrypt", "Encrypt", "GenerateDataKey"}
-)
-
 // trailKind is the event kind of a record, "" when it is no event.
 func trailKind(rec *trailRecord) sources.EventKind {
-	name := rec.EventName
-	if name == "" || rec.ErrorCode != "" || slices.Contains(trailSkipped, name) || rec.ReadOnly != nil && *rec.ReadOnly {
+	if rec.ErrorCode != "" || rec.ReadOnly != nil && *rec.ReadOnly {
 		return "" // a refused call changed nothing; a read changes nothing
 	}
-	switch {
-	case slices.Contains(trailRestarts, name):
-		return sources.KindRestart
-	case slices.Contains(trailDeploys, name):
-		return sources.KindDeploy
-	}
-	for _, p := range trailChanges {
-		if strings.HasPrefix(name, p) {
-			return sources.KindChange
-		}
-	}
-	return ""
+	return cloudtrail.Kind(rec.EventName)
 }
 
 // trailResources names what a record acted on: the resources' names (the
