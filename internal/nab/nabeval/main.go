@@ -21,9 +21,9 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/hindsight-sre/hindsight/analyze"
 	"github.com/hindsight-sre/hindsight/analyze/detector"
 	"github.com/hindsight-sre/hindsight/internal/nab"
+	"github.com/hindsight-sre/hindsight/internal/nab/zscore"
 	"github.com/hindsight-sre/hindsight/sources/file"
 )
 
@@ -113,7 +113,7 @@ func run(dir, split, det, out, field string, perFile bool, c detector.Config) er
 		case "old":
 			// hindsight detect before issue 14: robust z of the value
 			// against the median and MAD of the previous 1440 rows.
-			od := analyze.NewDetector(analyze.DetectOptions{})
+			od := zscore.NewDetector(zscore.DetectOptions{})
 			for _, x := range v {
 				sc = append(sc, od.Push(x))
 			}
@@ -234,7 +234,7 @@ func quietRate(dir, det string, cut float64) error {
 				sc = append(sc, r.Score)
 			}
 		case "old":
-			od := analyze.NewDetector(analyze.DetectOptions{})
+			od := zscore.NewDetector(zscore.DetectOptions{})
 			for _, x := range v {
 				sc = append(sc, od.Push(x))
 			}

@@ -1,4 +1,8 @@
-package analyze
+// Package zscore is the detector hindsight used before analyze/detector: a
+// robust z-score of each value against a sliding window (median and MAD).
+// The product no longer uses it; it stays as the "old" baseline that
+// nabeval scores against (false alarms on quiet data, benchmark figures).
+package zscore
 
 import (
 	"math"
@@ -39,6 +43,10 @@ type DetectOptions struct {
 // benchmark (BenchmarkDetect) showed this halves the cost at no visible
 // change in scores.
 const madEvery = 4
+
+// madScale makes the MAD a consistent estimator of the standard deviation
+// for normal data (as analyze's).
+const madScale = 1.4826
 
 // NewDetector returns a Detector.
 func NewDetector(o DetectOptions) *Detector {

@@ -1,4 +1,4 @@
-package analyze
+package zscore
 
 import (
 	"math"
@@ -7,6 +7,17 @@ import (
 	"testing"
 	"time"
 )
+
+// median by sorting: the plain reference the detector's windows are checked against.
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
 
 func bruteMedMAD(xs []float64) (float64, float64) {
 	s := slices.Clone(xs)
