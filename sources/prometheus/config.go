@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/hindsight-sre/hindsight/sources"
+	"github.com/hindsight-sre/hindsight/sources/internal/httpapi"
 )
 
 // Config is one Prometheus-compatible source (Prometheus, Thanos, Mimir,
@@ -157,7 +157,7 @@ func validate(c Config) (*settings, error) {
 	if (c.BasicAuth.PasswordEnv != "" || c.BasicAuth.PasswordFile != "") && c.BasicAuth.User == "" {
 		return nil, fail("basic_auth.user", "missing while a password is set")
 	}
-	if s.password, err = secret(c.BasicAuth.PasswordEnv, c.BasicAuth.PasswordFile); err != nil {
+	if s.password, err = httpapi.Secret(c.BasicAuth.PasswordEnv, c.BasicAuth.PasswordFile); err != nil {
 		return nil, fail("basic_auth", "%v", err)
 	}
 	if c.BearerTokenEnv != "" && c.BearerTokenFile != "" {
@@ -166,7 +166,7 @@ func validate(c Config) (*settings, error) {
 	if c.BasicAuth.User != "" && (c.BearerTokenEnv != "" || c.BearerTokenFile != "") {
 		return nil, fail("basic_auth", "set together with a bearer token; hint: a server takes one Authorization header, keep one")
 	}
-	if s.token, err = secret(c.BearerTokenEnv, c.BearerTokenFile); err != nil {
+	if s.token, err = httpapi.Secret(c.BearerTokenEnv, c.BearerTokenFile); err != nil {
 		return nil, fail("bearer_token", "%v", err)
 	}
 	for k, v := range c.Headers {
@@ -202,27 +202,4 @@ func validate(c Config) (*settings, error) {
 		s.roles = append(s.roles, r)
 	}
 	return s, nil
-}
-
-// secret reads a value from the named environment variable or file.
-func secret(env, file string) (string, error) {
-	switch {
-	case env != "":
-		v, ok := os.LookupEnv(env)
-		if !ok || v == "" {
-			return "", fmt.Errorf("environment variable %s is empty or unset; hint: export %s=...", env, env)
-		}
-		return v, nil
-	case file != "":
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return "", fmt.Errorf("read secret: %w; hint: check the file name and its permissions", err)
-		}
-		v := strings.TrimSpace(string(b))
-		if v == "" {
-			return "", fmt.Errorf("secret file %s is empty", file)
-		}
-		return v, nil
-	}
-	return "", nil
 }

@@ -9,31 +9,9 @@ import (
 	"net/url"
 	"os"
 	"time"
+
+	"github.com/hindsight-sre/hindsight/sources/internal/httpapi"
 )
-
-// authTransport adds the configured credentials and headers to every request.
-type authTransport struct {
-	next     http.RoundTripper
-	user     string
-	password string
-	token    string
-	headers  map[string]string
-}
-
-func (t *authTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context()) // a RoundTripper must not change the caller's request
-	for k, v := range t.headers {
-		r.Header.Set(k, v)
-	}
-	switch {
-	case t.token != "":
-		r.Header.Set("Authorization", "Bearer "+t.token)
-	case t.user != "":
-		r.SetBasicAuth(t.user, t.password)
-	}
-	r.Header.Set("User-Agent", "hindsight")
-	return t.next.RoundTrip(r)
-}
 
 // transport builds the HTTP transport of s: its TLS settings and credentials.
 func transport(s *settings) (http.RoundTripper, error) {
@@ -72,7 +50,7 @@ func transport(s *settings) (http.RoundTripper, error) {
 		// 2-3 s plain, BENCHMARKS.md), so it is asked for only over a network.
 		DisableCompression: !compress(s),
 	}
-	return &authTransport{next: t, user: s.BasicAuth.User, password: s.password, token: s.token, headers: s.Headers}, nil
+	return httpapi.WithAuth(t, s.BasicAuth.User, s.password, s.token, s.Headers), nil
 }
 
 // compress reports whether to ask for gzipped answers: Config.Compression,

@@ -150,7 +150,7 @@ func New(kind, name, rawURL string, a Auth) (*Client, error) {
 		MaxIdleConnsPerHost: 4,
 		IdleConnTimeout:     90 * time.Second,
 	}
-	c.hc = &http.Client{Transport: &authTransport{next: t, user: a.BasicAuth.User, password: password, token: token, headers: a.Headers}}
+	c.hc = &http.Client{Transport: WithAuth(t, a.BasicAuth.User, password, token, a.Headers)}
 	return c, nil
 }
 
@@ -178,6 +178,14 @@ func Secret(env, file string) (string, error) {
 	return "", nil
 }
 
+// WithAuth wraps next so that every request carries the headers, then a
+// bearer token if there is one, else basic auth if a user is set, and
+// hindsight's User-Agent. Every HTTP source (Prometheus included) sends its
+// credentials this way.
+func WithAuth(next http.RoundTripper, user, password, token string, headers map[string]string) http.RoundTripper {
+	return &authTransport{next: next, user: user, password: password, token: token, headers: headers}
+}
+
 type authTransport struct {
 	next     http.RoundTripper
 	user     string
@@ -187,7 +195,7 @@ type authTransport struct {
 }
 
 func (t *authTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
+	r = r.Clone(r.Context()) // a RoundTripper must not change the caller's request
 	for k, v := range t.headers {
 		r.Header.Set(k, v)
 	}
