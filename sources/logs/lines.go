@@ -57,10 +57,11 @@ func NewLines(c Config, set string, w sources.Window, step time.Duration) (*Line
 	if err != nil {
 		return nil, fmt.Errorf("format: %w", err)
 	}
-	if c.Location == nil {
-		c.Location = time.UTC
+	reportLoc, err := c.zones()
+	if err != nil {
+		return nil, err
 	}
-	s := &Source{c: c, spec: spec, reportLoc: c.Location}
+	s := &Source{c: c, spec: spec, reportLoc: reportLoc}
 	if s.deployRe, err = compile(c.DeployPattern, DefaultDeployPattern); err != nil {
 		return nil, fmt.Errorf("deploy_pattern: %w", err)
 	}

@@ -159,6 +159,23 @@ var (
 	_ sources.Checker = (*Source)(nil)
 )
 
+// zones sets c.Location to the zone stamps without an offset are read in
+// (Timezone, else the profile's Location, else UTC) and returns the zone
+// the source writes its own times in (gaps): the report's, the profile's.
+func (c *Config) zones() (report *time.Location, err error) {
+	report = c.Location
+	if report == nil {
+		report = time.UTC
+	}
+	c.Location = report
+	if c.Timezone != "" {
+		if c.Location, err = time.LoadLocation(c.Timezone); err != nil {
+			return nil, fmt.Errorf("timezone: %w; hint: use an IANA name such as UTC or Europe/Berlin", err)
+		}
+	}
+	return report, nil
+}
+
 // New checks c and returns the source. Globs are matched by Fetch and
 // Check, so files that appear later are found.
 func New(c Config) (*Source, error) {
@@ -188,21 +205,9 @@ func New(c Config) (*Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("logs source %s: format: %w", c.Name, err)
 	}
-	// Times the source writes (in gaps) are in the report's zone, the
-	// profile's, which Location holds before Timezone overrides it.
-	reportLoc := c.Location
-	if reportLoc == nil {
-		reportLoc = time.UTC
-	}
-	if c.Timezone != "" {
-		loc, err := time.LoadLocation(c.Timezone)
-		if err != nil {
-			return nil, fmt.Errorf("logs source %s: timezone: %w; hint: use an IANA name such as UTC or Europe/Berlin", c.Name, err)
-		}
-		c.Location = loc
-	}
-	if c.Location == nil {
-		c.Location = time.UTC
+	reportLoc, err := c.zones()
+	if err != nil {
+		return nil, fmt.Errorf("logs source %s: %w", c.Name, err)
 	}
 	s := &Source{c: c, spec: spec, reportLoc: reportLoc}
 	if s.layout, err = s3src.LookupLayout(c.Layout); err != nil {
