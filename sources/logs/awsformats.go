@@ -3,6 +3,8 @@ package logs
 // The AWS log formats (alb.go, cloudfront.go, s3access.go, vpcflow.go,
 // waf.go, cloudtrail.go), read from S3 (see s3.go) or from files.
 
+import "bytes"
+
 // awsFormats are the AWS formats by name, with their aliases, for
 // Config.Format.
 var awsFormats = map[string]string{
@@ -41,4 +43,21 @@ func awsCandidates(e parserEnv) []lineParser {
 		out = append(out, awsParser(n, e))
 	}
 	return out
+}
+
+// splitFields cuts line at sep into the first len(dst) fields (any after
+// them are ignored) and returns how many it filled: fewer than len(dst)
+// when the line is short. The fields alias line.
+func splitFields(dst [][]byte, line []byte, sep byte) int {
+	n := 0
+	for b := line; n < len(dst); {
+		i := bytes.IndexByte(b, sep)
+		if i < 0 {
+			dst[n] = b
+			return n + 1
+		}
+		dst[n], b = b[:i], b[i+1:]
+		n++
+	}
+	return n
 }

@@ -93,18 +93,7 @@ func (p *cloudfrontParser) comment(line []byte) bool {
 func (p *cloudfrontParser) parse(line []byte, r *Record, w sources.Window) result {
 	c := &p.col
 	var f [cfMaxFields][]byte
-	n := 0
-	for b := line; n < c.n; {
-		i := bytes.IndexByte(b, '\t')
-		if i < 0 {
-			f[n] = b
-			n++
-			break
-		}
-		f[n], b = b[:i], b[i+1:]
-		n++
-	}
-	if n < c.n {
+	if splitFields(f[:c.n], line, '\t') < c.n {
 		return malformed
 	}
 	d, tm := f[c.date], f[c.time]

@@ -85,18 +85,7 @@ func (p *vpcFlowParser) parse(line []byte, r *Record, w sources.Window) result {
 	if c.n > len(f) {
 		return malformed
 	}
-	n := 0
-	for b := line; n < c.n; {
-		i := bytes.IndexByte(b, ' ')
-		if i < 0 {
-			f[n] = b
-			n++
-			break
-		}
-		f[n], b = b[:i], b[i+1:]
-		n++
-	}
-	if n < c.n {
+	if splitFields(f[:c.n], line, ' ') < c.n {
 		return malformed
 	}
 	sec, ok := digits64(f[c.start])
