@@ -8,7 +8,12 @@
 // A secret is replaced where it stands as a token: not preceded or
 // followed by a letter, digit or underscore when its own first or last
 // character is one. A one-character password "x" must not turn "zabbix"
-// into "zabbi[redacted]", while "user:x@host" still loses it. Besides,
+// into "zabbi[redacted]", while "user:x@host" still loses it. A short
+// secret (under shortSecret characters) must stand alone more strictly:
+// punctuation between two letters or digits ("127.0.0.1", "10:01",
+// "v1-2") joins them into one token, so a password "1" does not turn
+// 127.0.0.1 into 127.0.0.[redacted]; it is still masked between spaces,
+// quotes, '=', '@' and the like, and in URL userinfo whatever it is. Besides,
 // the password of any URL with userinfo is replaced whatever it is, so a
 // URL never written in the config (one a server echoes) is covered too.
 package redact
@@ -161,6 +166,27 @@ func isWord(c byte) bool {
 	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
 }
 
+// shortSecret is the length under which a secret must stand alone
+// between separators, not only between non-word characters: a one- to
+// three-character value occurs by chance in every address, time and
+// version number, whereas a longer one beside a dot ("secret." at the end
+// of a sentence) is more likely the secret itself.
+const shortSecret = 4
+
+// joined reports whether s[k], a character beside a match, is punctuation
+// that joins the match to the word on its other side (s[far]): a dot,
+// colon, hyphen, slash or comma between two letters or digits.
+func joined(s string, k, far int) bool {
+	if far < 0 || far >= len(s) || !isWord(s[far]) {
+		return false
+	}
+	switch s[k] {
+	case '.', ':', '-', '/', ',':
+		return true
+	}
+	return false
+}
+
 // replaceTokens masks the occurrences of sec in s that stand as tokens.
 func replaceTokens(s, sec string) string {
 	i := strings.Index(s, sec)
@@ -173,6 +199,10 @@ func replaceTokens(s, sec string) string {
 		j := i + len(sec)
 		startOK := i == 0 || !isWord(sec[0]) || !isWord(s[i-1])
 		endOK := j == len(s) || !isWord(sec[len(sec)-1]) || !isWord(s[j])
+		if len(sec) < shortSecret {
+			startOK = startOK && (i == 0 || !isWord(sec[0]) || !joined(s, i-1, i-2))
+			endOK = endOK && (j == len(s) || !isWord(sec[len(sec)-1]) || !joined(s, j, j+1))
+		}
 		if startOK && endOK {
 			b.WriteString(s[last:i])
 			b.WriteString(Mask)

@@ -49,3 +49,24 @@ func TestAddURL(t *testing.T) {
 		}
 	}
 }
+
+// A one-character secret must not mangle addresses, times and versions
+// that contain it, yet still go where it stands alone (review of issue 17).
+func TestShortSecretLeavesOtherText(t *testing.T) {
+	Reset()
+	t.Cleanup(Reset)
+	Add("1")
+	for _, c := range []struct{ in, want string }{
+		{"dial tcp 127.0.0.1:9090: connection refused", "dial tcp 127.0.0.1:9090: connection refused"},
+		{"at 10:01 v1.2-1 1/2", "at 10:01 v1.2-1 1/2"},
+		{"header X-Token: 1", "header X-Token: [redacted]"},
+		{`password "1" refused`, `password "[redacted]" refused`},
+		{"token=1&x", "token=[redacted]&x"},
+		{"wrong password 1.", "wrong password [redacted]."},
+		{"http://admin:1@127.0.0.1:80/", "http://admin:[redacted]@127.0.0.1:80/"},
+	} {
+		if got := Text(c.in); got != c.want {
+			t.Errorf("Text(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
