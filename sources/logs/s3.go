@@ -162,7 +162,8 @@ func byteSize(n int64) string {
 
 // readObjects reads a set's objects, in as many runs as there are cores
 // (consecutive objects each), each with its own aggregator, merged in
-// order.
+// order. Objects the store would not give are gathered and reported
+// together (unreadGaps).
 func (a *aggregator) readObjects(ctx context.Context, c *s3src.Client, st s3Set) error {
 	files := st.set.files
 	sizes := make([]int64, len(files))
@@ -171,23 +172,85 @@ func (a *aggregator) readObjects(ctx context.Context, c *s3src.Client, st s3Set)
 	}
 	k := min(max(runtime.GOMAXPROCS(0), 1), len(files))
 	if k <= 1 {
-		return a.readRun(ctx, c, st.loc.Bucket, files, sizes)
+		bad, err := a.readRun(ctx, c, st.loc.Bucket, files, sizes)
+		a.unreadGaps(st.set.name, len(files), bad)
+		return err
 	}
 	subs := make([]*aggregator, k)
+	bads := make([][]unread, k)
 	g, gctx := errgroup.WithContext(ctx)
 	for i := range subs {
 		lo, hi := len(files)*i/k, len(files)*(i+1)/k
 		sub := newAggregator(a.s, a.set, a.w, time.Duration(a.step))
 		subs[i] = sub
-		g.Go(func() error { return sub.readRun(gctx, c, st.loc.Bucket, files[lo:hi], sizes[lo:hi]) })
+		g.Go(func() (err error) {
+			bads[i], err = sub.readRun(gctx, c, st.loc.Bucket, files[lo:hi], sizes[lo:hi])
+			return err
+		})
 	}
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	for _, sub := range subs {
+	var bad []unread
+	for i, sub := range subs {
 		a.merge(sub)
+		bad = append(bad, bads[i]...)
 	}
+	a.unreadGaps(st.set.name, len(files), bad)
 	return nil
+}
+
+// unread is an object the store would not give.
+type unread struct {
+	path string
+	err  error
+}
+
+// unreadGaps reports the objects of a set the store would not give: one
+// gap per object when there are a few, else one gap per kind (expired,
+// refused) with the count and the first object. A store that refuses
+// every GET (a policy that allows ListBucket but not GetObject) would
+// otherwise fill the report with a gap per object, all saying the same.
+func (a *aggregator) unreadGaps(set string, total int, bad []unread) {
+	const few = 3
+	var gone, refused []unread
+	for _, u := range bad {
+		if errors.Is(u.err, s3src.ErrGone) {
+			gone = append(gone, u)
+		} else {
+			refused = append(refused, u)
+		}
+	}
+	for _, k := range []struct {
+		us              []unread
+		one, many, hint string
+	}{
+		{gone, "%v", "are gone", "a lifecycle rule may be expiring logs this old"},
+		{refused, "could not be read: %v", "could not be read", "check the object's permissions and the store's health, then run again"},
+	} {
+		if len(k.us) == 0 {
+			continue
+		}
+		if len(k.us) <= few {
+			for _, u := range k.us {
+				a.gap(u.path, fmt.Sprintf(k.one+"; the rest of the window is read; hint: %s", u.err, k.hint))
+			}
+			continue
+		}
+		rest := "the rest of the window is read"
+		if len(k.us) == total {
+			rest = "no object of the set was read"
+			if k.us[0].err != nil && !errors.Is(k.us[0].err, s3src.ErrGone) {
+				k.hint = "the listing worked but every GET failed: on AccessDenied the credentials allow s3:ListBucket but not s3:GetObject on these keys; on a 5xx check the store's health, then run again"
+			}
+		}
+		first := k.us[0].path + ": " + k.us[0].err.Error()
+		if strings.Contains(k.us[0].err.Error(), k.us[0].path) {
+			first = k.us[0].err.Error() // the error names the object already
+		}
+		a.gap(set, fmt.Sprintf("%d of %d objects %s, the first %s; %s; hint: %s",
+			len(k.us), total, k.many, first, rest, k.hint))
+	}
 }
 
 // fetched is an object fetched ahead: its bytes, or its stream when it is
@@ -198,8 +261,9 @@ type fetched struct {
 	err  error
 }
 
-// readRun reads objects in order, fetching up to s3Ahead ahead.
-func (a *aggregator) readRun(ctx context.Context, c *s3src.Client, bucket string, files []string, sizes []int64) error {
+// readRun reads objects in order, fetching up to s3Ahead ahead, and
+// returns the objects the store would not give.
+func (a *aggregator) readRun(ctx context.Context, c *s3src.Client, bucket string, files []string, sizes []int64) (bad []unread, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	futs := make([]chan fetched, len(files))
@@ -243,23 +307,19 @@ func (a *aggregator) readRun(ctx context.Context, c *s3src.Client, bucket string
 		select {
 		case f = <-futs[i]:
 		case <-ctx.Done():
-			return ctx.Err()
+			return bad, ctx.Err()
 		}
 		<-sem
 		if f.err != nil && f.body == nil && f.rc == nil {
-			if errors.Is(f.err, s3src.ErrGone) {
-				a.gap(path, fmt.Sprintf("%v; the rest of the window is read; hint: a lifecycle rule may be expiring logs this old", f.err))
-				continue
-			}
-			if ctx.Err() != nil {
-				return fmt.Errorf("logs source %s: read %s: %w", a.s.c.Name, path, ctx.Err())
+			if !errors.Is(f.err, s3src.ErrGone) && ctx.Err() != nil {
+				return bad, fmt.Errorf("logs source %s: read %s: %w", a.s.c.Name, path, ctx.Err())
 			}
 			// One object the store would not give (a 500 after the SDK's
-			// retries, access denied on that key alone): the listing
-			// stood, so the store and the credentials work; losing the
-			// whole source for one object would hide the rest of the
-			// window. The gap names the object and the store's answer.
-			a.gap(path, fmt.Sprintf("could not be read: %v; the rest of the window is read; hint: check the object's permissions and the store's health, then run again", f.err))
+			// retries, access denied on that key alone, expired): the
+			// listing stood, so the store and the credentials work;
+			// losing the whole source for one object would hide the rest
+			// of the window. The gap names the object and the answer.
+			bad = append(bad, unread{path, f.err})
 			continue
 		}
 		rc := f.rc
@@ -275,10 +335,10 @@ func (a *aggregator) readRun(ctx context.Context, c *s3src.Client, bucket string
 		err := a.readFile(ctx, fr, path)
 		rc.Close()
 		if err != nil {
-			return err
+			return bad, err
 		}
 	}
-	return nil
+	return bad, nil
 }
 
 type errReader struct{ err error }

@@ -414,3 +414,41 @@ func TestS3Unreadable(t *testing.T) {
 		t.Errorf("gaps %v: want one naming %s", ds.Gaps, bad.Key)
 	}
 }
+
+// A store that lists but refuses every GET (a policy with s3:ListBucket
+// and no s3:GetObject) is one gap with the count and the first object,
+// not one gap per object.
+func TestS3EveryGetRefused(t *testing.T) {
+	srv, objs, cfg := albFixture(t)
+	from := time.Date(2025, 11, 20, 10, 0, 0, 0, time.UTC)
+	w := sources.Window{From: from, To: from.Add(time.Hour)}
+	s3Listed = func() {
+		for _, o := range objs {
+			file := filepath.Join(srv.Data, "acme-logs", filepath.FromSlash(o.Key))
+			if err := os.Remove(file); err != nil {
+				continue // not in the listing's bucket
+			}
+			if err := os.Symlink(filepath.Base(file), file); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	defer func() { s3Listed = nil }()
+	src, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := src.Fetch(context.Background(), w, time.Minute)
+	if err != nil {
+		t.Fatalf("refused objects failed the source: %v", err)
+	}
+	if len(ds.Gaps) != 1 {
+		t.Fatalf("%d gaps, want one for all refused objects: %v", len(ds.Gaps), ds.Gaps)
+	}
+	g := ds.Gaps[0]
+	t.Logf("gap: %s: %s", g.What, g.Reason)
+	if !strings.Contains(g.Reason, "objects could not be read, the first s3://") || !strings.Contains(g.Reason, "no object of the set was read") ||
+		!strings.Contains(g.Reason, "hint: ") {
+		t.Errorf("gap %q: want the count, the first object and a hint", g.Reason)
+	}
+}
