@@ -45,9 +45,6 @@ var (
 	accessRoute = regexp.MustCompile(`^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|CONNECT|TRACE|PROPFIND) \S+ ([1-5])xx$`)
 	unitName    = regexp.MustCompile(`([A-Za-z0-9@_.:-]+)\.(service|timer|scope|socket)\b`)
 	programName = regexp.MustCompile(`^([A-Za-z0-9_./@-]+)(\[<\*>\]|\[\d+\])?:`)
-	// fallDanger: series whose danger is a fall: what is left of a
-	// resource. Their name says so in every exporter's vocabulary.
-	fallDanger = regexp.MustCompile(`(?i)avail|free|idle|remaining|left|headroom|spare`)
 )
 
 // classify sets the candidate's cause type and component, and says
@@ -247,7 +244,7 @@ func (a *analysis) exhaustionCandidates(s *Symptom) []*candidate {
 	for _, sg := range a.signals {
 		// The source may say so (sources.LabelExhaustion), else the name.
 		falling := sg.series != nil && sg.series.Labels[sources.LabelExhaustion] == "falling"
-		if sg.probe != nil || !falling && !fallDanger.MatchString(sg.subject) {
+		if sg.probe != nil || !falling && !fallDanger(sg) {
 			continue
 		}
 		base := sg.st.median
@@ -329,6 +326,89 @@ func (a *analysis) exhaustionCandidates(s *Symptom) []*candidate {
 			return false
 		}
 		out = append(out, c)
+	}
+	return out
+}
+
+// fallWords are the words with which exporters name what is left of a
+// resource (free disk, available memory, idle connections, remaining
+// quota, spare capacity): a series so named is in danger when it falls.
+var fallWords = map[string]bool{
+	"avail": true, "available": true, "free": true, "freeable": true, "idle": true,
+	"remaining": true, "left": true, "headroom": true, "spare": true,
+}
+
+// fallDanger reports whether a series' name says that its fall is the
+// danger. Whole words only, as exporters write them: the name is split
+// on _ . - : and spaces and at camelCase humps (MemAvailable, FreeStorageSpace),
+// and a label counts only when its whole value is such a word
+// (mode="idle", state="free"). A substring is not enough: "availability"
+// (a probe's uptime share), a route like /api/leftnav or a user agent
+// that contains "free" are no resource running out, and a falling one is
+// a symptom or nothing at all. The exact way is the source's
+// exhaustion=falling label; this is the fallback for exporters that have
+// no such label.
+func fallDanger(sg *signal) bool {
+	name, labels := sg.subject, map[string]string(nil)
+	if sg.series != nil {
+		name, labels = sg.series.Name, sg.series.Labels
+	} else if i := strings.IndexByte(name, '{'); i >= 0 {
+		// A subject "name{k=v,...}" without its series (not expected,
+		// but cheap to handle the same way).
+		labels = map[string]string{}
+		for _, kv := range strings.Split(strings.TrimSuffix(name[i+1:], "}"), ",") {
+			if k, v, ok := strings.Cut(kv, "="); ok {
+				labels[k] = strings.Trim(v, `"`)
+			}
+		}
+		name = name[:i]
+	}
+	for _, w := range nameWords(name) {
+		if fallWords[w] {
+			return true
+		}
+	}
+	for k, v := range labels {
+		if k != sources.LabelExhaustion && fallWords[strings.ToLower(v)] {
+			return true
+		}
+	}
+	return false
+}
+
+// nameWords splits a metric name into lower-case words: at _ . - : and
+// spaces, and at camelCase humps (an upper-case letter after a lower-case
+// one, or the last of a run of capitals before a lower-case letter:
+// "CPUCreditBalance" is cpu, credit, balance). A space-separated part
+// with a / in it is a route or a path ("nginx GET /free-shipping 2xx"),
+// what was asked for rather than what the series measures: it gives no
+// words.
+func nameWords(name string) []string {
+	var out []string
+	isUpper := func(r rune) bool { return r >= 'A' && r <= 'Z' }
+	isLower := func(r rune) bool { return r >= 'a' && r <= 'z' }
+	for _, field := range strings.Fields(name) {
+		if strings.ContainsRune(field, '/') {
+			continue
+		}
+		rs := []rune(field)
+		start := 0
+		flush := func(end int) {
+			if end > start {
+				out = append(out, strings.ToLower(string(rs[start:end])))
+			}
+		}
+		for i, r := range rs {
+			switch {
+			case r == '_' || r == '.' || r == '-' || r == ':':
+				flush(i)
+				start = i + 1
+			case i > start && isUpper(r) && (isLower(rs[i-1]) || i+1 < len(rs) && isLower(rs[i+1]) && isUpper(rs[i-1])):
+				flush(i)
+				start = i
+			}
+		}
+		flush(len(rs))
 	}
 	return out
 }
