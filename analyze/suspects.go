@@ -215,6 +215,9 @@ func (a *analysis) suspects(s *Symptom) []Suspect {
 			sp.Confidence = "low"
 		}
 		sp.Reason = a.reason(s, c, seen, len(days)-1, with, total)
+		if h := a.triggerHistory(s, c); h != "" {
+			sp.Reason = strings.TrimSuffix(sp.Reason, ".") + "; " + h + "."
+		}
 		out = append(out, *sp)
 	}
 	// "Nothing in the data" is the absence of an explanation: when a
