@@ -134,3 +134,49 @@ func TestHardInputsGiveARankedAnswer(t *testing.T) {
 		t.Errorf("symptoms where nothing moved: %+v", f.Symptoms)
 	}
 }
+
+// TestTwoCausesAtOnce: tonight's backup (which loads the disk every
+// night) and a release deployed in the same minutes; the shop fails.
+// Both are in the top three, each with a confidence; nothing panics.
+func TestTwoCausesAtOnce(t *testing.T) {
+	end := time.Date(2025, 11, 21, 0, 0, 0, 0, seoul)
+	s := newScenario(8, end)
+	day := time.Date(2025, 11, 20, 0, 0, 0, 0, seoul)
+	s.daily(func(d time.Time) {
+		s.event(at(d, 3, 0), sources.KindBackup, "backup: pg_backup.sh --all")
+	})
+	s.event(at(day, 3, 1), sources.KindDeploy, "deploy: shop v4.2.0")
+	down0, down1 := at(day, 3, 3), at(day, 3, 14)
+	s.probe("Shop", func(t time.Time) (sources.Status, float64) {
+		if !t.Before(down0) && t.Before(down1) {
+			return sources.Down, 0
+		}
+		if inNightly(t, 3, 0, 20) {
+			return sources.Up, s.noise(0.3, 0.5)
+		}
+		return sources.Up, s.noise(0.11, 0.16)
+	})
+	s.series("node_disk_io_time_seconds", sources.Saturation, func(t time.Time) float64 {
+		if inNightly(t, 3, 0, 20) {
+			return s.noise(0.8, 0.95)
+		}
+		return s.noise(0.02, 0.06)
+	})
+	f := s.run(at(day, 3, 5), 2*time.Hour, time.Hour)
+	if len(f.Symptoms) == 0 || f.Symptoms[0].Kind != Outage {
+		t.Fatalf("want the outage first, got %+v", f.Symptoms)
+	}
+	sy := f.Symptoms[0]
+	top := sy.Suspects[:min(3, len(sy.Suspects))]
+	var dep, bak bool
+	for _, sp := range top {
+		dep = dep || strings.Contains(sp.Title, "v4.2.0")
+		bak = bak || strings.Contains(sp.Title, "pg_backup")
+		if sp.Confidence == "" || sp.Rank == 0 {
+			t.Errorf("%s: no rank or confidence", sp.Title)
+		}
+	}
+	if !dep || !bak {
+		t.Errorf("want the release and the backup in the top three:\n%s", titles(sy.Suspects))
+	}
+}
