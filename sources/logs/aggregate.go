@@ -32,7 +32,9 @@ type aggregator struct {
 	// accessFormat is the format of the first access-log line counted
 	// (see series).
 	accessFormat string
-	skipped      int // files skipped whole, outside the window
+	skipped      int             // files skipped whole, outside the window
+	years        yearGuess       // year-less stamps read (yearNote)
+	yearFiles    map[string]bool // the files that had them
 
 	droppedEvents int         // past MaxEvents
 	held          []heldEvent // the events, till emit
@@ -210,6 +212,43 @@ func (a *aggregator) bucket(t time.Time) int {
 		a.bHi = math.MaxInt64
 	}
 	return i
+}
+
+// guessed records that the file at path had g's year-less stamps.
+func (a *aggregator) guessed(path string, g yearGuess) {
+	if g.n == 0 {
+		return
+	}
+	a.years.merge(g)
+	a.guessedIn(path)
+}
+
+func (a *aggregator) guessedIn(path string) {
+	if a.yearFiles == nil {
+		a.yearFiles = map[string]bool{}
+	}
+	a.yearFiles[path] = true
+}
+
+// yearNote says, for Dataset.Notes, what year the set's year-less stamps
+// (RFC 3164 syslog, "Nov 20 03:00:01") were given and from what: a log
+// from another year than the window's is read as this year's unless the
+// file's last write says otherwise, so the reader must be able to see the
+// assumption.
+func (a *aggregator) yearNote() string {
+	if a.years.n == 0 {
+		return ""
+	}
+	years := fmt.Sprint(a.years.lo)
+	if a.years.hi != a.years.lo {
+		years = fmt.Sprintf("%d–%d", a.years.lo, a.years.hi)
+	}
+	files := ""
+	if n := len(a.yearFiles); n > 1 {
+		files = fmt.Sprintf(" (in %d files)", n)
+	}
+	return fmt.Sprintf("%s: lines stamped without a year%s were read as %s, from the window's end (%s) and the files' last write; if they are from another year, ask about that year's dates",
+		a.set.name, files, years, a.w.To.In(a.s.reportLoc).Format("2006-01-02"))
 }
 
 func (a *aggregator) gap(path, reason string) {
@@ -824,6 +863,9 @@ func (a *aggregator) emit(ds *sources.Dataset) {
 	} else {
 		ds.Events = append(ds.Events, evs...)
 	}
+	if n := a.yearNote(); n != "" {
+		ds.Notes = append(ds.Notes, n)
+	}
 	if a.droppedEvents > 0 {
 		ds.Notes = append(ds.Notes, fmt.Sprintf("%s: more than %d events (cron runs, restarts, deploys, OOM kills); %d later ones not listed", a.set.name, MaxEvents, a.droppedEvents))
 	}
@@ -1017,6 +1059,10 @@ func (a *aggregator) merge(b *aggregator) {
 		a.accessFormat = b.accessFormat
 	}
 	a.skipped += b.skipped
+	a.years.merge(b.years)
+	for f := range b.yearFiles {
+		a.guessedIn(f)
+	}
 	if !b.minT.IsZero() {
 		a.cover(b.minT)
 		a.cover(b.maxT)

@@ -663,6 +663,7 @@ func (a *aggregator) readBig(ctx context.Context, fr *fileReader, path string) e
 			for _, gap := range st.gaps {
 				sub.gap(path, gap)
 			}
+			sub.guessed(path, st.years)
 			lines[i] = st.lines
 			return nil
 		})
@@ -749,6 +750,7 @@ func (a *aggregator) readFile(ctx context.Context, fr *fileReader, path string) 
 	for _, g := range st.gaps {
 		a.gap(path, g)
 	}
+	a.guessed(path, st.years)
 	return nil
 }
 

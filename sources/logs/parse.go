@@ -528,6 +528,7 @@ type syslogParser struct {
 	notAfter time.Time
 	wLimit   time.Time
 	moved    int
+	guess    yearGuess
 
 	// The minute of the last RFC 3164 stamp, "Nov 24 03:00:", and the
 	// unix time of its second 0 (see keepMinute).
@@ -588,6 +589,7 @@ func (p *syslogParser) parseIn(line []byte, r *Record, w *sources.Window) result
 			if s1, s2 := line[13]-'0', line[14]-'0'; s1 <= 6 && s2 <= 9 && s1*10+s2 <= 60 {
 				r.T = time.Unix(p.minBase+int64(s1*10+s2), 0).UTC()
 				r.guessedYear = true
+				p.guess.n++
 				rest = line[16:]
 				if p.minIn.inside(p.minBase, w) {
 					goto inside
@@ -614,6 +616,7 @@ func (p *syslogParser) parseIn(line []byte, r *Record, w *sources.Window) result
 		}
 		r.T = p.time(mon, day, sec).Add(time.Duration(ns))
 		r.guessedYear = true
+		p.guess.n++
 		rest = line[end+1:]
 		p.keepMinute(line, mon, day, sec)
 	}
@@ -699,10 +702,11 @@ func (p *syslogParser) time(mon time.Month, day, sec int) time.Time {
 		p.toYear = p.toLimit.In(p.loc).Year()
 		p.wLimit = yearLimit(p.to, time.Time{})
 	}
-	t := p.at(p.toYear, mon, day, sec)
+	t, y := p.at(p.toYear, mon, day, sec), p.toYear
 	if t.After(p.toLimit) {
-		t = p.at(p.toYear-1, mon, day, sec)
+		t, y = p.at(p.toYear-1, mon, day, sec), p.toYear-1
 	}
+	p.guess.year(y)
 	if !p.wLimit.Equal(p.toLimit) {
 		// What the window alone would have said: a line the file's
 		// last write moved a year back is noted (yearNote).
@@ -725,6 +729,31 @@ func (p *syslogParser) yearNote() string {
 }
 
 func (p *stampParser) yearNote() string { return movedNote(p.moved, p.notAfter, p.loc) }
+
+// yearGuess is what a parser assumed of year-less stamps: whether lines
+// had one (n, counting a line each time it is parsed: format detection
+// and the seek probe parse some twice) and the years they were given. The source says so in a note
+// (aggregator.yearNote): a syslog file from another year than the window
+// is otherwise silently read as this year's (issue 19).
+type yearGuess struct {
+	n      int // lines
+	lo, hi int // years given; 0 when none
+}
+
+func (g *yearGuess) year(y int) {
+	if g.lo == 0 || y < g.lo {
+		g.lo = y
+	}
+	g.hi = max(g.hi, y)
+}
+
+func (g *yearGuess) merge(o yearGuess) {
+	g.n += o.n
+	if o.lo != 0 {
+		g.year(o.lo)
+		g.year(o.hi)
+	}
+}
 
 func movedNote(moved int, notAfter time.Time, loc *time.Location) string {
 	if moved == 0 {

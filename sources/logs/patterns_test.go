@@ -341,3 +341,49 @@ func TestGroupByValue(t *testing.T) {
 		t.Errorf("a peak an hour later joined the group: %+v", got)
 	}
 }
+
+// TestYearAssumedNoted: a syslog file without years is read as the
+// window's year, or the year before where its last write says so, and
+// the dataset says which year was assumed and from what (issue 19: asking
+// about 2026 showed 2025's lines as 2026 events, silently).
+func TestYearAssumedNoted(t *testing.T) {
+	dir := t.TempDir()
+	p := mustWrite(t, dir, "syslog", "Nov 20 03:00:01 db1 CRON[1]: (root) CMD (backup)\nNov 20 03:10:01 db1 CRON[2]: (root) CMD (backup)\n")
+	w := sources.Window{From: time.Date(2026, 11, 19, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)}
+	for _, c := range []struct {
+		written time.Time
+		year    string
+	}{
+		{time.Date(2026, 11, 20, 4, 0, 0, 0, time.UTC), "2026"},
+		{time.Date(2025, 11, 20, 4, 0, 0, 0, time.UTC), "2025"}, // last year's file: its lines are last year's
+	} {
+		if err := os.Chtimes(p, c.written, c.written); err != nil {
+			t.Fatal(err)
+		}
+		s, err := New(Config{Paths: []string{p}, Location: time.UTC})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ds, err := s.Fetch(context.Background(), w, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "lines stamped without a year were read as " + c.year + ", from the window's end (2026-11-21)"
+		if !slices.ContainsFunc(ds.Notes, func(n string) bool { return strings.Contains(n, want) }) {
+			t.Errorf("written %v: notes %q, want one saying %q", c.written, ds.Notes, want)
+		}
+	}
+	// Stamps with their year assume nothing.
+	q := mustWrite(t, dir, "dated", "2026-11-20T03:00:01Z db1 CRON[1]: (root) CMD (backup)\n")
+	s, err := New(Config{Paths: []string{q}, Location: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := s.Fetch(context.Background(), w, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.ContainsFunc(ds.Notes, func(n string) bool { return strings.Contains(n, "without a year") }) {
+		t.Errorf("notes %q: a year noted for stamps that have one", ds.Notes)
+	}
+}

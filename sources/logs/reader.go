@@ -65,7 +65,8 @@ type readStats struct {
 	badText    string
 	format     string // "" when not recognised
 	gaps       []string
-	seeked     int64 // byte offset reading started at, 0 from the start
+	seeked     int64     // byte offset reading started at, 0 from the start
+	years      yearGuess // year-less stamps read
 }
 
 // countReader counts the bytes read through it.
@@ -742,6 +743,7 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 	if n := yearNoteOf(p); n != "" {
 		st.gaps = append(st.gaps, n)
 	}
+	st.years = yearGuessOf(p)
 	return st, nil
 }
 
@@ -807,6 +809,21 @@ func yearNoteOf(p lineParser) string {
 		return p.stamps.yearNote()
 	}
 	return ""
+}
+
+// yearGuessOf is what p assumed of year-less stamps.
+func yearGuessOf(p lineParser) yearGuess {
+	switch p := p.(type) {
+	case *syslogParser:
+		return p.guess
+	case *headerFormat:
+		return p.stamps.guess
+	case *structParser:
+		return p.stamps.guess
+	case *stampedParser:
+		return p.stamps.guess
+	}
+	return yearGuess{}
 }
 
 // allTimes is a window that holds every line.

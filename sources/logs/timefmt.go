@@ -45,6 +45,7 @@ type stampParser struct {
 	// earlier than ref alone would have.
 	notAfter time.Time
 	moved    int
+	guess    yearGuess
 	last     int
 }
 
@@ -89,6 +90,8 @@ func (p *stampParser) year(t time.Time) time.Time {
 	if !p.notAfter.IsZero() && !at.Equal(placeYear(yearLimit(p.ref, time.Time{}), p.loc, in)) {
 		p.moved++
 	}
+	p.guess.n++
+	p.guess.year(at.Year())
 	return at
 }
 
