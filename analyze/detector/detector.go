@@ -2,6 +2,7 @@ package detector
 
 import (
 	"math"
+	"runtime"
 	"time"
 )
 
@@ -9,8 +10,11 @@ import (
 // the one setting used for every series (the benchmarks in BENCHMARKS.md
 // are run with it).
 type Config struct {
-	Level   int     // rows in the level's median window; default 24
-	History int     // prediction errors kept for the p-value; default 1000
+	Level int // rows in the level's median window; default 24
+	// History: prediction errors kept for the p-value; default a week of
+	// rows at the series' step, at least minHistory and at most
+	// maxHistory rows.
+	History int
 	Alpha   float64 // learning rate of a seasonal slot's offset; default 0.2
 	Gain    float64 // a seasonal model is used when its mean error is below Gain × the plain level's; default 0.85
 	Warmup  int     // errors seen before any score; default 20
@@ -23,9 +27,6 @@ type Config struct {
 func (c Config) withDefaults() Config {
 	if c.Level <= 0 {
 		c.Level = 24
-	}
-	if c.History <= 0 {
-		c.History = 1000
 	}
 	if c.Alpha <= 0 {
 		c.Alpha = 0.2
@@ -63,6 +64,12 @@ type Result struct {
 }
 
 const (
+	// minHistory, maxHistory bound the errors kept: at least 1,000 (an
+	// hourly series' week is only 168 rows, too few for a p-value of
+	// 1e-3), at most 100,000 (1.6 MB; a per-second series keeps 28 h).
+	minHistory = 1000
+	maxHistory = 100_000
+
 	day  = int64(24 * 60 * 60 * 1e6) // microseconds
 	week = 7 * day
 	// minSlot: seasonal slots are at least 5 minutes wide, so that each
@@ -121,15 +128,30 @@ type Detector struct {
 	step   int64
 	models []*model
 	cur    int // the model in use
-	errs   *window
-	recent float64 // decaying maximum of recent scores
-	decay  float64
+	j      judge
+}
+
+// judge is the second half of a Detector: the record of past errors, the
+// p-value of a new one and the onset. It depends on the prediction only
+// through the error, so Score runs the two halves on two cores.
+type judge struct {
+	warmup  int
+	history int // 0: a week of rows once the step is known
+	errs    *ostat
+	grown   bool
+	recent  float64 // decaying maximum of recent scores
+	decay   float64
 }
 
 // New returns a Detector with the configuration c.
 func New(c Config) *Detector {
 	c = c.withDefaults()
-	d := &Detector{c: c, errs: newWindow(c.History), decay: math.Pow(0.5, 1/float64(c.Refractory))}
+	h := c.History
+	if h <= 0 {
+		h = minHistory // raised to a week of rows once the step is known
+	}
+	d := &Detector{c: c, j: judge{warmup: c.Warmup, history: c.History, errs: newOstat(h),
+		decay: math.Pow(0.5, 1/float64(c.Refractory))}}
 	d.models = []*model{newModel(0, 0, c.Level)}
 	return d
 }
@@ -183,8 +205,18 @@ func median64(xs []int64) int64 {
 // and a time given twice should be merged by the caller), then learns it.
 // NaN and infinite values are not judged and not learned.
 func (d *Detector) Push(t int64, v float64) Result {
+	res, e, ok := d.predict(t, v)
+	if !ok {
+		return res
+	}
+	return d.j.judge(res, e, d.step)
+}
+
+// predict is Push's first half: the expected value (in res) and the error
+// e, learning v; ok is false when v is not judged.
+func (d *Detector) predict(t int64, v float64) (res Result, e float64, ok bool) {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return Result{P: 1, Expected: math.NaN()}
+		return Result{P: 1, Expected: math.NaN()}, 0, false
 	}
 	d.learnStep(t)
 	if d.n == 0 {
@@ -202,8 +234,7 @@ func (d *Detector) Push(t int64, v float64) Result {
 			best = k
 		}
 	}
-	res := Result{P: 1, Seasonal: int8(best)}
-	var e float64
+	res = Result{P: 1, Seasonal: int8(best)}
 	for k, m := range d.models {
 		s := m.slotOf(t)
 		off := 0.0
@@ -248,18 +279,33 @@ func (d *Detector) Push(t int64, v float64) Result {
 		m.level.add(sub(v, off))
 	}
 	if res.Expected != res.Expected || d.models[best].n < 1 {
-		return res
+		return res, 0, false
+	}
+	return res, e, true
+}
+
+// judge is Push's second half: the p-value, score and onset of the error
+// e of a row predicted as in res, at the series' step (0 while unknown).
+func (j *judge) judge(res Result, e float64, step int64) Result {
+	if step > 0 && !j.grown {
+		j.grown = true
+		if j.history <= 0 {
+			// A week of errors: the record then holds every hour of
+			// every weekday once, so a weekly job or a Monday peak is in
+			// the record the p-value is taken against.
+			j.errs.grow(int(min(max(week/step, minHistory), maxHistory)))
+		}
 	}
 	a := math.Abs(e)
-	if d.errs.len() >= d.c.Warmup {
-		res.P = pvalue(d.errs, a)
+	if n := j.errs.len(); n >= j.warmup {
+		res.P = j.pvalueAdd(a)
 		// Per minute, not per row: the same score is the same rate of
 		// false alarms in time whatever the sampling step (a per-row
 		// rate would give a per-minute series sixty times the alarms of
 		// an hourly one at the same threshold).
 		pe := res.P
-		if d.step > 0 {
-			pe *= float64(time.Minute.Microseconds()) / float64(d.step)
+		if step > 0 {
+			pe *= float64(time.Minute.Microseconds()) / float64(step)
 		}
 		res.Score = math.Max(0, math.Min(1, -math.Log10(math.Max(pe, 1e-300))/10))
 		if e > 0 {
@@ -267,15 +313,31 @@ func (d *Detector) Push(t int64, v float64) Result {
 		} else if e < 0 {
 			res.Dir = -1
 		}
-	}
-	if res.Score > d.recent {
-		res.Onset = res.Score
-		d.recent = res.Score
 	} else {
-		d.recent *= d.decay
+		j.errs.add(a)
 	}
-	d.errs.add(a)
+	if res.Score > j.recent {
+		res.Onset = res.Score
+		j.recent = res.Score
+	} else {
+		j.recent *= j.decay
+	}
 	return res
+}
+
+// pvalueAdd is pvalue(errs, a), then adds a to the record; for a typical
+// error (at most the 90th percentile, nine rows in ten) the rank is
+// counted by the same search that inserts it.
+func (j *judge) pvalueAdd(a float64) float64 {
+	w := j.errs
+	n := w.len()
+	if n >= 2 && a > w.at((n*9)/10) {
+		p := pvalue(w, a)
+		w.add(a)
+		return p
+	}
+	c := w.addCount(a)
+	return float64(c+1) / float64(n+1)
 }
 
 // pvalue is the p-value of the error a among the past errors. Up to the
@@ -287,14 +349,14 @@ func (d *Detector) Push(t int64, v float64) Result {
 // The tail is what makes the judgement hold when the record already holds
 // an anomaly: the second spike of the same height is as rare as the first
 // on the series' usual spread, not "seen once before".
-func pvalue(w *window, a float64) float64 {
+func pvalue(w *ostat, a float64) float64 {
 	n := w.len()
 	c := w.countGE(a)
 	conf := float64(c+1) / float64(n+1)
 	if n < 2 {
 		return conf
 	}
-	u := w.sorted[(n*9)/10]
+	u := w.at((n * 9) / 10)
 	if a <= u {
 		return conf
 	}
@@ -302,13 +364,13 @@ func pvalue(w *window, a float64) float64 {
 	if j == 0 {
 		return 0 // every past error was at most u: this one has no precedent
 	}
-	beta := meanExcess(w.sorted[n-j:], u)
+	beta := meanExcess(w, j, u)
 	if n >= 1000 {
 		// A heavy tail's mean excess grows with the threshold: take the
 		// 99th percentile's when larger, so that the tail is not too thin.
-		u2 := w.sorted[(n*99)/100]
+		u2 := w.at((n * 99) / 100)
 		if j2 := w.countGE(math.Nextafter(u2, math.Inf(1))); j2 > 0 && a > u2 {
-			if b2 := meanExcess(w.sorted[n-j2:], u2); b2 > beta {
+			if b2 := meanExcess(w, j2, u2); b2 > beta {
 				u, j, beta = u2, j2, b2
 			}
 		}
@@ -320,45 +382,112 @@ func pvalue(w *window, a float64) float64 {
 	return math.Min(p, conf)
 }
 
-func meanExcess(xs []float64, u float64) float64 {
-	m := 0.0
-	for _, x := range xs {
-		m += (x/2 - u/2) * 2 / float64(len(xs))
+// meanExcess is the mean of the j largest errors (all above u) less u.
+func meanExcess(w *ostat, j int, u float64) float64 {
+	b := w.meanTop(j)/2 - u/2
+	if !(b > 0) {
+		// Rounding of a mean of values barely above u: take the largest
+		// excess, which is positive.
+		b = w.at(w.len()-1)/2 - u/2
 	}
-	return m
+	return b * 2
 }
 
 // Score judges a whole series given in time order (t non-decreasing, unix
 // microseconds). Rows sharing a time are merged: the mean of their values
 // is judged once and every one of them gets that result. NaN values are
 // left out of the mean; a time with no value gets P = 1.
+//
+// A long series is judged by two goroutines, the prediction feeding the
+// judgement a chunk of rows at a time; the results are those of Push.
 func Score(c Config, t []int64, v []float64) []Result {
 	d := New(c)
 	out := make([]Result, len(t))
-	for i := 0; i < len(t); {
-		j := i + 1
-		for j < len(t) && t[j] == t[i] {
-			j++
-		}
-		x := v[i]
-		if j > i+1 {
-			sum, n := 0.0, 0
-			for _, y := range v[i:j] {
-				if !math.IsNaN(y) && !math.IsInf(y, 0) {
-					sum += y / float64(j-i)
-					n++
-				}
+	if len(t) < parallelRows || runtime.GOMAXPROCS(0) < 2 {
+		for i := 0; i < len(t); {
+			j := nextTime(t, i)
+			r := d.Push(t[i], mergedValue(v[i:j]))
+			for k := i; k < j; k++ {
+				out[k] = r
 			}
-			x = math.NaN()
-			if n > 0 {
-				x = sum * float64(j-i) / float64(n)
+			i = j
+		}
+		return out
+	}
+	type row struct {
+		i, j int
+		res  Result
+		e    float64
+		step int64
+		ok   bool
+	}
+	const chunk = 4096
+	full := make(chan []row, 4)
+	free := make(chan []row, 4)
+	for range 4 {
+		free <- make([]row, 0, chunk)
+	}
+	go func() {
+		buf := (<-free)[:0]
+		for i := 0; i < len(t); {
+			j := nextTime(t, i)
+			res, e, ok := d.predict(t[i], mergedValue(v[i:j]))
+			buf = append(buf, row{i, j, res, e, d.step, ok})
+			if len(buf) == chunk {
+				full <- buf
+				buf = (<-free)[:0]
+			}
+			i = j
+		}
+		full <- buf
+		close(full)
+	}()
+	for buf := range full {
+		for _, r := range buf {
+			res := r.res
+			if r.ok {
+				res = d.j.judge(res, r.e, r.step)
+			}
+			for k := r.i; k < r.j; k++ {
+				out[k] = res
 			}
 		}
-		r := d.Push(t[i], x)
-		for k := i; k < j; k++ {
-			out[k] = r
+		select {
+		case free <- buf:
+		default:
 		}
-		i = j
 	}
 	return out
+}
+
+// parallelRows: from this many rows Score runs its two halves on two
+// goroutines (below, the hand-over costs more than it saves).
+const parallelRows = 20_000
+
+// nextTime is the end of the run of rows sharing t[i].
+func nextTime(t []int64, i int) int {
+	j := i + 1
+	for j < len(t) && t[j] == t[i] {
+		j++
+	}
+	return j
+}
+
+// mergedValue is the value judged for rows sharing a time: the one value,
+// or the mean of the finite ones (NaN if none).
+func mergedValue(v []float64) float64 {
+	if len(v) == 1 {
+		return v[0]
+	}
+	sum, n := 0.0, 0
+	for _, y := range v {
+		if !math.IsNaN(y) && !math.IsInf(y, 0) {
+			sum += y / float64(len(v))
+			n++
+		}
+	}
+	if n == 0 {
+		return math.NaN()
+	}
+	return sum * float64(len(v)) / float64(n)
 }

@@ -15,7 +15,10 @@
 //     The median re-baselines a level shift once it holds for Level/2 rows.
 //
 //  2. Tail probability of the error e_t = x_t - expected. Among the last
-//     History absolute errors, up to their 90th percentile u it is the
+//     History absolute errors (by default a week of rows at the series'
+//     step, between 1,000 and 100,000 rows, kept in an order-statistics
+//     structure so that a long record costs little more than a short
+//     one), up to their 90th percentile u it is the
 //     conformal p-value (1 + #{past ≥ |e_t|}) / (n + 1) (Vovk et al.,
 //     "Algorithmic Learning in a Random World"); past u the errors are
 //     taken to have an exponential tail (peaks over threshold with shape 0,

@@ -6,9 +6,10 @@ import (
 )
 
 // window keeps the last n values in arrival order and sorted, so that a
-// median, a rank or the k largest cost a binary search, and adding a value
-// costs one shift of the values between the oldest value's place and the
-// new one's.
+// median costs nothing and adding a value costs one search and a shift of
+// the values between the oldest value's place and the new one's. It is
+// for short windows (the level's 24 values); the long record of errors is
+// an ostat.
 type window struct {
 	ring   []float64
 	sorted []float64
@@ -36,16 +37,22 @@ func (w *window) add(v float64) {
 	if w.head == w.n {
 		w.head = 0
 	}
+	// The old value's place is taken by v, which then moves to its own
+	// place: one search, and a shift of only the values between the two.
 	s := w.sorted
 	i := search(s, old)
-	j := search(s, v)
-	if j > i {
-		copy(s[i:j-1], s[i+1:j])
-		s[j-1] = v
+	if v > old {
+		for i+1 < len(s) && s[i+1] < v {
+			s[i] = s[i+1]
+			i++
+		}
 	} else {
-		copy(s[j+1:i+1], s[j:i])
-		s[j] = v
+		for i > 0 && s[i-1] > v {
+			s[i] = s[i-1]
+			i--
+		}
 	}
+	s[i] = v
 }
 
 // median of the values; NaN when empty. Halves are added, not the sum
@@ -103,4 +110,27 @@ func search(s []float64, v float64) int {
 		}
 	}
 	return lo
+}
+
+// searchKey is the first index whose key is >= k (len(s) if none), keys
+// below 2^63: a branch-free binary search, since the error record's values
+// come in random order and a branching search mispredicts half its steps.
+// The comparison is arithmetic: for keys below 2^63, s[i]-k is negative
+// as an int64 exactly when s[i] < k, and its sign spread over the word is
+// the mask that takes the step or not.
+func searchKey(s []uint64, k uint64) int {
+	n := len(s)
+	if n == 0 {
+		return 0
+	}
+	base := 0
+	for n > 1 {
+		half := n >> 1
+		base += half & int(int64(s[base+half-1]-k)>>63)
+		n -= half
+	}
+	if s[base] < k {
+		base++
+	}
+	return base
 }
