@@ -8,8 +8,10 @@ import (
 	"github.com/hindsight-sre/hindsight/sources"
 )
 
-// SLASchema names the JSON document of an SLA report.
-const SLASchema = "hindsight/sla/v1"
+// SLASchema names the JSON document of an SLA report. v2 (times in the
+// profile's zone, durations in seconds) replaced v1 (durations in
+// nanoseconds).
+const SLASchema = "hindsight/sla/v2"
 
 // SLA is availability per monitor over a period (a month, a quarter, a
 // year, or any --from/--to).

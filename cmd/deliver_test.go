@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"encoding/json"
+	"github.com/hindsight-sre/hindsight/report"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -76,7 +77,7 @@ func TestWebhookJSONPayload(t *testing.T) {
 		t.Fatalf("exit %d, %d posts\n%s", code, len(rec.bodies), stderr)
 	}
 	var doc summaryDoc
-	if err := json.Unmarshal([]byte(rec.bodies[0]), &doc); err != nil || doc.Schema != "hindsight/summary/v1" || len(doc.Summary.Episodes) == 0 {
+	if err := report.ReadJSON([]byte(rec.bodies[0]), &doc); err != nil || doc.Schema != "hindsight/summary/v2" || len(doc.Summary.Episodes) == 0 {
 		t.Errorf("generic JSON payload: %v, schema %q, %d episodes", err, doc.Schema, len(doc.Summary.Episodes))
 	}
 }

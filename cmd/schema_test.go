@@ -15,7 +15,7 @@ import (
 // match the JSON Schema published in report/schema (the report package's
 // own test checks its fixtures, and that the schema lists every field).
 func TestDemoJSONMatchesSchema(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("..", "report", "schema", "report-v1.json"))
+	raw, err := os.ReadFile(filepath.Join("..", "report", "schema", "report-v2.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,10 +25,10 @@ func TestDemoJSONMatchesSchema(t *testing.T) {
 	}
 	c := jsonschema.NewCompiler()
 	c.AssertFormat()
-	if err := c.AddResource("report-v1.json", doc); err != nil {
+	if err := c.AddResource("report-v2.json", doc); err != nil {
 		t.Fatal(err)
 	}
-	schema, err := c.Compile("report-v1.json")
+	schema, err := c.Compile("report-v2.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +42,7 @@ func TestDemoJSONMatchesSchema(t *testing.T) {
 			t.Fatal(err)
 		}
 		if err := schema.Validate(inst); err != nil {
-			t.Errorf("--around %q: -o json does not match report/schema/report-v1.json:\n%v", around, err)
+			t.Errorf("--around %q: -o json does not match report/schema/report-v2.json:\n%v", around, err)
 		}
 	}
 }

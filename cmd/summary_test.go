@@ -3,7 +3,6 @@ package cmd
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hindsight-sre/hindsight/analyze"
+	"github.com/hindsight-sre/hindsight/report"
 	"github.com/hindsight-sre/hindsight/sources"
 )
 
@@ -31,7 +31,7 @@ func mustSummary(t *testing.T, date, stateDir string, extra ...string) (summaryD
 	code := run(context.Background(), args, &out, &errb)
 	var doc summaryDoc
 	if code == exitOK || code == exitError {
-		if err := json.Unmarshal(out.Bytes(), &doc); err != nil && out.Len() > 0 {
+		if err := report.ReadJSON(out.Bytes(), &doc); err != nil && out.Len() > 0 {
 			t.Fatalf("summary on %s: %v\n%s", date, err, out.String())
 		}
 	}
@@ -58,7 +58,7 @@ func TestSummaryThreeNights(t *testing.T) {
 	state := t.TempDir()
 
 	d1, code, stderr := mustSummary(t, "2025-11-13", state)
-	if code != exitOK || d1.Schema != "hindsight/summary/v1" {
+	if code != exitOK || d1.Schema != "hindsight/summary/v2" {
 		t.Fatalf("night 1: exit %d, schema %q\n%s", code, d1.Schema, stderr)
 	}
 	if e := episode(t, d1, "Shop"); e.Status != analyze.StatusNew || e.Class != analyze.OffHours {

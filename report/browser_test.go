@@ -321,7 +321,7 @@ func fixtureByName(t *testing.T, name string) *analyze.Findings {
 			t.Fatal(err)
 		}
 		var doc struct{ Findings *analyze.Findings }
-		if err := json.Unmarshal(b, &doc); err != nil || doc.Findings == nil {
+		if err := ReadJSON(b, &doc); err != nil || doc.Findings == nil {
 			t.Fatalf("%s.json: %v", name, err)
 		}
 		return doc.Findings

@@ -1,29 +1,33 @@
 package report
 
 import (
-	"encoding/json"
 	"io"
+	"time"
 
 	"github.com/hindsight-sre/hindsight/analyze"
 )
 
 // Schema names the JSON document's version. Field names change only with it;
-// report/README.md documents every field.
-const Schema = "hindsight/report/v1"
+// report/README.md documents every field. v2 replaced v1 (times in UTC,
+// durations in nanoseconds): its times are in the profile's zone and its
+// durations in seconds, as the report's text has them.
+const Schema = "hindsight/report/v2"
 
 type document struct {
 	Schema   string            `json:"schema"`
 	Findings *analyze.Findings `json:"findings"`
 }
 
-// writeJSON writes f as the documented JSON document. Lists are [] rather
+// writeJSON writes f as the documented JSON document, times in loc. Lists are [] rather
 // than null when empty, and <, > and & are left as they are, since log
 // templates are full of them and the output is not meant for HTML.
-func writeJSON(w io.Writer, f *analyze.Findings) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(document{Schema: Schema, Findings: withEmptyLists(f)})
+func writeJSON(w io.Writer, f *analyze.Findings, loc *time.Location) error {
+	b, err := marshalV2(document{Schema: Schema, Findings: withEmptyLists(f)}, loc)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(b)
+	return err
 }
 
 // withEmptyLists returns a copy of f whose documented lists are never nil.

@@ -145,18 +145,23 @@ func TestJSONRoundTrip(t *testing.T) {
 			Schema   string            `json:"schema"`
 			Findings *analyze.Findings `json:"findings"`
 		}
-		if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		if err := ReadJSON([]byte(out), &doc); err != nil {
 			t.Fatal(err)
 		}
-		if doc.Schema != "hindsight/report/v1" {
+		if doc.Schema != "hindsight/report/v2" {
 			t.Errorf("schema = %q", doc.Schema)
 		}
 		want := withEmptyLists(fx.f())
 		for i := range want.Anomalies {
 			want.Anomalies[i].Role = 0 // not in the JSON; role travels as its name
 		}
+		// The JSON has the instants in the profile's zone; compare them in UTC.
+		inUTC(reflect.ValueOf(doc.Findings))
+		inUTC(reflect.ValueOf(want))
 		if !reflect.DeepEqual(doc.Findings, want) {
-			t.Errorf("%s: findings do not survive a JSON round trip", fx.name)
+			a, _ := json.MarshalIndent(doc.Findings, "", " ")
+			b, _ := json.MarshalIndent(want, "", " ")
+			t.Errorf("%s: findings do not survive a JSON round trip:\n%s\nwant\n%s", fx.name, a, b)
 		}
 	}
 }
@@ -186,6 +191,7 @@ func TestREADMEDocumentsEveryField(t *testing.T) {
 			if name == "" {
 				name = field.Name
 			}
+			name = v2Name(name, field.Type)
 			if !bytes.Contains(readme, []byte("| `"+name+"` |")) {
 				t.Errorf("README.md does not document %s.%s (JSON %q)", typ, field.Name, name)
 			}
@@ -466,5 +472,31 @@ func TestInputsCost(t *testing.T) {
 	f.Inputs.MetricsQueried, f.Inputs.APIRequests = 0, 0
 	if out := mustWrite(t, "markdown", f); strings.Contains(out, "paid APIs") {
 		t.Errorf("a run with no paid API speaks of them:\n%s", out)
+	}
+}
+
+// inUTC sets every time.Time reachable from v, a pointer, to UTC.
+func inUTC(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			inUTC(v.Elem())
+		}
+	case reflect.Struct:
+		if v.Type() == reflect.TypeFor[time.Time]() {
+			if v.CanSet() {
+				v.Set(reflect.ValueOf(v.Interface().(time.Time).UTC()))
+			}
+			return
+		}
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				inUTC(v.Field(i))
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			inUTC(v.Index(i))
+		}
 	}
 }

@@ -2,7 +2,6 @@ package report
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -32,10 +31,9 @@ func WriteSLA(w io.Writer, format string, s *analyze.SLA, o Options) error {
 	case "markdown", "md":
 		slaMarkdown(&buf, v, s)
 	case "json":
-		enc := json.NewEncoder(&buf)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		err = enc.Encode(s)
+		var b []byte
+		b, err = marshalV2(s, v.loc)
+		buf.Write(b)
 	case "table":
 		err = slaTable(&buf, v, s, o)
 	case "html":

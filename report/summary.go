@@ -13,7 +13,9 @@ import (
 )
 
 // SummarySchema names the JSON document of the nightly summary.
-const SummarySchema = "hindsight/summary/v1"
+// v2 replaced v1 as report/v2 replaced report/v1: times in the profile's
+// zone, durations in seconds.
+const SummarySchema = "hindsight/summary/v2"
 
 // SummaryFormats are the formats WriteSummary accepts. "slack" is the
 // payload of a Slack incoming webhook ({"text": ...} in Slack's mrkdwn).
@@ -33,13 +35,12 @@ func WriteSummary(w io.Writer, format string, s *analyze.Summary, o Options) err
 	case "markdown", "md":
 		sv.markdown(&buf)
 	case "json":
-		enc := json.NewEncoder(&buf)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		err = enc.Encode(struct {
+		var b []byte
+		b, err = marshalV2(struct {
 			Schema  string           `json:"schema"`
 			Summary *analyze.Summary `json:"summary"`
-		}{SummarySchema, s})
+		}{SummarySchema, s}, v.loc)
+		buf.Write(b)
 	case "table":
 		err = sv.table(&buf, o)
 	case "slack":
