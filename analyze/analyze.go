@@ -108,7 +108,7 @@ func newAnalysis(ds *sources.Dataset, o Options) *analysis {
 	from := o.Window.From.Add(-o.Baseline).Truncate(o.Step)
 	a.t0 = from
 	a.n = int((o.Window.To.Sub(from) + o.Step - 1) / o.Step)
-	g := &grid{t0: a.t0, step: o.Step, vals: make([]float64, a.n)}
+	g := newGrid(a.t0, o.Step, a.n)
 	a.win[0], a.win[1] = g.clampRange(o.Window.From, o.Window.To)
 	a.base[0], a.base[1] = 0, a.win[0]
 	zone := "UTC"
@@ -148,25 +148,13 @@ func (a *analysis) run() *Findings {
 	return a.f
 }
 
+// count counts the inputs; beats and points are counted by buildSignals,
+// which goes over them anyway.
 func (a *analysis) count() {
 	in := &a.f.Inputs
 	w := sources.Window{From: a.t0, To: a.o.Window.To}
 	in.Probes = len(a.ds.Probes)
-	for _, p := range a.ds.Probes {
-		for _, b := range p.Beats {
-			if w.Contains(b.T) {
-				in.Beats++
-			}
-		}
-	}
 	in.Series = len(a.ds.Series)
-	for _, s := range a.ds.Series {
-		for _, p := range s.Points {
-			if w.Contains(p.T) {
-				in.Points++
-			}
-		}
-	}
 	for _, e := range a.ds.Events {
 		if w.Contains(e.T) {
 			in.Events++
@@ -193,6 +181,7 @@ func (a *analysis) buildSignals() {
 			query: s.Query, series: s})
 	}
 	gaps := make([]*sources.Gap, len(sigs))
+	inWindow := make([]int, len(sigs)) // beats or points in [t0, To)
 	workers := min(runtime.GOMAXPROCS(0), max(1, len(sigs)/8))
 	var wg sync.WaitGroup
 	next := make(chan int)
@@ -200,8 +189,9 @@ func (a *analysis) buildSignals() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var sc scratch
 			for i := range next {
-				gaps[i] = a.buildSignal(sigs[i])
+				gaps[i], inWindow[i] = a.buildSignal(sigs[i], &sc)
 			}
 		}()
 	}
@@ -211,6 +201,11 @@ func (a *analysis) buildSignals() {
 	close(next)
 	wg.Wait()
 	for i, s := range sigs {
+		if s.probe != nil {
+			a.f.Inputs.Beats += inWindow[i]
+		} else {
+			a.f.Inputs.Points += inWindow[i]
+		}
 		if gaps[i] != nil {
 			a.f.Gaps = append(a.f.Gaps, *gaps[i])
 		}
@@ -221,33 +216,47 @@ func (a *analysis) buildSignals() {
 }
 
 // buildSignal fills s's grid, statistics and intervals. It touches only
-// s, so signals can be built concurrently; a gap to report is returned.
-func (a *analysis) buildSignal(s *signal) *sources.Gap {
+// s and sc, so signals can be built concurrently; it returns a gap to
+// report and how many beats or points fall in [t0, Window.To).
+func (a *analysis) buildSignal(s *signal, sc *scratch) (*sources.Gap, int) {
 	s.g = newGrid(a.t0, a.o.Step, a.n)
+	c := newClock(a.t0, a.o.Window.To.Sub(a.t0))
+	end := c.since(a.o.Window.To)
+	in := 0
 	if p := s.probe; p != nil {
 		pts := make([]sources.Point, 0, len(p.Beats))
 		for _, b := range p.Beats {
+			if d := c.since(b.T); d >= 0 && d < end {
+				in++
+			}
 			if b.Status == sources.Up && b.Latency > 0 {
 				pts = append(pts, sources.Point{T: b.T, V: b.Latency.Seconds()})
 			}
 		}
-		fillMean(s.g, pts)
+		fillMean(s.g, pts, sc)
 	} else {
-		fillMean(s.g, s.series.Points)
+		for _, p := range s.series.Points {
+			if d := c.since(p.T); d >= 0 && d < end {
+				in++
+			}
+		}
+		fillMean(s.g, s.series.Points, sc)
 	}
 	var gap *sources.Gap
-	s.st = robustStats(s.g.vals[a.base[0]:a.base[1]])
+	sc.vals = s.g.appendValid(sc.vals[:0], a.base[0], a.base[1])
+	s.st = robustOf(sc.vals)
 	if s.st.n < 10 {
 		// Too little baseline: judge against the window itself, which
 		// finds only what stands out within it.
-		s.st = robustStats(s.g.vals)
+		sc.vals = s.g.appendValid(sc.vals[:0], 0, a.n)
+		s.st = robustOf(sc.vals)
 		if s.st.n > 0 && a.base[1] > 0 {
 			gap = &sources.Gap{Source: s.source, What: s.subject,
 				Reason: "no baseline data before the window; compared with the window itself"}
 		}
 	}
 	if s.st.n == 0 {
-		return gap
+		return gap, in
 	}
 	ratio := 0.0
 	if s.role == sources.Latency {
@@ -259,7 +268,7 @@ func (a *analysis) buildSignal(s *signal) *sources.Gap {
 		a.windowIntervals(s, max(0, a.win[0]-lag), a.win[1])
 		a.calibrate(s, max(0, a.win[0]-lag))
 	}
-	return gap
+	return gap, in
 }
 
 func seriesSubject(s *sources.Series) string {

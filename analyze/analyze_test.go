@@ -409,6 +409,45 @@ func TestMedianMatchesSort(t *testing.T) {
 			t.Fatalf("n=%d: selectK(%d) = %v, want %v", n, k, got, s[k])
 		}
 	}
+	// Large ranges take Floyd and Rivest's sampling step (past 600
+	// values): with ties, without, sorted, reversed, at every kind of k;
+	// the partition around k must hold, as median relies on it.
+	for _, n := range []int{601, 602, 1000, 4097, 10080} {
+		for shape := range 4 {
+			xs := make([]float64, n)
+			for i := range xs {
+				switch shape {
+				case 0:
+					xs[i] = math.Round(rng.NormFloat64() * 3)
+				case 1:
+					xs[i] = rng.Float64()
+				case 2:
+					xs[i] = float64(i)
+				case 3:
+					xs[i] = float64(n - i)
+				}
+			}
+			s := slices.Sorted(slices.Values(xs))
+			for _, k := range []int{0, 1, n / 3, n/2 - 1, n / 2, n - 2, n - 1, rng.IntN(n)} {
+				ys := slices.Clone(xs)
+				if got := selectK(ys, k); got != s[k] {
+					t.Fatalf("n=%d shape %d: selectK(%d) = %v, want %v", n, shape, k, got, s[k])
+				}
+				for i, v := range ys {
+					if i < k && v > ys[k] || i > k && v < ys[k] {
+						t.Fatalf("n=%d shape %d k=%d: %v at %d is on the wrong side of %v", n, shape, k, v, i, ys[k])
+					}
+				}
+			}
+			want := s[n/2]
+			if n%2 == 0 {
+				want = (s[n/2-1] + s[n/2]) / 2
+			}
+			if got := median(slices.Clone(xs)); got != want {
+				t.Fatalf("n=%d shape %d: median %v, want %v", n, shape, got, want)
+			}
+		}
+	}
 }
 
 func TestSeasonalBaselineFindsADaytimeDrop(t *testing.T) {
@@ -474,7 +513,7 @@ func TestLeadCorrelation(t *testing.T) {
 	// y follows x three cells later: the best correlation is at a lead of
 	// 3 minutes and is 1.
 	g := func(vals []float64) *signal {
-		return &signal{g: &grid{t0: time.Unix(0, 0), step: time.Minute, vals: vals}}
+		return &signal{g: denseGrid(time.Unix(0, 0), time.Minute, vals)}
 	}
 	n := 200
 	x, y := make([]float64, n), make([]float64, n)
@@ -494,7 +533,7 @@ func TestLeadCorrelation(t *testing.T) {
 	if r != 1 || lead != 3*time.Minute {
 		t.Errorf("r %.2f at lead %s, want 1 at 3m", r, lead)
 	}
-	if r := pearson([]float64{1, 1, 1, 1, 1, 1}, []float64{1, 2, 3, 4, 5, 6}, 0, 6, 0); r != 0 {
+	if r := pearson(denseGrid(time.Unix(0, 0), time.Minute, []float64{1, 1, 1, 1, 1, 1}), denseGrid(time.Unix(0, 0), time.Minute, []float64{1, 2, 3, 4, 5, 6}), 0, 6, 0); r != 0 {
 		t.Errorf("constant side: r = %v, want 0", r)
 	}
 }

@@ -33,11 +33,12 @@ const (
 // baseline are kept as they are, for recurrence. Each kept interval gets
 // its calibrated p-value.
 func (a *analysis) calibrate(s *signal, from int) {
-	last := 0
+	last, first := 0, s.g.n
 	need := false
 	for _, iv := range s.ivs {
 		if iv.b > from {
 			last = max(last, iv.b)
+			first = min(first, iv.a)
 			need = need || iv.kind != ivShift
 		}
 	}
@@ -45,11 +46,23 @@ func (a *analysis) calibrate(s *signal, from int) {
 		return
 	}
 	d := detector.New(detector.Config{})
-	ps := make([]float64, last)
-	scores := make([]float64, last)
-	for i := range last {
-		r := d.Push(s.g.time(i).UnixMicro(), s.g.vals[i])
-		ps[i], scores[i] = r.P, r.Score
+	// Results are kept for [first, last) only, and only stored cells are
+	// pushed: the detector takes a cell without a value (NaN) as nothing
+	// to learn (P 1, score 0), so skipping the empty cells between runs
+	// changes nothing, and memory follows the data (issue 19).
+	ps := make([]float64, last-first)
+	scores := make([]float64, last-first)
+	for i := range ps {
+		ps[i] = 1
+	}
+	for k := range s.g.runs {
+		r := &s.g.runs[k]
+		for i := r.a; i < min(r.end(), last); i++ {
+			res := d.Push(s.g.time(i).UnixMicro(), r.v[i-r.a])
+			if i >= first {
+				ps[i-first], scores[i-first] = res.P, res.Score
+			}
+		}
 	}
 	kept := s.ivs[:0]
 	for _, iv := range s.ivs {
@@ -59,8 +72,8 @@ func (a *analysis) calibrate(s *signal, from int) {
 		}
 		best, p := 0.0, 1.0
 		for j := iv.a; j < iv.b; j++ {
-			best = math.Max(best, scores[j])
-			p = math.Min(p, ps[j])
+			best = math.Max(best, scores[j-first])
+			p = math.Min(p, ps[j-first])
 		}
 		iv.p, iv.calibrated = p, true
 		cut := denseCut

@@ -254,7 +254,7 @@ func (a *analysis) exhaustionCandidates(s *Symptom) []*candidate {
 		i, j := sg.g.clampRange(s.Start.Add(-look), s.End)
 		lo, loAt := math.Inf(1), -1
 		for k := i; k < j; k++ {
-			if v := sg.g.vals[k]; !math.IsNaN(v) && v < lo {
+			if v := sg.g.at(k); !math.IsNaN(v) && v < lo {
 				lo, loAt = v, k
 			}
 		}
@@ -268,10 +268,10 @@ func (a *analysis) exhaustionCandidates(s *Symptom) []*candidate {
 		// values keep rising towards the usual level.
 		out0 := loAt
 		for k := loAt; k >= i; k-- {
-			if v := sg.g.vals[k]; !math.IsNaN(v) && v <= lo+0.02*base {
+			if v := sg.g.at(k); !math.IsNaN(v) && v <= lo+0.02*base {
 				out0 = k
 			}
-			if v := sg.g.vals[k]; !math.IsNaN(v) && v > lo+0.5*base {
+			if v := sg.g.at(k); !math.IsNaN(v) && v > lo+0.5*base {
 				break
 			}
 		}
@@ -281,7 +281,7 @@ func (a *analysis) exhaustionCandidates(s *Symptom) []*candidate {
 		}
 		began := out0
 		for k := out0 - 1; k >= max(0, i-int(look/a.o.Step)); k-- {
-			v := sg.g.vals[k]
+			v := sg.g.at(k)
 			if math.IsNaN(v) {
 				continue
 			}
@@ -293,7 +293,7 @@ func (a *analysis) exhaustionCandidates(s *Symptom) []*candidate {
 		from := sg.g.time(began)
 		// Time to exhaustion, as a linear fit over the fall would have
 		// told an hour before: (value at the start) / (rate of fall).
-		startV := sg.g.vals[began]
+		startV := sg.g.at(began)
 		fall := out0 - began
 		ttx := ""
 		if fall > 1 && !math.IsNaN(startV) && startV > lo {
@@ -303,7 +303,7 @@ func (a *analysis) exhaustionCandidates(s *Symptom) []*candidate {
 		}
 		c := &candidate{
 			s: Suspect{Kind: SuspectExhaustion, Title: sg.subject + " ran out", Source: sg.source,
-				Start: ranOut, End: sg.g.time(min(loAt+1, len(sg.g.vals)))},
+				Start: ranOut, End: sg.g.time(min(loAt+1, sg.g.n))},
 			subject:   sg.subject,
 			component: componentOfSeries(sg),
 			began:     from,
@@ -319,7 +319,7 @@ func (a *analysis) exhaustionCandidates(s *Symptom) []*candidate {
 		c.present = func(f, t time.Time) bool {
 			x, y := sig.g.clampRange(f, t)
 			for k := x; k < y; k++ {
-				if v := sig.g.vals[k]; !math.IsNaN(v) && v <= lvl {
+				if v := sig.g.at(k); !math.IsNaN(v) && v <= lvl {
 					return true
 				}
 			}
@@ -428,15 +428,16 @@ func componentOfSeries(sg *signal) string {
 // median in [i, j) that the driver's values predict; 0 when the fit has
 // no positive slope or too few points.
 func explainsShare(driver, effect *signal, base [2]int, i, j int) float64 {
-	x, y := driver.g.vals, effect.g.vals
+	x, y := driver.g, effect.g
 	var n, sx, sy, sxx, sxy float64
 	stride := max(1, (base[1]-base[0])/4000) // enough points for a slope
 	for k := base[0]; k < base[1]; k += stride {
-		if math.IsNaN(x[k]) || math.IsNaN(y[k]) {
+		xk, yk := x.at(k), y.at(k)
+		if math.IsNaN(xk) || math.IsNaN(yk) {
 			continue
 		}
 		n++
-		sx, sy, sxx, sxy = sx+x[k], sy+y[k], sxx+x[k]*x[k], sxy+x[k]*y[k]
+		sx, sy, sxx, sxy = sx+xk, sy+yk, sxx+xk*xk, sxy+xk*yk
 	}
 	if n < 30 {
 		return 0
@@ -452,11 +453,12 @@ func explainsShare(driver, effect *signal, base [2]int, i, j int) float64 {
 	a0 := sy/n - b*sx/n
 	var rise, pred float64
 	for k := i; k < j; k++ {
-		if math.IsNaN(x[k]) || math.IsNaN(y[k]) {
+		xk, yk := x.at(k), y.at(k)
+		if math.IsNaN(xk) || math.IsNaN(yk) {
 			continue
 		}
-		rise += y[k] - effect.st.median
-		pred += a0 + b*x[k] - effect.st.median
+		rise += yk - effect.st.median
+		pred += a0 + b*xk - effect.st.median
 	}
 	// A fall (idle CPU running out as requests rise) is explained the
 	// same way, with the signs turned: the slope is then negative.
@@ -523,7 +525,7 @@ func (a *analysis) foldDriven(s *Symptom, cands []*candidate) []*candidate {
 				// A fall driven by a rise (idle CPU as requests grow)
 				// correlates negatively: the slope's sign is already
 				// checked by the share, so the strength is what counts.
-				r = math.Abs(pearson(e.sig.g.vals, d.sig.g.vals, x, y, 0))
+				r = math.Abs(pearson(e.sig.g, d.sig.g, x, y, 0))
 			}
 			if sh >= 0.5 || r >= 0.7 {
 				folded[e] = true
@@ -654,7 +656,7 @@ func (a *analysis) sighted(s *Symptom, from, to time.Time, dur time.Duration) bo
 			continue
 		}
 		// Comparable in size: at least a third of today's excess.
-		if s.Kind == LatencySpike && sig.g.vals[iv.peak]-s.BaselineValue < 0.3*(s.PeakValue-s.BaselineValue) {
+		if s.Kind == LatencySpike && sig.g.at(iv.peak)-s.BaselineValue < 0.3*(s.PeakValue-s.BaselineValue) {
 			continue
 		}
 		n += hi - lo
@@ -747,7 +749,7 @@ func (a *analysis) serverQuiet(s *Symptom) bool {
 		i, j := sg.g.clampRange(s.Start, s.End)
 		seen := false
 		for k := i; k < j; k++ {
-			if !math.IsNaN(sg.g.vals[k]) {
+			if !math.IsNaN(sg.g.at(k)) {
 				seen = true
 				break
 			}

@@ -126,7 +126,7 @@ func (a *analysis) chart(s *Symptom) *Chart {
 		p := ChartPoint{T: t, NoData: true}
 		i0, i1 := sig.g.clampRange(from, to)
 		for i := i0; i < i1; i++ {
-			if v := sig.g.vals[i]; !math.IsNaN(v) && (p.NoData || v > p.V) {
+			if v := sig.g.at(i); !math.IsNaN(v) && (p.NoData || v > p.V) {
 				p.V, p.NoData = v, false
 			}
 		}

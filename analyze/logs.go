@@ -3,6 +3,7 @@ package analyze
 import (
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/hindsight-sre/hindsight/sources"
@@ -11,13 +12,14 @@ import (
 // logSignal is one log pattern's per-step counts on the grid, with the
 // rate expected from the part of the baseline the logs cover.
 type logSignal struct {
-	p        *sources.LogPattern
-	counts   []float64 // per cell; 0 where no line
-	prefix   []float64 // prefix[j] = sum of counts[:j]
-	from     int       // first cell the pattern's source covers
-	expected float64   // lines per cell in the covered baseline
-	perDay   int       // cells in a day
-	halfW    int       // cells on each side of the seasonal window
+	p      *sources.LogPattern
+	counts *grid       // lines per cell; empty (0) where no line
+	prefix [][]float64 // prefix[r][x]: lines in every cell up to run r's cell x
+
+	from     int     // first cell the pattern's source covers
+	expected float64 // lines per cell in the covered baseline
+	perDay   int     // cells in a day
+	halfW    int     // cells on each side of the seasonal window
 	bursts   []interval
 	isNew    bool // first seen within the lag before the window, or in it
 }
@@ -51,32 +53,56 @@ func (a *analysis) logSignals() []*logSignal {
 			}
 		}
 	}
-	g := &grid{t0: a.t0, step: a.o.Step, vals: make([]float64, a.n)}
+	g := newGrid(a.t0, a.o.Step, a.n)
 	a.logs = []*logSignal{}
+	var cells []int
 	for i := range a.ds.Patterns {
 		p := &a.ds.Patterns[i]
-		ls := &logSignal{p: p, counts: make([]float64, a.n)}
+		ls := &logSignal{p: p, counts: &grid{t0: a.t0, step: a.o.Step, n: a.n}}
+		// Cells are stored only where the pattern has lines (issue 19).
+		cells = cells[:0]
+		sorted := true
 		for _, b := range p.Counts {
 			j := g.index(b.T)
 			if b.T.Before(a.t0) || j >= a.n {
 				continue
 			}
-			ls.counts[j] += float64(b.N)
+			if len(cells) > 0 && j < cells[len(cells)-1] {
+				sorted = false
+			}
+			if len(cells) == 0 || j != cells[len(cells)-1] {
+				cells = append(cells, j)
+			}
+		}
+		if !sorted {
+			slices.Sort(cells)
+			cells = slices.Compact(cells)
+		}
+		ls.counts.layout(cells)
+		for _, b := range p.Counts {
+			j := g.index(b.T)
+			if b.T.Before(a.t0) || j >= a.n {
+				continue
+			}
+			r := &ls.counts.runs[ls.counts.find(j)]
+			r.v[j-r.a] += float64(b.N)
 		}
 		if t, ok := first[p.Source]; ok && t.After(a.t0) {
 			ls.from = g.index(t)
 		}
-		ls.prefix = make([]float64, a.n+1)
-		for j, c := range ls.counts {
-			ls.prefix[j+1] = ls.prefix[j] + c
+		ls.prefix = make([][]float64, len(ls.counts.runs))
+		sum := 0.0
+		for k, r := range ls.counts.runs {
+			ls.prefix[k] = make([]float64, len(r.v))
+			for x, c := range r.v {
+				sum += c
+				ls.prefix[k][x] = sum
+			}
 		}
 		ls.perDay = int(24 * time.Hour / a.o.Step)
 		ls.halfW = int(seasonalHalfWidth / a.o.Step)
 		baseCells := a.win[0] - ls.from
-		baseLines := 0.0
-		for j := ls.from; j < a.win[0]; j++ {
-			baseLines += ls.counts[j]
-		}
+		baseLines := ls.sum(ls.from, a.win[0])
 		if baseCells > 0 {
 			ls.expected = baseLines / float64(baseCells)
 		}
@@ -109,10 +135,10 @@ func (ls *logSignal) expectedAt(j int) float64 {
 	for d := 1; d <= seasonalDays; d++ {
 		k := j - d*ls.perDay
 		lo, hi := k-ls.halfW, k+ls.halfW+1
-		if lo < ls.from || hi > len(ls.counts) {
+		if lo < ls.from || hi > ls.counts.n {
 			break
 		}
-		sum += ls.prefix[hi] - ls.prefix[lo]
+		sum += ls.prefixAt(hi) - ls.prefixAt(lo)
 		n += hi - lo
 	}
 	if n == 0 {
@@ -134,33 +160,49 @@ func (ls *logSignal) findBursts(from, to int) []interval {
 	var out []interval
 	var cur *interval
 	gap := 0
-	for j := max(from, ls.from); j < to; j++ {
-		c := ls.counts[j]
-		if c == 0 {
+	from = max(from, ls.from)
+	next := from // the first cell not yet looked at
+	for k := range ls.counts.runs {
+		r := &ls.counts.runs[k]
+		lo, hi := max(from, r.a), min(to, r.end())
+		if lo >= hi {
+			continue
+		}
+		// The cells between runs have no line: they only end a burst.
+		if cur != nil && lo > next {
+			if gap += lo - next; gap > 2 {
+				cur = nil
+			}
+		}
+		next = hi
+		for j := lo; j < hi; j++ {
+			c := r.v[j-r.a]
+			if c == 0 {
+				if cur != nil {
+					if gap++; gap > 2 {
+						cur = nil
+					}
+				}
+				continue
+			}
+			e := ls.expectedAt(j)
+			if c > e+burstSigmas*math.Sqrt(e)+1 {
+				if cur == nil {
+					out = append(out, interval{a: j, b: j + 1, peak: j, peakZ: c})
+					cur = &out[len(out)-1]
+				} else {
+					cur.b = j + 1
+					if c > cur.peakZ {
+						cur.peak, cur.peakZ = j, c
+					}
+				}
+				gap = 0
+				continue
+			}
 			if cur != nil {
 				if gap++; gap > 2 {
 					cur = nil
 				}
-			}
-			continue
-		}
-		e := ls.expectedAt(j)
-		if c > e+burstSigmas*math.Sqrt(e)+1 {
-			if cur == nil {
-				out = append(out, interval{a: j, b: j + 1, peak: j, peakZ: c})
-				cur = &out[len(out)-1]
-			} else {
-				cur.b = j + 1
-				if c > cur.peakZ {
-					cur.peak, cur.peakZ = j, c
-				}
-			}
-			gap = 0
-			continue
-		}
-		if cur != nil {
-			if gap++; gap > 2 {
-				cur = nil
 			}
 		}
 	}
@@ -174,12 +216,48 @@ func (ls *logSignal) findBursts(from, to int) []interval {
 	return kept
 }
 
-func (ls *logSignal) lines(iv interval) float64 {
+func (ls *logSignal) lines(iv interval) float64 { return ls.sum(iv.a, iv.b) }
+
+// sum adds the lines of cells [from, to) in cell order.
+func (ls *logSignal) sum(from, to int) float64 {
 	n := 0.0
-	for j := iv.a; j < iv.b; j++ {
-		n += ls.counts[j]
+	if from >= to {
+		return 0
+	}
+	for k := range ls.counts.runs {
+		r := &ls.counts.runs[k]
+		if r.a >= to {
+			break
+		}
+		lo, hi := max(from, r.a), min(to, r.end())
+		if lo >= hi {
+			continue
+		}
+		for _, c := range r.v[lo-r.a : hi-r.a] {
+			n += c
+		}
 	}
 	return n
+}
+
+// prefixAt is the number of lines in cells [0, j).
+func (ls *logSignal) prefixAt(j int) float64 {
+	rs := ls.counts.runs
+	// The last run that starts before j.
+	lo, hi := 0, len(rs)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if rs[m].a < j {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo == 0 {
+		return 0
+	}
+	r := lo - 1
+	return ls.prefix[r][min(j-rs[r].a, len(rs[r].v))-1]
 }
 
 // poissonZ is (observed - expected) / sqrt(expected), with the expected

@@ -109,11 +109,7 @@ func (a *analysis) seasonalStats(s *signal, from, to int) (med, scale []float64)
 				break
 			}
 			n0 := len(buf)
-			for _, x := range s.g.vals[k-half : k+half+1] {
-				if !math.IsNaN(x) {
-					buf = append(buf, x)
-				}
-			}
+			buf = s.g.appendValid(buf, k-half, k+half+1)
 			if len(buf) > n0 {
 				seen++
 			}
@@ -143,7 +139,7 @@ func (a *analysis) seasonalIntervals(s *signal, from int, med, scale []float64, 
 	gap := 0
 	for i := range med {
 		j := from + i
-		v := s.g.vals[j]
+		v := s.g.at(j)
 		hit := false
 		var z float64
 		if !math.IsNaN(v) && !math.IsNaN(med[i]) {
@@ -212,7 +208,7 @@ func (a *analysis) shiftIntervals(s *signal, from int, med, scale []float64) []i
 		}
 		for i := range med {
 			j := from + i
-			v := s.g.vals[j]
+			v := s.g.at(j)
 			z := math.NaN()
 			if !math.IsNaN(v) && !math.IsNaN(med[i]) {
 				z = (v - med[i]) / scale[i]
@@ -245,7 +241,7 @@ func (s *signal) baseOf(iv interval) float64 {
 
 // zOf is the signed score of an interval's peak against its baseline.
 func (s *signal) zOf(iv interval) float64 {
-	peak := s.g.vals[iv.peak]
+	peak := s.g.at(iv.peak)
 	if iv.kind != ivGlobal {
 		if peak < iv.base {
 			return -iv.peakZ
@@ -259,7 +255,7 @@ func (s *signal) zOf(iv interval) float64 {
 // against: "20.6× its usual 139 ms (median of the 7 days before; robust z
 // 204)".
 func (a *analysis) versus(s *signal, iv interval, unit string) string {
-	peak, base, z := s.g.vals[iv.peak], s.baseOf(iv), s.zOf(iv)
+	peak, base, z := s.g.at(iv.peak), s.baseOf(iv), s.zOf(iv)
 	if iv.kind == ivShift {
 		// Its z is against the time of day, not the global baseline.
 		z = math.Copysign(iv.peakZ, peak-base)

@@ -396,7 +396,7 @@ func (a *analysis) eventCandidates(s *Symptom, from, to time.Time) ([]*candidate
 				if st.Before(e.T.Add(-a.tolerance())) || st.After(e.T.Add(15*time.Minute)) {
 					continue
 				}
-				peak := sg.g.vals[iv.peak]
+				peak := sg.g.at(iv.peak)
 				txt := fmt.Sprintf("%s rose to %s at %s (usual %s)", sg.subject, fmtVal(peak, sg.unit),
 					a.local(sg.g.time(iv.peak)), fmtVal(sg.baseOf(iv), sg.unit))
 				moved = append(moved, txt)
@@ -459,7 +459,7 @@ func (a *analysis) anomalyCandidates(s *Symptom, from, to time.Time) []*candidat
 			if iv.b <= i || iv.a >= j {
 				continue
 			}
-			peak := sg.g.vals[iv.peak]
+			peak := sg.g.at(iv.peak)
 			z := sg.zOf(iv)
 			c := &candidate{
 				s: Suspect{Kind: SuspectAnomaly, Title: sg.subject + " " + moved(peak, sg.baseOf(iv)), Source: sg.source,
@@ -862,7 +862,7 @@ func (a *analysis) leadCorrelation(sym, cand *signal, s *Symptom) (float64, time
 	i, j := sym.g.clampRange(s.Start.Add(-pad), s.End.Add(pad))
 	best, bestK := -1.0, 0
 	for k := 0; k <= int(a.o.Lag/a.o.Step); k++ {
-		r := pearson(sym.g.vals, cand.g.vals, i, j, k)
+		r := pearson(sym.g, cand.g, i, j, k)
 		if r > best+1e-9 {
 			best, bestK = r, k
 		}
@@ -872,10 +872,10 @@ func (a *analysis) leadCorrelation(sym, cand *signal, s *Symptom) (float64, time
 
 // pearson correlates x[t] with y[t-k] for t in [i, j), skipping NaNs; 0
 // when fewer than 5 pairs or either side is constant.
-func pearson(x, y []float64, i, j, k int) float64 {
+func pearson(x, y *grid, i, j, k int) float64 {
 	var n, sx, sy, sxx, syy, sxy float64
 	for t := max(i, k); t < j; t++ {
-		a, b := x[t], y[t-k]
+		a, b := x.at(t), y.at(t-k)
 		if math.IsNaN(a) || math.IsNaN(b) {
 			continue
 		}

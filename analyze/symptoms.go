@@ -386,7 +386,7 @@ func (a *analysis) spikeSymptom(s *signal, iv interval) Symptom {
 	if ongoing {
 		end = a.o.Window.To
 	}
-	peak := g.vals[iv.peak]
+	peak := g.at(iv.peak)
 	sy := Symptom{
 		Kind: LatencySpike, Subject: s.subject, Source: s.source, Query: s.query,
 		Start: start, Peak: g.time(iv.peak), End: end, Ongoing: ongoing, Duration: end.Sub(start),
@@ -545,7 +545,7 @@ func (a *analysis) anomalies() []Anomaly {
 
 func (a *analysis) seriesAnomaly(s *signal, iv interval) Anomaly {
 	g := s.g
-	peak := g.vals[iv.peak]
+	peak := g.at(iv.peak)
 	an := Anomaly{
 		Kind: SeriesAnomaly, Subject: s.subject, Source: s.source, Role: s.role, RoleName: s.role.String(),
 		Start: g.time(iv.a), Peak: g.time(iv.peak), End: g.time(iv.b), Class: a.cal.Classify(g.time(iv.a)),
