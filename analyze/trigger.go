@@ -162,7 +162,7 @@ func (a *analysis) outcomeAfter(s *Symptom, from, to time.Time) outcome {
 		}
 		n := 0.0
 		for k := i; k < j; k++ {
-			if v := sg.g.vals[k]; !math.IsNaN(v) && v > base {
+			if v := sg.g.at(k); !math.IsNaN(v) && v > base {
 				n += (v - base) * a.o.Step.Seconds()
 			}
 		}
