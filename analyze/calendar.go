@@ -37,8 +37,12 @@ func (c Calendar) loc() *time.Location {
 // order of precedence: a holiday that falls on a weekend is a holiday.
 func (c Calendar) Classify(t time.Time) TimeClass {
 	lt := t.In(c.loc())
-	if _, ok := c.Holidays[lt.Format(time.DateOnly)]; ok {
-		return Holiday
+	// The date is formatted only when there are holidays to look up:
+	// charts classify every step of the window.
+	if len(c.Holidays) > 0 {
+		if _, ok := c.Holidays[lt.Format(time.DateOnly)]; ok {
+			return Holiday
+		}
 	}
 	if !c.anyWorkDay() {
 		c = DefaultCalendar(c.loc())

@@ -61,8 +61,8 @@ func (a *analysis) windowIntervals(s *signal, from, to int) {
 		return
 	}
 	var extra []interval
-	extra = append(extra, a.seasonalIntervals(s, from, med, scale, ratio)...)
-	extra = append(extra, a.shiftIntervals(s, from, med, scale)...)
+	extra = append(extra, a.seasonalIntervals(s, med, scale, ratio)...)
+	extra = append(extra, a.shiftIntervals(s, from, to, med, scale)...)
 	if len(extra) == 0 {
 		return
 	}
@@ -82,25 +82,23 @@ func (a *analysis) windowIntervals(s *signal, from, to int) {
 	slices.SortFunc(s.ivs, func(x, y interval) int { return x.a - y.a })
 }
 
-// seasonalStats gives, for each cell of [from, to), the median and scale
-// of the same time of day (± seasonalSlack) on the previous days; NaN
-// where fewer than seasonalMinDays had data. It returns nil when no cell
-// has a seasonal baseline.
-func (a *analysis) seasonalStats(s *signal, from, to int) (med, scale []float64) {
+// seasonalStats gives, for each cell of [from, to) that the signal's grid
+// stores, the median and scale of the same time of day (± seasonalSlack)
+// on the previous days; NaN where fewer than seasonalMinDays had data.
+// Both come as grids with the signal's runs (clipped to [from, to)), so
+// that a long window over little data keeps little (issue 19). It
+// returns nil when no cell has a seasonal baseline.
+func (a *analysis) seasonalStats(s *signal, from, to int) (med, scale *grid) {
 	perDay := int(24 * time.Hour / a.o.Step)
 	half := int(seasonalSlack / a.o.Step)
 	days := int(a.o.Baseline / (24 * time.Hour))
 	buf := make([]float64, 0, days*(2*half+1))
-	med, scale = make([]float64, to-from), make([]float64, to-from)
+	med, scale = newGrid(s.g.t0, s.g.step, s.g.n), newGrid(s.g.t0, s.g.step, s.g.n)
 	found := false
 	stride := max(1, int(seasonalStride/a.o.Step))
-	for j := from; j < to; j++ {
-		med[j-from], scale[j-from] = math.NaN(), math.NaN()
-		if i := j - from; i%stride != 0 {
-			// The seasonal baseline moves slowly: reuse the last one.
-			med[i], scale[i] = med[i-i%stride], scale[i-i%stride]
-			continue
-		}
+	// at computes the statistics of cell j (NaN, NaN when too few days
+	// had data).
+	at := func(j int) (float64, float64) {
 		buf = buf[:0]
 		seen := 0
 		for d := 1; d <= days; d++ {
@@ -115,7 +113,7 @@ func (a *analysis) seasonalStats(s *signal, from, to int) (med, scale []float64)
 			}
 		}
 		if seen < seasonalMinDays {
-			continue
+			return math.NaN(), math.NaN()
 		}
 		m := median(buf)
 		for i, x := range buf {
@@ -123,9 +121,28 @@ func (a *analysis) seasonalStats(s *signal, from, to int) (med, scale []float64)
 		}
 		// The seasonal scale is never below a quarter of the global one:
 		// a few quiet nights must not make every wobble an anomaly.
-		med[j-from] = m
-		scale[j-from] = math.Max(madScale*median(buf), math.Max(s.st.scale/4, math.Max(math.Abs(m)*0.05, 1e-9)))
 		found = true
+		return m, math.Max(madScale*median(buf), math.Max(s.st.scale/4, math.Max(math.Abs(m)*0.05, 1e-9)))
+	}
+	last, lastM, lastS := -1, math.NaN(), math.NaN()
+	for k := range s.g.runs {
+		r := &s.g.runs[k]
+		lo, hi := max(from, r.a), min(to, r.end())
+		if lo >= hi {
+			continue
+		}
+		mv, sv := make([]float64, hi-lo), make([]float64, hi-lo)
+		for j := lo; j < hi; j++ {
+			// The seasonal baseline moves slowly: it is computed every
+			// stride cells from `from` and reused in between.
+			if base := j - (j-from)%stride; base != last {
+				last = base
+				lastM, lastS = at(base)
+			}
+			mv[j-lo], sv[j-lo] = lastM, lastS
+		}
+		med.runs = append(med.runs, run{a: lo, v: mv})
+		scale.runs = append(scale.runs, run{a: lo, v: sv})
 	}
 	if !found {
 		return nil, nil
@@ -133,38 +150,52 @@ func (a *analysis) seasonalStats(s *signal, from, to int) (med, scale []float64)
 	return med, scale
 }
 
-func (a *analysis) seasonalIntervals(s *signal, from int, med, scale []float64, minRatio float64) []interval {
+// seasonalIntervals finds the cells of the window that stand out against
+// their time of day. Only cells the seasonal statistics cover can: the
+// others have no value.
+func (a *analysis) seasonalIntervals(s *signal, med, scale *grid, minRatio float64) []interval {
 	var out []interval
 	var cur *interval
 	gap := 0
-	for i := range med {
-		j := from + i
-		v := s.g.at(j)
-		hit := false
-		var z float64
-		if !math.IsNaN(v) && !math.IsNaN(med[i]) {
-			z = (v - med[i]) / scale[i]
-			up := z >= a.o.Threshold && (minRatio <= 0 || med[i] <= 0 || v >= minRatio*med[i]) && (!s.st.sparse || v > s.st.floor)
-			down := s.role == sources.Traffic && z <= -a.o.Threshold
-			hit = up || down
-		}
-		if hit {
-			az := math.Min(math.Abs(z), maxZ)
-			if cur == nil {
-				out = append(out, interval{a: j, b: j + 1, peak: j, peakZ: az, kind: ivSeasonal, base: med[i]})
-				cur = &out[len(out)-1]
-			} else {
-				cur.b = j + 1
-				if az > cur.peakZ {
-					cur.peak, cur.peakZ, cur.base = j, az, med[i]
-				}
-			}
-			gap = 0
-			continue
-		}
-		if cur != nil {
-			if gap++; gap > 2 {
+	next := -1
+	for k := range med.runs {
+		mr, sr := &med.runs[k], &scale.runs[k]
+		// The cells between runs are empty: they only end a stretch.
+		if cur != nil && next >= 0 && mr.a > next {
+			if gap += mr.a - next; gap > 2 {
 				cur = nil
+			}
+		}
+		next = mr.end()
+		for x, m := range mr.v {
+			j := mr.a + x
+			v := s.g.at(j)
+			hit := false
+			var z float64
+			if !math.IsNaN(v) && !math.IsNaN(m) {
+				z = (v - m) / sr.v[x]
+				up := z >= a.o.Threshold && (minRatio <= 0 || m <= 0 || v >= minRatio*m) && (!s.st.sparse || v > s.st.floor)
+				down := s.role == sources.Traffic && z <= -a.o.Threshold
+				hit = up || down
+			}
+			if hit {
+				az := math.Min(math.Abs(z), maxZ)
+				if cur == nil {
+					out = append(out, interval{a: j, b: j + 1, peak: j, peakZ: az, kind: ivSeasonal, base: m})
+					cur = &out[len(out)-1]
+				} else {
+					cur.b = j + 1
+					if az > cur.peakZ {
+						cur.peak, cur.peakZ, cur.base = j, az, m
+					}
+				}
+				gap = 0
+				continue
+			}
+			if cur != nil {
+				if gap++; gap > 2 {
+					cur = nil
+				}
 			}
 		}
 	}
@@ -178,9 +209,10 @@ func (a *analysis) seasonalIntervals(s *signal, from int, med, scale []float64, 
 }
 
 // shiftIntervals runs an upward and a downward CUSUM over the seasonal
-// z-scores of the cells from `from` on: against the same time of day, so
-// the daily cycle is not a shift.
-func (a *analysis) shiftIntervals(s *signal, from int, med, scale []float64) []interval {
+// z-scores of the cells of [from, to): against the same time of day, so
+// the daily cycle is not a shift. A cell without a value leaves the sum
+// as it is.
+func (a *analysis) shiftIntervals(s *signal, from, to int, med, scale *grid) []interval {
 	var out []interval
 	for _, sign := range []float64{1, -1} {
 		if sign < 0 && s.role != sources.Traffic && s.role != sources.Other {
@@ -189,44 +221,45 @@ func (a *analysis) shiftIntervals(s *signal, from int, med, scale []float64) []i
 		S := 0.0
 		start := from
 		alarm := false
-		var zs []float64 // seasonal z of each cell in the run
+		// The run's most extreme cell so far (the first of equals).
+		best, peak := math.Inf(-1), -1
 		flush := func(end int) {
 			if alarm && end-start >= cusumMinLen {
 				iv := interval{a: start, b: end, peak: start, kind: ivShift}
-				best := math.Inf(-1)
-				for j := start; j < end; j++ {
-					if z := zs[j-start]; !math.IsNaN(z) && sign*z > best {
-						best, iv.peak = sign*z, j
-					}
+				if peak >= 0 {
+					iv.peak = peak
 				}
 				iv.peakZ = math.Abs(best)
-				iv.base = med[iv.peak-from]
+				iv.base = med.at(iv.peak)
 				out = append(out, iv)
 			}
 			alarm = false
-			zs = zs[:0]
+			best, peak = math.Inf(-1), -1
 		}
-		for i := range med {
-			j := from + i
-			v := s.g.at(j)
-			z := math.NaN()
-			if !math.IsNaN(v) && !math.IsNaN(med[i]) {
-				z = (v - med[i]) / scale[i]
-			}
-			zs = append(zs, z)
-			if math.IsNaN(z) {
-				continue
-			}
-			S = math.Max(0, S+math.Max(-cusumClip, math.Min(cusumClip, sign*z))-cusumK)
-			switch {
-			case S == 0:
-				flush(j)
-				start = j + 1
-			case S > cusumH:
-				alarm = true
+		for k := range med.runs {
+			mr, sr := &med.runs[k], &scale.runs[k]
+			for x, m := range mr.v {
+				j := mr.a + x
+				v := s.g.at(j)
+				if math.IsNaN(v) || math.IsNaN(m) {
+					continue
+				}
+				z := (v - m) / sr.v[x]
+				S = math.Max(0, S+math.Max(-cusumClip, math.Min(cusumClip, sign*z))-cusumK)
+				switch {
+				case S == 0:
+					flush(j)
+					start = j + 1
+					continue
+				case S > cusumH:
+					alarm = true
+				}
+				if sign*z > best {
+					best, peak = sign*z, j
+				}
 			}
 		}
-		flush(from + len(med))
+		flush(to)
 	}
 	return out
 }

@@ -100,11 +100,14 @@ func (g *grid) at(i int) float64 {
 func (g *grid) appendValid(buf []float64, from, to int) []float64 {
 	for k := range g.runs {
 		r := &g.runs[k]
-		lo, hi := max(from, r.a), min(to, r.end())
 		if r.a >= to {
 			break
 		}
-		for _, v := range r.v[max(0, lo-r.a):max(0, hi-r.a)] {
+		lo, hi := max(from, r.a), min(to, r.end())
+		if lo >= hi {
+			continue
+		}
+		for _, v := range r.v[lo-r.a : hi-r.a] {
 			if !math.IsNaN(v) {
 				buf = append(buf, v)
 			}
