@@ -3,7 +3,9 @@ package kuma
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -63,6 +65,72 @@ func BenchmarkFetch(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(beats)/b.Elapsed().Seconds(), "beats/s")
+		})
+	}
+}
+
+// monthDB is the issue 19 database: 300 monitors beating every 60 s for
+// 30 days (12.96 M heartbeats, 1.9 GB), one outage each. It is built
+// once by kumadb.Generate into .cache/ at the repository's root (ignored
+// by git; minutes to build) and reused.
+func monthDB(b *testing.B) (string, sources.Window) {
+	b.Helper()
+	from := utc("2025-10-22T00:00:00Z")
+	w := sources.Window{From: from, To: from.AddDate(0, 0, 30)}
+	dir := filepath.Join("..", "..", ".cache")
+	path := filepath.Join(dir, "kuma-300x30d.db")
+	if _, err := os.Stat(path); err == nil {
+		return path, w
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	tmp := path + ".tmp"
+	os.Remove(tmp)
+	if err := kumadb.Generate(tmp, kumadb.Gen{Monitors: 300, Days: 30, From: from}); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		b.Fatal(err)
+	}
+	return path, w
+}
+
+// BenchmarkFetchMonth reads 300 monitors × 30 days (issue 19) at the
+// analysis's step of 1m (a beat per step: every beat is kept) and 5m
+// (steps whose checks all passed are one summary beat). live-MB is the
+// heap the dataset holds after a collection.
+func BenchmarkFetchMonth(b *testing.B) {
+	path, w := monthDB(b)
+	for _, step := range []time.Duration{time.Minute, 5 * time.Minute} {
+		b.Run(fmt.Sprintf("monitors=300/days=30/step=%v", step), func(b *testing.B) {
+			s, err := New(Config{Path: path})
+			if err != nil {
+				b.Fatal(err)
+			}
+			checks, beats := 0, 0
+			var live uint64
+			for b.Loop() {
+				ds, err := s.Fetch(context.Background(), w, step)
+				if err != nil {
+					b.Fatal(err)
+				}
+				checks, beats = 0, 0
+				for _, p := range ds.Probes {
+					beats += len(p.Beats)
+					for _, x := range p.Beats {
+						checks += max(x.Checks, 1)
+					}
+				}
+				runtime.GC()
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				live = ms.HeapAlloc
+				runtime.KeepAlive(ds)
+			}
+			b.ReportMetric(float64(checks)*float64(b.N)/b.Elapsed().Seconds(), "checks/s")
+			b.ReportMetric(float64(beats), "beats")
+			b.ReportMetric(float64(live)/(1<<20), "live-MB")
 		})
 	}
 }

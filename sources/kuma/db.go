@@ -246,7 +246,7 @@ func (k *kdb) lastBeat(ctx context.Context) (time.Time, bool, error) {
 
 // probe reads one monitor's beats in w; note says which aggregates stand in
 // for raw beats, if any.
-func (k *kdb) probe(ctx context.Context, m monitor, w sources.Window, in internTable) (sources.Probe, string, error) {
+func (k *kdb) probe(ctx context.Context, m monitor, w sources.Window, step time.Duration, in internTable) (sources.Probe, string, error) {
 	p := sources.Probe{
 		Name:     m.name,
 		Target:   m.target(),
@@ -273,16 +273,27 @@ func (k *kdb) probe(ctx context.Context, m monitor, w sources.Window, in internT
 			}
 		}
 	}
-	// A capacity guess from the interval saves the slice's regrowth.
+	// A capacity guess saves the slice's regrowth: a beat per interval,
+	// at most one (summary) beat per step (see stepper), plus slack.
 	hint := 0
 	if m.interval > 0 {
 		span := w.Duration()
 		if rawFrom.After(w.From) {
 			span = w.To.Sub(rawFrom)
 		}
-		hint = int(min(span/(time.Duration(m.interval)*time.Second)+8, 1<<20))
+		n := span / (time.Duration(m.interval) * time.Second)
+		if step > 0 {
+			n = min(n, span/step)
+		}
+		hint = int(min(n+8, 1<<20))
 	}
-	raw, err := k.rawBeats(ctx, m.id, w.From, w.To, hint, in)
+	// Where Kuma 2's aggregates stand in for the older part, the raw
+	// beats (a day's) stay raw: the last aggregate may reach over them,
+	// and raw beats inside an aggregate count for timing only.
+	if rawFrom.After(w.From) {
+		step = 0
+	}
+	raw, err := k.rawBeats(ctx, m.id, w.From, w.To, step, hint, in)
 	if err != nil {
 		return p, "", err
 	}
@@ -307,8 +318,11 @@ func (k *kdb) probe(ctx context.Context, m monitor, w sources.Window, in internT
 	return p, notes(segs, rawFrom, hasRaw), nil
 }
 
-// rawBeats reads the heartbeats of monitor id in [from, to), oldest first.
-func (k *kdb) rawBeats(ctx context.Context, id int, from, to time.Time, hint int, in internTable) ([]sources.Beat, error) {
+// rawBeats reads the heartbeats of monitor id in [from, to), oldest first,
+// streamed through a stepper: a step of the analysis in which every check
+// passed is one summary beat, so that memory grows with the steps that
+// hold data, not with the heartbeats (issue 19: 300 monitors' month).
+func (k *kdb) rawBeats(ctx context.Context, id int, from, to time.Time, step time.Duration, hint int, in internTable) ([]sources.Beat, error) {
 	// Text bounds to the second widen the range to whole seconds; the
 	// parsed times are then filtered exactly.
 	hi := to.Truncate(time.Second)
@@ -322,8 +336,10 @@ func (k *kdb) rawBeats(ctx context.Context, id int, from, to time.Time, hint int
 		return nil, k.wrap("read heartbeats of", err)
 	}
 	defer rows.Close()
-	var out []sources.Beat
-	var ts, msg string
+	st := stepper{from: from, step: step, cur: -1, prevUp: true}
+	// RawBytes: the time is parsed and the message interned from the
+	// driver's buffer, without a string per row.
+	var ts, msg sql.RawBytes
 	first := true
 	var status int
 	var ping sql.NullFloat64
@@ -337,7 +353,7 @@ func (k *kdb) rawBeats(ctx context.Context, id int, from, to time.Time, hint int
 		if err := rows.Scan(&ts, &status, &ping, &msg); err != nil {
 			return nil, k.wrap("read heartbeats of", err)
 		}
-		t, err := parseTime(ts)
+		t, err := parseTime([]byte(ts))
 		if err != nil {
 			return nil, k.wrap("read heartbeats of", fmt.Errorf("monitor %d: time %q: %w", id, ts, err))
 		}
@@ -345,16 +361,78 @@ func (k *kdb) rawBeats(ctx context.Context, id int, from, to time.Time, hint int
 			continue
 		}
 		if first {
-			out, first = make([]sources.Beat, 0, hint), false
+			st.out, first = make([]sources.Beat, 0, hint), false
 		}
-		b := sources.Beat{T: t, Status: sources.Status(status), Msg: in.intern(msg)}
+		b := sources.Beat{T: t, Status: sources.Status(status), Msg: in.internBytes(msg)}
 		if ping.Valid && ping.Float64 > 0 {
 			b.Latency = time.Duration(ping.Float64 * float64(time.Millisecond))
 		}
-		out = append(out, b)
+		st.add(b)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, k.wrap("read heartbeats of", err)
 	}
-	return out, nil
+	st.flush()
+	return st.out, nil
+}
+
+// stepper gathers one monitor's raw beats, oldest first, per step of the
+// analysis grid ([from+k*step, from+(k+1)*step)). A step whose beats are
+// all UP, two or more, after an UP beat (or none), becomes one summary
+// beat (Span step, Checks, Failed 0, the mean latency of those with one,
+// as the analysis takes per step anyway); any other step keeps its beats
+// as they are: a failed or PENDING check, its message, the first UP after
+// it (an outage's end) and maintenance keep their exact times. With no
+// step, or a step no longer than the interval, every beat stays raw.
+type stepper struct {
+	from   time.Time
+	step   time.Duration
+	out    []sources.Beat
+	pend   []sources.Beat // the current step's beats
+	cur    int64          // the current step's index, -1 before the first
+	prevUp bool           // the beat before the current step was UP (or none)
+}
+
+func (s *stepper) add(b sources.Beat) {
+	if s.step <= 0 {
+		s.out = append(s.out, b)
+		return
+	}
+	if k := int64(b.T.Sub(s.from) / s.step); k != s.cur {
+		s.flush()
+		s.cur = k
+	}
+	s.pend = append(s.pend, b)
+}
+
+func (s *stepper) flush() {
+	n := len(s.pend)
+	if n == 0 {
+		return
+	}
+	up := s.prevUp && n >= 2
+	var sum time.Duration
+	with := 0
+	for _, b := range s.pend {
+		if b.Status != sources.Up {
+			up = false
+			break
+		}
+		if b.Latency > 0 {
+			sum += b.Latency
+			with++
+		}
+	}
+	if up {
+		sb := sources.Beat{T: s.from.Add(time.Duration(s.cur) * s.step), Span: s.step, Checks: n,
+			Status: sources.Up, Msg: s.pend[n-1].Msg}
+		if with > 0 {
+			sb.Latency = sum / time.Duration(with)
+		}
+		s.out = append(s.out, sb)
+	} else {
+		s.out = append(s.out, s.pend...)
+	}
+	s.prevUp = s.pend[n-1].Status == sources.Up
+	s.pend = s.pend[:0]
 }

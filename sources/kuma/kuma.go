@@ -224,7 +224,7 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 	in := internTable{}
 	var firstErr error
 	for _, m := range chosen {
-		p, note, err := db.probe(ctx, m, w, in)
+		p, note, err := db.probe(ctx, m, w, step, in)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
@@ -345,6 +345,15 @@ func monitorNames(all []monitor) string {
 
 // internTable shares the string of repeated heartbeat messages ("200 - OK").
 type internTable map[string]string
+
+// internBytes is intern for the driver's buffer: a known message costs
+// no allocation.
+func (t internTable) internBytes(b []byte) string {
+	if v, ok := t[string(b)]; ok {
+		return v
+	}
+	return t.intern(string(b))
+}
 
 func (t internTable) intern(s string) string {
 	if v, ok := t[s]; ok {

@@ -1,0 +1,121 @@
+package kuma
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/hindsight-sre/hindsight/analyze"
+	"github.com/hindsight-sre/hindsight/sources"
+	"github.com/hindsight-sre/hindsight/sources/kuma/kumadb"
+)
+
+// TestFetchStepsCollapseUpChecks: at a step coarser than the checks, a
+// step whose checks all passed is one summary beat, and nothing the
+// analysis reads is lost: every failed and PENDING check keeps its time
+// and message, the first UP after them stays raw, each step's mean latency
+// and the counts of checks and failures are those of the raw beats, and
+// the analysis finds the same outage (issue 19: memory per step, not per
+// heartbeat).
+func TestFetchStepsCollapseUpChecks(t *testing.T) {
+	from := utc("2025-11-19T00:00:00Z")
+	outage := utc("2025-11-20T18:41:00Z")
+	path := filepath.Join(t.TempDir(), "kuma.db")
+	beats := demoBeats(from, 2*1440, outage)
+	kumadb.MarkImportant(beats)
+	if err := kumadb.Create(path, kumadb.Options{Version: 1}, demoMonitors, beats); err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Config{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := sources.Window{From: from, To: from.Add(48 * time.Hour)}
+	const step = 5 * time.Minute
+	raw, err := s.Fetch(context.Background(), w, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stepped, err := s.Fetch(context.Background(), w, step)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, rp := range raw.Probes {
+		sp := stepped.Probes[i]
+		if len(sp.Beats) > len(rp.Beats)/3 {
+			t.Errorf("%s: %d beats at %v for %d checks: steps not collapsed", sp.Name, len(sp.Beats), step, len(rp.Beats))
+		}
+		checks, failed := 0, 0
+		var failing []sources.Beat
+		type acc struct {
+			sum time.Duration
+			n   int
+		}
+		rawMean, stepMean := map[int64]acc{}, map[int64]acc{}
+		for _, b := range rp.Beats {
+			if b.Span != 0 {
+				t.Fatalf("%s: a summary beat at step 1m with checks every 60 s", rp.Name)
+			}
+			if b.Status != sources.Up {
+				failing = append(failing, b)
+			} else if b.Latency > 0 {
+				k := int64(b.T.Sub(from) / step)
+				a := rawMean[k]
+				rawMean[k] = acc{a.sum + b.Latency, a.n + 1}
+			}
+		}
+		var kept []sources.Beat
+		for _, b := range sp.Beats {
+			if b.Span > 0 {
+				if b.Span != step || b.Failed != 0 || b.Status != sources.Up || b.Checks < 2 || b.T.Sub(from)%step != 0 {
+					t.Errorf("%s: summary beat %+v", sp.Name, b)
+				}
+				checks += b.Checks
+			} else {
+				checks++
+				if b.Status != sources.Up {
+					failed++
+					kept = append(kept, b)
+				}
+			}
+			if b.Status == sources.Up && b.Latency > 0 {
+				k := int64(b.T.Sub(from) / step)
+				a := stepMean[k]
+				n := max(b.Checks, 1)
+				stepMean[k] = acc{a.sum + b.Latency*time.Duration(n), a.n + n}
+			}
+		}
+		if checks != len(rp.Beats) || failed != len(failing) {
+			t.Errorf("%s: %d checks, %d failed; raw beats say %d and %d", sp.Name, checks, failed, len(rp.Beats), len(failing))
+		}
+		if len(kept) != len(failing) {
+			t.Fatalf("%s: %d failing beats kept of %d", sp.Name, len(kept), len(failing))
+		}
+		for j := range kept {
+			if kept[j] != failing[j] {
+				t.Errorf("%s: failing beat %+v became %+v", sp.Name, failing[j], kept[j])
+			}
+		}
+		for k, a := range rawMean {
+			b := stepMean[k]
+			if d := a.sum/time.Duration(a.n) - b.sum/time.Duration(b.n); d < -time.Millisecond || d > time.Millisecond || a.n != b.n {
+				t.Errorf("%s: step %d: mean latency %v of %d, raw %v of %d", sp.Name, k, b.sum/time.Duration(max(b.n, 1)), b.n, a.sum/time.Duration(a.n), a.n)
+			}
+		}
+	}
+	// The analysis sees the same outage, checks and failures.
+	win := sources.Window{From: utc("2025-11-20T18:00:00Z"), To: utc("2025-11-20T20:00:00Z")}
+	o := analyze.Options{Window: win, Baseline: 18 * time.Hour, Step: step}
+	fr, fs := analyze.Run(raw, o), analyze.Run(stepped, o)
+	for i, ri := range fr.Impact {
+		si := fs.Impact[i]
+		if ri.Checks != si.Checks || ri.Failed != si.Failed || ri.Outages != si.Outages || ri.Downtime != si.Downtime {
+			t.Errorf("%s: impact %d checks, %d failed, %d outages, %v down; from raw beats %d, %d, %d, %v",
+				ri.Probe, si.Checks, si.Failed, si.Outages, si.Downtime, ri.Checks, ri.Failed, ri.Outages, ri.Downtime)
+		}
+	}
+	if fr.Impact[0].Outages != 1 {
+		t.Errorf("Shop: %d outages, want the one of the data", fr.Impact[0].Outages)
+	}
+}
