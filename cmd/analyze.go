@@ -3,11 +3,14 @@ package cmd
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -162,30 +165,66 @@ func safeBytes(b []byte) []byte { return report.EscapeControls(redact.Bytes(b)) 
 // writeOutput writes to stdout, or atomically to path: a temporary file in
 // the same directory renamed over it, so a reader never sees half a report.
 func writeOutput(path string, write func(io.Writer) error, stdout io.Writer) error {
+	return writeFile("report", path, write, stdout)
+}
+
+// writeFile is writeOutput for what (a report, the summary state).
+func writeFile(what, path string, write func(io.Writer) error, stdout io.Writer) error {
 	write = redacted(write)
 	if path == "" || path == "-" {
-		return write(stdout)
+		if err := write(stdout); err != nil {
+			return writeFailed(what, "", err)
+		}
+		return nil
 	}
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		return usageErrorf("--output %s is a directory\nhint: name a file in it, e.g. %s", path, filepath.Join(path, "report.md"))
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".hindsight-*")
 	if err != nil {
-		return fmt.Errorf("write report: %w\nhint: check that the directory of --output exists and is writable", err)
+		if full(err) {
+			return writeFailed(what, path, err)
+		}
+		return fmt.Errorf("write %s: %w\nhint: check that the directory of %s exists and is writable", what, err, path)
 	}
 	defer os.Remove(tmp.Name())
 	if err := write(tmp); err != nil {
 		tmp.Close()
-		return err
+		return writeFailed(what, path, err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write report %s: %w", path, err)
+		return writeFailed(what, path, err)
 	}
 	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write report %s: %w", path, err)
+		return fmt.Errorf("write %s %s: %w", what, path, err)
 	}
 	return nil
+}
+
+// full reports whether err is a full disk or an exhausted quota.
+func full(err error) bool { return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) }
+
+// writeFailed names what could not be written where, saying plainly when
+// the disk is full (the bare "no space left on device" named only the
+// temporary file) and that a file written before is left as it was.
+func writeFailed(what, path string, err error) error {
+	where, kept := "standard output", ""
+	if path != "" {
+		where = path
+		kept = fmt.Sprintf("; %s was left as it was", path)
+	}
+	switch {
+	case errors.Is(err, syscall.ENOSPC):
+		return fmt.Errorf("write %s to %s: the disk is full (no space left on device)%s\nhint: free space on the filesystem that holds %s, or write elsewhere (--output, --state)", what, where, kept, where)
+	case errors.Is(err, syscall.EDQUOT):
+		return fmt.Errorf("write %s to %s: disk quota exceeded%s\nhint: free space within your quota, or write elsewhere (--output, --state)", what, where, kept)
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("write %s to %s: %w%s\nhint: check that %s is writable and has room", what, where, pe.Err, kept, where)
+	}
+	return err // the format's own error: it names itself
 }

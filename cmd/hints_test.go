@@ -1,8 +1,14 @@
 package cmd
 
 import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -67,6 +73,49 @@ func TestEveryErrorHasAHint(t *testing.T) {
 		}
 		if !strings.Contains(errs, "\nhint: ") {
 			t.Errorf("%q: no hint line:\n%s", args, errs)
+		}
+	}
+}
+
+// A full disk is said plainly, with where and what to do, for a report
+// on standard output (/dev/full answers every write with ENOSPC), a
+// report file and the summary state; a report written before is left as
+// it was (issue 19, item 7).
+func TestDiskFullIsSaid(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full on this system (it is Linux's): the ENOSPC answer cannot be had without one")
+	}
+	demo, err := filepath.Abs(filepath.Join("..", "testdata", "demo", "hindsight.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	devFull, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer devFull.Close()
+	var errb strings.Builder
+	code := run(context.Background(), []string{"analyze", "--config", demo, "--around", "2025-11-20 03:10"}, devFull, &errb)
+	if code == exitOK || !strings.Contains(errb.String(), "write report to standard output: the disk is full") ||
+		!strings.Contains(errb.String(), "\nhint: free space") {
+		t.Errorf("stdout on a full disk: exit %d, stderr:\n%s", code, errb.String())
+	}
+
+	dir := t.TempDir()
+	for _, what := range []string{"report", "summary state"} {
+		path := filepath.Join(dir, strings.ReplaceAll(what, " ", "-")+".json")
+		mustWriteFile(t, path, "before\n")
+		err := writeFile(what, path, func(io.Writer) error {
+			// What os.File.Write returns when the filesystem is full.
+			return &fs.PathError{Op: "write", Path: filepath.Join(dir, ".hindsight-123"), Err: syscall.ENOSPC}
+		}, nil)
+		msg := fmt.Sprint(err)
+		if !strings.Contains(msg, "write "+what+" to "+path+": the disk is full") || !strings.Contains(msg, "was left as it was") ||
+			!strings.Contains(msg, "\nhint: ") {
+			t.Errorf("%s on a full disk: %q", what, msg)
+		}
+		if b, _ := os.ReadFile(path); string(b) != "before\n" {
+			t.Errorf("%s: the file written before was replaced by %q", what, b)
 		}
 	}
 }

@@ -81,6 +81,11 @@ func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 		// what is wrong but not what to write.
 		msg += "\nhint: see 'hindsight help' and the --help of the command for its arguments"
 	}
+	var fo *failOnErr
+	if errors.As(err, &fo) {
+		fmt.Fprintf(stderr, "hindsight: %s\n", msg)
+		return exitError
+	}
 	fmt.Fprintf(stderr, "hindsight: error: %s\n", msg)
 	var nd *noDataErr
 	if errors.As(err, &nd) {

@@ -124,7 +124,7 @@ func (o *summaryOptions) check() error {
 	switch o.failOn {
 	case "", "new", "changed", "any", "nodata":
 	default:
-		return usageErrorf("--fail-on: %q is not new, changed, any or nodata\nhint: no data at all always exits %d; --fail-on nodata says so and fails on nothing else", o.failOn, exitNoData)
+		return usageErrorf("--fail-on: %q is not new, changed, any or nodata\nhint: --fail-on new exits %d when an episode was not seen on earlier nights, changed also when a known one changed, any on every episode; no data at all always exits %d (nodata fails on nothing else)", o.failOn, exitError, exitNoData)
 	}
 	if o.webhook != "" && !slices.Contains(webhookKinds, o.webhook) {
 		return usageErrorf("--webhook: %q is not %s\nhint: slack posts Slack's incoming-webhook payload, teams an Adaptive Card for a Teams Workflows webhook, discord a Discord message, json the summary document", o.webhook, strings.Join(webhookKinds, ", "))
@@ -327,10 +327,16 @@ func deliverSummary(ctx context.Context, o *summaryOptions, run *summaryRun, hoo
 		n = len(run.s.Episodes)
 	}
 	if n > 0 {
-		return fmt.Errorf("%s (--fail-on %s)\nhint: the summary was written; this exit status is what --fail-on asks for", failOnCount(n, o.failOn), o.failOn)
+		return &failOnErr{fmt.Sprintf("the summary was written and has %s: exit %d, as --fail-on %s asks\nhint: this is the summary's verdict, not a failure of hindsight; read the summary, or drop --fail-on to exit 0 on anomalies", failOnCount(n, o.failOn), exitError, o.failOn)}
 	}
 	return nil
 }
+
+// failOnErr is the exit status --fail-on asks for: not an error of
+// hindsight, so it is not printed as one.
+type failOnErr struct{ msg string }
+
+func (e *failOnErr) Error() string { return e.msg }
 
 func failOnCount(n int, failOn string) string {
 	word := map[string]string{"new": "new episode", "changed": "new or changed episode", "any": "episode"}[failOn]
@@ -396,7 +402,7 @@ func saveState(path string, st analyze.SummaryState) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("save summary state: %w\nhint: pass a writable --state DIR", err)
 	}
-	return writeOutput(path, func(w io.Writer) error {
+	return writeFile("summary state", path, func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(st)

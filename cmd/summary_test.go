@@ -101,8 +101,9 @@ func TestSummaryThreeNights(t *testing.T) {
 
 	// Anomalies are a result: exit 0, unless --fail-on asks otherwise.
 	_, code, stderr = mustSummary(t, "2025-11-21", t.TempDir(), "--fail-on", "new")
-	if code != exitError || !strings.Contains(stderr, "--fail-on new") || !strings.Contains(stderr, "hint:") {
-		t.Errorf("--fail-on new with new episodes: exit %d, stderr %q; want 1 with a hint", code, stderr)
+	if code != exitError || !strings.Contains(stderr, "--fail-on new") || !strings.Contains(stderr, "hint:") ||
+		strings.Contains(stderr, "error:") || !strings.Contains(stderr, "the summary was written and has ") {
+		t.Errorf("--fail-on new with new episodes: exit %d, stderr %q; want 1 with the verdict (not an error) and a hint", code, stderr)
 	}
 }
 

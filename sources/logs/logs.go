@@ -544,6 +544,11 @@ func (a *aggregator) readSet(ctx context.Context, files []string) error {
 		}
 		if skip[i] && known[i] {
 			a.cover(firsts[i])
+			// And its last line: a gap that says what the files cover
+			// must not show a day's file as the second of its first line.
+			if last, ok := fr.lastTime(f); ok {
+				a.cover(last)
+			}
 		}
 	}
 	// Decode .gz files ahead: the one read and the next, one per core.

@@ -387,3 +387,28 @@ func TestYearAssumedNoted(t *testing.T) {
 		t.Errorf("notes %q: a year noted for stamps that have one", ds.Notes)
 	}
 }
+
+// TestCoverageOfSkippedFile: a file skipped because it starts after the
+// window is said to cover its whole span, not the second of its first
+// line (issue 19, item 7: a file covering a day was shown as one second).
+func TestCoverageOfSkippedFile(t *testing.T) {
+	var b strings.Builder
+	day := time.Date(2025, 11, 19, 0, 0, 0, 0, time.UTC)
+	for m := 0; m < 24*60; m += 10 {
+		fmt.Fprintf(&b, "%s web1 app[1]: INFO request served\n", day.Add(time.Duration(m)*time.Minute).Format(time.RFC3339))
+	}
+	p := mustWrite(t, t.TempDir(), "app.log", b.String())
+	s, err := New(Config{Paths: []string{p}, Location: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := sources.Window{From: day.Add(-48 * time.Hour), To: day.Add(-24 * time.Hour)}
+	ds, err := s.Fetch(context.Background(), w, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "the files cover 2025-11-19T00:00:00Z..2025-11-19T23:50:00Z"
+	if len(ds.Gaps) != 1 || !strings.Contains(ds.Gaps[0].Reason, want) {
+		t.Errorf("gaps %v, want one saying %q", ds.Gaps, want)
+	}
+}
