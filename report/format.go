@@ -3,11 +3,13 @@ package report
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hindsight-sre/hindsight/analyze"
+	"github.com/hindsight-sre/hindsight/sources"
 )
 
 // view is what every renderer reads: the findings plus the zone to show
@@ -25,8 +27,58 @@ func newView(f *analyze.Findings) *view {
 	} else {
 		v.loc = loc
 	}
-	v.notes = append(v.notes, f.Notes...)
+	// Sources write the times in their gaps and notes as they read them
+	// (often UTC, the servers' clocks); the report speaks the profile's
+	// zone throughout.
+	c := *f
+	c.Gaps = v.localGaps(f.Gaps, false)
+	v.Findings = &c
+	for _, n := range f.Notes {
+		v.notes = append(v.notes, v.localText(n, false))
+	}
 	return v
+}
+
+// instant is a time with its zone in a source's text: RFC 3339
+// ("2025-11-20T05:05:10Z", "...+09:00") or "2025-11-20 05:05:10 UTC".
+// Times without a zone are left alone: whose clock they are is unknown.
+var instant = regexp.MustCompile(`\b\d{4}-\d\d-\d\d(?:T\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)| \d\d:\d\d(?::\d\d)? UTC)`)
+
+// localText rewrites the instants in s into the report's zone: RFC 3339
+// for JSON (rfc), else as the report's text writes times.
+func (v *view) localText(s string, rfc bool) string {
+	return instant.ReplaceAllStringFunc(s, func(m string) string {
+		t, err := time.Parse(time.RFC3339Nano, m)
+		if err != nil {
+			t, err = time.Parse("2006-01-02 15:04:05 MST", m)
+		}
+		if err != nil {
+			t, err = time.Parse("2006-01-02 15:04 MST", m)
+		}
+		if err != nil {
+			return m
+		}
+		if rfc {
+			return t.In(v.loc).Format(time.RFC3339Nano)
+		}
+		if t.Second() == 0 && t.Nanosecond() == 0 {
+			return v.at(t)
+		}
+		return v.local(t).Format("2006-01-02 15:04:05") + " " + v.zone(t)
+	})
+}
+
+// localGaps is gs with their times in the report's zone.
+func (v *view) localGaps(gs []sources.Gap, rfc bool) []sources.Gap {
+	if gs == nil {
+		return nil
+	}
+	out := make([]sources.Gap, len(gs))
+	for i, g := range gs {
+		g.What, g.Reason = v.localText(g.What, rfc), v.localText(g.Reason, rfc)
+		out[i] = g
+	}
+	return out
 }
 
 func (v *view) local(t time.Time) time.Time { return t.In(v.loc) }

@@ -2,7 +2,6 @@ package report
 
 import (
 	"io"
-	"time"
 
 	"github.com/hindsight-sre/hindsight/analyze"
 )
@@ -21,8 +20,15 @@ type document struct {
 // writeJSON writes f as the documented JSON document, times in loc. Lists are [] rather
 // than null when empty, and <, > and & are left as they are, since log
 // templates are full of them and the output is not meant for HTML.
-func writeJSON(w io.Writer, f *analyze.Findings, loc *time.Location) error {
-	b, err := marshalV2(document{Schema: Schema, Findings: withEmptyLists(f)}, loc)
+func writeJSON(w io.Writer, f *analyze.Findings) error {
+	v := newView(f)
+	c := withEmptyLists(f)
+	c.Gaps = orEmpty(v.localGaps(f.Gaps, true))
+	c.Notes = make([]string, len(f.Notes))
+	for i, n := range f.Notes {
+		c.Notes[i] = v.localText(n, true)
+	}
+	b, err := marshalV2(document{Schema: Schema, Findings: c}, v.loc)
 	if err != nil {
 		return err
 	}

@@ -79,7 +79,7 @@ func WriteOptions(w io.Writer, format string, f *analyze.Findings, o Options) er
 	case "markdown", "md":
 		err = writeMarkdown(&buf, newView(f))
 	case "json":
-		err = writeJSON(&buf, f, newView(f).loc)
+		err = writeJSON(&buf, f)
 	case "table":
 		err = writeTable(&buf, newView(f), o)
 	case "html":

@@ -19,6 +19,7 @@ import (
 	_ "time/tzdata" // the golden files must not depend on the machine's zoneinfo
 
 	"github.com/hindsight-sre/hindsight/analyze"
+	"github.com/hindsight-sre/hindsight/sources"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
@@ -152,6 +153,12 @@ func TestJSONRoundTrip(t *testing.T) {
 			t.Errorf("schema = %q", doc.Schema)
 		}
 		want := withEmptyLists(fx.f())
+		// Gaps and notes carry their times in the profile's zone.
+		v := newView(want)
+		want.Gaps = orEmpty(v.localGaps(want.Gaps, true))
+		for i, n := range want.Notes {
+			want.Notes[i] = v.localText(n, true)
+		}
 		for i := range want.Anomalies {
 			want.Anomalies[i].Role = 0 // not in the JSON; role travels as its name
 		}
@@ -497,6 +504,43 @@ func inUTC(v reflect.Value) {
 	case reflect.Slice, reflect.Array:
 		for i := range v.Len() {
 			inUTC(v.Index(i))
+		}
+	}
+}
+
+// The times sources write into gaps and notes (UTC, the servers' clocks)
+// are shown in the profile's zone like every other time; a time without a
+// zone is left as it is.
+func TestGapTimesInProfileZone(t *testing.T) {
+	f := quiet()
+	f.Gaps = []sources.Gap{
+		{Source: "prom", Reason: "older than the server's retention (15d): data before about 2025-11-05T05:00:00Z is deleted"},
+		{Source: "kuma", What: "monitor Shop", Reason: "the database was last written at 2025-11-18 23:59:58 UTC"},
+		{Source: "cw", What: "metrics before 2025-11-19T16:30:00+00:00", Reason: "5m periods from 2025-11-19T16:30:00.5Z"},
+		{Source: "logs", Reason: "a stamp 2025-11-19 16:30:00 without a zone"},
+	}
+	f.Notes = []string{"raw heartbeats from 2025-11-19 15:00:00 UTC"}
+	md := mustWrite(t, "markdown", f)
+	for _, want := range []string{
+		"data before about 2025-11-05 14:00 KST is deleted",
+		"last written at 2025-11-19 08:59:58 KST",
+		"metrics before 2025-11-20 01:30 KST: 5m periods from 2025-11-20 01:30:00 KST",
+		"a stamp 2025-11-19 16:30:00 without a zone",
+		"raw heartbeats from 2025-11-20 00:00 KST",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown lacks %q", want)
+		}
+	}
+	js := mustWrite(t, "json", f)
+	for _, want := range []string{
+		"data before about 2025-11-05T14:00:00+09:00 is deleted",
+		"last written at 2025-11-19T08:59:58+09:00",
+		"5m periods from 2025-11-20T01:30:00.5+09:00",
+		"raw heartbeats from 2025-11-20T00:00:00+09:00",
+	} {
+		if !strings.Contains(js, want) {
+			t.Errorf("json lacks %q", want)
 		}
 	}
 }

@@ -25,6 +25,10 @@ func WriteSLA(w io.Writer, format string, s *analyze.SLA, o Options) error {
 		return errors.New("report: no SLA to render")
 	}
 	v := newView(&analyze.Findings{Window: s.Period, Zone: s.Zone, Profile: s.Profile})
+	// The gaps' times in the profile's zone, as in the report.
+	c := *s
+	c.Gaps = v.localGaps(s.Gaps, strings.EqualFold(strings.TrimSpace(format), "json"))
+	s = &c
 	var buf bytes.Buffer
 	var err error
 	switch strings.ToLower(strings.TrimSpace(format)) {

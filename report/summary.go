@@ -28,6 +28,10 @@ func WriteSummary(w io.Writer, format string, s *analyze.Summary, o Options) err
 		return errors.New("report: no summary to render")
 	}
 	v := newView(&analyze.Findings{Window: s.Window, Zone: s.Zone, Profile: s.Profile})
+	// The gaps' times in the profile's zone, as in the report.
+	c := *s
+	c.Gaps = v.localGaps(s.Gaps, strings.EqualFold(strings.TrimSpace(format), "json"))
+	s = &c
 	sv := summaryView{v, s}
 	var buf bytes.Buffer
 	var err error
