@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hindsight-sre/hindsight/analyze"
 )
@@ -213,6 +214,18 @@ func (sv summaryView) markdown(w io.Writer) {
 	}
 }
 
+// startCell is an episode's start for the terminal table, short enough
+// that the table keeps its Hours column ("business" for "business hours")
+// at 80 columns: "Wed 20:18" when
+// the window is under a week (the weekday names one day in it), else
+// "Nov 19 20:18". Piped, the Markdown and the JSON keep the full time.
+func (sv summaryView) startCell(t time.Time) string {
+	if sv.s.Window.Duration() < 6*24*time.Hour {
+		return sv.local(t).Format("Mon 15:04")
+	}
+	return sv.local(t).Format("Jan 2 15:04")
+}
+
 func (sv summaryView) table(w io.Writer, o Options) error {
 	s := sv.s
 	pr := func(l string) {
@@ -246,7 +259,11 @@ func (sv summaryView) table(w io.Writer, o Options) error {
 			if e.Quiet() {
 				continue
 			}
-			rows = append(rows, []string{e.ID, statusWord(e.Status), sv.stamp(e.Start), human(e.Duration()), hours(e.Class),
+			start, class := sv.stamp(e.Start), hours(e.Class)
+			if o.Terminal {
+				start, class = sv.startCell(e.Start), strings.TrimSuffix(class, " hours")
+			}
+			rows = append(rows, []string{e.ID, statusWord(e.Status), start, human(e.Duration()), class,
 				sv.what(e), sv.peak(e), e.Cause})
 		}
 		if err := tbl([]string{"ID", "Status", "Start (" + sv.zoneLabel() + ")", "Lasted", "Hours", "What", "Peak (baseline)", "Cause"}, rows,

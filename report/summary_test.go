@@ -174,3 +174,31 @@ func TestSummaryTableFitsTheTerminal(t *testing.T) {
 		t.Errorf("piped, a cell was cut:\n%s", buf.String())
 	}
 }
+
+// At 80 columns the episodes table keeps what a nightly reader scans for,
+// when and whether it was off-hours, and no line is wider than the
+// terminal; piped, the full start time stays for scripts.
+func TestSummaryTableAt80Columns(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteSummary(&buf, "table", summaryFixture(), Options{Terminal: true, Width: 80}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, l := range strings.Split(out, "\n") {
+		if w := visibleWidth(l); w > 80 {
+			t.Errorf("%d columns: %q", w, l)
+		}
+	}
+	for _, want := range []string{"ID  Status   Start (KST)  Lasted  Hours      What", "N2  CHANGED  Thu 03:00    18m     off-hours  Shop latency"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the table lacks %q:\n%s", want, out)
+		}
+	}
+	buf.Reset()
+	if err := WriteSummary(&buf, "table", summaryFixture(), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "N2\tCHANGED\t2025-11-20 03:00:00\t18m\toff-hours\t") {
+		t.Errorf("piped, the start is not whole:\n%s", buf.String())
+	}
+}

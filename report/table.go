@@ -436,8 +436,8 @@ func (t *tty) timeline(v *view) {
 }
 
 // fitColumns fits the aligned table of rows to width columns (two spaces
-// between columns, as alignedTable draws it, and the two of the report's
-// indent kept free) and returns the header and rows to draw. The cells of
+// between columns, as alignedTable draws it, with no indent: the summary's
+// tables start at the margin) and returns the header and rows to draw. The cells of
 // the columns in shrink are cut with "…", the widest first, none below
 // minFitColumn (or its header); when that is not enough, the columns in
 // drop go, least needed first, as the analyze report's impact table does.
@@ -473,12 +473,12 @@ func fitColumns(header []string, rows [][]string, width int, shrink, drop []int)
 		return t
 	}
 	for _, d := range drop {
-		if total(true) <= width-2 {
+		if total(true) <= width {
 			break
 		}
 		keep[d] = false
 	}
-	for total(false) > width-2 {
+	for total(false) > width {
 		widest := -1
 		for _, i := range shrink {
 			if keep[i] && widths[i] > floor(i) && (widest < 0 || widths[i] > widths[widest]) {
@@ -488,7 +488,7 @@ func fitColumns(header []string, rows [][]string, width int, shrink, drop []int)
 		if widest < 0 {
 			break
 		}
-		widths[widest] = max(floor(widest), widths[widest]-(total(false)-(width-2)))
+		widths[widest] = max(floor(widest), widths[widest]-(total(false)-width))
 	}
 	pick := func(r []string) []string {
 		var out []string
