@@ -327,10 +327,11 @@ func renameFields(m map[string]any, t reflect.Type) error {
 		if name == "" {
 			name = f.Name
 		}
-		x, ok := m[v2Name(name, f.Type)]
+		key, ok := lookupKey(m, v2Name(name, f.Type))
 		if !ok {
 			continue
 		}
+		x := m[key]
 		if f.Type == durationType {
 			n, ok := x.(json.Number)
 			if !ok {
@@ -346,7 +347,7 @@ func renameFields(m map[string]any, t reflect.Type) error {
 				}
 				d = time.Duration(math.Round(s * 1e9))
 			}
-			delete(m, v2Name(name, f.Type))
+			delete(m, key)
 			m[name] = int64(d)
 			continue
 		}
@@ -354,7 +355,21 @@ func renameFields(m map[string]any, t reflect.Type) error {
 		if err != nil {
 			return err
 		}
-		m[name] = y
+		m[key] = y
 	}
 	return nil
+}
+
+// lookupKey finds the member of m that encoding/json would decode into a
+// field named name: that name, else one equal to it but for case.
+func lookupKey(m map[string]any, name string) (string, bool) {
+	if _, ok := m[name]; ok {
+		return name, true
+	}
+	for k := range m {
+		if strings.EqualFold(k, name) {
+			return k, true
+		}
+	}
+	return "", false
 }

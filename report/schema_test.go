@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hindsight-sre/hindsight/analyze"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
@@ -231,5 +232,23 @@ func TestMarshalV2MatchesEncodingJSON(t *testing.T) {
 	}
 	if w := "{\n  \"t\": \"2025-11-20T14:05:10.5+09:00\",\n  \"lead_s\": -1.5,\n  \"step_s\": 60\n}\n"; string(d) != w {
 		t.Errorf("times and durations: %s, want %s", d, w)
+	}
+}
+
+// ReadJSON reads what marshalV2 wrote back into the Go types, durations
+// from seconds, also into a struct without tags (as encoding/json matches
+// names regardless of case): the demo's snapshots are read that way.
+func TestReadJSONDurations(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "demo-outage.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct{ Findings *analyze.Findings }
+	if err := ReadJSON(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	s := doc.Findings.Symptoms[0]
+	if s.Chart == nil || s.Chart.Step != time.Minute || s.Duration < time.Minute || doc.Findings.Impact[0].P50 <= 0 {
+		t.Errorf("durations not read back: step %v, duration %v, impact %+v", s.Chart.Step, s.Duration, doc.Findings.Impact[0])
 	}
 }
