@@ -3,6 +3,7 @@ package analyze
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"math"
 	"runtime"
 	"slices"
@@ -152,6 +153,8 @@ func (a *analysis) run() *Findings {
 // which goes over them anyway.
 func (a *analysis) count() {
 	in := &a.f.Inputs
+	in.Sources = readSources(a.ds)
+	in.Zones = maps.Clone(a.ds.Zones)
 	w := sources.Window{From: a.t0, To: a.o.Window.To}
 	in.Probes = len(a.ds.Probes)
 	in.Series = len(a.ds.Series)
@@ -437,4 +440,25 @@ func fmtDur(d time.Duration) string {
 		return fmt.Sprintf("%dm %ds", m, s)
 	}
 	return fmt.Sprintf("%ds", d/time.Second)
+}
+
+// readSources names the sources of ds, sorted: those that answered and
+// those whose data it holds.
+func readSources(ds *sources.Dataset) []string {
+	names := slices.Clone(ds.Read)
+	for _, p := range ds.Probes {
+		names = append(names, p.Source)
+	}
+	for _, s := range ds.Series {
+		names = append(names, s.Source)
+	}
+	for _, e := range ds.Events {
+		names = append(names, e.Source)
+	}
+	for _, p := range ds.Patterns {
+		names = append(names, p.Source)
+	}
+	names = slices.DeleteFunc(names, func(n string) bool { return n == "" })
+	slices.Sort(names)
+	return slices.Compact(names)
 }

@@ -53,6 +53,12 @@ type Inputs struct {
 	// queried and requests made.
 	MetricsQueried int `json:"metrics_queried,omitempty"`
 	APIRequests    int `json:"api_requests,omitempty"`
+	// Sources names the sources read, sorted: those that answered and
+	// those whose data is in the findings.
+	Sources []string `json:"sources,omitempty"`
+	// Zones is, per log source, the zone assumed for its times written
+	// without one.
+	Zones map[string]string `json:"zones,omitempty"`
 }
 
 // Empty reports whether no data at all was analysed.

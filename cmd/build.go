@@ -203,6 +203,7 @@ func fetchAll(ctx context.Context, srcs []sources.Source, w sources.Window, step
 			continue
 		}
 		out.Merge(ds)
+		out.Read = append(out.Read, srcs[i].Name())
 	}
 	if failed == len(srcs) && failed > 0 {
 		return nil, errors.Join(all...)

@@ -235,7 +235,8 @@ func incidentNoCharts() *analyze.Findings {
 			"Kuma 1.23 database (schema v1): raw heartbeats for Shop and API.",
 			"Latency baselines are the median and MAD of the same 30-minute slot on the 7 previous days.",
 		},
-		Inputs: analyze.Inputs{Probes: 2, Beats: 34560, Series: 5, Points: 57600, Events: 58, Patterns: 31},
+		Inputs: analyze.Inputs{Probes: 2, Beats: 34560, Series: 5, Points: 57600, Events: 58, Patterns: 31,
+			Sources: []string{"kuma", "nginx", "prom", "syslog"}, Zones: map[string]string{"nginx": "UTC", "syslog": "Asia/Seoul"}},
 	}
 }
 

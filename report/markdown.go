@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -198,10 +199,38 @@ func (m markdown) scope() string {
 	if m.Profile != "" {
 		fmt.Fprintf(&b, "; profile %s", text(m.Profile))
 	}
-	in := m.Inputs
-	fmt.Fprintf(&b, ". Read %s (%s), %s (%s), %s, %s.",
+	b.WriteString(". " + text(m.readLine()))
+	return b.String()
+}
+
+// readLine says what was read: the sources, how much of each kind, the
+// zone each log source's times without one were read in, and what the
+// run asked of paid APIs.
+func (v *view) readLine() string {
+	var b strings.Builder
+	in := v.Inputs
+	b.WriteString("Read ")
+	if len(in.Sources) > 0 {
+		fmt.Fprintf(&b, "from %s: ", strings.Join(in.Sources, ", "))
+	}
+	fmt.Fprintf(&b, "%s (%s), %s (%s), %s, %s.",
 		plural(in.Probes, "probe"), plural(in.Beats, "check"), plural(in.Series, "series"),
 		plural(in.Points, "point"), plural(in.Events, "event"), plural(in.Patterns, "log pattern"))
+	if len(in.Zones) > 0 {
+		// Which zone stamps without an offset were read in decides where
+		// every such line falls; a team whose servers log in UTC must see it.
+		byZone := map[string][]string{}
+		for src, z := range in.Zones {
+			byZone[z] = append(byZone[z], src)
+		}
+		var parts []string
+		for _, z := range slices.Sorted(maps.Keys(byZone)) {
+			srcs := byZone[z]
+			slices.Sort(srcs)
+			parts = append(parts, z+" ("+strings.Join(srcs, ", ")+")")
+		}
+		fmt.Fprintf(&b, " Log times written without a zone read as %s.", strings.Join(parts, ", "))
+	}
 	if in.MetricsQueried > 0 || in.APIRequests > 0 {
 		// What the run cost: CloudWatch bills per metric, S3 per request.
 		fmt.Fprintf(&b, " Asked of paid APIs: %s in %s.", plural(in.MetricsQueried, "metric"), plural(in.APIRequests, "request"))

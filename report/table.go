@@ -36,6 +36,7 @@ func writeTable(w io.Writer, v *view, o Options) error {
 	t.line(0, t.bold(title))
 	t.wrap(0, fmt.Sprintf("Window %s (%s), baseline %s, times in %s.",
 		v.span(v.Window.From, v.Window.To), human(v.Window.Duration()), v.span(v.Baseline.From, v.Baseline.To), v.zoneLabel()))
+	t.wrap(0, v.readLine())
 
 	switch {
 	case len(v.Symptoms) > 0:

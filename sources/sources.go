@@ -340,6 +340,12 @@ type Dataset struct {
 	Notes []string
 	// Cost is what reading asked of paid APIs (CloudWatch, S3).
 	Cost Cost
+	// Read names the sources that answered, whether or not they had data
+	// for the window (a source that failed is a gap instead).
+	Read []string
+	// Zones is, per log source, the zone assumed for times written without
+	// one (the report's inputs line says it).
+	Zones map[string]string
 }
 
 // Cost counts a fetch's calls to APIs billed by use: CloudWatch bills
@@ -363,6 +369,13 @@ func (d *Dataset) Merge(o *Dataset) {
 	d.Notes = append(d.Notes, o.Notes...)
 	d.Cost.Metrics += o.Cost.Metrics
 	d.Cost.Requests += o.Cost.Requests
+	d.Read = append(d.Read, o.Read...)
+	for k, z := range o.Zones {
+		if d.Zones == nil {
+			d.Zones = map[string]string{}
+		}
+		d.Zones[k] = z
+	}
 }
 
 // Sort puts the dataset in a canonical order, so that analysis of the same

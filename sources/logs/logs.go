@@ -485,6 +485,7 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 		if a.mined > 0 {
 			ds.Notes = append(ds.Notes, fmt.Sprintf("logs source %s: times written without a zone read as %s (set timezone: in its entry if its servers log in another)",
 				s.c.Name, s.c.Location))
+			ds.Zones = map[string]string{s.c.Name: s.c.Location.String()}
 			break
 		}
 	}
