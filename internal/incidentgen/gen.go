@@ -77,6 +77,10 @@ type Truth struct {
 	Match string `json:"match"`
 	// Also, for two causes at once, is the second cause's Match.
 	Also string `json:"also,omitempty"`
+	// ByComponent: the answer is judged by the component the analysis
+	// rolls its suspects up to (the microservice families: is the service
+	// at fault the top component), not by a suspect's title.
+	ByComponent bool `json:"by_component,omitempty"`
 }
 
 // Incident is one generated incident.
@@ -104,7 +108,7 @@ func Families() []string {
 	for i, f := range families {
 		out[i] = f.name
 	}
-	return out
+	return append(out, msFamilies...)
 }
 
 const (
@@ -179,6 +183,9 @@ var hosts = [2]string{"web1", "db1"}
 // Generate builds incident seed of the named family. Log files are
 // written under dir (a scratch directory the caller removes).
 func Generate(name string, seed int, dir string) (*Incident, error) {
+	if slices.Contains(msFamilies, name) {
+		return generateMS(name, seed, dir)
+	}
 	var fam *family
 	for i := range families {
 		if families[i].name == name {
