@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -84,6 +85,12 @@ type analysis struct {
 	// coSymptom marks latency series ("source\x00subject") that moved
 	// with a probe's symptom: the same symptom, not a cause.
 	coSymptom map[string]bool
+	// wl and wlRe are the workloads the series name and a pattern that
+	// finds them in log lines (analyze/services.go); built lazily.
+	wl       map[string]bool
+	wlRe     *regexp.Regexp
+	svcShape int    // 1 a system of services, -1 not, 0 not known yet
+	symComp  string // the component of the symptom being explained
 }
 
 // signal is one series (or a probe's latency) on the common grid, with

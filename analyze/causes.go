@@ -89,6 +89,14 @@ func (a *analysis) classify(c *candidate) (symptom bool) {
 		sp.Component = c.component
 		switch c.role {
 		case sources.Latency, sources.Errors:
+			// In a system of services, another service's own latency or
+			// errors is evidence about that service (a callee failing
+			// first, or a caller suffering after: judgeServices tells
+			// them apart).
+			if a.servicesShape() && c.component != "" && c.component != a.symComp {
+				sp.Cause = CauseDependency
+				return false
+			}
 			// The incident's faces: how slow and how many failed.
 			sp.Cause = CauseOther
 			return true
@@ -129,18 +137,28 @@ func (a *analysis) classify(c *candidate) (symptom bool) {
 	return false
 }
 
-// componentOfLabels names what a series is about: its host (instance
-// without the port), else pod, container, service, job, file, else the
-// CloudWatch dimension that names an AWS resource (an EC2 instance, a
-// database, a load balancer, a volume, a function, a queue): a CloudWatch
-// series has no host label, and its source is a whole account.
+// componentOfLabels names what a series is about. A workload's own labels
+// come first (service, app, the mesh's destination workload, a pod named
+// after its Deployment or StatefulSet, a container): a container's series
+// scraped through its node carry the node as instance, and the node is
+// not what the series is about. Then the host (instance without the
+// port), job, file, else the CloudWatch dimension that names an AWS
+// resource (an EC2 instance, a database, a load balancer, a volume, a
+// function, a queue): a CloudWatch series has no host label, and its
+// source is a whole account.
 func componentOfLabels(l map[string]string) string {
-	for _, k := range []string{"instance", "host", "hostname", "node", "pod", "container", "service", "app", "job", "file",
+	if c := workloadOfLabels(l); c != "" {
+		return c
+	}
+	for _, k := range []string{"instance", "host", "hostname", "node", "job", "file",
 		"InstanceId", "DBInstanceIdentifier", "DBClusterIdentifier", "LoadBalancer", "LoadBalancerName", "VolumeId",
 		"CacheClusterId", "FunctionName", "QueueName", "ClusterName", "ServiceName"} {
 		if v := l[k]; v != "" {
-			if k == "instance" {
+			switch k {
+			case "instance":
 				v = hostOf(v)
+			case "file":
+				v = componentOfFile(v)
 			}
 			return v
 		}
@@ -160,10 +178,19 @@ func componentOfEvent(e *sources.Event) string {
 }
 
 // componentOfTemplate: the program a log line came from ("shop[<*>]: ..."
-// is shop), else the source.
+// is shop), else the pod or service its file is named after (a
+// container's log, one file per pod), else the source.
 func componentOfTemplate(p *sources.LogPattern) string {
 	if m := programName.FindStringSubmatch(p.Template); m != nil && !accessRoute.MatchString(p.Template) {
 		return m[1]
+	}
+	if c := workloadOfPath(p.File); c != "" {
+		return c
+	}
+	if len(p.Examples) > 0 {
+		if c := workloadOfPath(p.Examples[0].File); c != "" {
+			return c
+		}
 	}
 	return p.Source
 }
@@ -307,6 +334,7 @@ func (a *analysis) exhaustionCandidates(s *Symptom) []*candidate {
 			subject:   sg.subject,
 			component: componentOfSeries(sg),
 			began:     from,
+			z:         math.Abs(sg.st.z(lo)),
 			total:     1,
 			strength:  math.Min(1, 0.8+0.2*(1-lo/base)),
 		}
@@ -656,7 +684,7 @@ func (a *analysis) sighted(s *Symptom, from, to time.Time, dur time.Duration) bo
 			continue
 		}
 		// Comparable in size: at least a third of today's excess.
-		if s.Kind == LatencySpike && sig.g.at(iv.peak)-s.BaselineValue < 0.3*(s.PeakValue-s.BaselineValue) {
+		if s.Kind != Outage && sig.g.at(iv.peak)-s.BaselineValue < 0.3*(s.PeakValue-s.BaselineValue) {
 			continue
 		}
 		n += hi - lo

@@ -82,6 +82,9 @@ type SymptomKind string
 const (
 	Outage       SymptomKind = "outage"
 	LatencySpike SymptomKind = "latency_spike"
+	// ErrorSpike is a server-side error rate rising, a symptom only when
+	// no probe watches (then it is what users felt).
+	ErrorSpike SymptomKind = "error_spike"
 )
 
 // Symptom is an outage or a latency spike.

@@ -102,20 +102,25 @@ type candidate struct {
 	why      string // the strength part of the reason
 
 	// What classify needs (analyze/causes.go).
-	component string       // host, unit, program or instance it is about
-	host      string       // for events: the host that logged it
-	role      sources.Role // for series anomalies
-	sig       *signal      // for series anomalies
-	template  string       // for log candidates
-	scheduled bool         // for restarts: the unit starts on a schedule
-	began     time.Time    // for exhaustion: when the fall began
-	corr      float64      // for series anomalies: correlation with a latency spike; -1 unknown
+	component string              // host, unit, program or instance it is about
+	host      string              // for events: the host that logged it
+	role      sources.Role        // for series anomalies
+	sig       *signal             // for series anomalies
+	template  string              // for log candidates
+	scheduled bool                // for restarts: the unit starts on a schedule
+	began     time.Time           // for exhaustion: when the fall began
+	corr      float64             // for series anomalies: correlation with a latency spike; -1 unknown
+	z         float64             // how far outside its usual range (robust z; a burst's ratio)
+	pattern   *sources.LogPattern // for log candidates
+	caller    string              // for a caller's log lines naming their callee: the caller
+	ratio     float64             // for latency: peak over the usual level
 }
 
 func (a *analysis) tolerance() time.Duration { return max(2*a.o.Step, 2*time.Minute) }
 
 func (a *analysis) suspects(s *Symptom) []Suspect {
 	from, to := s.Start.Add(-a.o.Lag), s.End
+	a.symComp = a.symptomComponent(s)
 	var cands []*candidate
 	events, explains := a.eventCandidates(s, from, to)
 	cands = append(cands, events...)
@@ -153,6 +158,12 @@ func (a *analysis) suspects(s *Symptom) []Suspect {
 		}
 		kept = append(kept, c)
 	}
+	if a.servicesShape() {
+		kept = a.pointToCallees(kept)
+		if c := a.selfCandidate(s); c != nil {
+			kept = append(kept, c)
+		}
+	}
 	cands = a.foldConsequences(s, kept)
 	cands = a.foldEffects(s, cands, echoes)
 	cands = a.foldDriven(s, cands)
@@ -163,6 +174,7 @@ func (a *analysis) suspects(s *Symptom) []Suspect {
 	shift := func(t time.Time, d int) time.Time { return a.cal.Local(t).AddDate(0, 0, -d) }
 
 	var out []Suspect
+	var outC []*candidate
 	for _, c := range cands {
 		sp := &c.s
 		sp.Lead = s.Start.Sub(sp.Start)
@@ -219,6 +231,7 @@ func (a *analysis) suspects(s *Symptom) []Suspect {
 			sp.Reason = strings.TrimSuffix(sp.Reason, ".") + "; " + h + "."
 		}
 		out = append(out, *sp)
+		outC = append(outC, c)
 	}
 	// "Nothing in the data" is the absence of an explanation: when a
 	// candidate of a known cause type (a change, a crash, a dependency's
@@ -240,6 +253,9 @@ func (a *analysis) suspects(s *Symptom) []Suspect {
 				sp.Confidence = "low"
 			}
 		}
+	}
+	if a.servicesShape() {
+		out = a.judgeServices(s, out, outC)
 	}
 	slices.SortStableFunc(out, func(x, y Suspect) int {
 		return cmp.Or(cmp.Compare(y.Score, x.Score), x.Start.Compare(y.Start), cmp.Compare(x.Title, y.Title))
@@ -470,6 +486,7 @@ func (a *analysis) anomalyCandidates(s *Symptom, from, to time.Time) []*candidat
 				sig:       sg,
 				component: componentOfSeries(sg),
 				corr:      -1,
+				z:         math.Abs(z),
 				strength:  math.Min(1, math.Abs(z)/(2*a.o.Threshold)) * rolePrior[sg.role],
 			}
 			c.why = fmt.Sprintf("peak %s at %s, %s", fmtVal(peak, sg.unit),
@@ -538,7 +555,9 @@ func (a *analysis) logCandidates(s *Symptom, from, to time.Time) []*candidate {
 				why:       "never seen in the earlier logs",
 				present:   func(time.Time, time.Time) bool { return false },
 				template:  p.Template,
-				component: componentOfTemplate(p),
+				component: a.componentOfPattern(p),
+				pattern:   p,
+				z:         10,
 			}
 			out = append(out, c)
 			continue
@@ -557,7 +576,9 @@ func (a *analysis) logCandidates(s *Symptom, from, to time.Time) []*candidate {
 						Query: p.File, Lines: examples(p, g.time(iv.a), g.time(iv.b))}}},
 				total:     len(ls.bursts),
 				template:  p.Template,
-				component: componentOfTemplate(p),
+				component: a.componentOfPattern(p),
+				pattern:   p,
+				z:         ratio,
 				strength:  math.Min(1, math.Log2(math.Max(ratio, 1))/5) * level,
 				why:       fmt.Sprintf("%.0f lines in %s–%s where %.1f were expected", obs, a.local(g.time(iv.a)), a.local(g.time(iv.b)), exp),
 				present:   present,
@@ -847,7 +868,7 @@ func (a *analysis) probeErrorCandidates(s *Symptom) []*candidate {
 // symptomSignal is the signal a latency spike was found in; nil for an
 // outage (failed checks have no shape to correlate with).
 func (a *analysis) symptomSignal(s *Symptom) *signal {
-	if s.Kind != LatencySpike {
+	if s.Kind != LatencySpike && s.Kind != ErrorSpike {
 		return nil
 	}
 	return a.signal(s.Source, s.Subject)

@@ -280,36 +280,72 @@ func (a *analysis) symptoms() []Symptom {
 	}
 	var probeSpikes []Symptom
 	var seriesSpikes []Symptom
+	// Without a probe, what users felt is in the servers' own series: an
+	// error rate rising is a symptom as much as a latency (a service that
+	// refuses fails fast, and its callers' latency may even fall).
+	errorsToo := len(a.ds.Probes) == 0
+	comp := map[string]string{} // series symptom subject -> component
 	for _, s := range a.signals {
-		if s.role != sources.Latency {
+		if s.role != sources.Latency && !(errorsToo && s.role == sources.Errors && s.probe == nil) {
 			continue
 		}
 		for _, iv := range s.ivs {
 			if iv.b <= a.win[0] || iv.a >= a.win[1] {
 				continue
 			}
+			// An error rate leads only when it lasts: a lone minute with
+			// a few errors more than a usually clean series is no
+			// incident.
+			if s.role == sources.Errors && iv.b-iv.a < 3 {
+				continue
+			}
 			sy := a.spikeSymptom(s, iv)
 			if s.probe != nil {
 				probeSpikes = append(probeSpikes, sy)
 			} else {
+				if s.role == sources.Errors {
+					sy.Kind = ErrorSpike
+				}
+				comp[sy.Source+"\x00"+sy.Subject] = componentOfSeries(s)
 				seriesSpikes = append(seriesSpikes, sy)
 			}
 		}
 	}
 	out = append(out, probeSpikes...)
+	// Which series leads when no probe does: the user-facing service's
+	// (seriesLead), then the most severe.
+	lead := a.seriesLead(comp)
+	slices.SortStableFunc(seriesSpikes, func(x, y Symptom) int {
+		return cmp.Or(cmp.Compare(lead(x), lead(y)), cmp.Compare(y.severity(), x.severity()), x.Start.Compare(y.Start),
+			cmp.Compare(x.Subject, y.Subject))
+	})
 	// A latency series that moved with a probe is the same symptom seen
 	// from the server side: it is named in the symptom's explanation and
-	// is neither a second symptom nor a suspect.
+	// is neither a second symptom nor a suspect. In a system of services
+	// only the symptom's own service's series are: another service's
+	// latency or errors moving with it is what the analysis must weigh
+	// (a callee failing first, or a caller suffering after).
+	services := a.servicesShape()
 	also := map[int][]string{}
 	for _, sy := range seriesSpikes {
 		dup := -1
 		for i, o := range out {
-			if overlaps(sy.Start, sy.End, o.Start, o.End) {
-				dup = i
-				break
+			if !overlaps(sy.Start, sy.End, o.Start, o.End) {
+				continue
 			}
+			if services {
+				oc, ok := comp[o.Source+"\x00"+o.Subject]
+				if !ok || oc != comp[sy.Source+"\x00"+sy.Subject] {
+					continue
+				}
+			}
+			dup = i
+			break
 		}
 		if dup < 0 {
+			if services && slices.ContainsFunc(out, func(o Symptom) bool { return overlaps(sy.Start, sy.End, o.Start, o.End) }) {
+				continue // another service's series: weighed as a candidate
+			}
 			out = append(out, sy)
 			continue
 		}
@@ -323,24 +359,20 @@ func (a *analysis) symptoms() []Symptom {
 	}
 	// The lead is what users felt: outages first, then the probes'
 	// latency, then server-side series (an internal series that merely
-	// moved never leads while a probe saw something).
-	probe := func(s Symptom) int {
-		if s.Kind == Outage || s.Query == "" && s.Target != "" {
+	// moved never leads while a probe saw something), the user-facing
+	// service's first.
+	rank := func(s Symptom) int {
+		switch {
+		case s.Kind == Outage:
 			return 0
-		}
-		return 1
-	}
-	slices.SortStableFunc(out, func(x, y Symptom) int {
-		if x.Kind != y.Kind {
-			if x.Kind == Outage {
-				return -1
-			}
+		case s.Query == "" && s.Target != "":
 			return 1
 		}
-		if c := cmp.Compare(probe(x), probe(y)); c != 0 {
-			return c
-		}
-		return cmp.Or(cmp.Compare(y.severity(), x.severity()), x.Start.Compare(y.Start), cmp.Compare(x.Subject, y.Subject))
+		return 2 + lead(s)
+	}
+	slices.SortStableFunc(out, func(x, y Symptom) int {
+		return cmp.Or(cmp.Compare(rank(x), rank(y)), cmp.Compare(y.severity(), x.severity()), x.Start.Compare(y.Start),
+			cmp.Compare(x.Subject, y.Subject))
 	})
 	return out
 }

@@ -30,6 +30,12 @@ func (a *analysis) timeline() []TimelineEntry {
 			if !s.Ongoing {
 				add(s.End, s.Source, "spike end", fmt.Sprintf("%s [%s] latency back to normal", s.Subject, s.ID), "")
 			}
+		case ErrorSpike:
+			add(s.Start, s.Source, "spike start", fmt.Sprintf("%s [%s] errors above normal (peak %s at %s)",
+				s.Subject, s.ID, fmtVal(s.PeakValue, s.Unit), a.local(s.Peak)), "")
+			if !s.Ongoing {
+				add(s.End, s.Source, "spike end", fmt.Sprintf("%s [%s] errors back to normal", s.Subject, s.ID), "")
+			}
 		}
 	}
 	from, to := a.o.Window.From.Add(-a.o.Lag), a.o.Window.To

@@ -174,8 +174,8 @@ func (w *msWorld) build() {
 		if s.store {
 			s.proc = w.uni(0.0005, 0.004)
 		}
-		s.cpuPerReq = w.uni(0.002, 0.01)
-		s.cpuBase = w.uni(0.005, 0.05)
+		s.cpuPerReq = w.uni(0.0003, 0.002)
+		s.cpuBase = w.uni(0.01, 0.1)
 		s.memBase = w.uni(40e6, 600e6)
 		s.port = []int{7070, 8080, 3550, 50051, 9555, 5050, 8000, 80}[w.rng.IntN(8)]
 		if s.store {

@@ -222,6 +222,16 @@ func rate(pts []sources.Point) []sources.Point {
 // RoleOf guesses the role of a metric from its name and labels.
 func RoleOf(name string, labels map[string]string) sources.Role {
 	n := strings.ToLower(name)
+	// A request counter split by status (http_requests_total{code="500"},
+	// istio_requests_total{response_code="503"}): its 5xx series count
+	// the server's errors, not traffic.
+	if strings.Contains(n, "request") {
+		for _, k := range []string{"code", "status", "status_code", "response_code", "http_status_code", "http_response_status_code"} {
+			if v := labels[k]; len(v) == 3 && v[0] == '5' || v == "5xx" {
+				return sources.Errors
+			}
+		}
+	}
 	switch {
 	case strings.Contains(n, "duration") || strings.Contains(n, "latency") ||
 		strings.Contains(n, "response_time") || strings.Contains(n, "request_time"):
