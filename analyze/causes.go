@@ -849,8 +849,10 @@ func rollup(ss []Suspect) []ComponentScore {
 			c.Causes = append(c.Causes, sp.Cause)
 		}
 	}
+	// Ties keep the suspects' order (out is built from the ranked list):
+	// the first component is always the first suspect's.
 	slices.SortStableFunc(out, func(x, y ComponentScore) int {
-		return cmp.Or(cmp.Compare(y.Score, x.Score), cmp.Compare(y.Suspects, x.Suspects), cmp.Compare(x.Component, y.Component))
+		return cmp.Compare(y.Score, x.Score)
 	})
 	return out
 }

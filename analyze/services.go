@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"math"
@@ -251,23 +252,130 @@ var entryWords = regexp.MustCompile(`(?i)front|gateway|ingress|(^|[-_.])(web|www
 // another's log lines is not the entry (2); of the rest, one named like
 // an entry (0) before the others (1). Outside a system of services every
 // series ranks alike (0): the most severe leads.
-func (a *analysis) seriesLead(comp map[string]string) func(Symptom) int {
+func (a *analysis) seriesLead() func(Symptom) int {
 	if !a.servicesShape() {
 		return func(Symptom) int { return 0 }
 	}
 	called := a.calledWorkloads()
 	return func(s Symptom) int {
-		c, ok := comp[s.Source+"\x00"+s.Subject]
+		sg := a.signal(s.Source, s.Subject)
+		c, ok := "", sg != nil && sg.probe == nil
+		if ok {
+			c = componentOfSeries(sg)
+		}
+		// A series that moves like this several times a day on its
+		// own is a noisy one, not the incident: it leads last.
+		usual := 0
+		if ok && a.spikesPerDay(sg) >= 4 {
+			usual = 3
+		}
 		switch {
 		case !ok:
-			return 0
+			return usual
 		case called[c]:
-			return 2
+			return usual + 2
 		case entryWords.MatchString(c):
-			return 0
+			return usual
 		}
-		return 1
+		return usual + 1
 	}
+}
+
+// spikesPerDay is how many abnormal intervals a signal had a day over the
+// baseline.
+func (a *analysis) spikesPerDay(sg *signal) float64 {
+	n := 0
+	first, last := -1, -1
+	for k := a.base[0]; k < a.base[1]; k++ {
+		if !math.IsNaN(sg.g.vals[k]) {
+			if first < 0 {
+				first = k
+			}
+			last = k
+		}
+	}
+	if first < 0 {
+		return 0
+	}
+	for _, iv := range sg.ivs {
+		if iv.a >= first && iv.b <= a.base[1] {
+			n++
+		}
+	}
+	days := float64(last-first+1) * a.o.Step.Hours() / 24
+	return float64(n) / math.Max(days, 1.0/24)
+}
+
+// mildSymptom: in a system of services with no probe, when no latency or
+// error series crossed the threshold of a symptom, the strongest
+// movement of one still says where users may have felt something (a
+// leak that slows one service a little, a fault in a service few requests
+// reach). It is taken at half the threshold, lasting at least three
+// cells, the user-facing service's first (seriesLead), and says that it
+// is below the usual threshold. Without it the analysis would say
+// nothing about a fault every metric of its own service shows.
+func (a *analysis) mildSymptom(lead func(Symptom) int) (Symptom, bool) {
+	type pick struct {
+		sy   Symptom
+		rank int
+		z    float64
+	}
+	var best *pick
+	thr := a.o.Threshold / 2
+	for _, sg := range a.signals {
+		if sg.probe != nil || sg.role != sources.Latency && sg.role != sources.Errors || math.IsNaN(sg.st.median) {
+			continue
+		}
+		var cur *interval
+		var ivs []interval
+		gap := 0
+		for k := a.win[0]; k < a.win[1]; k++ {
+			v := sg.g.vals[k]
+			hit := false
+			z := 0.0
+			if !math.IsNaN(v) {
+				z = sg.st.z(v)
+				hit = z >= thr && (sg.role != sources.Latency || sg.st.median <= 0 || v >= 1.2*sg.st.median) &&
+					(!sg.st.sparse || v > sg.st.floor)
+			}
+			if hit {
+				if cur == nil {
+					ivs = append(ivs, interval{a: k, b: k + 1, peak: k, peakZ: z})
+					cur = &ivs[len(ivs)-1]
+				} else {
+					cur.b = k + 1
+					if z > cur.peakZ {
+						cur.peak, cur.peakZ = k, z
+					}
+				}
+				gap = 0
+				continue
+			}
+			if cur != nil {
+				if gap++; gap > 1 {
+					cur = nil
+				}
+			}
+		}
+		for _, iv := range ivs {
+			if iv.b-iv.a < 3 {
+				continue
+			}
+			sy := a.spikeSymptom(sg, iv)
+			if sg.role == sources.Errors {
+				sy.Kind = ErrorSpike
+			}
+			r := lead(sy)
+			if best == nil || r < best.rank || r == best.rank && iv.peakZ > best.z {
+				best = &pick{sy, r, iv.peakZ}
+			}
+		}
+	}
+	if best == nil {
+		return Symptom{}, false
+	}
+	best.sy.Explanation += fmt.Sprintf(" No latency or error series crossed the threshold of a symptom (robust z %.0f); this is the strongest movement of one, at half of it.", a.o.Threshold)
+	return best.sy, true
 }
 
 // calledWorkloads are the workloads another workload's log lines name.
@@ -448,6 +556,7 @@ func (a *analysis) judgeServices(s *Symptom, out []Suspect, cs []*candidate) []S
 		}
 	}
 	drop := map[int]bool{}
+	raw := map[int]float64{}
 	for _, k := range order {
 		sc := k.score + 0.04*float64(min(3, len(k.kinds)-1)) + 0.05*float64(min(3, len(k.callers)))
 		var notes []string
@@ -461,7 +570,7 @@ func (a *analysis) judgeServices(s *Symptom, out []Suspect, cs []*candidate) []S
 		}
 		// Errors and latency elsewhere that begin when a service stops
 		// answering are its callers failing with it.
-		if !k.stopped && !k.kinds["resource"] && !k.kinds["own logs"] && len(k.callers) == 0 {
+		if !k.stopped && !k.kinds["resource"] {
 			for _, o := range order {
 				if o != k && o.stopped && !k.start.Before(o.start.Add(-a.tolerance())) {
 					sc *= 0.7
@@ -488,14 +597,32 @@ func (a *analysis) judgeServices(s *Symptom, out []Suspect, cs []*candidate) []S
 		}
 		best.Score = round2(math.Min(1, sc))
 		best.Confidence = confidence(best.Score)
+		raw[k.best] = sc
 	}
 	kept := out[:0]
+	var keptRaw []float64
 	for i, sp := range out {
 		if !drop[i] {
 			kept = append(kept, sp)
+			r, ok := raw[i]
+			if !ok {
+				r = sp.Score
+			}
+			keptRaw = append(keptRaw, r)
 		}
 	}
-	return kept
+	// Ordered by the unrounded, uncapped judgement, so that the caller's
+	// stable sort by score keeps it among equal scores.
+	idx := make([]int, len(kept))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(x, y int) int { return cmp.Compare(keptRaw[y], keptRaw[x]) })
+	sorted := make([]Suspect, len(kept))
+	for i, j := range idx {
+		sorted[i] = kept[j]
+	}
+	return sorted
 }
 
 // signalKind sorts a candidate into the kinds of signal judgeServices
@@ -542,6 +669,9 @@ func confidence(score float64) string {
 // stopped reports whether a candidate is a service's requests falling to
 // nothing (a tenth of their usual level or less): it stopped answering.
 func (a *analysis) stopped(c *candidate) bool {
+	if c.s.Cause == CauseCrash && c.role == sources.Traffic && c.z == maxZ {
+		return true // stoppedCandidates
+	}
 	if c.s.Kind != SuspectAnomaly || c.role != sources.Traffic || c.sig == nil {
 		return false
 	}
@@ -617,4 +747,90 @@ func (a *analysis) selfCandidate(s *Symptom) *candidate {
 	}
 	c.present = func(f, t time.Time) bool { return sg.abnormalIn(f, t) }
 	return c
+}
+
+// stoppedCandidates: services whose requests fell to nothing around the
+// symptom, when their baseline never came near that (a tenth of the usual
+// level, for at least two cells). A service that stops answering is an
+// instance failure, a state change and a root cause (Watchdog's
+// taxonomy), and its series says so even when its daily cycle is wide
+// enough that the fall's robust z is small.
+func (a *analysis) stoppedCandidates(s *Symptom) []*candidate {
+	var out []*candidate
+	seen := map[string]bool{}
+	for _, sg := range a.signals {
+		if sg.probe != nil || sg.series == nil || sg.role != sources.Traffic {
+			continue
+		}
+		wl := workloadOfLabels(sg.series.Labels)
+		med := sg.st.median
+		if wl == "" || seen[wl] || math.IsNaN(med) || med <= 0 {
+			continue
+		}
+		lvl := 0.1 * med
+		lo := math.Inf(1)
+		for k := a.base[0]; k < a.base[1]; k++ {
+			if v := sg.g.vals[k]; !math.IsNaN(v) {
+				lo = math.Min(lo, v)
+			}
+		}
+		if math.IsInf(lo, 1) || lo <= lvl {
+			continue // it has been this low before
+		}
+		i, j := sg.g.clampRange(s.Start.Add(-a.o.Lag), s.End)
+		run, first := 0, -1
+		for k := i; k < j; k++ {
+			if v := sg.g.vals[k]; !math.IsNaN(v) && v <= lvl {
+				if run == 0 {
+					first = k
+				}
+				if run++; run >= 2 {
+					break
+				}
+			} else {
+				run = 0
+			}
+		}
+		if run < 2 {
+			continue
+		}
+		// Answering with errors is answering: a caller whose callee
+		// failed serves only errors, and its successes fall to nothing
+		// too. Stopped means its errors did not rise in their place.
+		from, to := sg.g.time(first), sg.g.time(first+2)
+		if slices.ContainsFunc(a.signals, func(o *signal) bool {
+			return o.series != nil && o.role == sources.Errors && workloadOfLabels(o.series.Labels) == wl && o.abnormalIn(from, to)
+		}) {
+			continue
+		}
+		seen[wl] = true
+		sig := sg
+		start := sg.g.time(first)
+		c := &candidate{
+			s: Suspect{Kind: SuspectAnomaly, Cause: CauseCrash, Title: fmt.Sprintf("%s stopped answering: %s fell to nothing", wl, sg.subject),
+				Source: sg.source, Start: start, Component: wl},
+			subject:   sg.subject,
+			total:     1,
+			role:      sources.Traffic,
+			sig:       sg,
+			component: wl,
+			z:         maxZ,
+			corr:      -1,
+			strength:  0.9,
+			why: fmt.Sprintf("it fell to %s from a usual %s, lower than anywhere in its baseline (lowest %s)",
+				fmtVal(sg.g.vals[first], sg.unit), fmtVal(med, sg.unit), fmtVal(lo, sg.unit)),
+		}
+		c.s.Evidence = []Evidence{{Text: sg.subject + ": " + c.why, Query: sg.query}}
+		c.present = func(f, t time.Time) bool {
+			x, y := sig.g.clampRange(f, t)
+			for k := x; k < y; k++ {
+				if v := sig.g.vals[k]; !math.IsNaN(v) && v <= lvl {
+					return true
+				}
+			}
+			return false
+		}
+		out = append(out, c)
+	}
+	return out
 }

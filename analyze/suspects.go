@@ -163,6 +163,7 @@ func (a *analysis) suspects(s *Symptom) []Suspect {
 		if c := a.selfCandidate(s); c != nil {
 			kept = append(kept, c)
 		}
+		kept = append(kept, a.stoppedCandidates(s)...)
 	}
 	cands = a.foldConsequences(s, kept)
 	cands = a.foldEffects(s, cands, echoes)

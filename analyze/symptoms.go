@@ -314,7 +314,7 @@ func (a *analysis) symptoms() []Symptom {
 	out = append(out, probeSpikes...)
 	// Which series leads when no probe does: the user-facing service's
 	// (seriesLead), then the most severe.
-	lead := a.seriesLead(comp)
+	lead := a.seriesLead()
 	slices.SortStableFunc(seriesSpikes, func(x, y Symptom) int {
 		return cmp.Or(cmp.Compare(lead(x), lead(y)), cmp.Compare(y.severity(), x.severity()), x.Start.Compare(y.Start),
 			cmp.Compare(x.Subject, y.Subject))
@@ -356,6 +356,11 @@ func (a *analysis) symptoms() []Symptom {
 	for i, list := range also {
 		slices.Sort(list)
 		out[i].Explanation += " Also seen in " + strings.Join(list, "; ") + "."
+	}
+	if len(out) == 0 && errorsToo && services {
+		if sy, ok := a.mildSymptom(lead); ok {
+			out = append(out, sy)
+		}
 	}
 	// The lead is what users felt: outages first, then the probes'
 	// latency, then server-side series (an internal series that merely
