@@ -287,7 +287,7 @@ func (a *analysis) spikesPerDay(sg *signal) float64 {
 	n := 0
 	first, last := -1, -1
 	for k := a.base[0]; k < a.base[1]; k++ {
-		if !math.IsNaN(sg.g.vals[k]) {
+		if !math.IsNaN(sg.g.at(k)) {
 			if first < 0 {
 				first = k
 			}
@@ -330,7 +330,7 @@ func (a *analysis) mildSymptom(lead func(Symptom) int) (Symptom, bool) {
 		var ivs []interval
 		gap := 0
 		for k := a.win[0]; k < a.win[1]; k++ {
-			v := sg.g.vals[k]
+			v := sg.g.at(k)
 			hit := false
 			z := 0.0
 			if !math.IsNaN(v) {
@@ -682,7 +682,7 @@ func (a *analysis) stopped(c *candidate) bool {
 	i, j := c.sig.g.clampRange(c.s.Start, later(c.s.End, c.s.Start.Add(a.o.Step)))
 	lo := math.Inf(1)
 	for k := i; k < j; k++ {
-		if v := c.sig.g.vals[k]; !math.IsNaN(v) {
+		if v := c.sig.g.at(k); !math.IsNaN(v) {
 			lo = math.Min(lo, v)
 		}
 	}
@@ -705,7 +705,7 @@ func (a *analysis) latencyRatio(c *candidate) float64 {
 	i, j := c.sig.g.clampRange(c.s.Start, later(c.s.End, c.s.Start.Add(a.o.Step)))
 	hi := 0.0
 	for k := i; k < j; k++ {
-		if v := c.sig.g.vals[k]; !math.IsNaN(v) {
+		if v := c.sig.g.at(k); !math.IsNaN(v) {
 			hi = math.Max(hi, v)
 		}
 	}
@@ -770,7 +770,7 @@ func (a *analysis) stoppedCandidates(s *Symptom) []*candidate {
 		lvl := 0.1 * med
 		lo := math.Inf(1)
 		for k := a.base[0]; k < a.base[1]; k++ {
-			if v := sg.g.vals[k]; !math.IsNaN(v) {
+			if v := sg.g.at(k); !math.IsNaN(v) {
 				lo = math.Min(lo, v)
 			}
 		}
@@ -780,7 +780,7 @@ func (a *analysis) stoppedCandidates(s *Symptom) []*candidate {
 		i, j := sg.g.clampRange(s.Start.Add(-a.o.Lag), s.End)
 		run, first := 0, -1
 		for k := i; k < j; k++ {
-			if v := sg.g.vals[k]; !math.IsNaN(v) && v <= lvl {
+			if v := sg.g.at(k); !math.IsNaN(v) && v <= lvl {
 				if run == 0 {
 					first = k
 				}
@@ -818,13 +818,13 @@ func (a *analysis) stoppedCandidates(s *Symptom) []*candidate {
 			corr:      -1,
 			strength:  0.9,
 			why: fmt.Sprintf("it fell to %s from a usual %s, lower than anywhere in its baseline (lowest %s)",
-				fmtVal(sg.g.vals[first], sg.unit), fmtVal(med, sg.unit), fmtVal(lo, sg.unit)),
+				fmtVal(sg.g.at(first), sg.unit), fmtVal(med, sg.unit), fmtVal(lo, sg.unit)),
 		}
 		c.s.Evidence = []Evidence{{Text: sg.subject + ": " + c.why, Query: sg.query}}
 		c.present = func(f, t time.Time) bool {
 			x, y := sig.g.clampRange(f, t)
 			for k := x; k < y; k++ {
-				if v := sig.g.vals[k]; !math.IsNaN(v) && v <= lvl {
+				if v := sig.g.at(k); !math.IsNaN(v) && v <= lvl {
 					return true
 				}
 			}
