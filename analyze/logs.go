@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/hindsight-sre/hindsight/sources"
 )
@@ -271,6 +274,10 @@ func (a *analysis) logAnomalies() []Anomaly {
 	var out []Anomaly
 	g := &grid{t0: a.t0, step: a.o.Step}
 	refs := a.eventRefs()
+	// Bursts that share the value behind them are one anomaly (see
+	// groupByValue): by value, the index of its anomaly in out, and the
+	// explanations of its patterns.
+	byValue, grouped := map[string]int{}, map[int][]string{}
 	for _, ls := range a.logSignals() {
 		p := ls.p
 		if explained(p, refs) {
@@ -296,6 +303,28 @@ func (a *analysis) logAnomalies() []Anomaly {
 			}
 			an.Explanation = fmt.Sprintf("%.0f lines of %q in %s–%s where %.1f were expected from the baseline.",
 				obs, p.Template, a.local(an.Start), a.local(an.End), exp)
+			if vs := burstValues(p, an.Start, an.End); len(vs) > 0 {
+				an.Explanation += " " + upperFirst(valueEvidence(a, vs, "").Text) + "."
+				k := valueKey(vs)
+				// Bursts an hour apart are two visits, not one.
+				if at, ok := byValue[k]; ok && !an.Start.After(out[at].End.Add(valueGroupGap)) && !out[at].Start.After(an.End.Add(valueGroupGap)) {
+					g := &out[at]
+					grouped[at] = append(grouped[at], an.Explanation)
+					g.PeakValue += obs
+					g.BaselineValue = round2(g.BaselineValue + exp)
+					g.Start, g.End = earlier(g.Start, an.Start), later(g.End, an.End)
+					g.Score = round2(poissonZ(g.PeakValue, g.BaselineValue))
+					g.Ratio = 0
+					if g.BaselineValue > 0 {
+						g.Ratio = round2(g.PeakValue / g.BaselineValue)
+					}
+					g.Subject = groupTitle(vs[0].Value, len(grouped[at]), g.PeakValue)
+					g.Explanation = strings.Join(grouped[at], " ")
+					continue
+				}
+				byValue[k] = len(out)
+				grouped[len(out)] = []string{an.Explanation}
+			}
 			out = append(out, an)
 		}
 		if ls.isNew {
@@ -332,4 +361,102 @@ func examples(p *sources.LogPattern, from, to time.Time) []sources.LogLine {
 		out = append(out, p.Examples[:min(3, len(p.Examples))]...)
 	}
 	return out
+}
+
+// burstValue is a value that most of a burst's lines named and that the
+// pattern's other lines seldom did: the one client behind a brute force,
+// the campaign behind a surge.
+type burstValue struct {
+	sources.LogValue
+	of    int // lines of the peak step looked at
+	at    time.Time
+	base  float64 // share of the pattern's lines outside the burst that named it
+	baseN int     // sampled lines outside the burst (0: none)
+}
+
+// burstValues are the values behind a burst of p in [from, to): those in
+// more than half of the lines of p's busiest step, when that step is in
+// the burst, and in less than half that share of p's lines outside it
+// (a value every line names, the load balancer's address, is not behind
+// a burst). Most lines first.
+func burstValues(p *sources.LogPattern, from, to time.Time) []burstValue {
+	if p.Peak.Counted == 0 || p.Peak.T.Before(from) || !p.Peak.T.Before(to) {
+		return nil
+	}
+	var out []burstValue
+	for _, v := range p.PeakValues {
+		// A value in one or two lines is no concentration, whatever its
+		// share: as many lines as make a burst (burstMinLines).
+		if 2*v.Lines <= p.Peak.Counted || v.Lines < burstMinLines {
+			continue
+		}
+		share := float64(v.Lines) / float64(p.Peak.Counted)
+		base, n := p.Share(v.Kind, v.Value, from, to)
+		if n > 0 && base > share/2 {
+			continue
+		}
+		out = append(out, burstValue{LogValue: v, of: p.Peak.Counted, at: p.Peak.T, base: base, baseN: n})
+	}
+	return out
+}
+
+// text says the value, its share of the burst and of the baseline.
+func (v burstValue) text(a *analysis) string {
+	val := v.Value
+	if r := []rune(val); len(r) > 80 { // a user agent
+		val = string(r[:79]) + "…"
+	}
+	s := fmt.Sprintf("%s (%s) in %s of %s lines at %s", val, v.Kind, thousands(v.Lines), thousands(v.of), a.cal.Local(v.at).Format("15:04"))
+	if v.baseN == 0 {
+		return s + "; the pattern had no lines outside the burst"
+	}
+	return s + fmt.Sprintf(", against %.0f%% of the pattern's lines outside the burst (%d sampled)", 100*v.base, v.baseN)
+}
+
+// thousands writes n with comma separators: 1,204.
+func thousands(n int) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return "-" + thousands(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// valueKey is the value a log candidate or anomaly is grouped by: its
+// burst's first value, "" when none.
+func valueKey(vs []burstValue) string {
+	if len(vs) == 0 {
+		return ""
+	}
+	return vs[0].Kind + "\x00" + vs[0].Value
+}
+
+// groupTitle names a group of patterns that share a value:
+// "103.99.0.122: 5 patterns, 1,204 lines".
+func groupTitle(value string, patterns int, lines float64) string {
+	return fmt.Sprintf("%s: %d patterns, %s lines", value, patterns, thousands(int(lines)))
+}
+
+// valueGroupGap is how far apart two bursts of one value may lie and be
+// one anomaly: a few steps of a burst's own gap tolerance.
+const valueGroupGap = 10 * time.Minute
+
+// earlier is the earlier of two times, the zero time counting as unset.
+func earlier(x, y time.Time) time.Time {
+	if x.IsZero() || !y.IsZero() && y.Before(x) {
+		return y
+	}
+	return x
+}
+
+// upperFirst capitalises s's first letter.
+func upperFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[n:]
 }

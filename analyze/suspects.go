@@ -527,6 +527,7 @@ func (a *analysis) logCandidates(s *Symptom, from, to time.Time) []*candidate {
 	g := &grid{t0: a.t0, step: a.o.Step}
 	i, j := a.cells(from, to)
 	var out []*candidate
+	groups := map[string][]burstMember{} // bursts by the value behind them
 	for _, ls := range a.logSignals() {
 		p := ls.p
 		if explained(p, refs) {
@@ -584,11 +585,69 @@ func (a *analysis) logCandidates(s *Symptom, from, to time.Time) []*candidate {
 				why:       fmt.Sprintf("%.0f lines in %s–%s where %.1f were expected", obs, a.local(g.time(iv.a)), a.local(g.time(iv.b)), exp),
 				present:   present,
 			}
+			if vs := burstValues(p, g.time(iv.a), g.time(iv.b)); len(vs) > 0 {
+				c.s.Evidence = append(c.s.Evidence, valueEvidence(a, vs, p.File))
+				c.why += fmt.Sprintf(", %.0f%% of them from %s", 100*float64(vs[0].Lines)/float64(vs[0].of), vs[0].Value)
+				groups[valueKey(vs)] = append(groups[valueKey(vs)], burstMember{c, vs[0].Value, obs})
+			}
 			out = append(out, c)
 			break
 		}
 	}
-	return out
+	return groupByValue(out, groups)
+}
+
+// burstMember is a log burst candidate and the value behind its burst.
+type burstMember struct {
+	c     *candidate
+	value string
+	lines float64
+}
+
+// groupByValue makes one candidate of the bursts around a symptom that
+// share the value behind them: the templates of one brute force (failed
+// password, invalid user, disconnect) are one thing happening, named by
+// its address, not five rival suspects. The strongest burst leads; the
+// group's evidence is the value, then each pattern's burst.
+func groupByValue(out []*candidate, groups map[string][]burstMember) []*candidate {
+	drop := map[*candidate]bool{}
+	for _, ms := range groups {
+		if len(ms) < 2 {
+			continue
+		}
+		slices.SortStableFunc(ms, func(x, y burstMember) int { return cmp.Compare(y.c.strength, x.c.strength) })
+		lead := ms[0].c
+		lines := 0.0
+		ev := []Evidence{lead.s.Evidence[len(lead.s.Evidence)-1]}
+		presents := []func(time.Time, time.Time) bool{}
+		for _, m := range ms {
+			lines += m.lines
+			first := m.c.s.Evidence[0]
+			first.Text = fmt.Sprintf("%s: %s", m.c.template, first.Text)
+			ev = append(ev, first)
+			presents = append(presents, m.c.present)
+			if m.c != lead {
+				drop[m.c] = true
+				lead.s.Start, lead.s.End = earlier(lead.s.Start, m.c.s.Start), later(lead.s.End, m.c.s.End)
+			}
+		}
+		lead.s.Title = groupTitle(ms[0].value, len(ms), lines)
+		lead.s.Evidence = ev
+		lead.why = fmt.Sprintf("%s lines of %d patterns, %s", thousands(int(lines)), len(ms), lead.why)
+		lead.present = func(f, t time.Time) bool {
+			return slices.ContainsFunc(presents, func(p func(time.Time, time.Time) bool) bool { return p(f, t) })
+		}
+	}
+	return slices.DeleteFunc(out, func(c *candidate) bool { return drop[c] })
+}
+
+// valueEvidence is the evidence of the values behind a burst.
+func valueEvidence(a *analysis, vs []burstValue, file string) Evidence {
+	texts := make([]string, len(vs))
+	for i, v := range vs {
+		texts[i] = v.text(a)
+	}
+	return Evidence{Text: strings.Join(texts, "; "), Query: file}
 }
 
 // cells is the range [i, j) of grid cells of the analysis that overlap

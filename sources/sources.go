@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -285,22 +286,41 @@ type LogPattern struct {
 	// 1,204 lines is one client behind a burst. Patterns whose bursts
 	// share a top value are one thing happening (a brute force written as
 	// five templates). Empty when the lines name no address.
+	//
+	// Access-log patterns name more kinds of value: the client, the user
+	// agent, the referrer and the campaign (utm_campaign / utm_source of
+	// the query).
 	Peak       LogPeak
 	PeakValues []LogValue
+	// Sample is lines drawn at random from all of the pattern's lines (a
+	// reservoir), each with its values: what share of the pattern's lines
+	// outside a burst named a burst's value, its baseline share. Nil
+	// when the lines name no value.
+	Sample []LogSample
 }
 
 // LogPeak is a pattern's busiest step: its start and how many of the
-// pattern's lines were counted there while it was the busiest.
+// pattern's lines were counted there while it was the busiest; Counted of
+// them (at most a few thousand) were looked at for PeakValues.
 type LogPeak struct {
-	T     time.Time
-	Lines int
+	T       time.Time
+	Lines   int
+	Counted int
 }
 
 // LogValue is a value a pattern's lines named, and in how many of them.
 type LogValue struct {
-	Kind  string // "address"
+	Kind  string // "address", "client", "user agent", "referrer", "campaign"
 	Value string
 	Lines int
+}
+
+// LogSample is one line of a pattern's random sample: its time, the
+// values it named, and how many of the pattern's lines it stands for.
+type LogSample struct {
+	T      time.Time
+	Weight float64
+	Values []LogValue // Lines is 1
 }
 
 // Total is the sum of the pattern's counts.
@@ -426,4 +446,25 @@ type Source interface {
 // 2 monitors") or an error carrying a hint.
 type Checker interface {
 	Check(ctx context.Context) (string, error)
+}
+
+// Share is the estimated share of p's lines outside [from, to) that named
+// v (of kind), from p's sample, and how many sampled lines that is from
+// (0: the sample has no line outside).
+func (p *LogPattern) Share(kind, v string, from, to time.Time) (share float64, n int) {
+	var all, named float64
+	for _, s := range p.Sample {
+		if !s.T.Before(from) && s.T.Before(to) {
+			continue
+		}
+		n++
+		all += s.Weight
+		if slices.ContainsFunc(s.Values, func(x LogValue) bool { return x.Kind == kind && x.Value == v }) {
+			named += s.Weight
+		}
+	}
+	if all == 0 {
+		return 0, 0
+	}
+	return named / all, n
 }

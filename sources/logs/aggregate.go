@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"net/netip"
 	"slices"
 	"strings"
@@ -26,6 +27,7 @@ type aggregator struct {
 	// The step of the line before: [bLo, bHi) in unix ns, index bLast.
 	bLo, bHi int64
 	bLast    int
+	rng      *rand.Rand // for the patterns' samples
 
 	inWindow int
 	mined    int // lines not of an access log: their stamps may carry no zone
@@ -104,11 +106,19 @@ type pattern struct {
 	// lines weeks before.
 	peak         []sources.LogLine
 	peakB, peakN int
-	// vals counts the addresses of the lines counted in the busiest step
-	// (see peakValues): a few, the most frequent kept (Misra-Gries).
-	vals    []valCount
+	// vals counts the values of the lines counted in the busiest step,
+	// by kind (see peakValues): a few, the most frequent kept
+	// (Misra-Gries).
+	vals    [nKinds][]valCount
 	valsN   int // lines looked at for vals
 	peakLen int // lines counted in peakB since it became the busiest
+	// sample is a reservoir of the pattern's lines (see
+	// aggregator.sample): seen lines so far, the next one to keep, Algorithm
+	// L's weight; named: a sampled line named a value.
+	sample     []lineSample
+	seen, next int
+	wl         float64
+	named      bool
 }
 
 type valCount struct {
@@ -445,7 +455,10 @@ func (a *aggregator) count(p *pattern, b int, t time.Time, path string, n int, l
 	if p.lastN > p.peakN {
 		if p.peakB != b || p.peakLen == 0 {
 			p.peak, p.peakB = p.peak[:0], b
-			p.vals, p.valsN, p.peakLen = p.vals[:0], 0, 0
+			for k := range p.vals {
+				p.vals[k] = p.vals[k][:0]
+			}
+			p.valsN, p.peakLen = 0, 0
 		}
 		p.peakN = p.lastN
 		if len(p.peak) < 3 {
@@ -454,37 +467,14 @@ func (a *aggregator) count(p *pattern, b int, t time.Time, path string, n int, l
 	}
 	if b == p.peakB && p.peakLen < maxPeakLines {
 		p.peakLen++
-		p.countValue(line)
+		a.countValues(p, line)
 	}
+	a.sample(p, b, line)
 }
 
 // maxPeakLines bounds the lines of a busiest step whose addresses are
 // counted: enough to name who sent a burst, and a bounded cost per step.
 const maxPeakLines = 4096
-
-// countValue counts the first address in line (Misra-Gries, four
-// counters: a value in more than a fifth of the lines is kept).
-func (p *pattern) countValue(line []byte) {
-	v := firstAddress(line)
-	if v == nil {
-		return
-	}
-	p.valsN++
-	for i := range p.vals {
-		if p.vals[i].v == string(v) {
-			p.vals[i].n++
-			return
-		}
-	}
-	if len(p.vals) < 4 {
-		p.vals = append(p.vals, valCount{string(v), 1})
-		return
-	}
-	for i := range p.vals {
-		p.vals[i].n--
-	}
-	p.vals = slices.DeleteFunc(p.vals, func(c valCount) bool { return c.n <= 0 })
-}
 
 // firstAddress returns the first IPv4 or IPv6 address in line (a token
 // of digits, dots and colons, or hex and colons, that netip reads), or
@@ -884,6 +874,7 @@ func (a *aggregator) emit(ds *sources.Dataset) {
 		slices.SortFunc(all[from:], func(x, y *pattern) int { return cmp.Compare(x.seq, y.seq) })
 	}
 	for _, p := range all {
+		p.weighSample()
 		if p.lastN > 0 {
 			p.counts.add(p.lastB, p.lastN)
 			p.lastN = 0
@@ -910,6 +901,7 @@ func (a *aggregator) emit(ds *sources.Dataset) {
 					q.examples = append(q.examples, e)
 				}
 			}
+			q.sample, q.named = append(q.sample, p.sample...), q.named || p.named
 			if p.peakN > q.peakN {
 				q.peak, q.peakB, q.peakN = p.peak, p.peakB, p.peakN
 				q.vals, q.valsN, q.peakLen = p.vals, p.valsN, p.peakLen
@@ -948,16 +940,12 @@ func (a *aggregator) emit(ds *sources.Dataset) {
 			FirstSeen: p.first, Examples: p.examples,
 		}
 		if p.peakLen > 0 {
-			lp.Peak = sources.LogPeak{T: a.bucketTime(p.peakB), Lines: p.peakN}
+			lp.Peak = sources.LogPeak{T: a.bucketTime(p.peakB), Lines: p.peakN, Counted: p.peakLen}
 			// Misra-Gries counts are lower bounds; a value kept in a
 			// fifth of the lines or more is named.
-			for _, c := range p.vals {
-				if 5*c.n >= p.peakLen {
-					lp.PeakValues = append(lp.PeakValues, sources.LogValue{Kind: "address", Value: c.v, Lines: c.n})
-				}
-			}
-			slices.SortFunc(lp.PeakValues, func(x, y sources.LogValue) int { return cmp.Compare(y.Lines, x.Lines) })
+			lp.PeakValues = p.peakValues()
 		}
+		lp.Sample = a.logSample(p)
 		// The first lines, then lines of the busiest step: where a
 		// burst is, its examples are.
 		for _, e := range p.peak {

@@ -1,0 +1,120 @@
+package analyze
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hindsight-sre/hindsight/sources"
+	"github.com/hindsight-sre/hindsight/sources/logs"
+)
+
+// TestBruteForceIsOneFindingNamingItsAddress: sshd writes a brute force
+// as three templates; read from a real auth.log, the burst before the
+// outage is one suspect and one anomaly, named by the one address behind
+// it, with its share of the burst against the baseline, and examples from
+// inside the burst. Before, each template was a rival suspect and none
+// named the address.
+func TestBruteForceIsOneFindingNamingItsAddress(t *testing.T) {
+	end := time.Date(2025, 11, 21, 0, 0, 0, 0, seoul)
+	s := newScenario(8, end)
+	day := time.Date(2025, 11, 20, 0, 0, 0, 0, seoul)
+	burst0, down0, down1 := at(day, 11, 20), at(day, 11, 23), at(day, 11, 30)
+	s.probe("Shop", func(t time.Time) (sources.Status, float64) {
+		if !t.Before(down0) && t.Before(down1) {
+			return sources.Down, 0
+		}
+		return sources.Up, s.noise(0.11, 0.16)
+	})
+	kinds := []string{
+		"Failed password for root from %s port %d ssh2",
+		"Invalid user admin from %s port %d",
+		"Disconnected from authenticating user root %s port %d [preauth]",
+	}
+	var b strings.Builder
+	line := 0
+	for t := s.start; t.Before(end); t = t.Add(time.Minute) {
+		n := 0
+		addr := ""
+		switch {
+		case !t.Before(burst0) && t.Before(down1):
+			n, addr = 30, "103.99.0.122"
+		case s.rng.IntN(60) == 0:
+			n = 1
+		}
+		for i := range n {
+			a := addr
+			if a == "" {
+				a = fmt.Sprintf("198.51.100.%d", s.rng.IntN(250))
+			}
+			for k, f := range kinds {
+				line++
+				ts := t.Add(time.Duration(i) * time.Second)
+				fmt.Fprintf(&b, "%s web1 sshd[%d]: %s\n", ts.Format(time.Stamp), 100+line, fmt.Sprintf(f, a, 40000+i+k))
+			}
+		}
+	}
+	path := filepath.Join(t.TempDir(), "auth.log")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src, err := logs.New(logs.Config{Paths: []string{path}, Location: seoul})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := src.Fetch(context.Background(), sources.Window{From: s.start, To: end}, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.ds.Patterns = append(s.ds.Patterns, ds.Patterns...)
+	f := s.run(at(day, 11, 25), 2*time.Hour, time.Hour)
+	if len(f.Symptoms) == 0 || f.Symptoms[0].Kind != Outage {
+		t.Fatalf("want the outage first, got %+v", f.Symptoms)
+	}
+	var named []Suspect
+	for _, sp := range f.Symptoms[0].Suspects {
+		if strings.Contains(sp.Title, "sshd") {
+			t.Errorf("a template of the brute force is a suspect of its own: %s", sp.Title)
+		}
+		if strings.HasPrefix(sp.Title, "103.99.0.122: 3 patterns") {
+			named = append(named, sp)
+		}
+	}
+	if len(named) != 1 {
+		t.Fatalf("want one suspect named by the address, got %s", titles(f.Symptoms[0].Suspects))
+	}
+	ev := named[0].Evidence
+	if len(ev) != 4 || !regexp.MustCompile(`^103\.99\.0\.122 \(address\) in (\d+) of (\d+) lines at 11:2`).MatchString(ev[0].Text) ||
+		!strings.Contains(ev[0].Text, "against 0% of the pattern's lines outside the burst") {
+		t.Errorf("evidence %+v", ev)
+	}
+	for _, e := range ev[1:] {
+		if len(e.Lines) == 0 {
+			t.Errorf("no example lines in %q", e.Text)
+		}
+		for _, l := range e.Lines {
+			if l.T.Before(burst0) || !strings.Contains(l.Text, "103.99.0.122") {
+				t.Errorf("example from outside the burst: %s %s", l.T, l.Text)
+			}
+		}
+	}
+	groups := 0
+	for _, an := range f.Anomalies {
+		if an.Kind != LogBurst {
+			continue
+		}
+		if strings.HasPrefix(an.Subject, "103.99.0.122: 3 patterns") {
+			groups++
+		} else if strings.Contains(an.Subject, "sshd") {
+			t.Errorf("a template of the brute force is an anomaly of its own: %s", an.Subject)
+		}
+	}
+	if groups != 1 {
+		t.Errorf("want one anomaly named by the address, got %d", groups)
+	}
+}

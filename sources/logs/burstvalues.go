@@ -1,0 +1,241 @@
+package logs
+
+import (
+	"bytes"
+	"cmp"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/hindsight-sre/hindsight/sources"
+)
+
+// The values a burst's lines may share, and that name who or what is
+// behind it: the address a line names (for an access log, its client);
+// for access logs also the user agent, the referrer and the campaign of
+// the query (utm_campaign, else utm_source). These are the breakdowns a
+// person reaches for after a surge or an attack, whatever the service.
+const (
+	kindAddress = iota
+	kindUA
+	kindReferrer
+	kindCampaign
+	nKinds
+)
+
+var kindNames = [nKinds]string{"address", "user agent", "referrer", "campaign"}
+
+// kindName is the name of kind k in a pattern's values: an access log's
+// address is its client.
+func kindName(k int, access bool) string {
+	if k == kindAddress && access {
+		return "client"
+	}
+	return kindNames[k]
+}
+
+// lineValues returns the values of line: the first address; for access
+// lines (access) the campaign; for nginx/apache combined lines (combined)
+// the referrer and the user agent, the quoted fields after the request.
+// "-" and "" are no value.
+func lineValues(line []byte, access, combined bool) (v [nKinds][]byte) {
+	v[kindAddress] = firstAddress(line)
+	if !access {
+		return v
+	}
+	v[kindCampaign] = campaignOf(line)
+	if combined {
+		var q [3][]byte
+		n := quotedFields(line, q[:])
+		if n == 3 {
+			if f := q[1]; len(f) > 0 && string(f) != "-" {
+				v[kindReferrer] = f
+			}
+			if f := q[2]; len(f) > 0 && string(f) != "-" {
+				v[kindUA] = f
+			}
+		}
+	}
+	return v
+}
+
+// campaignOf returns "utm_campaign=<value>" (else "utm_source=<value>")
+// of the line's query, or nil.
+func campaignOf(line []byte) []byte {
+	for _, key := range []string{"utm_campaign=", "utm_source="} {
+		i := bytes.Index(line, []byte(key))
+		if i < 0 || i > 0 && line[i-1] != '?' && line[i-1] != '&' {
+			continue
+		}
+		j := i + len(key)
+		for j < len(line) && line[j] != '&' && line[j] != ' ' && line[j] != '"' && line[j] != '#' {
+			j++
+		}
+		if j > i+len(key) {
+			return line[i:j]
+		}
+	}
+	return nil
+}
+
+// quotedFields fills out with the line's first double-quoted fields
+// (backslash escapes kept as written) and returns how many it found.
+func quotedFields(line []byte, out [][]byte) int {
+	n := 0
+	for i := 0; i < len(line) && n < len(out); i++ {
+		if line[i] != '"' {
+			continue
+		}
+		j := i + 1
+		for j < len(line) && line[j] != '"' {
+			if line[j] == '\\' {
+				j++
+			}
+			j++
+		}
+		if j >= len(line) {
+			break
+		}
+		out[n] = line[i+1 : j]
+		n++
+		i = j
+	}
+	return n
+}
+
+// countValues counts the values of a line of the busiest step (one
+// Misra-Gries summary of four counters per kind: a value in more than a
+// fifth of the lines is kept, its count a lower bound).
+func (a *aggregator) countValues(p *pattern, line []byte) {
+	vs := lineValues(line, p.key.route != nil, a.accessFormat == FormatNginx)
+	p.valsN++
+	for k, v := range vs {
+		if v != nil {
+			p.vals[k] = misraGries(p.vals[k], v)
+		}
+	}
+}
+
+func misraGries(vals []valCount, v []byte) []valCount {
+	for i := range vals {
+		if vals[i].v == string(v) {
+			vals[i].n++
+			return vals
+		}
+	}
+	if len(vals) < 4 {
+		return append(vals, valCount{string(v), 1})
+	}
+	for i := range vals {
+		vals[i].n--
+	}
+	return slices.DeleteFunc(vals, func(c valCount) bool { return c.n <= 0 })
+}
+
+// sampleSize is the reservoir of lines kept per pattern for baseline
+// shares: 64 lines tell a value in most lines from one in a few percent,
+// and cost a few hundred value look-ups over a million lines.
+const sampleSize = 64
+
+// lineSample is a sampled line: its step and values.
+type lineSample struct {
+	b      int
+	w      float64 // lines it stands for, set at emit
+	values [nKinds]string
+}
+
+// sample is the reservoir step of a pattern's line (Li's Algorithm L):
+// the first sampleSize lines are kept, then a line replaces a random one
+// at intervals drawn so that every line is kept with the same chance.
+// Most lines cost a comparison; the random numbers come from the
+// aggregator's seeded generator, so a run gives the same report as the
+// last.
+func (a *aggregator) sample(p *pattern, b int, line []byte) {
+	i := p.seen
+	p.seen++
+	if i < p.next {
+		return
+	}
+	if a.rng == nil {
+		a.rng = rand.New(rand.NewPCG(0x5eed, uint64(a.base)))
+	}
+	s := lineSample{b: b}
+	vs := lineValues(line, p.key.route != nil, a.accessFormat == FormatNginx)
+	for k, v := range vs {
+		if v != nil {
+			s.values[k] = string(v)
+			p.named = true
+		}
+	}
+	if len(p.sample) < sampleSize {
+		p.sample = append(p.sample, s)
+		if len(p.sample) == sampleSize {
+			p.wl = math.Exp(math.Log(a.rng.Float64()) / sampleSize)
+			p.next = p.seen + a.skip(p.wl)
+		} else {
+			p.next = p.seen
+		}
+		return
+	}
+	p.sample[a.rng.IntN(sampleSize)] = s
+	p.wl *= math.Exp(math.Log(a.rng.Float64()) / sampleSize)
+	p.next = p.seen + a.skip(p.wl)
+}
+
+// skip is Algorithm L's count of lines passed over.
+func (a *aggregator) skip(w float64) int {
+	u := a.rng.Float64()
+	if u == 0 || w >= 1 {
+		return 0
+	}
+	s := math.Floor(math.Log(u) / math.Log1p(-w))
+	if s > math.MaxInt32 {
+		return math.MaxInt32
+	}
+	return int(s)
+}
+
+// weighSample sets the lines each of p's sampled lines stands for: call
+// it before patterns of one template are merged.
+func (p *pattern) weighSample() {
+	if len(p.sample) == 0 || p.sample[0].w != 0 {
+		return
+	}
+	w := float64(p.seen) / float64(len(p.sample))
+	for i := range p.sample {
+		p.sample[i].w = w
+	}
+}
+
+// peakValues are the values kept in a fifth or more of the lines counted
+// in p's busiest step, most lines first.
+func (p *pattern) peakValues() []sources.LogValue {
+	var out []sources.LogValue
+	for k := range p.vals {
+		for _, c := range p.vals[k] {
+			if 5*c.n >= p.peakLen {
+				out = append(out, sources.LogValue{Kind: kindName(k, p.key.route != nil), Value: c.v, Lines: c.n})
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(x, y sources.LogValue) int { return cmp.Compare(y.Lines, x.Lines) })
+	return out
+}
+
+// logSample is p's sample for a LogPattern, nil when no sampled line
+// named a value.
+func (a *aggregator) logSample(p *pattern) []sources.LogSample {
+	if !p.named {
+		return nil
+	}
+	out := make([]sources.LogSample, len(p.sample))
+	for i, s := range p.sample {
+		out[i] = sources.LogSample{T: a.bucketTime(s.b), Weight: s.w}
+		for k, v := range s.values {
+			if v != "" {
+				out[i].Values = append(out[i].Values, sources.LogValue{Kind: kindName(k, p.key.route != nil), Value: v, Lines: 1})
+			}
+		}
+	}
+	return out
+}

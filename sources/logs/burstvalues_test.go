@@ -1,0 +1,71 @@
+package logs
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hindsight-sre/hindsight/sources"
+)
+
+// TestAccessBurstValues: a surge of one client, one user agent and one
+// campaign on an access log's route names all three at the peak, and the
+// sample tells their share before the surge (none) from their share in it.
+func TestAccessBurstValues(t *testing.T) {
+	var b strings.Builder
+	for m := range 60 {
+		n := 20
+		if m == 40 {
+			n = 400
+		}
+		for i := range n {
+			addr, ua, q := fmt.Sprintf("198.51.100.%d", (m*7+i)%250), fmt.Sprintf("Mozilla/5.0 (build %d)", i%9), ""
+			if m == 40 && i%10 != 0 {
+				addr, ua, q = "203.0.113.9", "python-requests/2.31", "?utm_source=mail&utm_campaign=blackfriday"
+			}
+			fmt.Fprintf(&b, "%s - - [20/Nov/2025:03:%02d:%02d +0900] \"GET /landing%s HTTP/1.1\" 200 512 \"https://example.org/\" \"%s\"\n", addr, m, i%60, q, ua)
+		}
+	}
+	p := mustWrite(t, t.TempDir(), "access.log", b.String())
+	seoul := mustSeoul(t)
+	s, err := New(Config{Paths: []string{p}, Location: seoul})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := sources.Window{From: time.Date(2025, 11, 20, 3, 0, 0, 0, seoul), To: time.Date(2025, 11, 20, 4, 0, 0, 0, seoul)}
+	ds, err := s.Fetch(context.Background(), w, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lp *sources.LogPattern
+	for i := range ds.Patterns {
+		if strings.HasPrefix(ds.Patterns[i].Template, "GET /landing") {
+			lp = &ds.Patterns[i]
+		}
+	}
+	if lp == nil {
+		t.Fatalf("no GET /landing pattern in %+v", ds.Patterns)
+	}
+	want := map[string]string{"client": "203.0.113.9", "user agent": "python-requests/2.31", "campaign": "utm_campaign=blackfriday"}
+	for _, v := range lp.PeakValues {
+		if want[v.Kind] == v.Value && v.Lines >= 300 {
+			delete(want, v.Kind)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("peak values %+v miss %v", lp.PeakValues, want)
+	}
+	burst := time.Date(2025, 11, 20, 3, 40, 0, 0, seoul)
+	// The referrer every line has is in the peak too, but as usual.
+	if share, _ := lp.Share("referrer", "https://example.org/", burst, burst.Add(time.Minute)); share != 1 {
+		t.Errorf("baseline share of the referrer every line has %.2f, want 1", share)
+	}
+	if share, n := lp.Share("client", "203.0.113.9", burst, burst.Add(time.Minute)); share != 0 || n < 20 {
+		t.Errorf("baseline share of the surge's client %.2f from %d lines, want 0 from 20 or more", share, n)
+	}
+	if share, _ := lp.Share("client", "203.0.113.9", w.From, w.From); share < 0.2 {
+		t.Errorf("share of the surge's client over all lines %.2f, want about 0.4", share)
+	}
+}
