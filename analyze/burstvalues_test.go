@@ -118,3 +118,79 @@ func TestBruteForceIsOneFindingNamingItsAddress(t *testing.T) {
 		t.Errorf("want one anomaly named by the address, got %d", groups)
 	}
 }
+
+// TestSurgeNamesItsRouteAndCampaign: a mail campaign sends many clients to
+// one landing page and the shop slows down; read from a real access log,
+// the request surge's evidence names the route and the campaign, against
+// their baseline, not only the request rate.
+func TestSurgeNamesItsRouteAndCampaign(t *testing.T) {
+	end := time.Date(2025, 11, 21, 0, 0, 0, 0, seoul)
+	s := newScenario(3, end)
+	day := time.Date(2025, 11, 20, 0, 0, 0, 0, seoul)
+	surge0, surge1 := at(day, 20, 0), at(day, 20, 30)
+	in := func(t time.Time) bool { return !t.Before(surge0) && t.Before(surge1) }
+	s.probe("Shop", func(t time.Time) (sources.Status, float64) {
+		if in(t) && !t.Before(surge0.Add(3*time.Minute)) {
+			return sources.Up, s.noise(2.5, 3)
+		}
+		return sources.Up, s.noise(0.11, 0.16)
+	})
+	var b strings.Builder
+	routes := []string{"/", "/cart", "/api/items/%d", "/landing"}
+	for t := s.start; t.Before(end); t = t.Add(time.Minute) {
+		n := 5 + s.rng.IntN(3)
+		if in(t) {
+			n += 120
+		}
+		for i := range n {
+			path, q := routes[s.rng.IntN(len(routes))], ""
+			if strings.Contains(path, "%d") {
+				path = fmt.Sprintf(path, s.rng.IntN(900))
+			}
+			if path == "/landing" {
+				q = "?utm_source=web&utm_campaign=spring"
+			}
+			if in(t) && i >= 7 {
+				path, q = "/landing", "?utm_source=mail&utm_campaign=blackfriday"
+			}
+			fmt.Fprintf(&b, "198.51.%d.%d - - [%s] \"GET %s%s HTTP/1.1\" 200 512 \"-\" \"Mozilla/5.0 (build %d)\"\n",
+				s.rng.IntN(200), s.rng.IntN(250), t.Add(time.Duration(i%60)*time.Second).Format("02/Jan/2006:15:04:05 -0700"), path, q, s.rng.IntN(20))
+		}
+	}
+	path := filepath.Join(t.TempDir(), "access.log")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src, err := logs.New(logs.Config{Paths: []string{path}, Location: seoul})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := src.Fetch(context.Background(), sources.Window{From: s.start, To: end}, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.ds.Merge(ds)
+	f := s.run(at(day, 20, 10), 2*time.Hour, time.Hour)
+	if len(f.Symptoms) == 0 {
+		t.Fatal("no symptom")
+	}
+	var texts []string
+	for _, sp := range f.Symptoms[0].Suspects {
+		if sp.Kind != SuspectAnomaly || !strings.HasPrefix(sp.Title, "nginx requests") {
+			continue
+		}
+		for _, e := range sp.Evidence {
+			texts = append(texts, e.Text)
+		}
+	}
+	all := strings.Join(texts, "\n")
+	if !strings.Contains(all, "routes: GET /landing 2xx") {
+		t.Errorf("the surge's evidence does not name its route:\n%s\n(suspects %s)", all, titles(f.Symptoms[0].Suspects))
+	}
+	if !regexp.MustCompile(`utm_campaign=blackfriday \(campaign\) in \d+ of \d+ lines (at 20:\d\d|sampled from the burst), against 0% of the pattern's lines outside the burst`).MatchString(all) {
+		t.Errorf("the surge's evidence does not name its campaign against the baseline:\n%s", all)
+	}
+	if strings.Contains(all, "(client)") {
+		t.Errorf("a client is named, though the surge came from many:\n%s", all)
+	}
+}

@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -368,35 +369,63 @@ func examples(p *sources.LogPattern, from, to time.Time) []sources.LogLine {
 // the campaign behind a surge.
 type burstValue struct {
 	sources.LogValue
-	of    int // lines of the peak step looked at
-	at    time.Time
-	base  float64 // share of the pattern's lines outside the burst that named it
-	baseN int     // sampled lines outside the burst (0: none)
+	of      int // lines looked at: of the peak step, or sampled in the burst
+	sampled bool
+	at      time.Time
+	base    float64 // share of the pattern's lines outside the burst that named it
+	baseN   int     // sampled lines outside the burst (0: none)
 }
 
 // burstValues are the values behind a burst of p in [from, to): those in
-// more than half of the lines of p's busiest step, when that step is in
-// the burst, and in less than half that share of p's lines outside it
-// (a value every line names, the load balancer's address, is not behind
-// a burst). Most lines first.
+// more than half of its lines, and in less than half that share of p's
+// lines outside it (a value every line names, the load balancer's
+// address, is not behind a burst). Most lines first. The burst's lines
+// are those of p's busiest step when it lies in the burst and enough of
+// its lines were looked at; else the lines of p's random sample that fall
+// in the burst (a surge at a steady level becomes the busiest step only
+// at its last lines).
 func burstValues(p *sources.LogPattern, from, to time.Time) []burstValue {
-	if p.Peak.Counted == 0 || p.Peak.T.Before(from) || !p.Peak.T.Before(to) {
-		return nil
+	var in []burstValue
+	if p.Peak.Counted >= 2*burstMinLines && !p.Peak.T.Before(from) && p.Peak.T.Before(to) {
+		for _, v := range p.PeakValues {
+			in = append(in, burstValue{LogValue: v, of: p.Peak.Counted, at: p.Peak.T})
+		}
+	} else {
+		n, counts := 0, map[sources.LogValue]int{}
+		for _, s := range p.Sample {
+			if s.T.Before(from) || !s.T.Before(to) {
+				continue
+			}
+			n++
+			for _, v := range s.Values {
+				counts[sources.LogValue{Kind: v.Kind, Value: v.Value}]++
+			}
+		}
+		for v, c := range counts {
+			v.Lines = c
+			in = append(in, burstValue{LogValue: v, of: n, sampled: true})
+		}
 	}
 	var out []burstValue
-	for _, v := range p.PeakValues {
+	for _, v := range in {
 		// A value in one or two lines is no concentration, whatever its
 		// share: as many lines as make a burst (burstMinLines).
-		if 2*v.Lines <= p.Peak.Counted || v.Lines < burstMinLines {
+		if 2*v.Lines <= v.of || v.Lines < burstMinLines {
 			continue
 		}
-		share := float64(v.Lines) / float64(p.Peak.Counted)
-		base, n := p.Share(v.Kind, v.Value, from, to)
-		if n > 0 && base > share/2 {
+		share := float64(v.Lines) / float64(v.of)
+		v.base, v.baseN = p.Share(v.Kind, v.Value, from, to)
+		if v.baseN > 0 && v.base > share/2 {
 			continue
 		}
-		out = append(out, burstValue{LogValue: v, of: p.Peak.Counted, at: p.Peak.T, base: base, baseN: n})
+		out = append(out, v)
 	}
+	slices.SortFunc(out, func(x, y burstValue) int {
+		if c := cmp.Compare(y.Lines*x.of, x.Lines*y.of); c != 0 {
+			return c
+		}
+		return cmp.Or(cmp.Compare(x.Kind, y.Kind), cmp.Compare(x.Value, y.Value))
+	})
 	return out
 }
 
@@ -407,6 +436,9 @@ func (v burstValue) text(a *analysis) string {
 		val = string(r[:79]) + "…"
 	}
 	s := fmt.Sprintf("%s (%s) in %s of %s lines at %s", val, v.Kind, thousands(v.Lines), thousands(v.of), a.cal.Local(v.at).Format("15:04"))
+	if v.sampled {
+		s = fmt.Sprintf("%s (%s) in %d of %d lines sampled from the burst", val, v.Kind, v.Lines, v.of)
+	}
 	if v.baseN == 0 {
 		return s + "; the pattern had no lines outside the burst"
 	}
@@ -459,4 +491,74 @@ func upperFirst(s string) string {
 		return s
 	}
 	return string(unicode.ToUpper(r)) + s[n:]
+}
+
+// trafficBreakdown is the evidence of what a surge of an access log's
+// requests was made of: the routes whose lines grew most over their
+// baseline in [from, to), and the values (client, user agent, referrer,
+// campaign) behind their bursts, against the baseline (burstValues). Nil
+// when no route burst then. A surge is a question of who and what: one
+// client, one campaign, one route, or everyone a little more.
+func (a *analysis) trafficBreakdown(sg *signal, from, to time.Time) []Evidence {
+	if sg.series == nil || sg.role != sources.Traffic || sg.series.Labels["file"] == "" {
+		return nil
+	}
+	file := sg.series.Labels["file"]
+	g := &grid{t0: a.t0, step: a.o.Step}
+	i, j := a.cells(from, to)
+	type routeGrowth struct {
+		tmpl     string
+		obs, exp float64
+		ls       *logSignal
+		iv       interval
+	}
+	var routes []routeGrowth
+	added := 0.0
+	for _, ls := range a.logSignals() {
+		p := ls.p
+		if p.Source != sg.source || p.File != file {
+			continue
+		}
+		if m := accessRoute.FindStringSubmatch(p.Template); m == nil || m[2] == "5" {
+			continue // not a route, or the server's own errors
+		}
+		for _, iv := range ls.bursts {
+			if iv.b <= i || iv.a >= j {
+				continue
+			}
+			obs, exp := ls.lines(iv), ls.expectedIn(iv)
+			routes = append(routes, routeGrowth{p.Template, obs, exp, ls, iv})
+			added += obs - exp
+			break
+		}
+	}
+	if len(routes) == 0 || added <= 0 {
+		return nil
+	}
+	slices.SortStableFunc(routes, func(x, y routeGrowth) int { return cmp.Compare(y.obs-y.exp, x.obs-x.exp) })
+	var out []Evidence
+	var texts []string
+	for _, r := range routes[:min(3, len(routes))] {
+		texts = append(texts, fmt.Sprintf("%s %s lines where %.1f were expected (%.0f%% of the added requests)",
+			r.tmpl, thousands(int(r.obs)), r.exp, 100*(r.obs-r.exp)/added))
+	}
+	out = append(out, Evidence{Text: "routes: " + strings.Join(texts, "; "), Query: file,
+		Lines: examples(routes[0].ls.p, g.time(routes[0].iv.a), g.time(routes[0].iv.b))})
+	var vs []burstValue
+	for _, r := range routes {
+		vs = append(vs, burstValues(r.ls.p, g.time(r.iv.a), g.time(r.iv.b))...)
+	}
+	if len(vs) > 0 {
+		// One line per value: the same client on two routes is one.
+		seen := map[string]bool{}
+		kept := vs[:0]
+		for _, v := range vs {
+			if k := v.Kind + "\x00" + v.Value; !seen[k] {
+				seen[k] = true
+				kept = append(kept, v)
+			}
+		}
+		out = append(out, valueEvidence(a, kept, file))
+	}
+	return out
 }

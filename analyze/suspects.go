@@ -503,6 +503,7 @@ func (a *analysis) anomalyCandidates(s *Symptom, from, to time.Time) []*candidat
 				}
 			}
 			c.s.Evidence = []Evidence{{Text: sg.subject + ": " + c.why, Query: sg.query}}
+			c.s.Evidence = append(c.s.Evidence, a.trafficBreakdown(sg, c.s.Start, c.s.End)...)
 			sig := sg
 			c.present = func(f, t time.Time) bool { return sig.abnormalIn(f, t) }
 			out = append(out, c)

@@ -133,9 +133,12 @@ func misraGries(vals []valCount, v []byte) []valCount {
 }
 
 // sampleSize is the reservoir of lines kept per pattern for baseline
-// shares: 64 lines tell a value in most lines from one in a few percent,
-// and cost a few hundred value look-ups over a million lines.
-const sampleSize = 64
+// shares and for the values of bursts whose busiest step says little:
+// 128 lines tell a value in most lines from one in a few percent, hold a
+// dozen or more lines of a burst of a tenth of the pattern's lines, and
+// cost a few thousand value look-ups over a million lines (10 KB a
+// pattern).
+const sampleSize = 128
 
 // lineSample is a sampled line: its step and values.
 type lineSample struct {
