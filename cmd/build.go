@@ -199,7 +199,7 @@ func fetchAll(ctx context.Context, srcs []sources.Source, w sources.Window, step
 		if errs[i] != nil {
 			failed++
 			all = append(all, fmt.Errorf("source %s: %w", srcs[i].Name(), errs[i]))
-			out.Gaps = append(out.Gaps, sources.Gap{Source: srcs[i].Name(), Reason: redact.Text(firstLine(errs[i].Error()))})
+			out.Gaps = append(out.Gaps, sources.Gap{Source: srcs[i].Name(), Reason: redact.Text(gapReason(errs[i].Error()))})
 			continue
 		}
 		out.Merge(ds)
@@ -210,6 +210,22 @@ func fetchAll(ctx context.Context, srcs []sources.Source, w sources.Window, step
 	}
 	out.Sort()
 	return out, nil
+}
+
+// gapReason is an error on one line, for a gap: its first line and its
+// hint, if any ("timed out after 5s: ...; hint: raise source_timeout"):
+// a gap says what to do as an error does.
+func gapReason(s string) string {
+	first, rest, _ := strings.Cut(s, "\n")
+	if strings.Contains(first, "hint: ") {
+		return first
+	}
+	for _, l := range strings.Split(rest, "\n") {
+		if h, ok := strings.CutPrefix(l, "hint: "); ok {
+			return first + "; hint: " + h
+		}
+	}
+	return first
 }
 
 func firstLine(s string) string {

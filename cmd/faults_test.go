@@ -105,6 +105,7 @@ sources:
 		`fifo.log is a named pipe (FIFO), not a regular file`,
 		`zero.log is a character device, not a regular file`,
 		`"source": "sparse"`, `"source": "sparse-file"`, `timed out after 5s`,
+		`; hint: raise source_timeout, or narrow the window`, // a gap says what to do, as the error would
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q", want)
