@@ -29,3 +29,24 @@ func TestRateUnits(t *testing.T) {
 		}
 	}
 }
+
+// A request counter split by status counts errors in its 5xx series, and
+// traffic in the others.
+func TestRoleOfStatusLabels(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		labels map[string]string
+		want   sources.Role
+	}{
+		{"http_requests_total", map[string]string{"code": "500"}, sources.Errors},
+		{"istio_requests_total", map[string]string{"response_code": "503"}, sources.Errors},
+		{"http_requests_total", map[string]string{"status": "5xx"}, sources.Errors},
+		{"http_requests_total", map[string]string{"code": "200"}, sources.Traffic},
+		{"http_requests_total", nil, sources.Traffic},
+		{"node_cpu_seconds_total", map[string]string{"code": "500"}, sources.Saturation},
+	} {
+		if got := RoleOf(c.name, c.labels); got != c.want {
+			t.Errorf("RoleOf(%s, %v) = %v, want %v", c.name, c.labels, got, c.want)
+		}
+	}
+}
