@@ -197,4 +197,3 @@ func TestServiceAtFaultIsTheTopComponent(t *testing.T) {
 		})
 	}
 }
-
