@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -60,9 +61,9 @@ func (v *view) chartView(c *analyze.Chart) *chartView {
 
 // mermaidMaxPoints keeps a Mermaid x-axis legible: Mermaid draws every
 // category label, and at the chart's width five-character labels ("03:10")
-// overlap past about 25 (seen in headless Chromium with mermaid 11,
-// report/browser_test.go).
-const mermaidMaxPoints = 24
+// touch at 24 and stand apart at 19 (seen in headless Chromium with
+// mermaid 11, report/browser_test.go's screenshots).
+const mermaidMaxPoints = 20
 
 // roundSteps are the bucket lengths coarsen merges to, round so that the
 // axis labels are.
@@ -77,7 +78,11 @@ var roundSteps = []time.Duration{
 // failed checks counts them per bucket), and a bucket has no data only
 // when none of those merged had any. c is returned as it is when it
 // already fits; it is never modified.
-func coarsen(c *analyze.Chart, n int) *analyze.Chart {
+//
+// Buckets start at round times of loc's clock ("00:00", "02:00" in KST),
+// not of UTC's: an odd offset would otherwise label a day's buckets 23:00,
+// 01:00, ... 23:00, twice the same label.
+func coarsen(c *analyze.Chart, n int, loc *time.Location) *analyze.Chart {
 	if len(c.Points) <= n || c.Step <= 0 {
 		return c
 	}
@@ -97,7 +102,9 @@ func coarsen(c *analyze.Chart, n int) *analyze.Chart {
 	out.Step = step
 	out.Points = nil
 	for _, p := range c.Points {
-		t := p.T.Truncate(step)
+		_, off := p.T.In(loc).Zone()
+		shift := time.Duration(off) * time.Second
+		t := p.T.Add(shift).Truncate(step).Add(-shift)
 		if k := len(out.Points); k == 0 || !out.Points[k-1].T.Equal(t) {
 			out.Points = append(out.Points, analyze.ChartPoint{T: t, NoData: true})
 		}
@@ -146,7 +153,7 @@ func (v *view) chartCaption(s analyze.Symptom, cv *chartView, marks string, colo
 	var b strings.Builder
 	line, flat := "Line", "flat line"
 	if colours {
-		line, flat = "Legend: blue line", "green flat line"
+		line, flat = "Legend: blue bars", "green line"
 	}
 	if c.Unit == "checks" {
 		fmt.Fprintf(&b, "%s: %s in each %s", line, text(c.Title), human(c.Step))
@@ -181,11 +188,16 @@ func hasNoData(c *analyze.Chart) bool {
 }
 
 // mermaid is the chart as a Mermaid xychart-beta block, which GitHub and
-// GitLab render in Markdown. xychart has no annotations and no legend: a
-// suspect is "▲N" in its bucket's time label (a bar would read as data),
-// the colours are fixed in the config and a legend line under the chart
-// names them. Each bucket is two points, at its start and its end, so the
-// line steps at the data's resolution instead of rising a bucket early.
+// GitLab render in Markdown. The data are bars, one a bucket: a bar is the
+// bucket's value over its whole span, so nothing rises before it happened
+// (a line would join bucket values across the gap, and Mermaid merges
+// categories that differ only by white space, so a line cannot step). The
+// baseline is a line. xychart has no annotations and no legend: a
+// suspect's bucket is labelled "▲N" ("▲1,2" for two) instead of its time (a bar or a line
+// would read as data; the time beside a marker made the label overlap its
+// neighbours, seen in headless Chromium), the colours are fixed in the
+// config and the legend line under the chart names them and the markers'
+// times.
 func (v *view) mermaid(s analyze.Symptom, cv *chartView) string {
 	var b strings.Builder
 	// Mermaid renders a title as HTML: < and > become the look-alike
@@ -199,16 +211,21 @@ func (v *view) mermaid(s analyze.Symptom, cv *chartView) string {
 	fmt.Fprintf(&b, "    title %s\n", q(fmt.Sprintf("%s %s (%s)", s.ID, cv.c.Title, v.zoneLabel())))
 	marks := map[int][]string{}
 	for k, i := range cv.marks {
-		marks[i] = append(marks[i], fmt.Sprintf("▲%d", cv.c.Marks[k].Rank))
+		marks[i] = append(marks[i], strconv.Itoa(cv.c.Marks[k].Rank))
 	}
-	// Two points a bucket: its start keeps the label, its end is the
-	// label with a thin space, so that the categories stay distinct.
 	var labels []string
+	seen := map[string]bool{}
 	for i, l := range cv.labels {
 		if m := marks[i]; len(m) > 0 {
-			l += " " + strings.Join(m, "")
+			l = "▲" + strings.Join(m, ",") // "▲1,2,4": narrow as a time
 		}
-		labels = append(labels, q(l), q(l+"\u2009"))
+		if seen[l] && i < len(cv.c.Points) {
+			// Mermaid draws equal categories at one place: a time seen
+			// on an earlier day gets its date.
+			l = v.local(cv.c.Points[i].T).Format("Jan 2 15:04")
+		}
+		seen[l] = true
+		labels = append(labels, q(l))
 	}
 	fmt.Fprintf(&b, "    x-axis [%s]\n", strings.Join(labels, ", "))
 	yTitle := cv.unit
@@ -218,11 +235,10 @@ func (v *view) mermaid(s analyze.Symptom, cv *chartView) string {
 	fmt.Fprintf(&b, "    y-axis %s 0 --> %s\n", q(yTitle), axisNum(cv.top))
 	var vals, base []string
 	for _, x := range cv.vals {
-		vals = append(vals, axisNum(x), axisNum(x))
-		bl := axisNum(cv.c.Baseline * cv.scale)
-		base = append(base, bl, bl)
+		vals = append(vals, axisNum(x))
+		base = append(base, axisNum(cv.c.Baseline*cv.scale))
 	}
-	fmt.Fprintf(&b, "    line [%s]\n", strings.Join(vals, ", "))
+	fmt.Fprintf(&b, "    bar [%s]\n", strings.Join(vals, ", "))
 	fmt.Fprintf(&b, "    line [%s]\n", strings.Join(base, ", "))
 	b.WriteString("```\n")
 	return b.String()

@@ -366,8 +366,8 @@ func (m markdown) causes() {
 			m.p("%s\n\n", strings.Join(facts, " "))
 		}
 		if c := s.Chart; c != nil && len(c.Points) > 0 {
-			cv := m.chartView(coarsen(c, mermaidMaxPoints))
-			m.p("%s\n%s\n\n", m.mermaid(s, cv), m.chartCaption(s, cv, "▲N in the time labels", true))
+			cv := m.chartView(coarsen(c, mermaidMaxPoints, m.loc))
+			m.p("%s\n%s\n\n", m.mermaid(s, cv), m.chartCaption(s, cv, "▲N in place of a time label", true))
 		}
 		if len(s.Suspects) == 0 {
 			m.p("No suspect: nothing else that was read moved during it or shortly before.\n")
