@@ -126,7 +126,7 @@ func findingsJSON(t *testing.T, config, profile string, around time.Time) (strin
 func scrub(v any) {
 	switch x := v.(type) {
 	case map[string]any:
-		for _, k := range []string{"source", "query", "command", "notes", "metrics_queried", "api_requests", "profile", "file", "ref", "line", "offset"} {
+		for _, k := range []string{"source", "query", "command", "notes", "metrics_queried", "api_requests", "profile", "file", "ref", "line", "offset", "sources", "zones"} {
 			delete(x, k)
 		}
 		for _, c := range x {
