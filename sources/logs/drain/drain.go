@@ -623,7 +623,7 @@ func (m *Miner) leaf(toks [][]byte) *node {
 	}
 	for i := 0; i < m.c.Depth && i < len(toks); i++ {
 		key := toks[i]
-		if m.wild[i] {
+		if m.wild[i] || dottedName(key) {
 			key = []byte(Wildcard)
 		}
 		next := nd.children[string(key)]
@@ -643,6 +643,34 @@ func (m *Miner) leaf(toks [][]byte) *node {
 		nd = next
 	}
 	return nd
+}
+
+// dottedName reports a name of three or more dotted words
+// ("com.apple.CacheDelete.daily:", "org.apache.spark.SparkContext"): a
+// class, a bundle or a job, named as a host is, by a path of words. It
+// routes as a variable does (Drain routes a token with digits so): such
+// names are what a statement logs about, not the statement's words, and
+// the lines of one statement about several of them meet in one leaf,
+// where the position becomes a variable by what it takes (MinValues), or
+// stays a word.
+func dottedName(t []byte) bool {
+	dots, run := 0, 0
+	for _, c := range t {
+		switch {
+		case c == '.':
+			if run == 0 {
+				return false
+			}
+			dots, run = dots+1, 0
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == '-':
+			run++
+		case c == ':' || c == ',':
+			// trailing punctuation
+		default:
+			return false
+		}
+	}
+	return dots >= 2 && run > 0
 }
 
 // similarity is the share of positions where template and message have

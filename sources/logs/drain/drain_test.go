@@ -732,3 +732,46 @@ func TestMergeNoDoubleWildcard(t *testing.T) {
 		t.Errorf("merge <*> core.<*> = %q", got)
 	}
 }
+
+// TestDottedNameRoutes: a dotted name of three or more words at a routing
+// position (a class or bundle the statement logs about) routes as a
+// variable does, so one statement about several bundles is one template
+// once it has named MinValues of them; a plain word there still routes by
+// itself ("Failed password" and "Failed none" stay two), and a name of
+// two words ("sshd.service") stays a word.
+func TestDottedNameRoutes(t *testing.T) {
+	m := New(Config{})
+	var last string
+	for _, b := range []string{"com.apple.CacheDelete.daily:", "com.apple.SafariBookmarksSyncAgent:", "com.apple.AddressBook.ContactsAccountsService:", "com.apple.icloud.fmfd.heartbeat:"} {
+		c, v := m.AddVariant([]byte(b + " scheduler_evaluate_activity told me to run this job; however, the start time isn't for 439 seconds. Ignoring."))
+		last = c.Template(v)
+	}
+	if n := len(m.Clusters()); n != 1 {
+		t.Errorf("%d templates for one statement about four bundles, want 1", n)
+	}
+	if want := "<*>: scheduler_evaluate_activity told me to run this job; however, the start time isn't for <*> seconds. Ignoring."; last != want {
+		t.Errorf("template %q, want %q", last, want)
+	}
+	m = New(Config{})
+	m.AddString("Failed password for invalid user")
+	m.AddString("Failed none for invalid user")
+	if n := len(m.Clusters()); n != 2 {
+		t.Errorf("%d templates for two words at a routing position, want 2", n)
+	}
+	for _, c := range []struct {
+		tok  string
+		want bool
+	}{
+		{"com.apple.CacheDelete.daily:", true},
+		{"org.apache.spark.SparkContext", true},
+		{"sshd.service", false},
+		{"a..b.c", false},
+		{"10.0.0.1", false},
+		{"rdd_2.1.x", false},
+		{"java.io.IOException,", true},
+	} {
+		if got := dottedName([]byte(c.tok)); got != c.want {
+			t.Errorf("dottedName(%q) = %v, want %v", c.tok, got, c.want)
+		}
+	}
+}
