@@ -159,8 +159,16 @@ func TestAWSDemoSameReportThroughS3AndCloudWatchAsFromFiles(t *testing.T) {
 	if d := s.Start.Sub(incident); d < -2*time.Minute || d > 2*time.Minute {
 		t.Errorf("symptom %s %s starts %s, want about %s", s.Subject, s.Kind, s.Start, incident)
 	}
-	if !strings.HasPrefix(s.Subject, "ALB target response time") || s.Kind != analyze.LatencySpike {
-		t.Errorf("symptom %s %s, want the ALB's response time spike", s.Subject, s.Kind)
+	// What users felt leads: the load balancer's failed requests (from 0
+	// to 60 a minute) or its response time, the other said with it.
+	switch {
+	case strings.HasPrefix(s.Subject, "ALB target response time") && s.Kind == analyze.LatencySpike:
+	case strings.HasPrefix(s.Subject, "ALB target 5xx") && s.Kind == analyze.ErrorSpike:
+		if !strings.Contains(s.Explanation, "ALB target response time") {
+			t.Errorf("the 5xx symptom does not say the response time rose with it: %s", s.Explanation)
+		}
+	default:
+		t.Errorf("symptom %s %s, want the ALB's 5xx or response time spike", s.Subject, s.Kind)
 	}
 	// CloudWatch's 8 series, and the logs' requests, 5xx, the load
 	// balancer's own 5xx and request-time p50/p95/p99 per step.
