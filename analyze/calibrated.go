@@ -38,7 +38,7 @@ func (a *analysis) calibrate(s *signal, from int) {
 	for _, iv := range s.ivs {
 		if iv.b > from {
 			last = max(last, iv.b)
-			first = min(first, iv.a)
+			first = min(first, onsetOf(s, iv))
 			need = need || iv.kind != ivShift
 		}
 	}
@@ -71,7 +71,7 @@ func (a *analysis) calibrate(s *signal, from int) {
 			continue
 		}
 		best, p := 0.0, 1.0
-		for j := iv.a; j < iv.b; j++ {
+		for j := onsetOf(s, iv); j < iv.b; j++ {
 			best = math.Max(best, scores[j-first])
 			p = math.Min(p, ps[j-first])
 		}
@@ -86,3 +86,38 @@ func (a *analysis) calibrate(s *signal, from int) {
 	}
 	s.ivs = kept
 }
+
+// onsetLevel: a series has left its usual range, for onsetOf, once its
+// robust z is this far out in the interval's direction.
+const onsetLevel = 2.0
+
+// onsetOf is where the movement that became iv began: the first of the
+// cells just before it that are already onsetLevel out in its direction,
+// at most onsetMax cells back. A gradual rise (a memory leak, a disk
+// filling, a queue growing) crosses the threshold well after it began,
+// and by then the detector, which predicts each cell from the ones just
+// before, has followed the climb: the cells past the threshold look
+// unremarkable to it, while the turn where the series left its course was
+// rare. The interval is judged on the whole movement, its turn included.
+func onsetOf(s *signal, iv interval) int {
+	if iv.kind == ivShift || math.IsNaN(s.st.median) || s.st.scale <= 0 {
+		return iv.a
+	}
+	dir := 1.0
+	if v := s.g.at(iv.peak); !math.IsNaN(v) && v < s.st.median {
+		dir = -1
+	}
+	k := iv.a
+	for k > 0 && k > iv.a-onsetMax {
+		v := s.g.at(k - 1)
+		if math.IsNaN(v) || dir*(v-s.st.median)/s.st.scale < onsetLevel {
+			break
+		}
+		k--
+	}
+	return k
+}
+
+// onsetMax bounds the look-back of onsetOf (cells): an hour at a minute's
+// step.
+const onsetMax = 60

@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -59,5 +60,32 @@ func TestCalibratedJudgementOnSparseCounts(t *testing.T) {
 	f = s.run(burst.Add(30*time.Minute), 2*time.Hour, time.Hour)
 	if m := moved(f); !strings.Contains(m, "errors_burst") {
 		t.Errorf("a burst of 9 errors a minute was not found:\n%s", m)
+	}
+}
+
+// A memory leak on two hours of data (a fault-injection run keeps little
+// history): working set climbing steadily from its usual 80 MB to 130 MB
+// over 25 minutes, then held. It crosses the threshold ten minutes in,
+// when the detector, predicting each minute from the ones before, has
+// followed the climb and finds no single minute rare; the turn where it
+// left its course was. The rise must stay an anomaly.
+func TestCalibratedKeepsGradualRise(t *testing.T) {
+	end := time.Date(2025, 11, 20, 12, 0, 0, 0, seoul)
+	s := &scenario{start: end.Add(-2 * time.Hour), end: end, rng: rand.New(rand.NewPCG(3, 4))}
+	leak := end.Add(-45 * time.Minute)
+	s.series("container_memory_working_set_bytes", sources.Saturation, func(t time.Time) float64 {
+		v := 80e6 * (1 + 0.004*s.rng.NormFloat64())
+		if d := t.Sub(leak); d > 0 {
+			v += 50e6 * min(1, d.Minutes()/25)
+		}
+		return v
+	})
+	f := s.run(leak.Add(-20*time.Minute), 0, 65*time.Minute)
+	found := false
+	for _, a := range f.Anomalies {
+		found = found || a.Subject == "container_memory_working_set_bytes" && a.Start.After(leak)
+	}
+	if !found {
+		t.Errorf("a leak climbing 80 -> 130 MB over 25 minutes is no anomaly: %+v", f.Anomalies)
 	}
 }

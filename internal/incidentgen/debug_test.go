@@ -31,6 +31,12 @@ func TestDebugOne(t *testing.T) {
 		}
 	}
 	f := analyze.Run(inc.Dataset, analyze.Options{Window: inc.Window, Calendar: analyze.DefaultCalendar(inc.Location)})
+	t.Logf("fault at %s: %s; window %s-%s", inc.Start.In(inc.Location).Format("15:04:05"), inc.Description,
+		inc.Window.From.In(inc.Location).Format("15:04"), inc.Window.To.In(inc.Location).Format("15:04"))
+	for _, an := range f.Anomalies {
+		t.Logf("ANOMALY %s %s %s-%s peak %.3g base %.3g", an.Subject, an.Kind, an.Start.In(inc.Location).Format("15:04"),
+			an.End.In(inc.Location).Format("15:04"), an.PeakValue, an.BaselineValue)
+	}
 	for _, s := range f.Symptoms {
 		t.Logf("SYMPTOM %s %s %s: %s", s.Subject, s.Kind, s.Start.In(inc.Location).Format("15:04:05"), s.Recurrence.Sentence)
 		for _, sp := range s.Suspects {
