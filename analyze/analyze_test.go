@@ -537,3 +537,68 @@ func TestLeadCorrelation(t *testing.T) {
 		t.Errorf("constant side: r = %v, want 0", r)
 	}
 }
+
+// TestBucketSelectMatchesSort: the bucketed selection that medians of 64
+// values or more use gives exactly the sorted k-th and (k-1)-th values,
+// whatever the shape: ties, a heavy tail (most values in one bucket, so
+// it narrows again), negative values, a range too wide to divide
+// (infinities), one too narrow (subnormals), all equal.
+func TestBucketSelectMatchesSort(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	shapes := []func(i, n int) float64{
+		func(int, int) float64 { return math.Round(rng.NormFloat64() * 3) },
+		func(int, int) float64 { return 1 + rng.Float64() },
+		func(int, int) float64 { return math.Exp(rng.NormFloat64() * 6) },
+		func(int, int) float64 { return 1 / (1e-9 + rng.Float64()*rng.Float64()) },
+		func(i, n int) float64 { return float64(n - i) },
+		func(int, int) float64 { return rng.NormFloat64() * 1e-310 },
+		func(i, _ int) float64 {
+			switch i % 50 {
+			case 0:
+				return math.Inf(1)
+			case 1:
+				return math.Inf(-1)
+			}
+			return rng.NormFloat64()
+		},
+		func(int, int) float64 { return -math.MaxFloat64 * rng.Float64() },
+		func(i, _ int) float64 {
+			if i%97 == 0 {
+				return math.MaxFloat64
+			}
+			return -math.MaxFloat64
+		},
+		func(int, int) float64 { return 7 },
+		func(i, _ int) float64 { return float64(i % 2) },
+	}
+	for _, n := range []int{bucketMin, bucketMin + 1, 100, 217, 1000, 10080} {
+		for shape, f := range shapes {
+			xs := make([]float64, n)
+			for i := range xs {
+				xs[i] = f(i, n)
+			}
+			s := slices.Sorted(slices.Values(xs))
+			for _, k := range []int{0, 1, n / 3, n/2 - 1, n / 2, n - 2, n - 1, rng.IntN(n)} {
+				ys := slices.Clone(xs)
+				lo, hi := bucketSelect(ys, k, true)
+				if hi != s[k] || k > 0 && lo != s[k-1] || k == 0 && !math.IsNaN(lo) {
+					t.Fatalf("n=%d shape %d: bucketSelect(%d) = %v, %v, want %v, %v", n, shape, k, lo, hi, s[max(k-1, 0)], s[k])
+				}
+				if _, hi := bucketSelect(slices.Clone(xs), k, false); hi != s[k] {
+					t.Fatalf("n=%d shape %d: bucketSelect(%d) = %v, want %v", n, shape, k, hi, s[k])
+				}
+				slices.Sort(ys)
+				if !slices.Equal(ys, s) {
+					t.Fatalf("n=%d shape %d: bucketSelect lost or changed values", n, shape)
+				}
+			}
+			want := s[n/2]
+			if n%2 == 0 {
+				want = (s[n/2-1] + s[n/2]) / 2
+			}
+			if got := median(slices.Clone(xs)); got != want && !(math.IsNaN(got) && math.IsNaN(want)) {
+				t.Fatalf("n=%d shape %d: median %v, want %v", n, shape, got, want)
+			}
+		}
+	}
+}
