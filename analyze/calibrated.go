@@ -28,41 +28,33 @@ const (
 // calibrate runs the calibrated detector over the signal's grid, causally
 // (each cell against the cells before it), and drops the global and
 // seasonal intervals in or near the incident window that it does not find
-// rare. Level shifts (CUSUM) are kept: they are evidence summed over many
-// cells, each of which may be unremarkable on its own. Intervals in the
-// baseline are kept as they are, for recurrence. Each kept interval gets
-// its calibrated p-value.
+// rare. Level shifts (CUSUM) are evidence summed over many cells, each of
+// which may be unremarkable on its own, so they are judged on the mean of
+// the last cusumMinLen cells: the same detector, on a stream where a held
+// shift stands out and one cell does not; a shift is dropped when that
+// mean is not rare either (a series whose level wanders by that much, that
+// long, several times a day). Intervals in the baseline are kept as they
+// are, for recurrence. Each kept interval gets its calibrated p-value.
 func (a *analysis) calibrate(s *signal, from int) {
 	last, first := 0, s.g.n
-	need := false
+	need, needShift := false, false
 	for _, iv := range s.ivs {
 		if iv.b > from {
 			last = max(last, iv.b)
 			first = min(first, onsetOf(s, iv))
 			need = need || iv.kind != ivShift
+			needShift = needShift || iv.kind == ivShift
 		}
 	}
-	if !need {
+	if !need && !needShift {
 		return
 	}
-	d := detector.New(detector.Config{})
-	// Results are kept for [first, last) only, and only stored cells are
-	// pushed: the detector takes a cell without a value (NaN) as nothing
-	// to learn (P 1, score 0), so skipping the empty cells between runs
-	// changes nothing, and memory follows the data (issue 19).
-	ps := make([]float64, last-first)
-	scores := make([]float64, last-first)
-	for i := range ps {
-		ps[i] = 1
+	var ps, scores, sps, sscores []float64
+	if need {
+		ps, scores = judgeCells(s, first, last, 1)
 	}
-	for k := range s.g.runs {
-		r := &s.g.runs[k]
-		for i := r.a; i < min(r.end(), last); i++ {
-			res := d.Push(s.g.time(i).UnixMicro(), r.v[i-r.a])
-			if i >= first {
-				ps[i-first], scores[i-first] = res.P, res.Score
-			}
-		}
+	if needShift {
+		sps, sscores = judgeCells(s, first, last, cusumMinLen)
 	}
 	kept := s.ivs[:0]
 	for _, iv := range s.ivs {
@@ -70,17 +62,23 @@ func (a *analysis) calibrate(s *signal, from int) {
 			kept = append(kept, iv)
 			continue
 		}
-		best, p := 0.0, 1.0
-		for j := onsetOf(s, iv); j < iv.b; j++ {
-			best = math.Max(best, scores[j-first])
-			p = math.Min(p, ps[j-first])
+		p, sc, lo := ps, scores, onsetOf(s, iv)
+		if iv.kind == ivShift {
+			// The means over cusumMinLen cells that lie wholly in the
+			// shift (the last cell's, for a shorter one).
+			p, sc, lo = sps, sscores, min(iv.a+cusumMinLen-1, iv.b-1)
 		}
-		iv.p, iv.calibrated = p, true
+		best, pmin := 0.0, 1.0
+		for j := lo; j < iv.b; j++ {
+			best = math.Max(best, sc[j-first])
+			pmin = math.Min(pmin, p[j-first])
+		}
+		iv.p, iv.calibrated = pmin, true
 		cut := denseCut
 		if s.st.sparse {
 			cut = sparseCut
 		}
-		if iv.kind == ivShift || best >= cut {
+		if best >= cut {
 			kept = append(kept, iv)
 		}
 	}
@@ -121,3 +119,50 @@ func onsetOf(s *signal, iv interval) int {
 // onsetMax bounds the look-back of onsetOf (cells): an hour at a minute's
 // step.
 const onsetMax = 60
+
+// judgeCells is the detector's p-value and score of cells [first, last)
+// of the signal's grid, each judged as the mean of its last n cells with
+// a value (n = 1: the cell itself; NaN, nothing to judge, when none has).
+// Results are kept for [first, last) only, and only stored cells are
+// pushed: the detector takes a cell without a value (NaN) as nothing to
+// learn (P 1, score 0), so skipping the empty cells between runs changes
+// nothing, and memory follows the data (issue 19). Runs are at least
+// splitGap empty cells apart, so a mean of n ≤ splitGap cells lies within
+// one run.
+func judgeCells(s *signal, first, last, n int) (ps, scores []float64) {
+	d := detector.New(detector.Config{})
+	ps = make([]float64, last-first)
+	scores = make([]float64, last-first)
+	for i := range ps {
+		ps[i] = 1
+	}
+	for k := range s.g.runs {
+		r := &s.g.runs[k]
+		for i := r.a; i < min(r.end(), last); i++ {
+			v := r.v[i-r.a]
+			if n > 1 {
+				v = meanOf(r.v[max(0, i-r.a-n+1) : i-r.a+1])
+			}
+			res := d.Push(s.g.time(i).UnixMicro(), v)
+			if i >= first {
+				ps[i-first], scores[i-first] = res.P, res.Score
+			}
+		}
+	}
+	return ps, scores
+}
+
+// meanOf is the mean of the values that are not NaN (NaN if none is).
+func meanOf(vs []float64) float64 {
+	sum, k := 0.0, 0
+	for _, v := range vs {
+		if !math.IsNaN(v) {
+			sum += v / float64(len(vs))
+			k++
+		}
+	}
+	if k == 0 {
+		return math.NaN()
+	}
+	return sum * float64(len(vs)) / float64(k)
+}

@@ -89,3 +89,39 @@ func TestCalibratedKeepsGradualRise(t *testing.T) {
 		t.Errorf("a leak climbing 80 -> 130 MB over 25 minutes is no anomaly: %+v", f.Anomalies)
 	}
 }
+
+// A level shift is judged by the calibrated detector on the level held
+// over cusumMinLen steps: a series that steps up by 3 standard deviations
+// for half an hour every 170 minutes (not in step with the day, so the
+// time-of-day baseline does not absorb it) does nothing new when it steps
+// up in the window, though CUSUM against the time of day finds the step;
+// the same step on a series that never did it is a finding, with the
+// calibrated rarity in its sentence.
+func TestShiftThatRecursIsNotRare(t *testing.T) {
+	end := time.Date(2025, 11, 21, 0, 0, 0, 0, seoul)
+	s := newScenario(8, end)
+	shift := time.Date(2025, 11, 20, 14, 20, 0, 0, seoul)
+	s.series("pool_wanders", sources.Saturation, func(t time.Time) float64 {
+		v := 0.5 + s.rng.NormFloat64()*0.02
+		if d := (t.Unix() - shift.Unix()) / 60; (d%170+170)%170 < 30 {
+			v += 0.06
+		}
+		return v
+	})
+	s.series("pool_steady", sources.Saturation, func(t time.Time) float64 {
+		v := 0.5 + s.rng.NormFloat64()*0.02
+		if !t.Before(shift) && t.Before(shift.Add(30*time.Minute)) {
+			v += 0.06
+		}
+		return v
+	})
+	f := s.run(shift.Add(time.Hour), 2*time.Hour, time.Hour)
+	var got []string
+	for _, an := range f.Anomalies {
+		got = append(got, an.Explanation)
+	}
+	all := strings.Join(got, "\n")
+	if strings.Contains(all, "pool_wanders") || !strings.Contains(all, "pool_steady") || !strings.Contains(all, "held that long, ") {
+		t.Errorf("want the steady series' shift, with its calibrated rarity, and not the wandering one's:\n%s", all)
+	}
+}

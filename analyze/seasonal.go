@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/hindsight-sre/hindsight/analyze/detector"
@@ -301,13 +302,18 @@ func (a *analysis) versus(s *signal, iv interval, unit string) string {
 	// how rare the most unusual cell is on the series' own record, the
 	// words `hindsight detect --explain` uses.
 	rare := ""
-	if iv.calibrated && iv.kind != ivShift {
+	if iv.calibrated {
 		rare = "; " + detector.Rarity(iv.p)
 	}
 	switch iv.kind {
 	case ivSeasonal:
 		return fmt.Sprintf("%s for this time of day (the same time on the previous days; %s%s)", cmp, zText(z), rare)
 	case ivShift:
+		if rare != "" {
+			// The calibrated p of a shift is that of its level held over
+			// cusumMinLen steps, not of one value.
+			rare = "; held that long, " + strings.TrimPrefix(rare, "; ")
+		}
 		return fmt.Sprintf("%s, held for %s (a level shift found by CUSUM; %s at the peak%s)", cmp,
 			fmtDur(time.Duration(iv.b-iv.a)*a.o.Step), zText(z), rare)
 	}
