@@ -107,6 +107,12 @@ func runDetect(path string, o *detectOptions, stdin io.Reader, stdout, stderr io
 				fmt.Fprintln(stderr, iv.Explain)
 			}
 		}
+		if g, ok := out.(interface{ Grow(int) }); ok {
+			// The output is rendered in memory for redaction: size it
+			// once (a million rows: 30 MB grown by doubling took a
+			// tenth of detect's time).
+			g.Grow(len(s.Rows) * 40)
+		}
 		bw := bufio.NewWriterSize(out, 1<<16)
 		bw.WriteString("timestamp,value,anomaly_score\n")
 		var b []byte
