@@ -22,6 +22,13 @@ type Config struct {
 	// recent maximum score, decaying by half every Refractory rows, stays
 	// above it; default 30.
 	Refractory int
+	// AnyHour judges each value against the series' level only, without
+	// the time-of-day and day-of-week models: "rare for this series at any
+	// hour", where the default asks "rare for this time of day". The
+	// analysis asks the first question of a stretch found against its
+	// whole baseline (a nightly spike, every night, is still far outside
+	// the day's usual range), `hindsight detect` the second.
+	AnyHour bool
 }
 
 func (c Config) withDefaults() Config {
@@ -183,6 +190,9 @@ func (d *Detector) learnStep(t int64) {
 	d.step = median64(d.diffs)
 	d.diffs = nil
 	slot := max(d.step, minSlot)
+	if d.c.AnyHour {
+		return
+	}
 	if slot < day && day%slot == 0 {
 		d.models = append(d.models, newModel(day, slot, d.c.Level))
 		if slot <= 4*60*60*1e6 {
