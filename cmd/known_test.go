@@ -148,3 +148,42 @@ profiles:
 		})
 	}
 }
+
+// A known_events path that names the wrong file (a token, a .env file, a
+// key) gets an error that does not quote the file: the YAML decoder quotes
+// a value's first seven characters, which would reach the terminal and
+// logs (issue 19, item 2).
+func TestKnownEventsErrorNeverQuotesTheFile(t *testing.T) {
+	const canary = "cnryKnownEvt7"
+	for _, c := range []struct {
+		name, body string
+		secret     []string // what the error must not show
+	}{
+		{"token", canary + "\n", []string{"cnryK"}},
+		{"env", "DB_PASSWORD=" + canary + "\nDB_USER=app\n", []string{"DB_PA", "cnryK"}},
+		{"shadow", "root:$6$" + canary + ":19000:0:99999:7:::\n", []string{"cnryK"}},
+		{"json", `{"user": "app", "password": "` + canary + `"}`, []string{"cnryK"}},
+		{"json broken", `{"password": "` + canary + `" [[`, []string{"cnryK"}},
+		{"ini", "[default]\naws_secret_access_key = " + canary + "\n", []string{"defaul", "cnryK"}},
+		{"pem", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn" + canary + "\n-----END OPENSSH PRIVATE KEY-----\n", []string{"-----", "cnryK"}},
+		{"list", "- " + canary + "\n- hunter2\n", []string{"cnryK", "hunter"}},
+		{"number", "98765" + canary + "\n", []string{"98765"}},
+	} {
+		path := filepath.Join(t.TempDir(), "secret")
+		mustWriteFile(t, path, c.body)
+		_, err := loadKnownEvents(path, time.UTC)
+		if err == nil {
+			t.Errorf("%s: accepted as known events", c.name)
+			continue
+		}
+		msg := strings.TrimPrefix(err.Error(), path)
+		for _, s := range c.secret {
+			if strings.Contains(msg, s) {
+				t.Errorf("%s: the error quotes the file (%q):\n%v", c.name, s, err)
+			}
+		}
+		if !strings.Contains(msg, "hint:") {
+			t.Errorf("%s: no hint:\n%v", c.name, err)
+		}
+	}
+}
