@@ -246,7 +246,8 @@ func (k *kdb) lastBeat(ctx context.Context) (time.Time, bool, error) {
 
 // probe reads one monitor's beats in w; note says which aggregates stand in
 // for raw beats, if any.
-func (k *kdb) probe(ctx context.Context, m monitor, w sources.Window, step time.Duration, in internTable) (sources.Probe, string, error) {
+// pre holds the raw beats of monitors already read by scanBeats.
+func (k *kdb) probe(ctx context.Context, m monitor, w sources.Window, step time.Duration, in internTable, pre map[int][]sources.Beat) (sources.Probe, string, error) {
 	p := sources.Probe{
 		Name:     m.name,
 		Target:   m.target(),
@@ -293,9 +294,13 @@ func (k *kdb) probe(ctx context.Context, m monitor, w sources.Window, step time.
 	if rawFrom.After(w.From) {
 		step = 0
 	}
-	raw, err := k.rawBeats(ctx, m.id, w.From, w.To, step, hint, in)
-	if err != nil {
-		return p, "", err
+	raw, ok := pre[m.id]
+	if !ok || rawFrom.After(w.From) {
+		var err error
+		raw, err = k.rawBeats(ctx, m.id, w.From, w.To, step, hint, in)
+		if err != nil {
+			return p, "", err
+		}
 	}
 	if !rawFrom.After(w.From) {
 		p.Beats = raw
@@ -374,6 +379,118 @@ func (k *kdb) rawBeats(ctx context.Context, id int, from, to time.Time, step tim
 	}
 	st.flush()
 	return st.out, nil
+}
+
+// scanWorth reports whether reading the whole heartbeat table once, in
+// the order it is stored, is cheaper than reading each monitor's beats
+// through the (monitor_id, time) index: Kuma appends beats as they happen,
+// so one monitor's beats are spread over every page of the table, and
+// reading 300 monitors one by one reads each page 300 times (a month of
+// 300 monitors: 280 s against 60 s, BENCHMARKS.md). It is when the
+// window's beats, estimated from the monitors' intervals, are a quarter
+// of the table or more. Kuma 2 keeps a day of raw beats (the rest is in
+// its aggregate tables) and is read per monitor.
+func (k *kdb) scanWorth(ctx context.Context, ms []monitor, w sources.Window) (bool, error) {
+	if k.version >= 2 && k.tables["stat_daily"] || len(ms) < 2 {
+		return false, nil
+	}
+	var lo, hi sql.NullInt64
+	if err := k.q.QueryRowContext(ctx, `SELECT min(id), max(id) FROM heartbeat`).Scan(&lo, &hi); err != nil {
+		return false, k.wrap("read heartbeats of", err)
+	}
+	if !lo.Valid || !hi.Valid {
+		return false, nil
+	}
+	var want float64
+	for _, m := range ms {
+		iv := time.Duration(max(m.interval, 20)) * time.Second // Kuma's shortest interval is 20 s
+		want += float64(w.Duration() / iv)
+	}
+	return want*4 >= float64(hi.Int64-lo.Int64+1), nil
+}
+
+// scanBeats reads the beats of the monitors ms in w in one pass over the
+// heartbeat table, each monitor's through its own stepper, as rawBeats
+// would. A monitor whose beats are not stored in time order (a database
+// put together from backups) is left out of the result, to be read
+// through the index in time order.
+func (k *kdb) scanBeats(ctx context.Context, ms []monitor, w sources.Window, step time.Duration, in internTable) (map[int][]sources.Beat, error) {
+	type state struct {
+		st    stepper
+		last  time.Time
+		first bool
+		bad   bool
+		hint  int
+	}
+	by := make(map[int]*state, len(ms))
+	for _, m := range ms {
+		hint := 8
+		if m.interval > 0 {
+			n := w.Duration() / (time.Duration(m.interval) * time.Second)
+			if step > 0 {
+				n = min(n, w.Duration()/step)
+			}
+			hint = int(min(n+8, 1<<20))
+		}
+		by[m.id] = &state{st: stepper{from: w.From, step: step, cur: -1, prevUp: true}, first: true, hint: hint}
+	}
+	// No time bound in the query: the window is most of the table, and a
+	// bound on Kuma's DATETIME column costs a text-to-number conversion
+	// per row; times are parsed and compared here.
+	rows, err := k.q.QueryContext(ctx, `SELECT monitor_id, `+k.text("time")+`, status, ping, ifnull(msg, '') FROM heartbeat ORDER BY id`)
+	if err != nil {
+		return nil, k.wrap("read heartbeats of", err)
+	}
+	defer rows.Close()
+	var ts, msg sql.RawBytes
+	var id, status int
+	var ping sql.NullFloat64
+	n := 0
+	for rows.Next() {
+		if n++; n%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		if err := rows.Scan(&id, &ts, &status, &ping, &msg); err != nil {
+			return nil, k.wrap("read heartbeats of", err)
+		}
+		s := by[id]
+		if s == nil || s.bad {
+			continue
+		}
+		t, err := parseTime([]byte(ts))
+		if err != nil {
+			return nil, k.wrap("read heartbeats of", fmt.Errorf("monitor %d: time %q: %w", id, ts, err))
+		}
+		if t.Before(w.From) || !t.Before(w.To) {
+			continue
+		}
+		if t.Before(s.last) {
+			s.bad = true // read again in time order
+			continue
+		}
+		s.last = t
+		if s.first {
+			s.st.out, s.first = make([]sources.Beat, 0, s.hint), false
+		}
+		b := sources.Beat{T: t, Status: sources.Status(status), Msg: in.internBytes(msg)}
+		if ping.Valid && ping.Float64 > 0 {
+			b.Latency = time.Duration(ping.Float64 * float64(time.Millisecond))
+		}
+		s.st.add(b)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, k.wrap("read heartbeats of", err)
+	}
+	out := make(map[int][]sources.Beat, len(by))
+	for id, s := range by {
+		if !s.bad {
+			s.st.flush()
+			out[id] = s.st.out
+		}
+	}
+	return out, nil
 }
 
 // stepper gathers one monitor's raw beats, oldest first, per step of the

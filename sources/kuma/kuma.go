@@ -222,9 +222,17 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 		}
 	}
 	in := internTable{}
+	var pre map[int][]sources.Beat
+	if ok, err := db.scanWorth(ctx, chosen, w); err != nil {
+		return nil, err
+	} else if ok {
+		if pre, err = db.scanBeats(ctx, chosen, w, step, in); err != nil {
+			return nil, err
+		}
+	}
 	var firstErr error
 	for _, m := range chosen {
-		p, note, err := db.probe(ctx, m, w, step, in)
+		p, note, err := db.probe(ctx, m, w, step, in, pre)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()

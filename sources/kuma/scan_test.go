@@ -1,0 +1,119 @@
+package kuma
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/hindsight-sre/hindsight/sources"
+	"github.com/hindsight-sre/hindsight/sources/kuma/kumadb"
+)
+
+// TestScanMatchesIndexReads: a window that holds most of a Kuma 1
+// database is read in one pass over the table (scanBeats), and gives the
+// beats that reading each monitor through its index gives, at every step;
+// a monitor whose beats are stored out of time order (a database put
+// together from backups) is read again in time order, and monitors not
+// selected are left out.
+func TestScanMatchesIndexReads(t *testing.T) {
+	from := utc("2025-11-19T00:00:00Z")
+	beats := demoBeats(from, 2*1440, utc("2025-11-20T18:41:00Z"))
+	// DB (id 3, selected by name below) beats every 60 s; its second day
+	// is stored again below, newest first.
+	var db []kumadb.Beat
+	for i := range 2 * 1440 {
+		st := kumadb.Up
+		if i%97 == 5 {
+			st = kumadb.Down
+		}
+		db = append(db, kumadb.Beat{MonitorID: 3, T: from.Add(time.Duration(i)*time.Minute + 11*time.Second), Status: st, PingMS: 3 + i%5, Msg: "ok"})
+	}
+	beats = append(beats, db...)
+	path := filepath.Join(t.TempDir(), "kuma.db")
+	if err := kumadb.Create(path, kumadb.Options{Version: 1}, demoMonitors, beats); err != nil {
+		t.Fatal(err)
+	}
+	rw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	day2 := timeText(from.Add(24 * time.Hour))
+	for _, q := range []string{
+		`CREATE TEMP TABLE t AS SELECT * FROM heartbeat WHERE monitor_id = 3 AND time >= '` + day2 + `'`,
+		`DELETE FROM heartbeat WHERE monitor_id = 3 AND time >= '` + day2 + `'`,
+		`INSERT INTO heartbeat (important, monitor_id, status, msg, time, ping, duration, down_count)
+			SELECT important, monitor_id, status, msg, time, ping, duration, down_count FROM t ORDER BY time DESC`,
+	} {
+		if _, err := rw.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rw.Close()
+	ctx := context.Background()
+	for _, sel := range [][]string{nil, {"Shop", "DB"}} {
+		s, err := New(Config{Path: path, Monitors: sel})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range []sources.Window{
+			{From: from, To: from.Add(48 * time.Hour)},
+			{From: from.Add(90 * time.Minute), To: from.Add(47*time.Hour + 30*time.Second)},
+		} {
+			for _, step := range []time.Duration{0, time.Minute, 5 * time.Minute, time.Hour} {
+				k, err := s.open(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				all, err := k.monitors(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				chosen, _ := selectMonitors(all, sel)
+				if ok, err := k.scanWorth(ctx, chosen, w); err != nil || !ok {
+					t.Fatalf("%v %v: scanWorth %v %v, want a scan", sel, w, ok, err)
+				}
+				pre, err := k.scanBeats(ctx, chosen, w, step, internTable{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				// DB is inactive: chosen only by name, and then read again.
+				reread := 0
+				if sel != nil {
+					reread = 1
+				}
+				if _, ok := pre[3]; ok || len(pre) != len(chosen)-reread {
+					t.Errorf("%v: the scan read %d monitors (DB among them: %v), want %d without DB", sel, len(pre), ok, len(chosen)-reread)
+				}
+				for _, m := range chosen {
+					want, err := k.rawBeats(ctx, m.id, w.From, w.To, step, 0, internTable{})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if got, ok := pre[m.id]; ok && !reflect.DeepEqual(got, want) {
+						t.Errorf("%v %v step %v: monitor %d: the scan gives %d beats, the index %d", sel, w, step, m.id, len(got), len(want))
+					}
+				}
+				k.close()
+				// Fetch, scan and all, gives the index's answer for every monitor.
+				ds, err := s.Fetch(ctx, w, step)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(ds.Probes) != len(chosen) {
+					t.Fatalf("%d probes, want %d", len(ds.Probes), len(chosen))
+				}
+				for i, p := range ds.Probes {
+					k, _ := s.open(ctx)
+					want, _ := k.rawBeats(ctx, chosen[i].id, w.From, w.To, step, 0, internTable{})
+					k.close()
+					if !reflect.DeepEqual(p.Beats, want) || len(want) == 0 {
+						t.Errorf("%v %v step %v: %s: Fetch gives %d beats, the index %d", sel, w, step, p.Name, len(p.Beats), len(want))
+					}
+				}
+			}
+		}
+	}
+}
