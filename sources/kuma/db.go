@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -442,9 +443,10 @@ func (k *kdb) scanBeats(ctx context.Context, ms []monitor, w sources.Window, ste
 		return nil, k.wrap("read heartbeats of", err)
 	}
 	defer rows.Close()
+	// Numbers are scanned into any: database/sql converts an int64 into
+	// an int or a float through its text (a third of the pass's time).
 	var ts, msg sql.RawBytes
-	var id, status int
-	var ping sql.NullFloat64
+	var idv, statusv, pingv any
 	n := 0
 	for rows.Next() {
 		if n++; n%4096 == 0 {
@@ -452,10 +454,15 @@ func (k *kdb) scanBeats(ctx context.Context, ms []monitor, w sources.Window, ste
 				return nil, err
 			}
 		}
-		if err := rows.Scan(&id, &ts, &status, &ping, &msg); err != nil {
+		if err := rows.Scan(&idv, &ts, &statusv, &pingv, &msg); err != nil {
 			return nil, k.wrap("read heartbeats of", err)
 		}
-		s := by[id]
+		id, ok1 := asInt(idv)
+		status, ok2 := asInt(statusv)
+		if !ok1 || !ok2 {
+			return nil, k.wrap("read heartbeats of", fmt.Errorf("monitor id %v, status %v: not numbers", idv, statusv))
+		}
+		s := by[int(id)]
 		if s == nil || s.bad {
 			continue
 		}
@@ -475,8 +482,8 @@ func (k *kdb) scanBeats(ctx context.Context, ms []monitor, w sources.Window, ste
 			s.st.out, s.first = make([]sources.Beat, 0, s.hint), false
 		}
 		b := sources.Beat{T: t, Status: sources.Status(status), Msg: in.internBytes(msg)}
-		if ping.Valid && ping.Float64 > 0 {
-			b.Latency = time.Duration(ping.Float64 * float64(time.Millisecond))
+		if ping, ok := asFloat(pingv); ok && ping > 0 {
+			b.Latency = time.Duration(ping * float64(time.Millisecond))
 		}
 		s.st.add(b)
 	}
@@ -491,6 +498,40 @@ func (k *kdb) scanBeats(ctx context.Context, ms []monitor, w sources.Window, ste
 		}
 	}
 	return out, nil
+}
+
+// asInt and asFloat read a number the driver returned: SQLite gives int64
+// or float64 by the value's storage class, MariaDB may give text.
+func asInt(v any) (int64, bool) {
+	switch x := v.(type) {
+	case int64:
+		return x, true
+	case float64:
+		return int64(x), true
+	case []byte:
+		n, err := strconv.ParseInt(string(x), 10, 64)
+		return n, err == nil
+	case string:
+		n, err := strconv.ParseInt(x, 10, 64)
+		return n, err == nil
+	}
+	return 0, false
+}
+
+func asFloat(v any) (float64, bool) {
+	switch x := v.(type) {
+	case int64:
+		return float64(x), true
+	case float64:
+		return x, true
+	case []byte:
+		f, err := strconv.ParseFloat(string(x), 64)
+		return f, err == nil
+	case string:
+		f, err := strconv.ParseFloat(x, 64)
+		return f, err == nil
+	}
+	return 0, false // NULL
 }
 
 // stepper gathers one monitor's raw beats, oldest first, per step of the
