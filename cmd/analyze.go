@@ -100,19 +100,9 @@ func findings(ctx context.Context, o *analyzeOptions, stderr io.Writer) (*analyz
 	if err != nil {
 		return nil, err
 	}
-	p := newProgress(stderr, len(r.srcs))
-	step, note, err := fitWindow(sources.Window{From: w.From.Add(-r.st.baseline), To: w.To}, r.st.step)
+	ds, err := r.fetch(ctx, w, newProgress(stderr, len(r.srcs)))
 	if err != nil {
 		return nil, err
-	}
-	r.st.step = step
-	fetch := sources.Window{From: w.From.Add(-r.st.baseline).Truncate(r.st.step), To: w.To}
-	ds, err := fetchAll(ctx, p.wrap(r.srcs), fetch, r.st.step, r.st.sourceTimeout)
-	if err != nil {
-		return nil, err
-	}
-	if note != "" {
-		ds.Notes = append(ds.Notes, note)
 	}
 	return analyze.Run(ds, r.options(w, reproduce(o, w, r.st.loc))), nil
 }

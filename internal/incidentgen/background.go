@@ -171,9 +171,10 @@ func (w *world) decoys() {
 		extra := w.uni(1, 2.5) * gib
 		w.span(t, t.Add(40*time.Minute), func(m int, f float64) { w.memUsed[web][m] += extra * f })
 	}
-	// One failed check now and then: a lost packet, a slow handshake.
+	// One failed check now and then: a lost packet, a slow handshake
+	// (Kuma retries it as PENDING and the retry usually succeeds).
 	for d := range days {
-		for range w.rng.IntN(3) {
+		for range w.rng.IntN(5) {
 			t := w.at(d, w.rng.IntN(24), w.rng.IntN(60))
 			if t.After(w.inc.Add(-4*time.Hour)) && t.Before(w.inc.Add(2*time.Hour)) {
 				continue
@@ -194,6 +195,18 @@ func (w *world) decoys() {
 		t := w.inc.Add(-time.Duration(w.rng.IntN(40)) * time.Minute)
 		w.log(db, t, "postgres[%d]: [%d-1] LOG:  automatic vacuum of table \"shop.public.orders\": index scans: 1", w.pid(), w.rng.IntN(9000))
 		w.job(db, t, 5*time.Minute, 0.3, 0.2)
+	}
+	// A rare harmless timer that happens to start a few minutes before
+	// the incident: a second plausible candidate of the scheduled kind.
+	if w.rng.IntN(3) == 0 {
+		t := w.inc.Add(-time.Duration(30+w.rng.IntN(330)) * time.Second)
+		h := w.rng.IntN(2)
+		if w.rng.IntN(2) == 0 {
+			w.timer(h, t, "man-db", "Daily man-db regeneration", time.Duration(20+w.rng.IntN(60))*time.Second)
+			w.job(h, t, 2*time.Minute, 0.12, 0.1)
+		} else {
+			w.timer(h, t, "apt-daily", "Daily apt download activities", time.Duration(5+w.rng.IntN(40))*time.Second)
+		}
 	}
 	if w.rng.IntN(4) == 0 {
 		t := w.inc.Add(-time.Duration(w.rng.IntN(50)) * time.Minute)

@@ -30,7 +30,7 @@ func TestDebugOne(t *testing.T) {
 			t.Logf("event %s %s %q %q", e.T.In(inc.Location).Format("15:04:05"), e.Kind, e.Title, e.Detail)
 		}
 	}
-	f := analyze.Run(inc.Dataset, analyze.Options{Window: inc.Window, Calendar: analyze.DefaultCalendar(inc.Location)})
+	f := analyze.Run(inc.Dataset, inc.Options)
 	t.Logf("fault at %s: %s; window %s-%s", inc.Start.In(inc.Location).Format("15:04:05"), inc.Description,
 		inc.Window.From.In(inc.Location).Format("15:04"), inc.Window.To.In(inc.Location).Format("15:04"))
 	for _, an := range f.Anomalies {

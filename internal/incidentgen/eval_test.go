@@ -76,7 +76,7 @@ func TestHeldOutAccuracy(t *testing.T) {
 						res[seed-from].err = err
 						continue
 					}
-					f := analyze.Run(inc.Dataset, analyze.Options{Window: inc.Window, Calendar: analyze.DefaultCalendar(inc.Location)})
+					f := analyze.Run(inc.Dataset, inc.Options)
 					r1, t3, why := judge(inc, f)
 					res[seed-from] = result{r1: r1, t3: t3, msg: fmt.Sprintf("MISS %s/%d (%s, %s): %s\n%s", fam, seed,
 						inc.Description, inc.Start.In(inc.Location).Format("Mon 15:04 MST"), inc.Truth.Match, why)}

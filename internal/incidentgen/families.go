@@ -88,10 +88,28 @@ func deploy(w *world) {
 func manualRestart(w *world) {
 	w.inc = w.pick(0, 24)
 	t := w.inc.Add(-time.Duration(10+w.rng.IntN(60)) * time.Second)
+	if w.rng.IntN(2) == 0 {
+		// In the minute the five-minute queue cron starts.
+		t = w.onFive(t)
+		w.inc = t.Add(time.Duration(10+w.rng.IntN(60)) * time.Second)
+	}
 	user := []string{"alice", "bob", "ops"}[w.rng.IntN(3)]
 	w.log(web, t.Add(-3*time.Minute), "sshd[%d]: Accepted publickey for %s from 10.0.0.%d port %d ssh2: ED25519 SHA256:Yq3kP1l0cMbXbq7v0pQ", w.pid(), user, 2+w.rng.IntN(20), 40000+w.rng.IntN(20000))
 	up := w.inc.Add(w.mins(2, 6))
-	if w.rng.IntN(2) == 0 {
+	switch w.rng.IntN(3) {
+	case 2: // php-fpm restarted by a person, with its pool slow to warm up
+		w.log(web, t, "sudo[%d]:     %s : TTY=pts/1 ; PWD=/home/%s ; USER=root ; COMMAND=/usr/bin/systemctl restart php8.2-fpm", w.pid(), user, user)
+		w.log(web, t.Add(time.Second), "systemd[1]: Stopping php8.2-fpm.service - The PHP 8.2 FastCGI Process Manager...")
+		w.log(web, t.Add(2*time.Second), "systemd[1]: php8.2-fpm.service: Deactivated successfully.")
+		w.log(web, t.Add(2*time.Second), "systemd[1]: Stopped php8.2-fpm.service - The PHP 8.2 FastCGI Process Manager.")
+		w.log(web, t.Add(3*time.Second), "systemd[1]: Starting php8.2-fpm.service - The PHP 8.2 FastCGI Process Manager...")
+		w.log(web, up, "systemd[1]: Started php8.2-fpm.service - The PHP 8.2 FastCGI Process Manager.")
+		w.span(w.inc, up, func(m int, _ float64) { w.appDown[m] = true })
+		w.fail(w.down, w.inc, up, "Request failed with status code 502")
+		w.truth = Truth{Type: Change, Component: "php8.2-fpm", Match: `php8\.2-fpm`}
+		w.desc = user + " restarts php-fpm; the shop answers 502 until it is back"
+		return
+	case 1:
 		w.log(web, t, "sudo[%d]:     %s : TTY=pts/1 ; PWD=/home/%s ; USER=root ; COMMAND=/usr/bin/systemctl restart shop.service", w.pid(), user, user)
 		w.log(web, t.Add(time.Second), "systemd[1]: Stopping shop.service - Shop application...")
 		w.log(web, t.Add(3*time.Second), "systemd[1]: Stopped shop.service - Shop application.")
@@ -131,6 +149,18 @@ func nightlyBackup(w *world) {
 		w.job(db, t, dur, 0.2, w.uni(0.8, 0.95))
 		slow := w.uni(3, 6)
 		w.span(t.Add(time.Minute), t.Add(dur), func(m int, _ float64) { w.slow[m] = slow * w.uni(0.8, 1.2) })
+		if d < days-1 {
+			// The usual trigger's lesser outcomes on earlier nights: a
+			// check that timed out once (Kuma's PENDING), or a few 5xx.
+			switch w.rng.IntN(3) {
+			case 0:
+				a := t.Add(w.mins(3, 10))
+				w.fail(w.down, a, a.Add(time.Minute), "timeout of 48000ms exceeded")
+			case 1:
+				a := t.Add(w.mins(3, 10))
+				w.errors(a, a.Add(w.mins(1, 3)), w.uni(0.02, 0.06))
+			}
+		}
 		if d == days-1 && outage {
 			a := t.Add(w.mins(2, 6))
 			b := a.Add(w.mins(4, 12))
@@ -374,6 +404,9 @@ func networkPath(w *world) {
 func configReload(w *world) {
 	w.inc = w.pick(8, 20)
 	t := w.inc.Add(-w.mins(0, 4)).Add(-time.Duration(w.rng.IntN(50)) * time.Second)
+	if w.rng.IntN(2) == 0 {
+		t = w.onFive(t)
+	}
 	w.reload(t)
 	end := w.inc.Add(w.mins(5, 30))
 	if w.rng.IntN(2) == 0 {

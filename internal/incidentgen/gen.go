@@ -8,23 +8,23 @@
 // log and each host's syslog. The last day holds the incident; the seven
 // before it are the baseline.
 //
-// What is generated in which form, and why:
+// Everything is written in the formats a user's servers write and read
+// back through the user's own path: a hindsight.yaml naming the files,
+// loaded by cmd.Load exactly as `hindsight analyze --config` loads it, so
+// the parsers the hidden real-format incidents go through are the ones
+// measured here:
 //
-//   - Logs (rsyslog syslog per host, nginx access log with $request_time)
-//     are written as text files and read back by the real logs source
-//     (sources/logs): which lines become cron, restart, deploy or OOM
-//     events, which templates the miner finds and which access-log series
-//     come out is the part of the pipeline most sensitive to real wording,
-//     so it is not short-circuited.
-//   - Metrics are node_exporter's names, labels and types (counters as
-//     running totals) handed to promconv.Convert with counter rates on,
-//     exactly what the file source does after parsing OpenMetrics; the
-//     text round trip is covered by the file source's own tests and would
-//     only cost time here.
-//   - Probes are sources.Probe beats as the kuma source reads them from
-//     Kuma 1.23's heartbeat table: check times that drift by each check's
-//     duration, latency with a heavy tail, failed checks retried as
-//     PENDING before DOWN, Kuma's own error messages.
+//   - probes: an Uptime Kuma 1.23 SQLite database (sources/kuma/kumadb,
+//     Kuma's own schema) with heartbeats as Kuma writes them: check times
+//     that drift by each check's duration, latency with a heavy tail,
+//     failed checks retried as PENDING before DOWN, Kuma's own error
+//     messages, no ping on a failed check, the important flag set as
+//     Kuma sets it;
+//   - metrics: node_exporter's names, labels and types (counters as
+//     running totals) as one OpenMetrics text file, read by the file
+//     source;
+//   - logs: each host's rsyslog syslog and nginx's access log with
+//     $request_time, read by the logs source.
 //
 // Every host has the background of a real Debian server: cron's sysstat
 // every ten minutes, cron.hourly at :17, cron.daily at 06:25, PHP session
@@ -39,6 +39,7 @@
 package incidentgen
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"math"
@@ -51,8 +52,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hindsight-sre/hindsight/analyze"
+	"github.com/hindsight-sre/hindsight/cmd"
 	"github.com/hindsight-sre/hindsight/sources"
-	"github.com/hindsight-sre/hindsight/sources/logs"
+	"github.com/hindsight-sre/hindsight/sources/kuma/kumadb"
 	"github.com/hindsight-sre/hindsight/sources/promconv"
 )
 
@@ -88,10 +91,16 @@ type Incident struct {
 	Family      string
 	Seed        int
 	Description string
-	Dataset     *sources.Dataset
-	Window      sources.Window // the window a user would ask about
-	Location    *time.Location
-	Truth       Truth
+	// Config is the incident's hindsight.yaml, beside the files it names
+	// (kuma.db, node.om, the syslogs, nginx's access log).
+	Config string
+	// Dataset and Options are what `hindsight analyze --config Config
+	// --from Window.From --to Window.To` reads and analyses with.
+	Dataset  *sources.Dataset
+	Options  analyze.Options
+	Window   sources.Window // the window a user would ask about
+	Location *time.Location
+	Truth    Truth
 	// Start is when users first felt it.
 	Start time.Time
 }
@@ -221,11 +230,11 @@ func Generate(name string, seed int, dir string) (*Incident, error) {
 	if end := w.t0.Add(time.Duration(w.n) * time.Minute); inc.Window.To.After(end) {
 		inc.Window.To = end
 	}
-	ds, err := w.dataset(dir, inc.Window)
+	config, ds, opts, err := w.dataset(dir, inc.Window)
 	if err != nil {
 		return nil, err
 	}
-	inc.Dataset = ds
+	inc.Config, inc.Dataset, inc.Options = config, ds, opts
 	return inc, nil
 }
 
@@ -283,9 +292,24 @@ func (w *world) at(d, hh, mm int) time.Time {
 
 // pick chooses an incident minute on the last day between local hours
 // h0 and h1, away from the top of the hour half the time.
+//
+// A quarter of the time the minute is one at which the background's
+// hourly jobs start (sitemap:generate at :00, cron.hourly at :17), so
+// that a job colliding with the incident is as common as it is on a
+// real server.
 func (w *world) pick(h0, h1 int) time.Time {
 	m := h0*60 + w.rng.IntN((h1-h0)*60)
+	if w.rng.IntN(4) == 0 {
+		m = m/60*60 + []int{0, 17}[w.rng.IntN(2)] + w.rng.IntN(3)
+	}
 	return w.at(days-1, m/60, m%60)
+}
+
+// onFive moves t back into the minute in which the five-minute queue
+// cron (messenger:consume) starts, keeping its seconds: a change made by
+// a person in that minute must not be taken for the cron's doing.
+func (w *world) onFive(t time.Time) time.Time {
+	return t.Truncate(5 * time.Minute).Add(time.Duration(t.Second()) * time.Second)
 }
 
 func (w *world) log(host int, t time.Time, format string, args ...any) {
@@ -302,50 +326,116 @@ func (w *world) span(a, b time.Time, f func(m int, frac float64)) {
 	}
 }
 
-// dataset renders the world.
-func (w *world) dataset(dir string, win sources.Window) (*sources.Dataset, error) {
-	ds := &sources.Dataset{Step: time.Minute}
-	ds.Probes = []sources.Probe{
-		w.probe("Shop", shop, w.down, 1),
-		w.probe("Shop API", api, w.apiDown, 0.4),
+// dataset renders the world as the files a user would point hindsight
+// at (an Uptime Kuma 1.23 database, node_exporter metrics as OpenMetrics
+// text, each host's syslog and nginx's access log) with a hindsight.yaml
+// naming them, and reads them back through the same config, sources and
+// window fitting as `hindsight analyze --config` (cmd.Load).
+func (w *world) dataset(dir string, win sources.Window) (string, *sources.Dataset, analyze.Options, error) {
+	fail := func(err error) (string, *sources.Dataset, analyze.Options, error) {
+		return "", nil, analyze.Options{}, err
 	}
-	_, ds.Series = promconv.Convert("node", w.metrics(), promconv.Options{RateCounters: true})
-	fetch := sources.Window{From: win.From.Add(-7 * 24 * time.Hour).Truncate(time.Minute), To: win.To}
-	if fetch.From.Before(w.t0) {
-		fetch.From = w.t0
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fail(err)
 	}
-	files := map[string][]string{}
+	mons := []kumadb.Monitor{
+		{ID: 1, Name: "Shop", URL: shop, Interval: 60, Active: true, MaxRetries: w.retries},
+		{ID: 2, Name: "Shop API", URL: api, Interval: 60, Active: true, MaxRetries: w.retries},
+	}
+	beats := append(w.probe(1, w.down, 1), w.probe(2, w.apiDown, 0.4)...)
+	if err := kumadb.Create(filepath.Join(dir, "kuma.db"), kumadb.Options{Version: 1}, mons, beats); err != nil {
+		return fail(err)
+	}
+	if err := writeOpenMetrics(filepath.Join(dir, "node.om"), w.metrics()); err != nil {
+		return fail(err)
+	}
 	for h, name := range hosts {
-		p := filepath.Join(dir, name, "syslog")
-		if err := w.writeSyslog(p, h); err != nil {
-			return nil, err
+		if err := w.writeSyslog(filepath.Join(dir, name, "syslog"), h); err != nil {
+			return fail(err)
 		}
-		files[name+"-syslog"] = []string{p}
 	}
-	p := filepath.Join(dir, "web1", "nginx", "access.log")
-	if err := w.writeAccess(p); err != nil {
-		return nil, err
+	if err := w.writeAccess(filepath.Join(dir, "web1", "nginx", "access.log")); err != nil {
+		return fail(err)
 	}
-	files["nginx"] = []string{p}
-	names := make([]string, 0, len(files))
-	for k := range files {
-		names = append(names, k)
+	config := filepath.Join(dir, "hindsight.yaml")
+	yaml := fmt.Sprintf(`# Written by internal/incidentgen: one generated incident.
+timezone: %s
+sources:
+  - {name: kuma, type: kuma, path: kuma.db}
+  - {name: node, type: file, path: node.om}
+  - {name: db1-syslog, type: logs, paths: [db1/syslog]}
+  - {name: nginx, type: logs, paths: [web1/nginx/access.log]}
+  - {name: web1-syslog, type: logs, paths: [web1/syslog]}
+`, w.loc)
+	if err := os.WriteFile(config, []byte(yaml), 0o644); err != nil {
+		return fail(err)
 	}
-	sort.Strings(names)
-	for _, name := range names {
-		src, err := logs.New(logs.Config{Name: name, Paths: files[name], Location: w.loc})
-		if err != nil {
-			return nil, err
+	ds, opts, err := cmd.Load(context.Background(), config, "", win)
+	if err != nil {
+		return fail(fmt.Errorf("read back %s: %w", config, err))
+	}
+	return config, ds, opts, nil
+}
+
+// writeOpenMetrics writes series as OpenMetrics text the way a scrape
+// archive holds them: each family's HELP and TYPE once, its samples
+// together, a counter's samples named with _total, timestamps in seconds.
+func writeOpenMetrics(path string, rs []promconv.Raw) (err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
 		}
-		got, err := src.Fetch(context.Background(), fetch, time.Minute)
-		if err != nil {
-			return nil, fmt.Errorf("read back %s: %w", name, err)
+	}()
+	bw := bufio.NewWriterSize(f, 1<<20)
+	var order []string
+	byFam := map[string][]int{}
+	for i, r := range rs {
+		fam := r.Name
+		if r.Type == "counter" {
+			fam = strings.TrimSuffix(r.Name, "_total")
 		}
-		ds.Merge(got)
+		if _, ok := byFam[fam]; !ok {
+			order = append(order, fam)
+		}
+		byFam[fam] = append(byFam[fam], i)
 	}
-	ds.Window = fetch
-	ds.Sort()
-	return ds, nil
+	var b []byte
+	for _, fam := range order {
+		idx := byFam[fam]
+		fmt.Fprintf(bw, "# HELP %s node_exporter's %s.\n# TYPE %s %s\n", fam, fam, fam, rs[idx[0]].Type)
+		for _, i := range idx {
+			r := rs[i]
+			keys := make([]string, 0, len(r.Labels))
+			for k := range r.Labels {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			lb := append([]byte(r.Name), '{')
+			for j, k := range keys {
+				if j > 0 {
+					lb = append(lb, ',')
+				}
+				lb = append(lb, k...)
+				lb = append(lb, '=')
+				lb = strconv.AppendQuote(lb, r.Labels[k])
+			}
+			lb = append(lb, "} "...)
+			for _, p := range r.Points {
+				b = append(b[:0], lb...)
+				b = strconv.AppendFloat(b, p.V, 'g', -1, 64)
+				b = append(b, ' ')
+				b = strconv.AppendInt(b, p.T.Unix(), 10)
+				b = append(b, '\n')
+				bw.Write(b)
+			}
+		}
+	}
+	bw.WriteString("# EOF\n")
+	return bw.Flush()
 }
 
 // cpuBusy is host h's busy share of all cores at minute m.
@@ -374,11 +464,12 @@ func (w *world) serverLatency(m int) float64 {
 	return w.baseLat * math.Max(1, q) * io * pool * w.slow[m]
 }
 
-// probe renders a Kuma monitor: a check every 60 s that starts after the
-// previous one finished (so check times drift), a heavy-tailed latency,
-// and failures retried w.retries times as PENDING before DOWN.
-func (w *world) probe(name, target string, down []string, scale float64) sources.Probe {
-	p := sources.Probe{Source: "kuma", Name: name, Target: target, Interval: time.Minute}
+// probe renders a Kuma monitor's heartbeats: a check every 60 s that
+// starts after the previous one finished (so check times drift), a
+// heavy-tailed latency, and failures retried w.retries times as PENDING
+// before DOWN, with Kuma's own messages and no ping on a failed check.
+func (w *world) probe(id int, down []string, scale float64) []kumadb.Beat {
+	var out []kumadb.Beat
 	t := w.t0.Add(time.Duration(w.rng.IntN(50000)) * time.Millisecond)
 	end := w.t0.Add(time.Duration(w.n) * time.Minute)
 	fails := 0
@@ -387,13 +478,13 @@ func (w *world) probe(name, target string, down []string, scale float64) sources
 		if m >= w.n {
 			break
 		}
-		b := sources.Beat{T: t}
+		b := kumadb.Beat{MonitorID: id, T: t, PingMS: -1}
 		lat := 0.0
 		if msg := down[m]; msg != "" {
 			fails++
-			b.Status = sources.Down
+			b.Status = kumadb.Down
 			if fails <= w.retries {
-				b.Status = sources.Pending
+				b.Status = kumadb.Pending
 			}
 			b.Msg = msg
 			if strings.Contains(msg, "timeout") {
@@ -401,18 +492,23 @@ func (w *world) probe(name, target string, down []string, scale float64) sources
 			}
 		} else {
 			fails = 0
-			lat = scale * w.serverLatency(m) * w.netSlow[m] * math.Exp(0.25*w.rng.NormFloat64())
-			if w.rng.IntN(300) == 0 { // the heavy tail: a slow TLS handshake, a GC
-				lat *= w.uni(3, 12)
+			lat = scale * w.serverLatency(m) * w.netSlow[m] * math.Exp(0.3*w.rng.NormFloat64())
+			// The heavy tail real checks have: one in about 40 pays a
+			// slow TLS handshake, a GC pause or a retransmit, Pareto
+			// distributed (alpha 1.5) from 1.5 times the usual, up to 40
+			// times: a few checks a day are ten times slower than usual.
+			if w.rng.IntN(40) == 0 {
+				lat *= math.Min(40, 1.5*math.Pow(1-w.rng.Float64(), -1/1.5))
 			}
-			b.Status = sources.Up
-			b.Latency = time.Duration(lat * float64(time.Second)).Round(time.Millisecond)
+			b.Status = kumadb.Up
+			b.PingMS = max(1, int(math.Round(lat*1000)))
 			b.Msg = "200 - OK"
 		}
-		p.Beats = append(p.Beats, b)
+		out = append(out, b)
 		t = t.Add(time.Minute + time.Duration(math.Min(lat, 48)*float64(time.Second)) + time.Duration(w.rng.IntN(30))*time.Millisecond)
 	}
-	return p
+	kumadb.MarkImportant(out)
+	return out
 }
 
 func (w *world) metrics() []promconv.Raw {
