@@ -110,6 +110,9 @@ func (a *analysis) classify(c *candidate) (symptom bool) {
 	case SuspectLogBurst, SuspectNewPattern:
 		tmpl := c.template
 		sp.Component = c.component
+		if personReading(c) {
+			return true // someone looking at the service: a response, shown in the timeline
+		}
 		if m := accessRoute.FindStringSubmatch(tmpl); m != nil {
 			if m[2] == "5" {
 				return true // the server's own errors: impact
@@ -135,6 +138,36 @@ func (a *analysis) classify(c *candidate) (symptom bool) {
 		sp.Component = c.component
 	}
 	return false
+}
+
+// readCommand: what sudo logs (COMMAND=...) when a person runs a command
+// that only reads: logs, status, listings, resource views. A person who
+// logs in to look at a failing service leaves a new sudo line minutes
+// before or after the symptom begins; it is the response, never the
+// cause. Commands that change things (systemctl restart or reload, apt,
+// an editor on /etc) do not match and stay candidates.
+var readCommand = regexp.MustCompile(`COMMAND=(\S*/)?(journalctl|less|more|cat|zcat|tail|head|grep|zgrep|egrep|ls|ps|top|htop|atop|iotop|df|du|free|uptime|dmesg|ss|netstat|lsof|id|whoami|w|who|last|find|stat|vmstat|iostat|pidstat|uname|tcpdump|` +
+	`systemctl (status|show|cat|is-active|is-enabled|is-failed|list-\S+)|docker (logs|ps|inspect|stats)|kubectl (get|describe|logs|top))\b`)
+
+// personReading reports whether a log candidate is only sudo's record of
+// read-only commands: its template or every example line says so.
+func personReading(c *candidate) bool {
+	if !strings.Contains(c.template, "COMMAND=") {
+		return false
+	}
+	if readCommand.MatchString(c.template) {
+		return true
+	}
+	n := 0
+	for _, ev := range c.s.Evidence {
+		for _, l := range ev.Lines {
+			if !readCommand.MatchString(l.Text) {
+				return false
+			}
+			n++
+		}
+	}
+	return n > 0
 }
 
 // componentOfLabels names what a series is about. A workload's own labels

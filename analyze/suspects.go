@@ -187,26 +187,35 @@ func (a *analysis) suspects(s *Symptom) []Suspect {
 				seen++
 			}
 		}
+		runs := a.triggerRuns(s, c)
 		if len(days) > 2 {
 			sp.Components.Cooccurence = float64(seen) / float64(len(days)-1)
 		} else {
 			// The symptom is new: a candidate that also happened at this
 			// time on the earlier days, without the symptom, explains it
-			// less; one that did not is neutral.
-			checked, there := 0, 0
+			// less; one that did not is neutral. A rare trigger followed
+			// on those days by a lesser form of this symptom (a PENDING
+			// check, a few 5xx, a slower stretch: triggerRuns) did not
+			// happen without it: the usual trigger with a milder outcome
+			// is evidence for it, not against it, and those days count
+			// as sightings of its effect.
+			checked, there, lesser := 0, 0, 0
 			for d := 1; d <= s.Recurrence.DaysChecked; d++ {
 				if slices.Contains(days, d) {
 					continue
 				}
 				checked++
-				if c.present(shift(from, d), shift(to, d)) {
+				if o, ok := runs[d]; ok && o.class() != "none" {
+					lesser++
+				} else if c.present(shift(from, d), shift(to, d)) {
 					there++
 				}
 			}
 			sp.Components.Cooccurence = 0.5
 			if checked > 0 {
-				sp.Components.Cooccurence = 0.5 * (1 - float64(there)/float64(checked))
+				sp.Components.Cooccurence = 0.5*(1-float64(there+lesser)/float64(checked)) + float64(lesser)/float64(checked)
 			}
+			seen += lesser
 		}
 		with := seen + 1 // today
 		total := max(c.total, with)
@@ -228,7 +237,7 @@ func (a *analysis) suspects(s *Symptom) []Suspect {
 			sp.Confidence = "low"
 		}
 		sp.Reason = a.reason(s, c, seen, len(days)-1, with, total)
-		if h := a.triggerHistory(s, c); h != "" {
+		if h := a.triggerHistory(s, c, runs, len(days) == 1); h != "" {
 			sp.Reason = strings.TrimSuffix(sp.Reason, ".") + "; " + h + "."
 		}
 		out = append(out, *sp)
@@ -375,6 +384,7 @@ func (a *analysis) eventCandidates(s *Symptom, from, to time.Time) ([]*candidate
 	for _, ts := range times {
 		slices.SortFunc(ts, func(x, y time.Time) int { return x.Compare(y) })
 	}
+	oneshot := oneshotUnits(a.ds.Events)
 	var out []*candidate
 	for k, e := range best {
 		c := &candidate{
@@ -390,7 +400,7 @@ func (a *analysis) eventCandidates(s *Symptom, from, to time.Time) ([]*candidate
 		c.component = componentOfEvent(e)
 		c.host = eventHost(e)
 		if e.Kind == sources.KindRestart {
-			c.scheduled = a.scheduledUnit(times[k])
+			c.scheduled = a.scheduledUnit(times[k]) || oneshot[hostUnit(e)]
 			if crashWords.MatchString(e.Title) || exitFailure.MatchString(e.Title) {
 				// A process that died of a fault: as strong as an OOM kill.
 				c.strength = eventPrior[sources.KindOOM]
@@ -437,6 +447,57 @@ func (a *analysis) eventCandidates(s *Symptom, from, to time.Time) ([]*candidate
 		return cmp.Or(x.s.Start.Compare(y.s.Start), cmp.Compare(x.s.Title, y.s.Title))
 	})
 	return out, explains
+}
+
+// oneshotUnits are the units (per host) that systemd starts and never
+// reports as Started or Stopping: systemd says "Finished" instead of
+// "Started" for a Type=oneshot unit, a job that runs and exits (the
+// timers' apt-daily, man-db, logrotate, certbot; a backup script). Such a
+// unit starting is a job running, not a service restarted by a person,
+// whatever its time of day: Debian's timers start at randomised times
+// (RandomizedDelaySec), so the time of day alone does not show it.
+func oneshotUnits(evs []sources.Event) map[string]bool {
+	type seen struct{ starting, started bool }
+	units := map[string]*seen{}
+	for i := range evs {
+		e := &evs[i]
+		if e.Kind != sources.KindRestart {
+			continue
+		}
+		k := hostUnit(e)
+		if k == "" {
+			continue
+		}
+		u := units[k]
+		if u == nil {
+			u = &seen{}
+			units[k] = u
+		}
+		t := strings.TrimPrefix(e.Title, "restart: ")
+		switch {
+		case strings.HasPrefix(t, "Starting "):
+			u.starting = true
+		case strings.HasPrefix(t, "Started "), strings.HasPrefix(t, "Stopping "), strings.HasPrefix(t, "Stopped "),
+			strings.HasPrefix(t, "Restarting "):
+			u.started = true
+		}
+	}
+	out := map[string]bool{}
+	for k, u := range units {
+		if u.starting && !u.started {
+			out[k] = true
+		}
+	}
+	return out
+}
+
+// hostUnit is "host unit" for an event naming a systemd unit, else "".
+func hostUnit(e *sources.Event) string {
+	u := unitName.FindStringSubmatch(e.Title)
+	if u == nil {
+		return ""
+	}
+	return eventHost(e) + " " + u[1]
 }
 
 // closer reports whether t is a better representative than cur for a

@@ -44,18 +44,20 @@ func (o outcome) class() string {
 // (RandomizedDelaySec), cron jobs wait for each other.
 const triggerWindow = 20 * time.Minute
 
-// triggerHistory returns the sentence for candidate c, or "" when c is not
-// a recurring trigger: only events (jobs, timers, scheduled restarts,
-// changes) that happen at most twice a day on average, and that also ran
-// at about this time on at least two earlier days. A job every five
-// minutes runs at every time of day, so "it ran then too" says nothing.
-func (a *analysis) triggerHistory(s *Symptom, c *candidate) string {
+// triggerRuns returns, for a rare recurring trigger, the outcome that
+// followed it on each earlier day it ran at about this time of day
+// (keyed by days back), or nil when c is not one: only events (jobs,
+// timers, scheduled restarts, changes) that happen at most twice a day on
+// average and ran at about this time on at least two earlier days. A job
+// every five minutes runs at every time of day, so "it ran then too"
+// says nothing.
+func (a *analysis) triggerRuns(s *Symptom, c *candidate) map[int]outcome {
 	if c.s.Kind != SuspectEvent || c.present == nil {
-		return ""
+		return nil
 	}
 	perDay := float64(a.o.Baseline/(24*time.Hour)) + 1
 	if float64(c.total) > 2*perDay {
-		return ""
+		return nil
 	}
 	days := s.Recurrence.DaysChecked
 	if days == 0 {
@@ -64,28 +66,40 @@ func (a *analysis) triggerHistory(s *Symptom, c *candidate) string {
 	// How long after the trigger to look: as long as today's symptom took
 	// from the trigger to its end, at least ten minutes.
 	span := max(s.End.Sub(c.s.Start), 10*time.Minute) + 5*time.Minute
-	shift := func(t time.Time, d int) time.Time { return a.cal.Local(t).AddDate(0, 0, -d) }
-	counts := map[string]int{}
-	ran := 0
-	var errSum float64
+	out := map[int]outcome{}
 	for d := 1; d <= days; d++ {
-		t := shift(c.s.Start, d)
-		if t.Before(a.t0) {
+		t := a.cal.Local(c.s.Start).AddDate(0, 0, -d)
+		if t.Before(a.t0) || !c.present(t.Add(-triggerWindow), t.Add(triggerWindow)) {
 			continue
 		}
-		if !c.present(t.Add(-triggerWindow), t.Add(triggerWindow)) {
-			continue
-		}
-		ran++
-		o := a.outcomeAfter(s, t, t.Add(span))
+		out[d] = a.outcomeAfter(s, t, t.Add(span))
+	}
+	if len(out) < 2 {
+		return nil
+	}
+	return out
+}
+
+// triggerHistory returns the sentence for candidate c given its runs
+// (triggerRuns), or "" when there are none.
+// isNew says the symptom had no comparable sighting on earlier days.
+func (a *analysis) triggerHistory(s *Symptom, c *candidate, runs map[int]outcome, isNew bool) string {
+	if runs == nil {
+		return ""
+	}
+	days := s.Recurrence.DaysChecked
+	if days == 0 {
+		days = int(a.o.Baseline / (24 * time.Hour))
+	}
+	counts := map[string]int{}
+	var errSum float64
+	for _, o := range runs {
 		counts[o.class()]++
 		if o.down == 0 && o.pending == 0 {
 			errSum += o.errors
 		}
 	}
-	if ran < 2 {
-		return ""
-	}
+	ran := len(runs)
 	night := isNight(a.cal.Local(c.s.Start))
 	daysWord, today := "days", "today"
 	if night {
@@ -106,11 +120,9 @@ func (a *analysis) triggerHistory(s *Symptom, c *candidate) string {
 	add("none", "no effect seen")
 	b := fmt.Sprintf("it ran at about this time on %d of the %d earlier %s (earlier %s: %s); %s %s",
 		ran, days, daysWord, daysWord, strings.Join(parts, ", "), today, a.todayOutcome(s))
-	worse := counts["down"] == 0
-	if s.Kind == LatencySpike {
-		worse = counts["down"] == 0 && counts["slow"] == 0
-	}
-	if worse {
+	// Unusual: no earlier run took the probe down (an outage), or the
+	// spike had no comparable sighting (a latency spike).
+	if s.Kind == Outage && counts["down"] == 0 || s.Kind != Outage && isNew {
 		b += ": the usual trigger, an unusual outcome"
 	}
 	return b

@@ -112,3 +112,58 @@ func TestTriggerHistoryOnlyForRareTriggers(t *testing.T) {
 		}
 	}
 }
+
+// TestOneshotUnitIsAJob: apt-daily starts at random times twice a day
+// (its timer's RandomizedDelaySec) and systemd never says "Started" for
+// it (a oneshot says "Finished"): its start just before an outage is a
+// job running, not a restart by a person. shop.service, stopped and
+// started, stays a change.
+func TestOneshotUnitIsAJob(t *testing.T) {
+	end := time.Date(2025, 11, 21, 0, 0, 0, 0, seoul)
+	s := newScenario(8, end)
+	day := time.Date(2025, 11, 20, 0, 0, 0, 0, seoul)
+	ev := func(at time.Time, title string) {
+		s.ds.Events = append(s.ds.Events, sources.Event{Source: "syslog", T: at, Kind: sources.KindRestart,
+			Title: "restart: " + title, Ref: "syslog:1", Detail: "web1 systemd: " + title})
+	}
+	s.daily(func(d time.Time) {
+		for _, h := range []int{1 + s.rng.IntN(10), 13 + s.rng.IntN(10)} {
+			if d.Equal(day) {
+				continue
+			}
+			ev(at(d, h, s.rng.IntN(60)), "Starting apt-daily.service - Daily apt download activities")
+		}
+	})
+	ev(at(day, 14, 0), "Starting apt-daily.service - Daily apt download activities")
+	ev(at(day, 14, 1), "Stopping shop.service - Shop application")
+	ev(at(day, 14, 1).Add(3*time.Second), "Started shop.service - Shop application")
+	down0, down1 := at(day, 14, 2), at(day, 14, 9)
+	s.probe("Shop", func(t time.Time) (sources.Status, float64) {
+		if !t.Before(down0) && t.Before(down1) {
+			return sources.Down, 0
+		}
+		return sources.Up, s.noise(0.11, 0.16)
+	})
+	f := s.run(at(day, 14, 5), 2*time.Hour, time.Hour)
+	if len(f.Symptoms) == 0 {
+		t.Fatal("no symptom")
+	}
+	var apt, shop bool
+	for _, sp := range f.Symptoms[0].Suspects {
+		switch {
+		case strings.Contains(sp.Title, "apt-daily"):
+			apt = true
+			if sp.Cause != CauseScheduled {
+				t.Errorf("apt-daily's start is a %s, want a scheduled job", sp.Cause)
+			}
+		case strings.Contains(sp.Title, "shop.service"):
+			shop = true
+			if sp.Cause != CauseChange {
+				t.Errorf("shop.service's restart is a %s, want a change", sp.Cause)
+			}
+		}
+	}
+	if !apt || !shop {
+		t.Errorf("want both as suspects: %s", titles(f.Symptoms[0].Suspects))
+	}
+}

@@ -67,3 +67,30 @@ func TestNameWords(t *testing.T) {
 		}
 	}
 }
+
+// TestPersonReadingIsNoCause: sudo's record of a person reading logs or
+// status is no cause; a command that changes something stays one.
+func TestPersonReadingIsNoCause(t *testing.T) {
+	line := func(txt string) []Evidence { return []Evidence{{Lines: []sources.LogLine{{Text: txt}}}} }
+	for _, c := range []struct {
+		tmpl, line string
+		want       bool
+	}{
+		{"sudo: ops : TTY=pts/<*> ; PWD=<*> ; USER=<*> ; COMMAND=<*> -u shop --since today",
+			"sudo[81]:      ops : TTY=pts/0 ; PWD=/home/ops ; USER=root ; COMMAND=/usr/bin/journalctl -u shop --since today", true},
+		{"sudo: ops : TTY=pts/<*> ; PWD=<*> ; USER=<*> ; COMMAND=/usr/bin/systemctl status nginx", "", true},
+		{"sudo: ops : TTY=pts/<*> ; PWD=<*> ; USER=<*> ; COMMAND=<*> restart shop.service",
+			"sudo[81]:      ops : TTY=pts/0 ; PWD=/home/ops ; USER=root ; COMMAND=/usr/bin/systemctl restart shop.service", false},
+		{"sudo: ops : TTY=pts/<*> ; PWD=<*> ; USER=<*> ; COMMAND=<*> install -y libssl3",
+			"sudo[81]:      ops : TTY=pts/0 ; PWD=/home/ops ; USER=root ; COMMAND=/usr/bin/apt-get install -y libssl3", false},
+		{"shop[<*>]: ERROR cat food out of stock", "shop[1]: ERROR cat food out of stock", false},
+	} {
+		cd := &candidate{template: c.tmpl, s: Suspect{Evidence: line(c.line)}}
+		if c.line == "" {
+			cd.s.Evidence = nil
+		}
+		if got := personReading(cd); got != c.want {
+			t.Errorf("personReading(%q) = %v, want %v", c.tmpl, got, c.want)
+		}
+	}
+}
