@@ -41,6 +41,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hindsight-sre/hindsight/analyze"
 	"github.com/hindsight-sre/hindsight/sources"
 	"github.com/hindsight-sre/hindsight/sources/file"
 	"github.com/hindsight-sre/hindsight/sources/logs"
@@ -275,6 +276,7 @@ func generateMS(name string, seed int, dir string) (*Incident, error) {
 		return nil, err
 	}
 	inc.Dataset = ds
+	inc.Options = analyze.Options{Window: inc.Window, Calendar: analyze.DefaultCalendar(loc)}
 	return inc, nil
 }
 
