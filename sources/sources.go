@@ -251,7 +251,8 @@ type LogLine struct {
 	Line int    `json:"line"` // 1-based; 0 when not known
 	// Offset is the byte offset of the line's start in the file (in its
 	// decompressed content), when Line is not known: a large file entered
-	// by a seek to the window is not counted from its first line.
+	// by a seek to the window has its lines counted after the read, and
+	// keeps offsets only when it could not be read again to count them.
 	Offset int64     `json:"offset,omitempty"`
 	T      time.Time `json:"t"`
 	Text   string    `json:"text"`

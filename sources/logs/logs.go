@@ -14,7 +14,8 @@
 //     for access logs and "http ..." for an application's JSON or logfmt
 //     lines;
 //   - Events for cron jobs (backups among them), service restarts, deploys
-//     and OOM kills, each with Ref "path:line" ("path@byte" after a seek);
+//     and OOM kills, each with Ref "path:line" (after a seek to the
+//     window too: the newlines before are counted, see numberLines);
 //   - LogPatterns: access-log lines by method, route and status class
 //     ("GET /api/items/<*> 5xx"), other lines by the template the Drain
 //     miner (sources/logs/drain) finds for their message, prefixed with the
@@ -72,12 +73,15 @@
 package logs
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -603,7 +607,8 @@ var parallelMin int64 = 64 << 20 // a variable for tests
 // are cores, each with its own aggregator, merged in order after. Chunks
 // start at lines the format reads, so that a stack trace is not cut from
 // its event. Lines are numbered across the chunks when the file is read
-// from its start; after a seek to the window they are named by byte offset.
+// from its start; after a seek to the window they are named by byte offset
+// while read, and numbered after (numberLines).
 func (a *aggregator) readBig(ctx context.Context, fr *fileReader, path string) error {
 	k := runtime.GOMAXPROCS(0)
 	f, err := os.Open(path)
@@ -650,7 +655,8 @@ func (a *aggregator) readBig(ctx context.Context, fr *fileReader, path string) e
 	// Read from the file's start, the chunks number their lines from 1
 	// and the lines of the chunks before are added after: every line is
 	// named by its number. After a seek to the window, the lines before it
-	// are not counted: lines are named by byte offset.
+	// are not counted while reading: lines are named by byte offset, and
+	// numbered after the merge (numberLines).
 	numbered := start == 0
 	g, gctx := errgroup.WithContext(ctx)
 	for i := range subs {
@@ -685,6 +691,9 @@ func (a *aggregator) readBig(ctx context.Context, fr *fileReader, path string) e
 		before += lines[i]
 		a.merge(sub)
 	}
+	if !numbered {
+		a.numberLines(ctx, path)
+	}
 	return nil
 }
 
@@ -711,6 +720,141 @@ func (a *aggregator) shiftLines(k int) {
 			a.held[i].n += k
 		}
 	}
+}
+
+// numberLines names by line number the lines the aggregator kept from
+// path (examples, a burst's lines, events) that were read after a seek to
+// the window and so are known by byte offset only: the newlines before
+// them are counted, reading the file up to the last of them. Counting is
+// a byte scan (GB/s), not a parse, and a person acting on a finding needs
+// "path:line" to open the file there (issue 15). When the file cannot be
+// read as it was (gone, shrunk), the lines keep their offsets: a byte
+// offset is still a place in the file.
+func (a *aggregator) numberLines(ctx context.Context, path string) {
+	var offs []int64
+	// The patterns of chunks read on other cores stay in their parts
+	// till emit (see merge).
+	each := func(f func(l *sources.LogLine)) {
+		for _, part := range append([]*aggregator{a}, a.parts...) {
+			for _, p := range part.patterns {
+				for i := range p.examples {
+					f(&p.examples[i])
+				}
+				for i := range p.peak {
+					f(&p.peak[i])
+				}
+			}
+			if o := part.other; o != nil {
+				for i := range o.examples {
+					f(&o.examples[i])
+				}
+				for i := range o.peak {
+					f(&o.peak[i])
+				}
+			}
+		}
+	}
+	unknown := func(l *sources.LogLine) bool { return l.File == path && l.Line == 0 && l.Offset > 0 }
+	each(func(l *sources.LogLine) {
+		if unknown(l) {
+			offs = append(offs, l.Offset)
+		}
+	})
+	for _, h := range a.held {
+		if h.path == path && h.n < 0 {
+			offs = append(offs, int64(-h.n-1))
+		}
+	}
+	if len(offs) == 0 {
+		return
+	}
+	slices.Sort(offs)
+	offs = slices.Compact(offs)
+	f, err := os.Open(path)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	nums, err := linesAt(ctx, f, offs)
+	if err != nil {
+		return
+	}
+	line := func(off int64) int {
+		i, _ := slices.BinarySearch(offs, off)
+		return nums[i]
+	}
+	each(func(l *sources.LogLine) {
+		if unknown(l) {
+			l.Line, l.Offset = line(l.Offset), 0
+		}
+	})
+	for i := range a.held {
+		if h := &a.held[i]; h.path == path && h.n < 0 {
+			h.n = line(int64(-h.n - 1))
+		}
+	}
+}
+
+// linesAt returns the line number (from 1) of the line that starts at
+// each of offs (ascending) in r: one more than the newlines before it.
+// The newlines before the first offset (the lines before the window,
+// most of the work) are counted on all cores, a part each. An offset past
+// the end is an error (the file is not what was read).
+func linesAt(ctx context.Context, r io.ReaderAt, offs []int64) ([]int, error) {
+	k := int64(runtime.GOMAXPROCS(0))
+	if offs[0] < 64<<20 {
+		k = 1
+	}
+	parts := make([]int, k)
+	g, gctx := errgroup.WithContext(ctx)
+	for i := range k {
+		g.Go(func() error {
+			var err error
+			parts[i], err = countNewlines(gctx, r, offs[0]*i/k, offs[0]*(i+1)/k)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	nl := 0
+	for _, c := range parts {
+		nl += c
+	}
+	out := make([]int, len(offs))
+	for i := range offs {
+		if i > 0 {
+			c, err := countNewlines(ctx, r, offs[i-1], offs[i])
+			if err != nil {
+				return nil, err
+			}
+			nl += c
+		}
+		out[i] = nl + 1
+	}
+	return out, nil
+}
+
+// countNewlines counts the newlines in [from, to) of r.
+func countNewlines(ctx context.Context, r io.ReaderAt, from, to int64) (int, error) {
+	buf := make([]byte, min(1<<20, to-from))
+	nl := 0
+	for pos := from; pos < to; {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		k := min(int64(len(buf)), to-pos)
+		n, err := r.ReadAt(buf[:k], pos)
+		nl += bytes.Count(buf[:n], []byte{'\n'})
+		pos += int64(n)
+		if int64(n) < k {
+			if err == nil {
+				err = io.ErrUnexpectedEOF
+			}
+			return 0, err
+		}
+	}
+	return nl, nil
 }
 
 // reader is the file reader that feeds the aggregator.
@@ -757,6 +901,9 @@ func (a *aggregator) readFile(ctx context.Context, fr *fileReader, path string) 
 		a.gap(path, g)
 	}
 	a.guessed(path, st.years)
+	if st.seeked > 0 {
+		a.numberLines(ctx, path)
+	}
 	return nil
 }
 

@@ -83,7 +83,8 @@ func (c *countReader) Read(p []byte) (int, error) {
 
 // lineRef names a line: "path:12" for line 12, "path@4096" for the line
 // that starts at byte 4096 of a file read from a seek (line numbers are
-// then unknown: counting them would mean reading what was skipped). For
+// then unknown while reading; the aggregator counts the newlines before
+// the lines it kept after the read, see numberLines). For
 // n, read.go passes line numbers as they are and byte offsets as
 // -(offset+1).
 func lineRef(path string, n int) string {

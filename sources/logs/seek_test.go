@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -58,11 +59,13 @@ func TestSeekToWindow(t *testing.T) {
 	if got != want {
 		t.Errorf("%d requests in the window, want %d", got, want)
 	}
+	// After the seek, the example is still named by its line number (the
+	// newlines before it are counted after the read).
 	ex := ds.Patterns[0].Examples[0]
-	if ex.Line != 0 || ex.File != p {
-		t.Errorf("example %+v: want line 0 (unknown after a seek)", ex)
+	if ex.Line <= 0 || ex.File != p || ex.Offset != 0 || lineOf(t, p, ex.Line) != ex.Text {
+		t.Errorf("example %+v: want its line number", ex)
 	}
-	// The byte offset names the line.
+	// While reading, the byte offset names the line.
 	fr := &fileReader{env: parserEnv{loc: time.UTC}, w: w, stopLate: true,
 		parsed: func(_ lineParser, r *Record, path string, n int, line []byte) {
 			if n >= 0 {
@@ -118,51 +121,92 @@ func TestParallelChunks(t *testing.T) {
 	}
 }
 
-// TestSeekExamplesHaveOffsets: after a seek the line numbers are not
-// known; the examples say where they are by byte offset, and the file
-// holds each example's text at its offset.
-func TestSeekExamplesHaveOffsets(t *testing.T) {
+// TestSeekExamplesHaveLineNumbers: after a seek to the window, examples,
+// a burst's lines and events are named "path:line" as when the file is
+// read from its start, by one reader or in chunks on all cores; the file's
+// line of that number is the example's text (issue 15: not path@byte).
+func TestSeekExamplesHaveLineNumbers(t *testing.T) {
 	dir := t.TempDir()
 	var b strings.Builder
-	const n = 50_000 // ~6 MB of Spring Boot log over a day
+	const n = 50_000 // ~6 MB of Spring Boot log over a day, a cron line in 100 of syslog
 	for i := range n {
 		ts := t0.Add(time.Duration(i) * (24 * time.Hour / n))
 		fmt.Fprintf(&b, "%s  INFO 4242 --- [nio-8080-exec-%d] c.e.shop.OrderController : order %d placed by user %d, %d items\n",
 			ts.Format("2006-01-02T15:04:05.000Z07:00"), i%10, i, i%97, i%9)
 	}
-	p := mustWrite(t, dir, "app.log", b.String())
-	if st, _ := os.Stat(p); st.Size() < seekMin {
-		t.Fatalf("test file of %d bytes is too small to seek", st.Size())
+	app := mustWrite(t, dir, "app.log", b.String())
+	b.Reset()
+	for i := range n {
+		ts := t0.Add(time.Duration(i) * (24 * time.Hour / n))
+		if i%100 == 0 {
+			fmt.Fprintf(&b, "%s db1 CRON[%d]: (root) CMD (/usr/local/bin/job-%d.sh)\n", ts.Format(time.RFC3339), 100+i, i%7)
+			continue
+		}
+		fmt.Fprintf(&b, "%s db1 sshd[%d]: Accepted publickey for deploy from 10.0.0.%d port %d ssh2\n", ts.Format(time.RFC3339), 100+i, i%256, 1000+i)
 	}
-	data, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(Config{Paths: []string{p}, Location: time.UTC})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := sources.Window{From: t0.Add(12 * time.Hour), To: t0.Add(12*time.Hour + 20*time.Minute)}
-	ds, err := s.Fetch(context.Background(), w, time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checked := 0
-	for _, pat := range ds.Patterns {
-		for _, ex := range pat.Examples {
-			if ex.Line != 0 || ex.Offset <= 0 || ex.Ref() != fmt.Sprintf("%s@%d", p, ex.Offset) {
-				t.Errorf("example %+v: want line 0, an offset and a file@offset ref", ex)
-				continue
-			}
-			if !strings.HasPrefix(string(data[ex.Offset:]), ex.Text+"\n") || ex.Offset > 0 && data[ex.Offset-1] != '\n' {
-				t.Errorf("offset %d holds %q, want the start of %q", ex.Offset, string(data[ex.Offset:min(len(data), int(ex.Offset)+80)]), ex.Text)
-			}
-			checked++
+	sys := mustWrite(t, dir, "syslog", b.String())
+	for _, p := range []string{app, sys} {
+		if st, _ := os.Stat(p); st.Size() < seekMin {
+			t.Fatalf("test file of %d bytes is too small to seek", st.Size())
 		}
 	}
-	if checked == 0 {
-		t.Fatalf("no examples: %d patterns, gaps %v, notes %v", len(ds.Patterns), ds.Gaps, ds.Notes)
+	w := sources.Window{From: t0.Add(12 * time.Hour), To: t0.Add(12*time.Hour + 20*time.Minute)}
+	for _, chunked := range []bool{false, true} {
+		if chunked {
+			skipOneCore(t)
+			old := parallelMin
+			parallelMin = 1 << 10
+			t.Cleanup(func() { parallelMin = old })
+		}
+		s, err := New(Config{Paths: []string{app, sys}, Location: time.UTC})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ds, err := s.Fetch(context.Background(), w, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checked := 0
+		for _, pat := range ds.Patterns {
+			for _, ex := range pat.Examples {
+				if ex.Line <= 0 || ex.Offset != 0 || ex.Ref() != fmt.Sprintf("%s:%d", ex.File, ex.Line) {
+					t.Errorf("chunked %v: example %+v: want a line number", chunked, ex)
+					continue
+				}
+				if got := lineOf(t, ex.File, ex.Line); got != ex.Text {
+					t.Errorf("chunked %v: %s holds %q, want %q", chunked, ex.Ref(), got, ex.Text)
+				}
+				checked++
+			}
+		}
+		if checked == 0 {
+			t.Fatalf("no examples: %d patterns, gaps %v, notes %v", len(ds.Patterns), ds.Gaps, ds.Notes)
+		}
+		if len(ds.Events) == 0 {
+			t.Fatalf("chunked %v: no events", chunked)
+		}
+		for _, e := range ds.Events {
+			path, num, ok := strings.Cut(e.Ref, ":")
+			k, err := strconv.Atoi(num)
+			if !ok || err != nil || path != sys || !strings.Contains(lineOf(t, sys, k), "CRON") || !strings.Contains(lineOf(t, sys, k), e.T.UTC().Format(time.RFC3339)) {
+				t.Errorf("chunked %v: event %q at %v: ref is not its line", chunked, e.Ref, e.T)
+			}
+		}
 	}
+}
+
+// lineOf returns line k (from 1) of the file at path.
+func lineOf(t *testing.T, path string, k int) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls := strings.Split(string(data), "\n")
+	if k < 1 || k > len(ls) {
+		return ""
+	}
+	return ls[k-1]
 }
 
 // TestSyslogWindowCounts: an RFC 3339 syslog (read by the reader's syslog
