@@ -121,7 +121,12 @@ func (a *analysis) chart(s *Symptom) *Chart {
 			c.Threshold = math.Max(c.Threshold, sig.st.floor)
 		}
 	}
-	for t := w.From.Truncate(step); t.Before(w.To); t = t.Add(step) {
+	t0 := w.From.Truncate(step)
+	var nChecks, nFailed []int
+	if sig.probe != nil {
+		nChecks, nFailed = checksPerStep(sig.probe, t0, step, w)
+	}
+	for k, t := 0, t0; t.Before(w.To); k, t = k+1, t.Add(step) {
 		from, to := chartMaxTime(t, w.From), chartMinTime(t.Add(step), w.To)
 		p := ChartPoint{T: t, NoData: true}
 		i0, i1 := sig.g.clampRange(from, to)
@@ -131,10 +136,9 @@ func (a *analysis) chart(s *Symptom) *Chart {
 			}
 		}
 		if sig.probe != nil {
-			var n int
-			n, p.Failed = checks(sig.probe, from, to)
+			p.Failed = nFailed[k]
 			if outage {
-				p.V, p.NoData = float64(p.Failed), n == 0
+				p.V, p.NoData = float64(p.Failed), nChecks[k] == 0
 			}
 		}
 		c.Points = append(c.Points, p)
@@ -146,8 +150,50 @@ func (a *analysis) chart(s *Symptom) *Chart {
 		}
 		c.Marks = append(c.Marks, ChartMark{Rank: sus.Rank, T: sus.Start, Title: sus.Title})
 	}
-	c.Periods = a.periods(w)
+	c.Periods = []ChartPeriod{}
+	if step <= maxPeriodStep {
+		c.Periods = a.periods(w)
+	}
 	return c
+}
+
+// maxPeriodStep: a chart shades its off-hours and weekends only up to this
+// step. The classes change about three times a day, so past it a night is
+// a step or two wide and the shading is noise; and a 10-year window's
+// chart listed 7,800 periods (5.7 MB of a 9.8 MB JSON report), found by
+// going over every grid step of the window (issue 19: what a run keeps
+// and does must follow the data, not the window's length). Up to it the
+// window is at most maxChartPoints steps, so the work is bounded.
+const maxPeriodStep = 3 * time.Hour
+
+// checksPerStep is checks(p, from, to) for every chart step [t0+k*step,
+// t0+(k+1)*step) clipped to w, in one pass over the beats: calling
+// checks per step went over every beat (and worked out the summary spans
+// again) for each of up to maxChartPoints steps, which grew with the
+// probe's history times the window.
+func checksPerStep(p *sources.Probe, t0 time.Time, step time.Duration, w sources.Window) (n, failed []int) {
+	cells := int((w.To.Sub(t0) + step - 1) / step)
+	n, failed = make([]int, cells), make([]int, cells)
+	spans := summarySpans(p)
+	for _, b := range p.Beats {
+		if !w.Contains(b.T) {
+			continue
+		}
+		k := int(b.T.Sub(t0) / step)
+		if b.Span > 0 {
+			n[k] += b.Checks
+			failed[k] += b.Failed
+			continue
+		}
+		if b.Status == sources.Maintenance || inSpans(spans, b.T) {
+			continue
+		}
+		n[k]++
+		if failing(b.Status) {
+			failed[k]++
+		}
+	}
+	return n, failed
 }
 
 // periods splits w into runs of one calendar class, at the grid's step.
