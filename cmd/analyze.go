@@ -75,7 +75,8 @@ func runAnalyze(ctx context.Context, o *analyzeOptions, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	if err := writeOutput(o.output, func(out io.Writer) error { return report.Write(out, o.format, f) }, stdout); err != nil {
+	opts := stdoutOptions(o.output, stdout)
+	if err := writeReport(o.output, opts, func(out io.Writer) error { return report.WriteOptions(out, o.format, f, opts) }, stdout); err != nil {
 		return err
 	}
 	if f.Inputs.Empty() {

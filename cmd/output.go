@@ -1,11 +1,16 @@
 package cmd
 
 import (
+	"bytes"
+	"io"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/hindsight-sre/hindsight/internal/redact"
+	"github.com/hindsight-sre/hindsight/report"
 )
 
 // formatByExt is the report format an --output file's extension implies
@@ -60,4 +65,32 @@ func outputFormat(c *cobra.Command, format, output string, formats []string) (st
 		return "", usageErrorf("--output %s: this command does not write %s\nhint: use one of %s, or give -o", output, f, strings.Join(formats, ", "))
 	}
 	return f, nil
+}
+
+// stdoutOptions are the report.Options for a report written to path: the
+// terminal's, asked of stdout itself, when path is stdout. (The renderer
+// writes into the buffer that redacts it, which is no terminal: asked
+// there, the table was never fitted to the terminal's width.)
+func stdoutOptions(path string, stdout io.Writer) report.Options {
+	if path == "" || path == "-" {
+		return report.Detect(stdout)
+	}
+	return report.Options{}
+}
+
+// writeReport writes a report rendered with opts as writeFileOutput does;
+// on a colour terminal its colour codes stay codes while secrets are
+// masked and every other control character is made visible, as always.
+func writeReport(path string, opts report.Options, write func(io.Writer) error, stdout io.Writer) error {
+	if !opts.Color || path != "" && path != "-" {
+		return writeFileOutput(path, write, stdout)
+	}
+	var buf bytes.Buffer
+	if err := write(&buf); err != nil {
+		return writeFailed("report", "", err)
+	}
+	if _, err := stdout.Write(report.EscapeControlsKeepColor(redact.Bytes(buf.Bytes()))); err != nil {
+		return writeFailed("report", "", err)
+	}
+	return nil
 }

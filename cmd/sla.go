@@ -164,11 +164,8 @@ func runSLA(ctx context.Context, o *slaOptions, stdout, stderr io.Writer) error 
 	}
 	s := analyze.PeriodSLA(ds, w, r.st.loc.String(), r.name)
 	s.In(r.st.loc)
-	if err := writeOutput(o.output, func(out io.Writer) error {
-		opts := report.Options{}
-		if o.output == "" || o.output == "-" {
-			opts = report.Detect(stdout)
-		}
+	opts := stdoutOptions(o.output, stdout)
+	if err := writeReport(o.output, opts, func(out io.Writer) error {
 		return report.WriteSLA(out, o.format, s, opts)
 	}, stdout); err != nil {
 		return err

@@ -276,11 +276,8 @@ func deliverSummary(ctx context.Context, o *summaryOptions, run *summaryRun, hoo
 	if err != nil {
 		return err
 	}
-	err = writeFileOutput(path, func(out io.Writer) error {
-		opts := report.Options{}
-		if path == "" || path == "-" {
-			opts = report.Detect(stdout)
-		}
+	opts := stdoutOptions(path, stdout)
+	err = writeReport(path, opts, func(out io.Writer) error {
 		return report.WriteSummary(out, o.format, run.s, opts)
 	}, stdout)
 	if err != nil {

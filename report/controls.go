@@ -1,6 +1,9 @@
 package report
 
-import "unicode/utf8"
+import (
+	"bytes"
+	"unicode/utf8"
+)
 
 // EscapeControls makes the control characters in a rendered report
 // visible and harmless: a log line or a monitor name with ESC, BEL or NUL
@@ -59,4 +62,41 @@ func EscapeControlsString(s string) string {
 		return s
 	}
 	return string(EscapeControls([]byte(s)))
+}
+
+// colorCodes are the ANSI sequences the terminal report writes itself
+// (table.go), the only ones EscapeControlsKeepColor lets through.
+var colorCodes = []string{ansiBold, ansiRed, ansiYellow, ansiReset}
+
+// EscapeControlsKeepColor is EscapeControls for a report shown on a colour
+// terminal (Options.Color): the colour codes the report writes itself stay
+// codes, every other control is made visible. The same four sequences in a
+// log line would pass too; they only set bold, red, yellow or reset, which
+// neither moves the cursor, clears the screen nor sets a title, as OSC and
+// the other CSI sequences (still escaped) would.
+func EscapeControlsKeepColor(b []byte) []byte {
+	if !hasControl(b) {
+		return b
+	}
+	out := make([]byte, 0, len(b)+16)
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, 0x1b)
+		if i < 0 {
+			return append(out, EscapeControls(b)...)
+		}
+		out = append(out, EscapeControls(b[:i])...)
+		b = b[i:]
+		kept := false
+		for _, c := range colorCodes {
+			if bytes.HasPrefix(b, []byte(c)) {
+				out, b, kept = append(out, c...), b[len(c):], true
+				break
+			}
+		}
+		if !kept {
+			out = append(out, EscapeControls(b[:1])...)
+			b = b[1:]
+		}
+	}
+	return out
 }

@@ -20,6 +20,22 @@ func TestEscapeControls(t *testing.T) {
 	}
 }
 
+// On a colour terminal the report's own colour codes stay codes; every
+// other control, another SGR or an ESC cut short among them, is escaped.
+func TestEscapeControlsKeepColor(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"plain\n", "plain\n"},
+		{ansiBold + "S1" + ansiReset + " " + ansiRed + "NEW" + ansiReset, ansiBold + "S1" + ansiReset + " " + ansiRed + "NEW" + ansiReset},
+		{ansiYellow + "x\x1b[2J\x1b]0;pwned\x07" + ansiReset, ansiYellow + "x␛[2J␛]0;pwned␇" + ansiReset},
+		{"\x1b[4m under \x1b[31 cut \x1b", "␛[4m under ␛[31 cut ␛"},
+		{"nul\x00 csi \u009b2J", "nul␀ csi \uFFFD2J"},
+	} {
+		if got := string(EscapeControlsKeepColor([]byte(c.in))); got != c.want {
+			t.Errorf("EscapeControlsKeepColor(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
 // A monitor or chart named like an HTML tag stays text in Markdown: the
 // Impact table and the Mermaid title escape it.
 func TestMarkdownEscapesHTMLInNames(t *testing.T) {

@@ -135,12 +135,11 @@ func slaTable(w io.Writer, v *view, s *analyze.SLA, o Options) error {
 		for _, m := range s.Monitors {
 			rows = append(rows, slaRow(m))
 		}
-		var b strings.Builder
-		if err := alignedTable(&b, slaHeader, rows, o.Color); err != nil {
+		// Least needed first: the checks behind the figures, the stretch
+		// read from coarse aggregates, the covered time (the not-covered
+		// column and lines stay), MTTR.
+		if err := t.fitTable(0, slaHeader, rows, []int{8, 7, 5, 4}); err != nil {
 			return err
-		}
-		for _, l := range strings.Split(strings.TrimRight(b.String(), "\n"), "\n") {
-			t.line(0, l)
 		}
 		for _, m := range s.Monitors {
 			if l := holesLine(v, m); l != "" {

@@ -297,15 +297,28 @@ func (t *tty) impact(v *view) error {
 			latencyLine(im),
 		})
 	}
+	return t.fitTable(2, header, rows, []int{9, 8, 6, 5, 1})
+}
+
+// fitTable writes an aligned table from column indent. On a terminal it
+// leaves out columns, in the order drop names them, until the table fits
+// the width, and says which; piped, every column is kept.
+func (t *tty) fitTable(indent int, header []string, rows [][]string, drop []int) error {
 	keep := make([]bool, len(header))
 	for i := range keep {
 		keep[i] = true
 	}
-	for _, drop := range []int{9, 8, 6, 5, 1} {
-		if t.o.Width <= 0 || tableWidth(header, rows, keep) <= t.o.Width-2 {
+	for _, d := range drop {
+		if t.o.Width <= 0 || tableWidth(header, rows, keep)+indent <= t.o.Width {
 			break
 		}
-		keep[drop] = false
+		keep[d] = false
+	}
+	var left []string
+	for i, k := range keep {
+		if !k {
+			left = append(left, header[i])
+		}
 	}
 	pick := func(r []string) []string {
 		var out []string
@@ -326,7 +339,14 @@ func (t *tty) impact(v *view) error {
 		return err
 	}
 	for _, l := range strings.Split(strings.TrimRight(b.String(), "\n"), "\n") {
-		t.line(2, l)
+		t.line(indent, l)
+	}
+	if len(left) > 0 {
+		cols := strings.Join(left, ", ")
+		if n := len(left); n > 1 {
+			cols = strings.Join(left[:n-1], ", ") + " and " + left[n-1]
+		}
+		t.wrap(indent, fmt.Sprintf("(%s left out to fit; -o markdown has every column.)", cols))
 	}
 	return nil
 }
