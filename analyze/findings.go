@@ -85,6 +85,13 @@ const (
 	// ErrorSpike is a server-side error rate rising, a symptom only when
 	// no probe watches (then it is what users felt).
 	ErrorSpike SymptomKind = "error_spike"
+	// Change is a service's own series (its memory, CPU, disk writes,
+	// requests) moving far outside its usual range, in a system of
+	// services with no probe, when the user-facing service's latency and
+	// errors did not move: not what users felt, but the largest change
+	// in the window, and what a fault that users did not (yet) feel
+	// looks like.
+	Change SymptomKind = "change"
 )
 
 // Symptom is an outage or a latency spike.

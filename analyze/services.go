@@ -720,8 +720,8 @@ func (a *analysis) latencyRatio(c *candidate) float64 {
 // its latency and errors are the symptom.
 func (a *analysis) selfCandidate(s *Symptom) *candidate {
 	sg := a.symptomSignal(s)
-	if sg == nil || sg.probe != nil || a.symComp == "" {
-		return nil
+	if sg == nil || sg.probe != nil || a.symComp == "" || s.Kind == Change {
+		return nil // a change's own series is a candidate of its own
 	}
 	what := "latency"
 	if s.Kind == ErrorSpike {
@@ -833,4 +833,75 @@ func (a *analysis) stoppedCandidates(s *Symptom) []*candidate {
 		out = append(out, c)
 	}
 	return out
+}
+
+// changeSymptom is the largest change of a service's own series in the
+// window other than its latency and errors (which are symptoms already):
+// its memory climbing, its CPU pinned, its disk writes or its requests
+// falling to nothing. In a system of services with no probe, a fault in
+// a service that the user-facing one does not (yet) feel shows only
+// there: a leak long before anything slows, a process killed behind a
+// caller that retries. The largest is by the symptoms' own severity
+// (log of the robust z times the duration), so that a sustained change
+// outweighs a blip; series that moved this way several times a day
+// (spikesPerDay) are their usual noise and are left out.
+func (a *analysis) changeSymptom() (Symptom, float64, bool) {
+	var best Symptom
+	bestSev, found := 0.0, false
+	for _, sg := range a.signals {
+		if sg.probe != nil || sg.series == nil || sg.role == sources.Latency || sg.role == sources.Errors {
+			continue
+		}
+		if workloadOfLabels(sg.series.Labels) == "" || a.spikesPerDay(sg) >= 4 {
+			continue
+		}
+		for _, iv := range sg.ivs {
+			// It begins in the window: what was already abnormal when the
+			// window opened (a daily rise of traffic judged against a
+			// few hours of history) is not what the window is about.
+			if iv.a < a.win[0] || iv.a >= a.win[1] || iv.b-iv.a < 2 {
+				continue
+			}
+			sy := a.spikeSymptom(sg, iv)
+			sy.Kind = Change
+			z := math.Abs(sy.Score)
+			if a.fellToNothing(sg, iv) {
+				// A service whose requests fell to nothing stopped
+				// answering: an instance failure, as strong as a change
+				// gets (stoppedCandidates), whatever the z of a fall on a
+				// series with a wide daily cycle.
+				z = maxZ
+			}
+			sev := math.Log1p(z) * sy.Duration.Seconds()
+			if !found || sev > bestSev {
+				best, bestSev, found = sy, sev, true
+			}
+		}
+	}
+	if found {
+		best.Explanation += " No latency or error series of the user-facing service moved; this is the largest change of a service's own series in the window."
+	}
+	return best, bestSev, found
+}
+
+// fellToNothing reports whether interval iv of a traffic series is its
+// requests falling to a tenth of their usual level or less, lower than
+// anywhere in its baseline.
+func (a *analysis) fellToNothing(sg *signal, iv interval) bool {
+	med := sg.st.median
+	if sg.role != sources.Traffic || math.IsNaN(med) || med <= 0 {
+		return false
+	}
+	lvl := 0.1 * med
+	for k := a.base[0]; k < a.base[1]; k++ {
+		if v := sg.g.at(k); !math.IsNaN(v) && v <= lvl {
+			return false
+		}
+	}
+	for k := iv.a; k < iv.b; k++ {
+		if v := sg.g.at(k); !math.IsNaN(v) && v <= lvl {
+			return true
+		}
+	}
+	return false
 }

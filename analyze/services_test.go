@@ -63,6 +63,10 @@ func TestWorkloadNames(t *testing.T) {
 type svcFault struct {
 	delay float64 // seconds added to the service's own answers
 	down  bool    // refuses connections
+	// blip: seconds added to its latency series for three minutes 20
+	// minutes before the fault (a one-off hiccup of its own, not the
+	// fault, that its callers do not feel).
+	blip float64
 }
 
 func servicesScenario(fault map[string]svcFault, from time.Time, logs bool) *scenario {
@@ -124,7 +128,11 @@ func servicesScenario(fault map[string]svcFault, from time.Time, logs bool) *sce
 		}
 		down := func(t time.Time) bool { f, ok := fault[v.name]; return ok && f.down && !t.Before(from) }
 		add("http_server_request_duration_seconds", sources.Latency, labels("quantile", "0.5"), func(t time.Time) (float64, bool) {
-			return lat[v.name](t) * s.noise(0.9, 1.1), !down(t)
+			l := lat[v.name](t)
+			if f, ok := fault[v.name]; ok && !t.Before(from.Add(-20*time.Minute)) && t.Before(from.Add(-17*time.Minute)) {
+				l += f.blip // its own, not felt by its callers
+			}
+			return l * s.noise(0.9, 1.1), !down(t)
 		})
 		add("http_requests_total", sources.Traffic, labels("code", "200"), func(t time.Time) (float64, bool) {
 			if down(t) {
@@ -195,5 +203,42 @@ func TestServiceAtFaultIsTheTopComponent(t *testing.T) {
 				t.Errorf("top component %+v, want cartservice", sy.ByComponent)
 			}
 		})
+	}
+}
+
+// A memory leak in catalog that nothing user-facing felt yet (frontend's
+// latency and errors are flat), and an earlier three-minute hiccup of
+// checkout's latency: the hiccup is no incident and the leak is the
+// largest change in the window. The lead is the change, and the service
+// named is catalog. Without the change symptom the hiccup led, and
+// nothing around it named catalog.
+func TestChangeLeadsWhenUsersFeltNothing(t *testing.T) {
+	from := time.Date(2025, 11, 20, 14, 3, 0, 0, seoul)
+	s := servicesScenario(map[string]svcFault{"checkout": {blip: 0.5}}, from, false)
+	for _, pod := range []string{"catalog-5f4b8c7d9-zx9qk", "checkout-6c8d7f9b5-q2w4z"} {
+		sr := sources.Series{Source: "k8s", Name: "container_memory_working_set_bytes", Role: sources.Saturation, Query: "mem",
+			Labels: map[string]string{"namespace": "shop", "pod": pod, "container": "server"}}
+		for t := s.start; t.Before(s.end); t = t.Add(time.Minute) {
+			v := 200e6 * s.noise(0.99, 1.01)
+			if d := t.Sub(from); d > 0 && strings.HasPrefix(pod, "catalog") {
+				v += 300e6 * min(1, d.Minutes()/30)
+			}
+			sr.Points = append(sr.Points, sources.Point{T: t, V: v})
+		}
+		s.ds.Series = append(s.ds.Series, sr)
+	}
+	f := s.run(from.Add(-25*time.Minute), 0, time.Hour)
+	if len(f.Symptoms) == 0 {
+		t.Fatal("no symptom")
+	}
+	sy := f.Symptoms[0]
+	if sy.Kind != Change || !strings.Contains(sy.Subject, "catalog") {
+		t.Errorf("lead %s %s, want catalog's memory as a change", sy.Subject, sy.Kind)
+	}
+	if len(sy.ByComponent) == 0 || sy.ByComponent[0].Component != "catalog" {
+		for _, sp := range sy.Suspects {
+			t.Logf("%.2f %s {%s}", sp.Score, sp.Title, sp.Component)
+		}
+		t.Errorf("top component %+v, want catalog", sy.ByComponent)
 	}
 }

@@ -529,7 +529,10 @@ func eventText(e *sources.Event) string {
 func (a *analysis) anomalyCandidates(s *Symptom, from, to time.Time) []*candidate {
 	var out []*candidate
 	for _, sg := range a.signals {
-		if sg.probe != nil || (sg.source == s.Source && sg.subject == s.Subject) || a.coSymptom[sg.source+"\x00"+sg.subject] {
+		// A change's own series is a candidate: the change is what moved,
+		// its cause what the ranking weighs (its own service among them).
+		own := sg.source == s.Source && sg.subject == s.Subject && s.Kind != Change
+		if sg.probe != nil || own || a.coSymptom[sg.source+"\x00"+sg.subject] {
 			continue
 		}
 		i, j := sg.g.clampRange(from, to)

@@ -379,6 +379,18 @@ func (a *analysis) symptoms() []Symptom {
 		return cmp.Or(cmp.Compare(rank(x), rank(y)), cmp.Compare(y.severity(), x.severity()), x.Start.Compare(y.Start),
 			cmp.Compare(x.Subject, y.Subject))
 	})
+	// Without a probe, when the user-facing service's latency and errors
+	// did not move, no symptom is what users felt: an internal service's
+	// latency blip competes with the largest change of any service's own
+	// series, and the larger leads (analyze/services.go: changeSymptom);
+	// a blip of a series that moves like that several times a day
+	// (seriesLead's usual, 3 and up) never does.
+	if errorsToo && services && !slices.ContainsFunc(out, func(s Symptom) bool { return lead(s) == 0 }) {
+		if ch, sev, ok := a.changeSymptom(); ok && (len(out) == 0 || lead(out[0]) >= 3 ||
+			sev > math.Log1p(math.Abs(out[0].Score))*out[0].Duration.Seconds()) {
+			out = append([]Symptom{ch}, out...)
+		}
+	}
 	return out
 }
 
