@@ -184,3 +184,33 @@ func FuzzScore(f *testing.F) {
 		}
 	})
 }
+
+// AnyHour judges against the level only: a spike every night at 03:00 is
+// learned by the time-of-day model (after two days it predicts it, and
+// the fourth night is not rare), but it stays far outside the series'
+// usual range at any hour.
+func TestAnyHour(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	ts, v := series(4*1440, func(i int) float64 {
+		x := 10 + 2*math.Sin(2*math.Pi*float64(i)/1440) + 0.2*rng.NormFloat64()
+		if m := i % 1440; m >= 180 && m < 200 {
+			x += 25
+		}
+		return x
+	})
+	night := 3*1440 + 180
+	seasonal := Score(Config{}, ts, v)
+	plain := Score(Config{AnyHour: true}, ts, v)
+	if seasonal[night].Seasonal == 0 || seasonal[night].Score >= 0.3 {
+		t.Errorf("time of day: the fourth night is predicted and not rare, got %+v", seasonal[night])
+	}
+	for i, r := range plain {
+		if r.Seasonal != 0 {
+			t.Fatalf("row %d: AnyHour used model %d", i, r.Seasonal)
+		}
+	}
+	t.Logf("night 4: time of day %+v, any hour %+v", seasonal[night], plain[night])
+	if plain[night].Score < 0.3 {
+		t.Errorf("at any hour: the fourth night's spike is rare, got %+v", plain[night])
+	}
+}
