@@ -13,6 +13,11 @@
 //     used is the plain level unless a seasonal model, seen over two full
 //     periods, has a mean absolute error below Gain times the plain one's.
 //     The median re-baselines a level shift once it holds for Level/2 rows.
+//     With Config.AnyHour only the plain level predicts: "rare for this
+//     series at any hour" rather than "for this time of day", the
+//     analysis's question for a stretch found against its whole baseline
+//     (a spike every night at 03:00 stays rare there; the time-of-day
+//     model learns it).
 //
 //  2. Tail probability of the error e_t = x_t - expected. Among the last
 //     History absolute errors (by default a week of rows at the series'
