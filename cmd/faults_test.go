@@ -202,6 +202,7 @@ func TestCenturyWindowUnderMemoryLimit(t *testing.T) {
 		want     string
 	}{
 		{"1925-11-20", "2025-11-21", exitOK, "read in steps of 12h instead of 1m"},
+		{"1800-11-21", "2025-11-22", exitOK, "read in steps of 1d instead of 1m"},
 		{"1700-01-01", "2025-11-21", exitUsage, "hint: narrow --from/--to"},
 		{"0001-01-01", "9999-12-31", exitUsage, "hint: narrow --from/--to"},
 	} {
@@ -229,6 +230,7 @@ func TestFitWindow(t *testing.T) {
 		{3650 * day, time.Minute, time.Hour},
 		{3650 * day, 6 * time.Hour, 6 * time.Hour},
 		{199 * 365 * day, time.Minute, day},
+		{289 * 365 * day, time.Minute, 2 * day},
 	} {
 		got, note, err := fitWindow(sources.Window{From: t0.Add(-c.span), To: t0}, c.step)
 		if err != nil || got != c.want || (got != c.step) != (note != "") || got < c.step || c.span/got > maxSteps {

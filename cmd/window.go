@@ -116,14 +116,15 @@ func durationHint(s string) string {
 }
 
 // The bounds of what one run reads. A window is refused past maxSpan:
-// time.Duration ends at about 292 years, and no question about an outage
-// needs more than a few. Within it, the step is raised so that the fetch
+// time.Duration ends at about 292 years. Memory does not limit it (the
+// step is raised, and the analysis stores cells only where data is: 225
+// years on the demo take 73 MB), so it is set just short of that. Within it, the step is raised so that the fetch
 // (window and baseline) holds at most maxSteps steps: the analysis keeps
 // a grid per series and log pattern, so memory would otherwise grow with
 // the window's length whatever the data (a 10-year window at 1m on the
 // demo took 2.9 GB). 100 000 steps is 69 days at 1m.
 const (
-	maxSpan  = 200 * 365 * 24 * time.Hour
+	maxSpan  = 290 * 365 * 24 * time.Hour
 	maxSteps = 100_000
 )
 
