@@ -5,6 +5,7 @@ package main
 // release configuration. They run the go command, as a release does.
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -219,6 +220,47 @@ func TestGoreleaserMatrix(t *testing.T) {
 	out, err := exec.Command(binary(t), "--version").Output()
 	if err != nil || !strings.HasPrefix(string(out), "hindsight "+stampVersion+" (commit abc1234, built 2026-01-02T03:04:05Z, go") {
 		t.Errorf("--version of a release build: %q, %v", out, err)
+	}
+}
+
+// TestReleaseMatrixCompiles compiles the release for the other systems:
+// resolving packages (TestGoreleaserMatrix) does not catch code that uses
+// what a system lacks (a syscall constant, a signal), only a compile does.
+// One target per system beyond the native one (built by binary), together
+// every system and every architecture of the matrix: an uncached target
+// costs about two CPU-minutes (most of it modernc.org/sqlite), so all six
+// would add some ten to CI; the remaining targets differ only in a
+// dependency's per-architecture files, which TestGoreleaserMatrix resolves.
+func TestReleaseMatrixCompiles(t *testing.T) {
+	g := readGoreleaser(t)
+	b := g.Builds[0]
+	magic := map[string][]byte{
+		"darwin":  {0xcf, 0xfa, 0xed, 0xfe}, // Mach-O, 64-bit, little-endian
+		"windows": []byte("MZ"),             // PE
+	}
+	dir := t.TempDir()
+	for _, target := range []struct{ goos, goarch string }{{"darwin", "arm64"}, {"windows", "amd64"}} {
+		if !slices.Contains(b.Goos, target.goos) || !slices.Contains(b.Goarch, target.goarch) {
+			t.Errorf("%s/%s is not in the release matrix", target.goos, target.goarch)
+			continue
+		}
+		out := filepath.Join(dir, "hindsight-"+target.goos+"-"+target.goarch)
+		cmd := exec.Command("go", "build", "-o", out, b.Main)
+		cmd.Env = append(os.Environ(), "GOOS="+target.goos, "GOARCH="+target.goarch, "CGO_ENABLED=0")
+		if msg, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("%s/%s does not compile: %v\n%s", target.goos, target.goarch, err, msg)
+			continue
+		}
+		head := make([]byte, 4)
+		f, err := os.Open(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.Read(head)
+		f.Close()
+		if m := magic[target.goos]; err != nil || !bytes.HasPrefix(head, m) {
+			t.Errorf("%s/%s: the binary starts % x, want % x", target.goos, target.goarch, head, m)
+		}
 	}
 }
 
