@@ -76,7 +76,7 @@ func runAnalyze(ctx context.Context, o *analyzeOptions, stdout, stderr io.Writer
 		return err
 	}
 	opts := stdoutOptions(o.output, stdout)
-	if err := writeReport(o.output, opts, func(out io.Writer) error { return report.WriteOptions(out, o.format, f, opts) }, stdout); err != nil {
+	if err := writeReport(o.output, false, opts, func(out io.Writer) error { return report.WriteOptions(out, o.format, f, opts) }, stdout); err != nil {
 		return err
 	}
 	if f.Inputs.Empty() {

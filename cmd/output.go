@@ -78,12 +78,16 @@ func stdoutOptions(path string, stdout io.Writer) report.Options {
 	return report.Options{}
 }
 
-// writeReport writes a report rendered with opts as writeFileOutput does;
+// writeReport writes a report rendered with opts as writeOutput does, or,
+// with makeDirs (a summary's date-templated path), as writeFileOutput does;
 // on a colour terminal its colour codes stay codes while secrets are
 // masked and every other control character is made visible, as always.
-func writeReport(path string, opts report.Options, write func(io.Writer) error, stdout io.Writer) error {
+func writeReport(path string, makeDirs bool, opts report.Options, write func(io.Writer) error, stdout io.Writer) error {
 	if !opts.Color || path != "" && path != "-" {
-		return writeFileOutput(path, write, stdout)
+		if makeDirs {
+			return writeFileOutput(path, write, stdout)
+		}
+		return writeOutput(path, write, stdout)
 	}
 	var buf bytes.Buffer
 	if err := write(&buf); err != nil {

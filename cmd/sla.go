@@ -165,7 +165,7 @@ func runSLA(ctx context.Context, o *slaOptions, stdout, stderr io.Writer) error 
 	s := analyze.PeriodSLA(ds, w, r.st.loc.String(), r.name)
 	s.In(r.st.loc)
 	opts := stdoutOptions(o.output, stdout)
-	if err := writeReport(o.output, opts, func(out io.Writer) error {
+	if err := writeReport(o.output, false, opts, func(out io.Writer) error {
 		return report.WriteSLA(out, o.format, s, opts)
 	}, stdout); err != nil {
 		return err

@@ -277,7 +277,7 @@ func deliverSummary(ctx context.Context, o *summaryOptions, run *summaryRun, hoo
 		return err
 	}
 	opts := stdoutOptions(path, stdout)
-	err = writeReport(path, opts, func(out io.Writer) error {
+	err = writeReport(path, true, opts, func(out io.Writer) error {
 		return report.WriteSummary(out, o.format, run.s, opts)
 	}, stdout)
 	if err != nil {
