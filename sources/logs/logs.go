@@ -880,8 +880,9 @@ func (a *aggregator) reader() *fileReader {
 			}
 			a.add(p.format(), r, path, n, line)
 		},
-		cover:  a.cover,
-		access: acc,
+		cover:     a.cover,
+		access:    acc,
+		reportLoc: a.s.reportLoc,
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -55,6 +56,9 @@ type fileReader struct {
 	blank  func()                                // a blank line; may be nil
 	cont   func()                                // a stack trace's line under a one-line format; may be nil
 	cover  func(t time.Time)
+	// reportLoc is the zone the notes write times in (the profile's);
+	// nil is the parse zone.
+	reportLoc *time.Location
 }
 
 // readStats is what one file gave.
@@ -728,8 +732,15 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 		}
 	}
 	flush()
+	latest := span
 	if acc != nil {
+		if acc.span.ok && (!latest.ok || acc.span.hi > latest.hi) {
+			latest.hi, latest.ok = acc.span.hi, true
+		}
 		acc.flushCover()
+	}
+	if n := fr.futureNote(path, latest, size); n != "" {
+		st.gaps = append(st.gaps, n)
 	}
 	// A file truncated in place while read (logrotate's copytruncate):
 	// what was past the new end is not in it any more.
@@ -794,6 +805,41 @@ func (fr *fileReader) lastWrite(path string) time.Time {
 		return st.ModTime()
 	}
 	return now
+}
+
+// futureSlack is how far past its file's last write a line's stamp may
+// lie before the reader says so: a line is stamped when it is written or
+// before (nginx stamps a request with its start), so past a few minutes of
+// clock skew the stamp is not the writer's clock as the reader reads it.
+const futureSlack = 5 * time.Minute
+
+// futureNote says, when the latest stamp read from a file lies after the
+// file's last write (or now), what was assumed: the lines are kept at
+// their stamps, and the likely causes are named (a clock ahead, stamps
+// without a zone written in another zone than the one they are read in,
+// as a server logging in local time read as UTC), so that a finding
+// placed at those times can be doubted. Only the file's last chunk
+// checks (its lines are the latest); the stream of stdin or an object
+// has no last write.
+func (fr *fileReader) futureNote(path string, latest timeSpan, size int64) string {
+	if !latest.ok || path == "-" || fr.remote != nil || fr.to > 0 && fr.to < size {
+		return ""
+	}
+	last := fr.env.notAfter
+	hi := time.Unix(latest.hi, 0)
+	if last.IsZero() || !hi.After(last.Add(futureSlack)) {
+		return ""
+	}
+	loc := fr.reportLoc
+	if loc == nil {
+		loc = fr.env.loc
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	ahead := strings.TrimSuffix(hi.Sub(last).Round(time.Minute).String(), "0s") // "9h0m"
+	return fmt.Sprintf("lines are stamped up to %s, %s after the file was last written (%s); they are kept at their stamps, and times without a zone were read as %s; hint: check that host's clock, or set timezone: in the source's entry to the zone its servers log in",
+		hi.In(loc).Format(time.RFC3339), ahead, last.In(loc).Format(time.RFC3339), fr.env.loc)
 }
 
 // yearNoteOf is what p assumed of year-less stamps, when the file's last

@@ -1,0 +1,100 @@
+package logs
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hindsight-sre/hindsight/sources"
+)
+
+// TestFutureStampsSaid: lines stamped after their file was last written
+// (a server logging local time without a zone, read as UTC; a clock
+// ahead) are kept at their stamps, and a gap says so with the latest
+// stamp, how far ahead it is, the zone assumed, and what to do; a file
+// whose stamps are before its last write says nothing of the kind, and
+// Mine (hindsight logs patterns) says it too.
+func TestFutureStampsSaid(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	for i := range 10 {
+		// Written in KST (03:00 local) without a zone; the file was last
+		// written at 03:09 KST = 18:09 UTC the day before.
+		fmt.Fprintf(&b, "2025-11-20 03:0%d:00 ERROR [main] c.e.Job - backup step %d failed\n", i, i)
+	}
+	p := mustWrite(t, dir, "app.log", b.String())
+	written := time.Date(2025, 11, 19, 18, 9, 30, 0, time.UTC)
+	if err := os.Chtimes(p, written, written); err != nil {
+		t.Fatal(err)
+	}
+	w := sources.Window{From: time.Date(2025, 11, 19, 0, 0, 0, 0, time.UTC), To: time.Date(2025, 11, 21, 0, 0, 0, 0, time.UTC)}
+	ds := mustFetch(t, Config{Paths: []string{p}, Location: time.UTC}, w, time.Minute)
+	if len(ds.Patterns) != 1 || !ds.Patterns[0].FirstSeen.Equal(time.Date(2025, 11, 20, 3, 0, 0, 0, time.UTC)) {
+		t.Fatalf("patterns %+v: want the lines kept at their stamps", ds.Patterns)
+	}
+	var said string
+	for _, g := range ds.Gaps {
+		if strings.Contains(g.Reason, "after the file was last written") {
+			said = g.Reason
+		}
+	}
+	for _, want := range []string{"2025-11-20T03:09:00Z", "9h0m after", "2025-11-19T18:09:30Z", "read as UTC", "hint:"} {
+		if !strings.Contains(said, want) {
+			t.Errorf("gap %q does not say %q (gaps %v)", said, want, ds.Gaps)
+		}
+	}
+	// In the profile's zone, when the source reads in another.
+	ds = mustFetch(t, Config{Paths: []string{p}, Location: mustSeoul(t), Timezone: "UTC"}, w, time.Minute)
+	if !strings.Contains(fmt.Sprint(ds.Gaps), "2025-11-20T12:09:00+09:00") {
+		t.Errorf("gaps %v: want the latest stamp in the profile's zone", ds.Gaps)
+	}
+	// Read in the zone the server logged in: nothing to say.
+	ds = mustFetch(t, Config{Paths: []string{p}, Location: mustSeoul(t)}, w, time.Minute)
+	if strings.Contains(fmt.Sprint(ds.Gaps), "last written") {
+		t.Errorf("gaps %v for stamps before the last write", ds.Gaps)
+	}
+	m, err := Mine(context.Background(), []string{p}, MineOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(fmt.Sprint(m.Gaps), "after the file was last written") {
+		t.Errorf("Mine's gaps %v do not say the stamps are ahead", m.Gaps)
+	}
+}
+
+// TestMixedZonesInOneFile: a file whose lines carry different offsets (a
+// DST change, two writers) and lines without one: each line is placed by
+// its own offset, the zone-less ones in the source's zone, and the report
+// says which zone that was.
+func TestMixedZonesInOneFile(t *testing.T) {
+	p := mustWrite(t, t.TempDir(), "app.log", strings.Join([]string{
+		`{"ts":"2025-11-20T03:00:00+09:00","level":"error","msg":"backup failed on db1"}`,
+		`{"ts":"2025-11-19T18:01:00Z","level":"error","msg":"backup failed on db2"}`,
+		`{"ts":"2025-11-20T03:02:00","level":"error","msg":"backup failed on db3"}`,
+		`{"ts":"2025-11-19T13:03:00-05:00","level":"error","msg":"backup failed on db4"}`,
+	}, "\n")+"\n")
+	w := sources.Window{From: time.Date(2025, 11, 19, 0, 0, 0, 0, time.UTC), To: time.Date(2025, 11, 21, 0, 0, 0, 0, time.UTC)}
+	ds := mustFetch(t, Config{Paths: []string{p}, Location: mustSeoul(t)}, w, time.Minute)
+	if len(ds.Patterns) != 1 {
+		t.Fatalf("patterns %+v", ds.Patterns)
+	}
+	var got []string
+	for _, b := range ds.Patterns[0].Counts {
+		got = append(got, b.T.UTC().Format("15:04"))
+	}
+	if want := "[18:00 18:01 18:02 18:03]"; fmt.Sprint(got) != want {
+		t.Errorf("lines at %v (UTC), want %s", got, want)
+	}
+	if !strings.Contains(strings.Join(ds.Notes, "\n"), "without a zone read as Asia/Seoul") {
+		t.Errorf("notes %q do not say the zone assumed", ds.Notes)
+	}
+	if len(ds.Zones) == 0 {
+		t.Errorf("zones %v: the source's zone is not in the inputs", ds.Zones)
+	}
+	if strings.Contains(fmt.Sprint(ds.Gaps), "last written") {
+		t.Errorf("gaps %v", ds.Gaps)
+	}
+}
