@@ -221,6 +221,11 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 			chosen[i].name = fmt.Sprintf("%s (id %d)", m.name, m.id)
 		}
 	}
+	if fit := fitStep(chosen, w, step, maxBeats); fit != step {
+		ds.Notes = append(ds.Notes, fmt.Sprintf("%s: %d monitors over %.0f days: checks that all passed are summed per %s instead of per %s, so that memory stays bounded (at most about %d beats); failed checks keep their times; narrow the window or select fewer monitors for finer latency",
+			s.c.Name, len(chosen), w.Duration().Hours()/24, fmtDur(fit), fmtDur(step), maxBeats))
+		step = fit
+	}
 	in := internTable{}
 	var pre map[int][]sources.Beat
 	if ok, err := db.scanWorth(ctx, chosen, w); err != nil {
@@ -262,6 +267,54 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 		return nil, firstErr
 	}
 	return ds, nil
+}
+
+// maxBeats bounds the beats one fetch holds (80 bytes each): 300 monitors
+// checking every minute for 30 days are 13 M beats, 1 GB (issue 19).
+// The stepper then sums passed checks over coarser steps (fitStep); a
+// failed check always keeps its own beat, so outages stay exact and only
+// the latency of long windows is coarser.
+var maxBeats = 2_000_000
+
+// stepFactors are the multiples of the analysis step fitStep tries.
+var stepFactors = []time.Duration{2, 5, 10, 15, 30, 60, 120, 360, 720, 1440}
+
+// fitStep returns the step the stepper sums passed checks over: step, or
+// the smallest multiple of it in stepFactors at which ms's beats in w,
+// one per check or per step whichever is coarser, are at most limit.
+// Failed checks add to that what the data holds.
+func fitStep(ms []monitor, w sources.Window, step time.Duration, limit int) time.Duration {
+	if step <= 0 {
+		return step
+	}
+	beats := func(st time.Duration) float64 {
+		n := 0.0
+		for _, m := range ms {
+			iv := time.Duration(max(m.interval, 20)) * time.Second // Kuma's shortest interval is 20 s
+			n += float64(w.Duration() / max(iv, st))
+		}
+		return n
+	}
+	if beats(step) <= float64(limit) {
+		return step
+	}
+	for _, f := range stepFactors {
+		if beats(f*step) <= float64(limit) {
+			return f * step
+		}
+	}
+	return stepFactors[len(stepFactors)-1] * step
+}
+
+// fmtDur writes a step as 1m, 10m, 2h.
+func fmtDur(d time.Duration) string {
+	switch {
+	case d > 0 && d%time.Hour == 0:
+		return strconv.Itoa(int(d/time.Hour)) + "h"
+	case d > 0 && d%time.Minute == 0:
+		return strconv.Itoa(int(d/time.Minute)) + "m"
+	}
+	return d.String()
 }
 
 // monitor is one row of Kuma's monitor table.

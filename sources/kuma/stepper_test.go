@@ -3,6 +3,8 @@ package kuma
 import (
 	"context"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -117,5 +119,91 @@ func TestFetchStepsCollapseUpChecks(t *testing.T) {
 	}
 	if fr.Impact[0].Outages != 1 {
 		t.Errorf("Shop: %d outages, want the one of the data", fr.Impact[0].Outages)
+	}
+}
+
+// TestFetchBoundsBeats: a fetch that would hold more than maxBeats beats
+// sums passed checks over a coarser step, says so in a note, and keeps
+// every failed check with its time; checks and failures add up to the
+// raw beats' (issue 19: 300 monitors × 30 days in bounded memory).
+func TestFetchBoundsBeats(t *testing.T) {
+	defer func(n int) { maxBeats = n }(maxBeats)
+	from := utc("2025-11-19T00:00:00Z")
+	path := filepath.Join(t.TempDir(), "kuma.db")
+	beats := demoBeats(from, 2*1440, utc("2025-11-20T18:41:00Z"))
+	if err := kumadb.Create(path, kumadb.Options{Version: 1}, demoMonitors, beats); err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Config{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := sources.Window{From: from, To: from.Add(48 * time.Hour)}
+	raw, err := s.Fetch(context.Background(), w, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(raw.Notes) != 0 {
+		t.Fatalf("notes within the bound: %q", raw.Notes)
+	}
+	maxBeats = 1000 // 2 monitors × 2,880 checks: 5m gives 1,152, 10m 576
+	bounded, err := s.Fetch(context.Background(), w, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bounded.Notes) != 1 || !strings.Contains(bounded.Notes[0], "summed per 10m instead of per 1m") {
+		t.Errorf("notes %q, want one saying the checks were summed per 10m", bounded.Notes)
+	}
+	total := 0
+	for i, bp := range bounded.Probes {
+		rp := raw.Probes[i]
+		total += len(bp.Beats)
+		var rawFailed, gotFailed []sources.Beat
+		rc, gc := 0, 0
+		for _, b := range rp.Beats {
+			rc++
+			if b.Status != sources.Up {
+				rawFailed = append(rawFailed, b)
+			}
+		}
+		for _, b := range bp.Beats {
+			gc += max(b.Checks, 1)
+			if b.Span != 0 && b.Span != 10*time.Minute {
+				t.Errorf("%s: a summary of %v", bp.Name, b.Span)
+			}
+			if b.Status != sources.Up {
+				gotFailed = append(gotFailed, b)
+			}
+		}
+		if rc != gc || !reflect.DeepEqual(rawFailed, gotFailed) {
+			t.Errorf("%s: %d checks (%d failed) summed, raw %d (%d failed)", bp.Name, gc, len(gotFailed), rc, len(rawFailed))
+		}
+	}
+	if total > 1000+20 {
+		t.Errorf("%d beats, want about 1,000 at most", total)
+	}
+}
+
+func TestFitStep(t *testing.T) {
+	w := sources.Window{From: utc("2025-10-22T00:00:00Z"), To: utc("2025-11-21T00:00:00Z")}
+	ms := make([]monitor, 300)
+	for i := range ms {
+		ms[i] = monitor{id: i + 1, interval: 60}
+	}
+	for _, c := range []struct {
+		n     int
+		step  time.Duration
+		limit int
+		want  time.Duration
+	}{
+		{300, time.Minute, 2_000_000, 10 * time.Minute}, // 13 M checks
+		{30, time.Minute, 2_000_000, time.Minute},       // 1.3 M
+		{300, time.Hour, 2_000_000, time.Hour},
+		{300, 0, 2_000_000, 0}, // no step: raw
+		{300, time.Minute, 10, 1440 * time.Minute},
+	} {
+		if got := fitStep(ms[:c.n], w, c.step, c.limit); got != c.want {
+			t.Errorf("%d monitors at %v, limit %d: %v, want %v", c.n, c.step, c.limit, got, c.want)
+		}
 	}
 }
