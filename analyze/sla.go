@@ -169,13 +169,21 @@ func coverage(p *sources.Probe, w sources.Window) (raw, agg []sources.Window) {
 		if b.Status == sources.Maintenance {
 			continue // maintenance is neither up nor down
 		}
-		end := b.T.Add(step)
+		start, end := b.T, b.T.Add(step)
+		// A check soon after an aggregate's end speaks for the time since:
+		// checks run every step, not on the aggregate's boundary (a
+		// summary of 11:50-12:00, then a check at 12:00:01, is no hole).
+		if i > 0 && p.Beats[i-1].Span > 0 {
+			if e := p.Beats[i-1].T.Add(p.Beats[i-1].Span); e.Before(start) && start.Sub(e) <= reach {
+				start = e
+			}
+		}
 		if i+1 < len(p.Beats) {
 			if next := p.Beats[i+1].T; next.Sub(b.T) <= reach {
 				end = next
 			}
 		}
-		if x, ok := clip(sources.Window{From: b.T, To: end}); ok {
+		if x, ok := clip(sources.Window{From: start, To: end}); ok {
 			raw = append(raw, x)
 		}
 	}

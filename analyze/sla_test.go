@@ -79,3 +79,32 @@ func TestPeriodSLANoChecks(t *testing.T) {
 		t.Errorf("%+v", m)
 	}
 }
+
+// Checks summed per step (the Kuma source does so past its beat bound),
+// then single checks a second after the step's end around an outage: the
+// second between is no hole; the outage's downtime is the raw checks'.
+func TestPeriodSLASummariesThenChecks(t *testing.T) {
+	d0 := time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC)
+	period := sources.Window{From: d0, To: d0.Add(2 * time.Hour)}
+	p := sources.Probe{Source: "kuma", Name: "Shop", Interval: time.Minute}
+	for step := d0; step.Before(period.To); step = step.Add(10 * time.Minute) {
+		if step.Equal(d0.Add(time.Hour)) { // the step of the outage keeps its checks
+			for i := range 10 {
+				st := sources.Up
+				if i >= 3 && i < 7 {
+					st = sources.Down
+				}
+				p.Beats = append(p.Beats, sources.Beat{T: step.Add(time.Duration(i)*time.Minute + time.Second), Status: st})
+			}
+			continue
+		}
+		p.Beats = append(p.Beats, sources.Beat{T: step, Span: 10 * time.Minute, Checks: 10, Status: sources.Up})
+	}
+	m := PeriodSLA(&sources.Dataset{Probes: []sources.Probe{p}}, period, "UTC", "").Monitors[0]
+	if m.Uncovered != 0 || len(m.Holes) != 0 || m.Covered != period.Duration() {
+		t.Errorf("covered %s, uncovered %s %v; want all of %s", m.Covered, m.Uncovered, m.Holes, period.Duration())
+	}
+	if m.Downtime != 4*time.Minute || m.Outages != 1 || m.Checks != 120 || m.Failed != 4 {
+		t.Errorf("downtime %s, %d outages, %d/%d checks failed", m.Downtime, m.Outages, m.Failed, m.Checks)
+	}
+}
