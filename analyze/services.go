@@ -568,6 +568,16 @@ func (a *analysis) judgeServices(s *Symptom, out []Suspect, cs []*candidate) []S
 		if k.start.After(earliest.Add(a.tolerance())) {
 			sc *= 0.9
 		}
+		// A replica that restarted while its service kept answering (its
+		// requests, latency and errors did not move, no caller logged
+		// failures naming it) had its load taken by its peers: a crash
+		// or an OOM kill absorbed where it happened, which explains
+		// nothing elsewhere. Kubernetes restarts containers all the
+		// time; one that matters shows in what its service answers.
+		if !k.stopped && isRestart(cs[k.best]) && !k.kinds["latency"] && !k.kinds["errors"] && !k.kinds["requests"] && len(k.callers) == 0 {
+			sc *= 0.6
+			notes = append(notes, "it restarted, but its requests, latency and errors did not move and no caller logged failures naming it: its peers took its load")
+		}
 		// Errors and latency elsewhere that begin when a service stops
 		// answering are its callers failing with it.
 		if !k.stopped && !k.kinds["resource"] {
@@ -905,3 +915,22 @@ func (a *analysis) fellToNothing(sg *signal, iv interval) bool {
 	}
 	return false
 }
+
+// isRestart reports whether a candidate is a container restarting: a
+// restart counter rising (kube-state-metrics' ..._restarts_total,
+// cAdvisor's, a mesh's) or a process's dying words in its own log (out of
+// memory, a panic, a fatal error).
+func isRestart(c *candidate) bool {
+	if c.pattern != nil {
+		t := c.pattern.Template
+		return c.caller == "" && (crashWords.MatchString(t) || oomWords.MatchString(t))
+	}
+	if c.sig == nil || c.sig.series == nil {
+		return false
+	}
+	return slices.ContainsFunc(nameWords(c.sig.series.Name), func(w string) bool { return w == "restart" || w == "restarts" })
+}
+
+// oomWords: the JVM's and Kubernetes' words for a process killed for its
+// memory, which crashWords (the kernel's, systemd's, Go's) does not hold.
+var oomWords = regexp.MustCompile(`OutOfMemoryError|\bOOMKilled\b|segmentation fault|SIGSEGV|SIGKILL`)

@@ -98,7 +98,10 @@ type msWorld struct {
 
 	// Pods that start or stop inside the data: pod name -> minute.
 	podFrom, podTo map[string]int
-	extraPods      map[int][]string // service -> pods added later (autoscaling, deploy)
+	// Pods whose container restarted on its own (an unrelated crash or
+	// OOM kill): pod -> [first minute down, minute it is back].
+	podGap    map[string][2]int
+	extraPods map[int][]string // service -> pods added later (autoscaling, deploy)
 
 	logs    map[string][]logLine // pod -> lines
 	fault   int
@@ -243,7 +246,7 @@ func generateMS(name string, seed int, dir string) (*Incident, error) {
 		return nil, err
 	}
 	w := &msWorld{rng: rng, loc: loc, kind: name, podFrom: map[string]int{}, podTo: map[string]int{},
-		extraPods: map[int][]string{}, logs: map[string][]logLine{}, version: map[string]string{}}
+		extraPods: map[int][]string{}, logs: map[string][]logLine{}, version: map[string]string{}, podGap: map[string][2]int{}}
 	w.ns = []string{"default", "boutique", "sock-shop", "train-ticket", "shop", "prod"}[rng.IntN(6)]
 	w.build()
 	// History before the fault: fault-injection runs keep from an hour
@@ -460,6 +463,32 @@ func (w *msWorld) decoys() {
 			s.pods = append(s.pods, np)
 		}
 	}
+	if w.rng.IntN(2) == 0 { // an unrelated pod restarts on its own
+		// One replica of a service with several (its peers take its
+		// load, its callers see nothing) crashes or is OOM-killed and
+		// restarts within a minute or three, anywhere from well before
+		// the fault to after it: a restart that is not the cause.
+		var cands []int
+		for i := range w.svcs {
+			if i != w.fault && len(w.svcs[i].pods) >= 2 && !w.svcs[i].sts {
+				cands = append(cands, i)
+			}
+		}
+		if len(cands) > 0 {
+			d := cands[w.rng.IntN(len(cands))]
+			s := &w.svcs[d]
+			p := s.pods[w.rng.IntN(len(s.pods))]
+			m := w.idx(w.inc.Add(time.Duration(w.rng.IntN(70)-45) * time.Minute))
+			if _, late := w.podFrom[p]; !late && m > 5 && m < w.n-5 {
+				up := m + 1 + w.rng.IntN(3)
+				w.podGap[p] = [2]int{m, up}
+				msg := []string{"fatal error: runtime: out of memory", "panic: runtime error: invalid memory address or nil pointer dereference",
+					"java.lang.OutOfMemoryError: Java heap space"}[w.rng.IntN(3)]
+				w.addLog(p, w.time(m).Add(-time.Duration(1+w.rng.IntN(20))*time.Second), d, "error", "%s", msg)
+				w.addLog(p, w.time(up).Add(time.Duration(w.rng.IntN(30))*time.Second), d, "info", "starting server on port %d", s.port)
+			}
+		}
+	}
 	if w.rng.IntN(3) == 0 { // a traffic bump well before
 		a := w.idx(w.inc.Add(-time.Duration(40+w.rng.IntN(60)) * time.Minute))
 		b := min(w.n, a+10+w.rng.IntN(15))
@@ -472,6 +501,9 @@ func (w *msWorld) decoys() {
 
 // live reports whether pod p of service s runs at minute m.
 func (w *msWorld) live(p string, m int) bool {
+	if g, ok := w.podGap[p]; ok && m >= g[0] && m < g[1] {
+		return false // restarting: not scraped, serving nothing
+	}
 	if a, ok := w.podFrom[p]; ok && m < a {
 		return false
 	}
@@ -724,12 +756,17 @@ func (w *msWorld) writeMetrics(path string) error {
 		v      func(m int) float64
 		total  bool // a counter: v is per second, summed
 	}
+	var podOf []string // the pod of each point list emit is given
 	emit := func(name string, ps []pt, live []func(int) bool) {
 		for i, p := range ps {
 			tot := w.uni(1e3, 1e5)
+			gap, crashed := w.podGap[podOf[i]]
 			for m := range w.n {
 				if live != nil && !live[i](m) {
 					continue
+				}
+				if crashed && m == gap[1] {
+					tot = 0 // a restarted process counts from zero
 				}
 				v := p.v(m)
 				if math.IsNaN(v) {
@@ -754,6 +791,9 @@ func (w *msWorld) writeMetrics(path string) error {
 		}
 	}
 	lives := make([]func(int) bool, len(pods))
+	for _, pr := range pods {
+		podOf = append(podOf, pr.pod)
+	}
 	for i, pr := range pods {
 		pod := pr.pod
 		lives[i] = func(m int) bool { return w.live(pod, m) }
@@ -836,8 +876,9 @@ func (w *msWorld) writeMetrics(path string) error {
 	emit("kube_pod_container_status_restarts_total", mk(func(pr podRef) pt {
 		s := pr.s
 		n := 0.0
+		gap, crashed := w.podGap[pr.pod]
 		return pt{cl(pr), func(m int) float64 {
-			if m == w.restarts[s] {
+			if m == w.restarts[s] || crashed && m == gap[1] {
 				n++
 			}
 			return n
