@@ -432,6 +432,12 @@ func TestSparklineAndTimelineWording(t *testing.T) {
 	if !strings.Contains(h, "<td>business hours</td>") || !strings.Contains(h, "before the window: a cause may start") {
 		t.Error("html timeline wording")
 	}
+	// The table shows the 12 entries nearest the symptom: keep few, so
+	// that the lead-up entry is among them.
+	f.Timeline = f.Timeline[:4]
+	if tb := mustWrite(t, "table", f); !strings.Contains(tb, "20m before the window: a cause may start up to the profile's lag") {
+		t.Errorf("the table's timeline begins before the window and does not say why:\n%s", tb)
+	}
 }
 
 // Charts: the Mermaid one draws the data as bars, one a bucket (a bar

@@ -430,6 +430,12 @@ func (t *tty) timeline(v *view) {
 	if len(v.Timeline) > len(idx) {
 		head += fmt.Sprintf(", the %d entries nearest %s of %d; the rest in -o markdown", len(idx), v.stamp(at), len(v.Timeline))
 	}
+	// Entries before the window are the lead-up (see leadUp): said here
+	// too, or a timeline starting before the asked window reads as a bug.
+	if first := v.Timeline[idx[0]].T; first.Before(v.Window.From) {
+		head += fmt.Sprintf("; from %s, %s before the window: a cause may start up to the profile's lag before its symptom",
+			v.clock(first), human(v.Window.From.Sub(first)))
+	}
 	t.wrap(0, t.bold(head))
 	width, swidth := 0, 0
 	for _, i := range idx {
