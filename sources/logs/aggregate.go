@@ -976,13 +976,7 @@ func (a *aggregator) series() []sources.Series {
 	mk := func(name string, role sources.Role, unit string) sources.Series {
 		return sources.Series{Source: a.s.c.Name, Name: name, Labels: labels(), Role: role, Unit: unit, Query: query}
 	}
-	// Named after what logged them: an access log's ("nginx") or an
-	// application's JSON or logfmt lines with a status and a duration
-	// ("http"), not an nginx series for an app that has none.
-	what := "nginx"
-	if a.accessFormat == FormatJSON || a.accessFormat == FormatLogfmt {
-		what = "http"
-	}
+	what := accessSeriesName(a.accessFormat)
 	req := mk(what+" requests", sources.Traffic, "1/s")
 	errs := mk(what+" 5xx", sources.Errors, "1/s")
 	p50 := mk(what+" request time p50", sources.Latency, "s")
@@ -1024,6 +1018,24 @@ func (a *aggregator) series() []sources.Series {
 		out = append(out, p50, p95, p99)
 	}
 	return out
+}
+
+// accessSeriesName names the requests, 5xx and request-time series after
+// what wrote the lines, so that a report reads as the user's system is
+// built: a load balancer's or a CDN's logs are not an nginx's, and an
+// application's JSON or logfmt lines with a status and a duration are
+// "http" (no nginx in front of it may exist). The combined log format
+// keeps "nginx": its most common writer, and Apache's lines are the same.
+func accessSeriesName(format string) string {
+	switch format {
+	case FormatALB, FormatELB, FormatCloudFront:
+		return format
+	case FormatS3Access:
+		return "s3"
+	case FormatNginx:
+		return "nginx"
+	}
+	return "http"
 }
 
 // quantile of sorted values, interpolating linearly between the two

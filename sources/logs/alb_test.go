@@ -208,7 +208,7 @@ func TestALBOwnErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := seriesSum(ds, "nginx 5xx"); got != wantAll {
+	if got := seriesSum(ds, "alb 5xx"); got != wantAll {
 		t.Errorf("all 5xx %d, want %d", got, wantAll)
 	}
 	if got := seriesSum(ds, "alb elb 5xx"); got != wantLB || wantLB == 0 {

@@ -95,7 +95,7 @@ func TestCloudFront(t *testing.T) {
 		if len(ds.Gaps) > 0 {
 			t.Errorf("format %q: gaps %v (headers are not errors)", format, ds.Gaps)
 		}
-		if r, e := sumSeries(ds, "nginx requests"), sumSeries(ds, "nginx 5xx"); r < 1.99 || r > 2.01 || e < 0.99 || e > 1.01 {
+		if r, e := sumSeries(ds, "cloudfront requests"), sumSeries(ds, "cloudfront 5xx"); r < 1.99 || r > 2.01 || e < 0.99 || e > 1.01 {
 			t.Errorf("format %q: requests %v, 5xx %v; want 2 and 1 (000 is no request answered)", format, r, e)
 		}
 		pc := patternCounts(ds)
@@ -106,7 +106,7 @@ func TestCloudFront(t *testing.T) {
 	// A v2 header with fields of the user's choice, in another order.
 	custom := "#Fields: time date sc-status cs-uri-stem time-taken cs-method\n21:02:31\t2019-12-04\t503\t/x\t1.500\tPOST\n"
 	ds := fetchFile(t, "cf.log", custom, FormatCloudFront, around("2019-12-04T21:02:31Z"))
-	if e := sumSeries(ds, "nginx 5xx"); e < 0.99 || e > 1.01 || len(ds.Gaps) > 0 {
+	if e := sumSeries(ds, "cloudfront 5xx"); e < 0.99 || e > 1.01 || len(ds.Gaps) > 0 {
 		t.Errorf("custom fields: 5xx %v, gaps %v", e, ds.Gaps)
 	}
 }
@@ -120,12 +120,12 @@ func TestS3AccessLog(t *testing.T) {
 	if pc["GET /REST.GET.OBJECT 5xx"] != 1 || pc["GET /REST.GET.BUCKETPOLICY 4xx"] != 1 {
 		t.Errorf("patterns %v", pc)
 	}
-	if e := sumSeries(ds, "nginx 5xx"); e < 0.99 || e > 1.01 {
+	if e := sumSeries(ds, "s3 5xx"); e < 0.99 || e > 1.01 {
 		t.Errorf("5xx %v", e)
 	}
 	var p99 float64
 	for _, s := range ds.Series {
-		if s.Name == "nginx request time p99" {
+		if s.Name == "s3 request time p99" {
 			for _, p := range s.Points {
 				p99 = max(p99, p.V)
 			}

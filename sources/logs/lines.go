@@ -136,6 +136,9 @@ func (l *Lines) add(t time.Time, ref string, line []byte) {
 	r.T = t
 	r.guessedYear = false
 	if r.Status > 0 {
+		if l.acc.a.accessFormat == "" {
+			l.acc.a.accessFormat = format
+		}
 		l.acc.add(r, ref, l.n, text)
 		return
 	}

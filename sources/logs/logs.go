@@ -10,9 +10,10 @@
 //
 //   - for access logs (nginx/apache, an nginx log_format, or JSON lines
 //     with a status), Series of requests/s, 5xx/s and request time p50, p95
-//     and p99 per step, labelled {file: "access.log"}, named "nginx ..."
-//     for access logs and "http ..." for an application's JSON or logfmt
-//     lines;
+//     and p99 per step, labelled {file: "access.log"}, named after what
+//     wrote them: "nginx ..." for combined access logs, "alb", "elb",
+//     "cloudfront" or "s3 ..." for AWS's, "http ..." for an
+//     application's JSON or logfmt lines;
 //   - Events for cron jobs (backups among them), service restarts, deploys
 //     and OOM kills, each with Ref "path:line" (after a seek to the
 //     window too: the newlines before are counted, see numberLines);

@@ -603,6 +603,9 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 			}
 			np, fast = p.(nginxParser)
 			fast = fast && acc != nil && !multi
+			if fast && acc.a.accessFormat == "" {
+				acc.a.accessFormat = st.format // every line it parses is a request
+			}
 			sp, _ = p.(*syslogParser) // called directly: no interface call
 			fastAgg = !fast && acc != nil && !multi
 		}

@@ -61,7 +61,7 @@ func BenchmarkS3ALBDay(b *testing.B) {
 	b.ReportMetric(float64(stored)/1e6, "MB-stored")
 	b.ReportMetric(float64(raw)/sec, "lines/s")
 	b.ReportMetric(sec, "s/day")
-	if got := seriesSum(ds, "nginx requests"); int64(got) < raw*9/10 {
+	if got := seriesSum(ds, "alb requests"); int64(got) < raw*9/10 {
 		b.Fatalf("%d requests read of %d", got, raw)
 	}
 }

@@ -63,7 +63,7 @@ func TestS3ALBWindow(t *testing.T) {
 			}
 		}
 	}
-	req, errs := seriesSum(ds, "nginx requests"), seriesSum(ds, "nginx 5xx")
+	req, errs := seriesSum(ds, "alb requests"), seriesSum(ds, "alb 5xx")
 	if req != wantReq || errs != want5xx || want5xx == 0 {
 		t.Errorf("requests %d, 5xx %d; want %d and %d", req, errs, wantReq, want5xx)
 	}
@@ -72,7 +72,7 @@ func TestS3ALBWindow(t *testing.T) {
 	}
 	// The 504s are ELB's own: no request time; the rest have one.
 	for _, s := range ds.Series {
-		if s.Name == "nginx request time p50" && len(s.Points) < 55 {
+		if s.Name == "alb request time p50" && len(s.Points) < 55 {
 			t.Errorf("p50 has %d points of 60", len(s.Points))
 		}
 	}
@@ -160,7 +160,7 @@ func TestS3Damage(t *testing.T) {
 			}
 		}
 	}
-	if got := seriesSum(ds, "nginx requests"); got != want {
+	if got := seriesSum(ds, "alb requests"); got != want {
 		t.Errorf("requests %d, want %d: the lines before the damage kept, the rest of the window read", got, want)
 	}
 	var cutGap, goneGap bool
@@ -400,7 +400,7 @@ func TestS3Unreadable(t *testing.T) {
 			}
 		}
 	}
-	if got := seriesSum(ds, "nginx requests"); got != want || want == 0 {
+	if got := seriesSum(ds, "alb requests"); got != want || want == 0 {
 		t.Errorf("requests %d, want %d: the rest of the window read", got, want)
 	}
 	found := false
