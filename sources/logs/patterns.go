@@ -147,7 +147,19 @@ func Mine(ctx context.Context, paths []string, o MineOptions) (*Mined, error) {
 			s.out.Gaps = append(s.out.Gaps, sources.Gap{Source: "logs", What: p, Reason: g})
 		}
 	}
-	return finish(parts), nil
+	m := finish(parts)
+	// Times are written in the zone the user reads in (--timezone), as
+	// the table and a report write them, not in UTC in JSON and CSV only.
+	for i := range m.Templates {
+		t := &m.Templates[i]
+		if !t.FirstSeen.IsZero() {
+			t.FirstSeen = t.FirstSeen.In(o.Location)
+		}
+		if !t.Example.T.IsZero() {
+			t.Example.T = t.Example.T.In(o.Location)
+		}
+	}
+	return m, nil
 }
 
 // mineChunks reads a large plain file in as many chunks as there are
@@ -429,7 +441,7 @@ func (m *Mined) WriteCSV(w io.Writer, limit int) error {
 		}
 		first := ""
 		if !t.FirstSeen.IsZero() {
-			first = t.FirstSeen.UTC().Format(time.RFC3339)
+			first = t.FirstSeen.Format(time.RFC3339)
 		}
 		fmt.Fprintf(bw, "%s,%d,%s,%s,%s,%s\n", t.ID, t.Count, t.Level, first, csvField(t.Template),
 			csvField(t.Example.Ref()))
