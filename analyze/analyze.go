@@ -399,6 +399,10 @@ func fmtVal(v float64, unit string) string {
 	case "B", "B/s":
 		return bytesText(v) + strings.TrimPrefix(unit, "B")
 	}
+	// A count per second is written "0.2/s": "0.2 1/s" reads as two numbers.
+	if per, ok := strings.CutPrefix(unit, "1/"); ok {
+		return trimFloat(v) + "/" + per
+	}
 	return trimFloat(v) + " " + unit
 }
 

@@ -278,6 +278,10 @@ func value(x float64, unit string) string {
 			x /= 1000
 		}
 	}
+	// A count per second is written "0.2/s": "0.2 1/s" reads as two numbers.
+	if per, ok := strings.CutPrefix(unit, "1/"); ok {
+		return num(x) + "/" + per
+	}
 	if x == 1 && len(unit) > 2 && strings.HasSuffix(unit, "s") && !strings.ContainsAny(unit, "/%") {
 		unit = unit[:len(unit)-1] // "1 line", "1 check"
 	}
