@@ -135,6 +135,17 @@ func (sv summaryView) peak(e analyze.SummaryEpisode) string {
 	return p
 }
 
+// peakProse is peak for a sentence: "Peak 244 against a usual 10 (24.4×)";
+// the table's "244 (10), 24.4×" sits under its "Peak (baseline)" header,
+// which prose does not have.
+func (sv summaryView) peakProse(e analyze.SummaryEpisode) string {
+	p := "Peak " + value(e.PeakValue, e.Unit) + " against a usual " + value(e.BaselineValue, e.Unit)
+	if r := ratio(e.Ratio); r != "" {
+		p += " (" + r + ")"
+	}
+	return p
+}
+
 func (sv summaryView) markdown(w io.Writer) {
 	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
 	s := sv.s
@@ -152,7 +163,7 @@ func (sv summaryView) markdown(w io.Writer) {
 				sv.span(e.Start, e.End), human(e.Duration()), hours(e.Class))
 			p("%s", text(e.Why))
 			if e.Kind != string(analyze.Outage) {
-				p(" Peak %s.", sv.peak(e))
+				p(" %s.", sv.peakProse(e))
 			}
 			if e.Cause != "" {
 				p(" Most likely cause: **%s**.", text(e.Cause))

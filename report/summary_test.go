@@ -202,3 +202,21 @@ func TestSummaryTableAt80Columns(t *testing.T) {
 		t.Errorf("piped, the start is not whole:\n%s", buf.String())
 	}
 }
+
+// In prose the peak says what the number in parentheses is; the table's
+// "244 (10)" has its "Peak (baseline)" header for that.
+func TestSummaryPeakInProse(t *testing.T) {
+	var md, tb bytes.Buffer
+	if err := WriteSummary(&md, "markdown", summaryFixture(), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteSummary(&tb, "table", summaryFixture(), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(md.String(), "Peak 244 against a usual 10 (24.4×).") || strings.Contains(md.String(), "Peak 244 (10)") {
+		t.Errorf("markdown peak:\n%s", md.String())
+	}
+	if !strings.Contains(tb.String(), "\t244 (10), 24.4×\t") {
+		t.Errorf("table peak:\n%s", tb.String())
+	}
+}
