@@ -311,7 +311,7 @@ type LogPeak struct {
 
 // LogValue is a value a pattern's lines named, and in how many of them.
 type LogValue struct {
-	Kind  string // "address", "client", "user agent", "referrer", "campaign"
+	Kind  string // "address", "client", "user agent", "referrer", "campaign", "request"
 	Value string
 	Lines int
 }

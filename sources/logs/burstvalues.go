@@ -6,24 +6,29 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 
 	"github.com/hindsight-sre/hindsight/sources"
 )
 
 // The values a burst's lines may share, and that name who or what is
 // behind it: the address a line names (for an access log, its client);
-// for access logs also the user agent, the referrer and the campaign of
-// the query (utm_campaign, else utm_source). These are the breakdowns a
-// person reaches for after a surge or an attack, whatever the service.
+// for access logs also the user agent, the referrer, the campaign of the
+// query (utm_campaign, else utm_source) and the request as written (path
+// and query: the value of a route's variable, "/api/items/17" of "GET
+// /api/items/<*>", and the parameters a crawler or an attack repeats).
+// These are the breakdowns a person reaches for after a surge or an
+// attack, whatever the service.
 const (
 	kindAddress = iota
 	kindUA
 	kindReferrer
 	kindCampaign
+	kindRequest
 	nKinds
 )
 
-var kindNames = [nKinds]string{"address", "user agent", "referrer", "campaign"}
+var kindNames = [nKinds]string{"address", "user agent", "referrer", "campaign", "request"}
 
 // kindName is the name of kind k in a pattern's values: an access log's
 // address is its client.
@@ -35,19 +40,25 @@ func kindName(k int, access bool) string {
 }
 
 // lineValues returns the values of line: the first address; for access
-// lines (access) the campaign; for nginx/apache combined lines (combined)
-// the referrer and the user agent, the quoted fields after the request.
-// "-" and "" are no value.
-func lineValues(line []byte, access, combined bool) (v [nKinds][]byte) {
+// lines (access) the campaign; for lines whose first quoted field is the
+// request (quoted: nginx/apache combined, ALB/ELB) its target when the
+// route has a variable or the target a query (vary; else the target is
+// the route itself, which the pattern already names); for combined lines
+// (combined) the referrer and the user agent, the quoted fields after
+// the request. "-" and "" are no value.
+func lineValues(line []byte, k lineKind) (v [nKinds][]byte) {
 	v[kindAddress] = firstAddress(line)
-	if !access {
+	if !k.access {
 		return v
 	}
 	v[kindCampaign] = campaignOf(line)
-	if combined {
+	if k.quoted {
 		var q [3][]byte
 		n := quotedFields(line, q[:])
-		if n == 3 {
+		if n >= 1 {
+			v[kindRequest] = requestTarget(q[0], k.vary)
+		}
+		if k.combined && n == 3 {
 			if f := q[1]; len(f) > 0 && string(f) != "-" {
 				v[kindReferrer] = f
 			}
@@ -57,6 +68,42 @@ func lineValues(line []byte, access, combined bool) (v [nKinds][]byte) {
 		}
 	}
 	return v
+}
+
+// requestTarget is the target of a request line ("GET /a?b HTTP/1.1"
+// gives "/a?b"), nil when there is none or when it has no query and vary
+// is false.
+func requestTarget(req []byte, vary bool) []byte {
+	i := bytes.IndexByte(req, ' ')
+	if i < 0 {
+		return nil
+	}
+	t := req[i+1:]
+	if j := bytes.LastIndexByte(t, ' '); j >= 0 {
+		t = t[:j]
+	}
+	if len(t) == 0 || !vary && bytes.IndexByte(t, '?') < 0 {
+		return nil
+	}
+	return t
+}
+
+// lineKind is what lineValues looks for in a pattern's lines: access
+// lines; whose first quoted field is the request; combined lines; and
+// whether the route has a variable (or is the overflow route, "<other>").
+type lineKind struct{ access, quoted, combined, vary bool }
+
+func (a *aggregator) lineKind(p *pattern) lineKind {
+	if p.key.route == nil {
+		return lineKind{}
+	}
+	combined := a.accessFormat == FormatNginx
+	return lineKind{
+		access:   true,
+		quoted:   combined || a.accessFormat == FormatALB || a.accessFormat == FormatELB,
+		combined: combined,
+		vary:     strings.IndexByte(p.key.route.tmpl, '<') >= 0,
+	}
 }
 
 // campaignOf returns "utm_campaign=<value>" (else "utm_source=<value>")
@@ -107,7 +154,7 @@ func quotedFields(line []byte, out [][]byte) int {
 // Misra-Gries summary of four counters per kind: a value in more than a
 // fifth of the lines is kept, its count a lower bound).
 func (a *aggregator) countValues(p *pattern, line []byte) {
-	vs := lineValues(line, p.key.route != nil, a.accessFormat == FormatNginx)
+	vs := lineValues(line, a.lineKind(p))
 	p.valsN++
 	for k, v := range vs {
 		if v != nil {
@@ -163,7 +210,7 @@ func (a *aggregator) sample(p *pattern, b int, line []byte) {
 		a.rng = rand.New(rand.NewPCG(0x5eed, uint64(a.base)))
 	}
 	s := lineSample{b: b}
-	vs := lineValues(line, p.key.route != nil, a.accessFormat == FormatNginx)
+	vs := lineValues(line, a.lineKind(p))
 	for k, v := range vs {
 		if v != nil {
 			s.values[k] = string(v)

@@ -69,3 +69,59 @@ func TestAccessBurstValues(t *testing.T) {
 		t.Errorf("share of the surge's client over all lines %.2f, want about 0.4", share)
 	}
 }
+
+// TestAccessBurstRequest: a burst on a route with a variable, from many
+// clients but for one item and query, names the request as written (the
+// route's value and the query an attack repeats); a route without a
+// variable or a query names no request (its template already says it).
+func TestAccessBurstRequest(t *testing.T) {
+	var b strings.Builder
+	const hit = "/api/items/17?id=1%27%20OR%201=1"
+	for m := range 60 {
+		n := 20
+		if m == 40 {
+			n = 400
+		}
+		for i := range n {
+			path := fmt.Sprintf("/api/items/%d", (m*31+i)%997)
+			if m == 40 && i%10 != 0 {
+				path = hit
+			}
+			addr := fmt.Sprintf("198.51.%d.%d", i%200, (m*7+i)%250) // a different client a line
+			fmt.Fprintf(&b, "%s - - [20/Nov/2025:03:%02d:%02d +0900] \"GET %s HTTP/1.1\" 200 512 \"-\" \"curl/8.5.0\"\n", addr, m, i%60, path)
+			fmt.Fprintf(&b, "%s - - [20/Nov/2025:03:%02d:%02d +0900] \"GET /health HTTP/1.1\" 200 2 \"-\" \"kube-probe/1.29\"\n", addr, m, i%60)
+		}
+	}
+	p := mustWrite(t, t.TempDir(), "access.log", b.String())
+	seoul := mustSeoul(t)
+	w := sources.Window{From: time.Date(2025, 11, 20, 3, 0, 0, 0, seoul), To: time.Date(2025, 11, 20, 4, 0, 0, 0, seoul)}
+	ds := mustFetch(t, Config{Paths: []string{p}, Location: seoul}, w, time.Minute)
+	got := map[string][]sources.LogValue{}
+	for _, lp := range ds.Patterns {
+		got[lp.Template] = lp.PeakValues
+		for _, s := range lp.Sample {
+			for _, v := range s.Values {
+				if v.Kind == "request" && strings.HasPrefix(lp.Template, "GET /health") {
+					t.Errorf("%s: sampled request %q: the route says it", lp.Template, v.Value)
+				}
+			}
+		}
+	}
+	found := false
+	for _, v := range got["GET /api/items/<*> 2xx"] {
+		if v.Kind == "request" && v.Value == hit && v.Lines >= 300 {
+			found = true
+		}
+		if v.Kind == "client" {
+			t.Errorf("peak value %+v: no client stands out", v)
+		}
+	}
+	if !found {
+		t.Errorf("GET /api/items/<*> peak values %+v (patterns %v): want the request %s", got["GET /api/items/<*> 2xx"], keys(got), hit)
+	}
+	for _, v := range got["GET /health 2xx"] {
+		if v.Kind == "request" {
+			t.Errorf("GET /health peak value %+v", v)
+		}
+	}
+}
