@@ -1,28 +1,38 @@
 package incidentgen
 
 // Microservice incidents: the shape of the public fault-injection
-// benchmarks (issue 13). A system of 10-16 services on Kubernetes, one
+// benchmarks (issue 13). A system of 9-21 services on Kubernetes, one
 // entry service that users call and a call graph below it down to
-// databases and caches; per-pod container metrics as cAdvisor and
-// kube-state-metrics export them, per-pod request, error and latency
-// series as the services (or their mesh) export them, and one container
-// log per pod. No synthetic probe: what users felt is only in the entry
-// service's own latency and errors.
+// databases and caches, in one of four shapes (a random graph, a fan-out
+// from the entry, layers below one or two aggregators, a hub every
+// service calls); services named after what they do or with made-up
+// words. Per-pod container metrics as cAdvisor and kube-state-metrics
+// export them (CPU against a limit, throttling, memory, RSS, threads,
+// open files, network bytes and packets, disk), per-pod request, error
+// and latency series where the service exports them (not every one does;
+// one system in four exports none), and one container log per pod. No
+// synthetic probe: what users felt is only in the entry service's own
+// latency and errors, when it has them. History before the fault runs
+// from 20 minutes (a benchmark's run) to a day.
 //
-// One service at fault, with one injected fault: a CPU hog, a memory
-// leak, disk stress, network delay, packet loss, or the process killed.
-// Its effects propagate as they do in a real call graph: a caller waits
-// for its callee (its latency rises by about the callee's added latency
-// times the calls it makes), surfaces its callee's failures as its own
-// errors on calls it cannot do without, and logs them, naming the callee
-// by its host name where the client library does ("dial tcp
-// cartservice:7070: connect: connection refused"), by an address or only
-// by the operation where it does not.
+// One service at fault, with one injected fault, from barely visible to
+// severe: a CPU hog, a memory leak, disk stress, network delay, packet
+// loss, or the process killed. Its effects propagate as they do in a real
+// call graph: a caller waits for its callee (its latency rises by about
+// the callee's added latency times the calls it makes), surfaces its
+// callee's failures as its own errors on calls it cannot do without, and
+// logs them, naming the callee by its host name where the client library
+// does ("dial tcp cartservice:7070: connect: connection refused"), by an
+// address or only by the operation where it does not.
 //
-// Decoys: a noisy service whose latency and CPU always fluctuate, a
-// deploy of an unrelated service shortly before (new pods, a start-up
-// CPU burst, new log lines), a replica added by an autoscaler near the
-// fault, a traffic bump earlier on.
+// Noise and churn: each system has its own noise level; traffic follows
+// the day or a load generator's steps; a few services pause now and then
+// (garbage collection, a slow query); one may run a periodic job that
+// burns CPU and writes to disk; scrapes go missing. Decoys: a noisy
+// service whose latency and CPU always fluctuate, a deploy of an
+// unrelated service shortly before (new pods, a start-up CPU burst, new
+// log lines), a replica added by an autoscaler near the fault, a replica
+// of another service crashing and restarting, a traffic bump earlier on.
 //
 // Everything is written as a user would have it on disk and read back
 // through the real sources: metrics as an OpenMetrics file (sources/file),
@@ -63,7 +73,9 @@ type msSvc struct {
 	style     int    // log style: 0 JSON (Go), 1 logfmt, 2 plain (Java)
 	store     bool   // a database or cache
 	noisy     bool
-	sts       bool // a StatefulSet: pods are name-0, name-1
+	metrics   bool    // it exports request, error and latency series of its own
+	cpuLimit  float64 // cores a pod may use (its container's limit)
+	sts       bool    // a StatefulSet: pods are name-0, name-1
 }
 
 type msEdge struct {
@@ -95,6 +107,7 @@ type msWorld struct {
 	fsWrite   [][]float64 // per service, extra bytes written a second
 	restarts  []int       // minute of a restart per service (-1 none)
 	latHidden bool        // the fault's own added delay is not in its own latency series
+	noiseK    float64     // how noisy this system's series are (1 = usual)
 
 	// Pods that start or stop inside the data: pod name -> minute.
 	podFrom, podTo map[string]int
@@ -142,9 +155,27 @@ func (w *msWorld) podName(s *msSvc, hash string, i int) string {
 	return s.name + "-" + hash + "-" + w.suffix(5)
 }
 
+// word is a made-up pronounceable name ("korvan", "tessipo"): a system's
+// services are not always named after what they do, and no rule may
+// lean on the names of one demo system.
+func (w *msWorld) word() string {
+	const cons, vow = "bdfgklmnprstvz", "aeiou"
+	var b strings.Builder
+	for range 2 + w.rng.IntN(2) {
+		b.WriteByte(cons[w.rng.IntN(len(cons))])
+		b.WriteByte(vow[w.rng.IntN(len(vow))])
+	}
+	if w.rng.IntN(2) == 0 {
+		b.WriteByte("nrlsx"[w.rng.IntN(5)])
+	}
+	return b.String()
+}
+
 func (w *msWorld) build() {
-	// Naming style of this system's services.
-	style := w.rng.IntN(4)
+	// Naming style of this system's services; one system in four names
+	// them with made-up words.
+	style := w.rng.IntN(5)
+	made := w.rng.IntN(4) == 0
 	name := func(base string) string {
 		switch style {
 		case 0:
@@ -153,25 +184,56 @@ func (w *msWorld) build() {
 			return base
 		case 2:
 			return "ts-" + base + "-service"
+		case 3:
+			return base + "-api"
 		}
 		return base + "-svc"
 	}
-	nMid := 6 + w.rng.IntN(6)
-	nStore := 2 + w.rng.IntN(3)
-	mids := w.rng.Perm(len(msMid))[:nMid]
-	stores := w.rng.Perm(len(msStores))[:nStore]
+	nMid := 6 + w.rng.IntN(10)
+	nStore := 2 + w.rng.IntN(4)
+	used := map[string]bool{}
+	uniq := func(f func() string) string {
+		for {
+			if n := f(); !used[n] {
+				used[n] = true
+				return n
+			}
+		}
+	}
 	entry := msEntry[w.rng.IntN(len(msEntry))]
-	if style == 2 {
+	switch {
+	case made && w.rng.IntN(2) == 0:
+		entry = name(w.word()) // an entry named like any other service
+	case style == 2:
 		entry = "ts-" + entry
 	}
+	used[entry] = true
 	w.svcs = append(w.svcs, msSvc{name: entry})
-	for _, i := range mids {
-		w.svcs = append(w.svcs, msSvc{name: name(msMid[i])})
+	perm := w.rng.Perm(len(msMid))
+	for i := range nMid {
+		w.svcs = append(w.svcs, msSvc{name: uniq(func() string {
+			if made {
+				return name(w.word())
+			}
+			if i < len(perm) {
+				return name(msMid[perm[i]])
+			}
+			return name(msMid[w.rng.IntN(len(msMid))] + w.word())
+		})})
 	}
-	for _, i := range stores {
-		w.svcs = append(w.svcs, msSvc{name: msStores[i], store: true, sts: w.rng.IntN(2) == 0})
+	sperm := w.rng.Perm(len(msStores))
+	for i := range nStore {
+		w.svcs = append(w.svcs, msSvc{name: uniq(func() string {
+			if made || i >= len(sperm) {
+				return []string{"redis-", "mongo-", "mysql-", "pg-", "kafka-"}[w.rng.IntN(5)] + w.word()
+			}
+			return msStores[sperm[i]]
+		}), store: true, sts: w.rng.IntN(2) == 0})
 	}
 	n := len(w.svcs)
+	// One system in four exports no request series at all: what the
+	// cluster's cAdvisor and kube-state-metrics give, and the logs.
+	bare := w.rng.IntN(4) == 0
 	for i := range w.svcs {
 		s := &w.svcs[i]
 		s.proc = w.uni(0.002, 0.03)
@@ -187,6 +249,10 @@ func (w *msWorld) build() {
 		}
 		s.addr = fmt.Sprintf("10.%d.%d.%d", 96+w.rng.IntN(8), w.rng.IntN(256), 2+w.rng.IntN(250))
 		s.style = w.rng.IntN(3)
+		// Not every service is instrumented: databases and caches rarely
+		// export request series of their own, and some services do not.
+		s.metrics = !bare && (i == 0 || !s.store && w.rng.IntN(8) != 0 || s.store && w.rng.IntN(5) < 2)
+		s.cpuLimit = []float64{0.5, 1, 1, 2, 4}[w.rng.IntN(5)]
 		replicas := 1
 		if i == 0 || w.rng.IntN(4) == 0 {
 			replicas = 2
@@ -196,8 +262,12 @@ func (w *msWorld) build() {
 			s.pods = append(s.pods, w.podName(s, hash, r))
 		}
 	}
-	// The call graph: the entry calls 3-6 services; each service calls
-	// 0-3 later ones; services call stores. Every service is reached.
+	// The call graph, in one of four shapes real systems have: a random
+	// graph (the entry calls 3-6 services, each calls 0-3 later ones and
+	// a store), a fan-out (the entry calls nearly every service, which
+	// call stores), layers (the entry calls one or two aggregators,
+	// which call the rest, in chains), or a hub (one store nearly every
+	// service calls). Every service is reached.
 	mid0, store0 := 1, 1+nMid
 	add := func(from, to int) {
 		if from == to || slices.ContainsFunc(w.svcs[from].calls, func(e msEdge) bool { return e.to == to }) {
@@ -205,17 +275,45 @@ func (w *msWorld) build() {
 		}
 		w.svcs[from].calls = append(w.svcs[from].calls, msEdge{to: to, calls: w.uni(0.2, 1.5), critical: w.rng.IntN(4) != 0})
 	}
-	for _, k := range w.rng.Perm(nMid)[:3+w.rng.IntN(min(4, nMid-2))] {
-		add(0, mid0+k)
-	}
-	for i := mid0; i < store0; i++ {
-		for range w.rng.IntN(3) {
-			if j := i + 1 + w.rng.IntN(store0-i); j < store0 {
-				add(i, j)
+	switch topo := w.rng.IntN(4); topo {
+	case 1: // fan-out
+		for i := mid0; i < store0; i++ {
+			if w.rng.IntN(5) != 0 {
+				add(0, i)
+			}
+			if w.rng.IntN(4) == 0 {
+				add(i, mid0+w.rng.IntN(nMid))
+			}
+			if w.rng.IntN(3) != 0 {
+				add(i, store0+w.rng.IntN(nStore))
 			}
 		}
-		if w.rng.IntN(2) == 0 {
-			add(i, store0+w.rng.IntN(nStore))
+	case 2: // layers
+		aggs := 1 + w.rng.IntN(2)
+		for i := mid0; i < mid0+aggs; i++ {
+			add(0, i)
+		}
+		for i := mid0 + aggs; i < store0; i++ {
+			add(mid0+w.rng.IntN(min(i-mid0, aggs+2)), i)
+			if w.rng.IntN(2) == 0 {
+				add(i, store0+w.rng.IntN(nStore))
+			}
+		}
+	default: // random; with a hub
+		for _, k := range w.rng.Perm(nMid)[:3+w.rng.IntN(min(4, nMid-2))] {
+			add(0, mid0+k)
+		}
+		for i := mid0; i < store0; i++ {
+			for range w.rng.IntN(3) {
+				if j := i + 1 + w.rng.IntN(store0-i); j < store0 {
+					add(i, j)
+				}
+			}
+			if topo == 3 && w.rng.IntN(4) != 0 {
+				add(i, store0)
+			} else if w.rng.IntN(2) == 0 {
+				add(i, store0+w.rng.IntN(nStore))
+			}
 		}
 	}
 	reached := func(t int) bool {
@@ -249,9 +347,10 @@ func generateMS(name string, seed int, dir string) (*Incident, error) {
 		extraPods: map[int][]string{}, logs: map[string][]logLine{}, version: map[string]string{}, podGap: map[string][2]int{}}
 	w.ns = []string{"default", "boutique", "sock-shop", "train-ticket", "shop", "prod"}[rng.IntN(6)]
 	w.build()
-	// History before the fault: fault-injection runs keep from an hour
-	// to a day of normal operation.
-	hist := []time.Duration{time.Hour, 2 * time.Hour, 3 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour}[rng.IntN(6)]
+	// History before the fault: fault-injection runs keep from 20
+	// minutes to a day of normal operation.
+	hist := []time.Duration{20 * time.Minute, 30 * time.Minute, 45 * time.Minute, time.Hour, 2 * time.Hour, 6 * time.Hour,
+		24 * time.Hour}[rng.IntN(7)]
 	day := time.Date(2026, 1, 5, 0, 0, 0, 0, loc).AddDate(0, 0, rng.IntN(330))
 	w.inc = day.Add(time.Duration(rng.IntN(24*60)) * time.Minute).Add(time.Duration(rng.IntN(60)) * time.Second)
 	w.t0 = w.inc.Add(-hist).Truncate(time.Minute)
@@ -318,13 +417,49 @@ func (w *msWorld) init() {
 	}
 	w.entryRate = make([]float64, n)
 	peak := w.uni(20, 120)
+	// Users with a daily cycle, or a load generator (as fault-injection
+	// runs drive their systems): a flat rate that its operator steps up
+	// and down now and then.
+	flat := w.rng.IntN(2) == 0
+	jitter := w.uni(0.05, 0.2)
+	w.noiseK = w.uni(0.7, 2)
+	step := 1.0
 	for m := range n {
 		lt := w.time(m).In(w.loc)
 		h := float64(lt.Hour()) + float64(lt.Minute())/60
 		cyc := 0.25 + 0.75*math.Max(0, math.Sin((h-6)/17*math.Pi))
-		w.entryRate[m] = peak * cyc * w.uni(0.9, 1.1)
+		if flat {
+			if w.rng.IntN(90) == 0 {
+				step = w.uni(0.7, 1.4)
+			}
+			cyc = 0.6 * step
+		}
+		w.entryRate[m] = peak * cyc * w.uni(1-jitter, 1+jitter)
 		for s := range k {
 			w.slow[s][m] = 1
+		}
+	}
+	// Background churn: garbage-collection pauses and slow queries, a
+	// minute at a time, in a few services; a periodic job inside one
+	// service (a cache rebuild, a compaction) that burns CPU and writes
+	// to disk every few minutes.
+	for range 2 + w.rng.IntN(3) {
+		s := w.rng.IntN(k)
+		every := 15 + w.rng.IntN(45)
+		for m := w.rng.IntN(every); m < n; m += every/2 + w.rng.IntN(every) {
+			w.slow[s][m] *= w.uni(1.5, 3.5)
+			w.cpuExtra[s][m] += w.uni(0.02, 0.2)
+		}
+	}
+	if w.rng.IntN(2) == 0 {
+		s := w.rng.IntN(k)
+		every := 5 + w.rng.IntN(11)
+		cpu, wr := w.uni(0.1, 0.8), w.uni(5e6, 80e6)
+		for m := w.rng.IntN(every); m < n; m += every {
+			for x := m; x < min(n, m+1+w.rng.IntN(2)); x++ {
+				w.cpuExtra[s][x] += cpu * w.uni(0.8, 1.2)
+				w.fsWrite[s][x] += wr * w.uni(0.8, 1.2)
+			}
 		}
 	}
 	// The noisy service: its latency and CPU fluctuate all the time, with
@@ -356,8 +491,8 @@ func (w *msWorld) inject() string {
 	end := w.inc.Add(time.Duration(10+w.rng.IntN(25)) * time.Minute)
 	switch w.kind {
 	case "ms-cpu":
-		cores := w.uni(0.8, 2)
-		slow := w.uni(1.6, 4)
+		cores := w.uni(0.3, 2)
+		slow := w.uni(1.2, 4)
 		w.span(w.inc, end, func(m int, _ float64) {
 			w.cpuExtra[f][m] += cores * w.uni(0.9, 1.05)
 			w.slow[f][m] *= slow * w.uni(0.85, 1.15)
@@ -365,7 +500,7 @@ func (w *msWorld) inject() string {
 		return fmt.Sprintf("a CPU hog in %s (%.1f cores) slows it %.1fx", s.name, cores, slow)
 	case "ms-mem-leak":
 		total := w.uni(0.6, 2.5) * s.memBase
-		slow := w.uni(1.3, 2.5)
+		slow := w.uni(1.05, 2.5)
 		w.span(w.inc, end, func(m int, frac float64) {
 			w.memExtra[f][m] = total * frac
 			w.slow[f][m] *= 1 + (slow-1)*frac*w.uni(0.8, 1.2)
@@ -381,8 +516,8 @@ func (w *msWorld) inject() string {
 		}
 		return fmt.Sprintf("a memory leak in %s (+%.0f MB)", s.name, total/1e6)
 	case "ms-disk":
-		wr := w.uni(50e6, 400e6)
-		slow := w.uni(1.3, 3)
+		wr := w.uni(20e6, 400e6)
+		slow := w.uni(1.1, 3)
 		w.span(w.inc, end, func(m int, _ float64) {
 			w.fsWrite[f][m] += wr * w.uni(0.7, 1.3)
 			w.slow[f][m] *= slow * w.uni(0.85, 1.15)
@@ -390,12 +525,12 @@ func (w *msWorld) inject() string {
 		})
 		return fmt.Sprintf("disk stress in %s (%.0f MB/s written)", s.name, wr/1e6)
 	case "ms-delay":
-		d := w.uni(0.05, 0.6)
+		d := w.uni(0.02, 0.6)
 		w.latHidden = w.rng.IntN(4) == 0
 		w.span(w.inc, end, func(m int, _ float64) { w.addLat[f][m] += d * w.uni(0.9, 1.1) })
 		return fmt.Sprintf("network delay of %.0fms on %s", d*1000, s.name)
 	case "ms-loss":
-		share := w.uni(0.05, 0.4)
+		share := w.uni(0.02, 0.4)
 		w.latHidden = w.rng.IntN(4) == 0
 		w.span(w.inc, end, func(m int, _ float64) {
 			w.ownErr[f][m] += share * w.uni(0.8, 1.2)
@@ -540,7 +675,10 @@ func (w *msWorld) propagate() {
 		for s := k - 1; s >= 0; s-- {
 			sv := &w.svcs[s]
 			cpu := (sv.cpuBase*float64(len(sv.pods)) + sv.cpuPerReq*w.rate[s][m] + w.cpuExtra[s][m]) / float64(w.livePods(s, m))
-			load := 1 / (1 - math.Min(0.8, 0.3*cpu))
+			load := 1 / (1 - math.Min(0.8, 0.3*cpu/sv.cpuLimit))
+			if cpu > sv.cpuLimit {
+				load *= cpu / sv.cpuLimit // throttled at its limit
+			}
 			l := sv.proc * w.slow[s][m] * load
 			errs := w.ownErr[s][m]
 			for _, e := range sv.calls {
@@ -755,10 +893,14 @@ func (w *msWorld) writeMetrics(path string) error {
 		labels string
 		v      func(m int) float64
 		total  bool // a counter: v is per second, summed
+		skip   bool // not exported (a service without metrics of its own)
 	}
 	var podOf []string // the pod of each point list emit is given
 	emit := func(name string, ps []pt, live []func(int) bool) {
 		for i, p := range ps {
+			if p.skip {
+				continue
+			}
 			tot := w.uni(1e3, 1e5)
 			gap, crashed := w.podGap[podOf[i]]
 			for m := range w.n {
@@ -767,6 +909,9 @@ func (w *msWorld) writeMetrics(path string) error {
 				}
 				if crashed && m == gap[1] {
 					tot = 0 // a restarted process counts from zero
+				}
+				if w.rng.Float64() < 0.003 {
+					continue // a missed scrape
 				}
 				v := p.v(m)
 				if math.IsNaN(v) {
@@ -807,6 +952,7 @@ func (w *msWorld) writeMetrics(path string) error {
 		return fmt.Sprintf(`namespace=%q,service=%q,pod=%q%s`, w.ns, w.svcs[pr.s].name, pr.pod, extra)
 	}
 	noise := func(s int, sd float64) float64 {
+		sd *= w.noiseK
 		if w.svcs[s].noisy {
 			sd *= 2.5
 		}
@@ -828,8 +974,36 @@ func (w *msWorld) writeMetrics(path string) error {
 			if w.down[s][m] && m < w.restarts[s] {
 				return 0.001
 			}
-			return (sv.cpuBase + (sv.cpuPerReq*w.rate[s][m]+w.cpuExtra[s][m])*share(s, m)) * noise(s, 0.08)
-		}, true}
+			return math.Min(sv.cpuLimit, sv.cpuBase+(sv.cpuPerReq*w.rate[s][m]+w.cpuExtra[s][m])*share(s, m)) * noise(s, 0.08)
+		}, true, false}
+	}), lives)
+	// The kernel throttles a container at its CPU limit.
+	family("container_cpu_cfs_throttled_seconds_total", "counter")
+	emit("container_cpu_cfs_throttled_seconds_total", mk(func(pr podRef) pt {
+		s := pr.s
+		sv := &w.svcs[s]
+		return pt{cl(pr), func(m int) float64 {
+			want := sv.cpuBase + (sv.cpuPerReq*w.rate[s][m]+w.cpuExtra[s][m])*share(s, m)
+			return math.Max(0, want-0.9*sv.cpuLimit) * noise(s, 0.2)
+		}, true, false}
+	}), lives)
+	// Series every exporter has that rarely matter, each with its own
+	// noise: threads, open files, resident memory, packets.
+	family("container_threads", "gauge")
+	emit("container_threads", mk(func(pr podRef) pt {
+		s := pr.s
+		base := float64(8 + w.rng.IntN(60))
+		return pt{cl(pr), func(m int) float64 {
+			return math.Round(base + 0.2*w.rate[s][m]*share(s, m)*w.lat[s][m]*10 + 2*w.rng.NormFloat64()*w.noiseK)
+		}, false, false}
+	}), lives)
+	family("process_open_fds", "gauge")
+	emit("process_open_fds", mk(func(pr podRef) pt {
+		s := pr.s
+		base := float64(20 + w.rng.IntN(200))
+		return pt{cl(pr), func(m int) float64 {
+			return math.Round(base * noise(s, 0.03))
+		}, false, false}
 	}), lives)
 	family("container_memory_working_set_bytes", "gauge")
 	emit("container_memory_working_set_bytes", mk(func(pr podRef) pt {
@@ -844,8 +1018,31 @@ func (w *msWorld) writeMetrics(path string) error {
 				v = 0
 			}
 			return math.Round(v * w.uni(0.995, 1.005))
-		}, false}
+		}, false, false}
 	}), lives)
+	family("container_memory_rss", "gauge")
+	emit("container_memory_rss", mk(func(pr podRef) pt {
+		s := pr.s
+		sv := &w.svcs[s]
+		f := w.uni(0.6, 0.9)
+		return pt{cl(pr), func(m int) float64 {
+			return math.Round(f * (sv.memBase + w.memExtra[s][m]*share(s, m)) * noise(s, 0.01))
+		}, false, false}
+	}), lives)
+	for _, dir := range []string{"receive", "transmit"} {
+		name := "container_network_" + dir + "_packets_total"
+		family(name, "counter")
+		emit(name, mk(func(pr podRef) pt {
+			s := pr.s
+			per := w.uni(2, 6)
+			return pt{cl(pr), func(m int) float64 {
+				if w.down[s][m] {
+					return 5 * noise(s, 0.1) // nothing answered
+				}
+				return (5 + per*w.rate[s][m]*share(s, m)) * noise(s, 0.1)
+			}, true, false}
+		}), lives)
+	}
 	for _, dir := range []string{"receive", "transmit"} {
 		name := "container_network_" + dir + "_bytes_total"
 		family(name, "counter")
@@ -856,8 +1053,11 @@ func (w *msWorld) writeMetrics(path string) error {
 		emit(name, mk(func(pr podRef) pt {
 			s := pr.s
 			return pt{cl(pr), func(m int) float64 {
+				if w.down[s][m] {
+					return 500 * noise(s, 0.1) // nothing answered
+				}
 				return (500 + per*w.rate[s][m]*share(s, m)*(1-w.errShare[s][m]*0.7)) * noise(s, 0.1)
-			}, true}
+			}, true, false}
 		}), lives)
 	}
 	family("container_fs_writes_bytes_total", "counter")
@@ -865,12 +1065,12 @@ func (w *msWorld) writeMetrics(path string) error {
 		s := pr.s
 		return pt{cl(pr), func(m int) float64 {
 			return (2e4 + w.fsWrite[s][m]*share(s, m)) * noise(s, 0.3)
-		}, true}
+		}, true, false}
 	}), lives)
 	family("container_fs_reads_bytes_total", "counter")
 	emit("container_fs_reads_bytes_total", mk(func(pr podRef) pt {
 		s := pr.s
-		return pt{cl(pr), func(m int) float64 { return 1e4 * noise(s, 0.3) }, true}
+		return pt{cl(pr), func(m int) float64 { return 1e4 * noise(s, 0.3) }, true, false}
 	}), lives)
 	family("kube_pod_container_status_restarts_total", "counter")
 	emit("kube_pod_container_status_restarts_total", mk(func(pr podRef) pt {
@@ -882,7 +1082,7 @@ func (w *msWorld) writeMetrics(path string) error {
 				n++
 			}
 			return n
-		}, false}
+		}, false, false}
 	}), lives)
 	// The services' own request, error and latency series, per pod.
 	family("http_requests_total", "counter")
@@ -899,7 +1099,7 @@ func (w *msWorld) writeMetrics(path string) error {
 					return r * (1 - e) * w.uni(0.95, 1.05)
 				}
 				return float64(poisson(w.rng, r*60*(e+0.0005))) / 60
-			}, true}
+			}, true, !w.svcs[s].metrics}
 		}), lives)
 	}
 	family("http_server_request_duration_seconds", "gauge")
@@ -919,7 +1119,7 @@ func (w *msWorld) writeMetrics(path string) error {
 					l += w.addLat[s][m]
 				}
 				return l * mult * noise(s, 0.12)
-			}, false}
+			}, false, !w.svcs[s].metrics}
 		}), lives)
 	}
 	b = append(b, "# EOF\n"...)
