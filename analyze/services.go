@@ -217,24 +217,33 @@ func (a *analysis) namedWorkloads(text, self string) []string {
 }
 
 // servicesShape reports whether the data is a system of services: at
-// least three workloads with latency or error series of their own. Then
-// one service's latency or errors moving is evidence about that service,
-// not only a face of the incident.
+// least three workloads with latency or error series of their own, or,
+// with no probe, at least three Kubernetes workloads whose pods have
+// series (a cluster's cAdvisor and kube-state-metrics, where no service
+// exports request series). Then one service's series moving is evidence
+// about that service, not only a face of the incident.
 func (a *analysis) servicesShape() bool {
 	if a.svcShape != 0 {
 		return a.svcShape > 0
 	}
-	seen := map[string]bool{}
+	seen, pods := map[string]bool{}, map[string]bool{}
 	for _, sg := range a.signals {
-		if sg.series == nil || sg.role != sources.Latency && sg.role != sources.Errors {
+		if sg.series == nil {
 			continue
 		}
-		if c := workloadOfLabels(sg.series.Labels); c != "" {
+		l := sg.series.Labels
+		if (l["pod"] != "" || l["pod_name"] != "" || l["kubernetes_pod_name"] != "") && len(a.ds.Probes) == 0 {
+			pods[workloadOfLabels(l)] = true
+		}
+		if sg.role != sources.Latency && sg.role != sources.Errors {
+			continue
+		}
+		if c := workloadOfLabels(l); c != "" {
 			seen[c] = true
 		}
 	}
 	a.svcShape = -1
-	if len(seen) >= 3 {
+	if len(seen) >= 3 || len(pods) >= 3 {
 		a.svcShape = 1
 	}
 	return a.svcShape > 0
@@ -519,6 +528,14 @@ func (a *analysis) judgeServices(s *Symptom, out []Suspect, cs []*candidate) []S
 		if c.caller != "" {
 			w = 1 // a caller's testimony: its lines name this service
 		}
+		if c.pattern != nil && c.caller == "" && !errorish(c.pattern) {
+			// A service's ordinary lines (a request served, a cache
+			// refreshed) come and go with the requests its callers send
+			// it, and a replica started during the data logs them to a
+			// file that did not exist before: their burst says where
+			// traffic went, not what broke.
+			w *= 0.6
+		}
 		sc := out[i].Score * w
 		if a.stopped(c) {
 			// A service that stopped answering (its requests fell to
@@ -568,15 +585,24 @@ func (a *analysis) judgeServices(s *Symptom, out []Suspect, cs []*candidate) []S
 		if k.start.After(earliest.Add(a.tolerance())) {
 			sc *= 0.9
 		}
+		// The symptom is this service's own series changing more than
+		// any other service's in the window (changeSymptom leads only
+		// when users felt nothing): the largest change is evidence about
+		// its service, as a latency symptom is (selfCandidate).
+		if s.Kind == Change && k.name == a.symComp {
+			sc += 0.1
+			notes = append(notes, "its own "+s.Subject+" changed the most of any service's series in the window")
+		}
 		// A replica that restarted while its service kept answering (its
 		// requests, latency and errors did not move, no caller logged
 		// failures naming it) had its load taken by its peers: a crash
 		// or an OOM kill absorbed where it happened, which explains
 		// nothing elsewhere. Kubernetes restarts containers all the
 		// time; one that matters shows in what its service answers.
-		if !k.stopped && isRestart(cs[k.best]) && !k.kinds["latency"] && !k.kinds["errors"] && !k.kinds["requests"] && len(k.callers) == 0 {
+		if r := cs[k.best]; !k.stopped && isRestart(r) && !k.kinds["latency"] && !k.kinds["errors"] && len(k.callers) == 0 &&
+			!a.serviceFell(k.name, r.s.Start.Add(-a.tolerance()), later(r.s.End, r.s.Start).Add(a.tolerance())) {
 			sc *= 0.6
-			notes = append(notes, "it restarted, but its requests, latency and errors did not move and no caller logged failures naming it: its peers took its load")
+			notes = append(notes, "it restarted, but its requests did not fall, its latency and errors did not move and no caller logged failures naming it: its peers took its load")
 		}
 		// Errors and latency elsewhere that begin when a service stops
 		// answering are its callers failing with it.
@@ -679,7 +705,7 @@ func confidence(score float64) string {
 // stopped reports whether a candidate is a service's requests falling to
 // nothing (a tenth of their usual level or less): it stopped answering.
 func (a *analysis) stopped(c *candidate) bool {
-	if c.s.Cause == CauseCrash && c.role == sources.Traffic && c.z == maxZ {
+	if c.s.Cause == CauseCrash && c.z == maxZ && c.sig != nil && strings.Contains(c.s.Title, " stopped answering: ") {
 		return true // stoppedCandidates
 	}
 	if c.s.Kind != SuspectAnomaly || c.role != sources.Traffic || c.sig == nil {
@@ -697,6 +723,48 @@ func (a *analysis) stopped(c *candidate) bool {
 		}
 	}
 	return lo <= 0.1*base
+}
+
+// serviceFell reports whether what workload wl served, summed over its
+// pods, fell under half its usual level in [from, to): one
+// series of requests (or bytes) per metric and status, whichever pods
+// answered. A replica that restarts leaves a gap in its own series that
+// its peers fill; the service as a whole kept answering.
+func (a *analysis) serviceFell(wl string, from, to time.Time) bool {
+	type sum struct {
+		base float64
+		cur  map[int64]float64 // by cell start, Unix seconds
+	}
+	sums := map[string]*sum{}
+	for _, sg := range a.signals {
+		if sg.probe != nil || sg.series == nil || sg.role != sources.Traffic || workloadOfLabels(sg.series.Labels) != wl {
+			continue
+		}
+		l := sg.series.Labels
+		key := sg.series.Name + "\x00" + l["code"] + l["status"] + l["status_code"] + l["response_code"]
+		sm := sums[key]
+		if sm == nil {
+			sm = &sum{cur: map[int64]float64{}}
+			sums[key] = sm
+		}
+		if !math.IsNaN(sg.st.median) {
+			sm.base += sg.st.median
+		}
+		i, j := sg.g.clampRange(from, to)
+		for k := i; k < j; k++ {
+			if v := sg.g.at(k); !math.IsNaN(v) {
+				sm.cur[sg.g.time(k).Unix()] += v
+			}
+		}
+	}
+	for _, sm := range sums {
+		for _, v := range sm.cur {
+			if sm.base > 0 && v < 0.5*sm.base {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // latencyRatio is a latency candidate's peak over its usual level; 0 for
@@ -759,56 +827,36 @@ func (a *analysis) selfCandidate(s *Symptom) *candidate {
 	return c
 }
 
-// stoppedCandidates: services whose requests fell to nothing around the
-// symptom, when their baseline never came near that (a tenth of the usual
-// level, for at least two cells). A service that stops answering is an
-// instance failure, a state change and a root cause (Watchdog's
-// taxonomy), and its series says so even when its daily cycle is wide
-// enough that the fall's robust z is small.
+// stoppedCandidates: services whose requests, or whose own CPU, memory
+// or network, fell to nothing around the symptom, when their baseline
+// never came near that (a tenth of the usual level, for at least two
+// cells). A service that stops answering is an instance failure, a state
+// change and a root cause (Watchdog's taxonomy), and its series says so
+// even when its daily cycle is wide enough that the fall's robust z is
+// small; a killed process's CPU and memory fall to nothing as its
+// requests do, and they are all a service without request series has.
 func (a *analysis) stoppedCandidates(s *Symptom) []*candidate {
 	var out []*candidate
 	seen := map[string]bool{}
 	for _, sg := range a.signals {
-		if sg.probe != nil || sg.series == nil || sg.role != sources.Traffic {
+		if sg.probe != nil || sg.series == nil || sg.role == sources.Latency || sg.role == sources.Errors {
 			continue
 		}
 		wl := workloadOfLabels(sg.series.Labels)
-		med := sg.st.median
-		if wl == "" || seen[wl] || math.IsNaN(med) || med <= 0 {
+		if wl == "" || seen[wl] {
 			continue
-		}
-		lvl := 0.1 * med
-		lo := math.Inf(1)
-		for k := a.base[0]; k < a.base[1]; k++ {
-			if v := sg.g.at(k); !math.IsNaN(v) {
-				lo = math.Min(lo, v)
-			}
-		}
-		if math.IsInf(lo, 1) || lo <= lvl {
-			continue // it has been this low before
 		}
 		i, j := sg.g.clampRange(s.Start.Add(-a.o.Lag), s.End)
-		run, first := 0, -1
-		for k := i; k < j; k++ {
-			if v := sg.g.at(k); !math.IsNaN(v) && v <= lvl {
-				if run == 0 {
-					first = k
-				}
-				if run++; run >= 2 {
-					break
-				}
-			} else {
-				run = 0
-			}
-		}
-		if run < 2 {
+		first, lvl, lo, ok := a.stopIn(sg, i, j)
+		if !ok {
 			continue
 		}
+		med := sg.st.median
 		// Answering with errors is answering: a caller whose callee
 		// failed serves only errors, and its successes fall to nothing
 		// too. Stopped means its errors did not rise in their place.
 		from, to := sg.g.time(first), sg.g.time(first+2)
-		if slices.ContainsFunc(a.signals, func(o *signal) bool {
+		if sg.role == sources.Traffic && slices.ContainsFunc(a.signals, func(o *signal) bool {
 			return o.series != nil && o.role == sources.Errors && workloadOfLabels(o.series.Labels) == wl && o.abnormalIn(from, to)
 		}) {
 			continue
@@ -821,7 +869,7 @@ func (a *analysis) stoppedCandidates(s *Symptom) []*candidate {
 				Source: sg.source, Start: start, Component: wl},
 			subject:   sg.subject,
 			total:     1,
-			role:      sources.Traffic,
+			role:      sg.role,
 			sig:       sg,
 			component: wl,
 			z:         maxZ,
@@ -865,7 +913,21 @@ func (a *analysis) changeSymptom() (Symptom, float64, bool) {
 		if workloadOfLabels(sg.series.Labels) == "" || a.spikesPerDay(sg) >= 4 {
 			continue
 		}
-		for _, iv := range sg.ivs {
+		ivs := sg.ivs
+		// A fall to nothing (a killed process's CPU, memory and
+		// network) is a change whether or not the series is checked for
+		// falls; it lasts while the series stays there.
+		if first, lvl, _, ok := a.stopIn(sg, a.win[0], a.win[1]); ok {
+			end := first
+			for end < a.win[1] {
+				if v := sg.g.at(end); !math.IsNaN(v) && v > lvl {
+					break
+				}
+				end++
+			}
+			ivs = append(slices.Clip(ivs), interval{a: first, b: end, peak: first, peakZ: maxZ})
+		}
+		for _, iv := range ivs {
 			// It begins in the window: what was already abnormal when the
 			// window opened (a daily rise of traffic judged against a
 			// few hours of history) is not what the window is about.
@@ -875,7 +937,7 @@ func (a *analysis) changeSymptom() (Symptom, float64, bool) {
 			sy := a.spikeSymptom(sg, iv)
 			sy.Kind = Change
 			z := math.Abs(sy.Score)
-			if a.fellToNothing(sg, iv) {
+			if iv.peakZ == maxZ || a.fellToNothing(sg, iv) {
 				// A service whose requests fell to nothing stopped
 				// answering: an instance failure, as strong as a change
 				// gets (stoppedCandidates), whatever the z of a fall on a
@@ -892,6 +954,41 @@ func (a *analysis) changeSymptom() (Symptom, float64, bool) {
 		best.Explanation += " No latency or error series of the user-facing service moved; this is the largest change of a service's own series in the window."
 	}
 	return best, bestSev, found
+}
+
+// stopIn finds, in cells [i, j) of a series with a positive usual level
+// that never came near nothing in its baseline, the first of two cells in
+// a row at a tenth of that level or less: what it measures stopped. It
+// returns that cell, the level, and the lowest of the baseline.
+func (a *analysis) stopIn(sg *signal, i, j int) (first int, lvl, lo float64, ok bool) {
+	med := sg.st.median
+	if math.IsNaN(med) || med <= 0 {
+		return 0, 0, 0, false
+	}
+	lvl = 0.1 * med
+	lo = math.Inf(1)
+	for k := a.base[0]; k < a.base[1]; k++ {
+		if v := sg.g.at(k); !math.IsNaN(v) {
+			lo = math.Min(lo, v)
+		}
+	}
+	if math.IsInf(lo, 1) || lo <= lvl {
+		return 0, 0, 0, false // it has been this low before
+	}
+	run := 0
+	for k := i; k < j; k++ {
+		if v := sg.g.at(k); !math.IsNaN(v) && v <= lvl {
+			if run == 0 {
+				first = k
+			}
+			if run++; run >= 2 {
+				return first, lvl, lo, true
+			}
+		} else {
+			run = 0
+		}
+	}
+	return 0, 0, 0, false
 }
 
 // fellToNothing reports whether interval iv of a traffic series is its
