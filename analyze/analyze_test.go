@@ -603,3 +603,19 @@ func TestBucketSelectMatchesSort(t *testing.T) {
 		}
 	}
 }
+
+// The expected count beside a burst is written as values are: "0.0 were
+// expected" beside a 1769× burst read as a contradiction.
+func TestExpectedCount(t *testing.T) {
+	for _, tc := range []struct {
+		exp  float64
+		want string
+	}{
+		{0, "none were"}, {0.001, "none were"}, {0.0164, "0.02 were"}, {1, "1 was"},
+		{1.04, "1.04 were"}, {12.34, "12.3 were"}, {1480.4, "1,480 were"},
+	} {
+		if got := expectedCount(tc.exp); got != tc.want {
+			t.Errorf("expectedCount(%v) = %q, want %q", tc.exp, got, tc.want)
+		}
+	}
+}

@@ -302,8 +302,8 @@ func (a *analysis) logAnomalies() []Anomaly {
 			if exp > 0 {
 				an.Ratio = round2(obs / exp)
 			}
-			an.Explanation = fmt.Sprintf("%.0f lines of %q in %s–%s where %.1f were expected from the baseline.",
-				obs, p.Template, a.local(an.Start), a.local(an.End), exp)
+			an.Explanation = fmt.Sprintf("%.0f lines of %q in %s–%s where %s expected from the baseline.",
+				obs, p.Template, a.local(an.Start), a.local(an.End), expectedCount(exp))
 			if vs := burstValues(p, an.Start, an.End); len(vs) > 0 {
 				an.Explanation += " " + upperFirst(valueEvidence(a, vs, "").Text) + "."
 				k := valueKey(vs)
@@ -539,8 +539,8 @@ func (a *analysis) trafficBreakdown(sg *signal, from, to time.Time) []Evidence {
 	var out []Evidence
 	var texts []string
 	for _, r := range routes[:min(3, len(routes))] {
-		texts = append(texts, fmt.Sprintf("%s %s lines where %.1f were expected (%.0f%% of the added requests)",
-			r.tmpl, thousands(int(r.obs)), r.exp, 100*(r.obs-r.exp)/added))
+		texts = append(texts, fmt.Sprintf("%s %s lines where %s expected (%.0f%% of the added requests)",
+			r.tmpl, thousands(int(r.obs)), expectedCount(r.exp), 100*(r.obs-r.exp)/added))
 	}
 	out = append(out, Evidence{Text: "routes: " + strings.Join(texts, "; "), Query: file,
 		Lines: examples(routes[0].ls.p, g.time(routes[0].iv.a), g.time(routes[0].iv.b))})
@@ -561,4 +561,23 @@ func (a *analysis) trafficBreakdown(sg *signal, from, to time.Time) []Evidence {
 		out = append(out, valueEvidence(a, kept, file))
 	}
 	return out
+}
+
+// expectedCount is an expected number of lines for "where … expected",
+// rounded to hundredths as the anomaly's baseline is: "none were" below
+// 0.005, "1 was", else the number as values are written ("0.02 were",
+// "12.3 were", "1,480 were"); one decimal wrote 0.02 as "0.0 were
+// expected" beside a burst that, by the ratio, was 1769× it.
+func expectedCount(exp float64) string {
+	exp = round2(exp)
+	switch s := trimFloat(exp); {
+	case exp < 0.005:
+		return "none were"
+	case s == "1":
+		return "1 was"
+	case exp >= 1000:
+		return thousands(int(math.Round(exp))) + " were"
+	default:
+		return s + " were"
+	}
 }

@@ -639,7 +639,7 @@ func (a *analysis) logCandidates(s *Symptom, from, to time.Time) []*candidate {
 			c := &candidate{
 				s: Suspect{Kind: SuspectLogBurst, Title: fmt.Sprintf("burst of %q", p.Template), Source: p.Source,
 					Start: g.time(iv.a), End: g.time(iv.b),
-					Evidence: []Evidence{{Text: fmt.Sprintf("%.0f lines where %.1f were expected", obs, exp),
+					Evidence: []Evidence{{Text: fmt.Sprintf("%.0f lines where %s expected", obs, expectedCount(exp)),
 						Query: p.File, Lines: examples(p, g.time(iv.a), g.time(iv.b))}}},
 				total:     len(ls.bursts),
 				template:  p.Template,
@@ -647,7 +647,7 @@ func (a *analysis) logCandidates(s *Symptom, from, to time.Time) []*candidate {
 				pattern:   p,
 				z:         ratio,
 				strength:  math.Min(1, math.Log2(math.Max(ratio, 1))/5) * level,
-				why:       fmt.Sprintf("%.0f lines in %s–%s where %.1f were expected", obs, a.local(g.time(iv.a)), a.local(g.time(iv.b)), exp),
+				why:       fmt.Sprintf("%.0f lines in %s–%s where %s expected", obs, a.local(g.time(iv.a)), a.local(g.time(iv.b)), expectedCount(exp)),
 				present:   present,
 			}
 			if vs := burstValues(p, g.time(iv.a), g.time(iv.b)); len(vs) > 0 {
