@@ -239,6 +239,19 @@ func TestFitWindow(t *testing.T) {
 	}
 }
 
+// TestFmtStep: the note names the step as a config writes it.
+func TestFmtStep(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		time.Minute: "1m", 10 * time.Minute: "10m", 30 * time.Minute: "30m", 90 * time.Minute: "90m",
+		time.Hour: "1h", 12 * time.Hour: "12h", 24 * time.Hour: "1d", 14 * 24 * time.Hour: "14d",
+		30 * time.Second: "30s", 1500 * time.Millisecond: "1.5s",
+	} {
+		if got := fmtStep(d); got != want {
+			t.Errorf("fmtStep(%s) = %q, want %q", d, got, want)
+		}
+	}
+}
+
 // Log lines with ESC, BEL and NUL (an OSC title sequence, a screen clear)
 // reach no output raw, in any format.
 func TestControlCharactersNeverRaw(t *testing.T) {

@@ -162,11 +162,16 @@ func fitWindow(w sources.Window, step time.Duration) (time.Duration, string, err
 		span.Hours()/24, fmtStep(fit), fmtStep(step), maxSteps), nil
 }
 
+// fmtStep writes a step in its largest whole unit, as a config would
+// (trimming "0s" and "0m" off d.String() turned 10m into "1").
 func fmtStep(d time.Duration) string {
-	if d >= 24*time.Hour && d%(24*time.Hour) == 0 {
-		return fmt.Sprintf("%dd", d/(24*time.Hour))
+	for _, u := range []struct {
+		d    time.Duration
+		unit string
+	}{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}} {
+		if d >= u.d && d%u.d == 0 {
+			return fmt.Sprintf("%d%s", d/u.d, u.unit)
+		}
 	}
-	s := d.String()
-	s = strings.TrimSuffix(s, "0s")
-	return strings.TrimSuffix(s, "0m")
+	return d.String()
 }
