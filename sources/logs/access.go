@@ -125,21 +125,26 @@ func (s *accessAdder) add(r *Record, path string, n int, line []byte) {
 	a := s.a
 	a.inWindow++
 	b := a.bucket(r.T)
-	if a.reqs == nil {
-		a.reqs, a.errs, a.times = make([]int, a.nb), make([]int, a.nb), make([]latencies, a.nb)
+	if a.acc == nil {
+		a.acc = &accessSteps{nb: a.nb}
 	}
-	a.reqs[b]++
+	acc := a.acc
+	if b-acc.lo < 0 || b-acc.lo >= len(acc.reqs) {
+		// The tallies move when they grow: the pending request times
+		// go to their sketch (held by pointer, it does not move) first.
+		s.flushLatencies()
+		s.pendLat = nil
+	}
+	i := acc.at(b)
+	acc.reqs[i]++
 	if r.Status >= 500 {
-		a.errs[b]++
+		acc.errs[i]++
 		if r.LBError {
-			if a.lbErrs == nil {
-				a.lbErrs = make([]int, a.nb)
-			}
-			a.lbErrs[b]++
+			acc.lbErr(i)
 		}
 	}
 	if r.RequestTime >= 0 {
-		s.latency(&a.times[b], r.RequestTime)
+		s.latency(&acc.times[i], r.RequestTime)
 	}
 	rt := s.route(r)
 	class := int8(r.Status / 100)

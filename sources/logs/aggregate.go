@@ -45,10 +45,8 @@ type aggregator struct {
 	parts      []*aggregator
 	minT, maxT time.Time
 
-	reqs, errs []int
-	lbErrs     []int               // load balancers' own 5xx (Record.LBError); nil till one
+	acc        *accessSteps        // access-log tallies; nil till a line
 	flows      *flowCounts         // VPC flow records (vpcflow.go)
-	times      []latencies         // request times per bucket
 	routeTmpl  map[string]*route   // route template -> route
 	overflow   *route              // for requests past maxRouteTmpl templates
 	strs       map[string]progName // interned program names
@@ -198,6 +196,68 @@ func newAggregator(s *Source, set *fileSet, w sources.Window, step time.Duration
 		patterns: map[patternKey]*pattern{},
 		miner:    drain.New(drain.Config{MaxClusters: MaxTemplates}),
 	}
+}
+
+// accessSteps are an access log's tallies per step, kept from the first
+// step a line fell in (lo) to the last: memory follows the lines, not the
+// window (a 304-day window over a day of lines kept 304 days of zeros,
+// four arrays per file set and per chunk read on another core).
+type accessSteps struct {
+	nb         int // the window's steps
+	lo         int // the step of index 0
+	reqs, errs []int
+	lbErrs     []int       // load balancers' own 5xx (Record.LBError); nil till one
+	times      []latencies // request times
+}
+
+// at returns the index of step b, growing the tallies to hold it. Lines
+// come mostly in time order, so growth is mostly an append.
+func (t *accessSteps) at(b int) int {
+	if i := b - t.lo; i >= 0 && i < len(t.reqs) {
+		return i
+	}
+	t.span(b, b+1)
+	return b - t.lo
+}
+
+// span grows the tallies to hold steps [lo, hi).
+func (t *accessSteps) span(lo, hi int) {
+	if len(t.reqs) == 0 {
+		t.lo = lo
+	}
+	lo, hi = min(lo, t.lo), max(hi, t.lo+len(t.reqs))
+	t.reqs = rebase(t.reqs, t.lo, lo, hi, t.nb)
+	t.errs = rebase(t.errs, t.lo, lo, hi, t.nb)
+	t.times = rebase(t.times, t.lo, lo, hi, t.nb)
+	if t.lbErrs != nil {
+		t.lbErrs = rebase(t.lbErrs, t.lo, lo, hi, t.nb)
+	}
+	t.lo = lo
+}
+
+// lbErr counts a load balancer's own 5xx at index i.
+func (t *accessSteps) lbErr(i int) {
+	if t.lbErrs == nil {
+		t.lbErrs = make([]int, len(t.reqs))
+	}
+	t.lbErrs[i]++
+}
+
+// rebase returns xs, which holds steps from lo, holding steps [nlo, nhi)
+// (a superset), zeros where it held none; nb bounds the steps. Growth at
+// the end doubles the capacity, up to the window's end: append's 1.25
+// for large slices allocated five times the final tallies.
+func rebase[T any](xs []T, lo, nlo, nhi, nb int) []T {
+	if front := lo - nlo; front > 0 {
+		xs = slices.Insert(xs, 0, make([]T, front)...)
+	}
+	if back := nhi - nlo - len(xs); back > 0 {
+		if cap(xs)-len(xs) < back {
+			xs = slices.Grow(xs, max(back, min(len(xs), nb-nlo-len(xs))))
+		}
+		xs = append(xs, make([]T, back)...)
+	}
+	return xs
 }
 
 func floorDiv(a, b int64) int64 {
@@ -842,7 +902,7 @@ func (a *aggregator) emit(ds *sources.Dataset) {
 		}
 		ds.Gaps = append(ds.Gaps, sources.Gap{Source: a.s.c.Name, What: a.set.name, Reason: reason})
 	}
-	if a.reqs != nil {
+	if a.acc != nil {
 		ds.Series = append(ds.Series, a.series()...)
 	}
 	if a.flows != nil {
@@ -966,9 +1026,12 @@ func (a *aggregator) bucketTime(i int) time.Time {
 	return time.Unix(0, a.base+int64(i)*a.step).UTC()
 }
 
-// series makes the access-log series: every step has a rate (zero when
-// there were no requests); request-time quantiles exist for steps with
-// requests that logged a time.
+// series makes the access-log series: every step from the first with a
+// line to the window's end has a rate (zero when there were no requests:
+// a log that falls silent is news); request-time quantiles exist for
+// steps with requests that logged a time. Steps before the first line
+// have none: the log did not cover them (not yet written, or rotated
+// away), which is not the same as no requests.
 func (a *aggregator) series() []sources.Series {
 	labels := func() map[string]string { return map[string]string{"file": a.set.name} }
 	query := "file:" + a.set.glob
@@ -982,13 +1045,27 @@ func (a *aggregator) series() []sources.Series {
 	p50 := mk(what+" request time p50", sources.Latency, "s")
 	p95 := mk(what+" request time p95", sources.Latency, "s")
 	p99 := mk(what+" request time p99", sources.Latency, "s")
-	req.Points = make([]sources.Point, a.nb)
-	errs.Points = make([]sources.Point, a.nb)
-	for i := range a.nb {
-		t := a.bucketTime(i)
-		req.Points[i] = sources.Point{T: t, V: float64(a.reqs[i]) / sec}
-		errs.Points[i] = sources.Point{T: t, V: float64(a.errs[i]) / sec}
-		if v := &a.times[i]; v.n() > 0 {
+	acc := a.acc
+	req.Points = make([]sources.Point, a.nb-acc.lo)
+	errs.Points = make([]sources.Point, a.nb-acc.lo)
+	timed := 0
+	for i := range acc.times {
+		if acc.times[i].n() > 0 {
+			timed++
+		}
+	}
+	p50.Points = make([]sources.Point, 0, timed)
+	p95.Points = make([]sources.Point, 0, timed)
+	p99.Points = make([]sources.Point, 0, timed)
+	for i := range req.Points {
+		t := a.bucketTime(acc.lo + i)
+		req.Points[i].T, errs.Points[i].T = t, t
+		if i >= len(acc.reqs) {
+			continue // past the last line: no requests
+		}
+		req.Points[i].V = float64(acc.reqs[i]) / sec
+		errs.Points[i].V = float64(acc.errs[i]) / sec
+		if v := &acc.times[i]; v.n() > 0 {
 			p50.Points = append(p50.Points, sources.Point{T: t, V: v.quantile(0.5)})
 			p95.Points = append(p95.Points, sources.Point{T: t, V: v.quantile(0.95)})
 			p99.Points = append(p99.Points, sources.Point{T: t, V: v.quantile(0.99)})
@@ -1004,13 +1081,13 @@ func (a *aggregator) series() []sources.Series {
 			name = "elb 5xx"
 		}
 		lb := mk(name, sources.Errors, "1/s")
-		lb.Points = make([]sources.Point, a.nb)
-		for i := range a.nb {
+		lb.Points = make([]sources.Point, len(req.Points))
+		for i := range lb.Points {
 			n := 0
-			if a.lbErrs != nil {
-				n = a.lbErrs[i]
+			if i < len(acc.lbErrs) {
+				n = acc.lbErrs[i]
 			}
-			lb.Points[i] = sources.Point{T: a.bucketTime(i), V: float64(n) / sec}
+			lb.Points[i] = sources.Point{T: req.Points[i].T, V: float64(n) / sec}
 		}
 		out = append(out, lb)
 	}
@@ -1067,22 +1144,23 @@ func (a *aggregator) merge(b *aggregator) {
 		a.cover(b.minT)
 		a.cover(b.maxT)
 	}
-	if b.reqs != nil {
-		if a.reqs == nil {
-			a.reqs, a.errs, a.times = make([]int, a.nb), make([]int, a.nb), make([]latencies, a.nb)
+	if bt := b.acc; bt != nil {
+		if a.acc == nil {
+			a.acc = &accessSteps{nb: a.nb}
 		}
-		for i := range a.nb {
-			a.reqs[i] += b.reqs[i]
-			a.errs[i] += b.errs[i]
-			a.times[i].merge(&b.times[i])
+		at := a.acc
+		at.span(bt.lo, bt.lo+len(bt.reqs))
+		off := bt.lo - at.lo
+		for i := range bt.reqs {
+			at.reqs[off+i] += bt.reqs[i]
+			at.errs[off+i] += bt.errs[i]
+			at.times[off+i].merge(&bt.times[i])
 		}
-	}
-	if b.lbErrs != nil {
-		if a.lbErrs == nil {
-			a.lbErrs = make([]int, a.nb)
+		if bt.lbErrs != nil && at.lbErrs == nil {
+			at.lbErrs = make([]int, len(at.reqs))
 		}
-		for i := range a.nb {
-			a.lbErrs[i] += b.lbErrs[i]
+		for i, n := range bt.lbErrs {
+			at.lbErrs[off+i] += n
 		}
 	}
 	a.mergeFlows(b)

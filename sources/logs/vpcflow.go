@@ -148,24 +148,47 @@ func (p *vpcFlowParser) parse(line []byte, r *Record, w sources.Window) result {
 
 func dash(b []byte) bool { return len(b) == 1 && b[0] == '-' }
 
-// flowCounts are the VPC flow records of a set per step.
+// flowCounts are the VPC flow records of a set per step, from the first
+// step a record fell in (lo) to the last, as accessSteps.
 type flowCounts struct {
+	nb      int // the window's steps
+	lo      int
 	rejects []int
 	bytes   []float64
+}
+
+// at returns the index of step b, growing the counts to hold it.
+func (f *flowCounts) at(b int) int {
+	if i := b - f.lo; i >= 0 && i < len(f.rejects) {
+		return i
+	}
+	f.span(b, b+1)
+	return b - f.lo
+}
+
+// span grows the counts to hold steps [lo, hi).
+func (f *flowCounts) span(lo, hi int) {
+	if len(f.rejects) == 0 {
+		f.lo = lo
+	}
+	lo, hi = min(lo, f.lo), max(hi, f.lo+len(f.rejects))
+	f.rejects = rebase(f.rejects, f.lo, lo, hi, f.nb)
+	f.bytes = rebase(f.bytes, f.lo, lo, hi, f.nb)
+	f.lo = lo
 }
 
 // flow counts a flow record; it reports whether the record is done
 // with (an accepted flow: counted, not templated).
 func (a *aggregator) flow(r *Record) bool {
 	if a.flows == nil {
-		a.flows = &flowCounts{rejects: make([]int, a.nb), bytes: make([]float64, a.nb)}
+		a.flows = &flowCounts{nb: a.nb}
 	}
-	b := a.bucket(r.T)
+	i := a.flows.at(a.bucket(r.T))
 	if r.Bytes > 0 {
-		a.flows.bytes[b] += float64(r.Bytes)
+		a.flows.bytes[i] += float64(r.Bytes)
 	}
 	if r.Level == "warn" {
-		a.flows.rejects[b]++
+		a.flows.rejects[i]++
 		return false // a.add counts it and templates it
 	}
 	a.inWindow++
@@ -177,26 +200,34 @@ func (a *aggregator) mergeFlows(b *aggregator) {
 		return
 	}
 	if a.flows == nil {
-		a.flows = &flowCounts{rejects: make([]int, a.nb), bytes: make([]float64, a.nb)}
+		a.flows = &flowCounts{nb: a.nb}
 	}
-	for i := range a.nb {
-		a.flows.rejects[i] += b.flows.rejects[i]
-		a.flows.bytes[i] += b.flows.bytes[i]
+	f, bf := a.flows, b.flows
+	f.span(bf.lo, bf.lo+len(bf.rejects))
+	off := bf.lo - f.lo
+	for i := range bf.rejects {
+		f.rejects[off+i] += bf.rejects[i]
+		f.bytes[off+i] += bf.bytes[i]
 	}
 }
 
-// flowSeries are the rejected flows and the bytes per second, every step.
+// flowSeries are the rejected flows and the bytes per second, every step
+// from the first with a record to the window's end (see series).
 func (a *aggregator) flowSeries() []sources.Series {
 	sec := float64(a.step) / 1e9
 	query := "file:" + a.set.glob
 	rej := sources.Series{Source: a.s.c.Name, Name: "vpc flow rejects", Labels: map[string]string{"file": a.set.name}, Role: sources.Errors, Unit: "1/s", Query: query}
 	by := sources.Series{Source: a.s.c.Name, Name: "vpc flow bytes", Labels: map[string]string{"file": a.set.name}, Role: sources.Traffic, Unit: "B/s", Query: query}
-	rej.Points = make([]sources.Point, a.nb)
-	by.Points = make([]sources.Point, a.nb)
-	for i := range a.nb {
-		t := a.bucketTime(i)
-		rej.Points[i] = sources.Point{T: t, V: float64(a.flows.rejects[i]) / sec}
-		by.Points[i] = sources.Point{T: t, V: a.flows.bytes[i] / sec}
+	f := a.flows
+	rej.Points = make([]sources.Point, a.nb-f.lo)
+	by.Points = make([]sources.Point, a.nb-f.lo)
+	for i := range rej.Points {
+		t := a.bucketTime(f.lo + i)
+		rej.Points[i].T, by.Points[i].T = t, t
+		if i < len(f.rejects) {
+			rej.Points[i].V = float64(f.rejects[i]) / sec
+			by.Points[i].V = f.bytes[i] / sec
+		}
 	}
 	return []sources.Series{rej, by}
 }
