@@ -46,14 +46,15 @@ func newSummaryCmd() *cobra.Command {
 	o := &summaryOptions{}
 	c := &cobra.Command{
 		Use:   "summary [--last 24h]",
-		Short: "Summarise what was abnormal last night, compared with the night before",
+		Short: "Summarise last night's anomalies, compared with the night before",
 		Long: `summary looks at the previous night (from the end of business hours on the
 last working day to their start today, or to now when that is earlier; on a
-Monday that includes the weekend), or at the --last DURATION, groups what was abnormal into episodes, and marks each as
-new, known (seen in the previous summary, or recurring at this time of day)
-or changed (longer, stronger, another cause, or with new company). Episodes
-outside business hours come first. It adds each monitor's availability so
-far this month and what went away since the previous summary.
+Monday that includes the weekend), or at the --last DURATION, groups what
+was abnormal into episodes, and marks each as new, known (seen in the
+previous summary, or recurring at this time of day) or changed (longer,
+stronger, another cause, or with new company). Episodes outside business
+hours come first. It adds each monitor's availability so far this month
+and what went away since the previous summary.
 
 The previous summary is remembered in a state directory: --state DIR, or
 $XDG_STATE_HOME/hindsight (~/.local/state/hindsight). The state is saved
