@@ -311,7 +311,8 @@ func (a *analysis) reason(s *Symptom, c *candidate, seen, recurDays, with, total
 	// A title that already says what happened ("X rose") takes "at", not
 	// "started at": "X rose at 03:00", never "X rose started at 03:00".
 	started := " started at"
-	if strings.HasSuffix(sp.Title, " rose") || strings.HasSuffix(sp.Title, " fell") || strings.HasSuffix(sp.Title, " shifted") {
+	if strings.HasSuffix(sp.Title, " rose") || strings.HasSuffix(sp.Title, " fell") || strings.HasSuffix(sp.Title, " shifted") ||
+		strings.HasSuffix(sp.Title, " ran out") {
 		started = " at"
 	}
 	switch lead := sp.Lead; {

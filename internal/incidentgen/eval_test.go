@@ -104,6 +104,8 @@ func TestHeldOutAccuracy(t *testing.T) {
 			}
 		}
 		lines = append(lines, fmt.Sprintf("%-16s rank-1 %2d/%d  top-3 %2d/%d", fam, sc.rank1, sc.n, sc.top3, sc.n))
+		// As each family ends (the whole table takes minutes).
+		t.Log(lines[len(lines)-1])
 		// The microservice families are judged by the component at
 		// fault and have floors of their own.
 		tot := &total
