@@ -526,13 +526,26 @@ func joinDates(ds []string) string {
 }
 
 // seenAt reports whether symptom s (same subject, same kind) happened in
-// [from, to).
+// [from, to) as a comparable episode (issue 13, gap 4): an outage down
+// for at least a fair fraction of today's downtime, a spike at least a
+// third of today's excess over its baseline and abnormal for a fair
+// fraction of today's duration. One slow check or one lost packet at
+// about this time on an earlier day is noise, not the symptom recurring:
+// counted, it made a harmless daily job look as if it came with the
+// symptom every day. Lesser outcomes still count where they mean
+// something: as sightings of a trigger's effect (triggerRuns), "the
+// usual trigger, an unusual outcome".
 func (a *analysis) seenAt(s *Symptom, from, to time.Time) bool {
 	if s.Kind == Outage {
 		for i := range a.ds.Probes {
 			p := &a.ds.Probes[i]
-			if p.Name == s.Subject && p.Source == s.Source && len(outages(p, from, to)) > 0 {
-				return true
+			if p.Name != s.Subject || p.Source != s.Source {
+				continue
+			}
+			for _, o := range outages(p, from, to) {
+				if o.downtime(sources.Window{From: o.start, To: o.end}) >= s.Duration*comparableShare/100 {
+					return true
+				}
 			}
 		}
 		return false
@@ -541,8 +554,22 @@ func (a *analysis) seenAt(s *Symptom, from, to time.Time) bool {
 	if sig == nil {
 		return false
 	}
-	return sig.abnormalIn(from, to)
+	i, j := sig.g.clampRange(from, to)
+	need := max(2, int(float64(s.End.Sub(s.Start))*comparableShare/100/float64(a.o.Step)))
+	n := 0
+	for _, iv := range sig.ivs {
+		lo, hi := max(iv.a, i), min(iv.b, j)
+		if hi <= lo || comparableShare*math.Abs(s.PeakValue-s.BaselineValue) > 100*math.Abs(sig.g.at(iv.peak)-s.BaselineValue) {
+			continue
+		}
+		n += hi - lo
+	}
+	return n >= need
 }
+
+// comparableShare (percent): an earlier episode is the same symptom when
+// it is at least this share of today's size and duration.
+const comparableShare = 30
 
 func (a *analysis) signal(source, subject string) *signal {
 	for _, s := range a.signals {
