@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -98,7 +99,7 @@ func runDetect(path string, o *detectOptions, stdin io.Reader, stdout, stderr io
 	for k, i := range s.Order {
 		onset[i] = res[k].Onset
 	}
-	ivs := intervals(s, res, o.cut)
+	ivs := intervals(s, filepath.Base(name), t, v, res, o.cut)
 	return writeOutput(o.output, func(out io.Writer) error {
 		if o.format == "json" {
 			return detectJSON(s, ivs, o, out)
@@ -150,7 +151,9 @@ type detectInterval struct {
 	model     int8
 }
 
-func intervals(s *file.Series, res []detector.Result, cut float64) []detectInterval {
+// t and v are the series in time order (s.Sorted), res their results;
+// name names the series in the sentences.
+func intervals(s *file.Series, name string, t []int64, v []float64, res []detector.Result, cut float64) []detectInterval {
 	var out []detectInterval
 	last := -1 << 30
 	for k, r := range res {
@@ -164,21 +167,35 @@ func intervals(s *file.Series, res []detector.Result, cut float64) []detectInter
 			iv.End, iv.LastRow = s.Time(int(i)), row.Line
 			iv.Rows++
 			if r.Score > iv.PeakScore {
-				iv.Peak, iv.PeakScore, iv.PeakValue, iv.Expected, iv.P = s.Time(int(i)), r.Score, row.V, r.Expected, r.P
+				iv.Peak, iv.PeakScore, iv.PeakValue, iv.Expected, iv.P = s.Time(int(i)), r.Score, judged(t, v, k), r.Expected, r.P
 				iv.Direction, iv.model = direction(r.Dir), r.Seasonal
 			}
 		} else {
 			out = append(out, detectInterval{Start: s.Time(int(i)), End: s.Time(int(i)), FirstRow: row.Line,
-				LastRow: row.Line, Rows: 1, Peak: s.Time(int(i)), PeakScore: r.Score, PeakValue: row.V,
+				LastRow: row.Line, Rows: 1, Peak: s.Time(int(i)), PeakScore: r.Score, PeakValue: judged(t, v, k),
 				Expected: r.Expected, P: r.P, Direction: direction(r.Dir), model: r.Seasonal})
 		}
-		out[len(out)-1].Explain = explainInterval(&out[len(out)-1])
+		out[len(out)-1].Explain = explainInterval(&out[len(out)-1], name)
 		last = k
 	}
 	for i := range out {
 		out[i].PeakScore = math.Round(out[i].PeakScore*1e6) / 1e6
 	}
 	return out
+}
+
+// judged is the value the detector judged for the k-th row in time
+// order: with rows repeating its time, the mean of their values, not the
+// row's own (which may be empty or not a number: JSON has no NaN).
+func judged(t []int64, v []float64, k int) float64 {
+	lo, hi := k, k+1
+	for lo > 0 && t[lo-1] == t[k] {
+		lo--
+	}
+	for hi < len(t) && t[hi] == t[k] {
+		hi++
+	}
+	return detector.Merged(v[lo:hi])
 }
 
 func direction(d int8) string {
@@ -188,18 +205,29 @@ func direction(d int8) string {
 	return "up"
 }
 
-func explainInterval(iv *detectInterval) string {
+// explainInterval is the interval's sentence in the form the reports
+// give an abnormal stretch ("<series> rose to <peak> at <time>, <how it
+// compares> (<basis>; <how rare>); <start>–<end>."), the series named by
+// its file, with the file lines it covers.
+func explainInterval(iv *detectInterval, name string) string {
 	verb := "rose to"
 	if iv.Direction == "down" {
 		verb = "fell to"
 	}
-	span := iv.Start.Format("2006-01-02 15:04:05")
-	if iv.Rows > 1 {
-		span = fmt.Sprintf("%s–%s, %d rows", span, iv.End.Format("2006-01-02 15:04:05"), iv.Rows)
+	const stamp = "2006-01-02 15:04:05"
+	end := iv.End.Format(stamp)
+	if iv.End.Format("2006-01-02") == iv.Start.Format("2006-01-02") {
+		end = iv.End.Format("15:04:05")
 	}
-	return fmt.Sprintf("lines %d-%d: %s %s at %s, %s; %s.", iv.FirstRow, iv.LastRow, verb,
-		strconv.FormatFloat(iv.PeakValue, 'g', 4, 64), iv.Peak.Format("2006-01-02 15:04:05"),
-		detector.Sentence(iv.PeakValue, iv.Expected, iv.P, iv.model, nil), span)
+	lines := fmt.Sprintf("line %d", iv.FirstRow)
+	if iv.Rows > 1 {
+		// In time order: with rows out of order the first line may come
+		// after the last.
+		lines = fmt.Sprintf("%d rows, lines %d to %d", iv.Rows, iv.FirstRow, iv.LastRow)
+	}
+	return fmt.Sprintf("%s %s %s at %s, %s; %s–%s (%s).", name, verb,
+		strconv.FormatFloat(iv.PeakValue, 'g', 4, 64), iv.Peak.Format(stamp),
+		detector.Sentence(iv.PeakValue, iv.Expected, iv.P, iv.model, nil), iv.Start.Format(stamp), end, lines)
 }
 
 func detectJSON(s *file.Series, ivs []detectInterval, o *detectOptions, out io.Writer) error {

@@ -416,7 +416,7 @@ func Score(c Config, t []int64, v []float64) []Result {
 	if len(t) < parallelRows || runtime.GOMAXPROCS(0) < 2 {
 		for i := 0; i < len(t); {
 			j := nextTime(t, i)
-			r := d.Push(t[i], mergedValue(v[i:j]))
+			r := d.Push(t[i], Merged(v[i:j]))
 			for k := i; k < j; k++ {
 				out[k] = r
 			}
@@ -441,7 +441,7 @@ func Score(c Config, t []int64, v []float64) []Result {
 		buf := (<-free)[:0]
 		for i := 0; i < len(t); {
 			j := nextTime(t, i)
-			res, e, ok := d.predict(t[i], mergedValue(v[i:j]))
+			res, e, ok := d.predict(t[i], Merged(v[i:j]))
 			buf = append(buf, row{i, j, res, e, d.step, ok})
 			if len(buf) == chunk {
 				full <- buf
@@ -485,7 +485,7 @@ func nextTime(t []int64, i int) int {
 
 // mergedValue is the value judged for rows sharing a time: the one value,
 // or the mean of the finite ones (NaN if none).
-func mergedValue(v []float64) float64 {
+func Merged(v []float64) float64 {
 	if len(v) == 1 {
 		return v[0]
 	}

@@ -44,9 +44,13 @@ func Versus(value, expected float64, fmtVal func(float64) string) string {
 	if fmtVal == nil {
 		fmtVal = func(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) }
 	}
-	switch {
-	case expected > 0 && value > expected:
-		return fmt.Sprintf("%.1f× its usual %s", value/expected, fmtVal(expected))
+	switch r := value / expected; {
+	case expected > 0 && value > expected && r < 1e4:
+		return fmt.Sprintf("%.1f× its usual %s", r, fmtVal(expected))
+	case expected > 0 && value > expected && !math.IsInf(r, 0):
+		// Near zero, or near the largest float, a ratio says little and
+		// %.1f would write hundreds of digits: three are enough.
+		return strconv.FormatFloat(r, 'g', 3, 64) + "× its usual " + fmtVal(expected)
 	case expected > 0 && value >= 0 && value < expected:
 		return fmt.Sprintf("down to %.2g× its usual %s", value/expected, fmtVal(expected))
 	}

@@ -149,7 +149,7 @@ func TestScoreInTwoHalves(t *testing.T) {
 	d := New(Config{})
 	for i := 0; i < n; {
 		j := nextTime(ts, i)
-		r := d.Push(ts[i], mergedValue(v[i:j]))
+		r := d.Push(ts[i], Merged(v[i:j]))
 		for k := i; k < j; k++ {
 			if got[k] != r {
 				t.Fatalf("row %d: Score %+v, Push %+v", k, got[k], r)

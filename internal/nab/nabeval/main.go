@@ -33,7 +33,7 @@ func main() {
 	det := flag.String("detector", "hindsight", "hindsight, random or gaussian (windowed, previous 100 rows)")
 	out := flag.String("out", "", "also write one scored CSV per file here (for other scorers)")
 	perFile := flag.Bool("per-file", false, "print each file's raw score")
-	field := flag.String("field", "onset", "hindsight's score column: onset (as detect writes it) or score")
+	field := flag.String("field", "onset", "hindsight's score column: onset (as detect writes it) or score (-quiet: score unless given)")
 	var c detector.Config
 	flag.IntVar(&c.Level, "level", 0, "override Config.Level (tuning only)")
 	flag.IntVar(&c.History, "history", 0, "override Config.History (tuning only)")
@@ -43,7 +43,15 @@ func main() {
 	quiet := flag.Float64("quiet", 0, "instead of scoring: on the files without labelled windows, count the intervals (rows at or above this score, runs two rows apart merged) per day")
 	flag.Parse()
 	if *quiet > 0 {
-		if err := quietRate(*corpus, *det, *quiet); err != nil {
+		// -quiet counts detect -o json's intervals (the score) unless
+		// -field onset asks for the rows detect's CSV flags.
+		qf := "score"
+		flag.Visit(func(f *flag.Flag) {
+			if f.Name == "field" {
+				qf = *field
+			}
+		})
+		if err := quietRate(*corpus, *det, qf, *quiet); err != nil {
 			fmt.Fprintln(os.Stderr, "nabeval:", err)
 			os.Exit(1)
 		}
@@ -203,7 +211,7 @@ func write(path string, s *file.Series, scores []float64) error {
 // prints, per file and in total, the alarms (runs of rows at or above cut,
 // runs at most two rows apart merged, as detect -o json makes intervals)
 // per day of data.
-func quietRate(dir, det string, cut float64) error {
+func quietRate(dir, det, field string, cut float64) error {
 	labels, err := nab.Labels(dir)
 	if err != nil {
 		return err
@@ -231,7 +239,11 @@ func quietRate(dir, det string, cut float64) error {
 		switch det {
 		case "hindsight":
 			for _, r := range detector.Score(detector.Config{}, t, v) {
-				sc = append(sc, r.Score)
+				if field == "onset" {
+					sc = append(sc, r.Onset)
+				} else {
+					sc = append(sc, r.Score)
+				}
 			}
 		case "old":
 			od := zscore.NewDetector(zscore.DetectOptions{})
