@@ -775,3 +775,12 @@ func TestDottedNameRoutes(t *testing.T) {
 		}
 	}
 }
+
+// TestSchemeEnd: schemeEnd finds what bytes.Index finds.
+func TestSchemeEnd(t *testing.T) {
+	for _, tok := range []string{"", ":", "://", "a://b", "a:b://c", "a:/b", "a:", "x:/", "hdfs://h:9000/p", "a::://", "::"} {
+		if got, want := schemeEnd([]byte(tok)), bytes.Index([]byte(tok), []byte("://")); got != want {
+			t.Errorf("schemeEnd(%q) = %d, want %d", tok, got, want)
+		}
+	}
+}
