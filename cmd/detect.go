@@ -3,10 +3,10 @@ package cmd
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hindsight-sre/hindsight/analyze/detector"
+	"github.com/hindsight-sre/hindsight/internal/lines"
 	"github.com/hindsight-sre/hindsight/sources/file"
 )
 
@@ -77,8 +78,14 @@ func runDetect(path string, o *detectOptions, stdin io.Reader, stdout, stderr io
 	in := stdin
 	name := "stdin"
 	if path != "-" {
-		f, err := os.Open(path)
+		// Only regular files: a FIFO would block in open(), /dev/zero
+		// never end; a pipe is read as standard input.
+		f, err := lines.Open(path)
 		if err != nil {
+			var nr *lines.NotRegularError
+			if errors.As(err, &nr) {
+				return fmt.Errorf("detect: %s is %s, not a regular file\nhint: pipe it in instead: ... | hindsight detect -", path, lines.Kind(nr.Mode))
+			}
 			return fmt.Errorf("detect: %w\nhint: check the file name", err)
 		}
 		defer f.Close()

@@ -317,3 +317,74 @@ func TestDetectNearMaxFloat(t *testing.T) {
 		}
 	}
 }
+
+// Every file a config names besides logs (known events, a holiday
+// calendar, secrets, CA and client certificates, crontabs, the SMTP CA,
+// detect's input) is refused when it is a FIFO, a device or far too
+// large, instead of blocking in open() or reading forever: a run ends
+// within seconds with an error or that source's gap naming the file.
+func TestConfigSideFilesNeverBlock(t *testing.T) {
+	dir := t.TempDir()
+	hostileFiles(t, dir)
+	demo, err := filepath.Abs(filepath.Join("..", "testdata", "demo", "kuma.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kuma := "  - {name: kuma, type: kuma, path: " + demo + "}\n"
+	analyze := []string{"analyze", "--around", "2025-11-20 03:10", "-o", "json"}
+	type tcase struct {
+		name, config string
+		args, env    []string
+		code         int
+	}
+	var cases []tcase
+	for _, f := range []string{"fifo.log", "zero.log"} {
+		cases = append(cases,
+			tcase{"known_events", "known_events: " + f + "\nsources:\n" + kuma, analyze, nil, exitUsage},
+			tcase{"holiday_ical", "holiday_ical: " + f + "\nsources:\n" + kuma, analyze, nil, exitUsage},
+			tcase{"zabbix password_file", "sources:\n" + kuma + "  - {name: zbx, type: zabbix, url: http://127.0.0.1:1/zabbix, user: admin, password_file: " + f + "}\n", analyze, nil, exitOK},
+			tcase{"prometheus password_file", "sources:\n" + kuma + "  - {name: prom, type: prometheus, url: http://127.0.0.1:1, basic_auth: {user: u, password_file: " + f + "}}\n", analyze, nil, exitOK},
+			tcase{"prometheus ca_file", "sources:\n" + kuma + "  - {name: prom, type: prometheus, url: https://127.0.0.1:1, tls: {ca_file: " + f + "}}\n", analyze, nil, exitOK},
+			tcase{"prometheus cert_file", "sources:\n" + kuma + "  - {name: prom, type: prometheus, url: https://127.0.0.1:1, tls: {cert_file: " + f + ", key_file: " + f + "}}\n", analyze, nil, exitOK},
+			tcase{"loki bearer_token_file", "sources:\n" + kuma + "  - {name: loki, type: loki, url: http://127.0.0.1:1, query: '{job=\"x\"}', bearer_token_file: " + f + "}\n", analyze, nil, exitOK},
+			tcase{"loki key_file", "sources:\n" + kuma + "  - {name: loki, type: loki, url: https://127.0.0.1:1, query: '{job=\"x\"}', tls: {cert_file: " + f + ", key_file: " + f + "}}\n", analyze, nil, exitOK},
+			tcase{"crontab", "sources:\n" + kuma + "  - {name: cron, type: crontab, paths: [" + f + "]}\n", analyze, nil, exitOK},
+			tcase{"smtp ca", "sources:\n" + kuma, []string{"summary", "--no-state", "--at", "2025-11-20 03:10", "--mail-to", "ops@example.com"}, []string{"HINDSIGHT_SMTP_ADDR=127.0.0.1:1", "HINDSIGHT_SMTP_CA_FILE=" + filepath.Join(dir, f)}, exitUsage},
+			tcase{"detect", "", []string{"detect", filepath.Join(dir, f)}, nil, exitError},
+		)
+	}
+	cases = append(cases,
+		tcase{"known_events sparse", "known_events: sparse.log\nsources:\n" + kuma, analyze, nil, exitUsage},
+		tcase{"zabbix password_file sparse", "sources:\n" + kuma + "  - {name: zbx, type: zabbix, url: http://127.0.0.1:1/zabbix, user: admin, password_file: sparse.log}\n", analyze, nil, exitOK},
+	)
+	for i, c := range cases {
+		args := c.args
+		if c.config != "" {
+			cfg := filepath.Join(dir, fmt.Sprintf("hindsight-%d.yaml", i))
+			mustWriteFile(t, cfg, "timezone: Asia/Seoul\nsource_timeout: 30s\n"+c.config)
+			args = append([]string{args[0], "--config", cfg}, args[1:]...)
+		}
+		p := exec.Command(os.Args[0], args...)
+		p.Env = append(append(os.Environ(), "HINDSIGHT_TEST_AS_MAIN=1"), c.env...)
+		var out, errb bytes.Buffer
+		p.Stdout, p.Stderr = &out, &errb
+		if err := p.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() { p.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			p.Process.Kill()
+			<-done
+			t.Errorf("%s (%s): still running after 5 s", c.name, c.config)
+			continue
+		}
+		said := out.String() + errb.String()
+		named := strings.Contains(said, "not a regular file") || strings.Contains(said, "is larger than")
+		if code := p.ProcessState.ExitCode(); code != c.code || !named {
+			t.Errorf("%s: exit %d, want %d and the file named as not regular or too large\n%s\n%.1500s", c.name, code, c.code, errb.String(), out.String())
+		}
+	}
+}

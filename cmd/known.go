@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/hindsight-sre/hindsight/analyze"
 	"github.com/hindsight-sre/hindsight/analyze/holiday"
+	"github.com/hindsight-sre/hindsight/internal/lines"
 )
 
 // The files a profile names for its calendar and its known events:
@@ -81,13 +81,25 @@ func (p Profile) calendarFiles(s *settings) error {
 	return nil
 }
 
-func readICal(path string, loc *time.Location, from, to time.Time) (map[string]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("%w\nhint: check the path; a relative one is read next to the config file", err)
+// pathError adds the hint for a file that could not be opened; a FIFO, a
+// device or a file too large already carries its own.
+func pathError(err error) error {
+	var nr *lines.NotRegularError
+	var tl *lines.TooLargeError
+	if errors.As(err, &nr) || errors.As(err, &tl) {
+		return err
 	}
-	defer f.Close()
-	evs, err := holiday.ParseICS(f)
+	return fmt.Errorf("%w\nhint: check the path; a relative one is read next to the config file", err)
+}
+
+func readICal(path string, loc *time.Location, from, to time.Time) (map[string]string, error) {
+	// Whole and bounded: a FIFO would block, a device never end, and a
+	// calendar cut at a limit would silently lose its later holidays.
+	b, err := lines.ReadFile(path, lines.MaxConfigFile)
+	if err != nil {
+		return nil, pathError(err)
+	}
+	evs, err := holiday.ParseICS(bytes.NewReader(b))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -115,9 +127,9 @@ type knownEntry struct {
 // Each entry needs a name and a schedule or a pattern. Unknown keys are
 // errors, so a typo does not silently match nothing.
 func loadKnownEvents(path string, loc *time.Location) ([]analyze.KnownEvent, error) {
-	b, err := os.ReadFile(path)
+	b, err := lines.ReadFile(path, lines.MaxConfigFile)
 	if err != nil {
-		return nil, fmt.Errorf("%w\nhint: check the path; a relative one is read next to the config file", err)
+		return nil, pathError(err)
 	}
 	ks, err := parseKnownEvents(b, loc)
 	if err != nil {

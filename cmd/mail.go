@@ -17,6 +17,7 @@ import (
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+	"github.com/hindsight-sre/hindsight/internal/lines"
 )
 
 // The SMTP settings come from the environment, like the webhook URL: a
@@ -81,7 +82,7 @@ func newMailer(to []string) (*mailer, error) {
 	}
 	m.tls = &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
 	if f := os.Getenv(envSMTPCAFile); f != "" {
-		pem, err := os.ReadFile(f)
+		pem, err := lines.ReadFile(f, lines.MaxConfigFile) // a FIFO would block, a device never end
 		if err != nil {
 			return nil, usageErrorf("--mail-to: %s: %v\nhint: point it at a PEM file of the CA that signed the server's certificate", envSMTPCAFile, err)
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hindsight-sre/hindsight/analyze"
+	"github.com/hindsight-sre/hindsight/internal/lines"
 	"github.com/hindsight-sre/hindsight/report"
 	"github.com/hindsight-sre/hindsight/sources"
 )
@@ -372,7 +373,7 @@ func statePath(dir, config, profile string) (string, error) {
 // loadState reads the previous summary's state; a missing file is the
 // first run, not an error.
 func loadState(path string) (*analyze.SummaryState, error) {
-	b, err := os.ReadFile(path)
+	b, err := lines.ReadFile(path, 1<<30) // a FIFO would block, a device never end
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}

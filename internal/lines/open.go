@@ -90,3 +90,52 @@ func (c *ctxReader) Read(p []byte) (int, error) {
 	}
 	return c.r.Read(p)
 }
+
+// TooLargeError is a file longer than its reader takes: a config-side
+// file (a known-events list, a secret, a CA bundle) named by mistake, such
+// as a log or a disk image, is refused rather than read into memory.
+type TooLargeError struct {
+	Path  string
+	Limit int64
+}
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("%s is larger than %d KiB, more than such a file holds (hint: is this the right file?)", e.Path, e.Limit>>10)
+}
+
+// ReadFile reads the regular file at path whole, at most limit bytes. A
+// FIFO, which would block in open() until a writer comes, and a device
+// (/dev/zero), which never ends, are refused with a *NotRegularError, as
+// is a directory; a longer file with a *TooLargeError.
+func ReadFile(path string, limit int64) ([]byte, error) {
+	f, err := Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if st.IsDir() {
+		return nil, &NotRegularError{Path: path, Mode: st.Mode()}
+	}
+	if st.Size() > limit {
+		return nil, &TooLargeError{Path: path, Limit: limit}
+	}
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit { // grew while read
+		return nil, &TooLargeError{Path: path, Limit: limit}
+	}
+	return b, nil
+}
+
+// Bounds for ReadFile: a secret (a password, a token) and a config-side
+// file (a CA bundle, a crontab, a known-events list).
+const (
+	MaxSecretFile = 64 << 10
+	MaxConfigFile = 16 << 20
+)

@@ -30,6 +30,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/hindsight-sre/hindsight/internal/lines"
 	"github.com/hindsight-sre/hindsight/sources"
 )
 
@@ -196,7 +197,7 @@ func (s *Source) read(ctx context.Context) ([]tab, []sources.Gap, error) {
 			if err := ctx.Err(); err != nil {
 				return nil, nil, err
 			}
-			b, err := os.ReadFile(f)
+			b, err := lines.ReadFile(f, lines.MaxConfigFile) // a FIFO would block, a device never end
 			if err != nil {
 				errs = append(errs, err)
 				gap(f, firstLine(err.Error()))

@@ -7,9 +7,9 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"time"
 
+	"github.com/hindsight-sre/hindsight/internal/lines"
 	"github.com/hindsight-sre/hindsight/sources/internal/httpapi"
 )
 
@@ -17,7 +17,7 @@ import (
 func transport(s *settings) (http.RoundTripper, error) {
 	tc := &tls.Config{MinVersion: tls.VersionTLS12}
 	if s.TLS.CAFile != "" {
-		pem, err := os.ReadFile(s.TLS.CAFile)
+		pem, err := lines.ReadFile(s.TLS.CAFile, lines.MaxConfigFile) // a FIFO would block, a device never end
 		if err != nil {
 			return nil, fmt.Errorf("prometheus source %q: tls.ca_file: %w", s.Name, err)
 		}
@@ -28,7 +28,7 @@ func transport(s *settings) (http.RoundTripper, error) {
 		tc.RootCAs = pool
 	}
 	if s.TLS.CertFile != "" {
-		cert, err := tls.LoadX509KeyPair(s.TLS.CertFile, s.TLS.KeyFile)
+		cert, err := httpapi.LoadKeyPair(s.TLS.CertFile, s.TLS.KeyFile)
 		if err != nil {
 			return nil, fmt.Errorf("prometheus source %q: tls.cert_file/key_file: %w; hint: both must be PEM and belong together", s.Name, err)
 		}

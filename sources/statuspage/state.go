@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 	"time"
+
+	"github.com/hindsight-sre/hindsight/internal/lines"
 )
 
 // stateSchema versions the state file.
@@ -42,7 +44,7 @@ func (s *Source) remember(name string, now []Incident, read bool) ([]Incident, s
 	byID := map[string]Incident{}
 	var loadErr error
 	if s.state != "" {
-		b, err := os.ReadFile(s.state)
+		b, err := lines.ReadFile(s.state, 1<<30) // a FIFO would block, a device never end
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 		case err != nil:

@@ -26,6 +26,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hindsight-sre/hindsight/internal/lines"
 	"github.com/hindsight-sre/hindsight/sources"
 )
 
@@ -150,7 +151,7 @@ func secret(env, file string) (string, error) {
 		}
 		return v, nil
 	}
-	b, err := os.ReadFile(file)
+	b, err := lines.ReadFile(file, lines.MaxSecretFile) // a FIFO would block, a device never end
 	if err != nil {
 		return "", fmt.Errorf("read secret file: %w", err)
 	}

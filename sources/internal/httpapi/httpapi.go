@@ -22,6 +22,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/hindsight-sre/hindsight/internal/lines"
 )
 
 // Auth is the part of a source's config that says how to reach its server.
@@ -120,7 +122,7 @@ func New(kind, name, rawURL string, a Auth) (*Client, error) {
 	}
 	tc := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: a.TLS.InsecureSkipVerify}
 	if a.TLS.CAFile != "" {
-		pem, err := os.ReadFile(a.TLS.CAFile)
+		pem, err := lines.ReadFile(a.TLS.CAFile, lines.MaxConfigFile) // a FIFO would block, a device never end
 		if err != nil {
 			return nil, fail("tls.ca_file", "%v", err)
 		}
@@ -131,7 +133,7 @@ func New(kind, name, rawURL string, a Auth) (*Client, error) {
 		tc.RootCAs = pool
 	}
 	if a.TLS.CertFile != "" {
-		cert, err := tls.LoadX509KeyPair(a.TLS.CertFile, a.TLS.KeyFile)
+		cert, err := LoadKeyPair(a.TLS.CertFile, a.TLS.KeyFile)
 		if err != nil {
 			return nil, fail("tls.cert_file/key_file", "%v; hint: both must be PEM and belong together", err)
 		}
@@ -154,6 +156,21 @@ func New(kind, name, rawURL string, a Auth) (*Client, error) {
 	return c, nil
 }
 
+// LoadKeyPair is tls.LoadX509KeyPair over regular files of a bounded
+// size: a FIFO in cert_file or key_file would block in open(), a device
+// never end.
+func LoadKeyPair(certFile, keyFile string) (tls.Certificate, error) {
+	cert, err := lines.ReadFile(certFile, lines.MaxConfigFile)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	key, err := lines.ReadFile(keyFile, lines.MaxSecretFile)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	return tls.X509KeyPair(cert, key)
+}
+
 // Secret reads a secret from the environment variable env or the file;
 // "" when neither is set.
 func Secret(env, file string) (string, error) {
@@ -165,7 +182,7 @@ func Secret(env, file string) (string, error) {
 		}
 		return v, nil
 	case file != "":
-		b, err := os.ReadFile(file)
+		b, err := lines.ReadFile(file, lines.MaxSecretFile) // a FIFO would block, a device never end
 		if err != nil {
 			return "", fmt.Errorf("read secret: %w; hint: check the file name and its permissions", err)
 		}
