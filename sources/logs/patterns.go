@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -120,13 +121,14 @@ func Mine(ctx context.Context, paths []string, o MineOptions) (*Mined, error) {
 	}
 	s, fr := newState()
 	parts := []*mineState{s}
+	var yearNotes []sources.Gap
 	for _, p := range paths {
 		if !o.PerLine && all {
 			// A large plain file is read in chunks on all cores, as
 			// Fetch reads it (readBig); the chunks' templates are merged
 			// by their text in finish. Per-line output keeps one miner:
 			// its rows are in line order.
-			chunks, err := mineChunks(ctx, fr, p, newState)
+			chunks, years, err := mineChunks(ctx, fr, p, newState)
 			if err != nil {
 				return nil, fmt.Errorf("read %s: %w", p, err)
 			}
@@ -136,6 +138,7 @@ func Mine(ctx context.Context, paths []string, o MineOptions) (*Mined, error) {
 				// chunks, so that first appearance stays in file order.
 				s, fr = newState()
 				parts = append(parts, s)
+				yearNotes = appendYearNote(yearNotes, p, years, all)
 				continue
 			}
 		}
@@ -146,8 +149,22 @@ func Mine(ctx context.Context, paths []string, o MineOptions) (*Mined, error) {
 		for _, g := range st.gaps {
 			s.out.Gaps = append(s.out.Gaps, sources.Gap{Source: "logs", What: p, Reason: g})
 		}
+		yearNotes = appendYearNote(yearNotes, p, st.years, all)
 	}
 	m := finish(parts)
+	// A file whose lines were moved to the year before already has a
+	// note saying so (movedNote): one note a file.
+	said := map[string]bool{}
+	for _, g := range m.Gaps {
+		if strings.Contains(g.Reason, "stamped without a year") {
+			said[g.What] = true
+		}
+	}
+	for _, n := range yearNotes {
+		if !said[n.What] {
+			m.Gaps = append(m.Gaps, n)
+		}
+	}
 	// Times are written in the zone the user reads in (--timezone), as
 	// the table and a report write them, not in UTC in JSON and CSV only.
 	for i := range m.Templates {
@@ -166,32 +183,33 @@ func Mine(ctx context.Context, paths []string, o MineOptions) (*Mined, error) {
 // cores, each into a state of its own, and returns the states in file
 // order; nil when the file is not one to cut (small, compressed, a
 // multi-line format, one core).
-func mineChunks(ctx context.Context, fr0 *fileReader, path string, newState func() (*mineState, *fileReader)) ([]*mineState, error) {
+func mineChunks(ctx context.Context, fr0 *fileReader, path string, newState func() (*mineState, *fileReader)) ([]*mineState, yearGuess, error) {
+	var years yearGuess
 	k := runtime.GOMAXPROCS(0)
 	if k < 2 || path == "-" {
-		return nil, nil
+		return nil, years, nil
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil // read reports it
+		return nil, years, nil // read reports it
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil || !st.Mode().IsRegular() || st.Size() < parallelMin {
-		return nil, nil
+		return nil, years, nil
 	}
 	var magic [2]byte
 	if n, _ := f.ReadAt(magic[:], 0); n == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		return nil, nil
+		return nil, years, nil
 	}
 	p := fr0.spec.parser(fr0.env)
 	if p == nil {
 		if p = fr0.detectAt(f); p == nil {
-			return nil, nil
+			return nil, years, nil
 		}
 	}
 	if m, ok := p.(multiliner); ok && m.multiline() {
-		return nil, nil
+		return nil, years, nil
 	}
 	bounds := []int64{0}
 	buf := make([]byte, probeSize)
@@ -216,7 +234,7 @@ func mineChunks(ctx context.Context, fr0 *fileReader, path string, newState func
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return nil, err
+		return nil, years, err
 	}
 	// Lines of a chunk are numbered from its start: add the lines of the
 	// chunks before it, so that every example names its line.
@@ -233,8 +251,29 @@ func mineChunks(ctx context.Context, fr0 *fileReader, path string, newState func
 		for _, gap := range stats[i].gaps {
 			s.out.Gaps = append(s.out.Gaps, sources.Gap{Source: "logs", What: path, Reason: gap})
 		}
+		years.merge(stats[i].years)
 	}
-	return states, nil
+	return states, years, nil
+}
+
+// appendYearNote adds a note on the year path's year-less stamps (RFC
+// 3164 syslog, "Nov 20 03:00:01") were given, when it had any: without a
+// window it is this year's unless the file's last write says otherwise,
+// so a log of another year is silently dated a year off (issue 18: the
+// demo's syslog of 2025, cloned in 2026, listed templates first seen in
+// 2026); the reader must see the assumption and how to change it.
+// With a window, the user named the year: lines that would fall after it
+// were put in the year before, as Fetch does, and are outside it anyway.
+func appendYearNote(notes []sources.Gap, path string, g yearGuess, noWindow bool) []sources.Gap {
+	if !noWindow || g.n == 0 || g.lo == 0 {
+		return notes
+	}
+	years := fmt.Sprint(g.lo)
+	if g.hi != g.lo {
+		years = fmt.Sprintf("%d–%d", g.lo, g.hi)
+	}
+	return append(notes, sources.Gap{Source: "logs", What: path, Reason: fmt.Sprintf(
+		"lines stamped without a year were read as %s, from today's date and the file's last write; if they are from another year, give --from and --to in it", years)})
 }
 
 type mineState struct {

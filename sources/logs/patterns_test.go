@@ -412,3 +412,46 @@ func TestCoverageOfSkippedFile(t *testing.T) {
 		t.Errorf("gaps %v, want one saying %q", ds.Gaps, want)
 	}
 }
+
+// TestMineSaysTheYearItAssumed: without a window, year-less syslog
+// stamps are given this year (or the year before, not to fall after the
+// file's last write), and a note says so, read whole or in chunks; with a
+// window the user named the year, and there is no note.
+func TestMineSaysTheYearItAssumed(t *testing.T) {
+	var b strings.Builder
+	for i := range 3000 {
+		fmt.Fprintf(&b, "Nov %2d %02d:%02d:%02d db1 CRON[%d]: (root) CMD (job %d)\n", 13+i/500, i/60%24, i%60, i%60, 1000+i, i%7)
+	}
+	p := mustWrite(t, t.TempDir(), "syslog", b.String())
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	old := parallelMin
+	defer func() { parallelMin = old }()
+	for _, pm := range []int64{1 << 40, 1 << 10} {
+		parallelMin = pm
+		m, err := Mine(context.Background(), []string{p}, MineOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		year := m.Templates[0].FirstSeen.Year()
+		want := fmt.Sprintf("lines stamped without a year were read as %d, from today's date and the file's last write", year)
+		notes := 0
+		for _, g := range m.Gaps {
+			if g.What == p && strings.Contains(g.Reason, want) {
+				notes++
+			}
+		}
+		if notes != 1 {
+			t.Errorf("parallelMin %d: %d notes saying %q: %v", pm, notes, want, m.Gaps)
+		}
+	}
+	w := sources.Window{From: time.Date(2025, 11, 13, 0, 0, 0, 0, time.UTC), To: time.Date(2025, 11, 20, 0, 0, 0, 0, time.UTC)}
+	m, err := Mine(context.Background(), []string{p}, MineOptions{Window: w})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range m.Gaps {
+		if strings.Contains(g.Reason, "without a year") {
+			t.Errorf("a window named the year, and still: %v", g)
+		}
+	}
+}
