@@ -98,3 +98,28 @@ func TestMixedZonesInOneFile(t *testing.T) {
 		t.Errorf("gaps %v", ds.Gaps)
 	}
 }
+
+// TestYearMovedCountsLines: the note of lines moved a year back counts
+// each line once: not the parses of format detection, and not only the
+// first line of each minute (the parser reuses a minute's time).
+func TestYearMovedCountsLines(t *testing.T) {
+	var b strings.Builder
+	for i := range 30 {
+		fmt.Fprintf(&b, "Dec 31 23:58:%02d web1 app[2]: tick %d\n", i, i) // one minute
+	}
+	for i := range 20 {
+		fmt.Fprintf(&b, "Dec 31 23:%02d:01 web1 app[2]: tock %d\n", 59, i) // another
+	}
+	p := mustWrite(t, t.TempDir(), "old.log", b.String())
+	written := time.Date(2024, 1, 1, 0, 5, 0, 0, time.UTC)
+	if err := os.Chtimes(p, written, written); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Mine(context.Background(), []string{p}, MineOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Gaps) != 1 || !strings.HasPrefix(m.Gaps[0].Reason, "50 lines stamped without a year were placed") {
+		t.Errorf("gaps %v: want 50 lines moved", m.Gaps)
+	}
+}

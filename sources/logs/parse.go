@@ -536,7 +536,10 @@ type syslogParser struct {
 	minBase int64
 	minOK   bool
 	minIn   minuteIn
-	iso     isoMinute // of the last RFC 3339 stamp
+	// minMoved: the minute's stamps are moved a year back (see moved);
+	// lastMoved: the last stamp time placed was.
+	minMoved, lastMoved bool
+	iso                 isoMinute // of the last RFC 3339 stamp
 }
 
 func newSyslogParser(loc *time.Location, to time.Time) *syslogParser {
@@ -590,6 +593,9 @@ func (p *syslogParser) parseIn(line []byte, r *Record, w *sources.Window) result
 				r.T = time.Unix(p.minBase+int64(s1*10+s2), 0).UTC()
 				r.guessedYear = true
 				p.guess.n++
+				if p.minMoved {
+					p.moved++ // a line, not a stamp computed: as time counts it
+				}
 				rest = line[16:]
 				if p.minIn.inside(p.minBase, w) {
 					goto inside
@@ -690,7 +696,7 @@ func (p *syslogParser) keepMinute(line []byte, mon time.Month, day, sec int) {
 		return
 	}
 	copy(p.minKey[:], line[:13])
-	p.minOK = true
+	p.minOK, p.minMoved = true, p.lastMoved
 	p.minIn.reset()
 }
 
@@ -707,6 +713,7 @@ func (p *syslogParser) time(mon time.Month, day, sec int) time.Time {
 		t, y = p.at(p.toYear-1, mon, day, sec), p.toYear-1
 	}
 	p.guess.year(y)
+	p.lastMoved = false
 	if !p.wLimit.Equal(p.toLimit) {
 		// What the window alone would have said: a line the file's
 		// last write moved a year back is noted (yearNote).
@@ -717,6 +724,7 @@ func (p *syslogParser) time(mon time.Month, day, sec int) time.Time {
 		}
 		if !w.Equal(t) {
 			p.moved++
+			p.lastMoved = true
 		}
 	}
 	return t
@@ -759,8 +767,12 @@ func movedNote(moved int, notAfter time.Time, loc *time.Location) string {
 	if moved == 0 {
 		return ""
 	}
-	return fmt.Sprintf("%d lines stamped without a year were placed in the year before the window's, so as not to fall after the file was last written (%s)",
-		moved, notAfter.In(loc).Format(time.RFC3339))
+	what := fmt.Sprintf("%d lines stamped without a year were", moved)
+	if moved == 1 {
+		what = "1 line stamped without a year was"
+	}
+	return fmt.Sprintf("%s placed in the year before the window's, so as not to fall after the file was last written (%s)",
+		what, notAfter.In(loc).Format(time.RFC3339))
 }
 
 func (p *syslogParser) at(y int, mon time.Month, day, sec int) time.Time {

@@ -95,8 +95,9 @@ func TestYearNotAfterLastWrite(t *testing.T) {
 	if len(m.Templates) != 1 || m.Templates[0].FirstSeen.After(written) || m.Templates[0].FirstSeen.Year() != soon.Year()-2 {
 		t.Fatalf("first seen %v for a file last written %v", m.Templates[0].FirstSeen, written)
 	}
-	if len(m.Gaps) != 1 || !strings.Contains(m.Gaps[0].Reason, "placed in the year before") {
-		t.Errorf("gaps %v: the year assumed is not said", m.Gaps)
+	// One line, once: format detection parses it too, but is no line.
+	if len(m.Gaps) != 1 || !strings.HasPrefix(m.Gaps[0].Reason, "1 line stamped without a year was placed in the year before") {
+		t.Errorf("gaps %v: the year assumed is not said, or not of one line", m.Gaps)
 	}
 
 	// A file written this instant, with a line three days ahead of

@@ -597,6 +597,7 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 	acc := fr.access
 	start := func() {
 		if p != nil {
+			resetYears(p)
 			st.format = p.format()
 			if m, ok := p.(multiliner); ok && m.multiline() {
 				multi = true
@@ -859,6 +860,28 @@ func yearNoteOf(p lineParser) string {
 		return p.stamps.yearNote()
 	}
 	return ""
+}
+
+// resetYears forgets what p counted of year-less stamps before the read
+// proper: format detection and the seek's probes parse lines that the
+// read then parses again (or never reads), and the note says how many
+// lines were moved, not how many parses.
+func resetYears(p lineParser) {
+	var sp *stampParser
+	switch p := p.(type) {
+	case *syslogParser:
+		p.moved, p.guess = 0, yearGuess{}
+		return
+	case *headerFormat:
+		sp = p.stamps
+	case *structParser:
+		sp = p.stamps
+	case *stampedParser:
+		sp = p.stamps
+	}
+	if sp != nil {
+		sp.moved, sp.guess = 0, yearGuess{}
+	}
 }
 
 // yearGuessOf is what p assumed of year-less stamps.
