@@ -211,9 +211,14 @@ func TestGoreleaserMatrix(t *testing.T) {
 		for _, goarch := range b.Goarch {
 			cmd := exec.Command("go", "list", "-e", "-deps", "-f", "{{if .Error}}{{.ImportPath}}: {{.Error}}{{end}}{{range .DepsErrors}}{{.}}{{end}}", b.Main)
 			cmd.Env = append(os.Environ(), "GOOS="+goos, "GOARCH="+goarch, "CGO_ENABLED=0")
-			out, err := cmd.CombinedOutput()
+			// Only stdout holds the template's errors: stderr carries go's
+			// progress ("go: downloading ...") on a fresh module cache,
+			// which fetches what only another system imports.
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			out, err := cmd.Output()
 			if err != nil || strings.TrimSpace(string(out)) != "" {
-				t.Errorf("%s/%s does not resolve: %v\n%s", goos, goarch, err, out)
+				t.Errorf("%s/%s does not resolve: %v\n%s%s", goos, goarch, err, out, stderr.String())
 			}
 		}
 	}
