@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"time"
 
@@ -112,7 +113,7 @@ func decode(opts map[string]any, dst any) error {
 		Result:           dst,
 		ErrorUnused:      true,
 		WeaklyTypedInput: true,
-		DecodeHook:       mapstructure.StringToTimeDurationHookFunc(),
+		DecodeHook:       durationHook,
 	})
 	if err != nil {
 		return err
@@ -121,6 +122,29 @@ func decode(opts map[string]any, dst any) error {
 		return errors.New(decodeError(err, dst))
 	}
 	return nil
+}
+
+// durationHook reads a source's durations (timeout, scrape_interval) as
+// the top-level ones are (parseDuration: "7d", "2w" as well as "90s"):
+// mapstructure's own hook takes Go's forms only, so "timeout: 1d" was
+// refused in a source and accepted beside it.
+// A number without a unit is refused, as on the command line: YAML's
+// "timeout: 30" was read as 30 nanoseconds.
+func durationHook(from, to reflect.Type, data any) (any, error) {
+	if to != reflect.TypeOf(time.Duration(0)) {
+		return data, nil
+	}
+	switch from.Kind() {
+	case reflect.String:
+		return parseDuration(data.(string))
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		if reflect.ValueOf(data).IsZero() {
+			return time.Duration(0), nil
+		}
+		return nil, fmt.Errorf("%v has no unit (30s, 5m, 1d)", data)
+	}
+	return data, nil
 }
 
 // resolvePaths makes path-like options (path, paths, *_file) absolute

@@ -4,6 +4,9 @@ import (
 	"runtime/debug"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/hindsight-sre/hindsight/sources/prometheus"
 )
 
 func TestReadVersion(t *testing.T) {
@@ -42,5 +45,27 @@ func TestParseDuration(t *testing.T) {
 		if d, err := parseDuration(in); err == nil {
 			t.Errorf("parseDuration(%q) = %v, want an error", in, d)
 		}
+	}
+}
+
+// A source's durations are read as the top-level ones: "timeout: 1d" in
+// a source was refused while "baseline: 7d" beside it was accepted.
+func TestSourceDurationsAsPrometheusWritesThem(t *testing.T) {
+	var c prometheus.Config
+	if err := decode(map[string]any{"url": "http://127.0.0.1:9090", "timeout": "1d", "scrape_interval": "90s"}, &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.Timeout != 24*time.Hour || c.ScrapeInterval != 90*time.Second {
+		t.Errorf("timeout %v, scrape_interval %v", c.Timeout, c.ScrapeInterval)
+	}
+	// "2" or YAML's 2 could be seconds or minutes (2 was read as 2 ns).
+	for _, v := range []any{"2", 2, 2.5} {
+		err := decode(map[string]any{"url": "http://127.0.0.1:9090", "timeout": v}, &c)
+		if err == nil || !strings.Contains(err.Error(), "timeout") {
+			t.Errorf("timeout: %#v gave %v (%v), want an error naming timeout", v, err, c.Timeout)
+		}
+	}
+	if err := decode(map[string]any{"url": "http://127.0.0.1:9090", "timeout": 0}, &c); err != nil || c.Timeout != 0 {
+		t.Errorf("timeout: 0 gave %v, %v", c.Timeout, err)
 	}
 }
