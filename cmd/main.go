@@ -130,14 +130,23 @@ func isCobraUsage(err error) bool {
 // noDataErr: the report or summary was written and says "no data"; no
 // source returned anything for the window. Exit code 3, so that cron and
 // CI tell a dead monitoring stack from a quiet night.
-type noDataErr struct{ gaps int }
+type noDataErr struct {
+	gaps int
+	at   bool // the command has --at: a window in the past is one flag away
+}
 
 func (e *noDataErr) Error() string {
 	msg := "no source returned any data for the window; the report was written and says so"
 	if e.gaps > 0 {
 		msg += fmt.Sprintf(" (%s listed under data gaps)", map[bool]string{true: "1 gap", false: fmt.Sprint(e.gaps, " gaps")}[e.gaps == 1])
 	}
-	return msg + fmt.Sprintf("\nhint: run 'hindsight sources check', and check the window; this exit status (%d) means no data", exitNoData)
+	window := "check the window"
+	if e.at {
+		// The data may all be older than the night asked for (the demo
+		// is): the gaps say what the files cover, --at asks for that time.
+		window = "check the window (for a night in the past: --at TIME, e.g. --at \"2025-11-21 07:00\")"
+	}
+	return msg + fmt.Sprintf("\nhint: run 'hindsight sources check', and %s; this exit status (%d) means no data", window, exitNoData)
 }
 
 func noDataError(gaps int) error { return &noDataErr{gaps: gaps} }

@@ -307,7 +307,7 @@ func deliverSummary(ctx context.Context, o *summaryOptions, run *summaryRun, hoo
 	// No data is not a night to compare the next one with: the state is
 	// kept as it was.
 	if run.s.Inputs.Empty() {
-		return noDataError(len(run.s.Gaps))
+		return &noDataErr{gaps: len(run.s.Gaps), at: true}
 	}
 	if run.statePath != "" && !run.keepState {
 		st := run.s.State()
