@@ -20,7 +20,10 @@ type Config struct {
 	Warmup  int     // errors seen before any score; default 20
 	// Refractory: the onset score of an event is suppressed while the
 	// recent maximum score, decaying by half every Refractory rows, stays
-	// above it; default 30.
+	// above it; default 10. Shorter lets a second event soon after a
+	// first one be told (crash-rate series burst every few hours); on
+	// the development set's tuning half 5 to 20 rows score 62.4-63.3 and
+	// 30 rows 61.7 (BENCHMARKS.md).
 	Refractory int
 	// AnyHour judges each value against the series' level only, without
 	// the time-of-day and day-of-week models: "rare for this series at any
@@ -45,7 +48,7 @@ func (c Config) withDefaults() Config {
 		c.Warmup = 20
 	}
 	if c.Refractory <= 0 {
-		c.Refractory = 30
+		c.Refractory = 10
 	}
 	return c
 }
