@@ -1109,10 +1109,46 @@ func accessSeriesName(format string) string {
 		return format
 	case FormatS3Access:
 		return "s3"
-	case FormatNginx:
+	case FormatNginx, accessNginxCustom:
 		return "nginx"
+	case accessApache, accessApacheCustom:
+		return "apache"
 	}
 	return "http"
+}
+
+// The kinds of access log the combined format and its variants are,
+// beyond FormatNginx (the combined format nginx writes, detected or
+// named): Apache's (format: apache, or an Apache LogFormat), and a
+// log_format or LogFormat whose quoted fields are not the combined
+// format's request, referrer and user agent (lineValues reads no
+// referrer or user agent there: it cannot tell which field is which).
+const (
+	accessApache       = "apache"
+	accessNginxCustom  = "nginx log_format"
+	accessApacheCustom = "apache LogFormat"
+)
+
+// accessKindOf is what the aggregator keeps as its accessFormat for p's
+// requests: p's format, told apart for the combined family.
+func accessKindOf(p lineParser) string {
+	switch p := p.(type) {
+	case nginxParser:
+		if p.apache {
+			return accessApache
+		}
+	case *nginxFormat:
+		switch {
+		case p.combined && p.apache:
+			return accessApache
+		case p.combined:
+			return FormatNginx
+		case p.apache:
+			return accessApacheCustom
+		}
+		return accessNginxCustom
+	}
+	return p.format()
 }
 
 // quantile of sorted values, interpolating linearly between the two

@@ -97,7 +97,7 @@ func (a *aggregator) lineKind(p *pattern) lineKind {
 	if p.key.route == nil {
 		return lineKind{}
 	}
-	combined := a.accessFormat == FormatNginx
+	combined := a.accessFormat == FormatNginx || a.accessFormat == accessApache
 	return lineKind{
 		access:   true,
 		quoted:   combined || a.accessFormat == FormatALB || a.accessFormat == FormatELB,

@@ -125,3 +125,59 @@ func TestAccessBurstRequest(t *testing.T) {
 		}
 	}
 }
+
+// TestAccessKinds: the series are named after the server a format says
+// (nginx, or Apache for format: apache and an Apache LogFormat), and a
+// burst's referrer and user agent are read only where the quoted fields
+// are the combined format's: a log_format that quotes the host first
+// names no "referrer" (it would be the request's target).
+func TestAccessKinds(t *testing.T) {
+	line := func(b *strings.Builder, host, ref, ua string, m, s int) {
+		fmt.Fprintf(b, "203.0.113.9 - - [20/Nov/2025:03:%02d:%02d +0900] \"GET /x HTTP/1.1\" 200 5 \"%s\" \"%s\" \"%s\"\n", m, s, ref, ua, host)
+	}
+	var comb, hostFirst strings.Builder
+	for m := range 10 {
+		for s := range 30 {
+			line(&comb, "shop.example", "https://ads.example/", "bot/1.0", m, s)
+			fmt.Fprintf(&hostFirst, "203.0.113.9 - - [20/Nov/2025:03:%02d:%02d +0900] \"shop.example\" \"GET /x HTTP/1.1\" 200 5 \"https://ads.example/\" \"bot/1.0\"\n", m, s)
+		}
+	}
+	seoul := mustSeoul(t)
+	w := sources.Window{From: time.Date(2025, 11, 20, 3, 0, 0, 0, seoul), To: time.Date(2025, 11, 20, 4, 0, 0, 0, seoul)}
+	for _, c := range []struct {
+		name, format, data, series string
+		referrer                   bool
+	}{
+		{"detected", "", comb.String(), "nginx requests", true},
+		{"named apache", "apache", comb.String(), "apache requests", true},
+		{"Apache LogFormat", `LogFormat "%h %l %u %t \"%r\" %>s %b \"%{Referer}i\" \"%{User-Agent}i\" \"%v\"" vhost`, comb.String(), "apache requests", true},
+		{"nginx log_format", `'$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" "$host"'`, comb.String(), "nginx requests", true},
+		{"host quoted first", `'$remote_addr - $remote_user [$time_local] "$host" "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"'`, hostFirst.String(), "nginx requests", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := mustWrite(t, t.TempDir(), "access.log", c.data)
+			ds := mustFetch(t, Config{Paths: []string{p}, Location: seoul, Format: c.format}, w, time.Minute)
+			if got := seriesSum(ds, c.series); got != 300 {
+				t.Errorf("%s: %d requests, want 300 (series %v)", c.series, got, seriesNames(ds))
+			}
+			var kinds []string
+			for _, lp := range ds.Patterns {
+				for _, v := range lp.PeakValues {
+					kinds = append(kinds, v.Kind+"="+v.Value)
+				}
+			}
+			has := strings.Contains(strings.Join(kinds, "|"), "referrer=https://ads.example/")
+			if has != c.referrer || strings.Contains(strings.Join(kinds, "|"), "referrer=GET") {
+				t.Errorf("peak values %v: referrer read %v, want %v", kinds, has, c.referrer)
+			}
+		})
+	}
+}
+
+func seriesNames(ds *sources.Dataset) []string {
+	var out []string
+	for _, s := range ds.Series {
+		out = append(out, s.Name)
+	}
+	return out
+}

@@ -13,6 +13,7 @@ type formatSpec struct {
 	name   string // "" to detect per file
 	header string
 	nginx  string
+	apache bool // an access log Apache writes (named "apache"; see accessKindOf)
 }
 
 // formatNames are the names Config.Format takes, with their aliases.
@@ -40,7 +41,7 @@ func parseFormat(s string) (formatSpec, error) {
 		return formatSpec{name: n}, nil
 	}
 	if n, ok := formatNames[strings.ToLower(strings.TrimSpace(s))]; ok {
-		return formatSpec{name: n}, nil
+		return formatSpec{name: n, apache: strings.EqualFold(strings.TrimSpace(s), "apache")}, nil
 	}
 	switch {
 	case looksLikeApacheFormat(s) && !strings.Contains(s, "<"):
@@ -51,7 +52,7 @@ func parseFormat(s string) (formatSpec, error) {
 		if _, err := parseNginxFormat(n); err != nil {
 			return formatSpec{}, fmt.Errorf("%w (from the Apache LogFormat %q)", err, s)
 		}
-		return formatSpec{name: FormatNginx, nginx: n}, nil
+		return formatSpec{name: FormatNginx, nginx: n, apache: true}, nil
 	case looksLikeNginxFormat(s):
 		if _, err := parseNginxFormat(s); err != nil {
 			return formatSpec{}, err
@@ -106,11 +107,12 @@ func (f formatSpec) parser(e parserEnv) lineParser {
 		return h
 	case f.nginx != "":
 		n, _ := parseNginxFormat(f.nginx)
+		n.apache = f.apache
 		return n
 	}
 	switch f.name {
 	case FormatNginx:
-		return nginxParser{c: &nginxCache{}, lazy: e.lazy}
+		return nginxParser{c: &nginxCache{}, lazy: e.lazy, apache: f.apache}
 	case FormatSyslog:
 		p := newSyslogParser(e.loc, e.ref)
 		p.lazy, p.notAfter = e.lazy, e.notAfter

@@ -137,7 +137,7 @@ func (l *Lines) add(t time.Time, ref string, line []byte) {
 	r.guessedYear = false
 	if r.Status > 0 {
 		if l.acc.a.accessFormat == "" {
-			l.acc.a.accessFormat = format
+			l.acc.a.accessFormat = accessKindOf(l.p)
 		}
 		l.acc.add(r, ref, l.n, text)
 		return

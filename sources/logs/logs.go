@@ -11,7 +11,8 @@
 //   - for access logs (nginx/apache, an nginx log_format, or JSON lines
 //     with a status), Series of requests/s, 5xx/s and request time p50, p95
 //     and p99 per step, labelled {file: "access.log"}, named after what
-//     wrote them: "nginx ..." for combined access logs, "alb", "elb",
+//     wrote them: "nginx ..." for combined access logs ("apache ..." for
+//     format: apache or an Apache LogFormat), "alb", "elb",
 //     "cloudfront" or "s3 ..." for AWS's, "http ..." for an
 //     application's JSON or logfmt lines;
 //   - Events for cron jobs (backups among them), service restarts, deploys
@@ -874,7 +875,7 @@ func (a *aggregator) reader() *fileReader {
 		parsed: func(p lineParser, r *Record, path string, n int, line []byte) {
 			if r.Status > 0 {
 				if a.accessFormat == "" {
-					a.accessFormat = p.format()
+					a.accessFormat = accessKindOf(p)
 				}
 				acc.add(r, path, n, line)
 				return

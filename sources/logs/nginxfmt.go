@@ -25,6 +25,10 @@ type nginxFormat struct {
 	src  string
 	lits []string // lits[i] precedes vars[i]; len(lits) == len(vars)+1
 	vars []string
+	// combined: its first quoted fields are the request, the referrer
+	// and the user agent, as in the combined format (lineValues reads
+	// them so); apache: translated from an Apache LogFormat.
+	combined, apache bool
 }
 
 // looksLikeNginxFormat tells a log_format string from other formats.
@@ -119,10 +123,30 @@ func parseNginxFormat(s string) (*nginxFormat, error) {
 	if !has("time_local") && !has("time_iso8601") && !has("msec") {
 		return nil, fmt.Errorf("nginx log_format %q has no time; hint: hindsight needs $time_local, $time_iso8601 or $msec", src)
 	}
+	f.combined = f.combinedQuotes()
 	return f, nil
 }
 
 func (f *nginxFormat) format() string { return FormatNginx }
+
+// combinedQuotes reports whether f's first three quoted variables are
+// the request, the referrer and the user agent.
+func (f *nginxFormat) combinedQuotes() bool {
+	want := []string{"request", "http_referer", "http_user_agent"}
+	for i, v := range f.vars {
+		if len(want) == 0 {
+			break
+		}
+		if !strings.HasSuffix(f.lits[i], `"`) || !strings.HasPrefix(f.lits[i+1], `"`) {
+			continue
+		}
+		if v != want[0] {
+			return false
+		}
+		want = want[1:]
+	}
+	return len(want) == 0
+}
 
 func (f *nginxFormat) parse(line []byte, r *Record, w sources.Window) result {
 	if !bytes.HasPrefix(line, []byte(f.lits[0])) {
@@ -328,6 +352,18 @@ func apacheToNginx(s string) (string, error) {
 				b.WriteString("$apache_request_us")
 			} else {
 				b.WriteString("$apache_request_s")
+			}
+		case 'i':
+			// The two request headers the combined format logs, under
+			// nginx's names (read as the referrer and user agent).
+			switch strings.ToLower(arg) {
+			case "referer":
+				b.WriteString("$http_referer")
+			case "user-agent":
+				b.WriteString("$http_user_agent")
+			default:
+				skip++
+				fmt.Fprintf(&b, "$skip%d", skip)
 			}
 		case 'm':
 			b.WriteString("$request_method")

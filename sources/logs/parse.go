@@ -173,8 +173,9 @@ func clock(b []byte) (int, bool) {
 // byte views of the request, not its strings: the hot path allocates
 // nothing.
 type nginxParser struct {
-	c    *nginxCache
-	lazy bool
+	c      *nginxCache
+	lazy   bool
+	apache bool // format: apache (the series are named so)
 }
 
 type nginxCache struct {

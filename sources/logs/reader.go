@@ -605,7 +605,7 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 			np, fast = p.(nginxParser)
 			fast = fast && acc != nil && !multi
 			if fast && acc.a.accessFormat == "" {
-				acc.a.accessFormat = st.format // every line it parses is a request
+				acc.a.accessFormat = accessKindOf(p) // every line it parses is a request
 			}
 			sp, _ = p.(*syslogParser) // called directly: no interface call
 			fastAgg = !fast && acc != nil && !multi
@@ -689,7 +689,7 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 					span.note(rec.T)
 					if rec.Status > 0 {
 						if acc.a.accessFormat == "" {
-							acc.a.accessFormat = st.format
+							acc.a.accessFormat = accessKindOf(p)
 						}
 						acc.add(rec, path, n, line)
 					} else {
