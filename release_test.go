@@ -400,3 +400,36 @@ func TestKubernetesCronJob(t *testing.T) {
 	}
 	checkArgs(t, "cronjob.yaml", cs[0].Args)
 }
+
+// The deploy files the README prints are the files under deploy/: a fix
+// to one (the unit's hardening, the CronJob's security context) reaches
+// the reader who copies from the README. Comments may differ (the files
+// carry install notes the README says in prose).
+func TestREADMEPrintsTheDeployFiles(t *testing.T) {
+	raw, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	uncommented := func(s string) string {
+		var out []string
+		for _, l := range strings.Split(strings.TrimSpace(s), "\n") {
+			if !strings.HasPrefix(strings.TrimSpace(l), "#") {
+				out = append(out, strings.TrimRight(l, " "))
+			}
+		}
+		return strings.TrimSpace(strings.Join(out, "\n"))
+	}
+	var blocks []string
+	for _, m := range regexp.MustCompile("(?s)```[a-z]+\n(.*?)```").FindAllStringSubmatch(string(raw), -1) {
+		blocks = append(blocks, uncommented(m[1]))
+	}
+	for _, f := range []string{"deploy/Dockerfile", "deploy/systemd/hindsight-summary.service", "deploy/systemd/hindsight-summary.timer", "deploy/kubernetes/cronjob.yaml"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(blocks, uncommented(string(b))) {
+			t.Errorf("the README does not print %s as it is (comments aside)", f)
+		}
+	}
+}
