@@ -95,10 +95,16 @@ func runDetect(path string, o *detectOptions, stdin io.Reader, stdout, stderr io
 	if err != nil {
 		return err
 	}
+	t, v := s.Sorted()
+	if k, need := judgeable(t, v), detector.Learned(detector.Config{}); k < need && len(s.Rows) > 0 {
+		// A score of 0 on every row would read as "nothing unusual":
+		// say that nothing was judged.
+		s.Notes = append(s.Notes, fmt.Sprintf("%d times with a value: the detector learns from the first %d "+
+			"before it judges one, so every score is 0 (nothing was judged)", k, need))
+	}
 	for _, n := range s.Notes {
 		fmt.Fprintf(stderr, "%s: %s\n", name, n)
 	}
-	t, v := s.Sorted()
 	res := detector.Score(detector.Config{}, t, v)
 	// onset: each file row's output score (zero for rows without a
 	// time); only the score, not the whole Result (8 bytes a row, not 40).
@@ -189,6 +195,23 @@ func intervals(s *file.Series, name string, t []int64, v []float64, res []detect
 		out[i].PeakScore = math.Round(out[i].PeakScore*1e6) / 1e6
 	}
 	return out
+}
+
+// judgeable counts the distinct times with a finite value (what the
+// detector learns or judges), up to the detector's warm-up.
+func judgeable(t []int64, v []float64) int {
+	k, need := 0, detector.Learned(detector.Config{})
+	for i := 0; i < len(t) && k < need; {
+		j := i + 1
+		for j < len(t) && t[j] == t[i] {
+			j++
+		}
+		if x := detector.Merged(v[i:j]); !math.IsNaN(x) && !math.IsInf(x, 0) {
+			k++
+		}
+		i = j
+	}
+	return k
 }
 
 // judged is the value the detector judged for the k-th row in time

@@ -53,6 +53,13 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
+// Learned is how many values (distinct times with a finite value) a
+// Detector with the configuration c learns before it judges one: the
+// first has nothing to be compared with, the next Warmup make the first
+// record of errors. Until then every result has P 1 and score 0, which
+// says nothing about the values.
+func Learned(c Config) int { return c.withDefaults().Warmup + 1 }
+
 // Result is the judgement of one value.
 type Result struct {
 	// P is the probability, on the series' own record, of a deviation at

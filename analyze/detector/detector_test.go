@@ -214,3 +214,17 @@ func TestAnyHour(t *testing.T) {
 		t.Errorf("at any hour: the fourth night's spike is rare, got %+v", plain[night])
 	}
 }
+
+// Learned values are not judged; the next one is.
+func TestLearned(t *testing.T) {
+	n := Learned(Config{})
+	ts, v := series(n+1, func(i int) float64 { return float64(10 + i%3) })
+	v[n-1], v[n] = 1000, 1000 // a spike on the last learned value and on the first judged one
+	res := Score(Config{}, ts, v)
+	if res[n-1].Score != 0 || res[n-1].Dir != 0 {
+		t.Errorf("value %d is learned, not judged: %+v", n, res[n-1])
+	}
+	if res[n].Score == 0 || res[n].Dir != 1 {
+		t.Errorf("value %d is judged: %+v", n+1, res[n])
+	}
+}
