@@ -81,7 +81,7 @@ counted in a note on standard error.`,
 	f.StringVarP(&o.output, "output-format", "o", "table", "table, json or csv")
 	f.StringVar(&o.file, "output", "", "write to this file instead of stdout")
 	f.BoolVar(&o.perLine, "per-line", false, "write CSV LineId,EventTemplate, one row per line")
-	f.StringVar(&o.timezone, "timezone", "UTC", "time zone of timestamps that carry none, and of --from/--to")
+	f.StringVar(&o.timezone, "timezone", "", "time zone of timestamps that carry none, of --from/--to and of the output (default: the config's timezone, else UTC)")
 	f.IntVar(&o.limit, "limit", 0, "print at most this many templates (0: all)")
 	return c
 }
@@ -92,7 +92,11 @@ func runLogsPatterns(c *cobra.Command, paths []string, o *logsPatternsOptions) e
 	default:
 		return usageErrorf("-o: unknown format %q\nhint: use table, json or csv", o.output)
 	}
-	loc, err := time.LoadLocation(o.timezone)
+	tz := o.timezone
+	if tz == "" {
+		tz = configZone(c.ErrOrStderr())
+	}
+	loc, err := time.LoadLocation(tz)
 	if err != nil {
 		return usageErrorf("--timezone: %v\nhint: use an IANA name such as Europe/Berlin, or UTC", err)
 	}
@@ -135,6 +139,26 @@ func runLogsPatterns(c *cobra.Command, paths []string, o *logsPatternsOptions) e
 		}
 		return writePatternsTable(out, m, o.limit, loc)
 	}, c.OutOrStdout())
+}
+
+// configZone is the zone of the config's default profile, where analyze
+// reads log stamps without a zone and writes its reports, so that logs
+// patterns places and prints times as a report does; UTC without a
+// config. A config it cannot read is said on w, not an error: the
+// command needs none.
+func configZone(w io.Writer) string {
+	cfg, _, err := loadConfig("")
+	if err != nil {
+		if !strings.HasPrefix(err.Error(), "no config file found") {
+			fmt.Fprintf(w, "hindsight: note: times in UTC: the config was not read (%s); --timezone sets the zone\n", strings.SplitN(err.Error(), "\n", 2)[0])
+		}
+		return "UTC"
+	}
+	p, _, err := cfg.resolve("")
+	if err != nil || p.Timezone == "" {
+		return "UTC"
+	}
+	return p.Timezone
 }
 
 // writePatternsTable prints one template a row, most frequent first.
