@@ -134,6 +134,10 @@ func TestZeroFindings(t *testing.T) {
 			t.Errorf("%s of empty findings does not say there was no data:\n%s", format, out)
 		}
 	}
+	// The terminal report's first line is its title, a sentence's start.
+	if out := mustWrite(t, "table", &analyze.Findings{}); !strings.HasPrefix(out, "No data, ") {
+		t.Errorf("table title %q", strings.SplitN(out, "\n", 2)[0])
+	}
 }
 
 func TestJSONRoundTrip(t *testing.T) {

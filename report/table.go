@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/mattn/go-runewidth"
 
@@ -33,6 +35,14 @@ const (
 func writeTable(w io.Writer, v *view, o Options) error {
 	t := &tty{w: w, o: o}
 	title := strings.TrimPrefix(markdown{w, v}.title(), "Incident report: ")
+	if len(v.Symptoms) == 0 {
+		// "no data, …" follows "Incident report: " elsewhere; standing
+		// first, it starts a sentence. A symptom's title starts with a
+		// probe's name, kept as written.
+		if r, n := utf8.DecodeRuneInString(title); n > 0 {
+			title = string(unicode.ToUpper(r)) + title[n:]
+		}
+	}
 	t.line(0, t.bold(title))
 	t.wrap(0, fmt.Sprintf("Window %s (%s), baseline %s, times in %s.",
 		v.span(v.Window.From, v.Window.To), human(v.Window.Duration()), v.span(v.Baseline.From, v.Baseline.To), v.zoneLabel()))
