@@ -366,7 +366,7 @@ func TestTableIsAReport(t *testing.T) {
 		"1. deploy: shop v2.14.0 (a1b2c3d) (score 0.80 high)",
 		"2. ", "3. ",
 		"a saturation anomaly (node_load1) followed within 15 minutes; it happened 3 times in the data, 1 of them with the outage.", // whole when piped
-		"Timeline (KST)",
+		"Timeline (KST), 12 of 16 entries, those nearest 14:05:10; the rest in -o markdown",
 		"Impact",
 	} {
 		if !strings.Contains(piped.String(), want) {

@@ -438,7 +438,7 @@ func (t *tty) timeline(v *view) {
 	t.blank()
 	head := "Timeline (" + v.zoneLabel() + ")"
 	if len(v.Timeline) > len(idx) {
-		head += fmt.Sprintf(", the %d entries nearest %s of %d; the rest in -o markdown", len(idx), v.stamp(at), len(v.Timeline))
+		head += fmt.Sprintf(", %d of %d entries, those nearest %s; the rest in -o markdown", len(idx), len(v.Timeline), v.stamp(at))
 	}
 	// Entries before the window are the lead-up (see leadUp): said here
 	// too, or a timeline starting before the asked window reads as a bug.
