@@ -316,6 +316,11 @@ func clock(s string) (time.Duration, error) {
 	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, nil
 }
 
+// errTooLong is a duration past what time.Duration holds: the window it
+// asks for is refused (fitWindow), so it says so rather than "not a
+// duration".
+var errTooLong = fmt.Errorf("longer than the %d years hindsight reads at once", int(maxSpan/(365*24*time.Hour)))
+
 // parseDuration reads a duration as Prometheus writes them
 // (model.ParseDuration: "90s", "1h30m", "7d", "2w", "1y", units largest
 // first), with a leading "-" for the past; Go's own forms ("1.5h", "500us")
@@ -335,6 +340,9 @@ func parseDuration(s string) (time.Duration, error) {
 	if err != nil {
 		gd, gerr := time.ParseDuration(s)
 		if gerr != nil {
+			if strings.Contains(err.Error(), "out of range") {
+				return 0, errTooLong
+			}
 			return 0, err
 		}
 		d = model.Duration(gd)

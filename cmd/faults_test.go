@@ -239,6 +239,26 @@ func TestFitWindow(t *testing.T) {
 	}
 }
 
+// TestDurationPastAWindow: a relative time or --last longer than a
+// time.Duration holds is refused as too long a window, with the hint to
+// narrow it (it said "not a positive duration", and "duration out of
+// range" with the hint about how to write times).
+func TestDurationPastAWindow(t *testing.T) {
+	demo := filepath.Join("..", "testdata", "demo", "hindsight.yaml")
+	for _, args := range [][]string{
+		{"summary", "--config", demo, "--no-state", "--last", "200000d"},
+		{"summary", "--config", demo, "--no-state", "--last", "1000y"},
+		{"analyze", "--config", demo, "--from", "-200000d", "--to", "now"},
+		{"analyze", "--config", demo, "--from", "now-200000d", "--to", "now"},
+		{"sla", "--config", demo, "--from", "-1000y", "--to", "now"},
+	} {
+		_, stderr, code := mustRun(t, args...)
+		if code != exitUsage || !strings.Contains(stderr, "longer than the 290 years") || !strings.Contains(stderr, "hint: narrow --from/--to (or --last)") {
+			t.Errorf("%v: exit %d, want %d with the window's limit and hint:\n%s", args, code, exitUsage, stderr)
+		}
+	}
+}
+
 // TestFmtStep: the note names the step as a config writes it.
 func TestFmtStep(t *testing.T) {
 	for d, want := range map[time.Duration]string{

@@ -105,7 +105,7 @@ func (o *slaOptions) window(now time.Time, loc *time.Location) (sources.Window, 
 		if o.at != "" {
 			var err error
 			if at, err = parseTime(o.at, now, loc); err != nil {
-				return sources.Window{}, usageErrorf("--at: %v\n%s", err, timeHint)
+				return sources.Window{}, timeError("--at", err)
 			}
 		}
 		w, err := periodOf(o.period, at, loc, o.previous)

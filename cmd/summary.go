@@ -196,12 +196,15 @@ func summarize(ctx context.Context, o *summaryOptions, stderr io.Writer) (*summa
 	}
 	if o.at != "" {
 		if now, err = parseTime(o.at, now, st.loc); err != nil {
-			return nil, usageErrorf("--at: %v\n%s", err, timeHint)
+			return nil, timeError("--at", err)
 		}
 	}
 	w := analyze.PreviousNight(st.cal, now)
 	if o.last != "" {
 		d, err := parseDuration(o.last)
+		if errors.Is(err, errTooLong) {
+			return nil, usageErrorf("--last: %q is %v\n%s", o.last, err, windowHint)
+		}
 		if err != nil || d <= 0 {
 			return nil, usageErrorf("--last: %q is not a positive duration\n%s", o.last, durationHint(o.last))
 		}

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -31,13 +32,13 @@ func parseTime(s string, now time.Time, loc *time.Location) (time.Time, error) {
 	case strings.HasPrefix(s, "now-"), strings.HasPrefix(s, "now+"):
 		d, err := parseDuration(strings.TrimPrefix(strings.TrimPrefix(s, "now"), "+"))
 		if err != nil {
-			return time.Time{}, fmt.Errorf("%q: %v", s, err)
+			return time.Time{}, fmt.Errorf("%q: %w", s, err)
 		}
 		return now.Add(d), nil
 	case strings.HasPrefix(s, "-"):
 		d, err := parseDuration(s)
 		if err != nil {
-			return time.Time{}, fmt.Errorf("%q: %v", s, err)
+			return time.Time{}, fmt.Errorf("%q: %w", s, err)
 		}
 		return now.Add(d), nil
 	}
@@ -50,6 +51,18 @@ func parseTime(s string, now time.Time, loc *time.Location) (time.Time, error) {
 }
 
 const timeHint = `hint: write times as RFC 3339 (2025-11-20T03:10:00+09:00), "2025-11-20 03:10" in the profile's time zone, "now", or relative ("-6h", "now-2d")`
+
+// windowHint is the hint for a window longer than hindsight reads.
+const windowHint = "hint: narrow --from/--to (or --last); read a longer history as several windows"
+
+// timeError is a usage error for flag's time that err refused, with the
+// hint that fits it.
+func timeError(flag string, err error) error {
+	if errors.Is(err, errTooLong) {
+		return usageErrorf("%s: %v\n%s", flag, err, windowHint)
+	}
+	return usageErrorf("%s: %v\n%s", flag, err, timeHint)
+}
 
 // windowOptions are the flags that choose the incident window.
 type windowOptions struct {
@@ -65,7 +78,7 @@ func (o windowOptions) window(now time.Time, loc *time.Location) (sources.Window
 		}
 		t, err := parseTime(o.around, now, loc)
 		if err != nil {
-			return sources.Window{}, usageErrorf("--around: %v\n%s", err, timeHint)
+			return sources.Window{}, timeError("--around", err)
 		}
 		b, err := parseDuration(o.before)
 		if err != nil || b < 0 {
@@ -86,12 +99,12 @@ func (o windowOptions) window(now time.Time, loc *time.Location) (sources.Window
 	}
 	from, err := parseTime(o.from, now, loc)
 	if err != nil {
-		return sources.Window{}, usageErrorf("--from: %v\n%s", err, timeHint)
+		return sources.Window{}, timeError("--from", err)
 	}
 	to := now
 	if o.to != "" {
 		if to, err = parseTime(o.to, now, loc); err != nil {
-			return sources.Window{}, usageErrorf("--to: %v\n%s", err, timeHint)
+			return sources.Window{}, timeError("--to", err)
 		}
 	}
 	w := sources.Window{From: from, To: to}
@@ -141,8 +154,8 @@ var niceSteps = []time.Duration{
 func fitWindow(w sources.Window, step time.Duration) (time.Duration, string, error) {
 	span := w.To.Sub(w.From)
 	if !w.From.Add(span).Equal(w.To) || span > maxSpan {
-		return 0, "", usageErrorf("the window and its baseline span %s .. %s, more than the %d years hindsight reads at once\nhint: narrow --from/--to (or --last); read a longer history as several windows",
-			w.From.Format(time.DateOnly), w.To.Format(time.DateOnly), int(maxSpan/(365*24*time.Hour)))
+		return 0, "", usageErrorf("the window and its baseline span %s .. %s, more than the %d years hindsight reads at once\n%s",
+			w.From.Format(time.DateOnly), w.To.Format(time.DateOnly), int(maxSpan/(365*24*time.Hour)), windowHint)
 	}
 	if step <= 0 || span/step <= maxSteps {
 		return step, "", nil
