@@ -155,7 +155,7 @@ func (s *accessAdder) add(r *Record, path string, n int, line []byte) {
 	if p == nil {
 		p = a.accessPattern(rt, class, r.Status)
 	}
-	a.count(p, b, r.T, path, n, line)
+	a.count(p, b, r.T, path, n, line, r)
 }
 
 // accessPattern finds or makes the pattern of a route and status class

@@ -364,7 +364,7 @@ func (a *aggregator) add(format string, r *Record, path string, n int, line []by
 				a.takeEvent(r, prog, msg, path, n)
 			}
 			ls.c.Count++
-			a.count(ls.p, b, r.T, path, n, line)
+			a.count(ls.p, b, r.T, path, n, line, nil)
 			return
 		}
 	}
@@ -379,7 +379,7 @@ func (a *aggregator) add(format string, r *Record, path string, n int, line []by
 	if ls != nil && whole && key.cluster.Seq != 0 {
 		*ls = lineSlot{sh ^ progID, p, key.cluster, ev}
 	}
-	a.count(p, b, r.T, path, n, line)
+	a.count(p, b, r.T, path, n, line, nil)
 }
 
 // minedCaches are the direct-mapped caches of mined (not access-log)
@@ -496,8 +496,9 @@ func (a *aggregator) minedPattern(key patternKey, level string) *pattern {
 }
 
 // count adds a line of step b to its pattern: the run of its step, its
-// first time, its examples.
-func (a *aggregator) count(p *pattern, b int, t time.Time, path string, n int, line []byte) {
+// first time, its examples. req is an access line's record (its request,
+// for the burst values), nil for other lines.
+func (a *aggregator) count(p *pattern, b int, t time.Time, path string, n int, line []byte, req *Record) {
 	if b == p.lastB && p.lastN > 0 {
 		p.lastN++
 	} else {
@@ -527,9 +528,9 @@ func (a *aggregator) count(p *pattern, b int, t time.Time, path string, n int, l
 	}
 	if b == p.peakB && p.peakLen < maxPeakLines {
 		p.peakLen++
-		a.countValues(p, line)
+		a.countValues(p, line, req)
 	}
-	a.sample(p, b, line)
+	a.sample(p, b, line, req)
 }
 
 // maxPeakLines bounds the lines of a busiest step whose addresses are

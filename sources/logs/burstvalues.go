@@ -40,25 +40,23 @@ func kindName(k int, access bool) string {
 }
 
 // lineValues returns the values of line: the first address; for access
-// lines (access) the campaign; for lines whose first quoted field is the
-// request (quoted: nginx/apache combined, ALB/ELB) its target when the
-// route has a variable or the target a query (vary; else the target is
-// the route itself, which the pattern already names); for combined lines
-// (combined) the referrer and the user agent, the quoted fields after
-// the request. "-" and "" are no value.
-func lineValues(line []byte, k lineKind) (v [nKinds][]byte) {
+// lines (access) the campaign, and the request's target (r's, whatever
+// the format) when the route has a variable or the target a query (vary;
+// else the target is the route itself, which the pattern already names);
+// for combined lines (combined) the referrer and the user agent, the
+// quoted fields after the request. "-" and "" are no value.
+func lineValues(line []byte, k lineKind, r *Record) (v [nKinds][]byte) {
 	v[kindAddress] = firstAddress(line)
 	if !k.access {
 		return v
 	}
 	v[kindCampaign] = campaignOf(line)
-	if k.quoted {
+	if r != nil {
+		v[kindRequest] = recordTarget(r, k.vary)
+	}
+	if k.combined {
 		var q [3][]byte
-		n := quotedFields(line, q[:])
-		if n >= 1 {
-			v[kindRequest] = requestTarget(q[0], k.vary)
-		}
-		if k.combined && n == 3 {
+		if n := quotedFields(line, q[:]); n == 3 {
 			if f := q[1]; len(f) > 0 && string(f) != "-" {
 				v[kindReferrer] = f
 			}
@@ -68,6 +66,18 @@ func lineValues(line []byte, k lineKind) (v [nKinds][]byte) {
 		}
 	}
 	return v
+}
+
+// recordTarget is the target of r's request: of its request line, else
+// its path (JSON lines, CloudFront); nil as requestTarget says.
+func recordTarget(r *Record, vary bool) []byte {
+	if r.req != nil {
+		return requestTarget(r.req, vary)
+	}
+	if r.Path == "" || !vary && strings.IndexByte(r.Path, '?') < 0 {
+		return nil
+	}
+	return []byte(r.Path)
 }
 
 // requestTarget is the target of a request line ("GET /a?b HTTP/1.1"
@@ -89,19 +99,17 @@ func requestTarget(req []byte, vary bool) []byte {
 }
 
 // lineKind is what lineValues looks for in a pattern's lines: access
-// lines; whose first quoted field is the request; combined lines; and
-// whether the route has a variable (or is the overflow route, "<other>").
-type lineKind struct{ access, quoted, combined, vary bool }
+// lines; combined lines; and whether the route has a variable (or is the
+// overflow route, "<other>").
+type lineKind struct{ access, combined, vary bool }
 
 func (a *aggregator) lineKind(p *pattern) lineKind {
 	if p.key.route == nil {
 		return lineKind{}
 	}
-	combined := a.accessFormat == FormatNginx || a.accessFormat == accessApache
 	return lineKind{
 		access:   true,
-		quoted:   combined || a.accessFormat == FormatALB || a.accessFormat == FormatELB,
-		combined: combined,
+		combined: a.accessFormat == FormatNginx || a.accessFormat == accessApache,
 		vary:     strings.IndexByte(p.key.route.tmpl, '<') >= 0,
 	}
 }
@@ -153,8 +161,8 @@ func quotedFields(line []byte, out [][]byte) int {
 // countValues counts the values of a line of the busiest step (one
 // Misra-Gries summary of four counters per kind: a value in more than a
 // fifth of the lines is kept, its count a lower bound).
-func (a *aggregator) countValues(p *pattern, line []byte) {
-	vs := lineValues(line, a.lineKind(p))
+func (a *aggregator) countValues(p *pattern, line []byte, r *Record) {
+	vs := lineValues(line, a.lineKind(p), r)
 	p.valsN++
 	for k, v := range vs {
 		if v != nil {
@@ -200,7 +208,7 @@ type lineSample struct {
 // Most lines cost a comparison; the random numbers come from the
 // aggregator's seeded generator, so a run gives the same report as the
 // last.
-func (a *aggregator) sample(p *pattern, b int, line []byte) {
+func (a *aggregator) sample(p *pattern, b int, line []byte, r *Record) {
 	i := p.seen
 	p.seen++
 	if i < p.next {
@@ -210,7 +218,7 @@ func (a *aggregator) sample(p *pattern, b int, line []byte) {
 		a.rng = rand.New(rand.NewPCG(0x5eed, uint64(a.base)))
 	}
 	s := lineSample{b: b}
-	vs := lineValues(line, a.lineKind(p))
+	vs := lineValues(line, a.lineKind(p), r)
 	for k, v := range vs {
 		if v != nil {
 			s.values[k] = string(v)

@@ -181,3 +181,37 @@ func seriesNames(ds *sources.Dataset) []string {
 	}
 	return out
 }
+
+// TestJSONBurstRequest: an application's JSON access lines name the
+// request behind a burst too (from the record's path: no request line).
+func TestJSONBurstRequest(t *testing.T) {
+	var b strings.Builder
+	const hit = "/api/items/17?id=1%27%20OR%201=1"
+	for m := range 60 {
+		n := 20
+		if m == 40 {
+			n = 400
+		}
+		for i := range n {
+			path := fmt.Sprintf("/api/items/%d", (m*31+i)%997)
+			if m == 40 && i%10 != 0 {
+				path = hit
+			}
+			fmt.Fprintf(&b, `{"ts":"2025-11-20T03:%02d:%02d+09:00","level":"info","msg":"request","method":"GET","path":%q,"status":200,"duration":0.01}`+"\n", m, i%60, path)
+		}
+	}
+	p := mustWrite(t, t.TempDir(), "app.jsonl", b.String())
+	seoul := mustSeoul(t)
+	w := sources.Window{From: time.Date(2025, 11, 20, 3, 0, 0, 0, seoul), To: time.Date(2025, 11, 20, 4, 0, 0, 0, seoul)}
+	ds := mustFetch(t, Config{Paths: []string{p}, Location: seoul}, w, time.Minute)
+	var all []string
+	for _, lp := range ds.Patterns {
+		for _, v := range lp.PeakValues {
+			all = append(all, lp.Template+": "+v.Kind+"="+v.Value)
+			if v.Kind == "request" && v.Value == hit && v.Lines >= 300 {
+				return
+			}
+		}
+	}
+	t.Errorf("peak values %v: want the request %s", all, hit)
+}
