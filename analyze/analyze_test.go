@@ -619,3 +619,20 @@ func TestExpectedCount(t *testing.T) {
 		}
 	}
 }
+
+func TestRecurredWith(t *testing.T) {
+	for _, tc := range []struct {
+		seen, days int
+		want       string
+	}{
+		{7, 7, "it was there on all 7 earlier days the spike recurred"},
+		{0, 7, "it was there on none of the 7 earlier days the spike recurred"},
+		{3, 7, "it was there on 3 of the 7 earlier days the spike recurred"},
+		{1, 1, "it was there on the one earlier day the spike recurred"},
+		{0, 1, "it was not there on the one earlier day the spike recurred"},
+	} {
+		if got := recurredWith(tc.seen, tc.days, "spike"); got != tc.want {
+			t.Errorf("recurredWith(%d, %d) = %q, want %q", tc.seen, tc.days, got, tc.want)
+		}
+	}
+}

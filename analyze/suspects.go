@@ -327,7 +327,7 @@ func (a *analysis) reason(s *Symptom, c *candidate, seen, recurDays, with, total
 		b.WriteString("; " + c.why)
 	}
 	if recurDays > 0 {
-		fmt.Fprintf(&b, "; it also came with it on %d of the %d earlier days the %s recurred", seen, recurDays, symptomWord(s))
+		b.WriteString("; " + recurredWith(seen, recurDays, symptomWord(s)))
 	}
 	if total > with {
 		fmt.Fprintf(&b, "; it happened %d times in the data, %d of them with the %s", total, with, symptomWord(s))
@@ -336,6 +336,24 @@ func (a *analysis) reason(s *Symptom, c *candidate, seen, recurDays, with, total
 	}
 	b.WriteString(".")
 	return b.String()
+}
+
+// recurredWith says on how many of the earlier days the symptom recurred
+// the candidate was there too: "it was there on all 7 earlier days the
+// spike recurred" (was "it also came with it on 7 of the 7 …": two "it"s,
+// one the candidate, one the symptom).
+func recurredWith(seen, days int, symptom string) string {
+	switch {
+	case days == 1 && seen == 1:
+		return "it was there on the one earlier day the " + symptom + " recurred"
+	case days == 1:
+		return "it was not there on the one earlier day the " + symptom + " recurred"
+	case seen == days:
+		return fmt.Sprintf("it was there on all %d earlier days the %s recurred", days, symptom)
+	case seen == 0:
+		return fmt.Sprintf("it was there on none of the %d earlier days the %s recurred", days, symptom)
+	}
+	return fmt.Sprintf("it was there on %d of the %d earlier days the %s recurred", seen, days, symptom)
 }
 
 func symptomWord(s *Symptom) string {

@@ -116,7 +116,7 @@ func incidentNoCharts() *analyze.Findings {
 				Start: kst("2025-11-20 03:00:01"), End: kst("2025-11-20 03:41:12"), Lead: 39 * time.Second,
 				Score: 0.97, Confidence: "high",
 				Components: analyze.ScoreComponents{Timing: 1, Strength: 0.9, Cooccurence: 1, Specificity: 1},
-				Reason:     "cron: /usr/local/bin/backup.sh --full started at 03:00, with the spike; it also came with it on 7 of the 7 earlier days the spike recurred; all 8 times it happened in the data came with the spike.",
+				Reason:     "cron: /usr/local/bin/backup.sh --full started at 03:00, with the spike; it was there on all 7 earlier days the spike recurred; all 8 times it happened in the data came with the spike.",
 				Known:      "nightly backup (expected: disk IO and latency up for ~20 min)",
 				Evidence: []analyze.Evidence{{
 					Text: "cron started the backup", Ref: "logs/syslog:31877",
@@ -130,7 +130,7 @@ func incidentNoCharts() *analyze.Findings {
 				Start: kst("2025-11-20 03:00:30"), End: kst("2025-11-20 03:41:00"), Lead: 10 * time.Second,
 				Score: 0.94, Confidence: "high",
 				Components: analyze.ScoreComponents{Timing: 1, Strength: 0.8, Cooccurence: 1, Specificity: 1},
-				Reason:     "node_disk_written_bytes_total{device=\"sda\",instance=\"web1:9100\"} started at 03:00, with the spike; peaked at 182000000 B/s against a median of 3100000 B/s; it starts with cron: /usr/local/bin/backup.sh --full, which likely drives it; it also came with it on 7 of the 7 earlier days the spike recurred; all 8 times it happened in the data came with the spike.",
+				Reason:     "node_disk_written_bytes_total{device=\"sda\",instance=\"web1:9100\"} started at 03:00, with the spike; peaked at 182000000 B/s against a median of 3100000 B/s; it starts with cron: /usr/local/bin/backup.sh --full, which likely drives it; it was there on all 7 earlier days the spike recurred; all 8 times it happened in the data came with the spike.",
 				Evidence: []analyze.Evidence{{
 					Text: "node_exporter disk writes, 1m rate", Ref: "metrics/web1.om",
 					Query: `rate(node_disk_written_bytes_total{instance="web1:9100",device="sda"}[1m])`,
@@ -140,7 +140,7 @@ func incidentNoCharts() *analyze.Findings {
 				Start: kst("2025-11-20 03:01:00"), End: kst("2025-11-20 03:40:00"), Lead: -20 * time.Second,
 				Score: 0.88, Confidence: "high",
 				Components: analyze.ScoreComponents{Timing: 1, Strength: 0.8, Cooccurence: 1, Specificity: 0.62},
-				Reason:     "iowait{instance=\"web1:9100\"} started at 03:01, with the spike; peaked at 38 % against a median of 1.2 %; it starts with cron: /usr/local/bin/backup.sh --full, which likely drives it; it also came with it on 7 of the 7 earlier days the spike recurred; it happened 13 times in the data, 8 of them with the spike.",
+				Reason:     "iowait{instance=\"web1:9100\"} started at 03:01, with the spike; peaked at 38 % against a median of 1.2 %; it starts with cron: /usr/local/bin/backup.sh --full, which likely drives it; it was there on all 7 earlier days the spike recurred; it happened 13 times in the data, 8 of them with the spike.",
 				Evidence: []analyze.Evidence{{
 					Text: "share of CPU time waiting for IO", Ref: "metrics/web1.om",
 					Query: `avg by (instance) (rate(node_cpu_seconds_total{instance="web1:9100",mode="iowait"}[1m])) * 100`,
