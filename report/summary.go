@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -256,11 +257,28 @@ func (sv summaryView) table(w io.Writer, o Options) error {
 		if !o.Terminal {
 			return tsv(w, header, rows)
 		}
+		all := header
 		header, rows = fitColumns(header, rows, o.Width, shrink, drop)
 		if o.Color {
 			colorRows(nil, rows)
 		}
-		return alignedTable(w, header, rows, o.Color)
+		if err := alignedTable(w, header, rows, o.Color); err != nil {
+			return err
+		}
+		// Say what was left out, as the analyze report's impact table
+		// does: a column gone without a word reads as data that is not
+		// there.
+		var left []string
+		for _, h := range all {
+			if !slices.Contains(header, h) {
+				name, _, _ := strings.Cut(h, " (") // "Peak (baseline)": no parentheses in parentheses
+				left = append(left, name)
+			}
+		}
+		if len(left) > 0 {
+			pr(fmt.Sprintf("(%s left out to fit; -o markdown has every column.)", andList(left)))
+		}
+		return nil
 	}
 	pr(sv.title())
 	pr(sv.counts() + " " + sv.compared())

@@ -352,13 +352,17 @@ func (t *tty) fitTable(indent int, header []string, rows [][]string, drop []int)
 		t.line(indent, l)
 	}
 	if len(left) > 0 {
-		cols := strings.Join(left, ", ")
-		if n := len(left); n > 1 {
-			cols = strings.Join(left[:n-1], ", ") + " and " + left[n-1]
-		}
-		t.wrap(indent, fmt.Sprintf("(%s left out to fit; -o markdown has every column.)", cols))
+		t.wrap(indent, fmt.Sprintf("(%s left out to fit; -o markdown has every column.)", andList(left)))
 	}
 	return nil
+}
+
+// andList is "a", "a and b", "a, b and c".
+func andList(xs []string) string {
+	if n := len(xs); n > 1 {
+		return strings.Join(xs[:n-1], ", ") + " and " + xs[n-1]
+	}
+	return strings.Join(xs, "")
 }
 
 // tableWidth is the width of the aligned table of the kept columns.
