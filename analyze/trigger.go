@@ -118,8 +118,17 @@ func (a *analysis) triggerHistory(s *Symptom, c *candidate, runs map[int]outcome
 	}
 	add("slow", "slower only")
 	add("none", "no effect seen")
-	b := fmt.Sprintf("it ran at about this time on %d of the %d earlier %s (earlier %s: %s); %s %s",
-		ran, days, daysWord, daysWord, strings.Join(parts, ", "), today, a.todayOutcome(s))
+	after := fmt.Sprintf("earlier %s: %s", daysWord, strings.Join(parts, ", "))
+	for class, n := range counts {
+		// One outcome every time: "each time: slower only" rather than
+		// "earlier nights: slower only on 7" after "on 7 of the 7 …".
+		if n == ran && ran > 1 {
+			after = "each time: " + map[string]string{"down": "down", "pending": "PENDING checks only",
+				"5xx": fmt.Sprintf("a few 5xx only (%.0f in all)", errSum), "slow": "slower only", "none": "no effect seen"}[class]
+		}
+	}
+	b := fmt.Sprintf("it ran at about this time on %d of the %d earlier %s (%s); %s %s",
+		ran, days, daysWord, after, today, a.todayOutcome(s))
 	// Unusual: no earlier run took the probe down (an outage), or the
 	// spike had no comparable sighting (a latency spike).
 	if s.Kind == Outage && counts["down"] == 0 || s.Kind != Outage && isNew {
