@@ -117,3 +117,83 @@ func TestScanMatchesIndexReads(t *testing.T) {
 		}
 	}
 }
+
+// TestScanOddValues: the table pass reads SQLite's rows packed (numbers
+// in one integer, time and message in one text); it gives what the index
+// reads give for pings that are NULL, negative, zero, fractional or
+// large, statuses Kuma does not write, messages holding the separator or
+// NULL, and beats of monitor ids past the packing's 24 bits, which must
+// not be taken for another monitor's.
+func TestScanOddValues(t *testing.T) {
+	from := utc("2025-11-19T00:00:00Z")
+	beats := demoBeats(from, 1440, utc("2025-11-19T18:41:00Z"))
+	path := filepath.Join(t.TempDir(), "kuma.db")
+	if err := kumadb.Create(path, kumadb.Options{Version: 1}, demoMonitors, beats); err != nil {
+		t.Fatal(err)
+	}
+	rw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`UPDATE heartbeat SET ping = NULL WHERE id % 7 = 1`,
+		`UPDATE heartbeat SET ping = -5 WHERE id % 7 = 2`,
+		`UPDATE heartbeat SET ping = 0 WHERE id % 7 = 3`,
+		`UPDATE heartbeat SET ping = 12.625 WHERE id % 7 = 4`,
+		`UPDATE heartbeat SET ping = 47999.5 WHERE id % 7 = 5`,
+		`UPDATE heartbeat SET status = 7 WHERE id % 101 = 0`,
+		`UPDATE heartbeat SET status = 3 WHERE id % 103 = 0`,
+		`UPDATE heartbeat SET msg = NULL WHERE id % 11 = 0`,
+		"UPDATE heartbeat SET msg = 'a\tb\tc' WHERE id % 13 = 0",
+		`INSERT INTO heartbeat (important, monitor_id, status, msg, time, ping, duration, down_count)
+			SELECT important, monitor_id + 16777216, 0, 'stray', time, 1, duration, down_count FROM heartbeat WHERE monitor_id = 1`,
+		`INSERT INTO heartbeat (important, monitor_id, status, msg, time, ping, duration, down_count)
+			SELECT important, 16777215, 0, 'stray', time, 1, duration, down_count FROM heartbeat WHERE monitor_id = 2`,
+	} {
+		if _, err := rw.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	rw.Close()
+	ctx := context.Background()
+	s, err := New(Config{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := sources.Window{From: from, To: from.Add(24 * time.Hour)}
+	for _, step := range []time.Duration{0, time.Minute, 5 * time.Minute} {
+		k, err := s.open(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all, err := k.monitors(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		chosen, _ := selectMonitors(all, nil)
+		pre, err := k.scanBeats(ctx, chosen, w, step, internTable{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pre) != len(chosen) {
+			t.Fatalf("the scan read %d monitors, want %d", len(pre), len(chosen))
+		}
+		for _, m := range chosen {
+			want, err := k.rawBeats(ctx, m.id, w.From, w.To, step, 0, internTable{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := pre[m.id]
+			if !reflect.DeepEqual(got, want) || len(want) == 0 {
+				t.Errorf("step %v: monitor %d: the scan gives %d beats, the index %d", step, m.id, len(got), len(want))
+				for i := range min(len(got), len(want)) {
+					if !reflect.DeepEqual(got[i], want[i]) {
+						t.Errorf("first difference: %+v, want %+v", got[i], want[i])
+						break
+					}
+				}
+			}
+		}
+		k.close()
+	}
+}
