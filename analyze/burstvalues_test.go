@@ -194,3 +194,30 @@ func TestSurgeNamesItsRouteAndCampaign(t *testing.T) {
 		t.Errorf("a client is named, though the surge came from many:\n%s", all)
 	}
 }
+
+// TestExamplesFromTheSample: a burst whose lines are not among the
+// pattern's examples (not its busiest step) takes its examples from the
+// sampled lines inside it, earliest first, not from the pattern's first
+// lines weeks before.
+func TestExamplesFromTheSample(t *testing.T) {
+	day := time.Date(2025, 11, 20, 0, 0, 0, 0, seoul)
+	line := func(h, m, n int) sources.LogLine {
+		return sources.LogLine{File: "app.log", Line: n, T: at(day, h, m), Text: fmt.Sprintf("line %d", n)}
+	}
+	p := &sources.LogPattern{
+		Examples: []sources.LogLine{line(1, 0, 1), line(1, 0, 2), line(2, 0, 90)},
+		Sample: []sources.LogSample{
+			{T: at(day, 3, 41), Line: ptr(line(3, 41, 502))}, {T: at(day, 1, 30)}, {T: at(day, 3, 40), Line: ptr(line(3, 40, 480))},
+			{T: at(day, 5, 0), Line: ptr(line(5, 0, 900))},
+		},
+	}
+	got := examples(p, at(day, 3, 30), at(day, 4, 0))
+	if len(got) != 2 || got[0].Line != 480 || got[1].Line != 502 {
+		t.Errorf("examples %+v, want lines 480 and 502", got)
+	}
+	if got := examples(p, at(day, 1, 0), at(day, 1, 1)); len(got) != 2 || got[0].Line != 1 {
+		t.Errorf("examples %+v, want the pattern's own first", got)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

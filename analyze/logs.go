@@ -349,7 +349,9 @@ func (a *analysis) logAnomalies() []Anomaly {
 	return out
 }
 
-// examples returns up to three of p's example lines in [from, to), or any
+// examples returns up to three of p's example lines in [from, to), then
+// of its sampled lines there (a burst that is not the pattern's busiest
+// step, whose lines are not among the examples), earliest first; any
 // three when none falls in it.
 func examples(p *sources.LogPattern, from, to time.Time) []sources.LogLine {
 	var out []sources.LogLine
@@ -357,6 +359,19 @@ func examples(p *sources.LogPattern, from, to time.Time) []sources.LogLine {
 		if !l.T.Before(from) && l.T.Before(to) && len(out) < 3 {
 			out = append(out, l)
 		}
+	}
+	if len(out) < 3 {
+		var sampled []sources.LogLine
+		for _, s := range p.Sample {
+			if l := s.Line; l != nil && !l.T.Before(from) && l.T.Before(to) &&
+				!slices.ContainsFunc(out, func(x sources.LogLine) bool { return x.File == l.File && x.Line == l.Line && x.Offset == l.Offset }) {
+				sampled = append(sampled, *l)
+			}
+		}
+		slices.SortFunc(sampled, func(x, y sources.LogLine) int {
+			return cmp.Or(x.T.Compare(y.T), cmp.Compare(x.File, y.File), cmp.Compare(x.Line, y.Line), cmp.Compare(x.Offset, y.Offset))
+		})
+		out = append(out, sampled[:min(3-len(out), len(sampled))]...)
 	}
 	if len(out) == 0 && len(p.Examples) > 0 {
 		out = append(out, p.Examples[:min(3, len(p.Examples))]...)

@@ -279,7 +279,8 @@ type LogPattern struct {
 	Counts    []Bucket
 	FirstSeen time.Time
 	// Examples are the pattern's first lines (up to three), then up to
-	// three lines of its busiest step: a burst's examples are among them.
+	// three lines of its busiest step: a burst's examples are among them
+	// (or among the Sample's lines).
 	Examples []LogLine
 	// Peak is the pattern's busiest step as its lines were counted, and
 	// PeakValues the addresses (IPv4, IPv6) its lines named most from the
@@ -322,6 +323,9 @@ type LogSample struct {
 	T      time.Time
 	Weight float64
 	Values []LogValue // Lines is 1
+	// Line is the line itself for a few samples (nil for the rest): the
+	// examples of a burst that is not the pattern's busiest step.
+	Line *LogLine
 }
 
 // Total is the sum of the pattern's counts.

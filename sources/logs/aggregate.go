@@ -530,7 +530,7 @@ func (a *aggregator) count(p *pattern, b int, t time.Time, path string, n int, l
 		p.peakLen++
 		a.countValues(p, line, req)
 	}
-	a.sample(p, b, line, req)
+	a.sample(p, b, t, path, n, line, req)
 }
 
 // maxPeakLines bounds the lines of a busiest step whose addresses are

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hindsight-sre/hindsight/sources"
 )
@@ -200,7 +201,16 @@ type lineSample struct {
 	b      int
 	w      float64 // lines it stands for, set at emit
 	values [nKinds]string
+	ex     *sources.LogLine // the line itself, in the first exampleSlots slots
 }
+
+// exampleSlots is how many of a sample's slots keep their line as an
+// example: the lines of a burst that is not the pattern's busiest step
+// (a second visit, a slow surge) are among them, so that its examples
+// come from inside it. Each slot holds a uniformly drawn line, so 16
+// slots hold a line of a burst of a tenth of the pattern's lines with a
+// chance of 1-0.9^16 = 81%, for at most 8 KB a pattern.
+const exampleSlots = 16
 
 // sample is the reservoir step of a pattern's line (Li's Algorithm L):
 // the first sampleSize lines are kept, then a line replaces a random one
@@ -208,7 +218,7 @@ type lineSample struct {
 // Most lines cost a comparison; the random numbers come from the
 // aggregator's seeded generator, so a run gives the same report as the
 // last.
-func (a *aggregator) sample(p *pattern, b int, line []byte, r *Record) {
+func (a *aggregator) sample(p *pattern, b int, t time.Time, path string, n int, line []byte, r *Record) {
 	i := p.seen
 	p.seen++
 	if i < p.next {
@@ -226,6 +236,10 @@ func (a *aggregator) sample(p *pattern, b int, line []byte, r *Record) {
 		}
 	}
 	if len(p.sample) < sampleSize {
+		if len(p.sample) < exampleSlots {
+			ex := logLine(path, n, t, line)
+			s.ex = &ex
+		}
 		p.sample = append(p.sample, s)
 		if len(p.sample) == sampleSize {
 			p.wl = math.Exp(math.Log(a.rng.Float64()) / sampleSize)
@@ -235,7 +249,12 @@ func (a *aggregator) sample(p *pattern, b int, line []byte, r *Record) {
 		}
 		return
 	}
-	p.sample[a.rng.IntN(sampleSize)] = s
+	j := a.rng.IntN(sampleSize)
+	if j < exampleSlots {
+		ex := logLine(path, n, t, line)
+		s.ex = &ex
+	}
+	p.sample[j] = s
 	p.wl *= math.Exp(math.Log(a.rng.Float64()) / sampleSize)
 	p.next = p.seen + a.skip(p.wl)
 }
@@ -281,14 +300,14 @@ func (p *pattern) peakValues() []sources.LogValue {
 }
 
 // logSample is p's sample for a LogPattern, nil when no sampled line
-// named a value.
+// named a value or is kept as an example.
 func (a *aggregator) logSample(p *pattern) []sources.LogSample {
-	if !p.named {
+	if !p.named && !slices.ContainsFunc(p.sample, func(s lineSample) bool { return s.ex != nil }) {
 		return nil
 	}
 	out := make([]sources.LogSample, len(p.sample))
 	for i, s := range p.sample {
-		out[i] = sources.LogSample{T: a.bucketTime(s.b), Weight: s.w}
+		out[i] = sources.LogSample{T: a.bucketTime(s.b), Weight: s.w, Line: s.ex}
 		for k, v := range s.values {
 			if v != "" {
 				out[i].Values = append(out[i].Values, sources.LogValue{Kind: kindName(k, p.key.route != nil), Value: v, Lines: 1})

@@ -215,3 +215,48 @@ func TestJSONBurstRequest(t *testing.T) {
 	}
 	t.Errorf("peak values %v: want the request %s", all, hit)
 }
+
+// TestSampleLinesInSecondBurst: a pattern's second burst, not its busiest
+// step, has lines among the sample's (with their line numbers), so that
+// its examples can come from inside it.
+func TestSampleLinesInSecondBurst(t *testing.T) {
+	var b strings.Builder
+	for m := range 60 {
+		n := 2
+		switch m {
+		case 10:
+			n = 300
+		case 40:
+			n = 150
+		}
+		for i := range n {
+			fmt.Fprintf(&b, "2025-11-20 03:%02d:%02d ERROR [main] c.e.App - payment %d declined\n", m, i%60, i)
+		}
+	}
+	p := mustWrite(t, t.TempDir(), "app.log", b.String())
+	seoul := mustSeoul(t)
+	w := sources.Window{From: time.Date(2025, 11, 20, 3, 0, 0, 0, seoul), To: time.Date(2025, 11, 20, 4, 0, 0, 0, seoul)}
+	ds := mustFetch(t, Config{Paths: []string{p}, Location: seoul}, w, time.Minute)
+	if len(ds.Patterns) != 1 {
+		t.Fatalf("patterns %+v", ds.Patterns)
+	}
+	lp := ds.Patterns[0]
+	from := time.Date(2025, 11, 20, 3, 40, 0, 0, seoul)
+	for _, e := range lp.Examples {
+		if !e.T.Before(from) && e.T.Before(from.Add(time.Minute)) {
+			t.Fatalf("example %+v in the second burst: the test tests nothing", e)
+		}
+	}
+	in := 0
+	for _, s := range lp.Sample {
+		if l := s.Line; l != nil && !l.T.Before(from) && l.T.Before(from.Add(time.Minute)) {
+			in++
+			if l.Line < 1 || !strings.Contains(l.Text, "payment") {
+				t.Errorf("sampled line %+v", l)
+			}
+		}
+	}
+	if in == 0 {
+		t.Errorf("no sampled line in the second burst (%d samples)", len(lp.Sample))
+	}
+}

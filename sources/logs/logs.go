@@ -745,6 +745,11 @@ func (a *aggregator) numberLines(ctx context.Context, path string) {
 				for i := range p.peak {
 					f(&p.peak[i])
 				}
+				for _, s := range p.sample {
+					if s.ex != nil {
+						f(s.ex)
+					}
+				}
 			}
 			if o := part.other; o != nil {
 				for i := range o.examples {
@@ -752,6 +757,11 @@ func (a *aggregator) numberLines(ctx context.Context, path string) {
 				}
 				for i := range o.peak {
 					f(&o.peak[i])
+				}
+				for _, s := range o.sample {
+					if s.ex != nil {
+						f(s.ex)
+					}
 				}
 			}
 		}
