@@ -24,9 +24,13 @@
 //     program when the format names one; counts per step. Buckets are
 //     sparse: a step in which a pattern did not occur has no Bucket. Each
 //     pattern keeps its first lines and lines of its busiest step as
-//     examples, and the addresses its lines named most in that step
-//     (LogPattern.Peak, PeakValues), so that a burst is shown from inside
-//     and named by who sent it.
+//     examples, sixteen lines of a uniform sample (LogPattern.Sample) for
+//     its other bursts, and the values its lines named most in that step
+//     (address or client, user agent, referrer, campaign, request:
+//     LogPattern.Peak, PeakValues), so that a burst is shown from inside
+//     and named by who sent it. A file whose latest stamp lies past its
+//     last write (a clock ahead, local time read in another zone) is a
+//     gap that says so.
 //
 // Steps are the window's start floored to the step, in UTC, so the first
 // one may begin before the window; the requests and 5xx series have a point
