@@ -585,12 +585,7 @@ func (a *analysis) judgeServices(s *Symptom, out []Suspect, cs []*candidate) []S
 		if k.start.After(earliest.Add(a.tolerance())) {
 			sc *= 0.9
 		}
-		// The symptom is this service's own series changing more than
-		// any other service's in the window (changeSymptom leads only
-		// when users felt nothing): the largest change is evidence about
-		// its service, as a latency symptom is (selfCandidate).
 		if s.Kind == Change && k.name == a.symComp {
-			sc += 0.1
 			notes = append(notes, "its own "+s.Subject+" changed the most of any service's series in the window")
 		}
 		// A replica that restarted while its service kept answering (its
@@ -600,7 +595,8 @@ func (a *analysis) judgeServices(s *Symptom, out []Suspect, cs []*candidate) []S
 		// nothing elsewhere. Kubernetes restarts containers all the
 		// time; one that matters shows in what its service answers.
 		if r := cs[k.best]; !k.stopped && isRestart(r) && !k.kinds["latency"] && !k.kinds["errors"] && len(k.callers) == 0 &&
-			!a.serviceFell(k.name, r.s.Start.Add(-a.tolerance()), later(r.s.End, r.s.Start).Add(a.tolerance())) {
+			(a.someReplicasRestarted(k.name, r.s.Start.Add(-a.tolerance()), later(r.s.End, r.s.Start).Add(a.tolerance())) ||
+				!a.serviceFell(k.name, r.s.Start.Add(-a.tolerance()), later(r.s.End, r.s.Start).Add(a.tolerance()))) {
 			sc *= 0.6
 			notes = append(notes, "it restarted, but its requests did not fall, its latency and errors did not move and no caller logged failures naming it: its peers took its load")
 		}
@@ -634,6 +630,28 @@ func (a *analysis) judgeServices(s *Symptom, out []Suspect, cs []*candidate) []S
 		best.Score = round2(math.Min(1, sc))
 		best.Confidence = confidence(best.Score)
 		raw[k.best] = sc
+	}
+	// The symptom is this service's own series changing more than any
+	// other service's in the window (changeSymptom leads only when users
+	// felt nothing, and picks the largest change by its robust z and its
+	// duration, as metric-only methods rank services): that service
+	// leads, unless another stopped answering, a larger change still.
+	if own := comps[a.symComp]; s.Kind == Change && own != nil && !own.stopped {
+		top := math.Inf(-1)
+		for _, k := range order {
+			if k != own {
+				if k.stopped {
+					top = math.Inf(1)
+					break
+				}
+				top = math.Max(top, raw[k.best])
+			}
+		}
+		if !math.IsInf(top, 1) && raw[own.best] <= top {
+			raw[own.best] = top + 0.01
+			out[own.best].Score = round2(math.Min(1, top+0.01))
+			out[own.best].Confidence = confidence(out[own.best].Score)
+		}
 	}
 	kept := out[:0]
 	var keptRaw []float64
@@ -725,41 +743,72 @@ func (a *analysis) stopped(c *candidate) bool {
 	return lo <= 0.1*base
 }
 
-// serviceFell reports whether what workload wl served, summed over its
-// pods, fell under half its usual level in [from, to): one
-// series of requests (or bytes) per metric and status, whichever pods
-// answered. A replica that restarts leaves a gap in its own series that
-// its peers fill; the service as a whole kept answering.
-func (a *analysis) serviceFell(wl string, from, to time.Time) bool {
-	type sum struct {
-		base float64
-		cur  map[int64]float64 // by cell start, Unix seconds
+// someReplicasRestarted reports whether some of workload wl's pods
+// restarted in [from, to) (their restart counters rose) while others had
+// counters that did not: replicas failing one at a time, whose peers
+// answered meanwhile.
+func (a *analysis) someReplicasRestarted(wl string, from, to time.Time) bool {
+	rose, still := false, false
+	for _, sg := range a.signals {
+		if sg.probe != nil || sg.series == nil || workloadOfLabels(sg.series.Labels) != wl ||
+			!slices.ContainsFunc(nameWords(sg.series.Name), func(w string) bool { return w == "restart" || w == "restarts" }) {
+			continue
+		}
+		i, j := sg.g.clampRange(from, to)
+		has := false
+		for k := i; k < j; k++ {
+			if !math.IsNaN(sg.g.at(k)) {
+				has = true
+				break
+			}
+		}
+		switch {
+		case sg.abnormalIn(from, to):
+			rose = true
+		case has:
+			still = true
+		}
 	}
-	sums := map[string]*sum{}
+	return rose && still
+}
+
+// serviceFell reports whether what workload wl served, summed over its
+// pods, fell under half of what it served in the ten minutes before, in
+// [from, to): one sum of requests (or bytes) per metric and status,
+// whichever pods answered. A replica that restarts leaves a gap in its
+// own series that its peers fill; the service as a whole kept answering.
+func (a *analysis) serviceFell(wl string, from, to time.Time) bool {
+	before := from.Add(-10 * time.Minute)
+	sums := map[string]map[int64]float64{} // by cell start, Unix seconds
 	for _, sg := range a.signals {
 		if sg.probe != nil || sg.series == nil || sg.role != sources.Traffic || workloadOfLabels(sg.series.Labels) != wl {
 			continue
 		}
 		l := sg.series.Labels
 		key := sg.series.Name + "\x00" + l["code"] + l["status"] + l["status_code"] + l["response_code"]
-		sm := sums[key]
-		if sm == nil {
-			sm = &sum{cur: map[int64]float64{}}
-			sums[key] = sm
+		if sums[key] == nil {
+			sums[key] = map[int64]float64{}
 		}
-		if !math.IsNaN(sg.st.median) {
-			sm.base += sg.st.median
-		}
-		i, j := sg.g.clampRange(from, to)
+		i, j := sg.g.clampRange(before, to)
 		for k := i; k < j; k++ {
 			if v := sg.g.at(k); !math.IsNaN(v) {
-				sm.cur[sg.g.time(k).Unix()] += v
+				sums[key][sg.g.time(k).Unix()] += v
 			}
 		}
 	}
-	for _, sm := range sums {
-		for _, v := range sm.cur {
-			if sm.base > 0 && v < 0.5*sm.base {
+	for _, sum := range sums {
+		var base []float64
+		for t, v := range sum {
+			if t < from.Unix() {
+				base = append(base, v)
+			}
+		}
+		if len(base) < 3 {
+			continue
+		}
+		lvl := 0.5 * median(base)
+		for t, v := range sum {
+			if t >= from.Unix() && v < lvl {
 				return true
 			}
 		}
@@ -848,7 +897,7 @@ func (a *analysis) stoppedCandidates(s *Symptom) []*candidate {
 		}
 		i, j := sg.g.clampRange(s.Start.Add(-a.o.Lag), s.End)
 		first, lvl, lo, ok := a.stopIn(sg, i, j)
-		if !ok {
+		if !ok || sg.role != sources.Traffic && !a.stoppedTogether(wl, sg, sg.g.time(first)) {
 			continue
 		}
 		med := sg.st.median
@@ -917,7 +966,8 @@ func (a *analysis) changeSymptom() (Symptom, float64, bool) {
 		// A fall to nothing (a killed process's CPU, memory and
 		// network) is a change whether or not the series is checked for
 		// falls; it lasts while the series stays there.
-		if first, lvl, _, ok := a.stopIn(sg, a.win[0], a.win[1]); ok {
+		if first, lvl, _, ok := a.stopIn(sg, a.win[0], a.win[1]); ok &&
+			(sg.role == sources.Traffic || a.stoppedTogether(workloadOfLabels(sg.series.Labels), sg, sg.g.time(first))) {
 			end := first
 			for end < a.win[1] {
 				if v := sg.g.at(end); !math.IsNaN(v) && v > lvl {
@@ -989,6 +1039,25 @@ func (a *analysis) stopIn(sg *signal, i, j int) (first int, lvl, lo float64, ok 
 		}
 	}
 	return 0, 0, 0, false
+}
+
+// stoppedTogether reports whether another series of workload wl, of
+// another name, fell to nothing within a few minutes of t as sg did. A
+// killed process's CPU, memory and network fall at once; one series
+// alone falling (its throttling ending, a queue emptying) is things
+// getting better, not a stop.
+func (a *analysis) stoppedTogether(wl string, sg *signal, t time.Time) bool {
+	for _, o := range a.signals {
+		if o == sg || o.probe != nil || o.series == nil || o.series.Name == sg.series.Name ||
+			o.role == sources.Latency || o.role == sources.Errors || workloadOfLabels(o.series.Labels) != wl {
+			continue
+		}
+		i, j := o.g.clampRange(t.Add(-2*a.tolerance()), t.Add(2*a.tolerance()))
+		if _, _, _, ok := a.stopIn(o, i, j); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // fellToNothing reports whether interval iv of a traffic series is its
