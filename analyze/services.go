@@ -536,6 +536,12 @@ func (a *analysis) judgeServices(s *Symptom, out []Suspect, cs []*candidate) []S
 			// traffic went, not what broke.
 			w *= 0.6
 		}
+		if isRestart(c) && c.sig != nil && a.someReplicasRestarted(name, c.s.Start.Add(-a.tolerance()), later(c.s.End, c.s.Start).Add(a.tolerance())) {
+			// One replica restarting while its peers answered is that
+			// replica's trouble, absorbed: it is not what the service
+			// did, whatever else its service shows.
+			w *= 0.6
+		}
 		sc := out[i].Score * w
 		if a.stopped(c) {
 			// A service that stopped answering (its requests fell to

@@ -561,11 +561,24 @@ func (a *analysis) anomalyCandidates(s *Symptom, from, to time.Time) []*candidat
 			}
 			peak := sg.g.at(iv.peak)
 			z := sg.zOf(iv)
+			// In a system of services, how often it happens counts
+			// episodes of a comparable size (half this one's robust z or
+			// more): a service's usual small bumps (a periodic job, a
+			// pause) do not make a change twenty times their size common.
+			total := len(sg.ivs)
+			if a.servicesShape() {
+				total = 0
+				for _, o := range sg.ivs {
+					if math.Abs(sg.zOf(o)) >= 0.5*math.Abs(z) {
+						total++
+					}
+				}
+			}
 			c := &candidate{
 				s: Suspect{Kind: SuspectAnomaly, Title: sg.subject + " " + moved(peak, sg.baseOf(iv)), Source: sg.source,
 					Start: sg.g.time(iv.a), End: sg.g.time(iv.b)},
 				subject:   sg.subject,
-				total:     len(sg.ivs),
+				total:     max(1, total),
 				role:      sg.role,
 				sig:       sg,
 				component: componentOfSeries(sg),
