@@ -32,6 +32,52 @@ type kdb struct {
 	secret     string // the MariaDB password, cut out of messages
 	version    int
 	tables     map[string]bool
+	// held is the span of the table's heartbeats, first to last by id
+	// (Kuma appends them in time order); zero when unknown. Capacity
+	// hints take the window's overlap with it, so that memory follows the
+	// data, not the window (a 60-day window over 9 days of beats).
+	held sources.Window
+}
+
+// readHeld sets k.held from the heartbeats with the least and the
+// greatest id: two reads at the ends of the table's b-tree. Unreadable
+// times leave it zero; it is only a hint.
+func (k *kdb) readHeld(ctx context.Context) error {
+	var lo, hi sql.NullString
+	err := k.q.QueryRowContext(ctx, `SELECT (SELECT `+k.text("time")+` FROM heartbeat ORDER BY id LIMIT 1), (SELECT `+k.text("time")+` FROM heartbeat ORDER BY id DESC LIMIT 1)`).Scan(&lo, &hi)
+	if err != nil {
+		return k.wrap("read heartbeats of", err)
+	}
+	from, err1 := parseTime(lo.String)
+	to, err2 := parseTime(hi.String)
+	if err1 == nil && err2 == nil && !to.Before(from) {
+		k.held = sources.Window{From: from, To: to}
+	}
+	return nil
+}
+
+// hint is the capacity of a slice of m's beats in [from, to): a beat per
+// interval, at most one (summary) beat per step (see stepper), over the
+// part of [from, to) the table holds beats in, plus slack.
+func (k *kdb) hint(m monitor, from, to time.Time, step time.Duration) int {
+	if m.interval <= 0 {
+		return 8
+	}
+	iv := time.Duration(m.interval) * time.Second
+	if !k.held.From.IsZero() {
+		if from.Before(k.held.From) {
+			from = k.held.From
+		}
+		if end := k.held.To.Add(iv); to.After(end) {
+			to = end
+		}
+	}
+	span := max(to.Sub(from), 0)
+	n := span / iv
+	if step > 0 {
+		n = min(n, span/step+1)
+	}
+	return int(min(n+8, 1<<20))
 }
 
 // querier is what the reads need of *sql.DB and *sql.Tx.
@@ -276,20 +322,12 @@ func (k *kdb) probe(ctx context.Context, m monitor, w sources.Window, step time.
 			}
 		}
 	}
-	// A capacity guess saves the slice's regrowth: a beat per interval,
-	// at most one (summary) beat per step (see stepper), plus slack.
-	hint := 0
-	if m.interval > 0 {
-		span := w.Duration()
-		if rawFrom.After(w.From) {
-			span = w.To.Sub(rawFrom)
-		}
-		n := span / (time.Duration(m.interval) * time.Second)
-		if step > 0 {
-			n = min(n, span/step)
-		}
-		hint = int(min(n+8, 1<<20))
+	// A capacity guess saves the slice's regrowth.
+	from := w.From
+	if rawFrom.After(from) {
+		from = rawFrom
 	}
+	hint := k.hint(m, from, w.To, step)
 	// Where Kuma 2's aggregates stand in for the older part, the raw
 	// beats (a day's) stay raw: the last aggregate may reach over them,
 	// and raw beats inside an aggregate count for timing only.
@@ -429,15 +467,7 @@ func (k *kdb) scanBeats(ctx context.Context, ms []monitor, w sources.Window, ste
 	}
 	by := make(map[int]*state, len(ms))
 	for _, m := range ms {
-		hint := 8
-		if m.interval > 0 {
-			n := w.Duration() / (time.Duration(m.interval) * time.Second)
-			if step > 0 {
-				n = min(n, w.Duration()/step)
-			}
-			hint = int(min(n+8, 1<<20))
-		}
-		by[m.id] = &state{st: stepper{from: w.From, step: step, cur: -1, prevUp: true}, first: true, hint: hint}
+		by[m.id] = &state{st: stepper{from: w.From, step: step, cur: -1, prevUp: true}, first: true, hint: k.hint(m, w.From, w.To, step)}
 	}
 	// No time bound in the query: the window is most of the table, and a
 	// bound on Kuma's DATETIME column costs a text-to-number conversion

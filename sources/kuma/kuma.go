@@ -226,6 +226,9 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 			s.c.Name, len(chosen), w.Duration().Hours()/24, fmtDur(fit), fmtDur(step), maxBeats))
 		step = fit
 	}
+	if err := db.readHeld(ctx); err != nil {
+		return nil, err
+	}
 	in := internTable{}
 	var pre map[int][]sources.Beat
 	if ok, err := db.scanWorth(ctx, chosen, w); err != nil {

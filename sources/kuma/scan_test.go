@@ -197,3 +197,39 @@ func TestScanOddValues(t *testing.T) {
 		k.close()
 	}
 }
+
+// TestMemoryFollowsData: a window 30 times longer than the data holds
+// slices of the data's size, through the table pass and through the
+// index alike (the capacity hints took the window over the interval:
+// 30 times the memory).
+func TestMemoryFollowsData(t *testing.T) {
+	from := utc("2025-11-19T00:00:00Z")
+	path := filepath.Join(t.TempDir(), "kuma.db")
+	if err := kumadb.Create(path, kumadb.Options{Version: 1}, demoMonitors, demoBeats(from, 2*1440, utc("2025-11-20T18:41:00Z"))); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	held := func(sel []string, days int, step time.Duration) (beats, capacity int) {
+		s, err := New(Config{Path: path, Monitors: sel})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ds, err := s.Fetch(ctx, sources.Window{From: from.AddDate(0, 0, -days/2), To: from.AddDate(0, 0, days-days/2)}, step)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range ds.Probes {
+			beats, capacity = beats+len(p.Beats), capacity+cap(p.Beats)
+		}
+		return beats, capacity
+	}
+	for _, sel := range [][]string{nil, {"Shop"}} { // the table pass; the index
+		for _, step := range []time.Duration{0, time.Minute} {
+			b2, c2 := held(sel, 4, step)
+			b60, c60 := held(sel, 60, step)
+			if b2 != b60 || c60 > c2*11/10 {
+				t.Errorf("%v step %v: 4 days hold %d beats in %d, 60 days %d in %d; want the same beats in about the same room", sel, step, b2, c2, b60, c60)
+			}
+		}
+	}
+}
