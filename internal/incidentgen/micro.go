@@ -99,6 +99,7 @@ type msWorld struct {
 	slow      [][]float64 // per service, own processing factor
 	addLat    [][]float64 // per service, seconds added to each answer (network delay)
 	ownErr    [][]float64 // per service, share of its answers failing of its own
+	netErr    [][]float64 // per service, share of calls to it lost on the wire (its callers fail; it never knows)
 	down      [][]bool    // per service, not answering (refused)
 	lat       [][]float64 // per service, resulting latency
 	errShare  [][]float64 // per service, resulting share of errors
@@ -131,6 +132,13 @@ var (
 	// k8s's alphabet for generated names (no vowels, no 0/1/3).
 	k8sAlpha = "bcdfghjklmnpqrstvwxz2456789"
 )
+
+func boolF(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
 
 func (w *msWorld) uni(lo, hi float64) float64 { return lo + w.rng.Float64()*(hi-lo) }
 
@@ -408,7 +416,7 @@ func (w *msWorld) init() {
 		return out
 	}
 	w.rate, w.slow, w.addLat, w.ownErr, w.lat, w.errShare = mk(), mk(), mk(), mk(), mk(), mk()
-	w.cpuExtra, w.memExtra, w.fsWrite = mk(), mk(), mk()
+	w.cpuExtra, w.memExtra, w.fsWrite, w.netErr = mk(), mk(), mk(), mk()
 	w.down = make([][]bool, k)
 	w.restarts = make([]int, k)
 	for i := range w.down {
@@ -526,14 +534,25 @@ func (w *msWorld) inject() string {
 		return fmt.Sprintf("disk stress in %s (%.0f MB/s written)", s.name, wr/1e6)
 	case "ms-delay":
 		d := w.uni(0.02, 0.6)
-		w.latHidden = w.rng.IntN(4) == 0
+		// netem delays what leaves the pod's interface: the service's
+		// own latency (its handler's, or an in-pod sidecar's) does not
+		// see it, unless measured outside the pod (one in four).
+		w.latHidden = w.rng.IntN(4) != 0
 		w.span(w.inc, end, func(m int, _ float64) { w.addLat[f][m] += d * w.uni(0.9, 1.1) })
 		return fmt.Sprintf("network delay of %.0fms on %s", d*1000, s.name)
 	case "ms-loss":
 		share := w.uni(0.02, 0.4)
-		w.latHidden = w.rng.IntN(4) == 0
+		// Lost packets are retransmitted: the callers wait (and time
+		// out on the worst), the service's own series rarely know; its
+		// interface sends more packets.
+		w.latHidden = w.rng.IntN(4) != 0
+		own := w.rng.IntN(4) == 0
 		w.span(w.inc, end, func(m int, _ float64) {
-			w.ownErr[f][m] += share * w.uni(0.8, 1.2)
+			if own {
+				w.ownErr[f][m] += share * w.uni(0.8, 1.2)
+			} else {
+				w.netErr[f][m] += share * share * w.uni(0.8, 1.2)
+			}
 			w.addLat[f][m] += share * w.uni(0.5, 1.5) // retransmissions
 		})
 		return fmt.Sprintf("%.0f%% packet loss on %s", share*100, s.name)
@@ -683,7 +702,7 @@ func (w *msWorld) propagate() {
 			errs := w.ownErr[s][m]
 			for _, e := range sv.calls {
 				cl := w.lat[e.to][m] + w.addLat[e.to][m]
-				ce := w.errShare[e.to][m]
+				ce := math.Min(1, w.errShare[e.to][m]+w.netErr[e.to][m])
 				if w.down[e.to][m] {
 					ce, cl = 1, 0.002
 				}
@@ -705,7 +724,7 @@ func (w *msWorld) propagate() {
 		for _, e := range sv.calls {
 			c := &w.svcs[e.to]
 			for m := range w.n {
-				fail := w.errShare[e.to][m]
+				fail := math.Min(1, w.errShare[e.to][m]+w.netErr[e.to][m])
 				timeout := w.addLat[e.to][m] > 0.25
 				if w.down[e.to][m] {
 					fail = 1
@@ -773,7 +792,8 @@ func (w *msWorld) addLog(pod string, t time.Time, s int, level, format string, a
 	case 1:
 		line = fmt.Sprintf(`time=%s level=%s msg=%q`, ts.Format("2006-01-02T15:04:05.000Z07:00"), level, msg)
 	default:
-		line = fmt.Sprintf("%s %-5s [http-nio-%d-exec-%d] c.e.%s.Handler : %s", ts.Format("2006-01-02 15:04:05.000"),
+		// Java's default layout writes local time without a zone.
+		line = fmt.Sprintf("%s %-5s [http-nio-%d-exec-%d] c.e.%s.Handler : %s", t.In(w.loc).Format("2006-01-02 15:04:05.000"),
 			strings.ToUpper(level), w.svcs[s].port, 1+w.rng.IntN(10), strings.ReplaceAll(w.svcs[s].name, "-", ""), msg)
 	}
 	w.logs[pod] = append(w.logs[pod], logLine{t, line})
@@ -1039,7 +1059,7 @@ func (w *msWorld) writeMetrics(path string) error {
 				if w.down[s][m] {
 					return 5 * noise(s, 0.1) // nothing answered
 				}
-				return (5 + per*w.rate[s][m]*share(s, m)) * noise(s, 0.1)
+				return (5 + per*w.rate[s][m]*share(s, m)*(1+w.addLat[s][m]*boolF(dir == "transmit" && w.kind == "ms-loss"))) * noise(s, 0.1)
 			}, true, false}
 		}), lives)
 	}
