@@ -3,6 +3,7 @@ package analyze
 import (
 	"math"
 	"math/rand/v2"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -157,5 +158,40 @@ func TestNightlySlowdownOnADailyShapeIsASymptom(t *testing.T) {
 	sy := f.Symptoms[0]
 	if sy.Kind != LatencySpike || sy.Subject != "Shop" || !sy.Recurrence.Recurring {
 		t.Errorf("symptom %s %s recurring=%v, want the Shop's latency spike, recurring", sy.Subject, sy.Kind, sy.Recurrence.Recurring)
+	}
+}
+
+// A series whose usual value is tiny but above zero (a rate of 1e-7/s, a
+// fraction of a fraction) that jumps to 5: its ratio is fifty million.
+// The sentence must say so in a few digits, never "+Inf×" or a number of
+// dozens of digits (%.1f of a ratio near the largest float).
+func TestVersusNearZeroBaseline(t *testing.T) {
+	end := time.Date(2025, 11, 21, 0, 0, 0, 0, seoul)
+	s := newScenario(8, end)
+	jump := time.Date(2025, 11, 20, 14, 20, 0, 0, seoul)
+	s.series("tiny_rate", sources.Errors, func(t time.Time) float64 {
+		if !t.Before(jump) && t.Before(jump.Add(10*time.Minute)) {
+			return 5
+		}
+		return 1e-7 * (1 + 0.01*s.rng.NormFloat64())
+	})
+	f := s.run(jump.Add(30*time.Minute), 2*time.Hour, time.Hour)
+	var found string
+	for _, a := range f.Anomalies {
+		if a.Subject == "tiny_rate" {
+			found = a.Explanation
+		}
+	}
+	for _, sy := range f.Symptoms {
+		if found == "" && strings.Contains(sy.Explanation, "tiny_rate") {
+			found = sy.Explanation
+		}
+	}
+	if found == "" {
+		t.Fatalf("the jump from 1e-7 to 5 was not found: %+v %+v", f.Symptoms, f.Anomalies)
+	}
+	m := regexp.MustCompile(`(\S+)× its usual`).FindStringSubmatch(found)
+	if m == nil || strings.Contains(m[1], "Inf") || len(m[1]) > 7 {
+		t.Errorf("the ratio is not written in a few digits: %s", found)
 	}
 }

@@ -296,7 +296,9 @@ func (a *analysis) versus(s *signal, iv interval, unit string) string {
 	}
 	cmp := "against its usual " + fmtVal(base, unit)
 	if base > 0 && peak > base {
-		cmp = fmt.Sprintf("%.1f× its usual %s", peak/base, fmtVal(base, unit))
+		// The detector's words: a few digits where the baseline is near
+		// zero (a ratio of millions, or +Inf, written with %.1f).
+		cmp = detector.Versus(peak, base, func(v float64) string { return fmtVal(v, unit) })
 	}
 	// The calibrated judgement (analyze/detector), where it was made:
 	// how rare the most unusual cell is on the series' own record, the
