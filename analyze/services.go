@@ -641,12 +641,14 @@ func (a *analysis) judgeServices(s *Symptom, out []Suspect, cs []*candidate) []S
 	// other service's in the window (changeSymptom leads only when users
 	// felt nothing, and picks the largest change by its robust z and its
 	// duration, as metric-only methods rank services): that service
-	// leads, unless another stopped answering, a larger change still.
+	// leads, unless another stopped answering, a larger change still, or
+	// callers logged failures naming another from before the change
+	// began (testimony about one service, which the change may follow).
 	if own := comps[a.symComp]; s.Kind == Change && own != nil && !own.stopped {
 		top := math.Inf(-1)
 		for _, k := range order {
 			if k != own {
-				if k.stopped {
+				if k.stopped || len(k.callers) > 0 && !k.start.After(own.start) {
 					top = math.Inf(1)
 					break
 				}
