@@ -225,3 +225,77 @@ sources:
 		}
 	}
 }
+
+// TestCanarySecretsOtherSources: the sources TestCanarySecretsNeverWritten
+// leaves out (Kuma on MariaDB by DSN or password_env, Kuma's status page
+// behind basic auth, Loki, VictoriaLogs, a status page with userinfo)
+// write none of their secrets while their servers refuse the connection,
+// answer 401 or 500 echoing what they were sent, or never answer.
+func TestCanarySecretsOtherSources(t *testing.T) {
+	t.Cleanup(redact.Reset)
+	srv := &hostile{}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	host := strings.TrimPrefix(ts.URL, "http://")
+	dir := t.TempDir()
+	canaries := map[string]string{
+		"kuma dsn":                 "cnryKumaDsn7",
+		"kuma password_env":        "cnryKumaEnv7",
+		"kuma web basic_auth":      "cnryKumaWeb7",
+		"loki url userinfo":        "cnryLokiUrl7",
+		"loki password_env":        "cnryLokiEnv7",
+		"loki header":              "cnryLokiHeader7",
+		"victorialogs bearer file": "cnryVlFile7",
+		"statuspage url userinfo":  "cnryStatusUrl7",
+	}
+	mustWriteFile(t, filepath.Join(dir, "vl.token"), canaries["victorialogs bearer file"]+"\n")
+	t.Setenv("CANARY_KUMA_PW", canaries["kuma password_env"])
+	t.Setenv("CANARY_KUMA_WEB", canaries["kuma web basic_auth"])
+	t.Setenv("CANARY_LOKI_PW", canaries["loki password_env"])
+	demo, err := filepath.Abs(filepath.Join("..", "testdata", "demo", "kuma.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "hindsight.yaml")
+	mustWriteFile(t, cfg, `timezone: Asia/Seoul
+source_timeout: 3s
+sources:
+  - {name: kuma, type: kuma, path: `+demo+`}
+  - {name: kuma-dsn, type: kuma, dsn: "hindsight:`+canaries["kuma dsn"]+`@tcp(127.0.0.1:1)/kuma"}
+  - {name: kuma-env, type: kuma, host: 127.0.0.1, port: 1, user: hindsight, password_env: CANARY_KUMA_PW}
+  - {name: kuma-web, type: kuma, url: `+ts.URL+`, slug: main, basic_auth: {user: u, password_env: CANARY_KUMA_WEB}, timeout: 1s}
+  - {name: loki-url, type: loki, url: "http://u:`+canaries["loki url userinfo"]+`@`+host+`", query: '{job="x"}', timeout: 1s}
+  - {name: loki, type: loki, url: `+ts.URL+`, query: '{job="x"}', basic_auth: {user: u, password_env: CANARY_LOKI_PW}, headers: {X-Api-Key: `+canaries["loki header"]+`}, timeout: 1s}
+  - {name: vl, type: victorialogs, url: `+ts.URL+`, query: '*', bearer_token_file: vl.token, timeout: 1s}
+  - {name: status, type: statuspage, url: "http://u:`+canaries["statuspage url userinfo"]+`@`+host+`", timeout: 1s, state_dir: `+filepath.Join(dir, "state")+`}
+`)
+	check := func(what, text string) {
+		t.Helper()
+		for place, c := range canaries {
+			if strings.Contains(text, c) {
+				t.Errorf("%s: the secret from %s leaked:\n%s", what, place, text)
+			}
+		}
+	}
+	for _, mode := range []string{"401", "500", "hang"} {
+		srv.set(mode)
+		for _, f := range report.Formats {
+			out, errs, code := mustRun(t, "analyze", "--config", cfg, "--around", "2025-11-20 03:10", "--before", "30m", "--after", "10m", "-o", f)
+			if code != exitOK || !strings.Contains(out, "kuma-dsn") {
+				t.Errorf("%s analyze -o %s: exit %d, want 0 with kuma-dsn named as a gap\n%s\n%.1000s", mode, f, code, errs, out)
+			}
+			check(mode+" analyze -o "+f+" stdout", out)
+			check(mode+" analyze -o "+f+" stderr", errs)
+		}
+		out, errs, _ := mustRun(t, "sources", "check", "--config", cfg)
+		check(mode+" sources check stdout", out)
+		check(mode+" sources check stderr", errs)
+	}
+	filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+		if err == nil && fi.Mode().IsRegular() && !strings.HasSuffix(p, ".token") && !strings.HasSuffix(p, ".yaml") {
+			b, _ := os.ReadFile(p)
+			check(filepath.Base(p), string(b))
+		}
+		return nil
+	})
+}

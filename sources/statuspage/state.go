@@ -107,7 +107,11 @@ func compareStr(a, b string) int {
 }
 
 func (s *Source) save(name string, all []Incident) error {
-	b, err := json.MarshalIndent(stateFile{Schema: stateSchema, URL: s.base.String(), Page: name, Incidents: all}, "", " ")
+	// The page's URL without its userinfo: a password in the config's URL
+	// is never written to disk.
+	u := *s.base
+	u.User = nil
+	b, err := json.MarshalIndent(stateFile{Schema: stateSchema, URL: u.String(), Page: name, Incidents: all}, "", " ")
 	if err != nil {
 		return err
 	}
