@@ -242,3 +242,59 @@ func TestChangeLeadsWhenUsersFeltNothing(t *testing.T) {
 		t.Errorf("top component %+v, want catalog", sy.ByComponent)
 	}
 }
+
+// A cluster where no service exports request series: cAdvisor's CPU and
+// memory per pod are all there is. cartservice's process is killed (its
+// CPU and memory fall to nothing together) while catalog's throttling
+// ends (one series falling to nothing: things getting better). The lead
+// is the stop, about cartservice. Before, a system without latency or
+// error series was not a system of services: no symptom at all.
+func TestStopWithoutRequestSeries(t *testing.T) {
+	from := time.Date(2025, 11, 20, 14, 3, 0, 0, seoul)
+	s := newScenario(1, time.Date(2025, 11, 20, 15, 0, 0, 0, seoul))
+	pods := map[string]string{"cartservice": "cartservice-7d9f8b6c4d-x2x7z", "catalog": "catalog-5f4b8c7d9-zx9qk",
+		"checkout": "checkout-6c8d7f9b5-q2w4z", "frontend": "frontend-8b9c7d6f5-m4n5p"}
+	add := func(name, svc string, role sources.Role, f func(t time.Time) float64) {
+		sr := sources.Series{Source: "k8s", Name: name, Role: role, Query: name,
+			Labels: map[string]string{"namespace": "shop", "pod": pods[svc], "container": "server"}}
+		for t := s.start; t.Before(s.end); t = t.Add(time.Minute) {
+			sr.Points = append(sr.Points, sources.Point{T: t, V: f(t)})
+		}
+		s.ds.Series = append(s.ds.Series, sr)
+	}
+	for svc := range pods {
+		stop := func(t time.Time) bool {
+			return svc == "cartservice" && !t.Before(from) && t.Before(from.Add(8*time.Minute))
+		}
+		add("container_cpu_usage_seconds_total", svc, sources.Saturation, func(t time.Time) float64 {
+			if stop(t) {
+				return 0.0005
+			}
+			return 0.05 * s.noise(0.8, 1.2)
+		})
+		add("container_memory_working_set_bytes", svc, sources.Saturation, func(t time.Time) float64 {
+			if stop(t) {
+				return 0
+			}
+			return 200e6 * s.noise(0.99, 1.01)
+		})
+		add("container_cpu_cfs_throttled_seconds_total", svc, sources.Saturation, func(t time.Time) float64 {
+			if svc == "catalog" && !t.Before(from.Add(-10*time.Minute)) && t.Before(from.Add(10*time.Minute)) {
+				return 0
+			}
+			return 0.2 * s.noise(0.8, 1.2)
+		})
+	}
+	f := s.run(from.Add(5*time.Minute), 30*time.Minute, 30*time.Minute)
+	if len(f.Symptoms) == 0 {
+		t.Fatal("no symptom")
+	}
+	sy := f.Symptoms[0]
+	if len(sy.ByComponent) == 0 || sy.ByComponent[0].Component != "cartservice" {
+		t.Logf("lead %s %s", sy.Subject, sy.Kind)
+		for _, sp := range sy.Suspects {
+			t.Logf("%.2f %s {%s}", sp.Score, sp.Title, sp.Component)
+		}
+		t.Errorf("top component %+v, want cartservice", sy.ByComponent)
+	}
+}

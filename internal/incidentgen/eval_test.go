@@ -28,9 +28,10 @@ const (
 const (
 	floorRank1 = 0.85
 	floorTop3  = 0.95
-	// The microservice families (service at fault = top component).
-	floorMicroRank1 = 0.0
-	floorMicroTop3  = 0.0
+	// The microservice families (service at fault = top component); the
+	// issue's targets on the public benchmark are 45% and 65% rank-1.
+	floorMicroRank1 = 0.70
+	floorMicroTop3  = 0.78
 )
 
 type score struct{ n, rank1, top3 int }
