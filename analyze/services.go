@@ -258,9 +258,12 @@ var entryWords = regexp.MustCompile(`(?i)front|gateway|ingress|(^|[-_.])(web|www
 // user-facing service's first. Users call the entry; every other service
 // is called by another, and its callers' logs name it (a client's error
 // names its upstream, a request names its host). So a service named in
-// another's log lines is not the entry (2); of the rest, one named like
-// an entry (0) before the others (1). Outside a system of services every
-// series ranks alike (0): the most severe leads.
+// another's log lines is not the entry; of the rest, one named like an
+// entry (0) leads. Every other service ranks alike (1), named by callers
+// or not, and the most severe leads: being called says a service is not
+// the entry, not that its blip is the incident rather than its neighbour's
+// sustained rise. Outside a system of services every series ranks alike
+// (0): the most severe leads.
 func (a *analysis) seriesLead() func(Symptom) int {
 	if !a.servicesShape() {
 		return func(Symptom) int { return 0 }
@@ -281,9 +284,7 @@ func (a *analysis) seriesLead() func(Symptom) int {
 		switch {
 		case !ok:
 			return usual
-		case called[c]:
-			return usual + 2
-		case entryWords.MatchString(c):
+		case !called[c] && entryWords.MatchString(c):
 			return usual
 		}
 		return usual + 1
