@@ -265,8 +265,14 @@ func TestNoCauseInTheData(t *testing.T) {
 	if len(f.Symptoms) != 1 {
 		t.Fatalf("want the spike, got %d symptoms", len(f.Symptoms))
 	}
-	if n := len(f.Symptoms[0].Suspects); n != 0 {
-		t.Errorf("blamed %d suspects for a spike with no cause in the data: %s", n, titles(f.Symptoms[0].Suspects))
+	if sy := f.Symptoms[0]; !sy.Unexplained {
+		t.Errorf("blamed a cause for a spike with no cause in the data: %s", titles(sy.Suspects))
+	} else {
+		for _, sp := range sy.Suspects {
+			if sp.Confidence != "low" {
+				t.Errorf("a weak candidate of an unexplained spike has %s confidence: %s", sp.Confidence, sp.Title)
+			}
+		}
 	}
 }
 

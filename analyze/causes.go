@@ -580,27 +580,38 @@ func (a *analysis) foldDriven(s *Symptom, cands []*candidate) []*candidate {
 			// Folded when the baseline relation predicts most of the
 			// move, or a good part of it and the two move together
 			// (a queue's length grows faster than its arrivals).
+			//
+			// Or when the two move together closely from the driver's
+			// start on (|r| >= 0.85, in the direction of the move), however
+			// little the baseline predicts: a linear fit over ordinary
+			// days cannot predict the superlinear part of an effect far
+			// outside them (open connections are arrivals times response
+			// time, Little's law, and response time grows as 1/(1-u) as
+			// the CPU fills), nor a costlier kind of request (a login's
+			// password hashing), and it is then the effect that looks the
+			// stronger, cleaner signal (issue 13, gap 3).
 			r := 0.0
-			if sh >= 0.2 && sh < 0.5 {
+			if sh < 0.5 {
 				x, y := e.sig.g.clampRange(st.Add(-a.o.Lag), later(e.s.End, st.Add(a.o.Step)))
 				// A fall driven by a rise (idle CPU as requests grow)
-				// correlates negatively: the slope's sign is already
-				// checked by the share, so the strength is what counts.
-				r = math.Abs(pearson(e.sig.g, d.sig.g, x, y, 0))
+				// correlates negatively: what counts is that the sign
+				// matches the two moves' directions.
+				r = pearson(e.sig.g, d.sig.g, x, y, 0) * moveSign(d.sig, d.s.Start, d.s.End) * moveSign(e.sig, st, e.s.End)
 			}
-			if sh >= 0.5 || r >= 0.7 {
+			if sh >= 0.5 || sh >= 0.2 && r >= 0.7 || r >= 0.85 {
 				folded[e] = true
-				d.s.Evidence = append(d.s.Evidence, Evidence{
-					Text:  fmt.Sprintf("%s with it: %.0f%% of its rise is what the baseline's relation to %s predicts", e.s.Title, 100*sh, d.subject),
-					Query: e.sig.query})
+				text := fmt.Sprintf("%s with it: %.0f%% of its rise is what the baseline's relation to %s predicts", e.s.Title, 100*sh, d.subject)
+				if sh < 0.2 {
+					text = fmt.Sprintf("%s with it, moving with %s (correlation %.2f), further than their relation on ordinary days predicts", e.s.Title, d.subject, r)
+				}
+				d.s.Evidence = append(d.s.Evidence, Evidence{Text: text, Query: e.sig.query})
 				d.strength = math.Max(d.strength, e.strength)
 			}
 		}
 	}
-	perDay := float64(a.o.Baseline/(24*time.Hour)) + 1
 	for _, ev := range cands {
 		if folded[ev] || ev.s.Kind != SuspectEvent || (ev.s.Cause != CauseScheduled && ev.s.Cause != CauseChange) ||
-			float64(ev.total) > 2*perDay {
+			!a.rareEvent(ev.total) {
 			continue
 		}
 		for _, e := range cands {
@@ -636,6 +647,22 @@ func (a *analysis) foldDriven(s *Symptom, cands []*candidate) []*candidate {
 		}
 	}
 	return out
+}
+
+// moveSign is +1 when sg is above its usual level over [from, to) on
+// the whole, -1 when below.
+func moveSign(sg *signal, from, to time.Time) float64 {
+	i, j := sg.g.clampRange(from, later(to, from.Add(sg.g.step)))
+	sum := 0.0
+	for k := i; k < j; k++ {
+		if v := sg.g.at(k); !math.IsNaN(v) {
+			sum += v - sg.st.median
+		}
+	}
+	if sum < 0 {
+		return -1
+	}
+	return 1
 }
 
 func unitRank(u string) int {
@@ -819,11 +846,28 @@ func (a *analysis) serverQuiet(s *Symptom) bool {
 			continue
 		}
 		watched = true
-		if sg.abnormalIn(s.Start.Add(-a.tolerance()), s.End) {
+		if sg.movedIn(s.Start.Add(-a.tolerance()), s.End, a.o.Threshold) {
 			return false
 		}
 	}
 	return watched
+}
+
+// movedIn reports whether sg was abnormal in [from, to) by its own values
+// there: a cell inside one of its abnormal intervals and itself outside
+// the usual range. Overlapping an interval is not enough: a level shift
+// found by CUSUM can span hours (a night's sparse requests, then the
+// backup) while the values in the minutes that matter were ordinary.
+func (sg *signal) movedIn(from, to time.Time, threshold float64) bool {
+	i, j := sg.g.clampRange(from, to)
+	for _, iv := range sg.ivs {
+		for k := max(iv.a, i); k < min(iv.b, j); k++ {
+			if v := sg.g.at(k); !math.IsNaN(v) && math.Abs(sg.st.z(v)) >= threshold {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // nothingCandidate stands for "nothing in the data": the probe saw a

@@ -121,6 +121,11 @@ type Symptom struct {
 	Explanation string    `json:"explanation"`
 	Query       string    `json:"query,omitempty"`
 	Suspects    []Suspect `json:"suspects"`
+	// Unexplained: no suspect makes a convincing case (none scores 0.45).
+	// "No convincing cause in the data" is the answer; Suspects then holds
+	// the best weak candidates, all of low confidence, for a person to
+	// weigh, and none of them is to be reported as the cause.
+	Unexplained bool `json:"unexplained,omitempty"`
 	// ByComponent rolls every candidate scoring at least the listing
 	// floor up by the component it is about, best first: five signals
 	// from one host are one answer about that host.

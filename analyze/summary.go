@@ -255,7 +255,7 @@ func Summarize(f *Findings, prev *SummaryState, sla []MonitorSLA) *Summary {
 		it := item{kind: string(sy.Kind), subject: sy.Subject, source: sy.Source, start: sy.Start, end: sy.End,
 			class: sy.Class, peak: sy.PeakValue, base: sy.BaselineValue, ratio: sy.Ratio, unit: sy.Unit,
 			symptom: sy.ID, rank: i, recurrence: sy.Recurrence, explanation: sy.Explanation}
-		if len(sy.Suspects) > 0 {
+		if len(sy.Suspects) > 0 && !sy.Unexplained {
 			it.cause, it.known = sy.Suspects[0].Title, sy.Suspects[0].Known
 		}
 		items = append(items, it)

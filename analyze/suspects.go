@@ -53,17 +53,18 @@ import (
 // because it also happened now: below a specificity of 0.3 it pulls the
 // score down, to a quarter of it at specificity 0.
 //
-// Confidence is high from 0.75, medium from 0.55, low below. Candidates
-// under minScore are not listed: the report then says no cause was found
-// rather than blaming the nearest noise.
+// Confidence is high from 0.75, medium from 0.55, low below. When no
+// candidate reaches minScore the symptom is Unexplained: the report says
+// no convincing cause was found rather than blaming the nearest noise,
+// and lists the best weak candidates as such.
 const (
 	wTiming   = 0.35
 	wStrength = 0.30
 	wCooc     = 0.20
 	wSpec     = 0.15
 	minScore  = 0.45
-	// listFloor: below a convincing first suspect, others are listed
-	// down to this score, with low confidence.
+	// listFloor: candidates are listed down to this score, with low
+	// confidence.
 	listFloor = 0.1
 )
 
@@ -271,12 +272,12 @@ func (a *analysis) suspects(s *Symptom) []Suspect {
 		return cmp.Or(cmp.Compare(y.Score, x.Score), x.Start.Compare(y.Start), cmp.Compare(x.Title, y.Title))
 	})
 	s.ByComponent = rollup(out)
-	// No convincing first answer: say so rather than blame the nearest
-	// noise. With one, the runners-up are listed down to listFloor, so
-	// that the second-best answer is always in sight.
-	if len(out) > 0 && out[0].Score < minScore {
-		out, s.ByComponent = nil, nil
-	}
+	// No convincing first answer: say so (Unexplained) rather than blame
+	// the nearest noise, and still rank the best candidates down to
+	// listFloor, each with its low score and confidence, so that a person
+	// sees what was weighed and the second-best answer is always in
+	// sight (issue 13: lists cut to one or none hid the right answer).
+	s.Unexplained = len(out) == 0 || out[0].Score < minScore
 	if len(out) > maxSuspects {
 		out = out[:maxSuspects]
 	}
@@ -406,6 +407,11 @@ func (a *analysis) eventCandidates(s *Symptom, from, to time.Time) ([]*candidate
 	oneshot := oneshotUnits(a.ds.Events)
 	var out []*candidate
 	for k, e := range best {
+		// Only a rare event explains a series' move: a timer every half
+		// hour or a job every five minutes starts within minutes of
+		// anything, and saying it drives a surge of requests took a
+		// fifth off the surge's own strength.
+		rare := a.rareEvent(totals[k])
 		c := &candidate{
 			s: Suspect{Kind: SuspectEvent, Title: e.Title, Source: e.Source, Start: e.T, End: e.End,
 				Evidence: []Evidence{{Text: eventText(e), Ref: e.Ref}}},
@@ -448,8 +454,8 @@ func (a *analysis) eventCandidates(s *Symptom, from, to time.Time) ([]*candidate
 				moved = append(moved, txt)
 				// The likeliest driver: the higher prior, then the rarer
 				// event (a job every ten minutes explains nothing).
-				if prev, ok := explains[sg.subject]; !ok || eventPrior[prev.kind] < eventPrior[e.Kind] ||
-					eventPrior[prev.kind] == eventPrior[e.Kind] && totals[k] < prev.total {
+				if prev, ok := explains[sg.subject]; rare && (!ok || eventPrior[prev.kind] < eventPrior[e.Kind] ||
+					eventPrior[prev.kind] == eventPrior[e.Kind] && totals[k] < prev.total) {
 					explains[sg.subject] = explainer{e.Kind, e.Title, totals[k]}
 				}
 				c.s.Evidence = append(c.s.Evidence, Evidence{Text: txt, Query: sg.query})
@@ -555,10 +561,24 @@ func (a *analysis) anomalyCandidates(s *Symptom, from, to time.Time) []*candidat
 			continue
 		}
 		i, j := sg.g.clampRange(from, to)
+		// The first interval that has not ended before the symptom
+		// began stands for the series (the first in the range if all
+		// have). An interval over before the symptom (a crawler's visit
+		// twenty minutes earlier) is not what came with it, and taking it
+		// hid the surge that did; an earlier interval still going on, or
+		// the first of several pieces of one episode, keeps its start.
+		var ivs []interval
+		cut := s.Start.Add(-a.tolerance())
 		for _, iv := range sg.ivs {
 			if iv.b <= i || iv.a >= j {
 				continue
 			}
+			if len(ivs) > 0 && sg.g.time(ivs[len(ivs)-1].b).Before(cut) {
+				ivs = ivs[:0] // the one before ended before the symptom
+			}
+			ivs = append(ivs, iv)
+		}
+		for _, iv := range ivs {
 			peak := sg.g.at(iv.peak)
 			z := sg.zOf(iv)
 			// In a system of services, how often it happens counts
@@ -854,7 +874,6 @@ func (a *analysis) foldConsequences(s *Symptom, cands []*candidate) []*candidate
 			roots = append(roots, c)
 		}
 	}
-	perDay := float64(a.o.Baseline/(24*time.Hour)) + 1
 	// linked: a restart belongs to a job or release only on the same
 	// host (when both name one): a deploy on web1 does not restart db1's
 	// database. A job must also be rare, at most twice a day on average:
@@ -863,7 +882,7 @@ func (a *analysis) foldConsequences(s *Symptom, cands []*candidate) []*candidate
 		if r.host != "" && c.host != "" && r.host != c.host {
 			return false
 		}
-		return r.kind == sources.KindDeploy || float64(r.total) <= 2*perDay
+		return r.kind == sources.KindDeploy || a.rareEvent(r.total)
 	}
 	rootOf := func(c *candidate) *candidate {
 		var best *candidate

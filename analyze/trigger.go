@@ -55,8 +55,7 @@ func (a *analysis) triggerRuns(s *Symptom, c *candidate) map[int]outcome {
 	if c.s.Kind != SuspectEvent || c.present == nil {
 		return nil
 	}
-	perDay := float64(a.o.Baseline/(24*time.Hour)) + 1
-	if float64(c.total) > 2*perDay {
+	if !a.rareEvent(c.total) {
 		return nil
 	}
 	days := s.Recurrence.DaysChecked
@@ -191,4 +190,13 @@ func (a *analysis) outcomeAfter(s *Symptom, from, to time.Time) outcome {
 	}
 	o.errors = math.Round(o.errors)
 	return o
+}
+
+// rareEvent reports whether an event that happened total times in the
+// data is rare: at most twice a day on average. A job every five minutes
+// or a timer every half hour starts within minutes of anything, so its
+// timing explains nothing.
+func (a *analysis) rareEvent(total int) bool {
+	perDay := float64(a.o.Baseline/(24*time.Hour)) + 1
+	return float64(total) <= 2*perDay
 }

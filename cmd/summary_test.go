@@ -146,7 +146,7 @@ func TestSummaryJudgesLikeAnalyze(t *testing.T) {
 	for _, s := range f.Symptoms {
 		e := episode(t, d, s.Subject)
 		cause := ""
-		if len(s.Suspects) > 0 {
+		if len(s.Suspects) > 0 && !s.Unexplained {
 			cause = s.Suspects[0].Title
 		}
 		if !e.Start.Equal(s.Start) || !e.End.Equal(s.End) || e.PeakValue != s.PeakValue || e.Cause != cause {

@@ -51,7 +51,9 @@ type htmlSymptom struct {
 	Caption  template.HTML
 	Legend   []htmlLegend
 	Suspects []htmlSuspect
-	More     string
+	// Unexplained heads a list of weak candidates (no convincing cause).
+	Unexplained string
+	More        string
 }
 
 // htmlLegend is one key of a chart's legend: a CSS style for the swatch.
@@ -147,6 +149,9 @@ func writeHTML(w io.Writer, v *view) error {
 				break
 			}
 			hs.Suspects = append(hs.Suspects, v.htmlSuspect(sus, s))
+			if s.Unexplained {
+				hs.Unexplained = unexplained
+			}
 		}
 		d.Symptoms = append(d.Symptoms, hs)
 	}
@@ -166,7 +171,7 @@ func writeHTML(w io.Writer, v *view) error {
 	for _, n := range v.notes {
 		d.Notes = append(d.Notes, inlineHTML(text(n)))
 	}
-	if len(v.Symptoms) > 0 && len(v.Symptoms[0].Suspects) > 0 {
+	if len(v.Symptoms) > 0 && len(v.Symptoms[0].Suspects) > 0 && !v.Symptoms[0].Unexplained {
 		top := v.Symptoms[0].Suspects[0]
 		d.RootCause = inlineHTML(fmt.Sprintf("To be confirmed. hindsight's top suspect for %s: %s (score %s, %s confidence).",
 			v.Symptoms[0].ID, text(top.Title), score(top.Score), top.Confidence))

@@ -134,9 +134,14 @@ func (m markdown) symptomSummary(s analyze.Symptom) string {
 		fmt.Fprintf(&b, "; availability over the window was %s", percent(im.Availability))
 	}
 	b.WriteString(". ")
-	if len(s.Suspects) == 0 {
+	switch {
+	case len(s.Suspects) == 0:
 		b.WriteString("No likely cause was found.")
-	} else {
+	case s.Unexplained:
+		top := s.Suspects[0]
+		fmt.Fprintf(&b, "No convincing cause was found; the best candidate, **%s**, is weak (score %s, %s confidence).",
+			text(top.Title), score(top.Score), top.Confidence)
+	default:
 		top := s.Suspects[0]
 		fmt.Fprintf(&b, "Most likely cause: **%s** (%s; score %s, %s confidence).",
 			text(top.Title), lead(top.Lead, kind(s.Kind)), score(top.Score), top.Confidence)
@@ -158,7 +163,7 @@ func (m markdown) alsoSummary(s analyze.Symptom) string {
 	if r := s.Recurrence; r.Recurring {
 		fmt.Fprintf(&b, ", recurring on %d of the %d previous days", r.DaysSeen, r.DaysChecked)
 	}
-	if len(s.Suspects) > 0 {
+	if len(s.Suspects) > 0 && !s.Unexplained {
 		top := s.Suspects[0]
 		fmt.Fprintf(&b, "; most likely cause: **%s** (score %s, %s)", text(top.Title), score(top.Score), top.Confidence)
 	}
@@ -373,6 +378,9 @@ func (m markdown) causes() {
 			m.p("No suspect: nothing else that was read moved during it or shortly before.\n")
 			continue
 		}
+		if s.Unexplained {
+			m.p("%s\n\n", unexplained)
+		}
 		for i, sus := range s.Suspects {
 			if i == mdSuspects {
 				m.p("\n%s in the JSON output.\n", plural(len(s.Suspects)-mdSuspects, "more suspect"))
@@ -385,6 +393,11 @@ func (m markdown) causes() {
 		}
 	}
 }
+
+// unexplained heads the list of a symptom no suspect explains
+// convincingly (analyze's Unexplained): the list is what was weighed,
+// not an answer.
+const unexplained = "No convincing cause in the data: every candidate is weak. The best of them, for a person to weigh:"
 
 func (m markdown) suspect(s analyze.Suspect, sym analyze.Symptom) {
 	title := "**" + text(s.Title) + "**"
@@ -617,7 +630,7 @@ func (m markdown) postmortem() {
 	m.p("\n## Postmortem\n\n")
 	m.p("For the people who were there: hindsight suggests, it does not know.\n\n")
 	m.p("### Root cause\n\n")
-	if len(m.Symptoms) > 0 && len(m.Symptoms[0].Suspects) > 0 {
+	if len(m.Symptoms) > 0 && len(m.Symptoms[0].Suspects) > 0 && !m.Symptoms[0].Unexplained {
 		top := m.Symptoms[0].Suspects[0]
 		m.p("_To be confirmed. hindsight's top suspect for %s: %s (score %s, %s confidence)._\n\n", m.Symptoms[0].ID, text(top.Title), score(top.Score), top.Confidence)
 	} else {

@@ -568,3 +568,36 @@ func TestGapTimesInProfileZone(t *testing.T) {
 		}
 	}
 }
+
+// TestUnexplainedNamesNoCause: when no suspect is convincing, every
+// format says so and lists the weak candidates as such; none of them is
+// called the most likely cause, nor put in the postmortem's root cause.
+func TestUnexplainedNamesNoCause(t *testing.T) {
+	f := incident()
+	f.Symptoms = f.Symptoms[:1]
+	s := &f.Symptoms[0]
+	s.Unexplained = true
+	s.Suspects = s.Suspects[:1]
+	s.Suspects[0].Score, s.Suspects[0].Confidence = 0.31, "low"
+	title := s.Suspects[0].Title
+	for _, format := range []string{"markdown", "table", "html"} {
+		out := mustWrite(t, format, f)
+		if !strings.Contains(out, "No convincing cause in the data") {
+			t.Errorf("%s: the list of weak candidates is not headed as such:\n%s", format, out)
+		}
+		if !strings.Contains(out, title) {
+			t.Errorf("%s: the weak candidate %q is not listed", format, title)
+		}
+		for _, bad := range []string{"Most likely cause", "top suspect for"} {
+			if strings.Contains(out, bad) {
+				t.Errorf("%s: says %q of an unexplained symptom", format, bad)
+			}
+		}
+	}
+	if out := mustWrite(t, "markdown", f); !strings.Contains(out, "No convincing cause was found; the best candidate") {
+		t.Errorf("markdown summary does not say no convincing cause was found:\n%s", out)
+	}
+	if out := mustWrite(t, "json", f); !strings.Contains(out, `"unexplained": true`) {
+		t.Errorf("json has no unexplained flag")
+	}
+}

@@ -217,7 +217,11 @@ func (t *tty) symptom(v *view, s analyze.Symptom) {
 		t.wrap(4, "No suspect: nothing else that was read moved during it or shortly before.")
 		return
 	}
-	t.line(4, "Suspects, most likely first:")
+	if s.Unexplained {
+		t.wrap(4, unexplained)
+	} else {
+		t.line(4, "Suspects, most likely first:")
+	}
 	for i, sus := range s.Suspects {
 		if i == ttySuspects {
 			t.line(4, plural(len(s.Suspects)-ttySuspects, "more suspect")+" in -o markdown and -o json.")
