@@ -162,6 +162,7 @@ func (a *analysis) count() {
 	in := &a.f.Inputs
 	in.Sources = readSources(a.ds)
 	in.Zones = maps.Clone(a.ds.Zones)
+	in.ZoneLines = maps.Clone(a.ds.ZoneLines)
 	w := sources.Window{From: a.t0, To: a.o.Window.To}
 	in.Probes = len(a.ds.Probes)
 	in.Series = len(a.ds.Series)

@@ -59,6 +59,8 @@ type Inputs struct {
 	// Zones is, per log source, the zone assumed for its times written
 	// without one.
 	Zones map[string]string `json:"zones,omitempty"`
+	// ZoneLines is, per log source in Zones, how many lines were read so.
+	ZoneLines map[string]int `json:"zone_lines,omitempty"`
 }
 
 // Empty reports whether no data at all was analysed.

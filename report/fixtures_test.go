@@ -236,7 +236,7 @@ func incidentNoCharts() *analyze.Findings {
 			"Latency baselines are the median and MAD of the same 30-minute slot on the 7 previous days.",
 		},
 		Inputs: analyze.Inputs{Probes: 2, Beats: 34560, Series: 5, Points: 57600, Events: 58, Patterns: 31,
-			Sources: []string{"kuma", "nginx", "prom", "syslog"}, Zones: map[string]string{"nginx": "UTC", "syslog": "Asia/Seoul"}},
+			Sources: []string{"kuma", "nginx", "prom", "syslog"}, Zones: map[string]string{"nginx": "UTC", "syslog": "Asia/Seoul"}, ZoneLines: map[string]int{"syslog": 1204}},
 	}
 }
 

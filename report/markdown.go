@@ -232,9 +232,14 @@ func (v *view) readLine() string {
 		for _, z := range slices.Sorted(maps.Keys(byZone)) {
 			srcs := byZone[z]
 			slices.Sort(srcs)
+			for i, src := range srcs {
+				if n := in.ZoneLines[src]; n > 0 {
+					srcs[i] = src + ": " + plural(n, "line")
+				}
+			}
 			parts = append(parts, z+" ("+strings.Join(srcs, ", ")+")")
 		}
-		fmt.Fprintf(&b, " Log times written without a zone read as %s.", strings.Join(parts, ", "))
+		fmt.Fprintf(&b, " Log times written without a zone read as %s; a log source's timezone: sets its own.", strings.Join(parts, ", "))
 	}
 	if in.MetricsQueried > 0 || in.APIRequests > 0 {
 		// What the run cost: CloudWatch bills per metric, S3 per request.

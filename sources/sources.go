@@ -369,8 +369,11 @@ type Dataset struct {
 	// for the window (a source that failed is a gap instead).
 	Read []string
 	// Zones is, per log source, the zone assumed for times written without
-	// one (the report's inputs line says it).
-	Zones map[string]string
+	// one (the report's inputs line says it), and ZoneLines how many lines
+	// were read so: a source whose every stamp carries an offset is in
+	// neither.
+	Zones     map[string]string
+	ZoneLines map[string]int
 }
 
 // Cost counts a fetch's calls to APIs billed by use: CloudWatch bills
@@ -400,6 +403,12 @@ func (d *Dataset) Merge(o *Dataset) {
 			d.Zones = map[string]string{}
 		}
 		d.Zones[k] = z
+	}
+	for k, n := range o.ZoneLines {
+		if d.ZoneLines == nil {
+			d.ZoneLines = map[string]int{}
+		}
+		d.ZoneLines[k] += n
 	}
 }
 

@@ -36,6 +36,7 @@ type aggregator struct {
 	accessFormat string
 	skipped      int             // files skipped whole, outside the window
 	years        yearGuess       // year-less stamps read (yearNote)
+	zoneless     int             // lines read in the source's zone, no zone in their stamp
 	yearFiles    map[string]bool // the files that had them
 
 	droppedEvents int         // past MaxEvents
@@ -1174,6 +1175,7 @@ func (a *aggregator) merge(b *aggregator) {
 	}
 	a.skipped += b.skipped
 	a.years.merge(b.years)
+	a.zoneless += b.zoneless
 	for f := range b.yearFiles {
 		a.guessedIn(f)
 	}

@@ -88,8 +88,8 @@ func TestMixedZonesInOneFile(t *testing.T) {
 	if want := "[18:00 18:01 18:02 18:03]"; fmt.Sprint(got) != want {
 		t.Errorf("lines at %v (UTC), want %s", got, want)
 	}
-	if !strings.Contains(strings.Join(ds.Notes, "\n"), "without a zone read as Asia/Seoul") {
-		t.Errorf("notes %q do not say the zone assumed", ds.Notes)
+	if ds.ZoneLines["logs"] != 1 {
+		t.Errorf("zone lines %v: want the one line without an offset", ds.ZoneLines)
 	}
 	if len(ds.Zones) == 0 {
 		t.Errorf("zones %v: the source's zone is not in the inputs", ds.Zones)
@@ -121,5 +121,55 @@ func TestYearMovedCountsLines(t *testing.T) {
 	}
 	if len(m.Gaps) != 1 || !strings.HasPrefix(m.Gaps[0].Reason, "50 lines stamped without a year were placed") {
 		t.Errorf("gaps %v: want 50 lines moved", m.Gaps)
+	}
+}
+
+// TestZoneNotedOnlyWhenAssumed: a source whose every stamp carries its
+// offset (RFC 3339 with Z or +09:00, nginx's $time_local, epoch numbers)
+// assumed no zone, so the report's inputs do not say one was (nor a
+// note); a syslog source (RFC 3164 has no zone) and a Java log without
+// offsets do, with the number of lines read so.
+func TestZoneNotedOnlyWhenAssumed(t *testing.T) {
+	dir := t.TempDir()
+	w := sources.Window{From: time.Date(2025, 11, 19, 0, 0, 0, 0, time.UTC), To: time.Date(2025, 11, 21, 0, 0, 0, 0, time.UTC)}
+	var jsonl, nginx, syslog, java strings.Builder
+	for i := range 1200 {
+		m := i % 60
+		fmt.Fprintf(&jsonl, `{"ts":"2025-11-20T03:%02d:00Z","level":"info","msg":"job %d done"}`+"\n", m, i)
+		fmt.Fprintf(&jsonl, `{"ts":"2025-11-20T12:%02d:00+09:00","level":"info","msg":"job %d done"}`+"\n", m, i)
+		fmt.Fprintf(&jsonl, `{"ts":%d,"level":"info","msg":"job %d done"}`+"\n", time.Date(2025, 11, 20, 4, m, 0, 0, time.UTC).Unix(), i)
+		fmt.Fprintf(&nginx, `10.0.0.1 - - [20/Nov/2025:12:%02d:00 +0900] "GET /a HTTP/1.1" 200 12 "-" "curl"`+"\n", m)
+		fmt.Fprintf(&syslog, "Nov 20 03:%02d:00 db1 CRON[12]: job %d\n", m, i)
+		fmt.Fprintf(&java, "2025-11-20 03:%02d:00.000 ERROR [main] c.e.Job - step %d failed\n", m, i)
+	}
+	for _, tc := range []struct {
+		name, data string
+		want       int // lines read in the assumed zone
+	}{
+		{"app.jsonl", jsonl.String(), 0},
+		{"access.log", nginx.String(), 0},
+		{"syslog", syslog.String(), 1200},
+		{"app.log", java.String(), 1200},
+	} {
+		p := mustWrite(t, dir, tc.name, tc.data)
+		ds := mustFetch(t, Config{Name: "x", Paths: []string{p}, Location: mustSeoul(t)}, w, time.Minute)
+		if len(ds.Patterns) == 0 {
+			t.Fatalf("%s: no patterns", tc.name)
+		}
+		if notes := strings.Join(ds.Notes, "\n"); strings.Contains(notes, "without a zone") {
+			t.Errorf("%s: notes %q repeat the inputs' zone", tc.name, notes)
+		}
+		if ds.ZoneLines["x"] != tc.want {
+			t.Errorf("%s: %d lines read in the assumed zone, want %d", tc.name, ds.ZoneLines["x"], tc.want)
+		}
+		if tc.want == 0 {
+			if len(ds.Zones) > 0 {
+				t.Errorf("%s: every stamp has its offset, yet zones %v", tc.name, ds.Zones)
+			}
+			continue
+		}
+		if ds.Zones["x"] != "Asia/Seoul" {
+			t.Errorf("%s: zones %v, want x: Asia/Seoul", tc.name, ds.Zones)
+		}
 	}
 }

@@ -489,18 +489,24 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 	for _, a := range aggs {
 		a.emit(ds)
 	}
-	// The zone assumed for stamps without an offset decides where every
-	// such line falls: the report says which it was, source by source.
-	for _, a := range aggs {
-		if a.mined > 0 {
-			ds.Notes = append(ds.Notes, fmt.Sprintf("logs source %s: times written without a zone read as %s (set timezone: in its entry if its servers log in another)",
-				s.c.Name, s.c.Location))
-			ds.Zones = map[string]string{s.c.Name: s.c.Location.String()}
-			break
-		}
-	}
 	if err := remote.read(ctx, s, w, step, ds); err != nil {
 		return nil, err
+	}
+	// The zone assumed for stamps without an offset decides where every
+	// such line falls: the report says which it was, source by source,
+	// and for how many lines. Stamps that carry their offset (RFC 3339
+	// with Z, nginx's $time_local, epoch numbers) assumed nothing.
+	zoneless := 0
+	for _, a := range aggs {
+		zoneless += a.zoneless
+	}
+	if remote != nil {
+		zoneless += remote.zoneless
+	}
+	// The report's inputs line says it (not a note as well: one place).
+	if zoneless > 0 {
+		ds.Zones = map[string]string{s.c.Name: s.c.Location.String()}
+		ds.ZoneLines = map[string]int{s.c.Name: zoneless}
 	}
 	ds.Sort()
 	return ds, nil
@@ -682,6 +688,7 @@ func (a *aggregator) readBig(ctx context.Context, fr *fileReader, path string) e
 				sub.gap(path, gap)
 			}
 			sub.guessed(path, st.years)
+			sub.zoneless += st.zoneless
 			lines[i] = st.lines
 			return nil
 		})
@@ -918,6 +925,7 @@ func (a *aggregator) readFile(ctx context.Context, fr *fileReader, path string) 
 		a.gap(path, g)
 	}
 	a.guessed(path, st.years)
+	a.zoneless += st.zoneless
 	if st.seeked > 0 {
 		a.numberLines(ctx, path)
 	}

@@ -541,6 +541,9 @@ type syslogParser struct {
 	// lastMoved: the last stamp time placed was.
 	minMoved, lastMoved bool
 	iso                 isoMinute // of the last RFC 3339 stamp
+	// zoneless counts the RFC 3339 stamps without an offset, read in
+	// loc; every RFC 3164 stamp (guess.n) is read in loc too.
+	zoneless int
 }
 
 func newSyslogParser(loc *time.Location, to time.Time) *syslogParser {
@@ -579,6 +582,9 @@ func (p *syslogParser) parseIn(line []byte, r *Record, w *sources.Window) result
 		t, n, ok := parseISO(line[:sp], p.loc, &p.iso)
 		if !ok || n != sp {
 			return malformed
+		}
+		if p.iso.zoneless {
+			p.zoneless++
 		}
 		r.T = t
 		r.guessedYear = false
@@ -799,9 +805,12 @@ func (p *syslogParser) at(y int, mon time.Month, day, sec int) time.Time {
 // timestamp carries its offset; "-" (no time) makes the line malformed.
 func (p *syslogParser) parse5424(line []byte, r *Record, w sources.Window) result {
 	ts, rest := field(line)
-	t, n, ok := parseISOPrefix(ts, p.loc)
+	t, n, ok := parseISO(ts, p.loc, &p.iso)
 	if !ok || n != len(ts) {
 		return malformed
+	}
+	if p.iso.zoneless {
+		p.zoneless++ // RFC 5424 asks for an offset; not every writer gives one
 	}
 	r.T, r.guessedYear = t, false
 	if !w.Contains(t) {

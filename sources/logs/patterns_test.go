@@ -157,8 +157,13 @@ func TestSourceTimezone(t *testing.T) {
 		if c.tz != "" {
 			zone = c.tz
 		}
-		if !slices.ContainsFunc(ds.Notes, func(n string) bool { return strings.Contains(n, "read as "+zone) }) {
-			t.Errorf("timezone %q: notes %q do not name %s", c.tz, ds.Notes, zone)
+		if ds.Zones["logs"] != zone || ds.ZoneLines["logs"] != 1 {
+			t.Errorf("timezone %q: zones %v (%v lines), want %s (1 line)", c.tz, ds.Zones, ds.ZoneLines, zone)
+		}
+		// The year guessed is said too, even when format detection
+		// read the file's one line before the read proper did.
+		if !slices.ContainsFunc(ds.Notes, func(n string) bool { return strings.Contains(n, "without a year were read as 2025,") }) {
+			t.Errorf("timezone %q: notes %q do not say the year 2025", c.tz, ds.Notes)
 		}
 	}
 	// A gap's times are in the report's zone (the profile's), whatever

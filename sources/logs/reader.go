@@ -71,6 +71,7 @@ type readStats struct {
 	gaps       []string
 	seeked     int64     // byte offset reading started at, 0 from the start
 	years      yearGuess // year-less stamps read
+	zoneless   int       // lines whose stamp had no zone, read in the source's
 }
 
 // countReader counts the bytes read through it.
@@ -760,6 +761,7 @@ func (fr *fileReader) read(ctx context.Context, path string) (readStats, error) 
 		st.gaps = append(st.gaps, n)
 	}
 	st.years = yearGuessOf(p)
+	st.zoneless = zonelessOf(p)
 	return st, nil
 }
 
@@ -862,7 +864,7 @@ func yearNoteOf(p lineParser) string {
 	return ""
 }
 
-// resetYears forgets what p counted of year-less stamps before the read
+// resetYears forgets what p counted of year-less (and zone-less) stamps before the read
 // proper: format detection and the seek's probes parse lines that the
 // read then parses again (or never reads), and the note says how many
 // lines were moved, not how many parses.
@@ -870,18 +872,39 @@ func resetYears(p lineParser) {
 	var sp *stampParser
 	switch p := p.(type) {
 	case *syslogParser:
-		p.moved, p.guess = 0, yearGuess{}
+		p.moved, p.guess, p.zoneless = 0, yearGuess{}, 0
+		// The minute kept would give the read's first line its time
+		// without counting its year.
+		p.minOK = false
 		return
 	case *headerFormat:
 		sp = p.stamps
 	case *structParser:
-		sp = p.stamps
+		sp, p.zoneless = p.stamps, 0
 	case *stampedParser:
-		sp = p.stamps
+		sp, p.zoneless = p.stamps, 0
 	}
 	if sp != nil {
-		sp.moved, sp.guess = 0, yearGuess{}
+		sp.moved, sp.guess, sp.zoneless = 0, yearGuess{}, 0
 	}
+}
+
+// zonelessOf is how many stamps p read in the source's zone for want of
+// one in the text: RFC 3164 syslog, ISO 8601 without an offset, layouts
+// without a zone. An offset (Z, +0900, nginx's $time_local) or an epoch
+// number says when the line was, whatever zone is assumed.
+func zonelessOf(p lineParser) int {
+	switch p := p.(type) {
+	case *syslogParser:
+		return p.guess.n + p.zoneless
+	case *headerFormat:
+		return p.stamps.zoneless
+	case *structParser:
+		return p.zoneless + p.stamps.zoneless
+	case *stampedParser:
+		return p.zoneless + p.stamps.zoneless
+	}
+	return 0
 }
 
 // yearGuessOf is what p assumed of year-less stamps.

@@ -46,6 +46,8 @@ import (
 type s3Fetch struct {
 	client *s3src.Client
 	sets   []s3Set
+	// zoneless counts the lines read in the source's zone (see zonelessOf).
+	zoneless int
 }
 
 type s3Set struct {
@@ -140,6 +142,7 @@ func (f *s3Fetch) read(ctx context.Context, s *Source, w sources.Window, step ti
 				how, st.listing.Requests, st.listing.Passed))
 		}
 		a.emit(ds)
+		f.zoneless += a.zoneless
 		objects, bytes := f.client.Fetched()
 		ds.Cost.Requests += int(objects-objects0) + st.listing.Requests
 		ds.Notes = append(ds.Notes, fmt.Sprintf("%s: fetched %d objects, %s from S3 (%d listed in %d list requests)",

@@ -35,6 +35,10 @@ type isoMinute struct {
 	civil           int64 // seconds from the epoch to the minute, read as UTC
 	loc             *time.Location
 	locBase         int64 // seconds from the epoch to the minute in loc
+	// zoneless: the last stamp read had no offset and was read in loc. It
+	// is per stamp, not per minute: a parser counts the stamps it takes
+	// (and only those) in a counter of its own.
+	zoneless bool
 }
 
 // parseISO is parseISOPrefix with the minute of the last stamp in c (nil
@@ -95,6 +99,7 @@ func parseISO(b []byte, loc *time.Location, c *isoMinute) (t time.Time, n int, o
 			}
 		}
 	}
+	c.zoneless = !hasOff
 	if hasOff || loc == nil || loc == time.UTC {
 		return time.Unix(c.civil+int64(s-off), int64(ns)).UTC(), n, true
 	}
@@ -169,6 +174,9 @@ type stampedParser struct {
 	loc    *time.Location
 	stamps *stampParser
 	minute isoMinute
+	// zoneless counts the ISO stamps taken without an offset, read in loc
+	// (stamps counts its own).
+	zoneless int
 }
 
 func newStampedParser(name string, loc *time.Location, ref time.Time) *stampedParser {
@@ -273,6 +281,13 @@ func weekday(b []byte) bool {
 	return false
 }
 
+// countZone counts the ISO stamp just taken when it had no offset.
+func (p *stampedParser) countZone() {
+	if p.minute.zoneless {
+		p.zoneless++
+	}
+}
+
 // stamp reads the timestamp at the start of line: ISO 8601 quickly,
 // else the other known layouts over the first one to five fields.
 func (p *stampedParser) stamp(line []byte) (time.Time, int, bool, bool) {
@@ -282,6 +297,7 @@ func (p *stampedParser) stamp(line []byte) (time.Time, int, bool, bool) {
 	if line[0] == '[' { // "[2025-11-20 03:00:01,123] INFO ..."
 		if e := bytes.IndexByte(line, ']'); e > 0 && e < 64 {
 			if t, n, ok := parseISO(line[1:e], p.loc, &p.minute); ok && n == e-1 {
+				p.countZone()
 				return t, e + 1, false, true
 			}
 			if t, g, ok := p.stamps.parse(string(line[1:e])); ok {
@@ -292,6 +308,7 @@ func (p *stampedParser) stamp(line []byte) (time.Time, int, bool, bool) {
 	}
 	if line[0] >= '0' && line[0] <= '9' {
 		if t, n, ok := parseISO(line, p.loc, &p.minute); ok {
+			p.countZone()
 			return t, n, false, true
 		}
 	}

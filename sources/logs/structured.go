@@ -102,6 +102,9 @@ type structParser struct {
 	loc    *time.Location
 	minute isoMinute
 	layout []layoutKey // the keys of the JSON line before
+	// zoneless counts the ISO stamps without an offset, read in loc
+	// (stamps counts its own; epoch numbers are UTC).
+	zoneless int
 }
 
 type roleRank struct {
@@ -316,6 +319,9 @@ func (p *structParser) time(v, key []byte, quoted bool) (time.Time, bool, bool) 
 		return time.Unix(0, int64(ns)).UTC(), false, true
 	}
 	if t, n, ok := parseISO(v, p.loc, &p.minute); ok && n == len(v) {
+		if p.minute.zoneless {
+			p.zoneless++
+		}
 		return t, false, true
 	}
 	return p.stamps.parse(string(v))

@@ -11,29 +11,30 @@ import (
 var stampLayouts = []struct {
 	layout string
 	noYear bool
+	zoned  bool // the text carries its offset (or zone name)
 }{
-	{time.RFC3339Nano, false},
-	{"2006-01-02T15:04:05.999999999Z0700", false},
-	{"2006-01-02T15:04:05.999999999", false},
-	{"2006-01-02 15:04:05.999999999Z07:00", false},
-	{"2006-01-02 15:04:05.999999999 -0700", false},
-	{"2006-01-02 15:04:05.999999999", false},
-	{"2006-01-02 15:04:05,999999999", false},
-	{"2006/01/02 15:04:05.999999999", false},
-	{"2006-01-02 15:04", false},
-	{"02/Jan/2006:15:04:05 -0700", false},
-	{"Mon Jan _2 15:04:05 2006", false},
-	{"Mon Jan _2 15:04:05.999999999 2006", false},
-	{"Mon Jan _2 15:04:05 MST 2006", false},
-	{"Jan _2, 2006 15:04:05", false},
-	{"Jan _2 2006 15:04:05", false},
-	{"02 Jan 2006 15:04:05", false},
-	{"060102 150405", false},
-	{"20060102 150405", false},
-	{"2006-01-02", false},
-	{"Jan _2 15:04:05.999999999", true},
-	{"Jan _2 15:04:05", true},
-	{"01-02 15:04:05.999999999", true},
+	{time.RFC3339Nano, false, true},
+	{"2006-01-02T15:04:05.999999999Z0700", false, true},
+	{"2006-01-02T15:04:05.999999999", false, false},
+	{"2006-01-02 15:04:05.999999999Z07:00", false, true},
+	{"2006-01-02 15:04:05.999999999 -0700", false, true},
+	{"2006-01-02 15:04:05.999999999", false, false},
+	{"2006-01-02 15:04:05,999999999", false, false},
+	{"2006/01/02 15:04:05.999999999", false, false},
+	{"2006-01-02 15:04", false, false},
+	{"02/Jan/2006:15:04:05 -0700", false, true},
+	{"Mon Jan _2 15:04:05 2006", false, false},
+	{"Mon Jan _2 15:04:05.999999999 2006", false, false},
+	{"Mon Jan _2 15:04:05 MST 2006", false, true},
+	{"Jan _2, 2006 15:04:05", false, false},
+	{"Jan _2 2006 15:04:05", false, false},
+	{"02 Jan 2006 15:04:05", false, false},
+	{"060102 150405", false, false},
+	{"20060102 150405", false, false},
+	{"2006-01-02", false, false},
+	{"Jan _2 15:04:05.999999999", true, false},
+	{"Jan _2 15:04:05", true, false},
+	{"01-02 15:04:05.999999999", true, false},
 }
 
 // stampParser parses timestamps of unknown layout, trying the last one
@@ -47,6 +48,8 @@ type stampParser struct {
 	moved    int
 	guess    yearGuess
 	last     int
+	// zoneless counts the stamps read in loc: a layout without a zone.
+	zoneless int
 }
 
 func newStampParser(loc *time.Location, ref time.Time) *stampParser {
@@ -71,6 +74,9 @@ func (p *stampParser) parse(s string) (t time.Time, guessed, ok bool) {
 			continue
 		}
 		p.last = i
+		if !l.zoned {
+			p.zoneless++
+		}
 		if l.noYear {
 			tt = p.year(tt)
 		}
