@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -171,5 +172,26 @@ func TestZoneNotedOnlyWhenAssumed(t *testing.T) {
 		if ds.Zones["x"] != "Asia/Seoul" {
 			t.Errorf("%s: zones %v, want x: Asia/Seoul", tc.name, ds.Zones)
 		}
+	}
+}
+
+// TestZoneLinesInChunks: a big file read on several cores counts each
+// line once, whatever chunk read it.
+func TestZoneLinesInChunks(t *testing.T) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		t.Skip("one core: files are not read in chunks")
+	}
+	old := parallelMin
+	parallelMin = 4 << 10
+	defer func() { parallelMin = old }()
+	var b strings.Builder
+	for i := range 3000 {
+		fmt.Fprintf(&b, "Nov 20 %02d:%02d:%02d db1 CRON[12]: job %d\n", i/360, i/6%60, i%6*10, i)
+	}
+	p := mustWrite(t, t.TempDir(), "syslog", b.String())
+	w := sources.Window{From: time.Date(2025, 11, 19, 0, 0, 0, 0, time.UTC), To: time.Date(2025, 11, 21, 0, 0, 0, 0, time.UTC)}
+	ds := mustFetch(t, Config{Name: "x", Paths: []string{p}, Location: mustSeoul(t)}, w, time.Minute)
+	if ds.ZoneLines["x"] != 3000 {
+		t.Errorf("%d lines read in the assumed zone, want 3000", ds.ZoneLines["x"])
 	}
 }
