@@ -24,6 +24,24 @@ if [ -n "$DB" ] && [ -s "$RUN/pg.port" ]; then
 fi
 if [ -s "$RUN/pg-started" ]; then
   read -r ver name <"$RUN/pg-started"
-  pg_ctlcluster "$ver" "$name" stop
+  # Another test run on this machine may have found the cluster online
+  # and be using it now (its database is there, named after its test
+  # process, which is alive): stopping it would fail that run with "Error
+  # connecting to database". Leave it to the last. A killed run's
+  # database (its process gone) does not count.
+  others=0
+  if [ -s "$RUN/pg.port" ]; then
+    for db in $(su postgres -c "psql -qAt -p $(cat "$RUN/pg.port") -c \"SELECT datname FROM pg_database WHERE datname LIKE 'hindsight_zbx_%'\"" 2>/dev/null); do
+      pid=${db##*_}
+      if [ "$db" != "$DB" ] && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+        others=$((others + 1))
+      fi
+    done
+  fi
+  if [ "$others" = 0 ]; then
+    pg_ctlcluster "$ver" "$name" stop
+  else
+    echo "zabbix-down: PostgreSQL $ver/$name left running: $others other test database(s) in use" >&2
+  fi
 fi
 rm -f "$RUN/php.pgid" "$RUN/zabbix_server.pid" "$RUN/pg-started"
