@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hindsight-sre/hindsight/internal/cputime"
 	"github.com/hindsight-sre/hindsight/sources"
 )
 
@@ -31,7 +32,7 @@ func BenchmarkRun(b *testing.B) {
 			o := Options{Window: sources.Window{From: around.Add(-2 * time.Hour), To: end},
 				Calendar: DefaultCalendar(seoul)}
 			b.ReportAllocs()
-			cpu0 := cpuTime()
+			cpu0 := cputime.Process()
 			for b.Loop() {
 				Run(&s.ds, o)
 			}
@@ -39,7 +40,7 @@ func BenchmarkRun(b *testing.B) {
 			// CPU seconds per run, all threads: on a shared machine the
 			// wall time says more about the neighbours than about the
 			// code; on 2 free cores the wall time is about half of it.
-			b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+			b.ReportMetric((cputime.Process()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 		})
 	}
 }

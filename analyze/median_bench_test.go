@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/hindsight-sre/hindsight/internal/cputime"
 )
 
 // floydMedian is the median by Floyd-Rivest alone, as it was before
@@ -40,14 +42,14 @@ func BenchmarkMedian(b *testing.B) {
 			f    func([]float64) float64
 		}{{"floyd-rivest", floydMedian}, {"median", median}} {
 			b.Run(fmt.Sprintf("impl=%s/n=%d", impl.name, n), func(b *testing.B) {
-				c0 := cpuTime()
+				c0 := cputime.Process()
 				i := 0
 				for b.Loop() {
 					i = (i + 1) % sets
 					copy(ys, xs[i*n:(i+1)*n])
 					impl.f(ys)
 				}
-				b.ReportMetric(float64(cpuTime()-c0)/float64(b.N), "cpu-ns/op")
+				b.ReportMetric(float64(cputime.Process()-c0)/float64(b.N), "cpu-ns/op")
 			})
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+
+	"github.com/hindsight-sre/hindsight/internal/cputime"
 )
 
 // BenchmarkDetect: `hindsight detect` on a 1,000,000-row CSV (a noisy
@@ -30,7 +32,7 @@ func BenchmarkDetect(b *testing.B) {
 		b.Fatal(err)
 	}
 	o := &detectOptions{format: "csv", cut: 0.4}
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	for b.Loop() {
 		if err := runDetect(path, o, nil, io.Discard, io.Discard); err != nil {
 			b.Fatal(err)
@@ -40,7 +42,7 @@ func BenchmarkDetect(b *testing.B) {
 	// CPU time (user + system, all threads) per run: on a shared machine
 	// the wall time says little; the scorer runs on two goroutines, so
 	// the wall time on two free cores is below this.
-	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+	b.ReportMetric((cputime.Process()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 }
 
 func TestAppendScore(t *testing.T) {

@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/hindsight-sre/hindsight/internal/cputime"
 )
 
 // BenchmarkScore: a million rows of a noisy daily cycle at one a minute,
@@ -20,7 +22,7 @@ func BenchmarkScore(b *testing.B) {
 			name = "history=1000"
 		}
 		b.Run(name, func(b *testing.B) {
-			cpu0 := cpuTime()
+			cpu0 := cputime.Process()
 			for b.Loop() {
 				Score(Config{History: h}, t, v)
 			}
@@ -28,7 +30,7 @@ func BenchmarkScore(b *testing.B) {
 			// CPU time (user + system, all threads) per run: the wall
 			// time says little on a shared machine, and Score runs on two
 			// goroutines, so on two free cores the wall time is below it.
-			b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+			b.ReportMetric((cputime.Process()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 		})
 	}
 }

@@ -3,10 +3,10 @@ package victorialogs
 import (
 	"context"
 	"fmt"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/hindsight-sre/hindsight/internal/cputime"
 	"github.com/hindsight-sre/hindsight/internal/vltest"
 	"github.com/hindsight-sre/hindsight/sources"
 )
@@ -27,7 +27,7 @@ func BenchmarkFetchBusyDay(b *testing.B) {
 		b.Run(fmt.Sprintf("lines=%d/max_lines=%d", n, maxLines), func(b *testing.B) {
 			s := mustNew(b, Config{URL: srv.URL, MaxLines: maxLines})
 			var ds *sources.Dataset
-			cpu0 := cpuTime()
+			cpu0 := cputime.Process()
 			for b.Loop() {
 				var err error
 				if ds, err = s.Fetch(context.Background(), w, time.Minute); err != nil {
@@ -41,20 +41,9 @@ func BenchmarkFetchBusyDay(b *testing.B) {
 			if mined == 0 {
 				b.Fatal("nothing mined")
 			}
-			b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "client_cpu_s/op")
+			b.ReportMetric((cputime.Process()-cpu0).Seconds()/float64(b.N), "client_cpu_s/op")
 			b.ReportMetric(float64(mined), "lines_mined")
 			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "window_lines/s")
 		})
 	}
-}
-
-// cpuTime is the CPU time this process used so far: the client's share of
-// a fetch, apart from the server's and from other processes on the
-// machine.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -1,8 +1,0 @@
-//go:build !unix
-
-package analyze
-
-import "time"
-
-// cpuTime is not measured here: the benchmark's cpu-s/op reads 0.
-func cpuTime() time.Duration { return 0 }
