@@ -41,7 +41,35 @@ func (c Config) checkMariaDB() error {
 	if c.Port < 0 || c.Port > 65535 {
 		return fmt.Errorf("kuma source %s: port %d is out of range", c.Name, c.Port)
 	}
+	if _, _, err := c.address(); err != nil {
+		return err
+	}
 	return nil
+}
+
+// address is where the driver connects: a socket path as it is, else
+// host and port. A host written with its port ("db:3307", "[::1]:3307"),
+// as people write an address everywhere else, is taken as such (joined
+// with the default port it became "[db:3307]:3306", an address no one
+// wrote); a port in both places must agree.
+func (c Config) address() (network, addr string, err error) {
+	if strings.HasPrefix(c.Host, "/") {
+		return "unix", c.Host, nil
+	}
+	port := strconv.Itoa(c.Port)
+	if c.Port == 0 {
+		port = "3306"
+	}
+	if h, p, err := net.SplitHostPort(c.Host); err == nil {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return "", "", fmt.Errorf("kuma source %s: host %q: port %q is not a port number; hint: write host: db.example and port: 3306", c.Name, c.Host, p)
+		}
+		if c.Port != 0 && p != port {
+			return "", "", fmt.Errorf("kuma source %s: host %q names port %s and port is %d; hint: keep the port in one place", c.Name, c.Host, p, c.Port)
+		}
+		return "tcp", net.JoinHostPort(h, p), nil
+	}
+	return "tcp", net.JoinHostPort(c.Host, port), nil
 }
 
 // redactDSN cuts a DSN's password out of s.
@@ -67,14 +95,9 @@ func (s *Source) mysqlConfig() (*mysql.Config, error) {
 	} else {
 		cfg = mysql.NewConfig()
 		cfg.User = s.c.User
-		port := s.c.Port
-		if port == 0 {
-			port = 3306
-		}
-		if strings.HasPrefix(s.c.Host, "/") {
-			cfg.Net, cfg.Addr = "unix", s.c.Host
-		} else {
-			cfg.Net, cfg.Addr = "tcp", net.JoinHostPort(s.c.Host, strconv.Itoa(port))
+		var err error
+		if cfg.Net, cfg.Addr, err = s.c.address(); err != nil {
+			return nil, err
 		}
 		cfg.DBName = s.c.Database
 		if cfg.DBName == "" {

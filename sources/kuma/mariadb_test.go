@@ -172,3 +172,46 @@ func firstDiff(a, b string) string {
 	}
 	return ""
 }
+
+// A host written with its port, as addresses are written everywhere else,
+// connects there (it was joined with the default port into
+// "[127.0.0.1:3307]:3306", shown garbled in every error); a port in both
+// places must agree; a socket path and a bare IPv6 address stay as they
+// are.
+func TestMariaDBAddress(t *testing.T) {
+	for _, c := range []struct {
+		host    string
+		port    int
+		network string
+		addr    string
+		err     string
+	}{
+		{host: "127.0.0.1", network: "tcp", addr: "127.0.0.1:3306"},
+		{host: "127.0.0.1", port: 3307, network: "tcp", addr: "127.0.0.1:3307"},
+		{host: "127.0.0.1:3307", network: "tcp", addr: "127.0.0.1:3307"},
+		{host: "db.example:3307", port: 3307, network: "tcp", addr: "db.example:3307"},
+		{host: "[::1]:3307", network: "tcp", addr: "[::1]:3307"},
+		{host: "::1", network: "tcp", addr: "[::1]:3306"},
+		{host: "/run/mysqld/mysqld.sock", network: "unix", addr: "/run/mysqld/mysqld.sock"},
+		{host: "127.0.0.1:3307", port: 3306, err: "keep the port in one place"},
+		{host: "127.0.0.1:x", err: "not a port number"},
+	} {
+		cfg := Config{Name: "kuma", Host: c.host, Port: c.port, User: "hindsight"}
+		err := cfg.checkMariaDB()
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) || !strings.Contains(err.Error(), "hint:") {
+				t.Errorf("host %q port %d: error %v, want one saying %q with a hint", c.host, c.port, err, c.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("host %q port %d: %v", c.host, c.port, err)
+			continue
+		}
+		s := &Source{c: cfg}
+		mc, err := s.mysqlConfig()
+		if err != nil || mc.Net != c.network || mc.Addr != c.addr {
+			t.Errorf("host %q port %d: %s %s (%v), want %s %s", c.host, c.port, mc.Net, mc.Addr, err, c.network, c.addr)
+		}
+	}
+}
