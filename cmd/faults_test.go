@@ -276,19 +276,7 @@ func TestFmtStep(t *testing.T) {
 // reach no output raw, in any format.
 func TestControlCharactersNeverRaw(t *testing.T) {
 	dir := t.TempDir()
-	var b strings.Builder
-	t0 := time.Date(2025, 11, 20, 1, 0, 0, 0, time.FixedZone("KST", 9*3600))
-	for i := range 600 {
-		ts := t0.Add(time.Duration(i) * 10 * time.Second).Format(time.RFC3339)
-		if i >= 300 && i%3 == 0 {
-			fmt.Fprintf(&b, "%s web1 app[1]: ERROR payment \x1b]0;pwned\x07 failed \x1b[2J code %d \x00nul\x7f\u009b\n", ts, i)
-		} else {
-			fmt.Fprintf(&b, "%s web1 app[1]: INFO request ok %d\n", ts, i)
-		}
-	}
-	mustWriteFile(t, filepath.Join(dir, "app.log"), b.String())
-	cfg := filepath.Join(dir, "hindsight.yaml")
-	mustWriteFile(t, cfg, "timezone: Asia/Seoul\nsources:\n  - {name: app, type: logs, paths: [app.log]}\n")
+	cfg := hostileAppLog(t, dir, " \x00nul\x7f\u009b")
 	raw := func(s string) int {
 		for i, c := range []byte(s) {
 			if c < 0x20 && c != '\n' && c != '\t' || c == 0x7f || c == 0xc2 && i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] <= 0x9f {
@@ -407,4 +395,26 @@ func TestConfigSideFilesNeverBlock(t *testing.T) {
 			t.Errorf("%s: exit %d, want %d and the file named as not regular or too large\n%s\n%.1500s", c.name, code, c.code, errb.String(), out.String())
 		}
 	}
+}
+
+// hostileAppLog writes into dir 100 minutes of an application log from
+// 01:00 KST on 2025-11-20 whose second half bursts with ERROR lines that
+// carry an OSC title sequence, a screen clear and extra (more control
+// bytes), and a config reading it; it returns the config's path.
+func hostileAppLog(t *testing.T, dir, extra string) string {
+	t.Helper()
+	var b strings.Builder
+	t0 := time.Date(2025, 11, 20, 1, 0, 0, 0, time.FixedZone("KST", 9*3600))
+	for i := range 600 {
+		ts := t0.Add(time.Duration(i) * 10 * time.Second).Format(time.RFC3339)
+		if i >= 300 && i%3 == 0 {
+			fmt.Fprintf(&b, "%s web1 app[1]: ERROR payment \x1b]0;pwned\x07 failed \x1b[2J code %d%s\n", ts, i, extra)
+		} else {
+			fmt.Fprintf(&b, "%s web1 app[1]: INFO request ok %d\n", ts, i)
+		}
+	}
+	mustWriteFile(t, filepath.Join(dir, "app.log"), b.String())
+	cfg := filepath.Join(dir, "hindsight.yaml")
+	mustWriteFile(t, cfg, "timezone: Asia/Seoul\nsources:\n  - {name: app, type: logs, paths: [app.log]}\n")
+	return cfg
 }

@@ -3,13 +3,11 @@ package cmd
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/creack/pty"
 	"github.com/mattn/go-runewidth"
@@ -88,20 +86,7 @@ func TestTerminalReportsFitTheWidth(t *testing.T) {
 func TestTerminalColourKeepsControlsEscaped(t *testing.T) {
 	t.Setenv("NO_COLOR", "")
 	t.Setenv("TERM", "xterm")
-	dir := t.TempDir()
-	var b strings.Builder
-	t0 := time.Date(2025, 11, 20, 1, 0, 0, 0, time.FixedZone("KST", 9*3600))
-	for i := range 600 {
-		ts := t0.Add(time.Duration(i) * 10 * time.Second).Format(time.RFC3339)
-		if i >= 300 && i%3 == 0 {
-			fmt.Fprintf(&b, "%s web1 app[1]: ERROR payment \x1b]0;pwned\x07 failed \x1b[2J code %d\n", ts, i)
-		} else {
-			fmt.Fprintf(&b, "%s web1 app[1]: INFO request ok %d\n", ts, i)
-		}
-	}
-	mustWriteFile(t, filepath.Join(dir, "app.log"), b.String())
-	cfg := filepath.Join(dir, "hindsight.yaml")
-	mustWriteFile(t, cfg, "timezone: Asia/Seoul\nsources:\n  - {name: app, type: logs, paths: [app.log]}\n")
+	cfg := hostileAppLog(t, t.TempDir(), "")
 	out := runOnTerminal(t, 100, "analyze", "--config", cfg, "--from", "2025-11-20 01:00", "--to", "2025-11-20 02:40", "-o", "table")
 	if !strings.Contains(out, "payment") || !ansiCodes.MatchString(out) {
 		t.Fatalf("no colour, or the line is not shown:\n%s", out)

@@ -747,33 +747,26 @@ func (a *aggregator) numberLines(ctx context.Context, path string) {
 	var offs []int64
 	// The patterns of chunks read on other cores stay in their parts
 	// till emit (see merge).
+	lines := func(p *pattern, f func(l *sources.LogLine)) {
+		for i := range p.examples {
+			f(&p.examples[i])
+		}
+		for i := range p.peak {
+			f(&p.peak[i])
+		}
+		for _, s := range p.sample {
+			if s.ex != nil {
+				f(s.ex)
+			}
+		}
+	}
 	each := func(f func(l *sources.LogLine)) {
 		for _, part := range append([]*aggregator{a}, a.parts...) {
 			for _, p := range part.patterns {
-				for i := range p.examples {
-					f(&p.examples[i])
-				}
-				for i := range p.peak {
-					f(&p.peak[i])
-				}
-				for _, s := range p.sample {
-					if s.ex != nil {
-						f(s.ex)
-					}
-				}
+				lines(p, f)
 			}
-			if o := part.other; o != nil {
-				for i := range o.examples {
-					f(&o.examples[i])
-				}
-				for i := range o.peak {
-					f(&o.peak[i])
-				}
-				for _, s := range o.sample {
-					if s.ex != nil {
-						f(s.ex)
-					}
-				}
+			if part.other != nil {
+				lines(part.other, f)
 			}
 		}
 	}
