@@ -63,15 +63,7 @@ func TestScanMatchesIndexReads(t *testing.T) {
 			{From: from.Add(90 * time.Minute), To: from.Add(47*time.Hour + 30*time.Second)},
 		} {
 			for _, step := range []time.Duration{0, time.Minute, 5 * time.Minute, time.Hour} {
-				k, err := s.open(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
-				all, err := k.monitors(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
-				chosen, _ := selectMonitors(all, sel)
+				k, chosen := openChosen(ctx, t, s, sel)
 				if ok, err := k.scanWorth(ctx, chosen, w); err != nil || !ok {
 					t.Fatalf("%v %v: scanWorth %v %v, want a scan", sel, w, ok, err)
 				}
@@ -162,15 +154,7 @@ func TestScanOddValues(t *testing.T) {
 	}
 	w := sources.Window{From: from, To: from.Add(24 * time.Hour)}
 	for _, step := range []time.Duration{0, time.Minute, 5 * time.Minute} {
-		k, err := s.open(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		all, err := k.monitors(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		chosen, _ := selectMonitors(all, nil)
+		k, chosen := openChosen(ctx, t, s, nil)
 		pre, err := k.scanBeats(ctx, chosen, w, step, internTable{})
 		if err != nil {
 			t.Fatal(err)
@@ -232,4 +216,19 @@ func TestMemoryFollowsData(t *testing.T) {
 			}
 		}
 	}
+}
+
+// openChosen opens s's database and returns the monitors sel chooses.
+func openChosen(ctx context.Context, t *testing.T, s *Source, sel []string) (*kdb, []monitor) {
+	t.Helper()
+	k, err := s.open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := k.monitors(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chosen, _ := selectMonitors(all, sel)
+	return k, chosen
 }
