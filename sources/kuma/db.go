@@ -1,13 +1,13 @@
 package kuma
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -40,6 +40,7 @@ type kdb struct {
 	// hints take the window's overlap with it, so that memory follows the
 	// data, not the window (a 60-day window over 9 days of beats).
 	held sources.Window
+	uri  string // SQLite: the database's "file:" URI for rawConn
 }
 
 // readHeld sets k.held from the heartbeats with the least and the
@@ -141,7 +142,13 @@ func (s *Source) open(ctx context.Context) (*kdb, error) {
 		return nil, fmt.Errorf("kuma source %s: open %s: %w", s.c.Name, p, err)
 	}
 	db.SetMaxOpenConns(1)
-	k := &kdb{name: s.c.Name, path: p, sql: db, q: db}
+	// The table pass reads through SQLite's C API (rawConn), with
+	// SQLite's own URI parameters only.
+	uri := "file:" + uriPath(abs) + "?mode=ro"
+	if strings.Contains(dsn, "&immutable=1") {
+		uri += "&immutable=1"
+	}
+	k := &kdb{name: s.c.Name, path: p, sql: db, q: db, uri: uri}
 	if err := k.detect(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -465,11 +472,11 @@ func (k *kdb) scanWorth(ctx context.Context, ms []monitor, w sources.Window) (bo
 // put together from backups) is left out of the result, to be read
 // through the index in time order.
 //
-// On SQLite the pass is split by id into ranges read at once on up to 4
-// read-only connections, one per core: the driver and SQLite's VM cost
-// close to a CPU-microsecond a row, and one core reads a month of 300
-// monitors in 10 s, two in 6.3 s (with 13% more CPU and 30-50 MB more
-// peak RSS; issue 19). The ranges are joined per monitor in id order
+// On SQLite the pass reads through SQLite's C API (rawConn) and is split
+// by id into ranges read at once on up to 4 read-only connections, one
+// per core: SQLite's VM costs a third of a CPU-microsecond a row, and one
+// core reads a month of 300 monitors in 5.4 s, two in 2.7 s (issue 19,
+// BENCHMARKS.md). The ranges are joined per monitor in id order
 // (scanMerge), which gives what one pass gives. Each connection reads
 // its own snapshot: with Kuma writing, a later range may hold beats
 // written after an earlier one was read, as a pass a moment later would.
@@ -590,7 +597,15 @@ func (k *kdb) scanParts(ctx context.Context, ms []monitor, w sources.Window, ste
 	}
 	if n == 1 {
 		part := newPart(0)
-		if err := k.scanRange(ctx, k.q, part, w, in, false, 0, false, 0); err != nil {
+		var rc *rawConn
+		if !k.mariadb {
+			var err error
+			if rc, err = openRaw(k.uri); err != nil {
+				return nil, k.wrap("read heartbeats of", err)
+			}
+			defer rc.close()
+		}
+		if err := k.scanRange(ctx, rc, part, w, in, false, 0, false, 0); err != nil {
 			return nil, err
 		}
 		return scanJoin(part), nil
@@ -598,8 +613,6 @@ func (k *kdb) scanParts(ctx context.Context, ms []monitor, w sources.Window, ste
 	// Each range on its own connection: SQLite's reads run in parallel
 	// only on distinct connections.
 	procs = max(min(n, procs), 1)
-	k.sql.SetMaxOpenConns(procs)
-	defer k.sql.SetMaxOpenConns(1)
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -618,6 +631,13 @@ func (k *kdb) scanParts(ctx context.Context, ms []monitor, w sources.Window, ste
 		go func() {
 			defer wg.Done()
 			in := internTable{} // not shared: a map
+			rc, err := openRaw(k.uri)
+			if err != nil {
+				err = k.wrap("read heartbeats of", err)
+				cancel()
+			} else {
+				defer rc.close()
+			}
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= n {
@@ -631,7 +651,9 @@ func (k *kdb) scanParts(ctx context.Context, ms []monitor, w sources.Window, ste
 				if i < n-1 {
 					hi = bounds[i]
 				}
-				err := k.scanRange(ctx, k.sql, part, w, in, i > 0, lo, i < n-1, hi)
+				if rc != nil {
+					err = k.scanRange(ctx, rc, part, w, in, i > 0, lo, i < n-1, hi)
+				}
 				if err != nil {
 					part = nil
 					cancel() // the others stop at their next check
@@ -727,41 +749,75 @@ func scanJoin(by map[int]*scanMon) map[int][]sources.Beat {
 }
 
 // scanRange reads the heartbeats with ids in [lo, hi) (either bound
-// optional) into the parts by, in id order, through q.
-func (k *kdb) scanRange(ctx context.Context, q querier, by map[int]*scanMon, w sources.Window, in internTable, hasLo bool, lo int64, hasHi bool, hi int64) error {
-	where, args := "", []any{}
+// optional) into the parts by, in id order: through rc on SQLite, through
+// k.q on MariaDB (rc nil).
+func (k *kdb) scanRange(ctx context.Context, rc *rawConn, by map[int]*scanMon, w sources.Window, in internTable, hasLo bool, lo int64, hasHi bool, hi int64) error {
+	where, args := "", []int64{}
 	switch {
 	case hasLo && hasHi:
-		where, args = ` WHERE id >= ? AND id < ?`, []any{lo, hi}
+		where, args = ` WHERE id >= ? AND id < ?`, []int64{lo, hi}
 	case hasLo:
-		where, args = ` WHERE id >= ?`, []any{lo}
+		where, args = ` WHERE id >= ?`, []int64{lo}
 	case hasHi:
-		where, args = ` WHERE id < ?`, []any{hi}
+		where, args = ` WHERE id < ?`, []int64{hi}
+	}
+	sc := scanner{by: by, w: w, in: in}
+	if n := maxID(by); n < 1<<20 {
+		// Monitor ids are small and dense: a slice finds a row's monitor
+		// in a third of a map's time.
+		sc.idx = make([]*scanMon, n+1)
+		for id, s := range by {
+			sc.idx[id] = s
+		}
+	}
+	if rc == nil {
+		return k.scanRangeSQL(ctx, &sc, where, args)
 	}
 	// No time bound in the query: the window is most of the table, and a
 	// bound on Kuma's DATETIME column costs a text-to-number conversion
-	// per row; times are parsed and compared here.
+	// per row; times are parsed and compared here. The columns as they
+	// are stored: SQLite's VM only copies them, and rawStmt reads the
+	// time and the message from its buffers.
+	st, err := rc.query(ctx, `SELECT monitor_id, time, status, ping, msg FROM heartbeat`+where+` ORDER BY id`, args...)
+	if err != nil {
+		return k.wrap("read heartbeats of", err)
+	}
+	defer st.close()
+	for n := 0; ; n++ {
+		if n%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		ok, err := st.next()
+		if !ok {
+			if err != nil {
+				if cerr := ctx.Err(); cerr != nil {
+					return cerr
+				}
+				return k.wrap("read heartbeats of", err)
+			}
+			return nil
+		}
+		if st.null(0) {
+			continue // a beat of no monitor
+		}
+		// A status past Kuma's 0-3 is kept as it is (the analysis reads
+		// it as not UP), as database/sql's path does; a NULL ping is 0.
+		if err := sc.row(st.int64(0), st.int64(2), st.float64(3), st.text(1), st.text(4)); err != nil {
+			return k.wrap("read heartbeats of", err)
+		}
+	}
+}
+
+// scanRangeSQL is scanRange through database/sql (MariaDB).
+func (k *kdb) scanRangeSQL(ctx context.Context, sc *scanner, where string, args []int64) error {
+	qargs := make([]any, len(args))
+	for i, a := range args {
+		qargs[i] = a
+	}
 	qs := `SELECT monitor_id, ` + k.text("time") + `, status, ping, ifnull(msg, '') FROM heartbeat` + where + ` ORDER BY id`
-	ids := make([]monitor, 0, len(by))
-	for id := range by {
-		ids = append(ids, monitor{id: id})
-	}
-	packed := !k.mariadb && maxID(ids) < 1<<24-1
-	if packed {
-		// SQLite: two columns, not five: the driver locks the connection
-		// for each column of each row, so reading the numbers packed in
-		// one integer and the time and message in one text takes 25%
-		// less CPU on 13 M rows (BENCHMARKS.md). Kuma's statuses are 0-3
-		// and its pings milliseconds, taken here in microseconds up to 35
-		// minutes (a check times out long before); both are clamped into
-		// their bits, and a monitor id past 24 bits reads as one no
-		// monitor has.
-		qs = `SELECT (min(max(CAST(ifnull(ping, 0) * 1000 AS INTEGER), 0), 2147483647) << 32) | ` +
-			`(CASE WHEN monitor_id BETWEEN 0 AND 16777214 THEN monitor_id ELSE 16777215 END << 8) | ` +
-			`min(max(status, 0), 255), ` +
-			k.text("time") + ` || char(9) || ifnull(msg, '') FROM heartbeat` + where + ` ORDER BY id`
-	}
-	rows, err := q.QueryContext(ctx, qs, args...)
+	rows, err := k.q.QueryContext(ctx, qs, qargs...)
 	if err != nil {
 		return k.wrap("read heartbeats of", err)
 	}
@@ -777,59 +833,21 @@ func (k *kdb) scanRange(ctx context.Context, q querier, by map[int]*scanMon, w s
 				return err
 			}
 		}
-		var id, status int64
-		var ping float64
-		var ok bool
-		if packed {
-			if err := rows.Scan(&idv, &ts); err != nil {
-				return k.wrap("read heartbeats of", err)
-			}
-			var v int64
-			if v, ok = asInt(idv); ok {
-				id, status, ping = v>>8&(1<<24-1), v&255, float64(v>>32)/1000
-			}
-			i := bytes.IndexByte(ts, '\t')
-			if i < 0 {
-				return k.wrap("read heartbeats of", fmt.Errorf("monitor %d: time and message %q: no separator", id, ts))
-			}
-			ts, msg = ts[:i], ts[i+1:]
-		} else {
-			if err := rows.Scan(&idv, &ts, &statusv, &pingv, &msg); err != nil {
-				return k.wrap("read heartbeats of", err)
-			}
-			var ok1, ok2 bool
-			id, ok1 = asInt(idv)
-			status, ok2 = asInt(statusv)
-			ok = ok1 && ok2
-			ping, _ = asFloat(pingv)
+		if err := rows.Scan(&idv, &ts, &statusv, &pingv, &msg); err != nil {
+			return k.wrap("read heartbeats of", err)
 		}
-		if !ok {
+		if idv == nil {
+			continue // a beat of no monitor
+		}
+		id, ok1 := asInt(idv)
+		status, ok2 := asInt(statusv)
+		if !ok1 || !ok2 {
 			return k.wrap("read heartbeats of", fmt.Errorf("monitor id %v, status %v: not numbers", idv, statusv))
 		}
-		s := by[int(id)]
-		if s == nil || s.bad {
-			continue
+		ping, _ := asFloat(pingv)
+		if err := sc.row(id, status, ping, ts, msg); err != nil {
+			return k.wrap("read heartbeats of", err)
 		}
-		t, err := parseTime([]byte(ts))
-		if err != nil {
-			return k.wrap("read heartbeats of", fmt.Errorf("monitor %d: time %q: %w", id, ts, err))
-		}
-		if t.Before(w.From) || !t.Before(w.To) {
-			continue
-		}
-		if s.seen && t.Before(s.last) {
-			s.bad = true // read again in time order
-			continue
-		}
-		if !s.seen {
-			s.first, s.seen = t, true
-		}
-		s.last = t
-		b := sources.Beat{T: t, Status: sources.Status(status), Msg: in.internBytes(msg)}
-		if ping > 0 {
-			b.Latency = time.Duration(ping * float64(time.Millisecond))
-		}
-		s.add(b)
 	}
 	if err := rows.Err(); err != nil {
 		return k.wrap("read heartbeats of", err)
@@ -837,11 +855,57 @@ func (k *kdb) scanRange(ctx context.Context, q querier, by map[int]*scanMon, w s
 	return nil
 }
 
-// maxID is the largest id of ms.
-func maxID(ms []monitor) int {
+// scanner takes the rows of one range of the table pass into its parts.
+type scanner struct {
+	by  map[int]*scanMon
+	idx []*scanMon // by, indexed by monitor id; nil when ids are too large
+	w   sources.Window
+	in  internTable
+}
+
+// row takes one heartbeat: its monitor's id, status, ping (ms; 0 for
+// none), time text and message. ts and msg may be the driver's buffers:
+// they are not kept.
+func (sc *scanner) row(id, status int64, ping float64, ts, msg []byte) error {
+	var s *scanMon
+	if sc.idx != nil {
+		if id >= 0 && id < int64(len(sc.idx)) {
+			s = sc.idx[id]
+		}
+	} else if id >= 0 && id <= math.MaxInt32 {
+		s = sc.by[int(id)]
+	}
+	if s == nil || s.bad {
+		return nil
+	}
+	t, err := parseTime(ts)
+	if err != nil {
+		return fmt.Errorf("monitor %d: time %q: %w", id, ts, err)
+	}
+	if t.Before(sc.w.From) || !t.Before(sc.w.To) {
+		return nil
+	}
+	if s.seen && t.Before(s.last) {
+		s.bad = true // read again in time order
+		return nil
+	}
+	if !s.seen {
+		s.first, s.seen = t, true
+	}
+	s.last = t
+	b := sources.Beat{T: t, Status: sources.Status(status), Msg: sc.in.internBytes(msg)}
+	if ping > 0 {
+		b.Latency = time.Duration(ping * float64(time.Millisecond))
+	}
+	s.add(b)
+	return nil
+}
+
+// maxID is the largest monitor id of by.
+func maxID(by map[int]*scanMon) int {
 	n := 0
-	for _, m := range ms {
-		n = max(n, m.id)
+	for id := range by {
+		n = max(n, id)
 	}
 	return n
 }
