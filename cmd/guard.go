@@ -38,7 +38,7 @@ func guardConfig(path string) error {
 	if st.Size() > maxConfigSize {
 		return configErrorf("config %s is %d bytes, more than the %d a config may have\nhint: is this the right file? A config is a few kilobytes; split customers into profiles, long lists into known_events or holiday_ical files", path, st.Size(), maxConfigSize)
 	}
-	f, err := os.Open(path)
+	f, err := lines.Open(path)
 	if err != nil {
 		return configErrorf("read config: %w\nhint: check the file's permissions", err)
 	}

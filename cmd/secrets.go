@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/hindsight-sre/hindsight/internal/lines"
 	"github.com/hindsight-sre/hindsight/internal/redact"
 )
 
@@ -114,7 +115,7 @@ func readSecretFile(path string) string {
 	if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() {
 		return ""
 	}
-	f, err := os.Open(path)
+	f, err := lines.Open(path)
 	if err != nil {
 		return ""
 	}

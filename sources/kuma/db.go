@@ -166,7 +166,7 @@ func (k *kdb) close() {
 // walIdle reports whether path is an SQLite database in WAL mode (header
 // bytes 18 and 19 are 2) with no -wal file beside it.
 func walIdle(path string) (bool, error) {
-	f, err := os.Open(path)
+	f, err := lines.Open(path)
 	if err != nil {
 		return false, err
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -86,6 +87,45 @@ func TestVanishedFile(t *testing.T) {
 	}
 	if len(a.gaps) != 1 || !strings.Contains(a.gaps[0].Reason, "rotated away") || a.inWindow != 1 {
 		t.Errorf("gaps %v, %d lines", a.gaps, a.inWindow)
+	}
+}
+
+// A file globbed, then replaced by a FIFO before it is opened (as a
+// careless rotation script or an attacker could), is refused with a gap
+// or an error at once: every open of a listed file is lines.Open, which
+// does not block on a FIFO. Before, the reads that look for a file's last
+// line, start decoding ahead, or read a big file in chunks used os.Open,
+// which waits in open() for a writer that never comes.
+func TestFileSwappedForFIFO(t *testing.T) {
+	dir := t.TempDir()
+	mustWrite(t, dir, "access.log", access(time.Second, "GET / HTTP/1.1", 200, "0.001"))
+	p2 := mustWrite(t, dir, "access.log.1", access(0, "GET / HTTP/1.1", 200, "0.001"))
+	s, err := New(Config{Paths: []string{filepath.Join(dir, "access.log*")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sets, err := s.sets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(p2)
+	if err := syscall.Mkfifo(p2, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	a := newAggregator(s, sets[0], night, time.Minute)
+	go func() { done <- a.readSet(context.Background(), sets[0].files) }()
+	select {
+	case err := <-done:
+		if err != nil && !strings.Contains(err.Error(), "named pipe") {
+			t.Errorf("readSet: %v, want a gap or an error naming the FIFO", err)
+		}
+	case <-time.After(5 * time.Second):
+		// Unblock the open so that the test's goroutine can end.
+		if f, err := os.OpenFile(p2, os.O_WRONLY, 0); err == nil {
+			f.Close()
+		}
+		t.Fatal("reading a set whose file became a FIFO blocked")
 	}
 }
 

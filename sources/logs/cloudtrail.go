@@ -14,6 +14,7 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 
+	"github.com/hindsight-sre/hindsight/internal/lines"
 	"github.com/hindsight-sre/hindsight/sources"
 	"github.com/hindsight-sre/hindsight/sources/internal/cloudtrail"
 )
@@ -99,7 +100,7 @@ func (a *aggregator) readCloudTrail(ctx context.Context, fr *fileReader, path st
 		defer rc.Close()
 		r = rc
 	} else {
-		f, err := os.Open(path)
+		f, err := lines.Open(path)
 		if err != nil {
 			if errors.Is(err, os.ErrNotExist) {
 				a.gap(path, errVanished{err}.gap())

@@ -295,7 +295,7 @@ func (s *Source) Check(ctx context.Context) (string, error) {
 // "" when it has no lines or none it knows.
 func (s *Source) setFormat(set *fileSet) string {
 	fr := &fileReader{spec: s.spec, env: parserEnv{loc: s.c.Location, ref: time.Now(), fields: s.c.Fields}}
-	f, err := os.Open(set.files[len(set.files)-1])
+	f, err := lines.Open(set.files[len(set.files)-1])
 	if err != nil {
 		return ""
 	}
@@ -623,7 +623,7 @@ var parallelMin int64 = 64 << 20 // a variable for tests
 // while read, and numbered after (numberLines).
 func (a *aggregator) readBig(ctx context.Context, fr *fileReader, path string) error {
 	k := runtime.GOMAXPROCS(0)
-	f, err := os.Open(path)
+	f, err := lines.Open(path)
 	if k < 2 || err != nil {
 		return a.readFile(ctx, fr, path)
 	}
@@ -747,7 +747,7 @@ func (a *aggregator) numberLines(ctx context.Context, path string) {
 	var offs []int64
 	// The patterns of chunks read on other cores stay in their parts
 	// till emit (see merge).
-	lines := func(p *pattern, f func(l *sources.LogLine)) {
+	eachLine := func(p *pattern, f func(l *sources.LogLine)) {
 		for i := range p.examples {
 			f(&p.examples[i])
 		}
@@ -763,10 +763,10 @@ func (a *aggregator) numberLines(ctx context.Context, path string) {
 	each := func(f func(l *sources.LogLine)) {
 		for _, part := range append([]*aggregator{a}, a.parts...) {
 			for _, p := range part.patterns {
-				lines(p, f)
+				eachLine(p, f)
 			}
 			if part.other != nil {
-				lines(part.other, f)
+				eachLine(part.other, f)
 			}
 		}
 	}
@@ -786,7 +786,7 @@ func (a *aggregator) numberLines(ctx context.Context, path string) {
 	}
 	slices.Sort(offs)
 	offs = slices.Compact(offs)
-	f, err := os.Open(path)
+	f, err := lines.Open(path)
 	if err != nil {
 		return
 	}

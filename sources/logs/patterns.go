@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"slices"
 	"strconv"
@@ -15,6 +14,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/hindsight-sre/hindsight/internal/lines"
 	"github.com/hindsight-sre/hindsight/sources"
 	"github.com/hindsight-sre/hindsight/sources/logs/drain"
 )
@@ -189,7 +189,7 @@ func mineChunks(ctx context.Context, fr0 *fileReader, path string, newState func
 	if k < 2 || path == "-" {
 		return nil, years, nil
 	}
-	f, err := os.Open(path)
+	f, err := lines.Open(path)
 	if err != nil {
 		return nil, years, nil // read reports it
 	}

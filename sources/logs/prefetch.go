@@ -5,11 +5,12 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"os"
 	"runtime"
 	"time"
 
 	"github.com/klauspost/compress/gzip"
+
+	"github.com/hindsight-sre/hindsight/internal/lines"
 )
 
 // Decompression runs ahead of parsing: each .gz file of a set is
@@ -39,7 +40,7 @@ type inflater struct {
 // startInflate begins decoding path if it is gzip; nil when it is not (or
 // cannot be opened: the reader will report that).
 func startInflate(path string) *inflater {
-	f, err := os.Open(path)
+	f, err := lines.Open(path)
 	if err != nil {
 		return nil
 	}
@@ -167,7 +168,7 @@ func (fr *fileReader) firstTime(ctx context.Context, path string) (t time.Time, 
 // lastTime returns the time of the last line of a plain file, from its
 // last 64 KiB.
 func (fr *fileReader) lastTime(path string) (t time.Time, ok bool) {
-	f, err := os.Open(path)
+	f, err := lines.Open(path)
 	if err != nil {
 		return t, false
 	}
