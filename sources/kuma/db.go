@@ -18,7 +18,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"modernc.org/sqlite"
+	_ "modernc.org/sqlite" // the "sqlite" driver of database/sql
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/hindsight-sre/hindsight/internal/lines"
@@ -200,7 +200,8 @@ func (k *kdb) wrap(doing string, err error) error {
 	if k.mariadb {
 		return k.wrapMariaDB(doing, err)
 	}
-	var se *sqlite.Error
+	// *sqlite.Error from the driver, *rawError from the table pass.
+	var se interface{ Code() int }
 	if errors.As(err, &se) {
 		switch se.Code() & 0xff {
 		case sqlite3.SQLITE_NOTADB:

@@ -63,6 +63,18 @@ func openRaw(uri string) (*rawConn, error) {
 	return c, nil
 }
 
+// rawError is an SQLite error from a rawConn: its message and result
+// code, which kdb.wrap turns into a hint as it does the driver's.
+type rawError struct {
+	msg  string
+	code int
+}
+
+func (e *rawError) Error() string { return fmt.Sprintf("%s (%d)", e.msg, e.code) }
+
+// Code is SQLite's (extended) result code, as sqlite.Error's Code.
+func (e *rawError) Code() int { return e.code }
+
 // err is SQLite's message for the result code rc on c.
 func (c *rawConn) err(rc int32) error {
 	msg := ""
@@ -72,7 +84,7 @@ func (c *rawConn) err(rc int32) error {
 	if msg == "" {
 		msg = libc.GoString(sqlite3.Xsqlite3_errstr(c.tls, rc))
 	}
-	return fmt.Errorf("%s (%d)", msg, rc)
+	return &rawError{msg: msg, code: int(rc)}
 }
 
 // exec runs one statement that returns no rows needed here.

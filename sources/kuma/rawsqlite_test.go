@@ -1,13 +1,17 @@
 package kuma
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hindsight-sre/hindsight/sources"
 )
 
 // TestRawConnReadOnly: the table pass's own connection refuses every
@@ -110,5 +114,52 @@ func TestRawConnErrors(t *testing.T) {
 	cancel()
 	if _, err := c.query(ctx, `SELECT 1`); !errors.Is(err, context.Canceled) {
 		t.Errorf("query with a canceled context: %v", err)
+	}
+}
+
+// TestScanCorruptPage: a heartbeat page that is garbage, met in the
+// middle of the table pass, is an error that says the database is
+// corrupt, with the hint the driver's errors get, not SQLite's bare
+// "malformed".
+func TestScanCorruptPage(t *testing.T) {
+	path := mustBuild(t, 1, time.Time{}, demoMonitors, demoBeats(demoFrom, 3*1440, demoOutage))
+	db, err := sql.Open("sqlite", "file:"+uriPath(path)+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pages []int64
+	rows, err := db.Query(`SELECT pageno FROM dbstat WHERE name = 'heartbeat' AND pagetype = 'leaf' ORDER BY pageno`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var p int64
+		if err := rows.Scan(&p); err != nil {
+			t.Fatal(err)
+		}
+		pages = append(pages, p)
+	}
+	var size int64
+	if err := db.QueryRow(`PRAGMA page_size`).Scan(&size); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if len(pages) < 10 {
+		t.Fatalf("the heartbeat table has %d leaf pages", len(pages))
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A middle leaf: the first and the last are read for the table's
+	// span before the pass begins.
+	if _, err := f.WriteAt(bytes.Repeat([]byte{0x5a}, int(size)), (pages[len(pages)/2]-1)*size); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	s := mustNew(t, Config{Name: "kuma", Path: path})
+	_, err = s.Fetch(context.Background(), sources.Window{From: demoFrom, To: demoFrom.Add(3 * 24 * time.Hour)}, time.Minute)
+	if err == nil || !strings.Contains(err.Error(), "the database is corrupt") || !strings.Contains(err.Error(), "hint: run sqlite3") {
+		t.Errorf("Fetch over a corrupt heartbeat page: %v", err)
 	}
 }
