@@ -77,7 +77,9 @@ type Result struct {
 	Onset    float64
 	Expected float64 // the predicted value
 	Dir      int8    // +1 above the expected value, -1 below, 0 when not judged
-	Seasonal int8    // the model used: 0 level only, 1 time of day, 2 day of week
+	// Seasonal is the model the row was judged against: 0 level only, 1
+	// time of day, 2 day of week, 3 the same time a week before (lastWeek).
+	Seasonal int8
 }
 
 const (
@@ -144,7 +146,7 @@ type Detector struct {
 	diffs  []int64
 	step   int64
 	models []*model
-	cur    int // the model in use
+	week   *lastWeek // nil until the step is known, or when it has no weekly slots
 	j      judge
 }
 
@@ -207,6 +209,7 @@ func (d *Detector) learnStep(t int64) {
 		d.models = append(d.models, newModel(day, slot, d.c.Level))
 		if slot <= 4*60*60*1e6 {
 			d.models = append(d.models, newModel(week, slot, d.c.Level))
+			d.week = newLastWeek(slot, d.step)
 		}
 	}
 }
@@ -225,18 +228,19 @@ func median64(xs []int64) int64 {
 // and a time given twice should be merged by the caller), then learns it.
 // NaN and infinite values are not judged and not learned.
 func (d *Detector) Push(t int64, v float64) Result {
-	res, e, ok := d.predict(t, v)
+	res, e, ok, w := d.predict(t, v)
 	if !ok {
 		return res
 	}
-	return d.j.judge(res, e, d.step)
+	return d.j.judge(res, e, w, d.step)
 }
 
 // predict is Push's first half: the expected value (in res) and the error
-// e, learning v; ok is false when v is not judged.
-func (d *Detector) predict(t int64, v float64) (res Result, e float64, ok bool) {
+// e, learning v; ok is false when v is not judged. w is the week-before
+// prediction, when there is one.
+func (d *Detector) predict(t int64, v float64) (res Result, e float64, ok bool, w weekGuess) {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return Result{P: 1, Expected: math.NaN()}, 0, false
+		return Result{P: 1, Expected: math.NaN()}, 0, false, w
 	}
 	d.learnStep(t)
 	if d.n == 0 {
@@ -255,6 +259,10 @@ func (d *Detector) predict(t int64, v float64) (res Result, e float64, ok bool) 
 		}
 	}
 	res = Result{P: 1, Seasonal: int8(best)}
+	lvl, lastWk := 0.0, d.week != nil && d.models[0].level.len() > 0
+	if lastWk {
+		lvl = d.models[0].level.median()
+	}
 	for k, m := range d.models {
 		s := m.slotOf(t)
 		off := 0.0
@@ -298,15 +306,18 @@ func (d *Detector) predict(t int64, v float64) (res Result, e float64, ok bool) 
 		}
 		m.level.add(sub(v, off))
 	}
-	if res.Expected != res.Expected || d.models[best].n < 1 {
-		return res, 0, false
+	if lastWk {
+		w = d.week.push(t, v, lvl, math.Abs(e))
 	}
-	return res, e, true
+	if res.Expected != res.Expected || d.models[best].n < 1 {
+		return res, 0, false, weekGuess{}
+	}
+	return res, e, true, w
 }
 
 // judge is Push's second half: the p-value, score and onset of the error
 // e of a row predicted as in res, at the series' step (0 while unknown).
-func (j *judge) judge(res Result, e float64, step int64) Result {
+func (j *judge) judge(res Result, e float64, w weekGuess, step int64) Result {
 	if step > 0 && !j.grown {
 		j.grown = true
 		if j.history <= 0 {
@@ -318,7 +329,7 @@ func (j *judge) judge(res Result, e float64, step int64) Result {
 	}
 	a := math.Abs(e)
 	if n := j.errs.len(); n >= j.warmup {
-		res.P = j.pvalueAdd(a)
+		res.P, e = j.pvalueAdd(a, e, w, &res)
 		// Per minute, not per row: the same score is the same rate of
 		// false alarms in time whatever the sampling step (a per-row
 		// rate would give a per-minute series sixty times the alarms of
@@ -345,19 +356,44 @@ func (j *judge) judge(res Result, e float64, step int64) Result {
 	return res
 }
 
-// pvalueAdd is pvalue(errs, a), then adds a to the record; for a typical
-// error (at most the 90th percentile, nine rows in ten) the rank is
-// counted by the same search that inserts it.
-func (j *judge) pvalueAdd(a float64) float64 {
-	w := j.errs
-	n := w.len()
-	if n >= 2 && a > w.at((n*9)/10) {
-		p := pvalue(w, a)
-		w.add(a)
-		return p
+// pvalueAdd is pvalue(j.errs, a) for the error e (a = |e|), then adds a
+// to the record; for a typical error (at most the 90th percentile, nine
+// rows in ten) the rank is counted by the same search that inserts it.
+//
+// An unusual error gets a second opinion: the row is usual when either
+// prediction explains it, the chosen model's (the level, or a seasonal
+// offset once it errs clearly less over all rows) or lastWeek's, the
+// same time a week before. A weekly turn (weekends at a fifth of the
+// load) is a few rows a week: too rare to get a model chosen on its mean
+// error over all rows, yet a week later it is what the week before
+// predicts. lastWeek's error must be usual on two records: its own (w.p)
+// and the chosen model's. Its own carries every past anomaly twice (when
+// it happened, and a week later as an echo: the normal row against last
+// week's anomalous one), so its tail is heavier than the series' and
+// alone it explains away bursts (on the development set's hourly crash
+// rates, 63.3 → 61.5 on the tuning half); on the chosen model's record
+// the week before explains a row only as closely as the chosen model
+// usually does. So an anomaly that the week before did not have, and
+// that the chosen model does not predict, is still found; a shape that
+// repeats at the same time each week is learned in one week. When the
+// week before wins, res says so (Expected, Seasonal 3) and its error is
+// returned as the row's.
+func (j *judge) pvalueAdd(a, e float64, w weekGuess, res *Result) (float64, float64) {
+	o := j.errs
+	n := o.len()
+	if n >= 2 && a > o.at((n*9)/10) {
+		p := pvalue(o, a)
+		if aw := math.Abs(w.e); w.p > p && aw < a {
+			if pw := min(w.p, pvalue(o, aw)); pw > p {
+				p, e = pw, w.e
+				res.Expected, res.Seasonal = w.pred, 3
+			}
+		}
+		o.add(a)
+		return p, e
 	}
-	c := w.addCount(a)
-	return float64(c+1) / float64(n+1)
+	c := o.addCount(a)
+	return float64(c+1) / float64(n+1), e
 }
 
 // pvalue is the p-value of the error a among the past errors. Up to the
@@ -438,6 +474,7 @@ func Score(c Config, t []int64, v []float64) []Result {
 		i, j int
 		res  Result
 		e    float64
+		w    weekGuess
 		step int64
 		ok   bool
 	}
@@ -451,8 +488,8 @@ func Score(c Config, t []int64, v []float64) []Result {
 		buf := (<-free)[:0]
 		for i := 0; i < len(t); {
 			j := nextTime(t, i)
-			res, e, ok := d.predict(t[i], Merged(v[i:j]))
-			buf = append(buf, row{i, j, res, e, d.step, ok})
+			res, e, ok, w := d.predict(t[i], Merged(v[i:j]))
+			buf = append(buf, row{i, j, res, e, w, d.step, ok})
 			if len(buf) == chunk {
 				full <- buf
 				buf = (<-free)[:0]
@@ -466,7 +503,7 @@ func Score(c Config, t []int64, v []float64) []Result {
 		for _, r := range buf {
 			res := r.res
 			if r.ok {
-				res = d.j.judge(res, r.e, r.step)
+				res = d.j.judge(res, r.e, r.w, r.step)
 			}
 			for k := r.i; k < r.j; k++ {
 				out[k] = res
@@ -510,4 +547,94 @@ func Merged(v []float64) float64 {
 		return math.NaN()
 	}
 	return sum * float64(len(v)) / float64(n)
+}
+
+// lastWeek predicts a value as the same time a week before (the mean of
+// that week's rows in the value's slot) moved by the change in the
+// level since: x̂_t = x_{t-week} + (level_t - level_{t-week}), the level
+// the median of the last Level values as the plain model has it
+// (a seasonal naive forecast with a level correction). It learns a
+// weekly shape in one week, where the day-of-week offsets (rate Alpha,
+// one update a week) take many, and it needs no choice between models:
+// the judge takes it alongside the chosen model (see judge).
+type lastWeek struct {
+	slot int64
+	// per slot: the week (t / week) and the level at its first row, the
+	// sum and count of its values, for the last week seen (prev) and the
+	// one being filled (cur).
+	prevWeek, curWeek []int64
+	prevLvl, curLvl   []float64
+	prevVal, curSum   []float64
+	curN              []int32
+	// errs: the record of its absolute errors, judged against (in push,
+	// on the prediction's goroutine) once it holds weekNeed of them. It
+	// keeps one error in every (k counts), minHistory of them, about a
+	// week of them at the series' step: a sample is enough for a second
+	// opinion that can only lower a score (judge.pvalueAdd), and a record
+	// of every row would cost what the chosen model's does (half as much
+	// time again per row on a per-minute series).
+	errs     *ostat
+	every, k int
+}
+
+// weekNeed: lastWeek's own record is used once it holds 100 errors, so
+// that its tail (the errors beyond its 90th percentile, see pvalue) is
+// fitted to ten of them or more. (On the development set's tuning half,
+// 20, 50, 100 and 288 give 63.32, 63.32, 63.71 and 63.58; main without
+// it 63.33.)
+const weekNeed = 100
+
+// weekGuess is lastWeek's prediction of a row: the value pred, the error
+// e = v - pred and its p-value p on lastWeek's own record (0 when the
+// slot was not seen the week before, or the record is still short).
+type weekGuess struct {
+	pred, e, p float64
+}
+
+func newLastWeek(slot, step int64) *lastWeek {
+	k := int(week / slot)
+	w := &lastWeek{slot: slot, errs: newOstat(minHistory), every: max(1, int(week/step)/minHistory),
+		prevWeek: make([]int64, k), curWeek: make([]int64, k), prevLvl: make([]float64, k), curLvl: make([]float64, k), prevVal: make([]float64, k),
+		curSum: make([]float64, k), curN: make([]int32, k)}
+	for i := range k {
+		w.prevWeek[i], w.curWeek[i] = math.MinInt64, math.MinInt64
+	}
+	return w
+}
+
+// push predicts v at time t from the week before, then learns it; lvl is
+// the level before v, a the chosen model's absolute error. The p-value
+// is worked out only when the week before is the closer prediction (the
+// judge asks for it only then).
+func (w *lastWeek) push(t int64, v, lvl, a float64) (g weekGuess) {
+	wk := t / week
+	r := t % week
+	if r < 0 {
+		r += week
+		wk--
+	}
+	s := int(r / w.slot)
+	if w.curWeek[s] != wk {
+		if w.curN[s] > 0 {
+			w.prevWeek[s], w.prevLvl[s], w.prevVal[s] = w.curWeek[s], w.curLvl[s], w.curSum[s]/float64(w.curN[s])
+		}
+		w.curWeek[s], w.curLvl[s], w.curSum[s], w.curN[s] = wk, lvl, 0, 0
+	}
+	if w.prevWeek[s] == wk-1 {
+		g.pred = w.prevVal[s] + sub(lvl, w.prevLvl[s])
+		if !math.IsInf(g.pred, 0) && g.pred == g.pred {
+			g.e = sub(v, g.pred)
+			aw := math.Abs(g.e)
+			if aw < a && w.errs.len() >= weekNeed {
+				g.p = pvalue(w.errs, aw)
+			}
+			if w.k++; w.k >= w.every {
+				w.k = 0
+				w.errs.add(aw)
+			}
+		}
+	}
+	w.curSum[s] += v
+	w.curN[s]++
+	return g
 }

@@ -228,3 +228,89 @@ func TestLearned(t *testing.T) {
 		t.Errorf("value %d is judged: %+v", n+1, res[n])
 	}
 }
+
+// weekly is a series at 5-minute rows from a Monday 00:00 UTC, four
+// weeks long: a daily shape, 3 % noise, and weekends at a fifth of the
+// weekday load. bend changes row i's value (an anomaly), when not nil.
+func weekly(seed uint64, bend func(i int, x float64) float64) (ts []int64, v []float64) {
+	const step = 5 * minute
+	start := int64(1767571200) * 1e6 // 2026-01-05 00:00 UTC, a Monday
+	rng := rand.New(rand.NewPCG(seed, 99))
+	for i := range 4 * 7 * 288 {
+		day := (i / 288) % 7 // 0 Monday … 5 Saturday, 6 Sunday
+		x := 1000 * (1 + 0.4*math.Sin(2*math.Pi*float64(i%288)/288-math.Pi/2))
+		if day >= 5 {
+			x /= 5
+		}
+		x *= 1 + 0.03*rng.NormFloat64()
+		if bend != nil {
+			x = bend(i, x)
+		}
+		ts = append(ts, start+int64(i)*step)
+		v = append(v, x)
+	}
+	return ts, v
+}
+
+// A weekly pattern is learned: weekends at a fifth of the weekday load
+// alarm at most the first time (nothing to learn from); the turns into
+// and out of the second and later weekends score below detect's cut
+// 0.4, Score and Onset alike. A weekday falling to the weekend's load
+// and a spike are still found.
+func TestWeekly(t *testing.T) {
+	const cut = 0.4
+	turns := []int{}
+	for w := 1; w < 4; w++ {
+		turns = append(turns, (w*7+5)*288) // Saturday 00:00 of week w+1
+		if w < 3 {
+			turns = append(turns, (w+1)*7*288) // the Monday after
+		}
+	}
+	for seed := uint64(1); seed <= 3; seed++ {
+		ts, v := weekly(seed, nil)
+		res := Score(Config{}, ts, v)
+		for _, turn := range turns {
+			// Six hours either side of the turn.
+			for i := turn - 72; i < turn+72; i++ {
+				if r := res[i]; r.Score >= cut || r.Onset >= cut {
+					t.Errorf("seed %d: row %d (day %d %02d:%02d, %.0f): %+v", seed, i, i/288,
+						i%288/12, i%12*5, v[i], r)
+					break
+				}
+			}
+		}
+	}
+	// A Wednesday of the third week falls to the weekend's load for six
+	// hours from 10:00; a spike of twice the load on its Thursday at 15:00.
+	drop, spike := (2*7+2)*288+120, (2*7+3)*288+180
+	ts, v := weekly(1, func(i int, x float64) float64 {
+		switch {
+		case i >= drop && i < drop+72:
+			return x / 5
+		case i == spike:
+			return 2 * x
+		}
+		return x
+	})
+	res := Score(Config{}, ts, v)
+	if r := res[drop]; r.Onset < cut || r.Dir != -1 {
+		t.Errorf("a weekday at the weekend's load: %+v", r)
+	}
+	if r := res[spike]; r.Onset < cut || r.Dir != 1 {
+		t.Errorf("a spike: %+v", r)
+	}
+}
+
+// The sentence names the prediction a row was judged against.
+func TestSentence(t *testing.T) {
+	for model, want := range map[int8]string{
+		0: "2.0× its usual 50 (the median of the values before; about 1 in 1,000 values of this series)",
+		1: "2.0× its usual 50 for this time of day (the same time on the previous days; about 1 in 1,000 values of this series)",
+		2: "2.0× its usual 50 for this time of the week (the same time in the previous weeks; about 1 in 1,000 values of this series)",
+		3: "2.0× its usual 50 for this time of the week (the same time a week before, moved by the change in level since; about 1 in 1,000 values of this series)",
+	} {
+		if got := Sentence(100, 50, 1e-3, model, nil); got != want {
+			t.Errorf("model %d: %q, want %q", model, got, want)
+		}
+	}
+}

@@ -13,6 +13,12 @@
 //     used is the plain level unless a seasonal model, seen over two full
 //     periods, has a mean absolute error below Gain times the plain one's.
 //     The median re-baselines a level shift once it holds for Level/2 rows.
+//     Alongside runs a fourth prediction, the same time a week before:
+//     the mean of that slot's values then, moved by the change in the
+//     plain level since (a seasonal naive forecast). It needs one week,
+//     not a choice on the mean error over all rows, so a weekly shape
+//     seen once (weekends at a fifth of the load) is expected the next
+//     week; see step 2 for how it is used.
 //     With Config.AnyHour only the plain level predicts: "rare for this
 //     series at any hour" rather than "for this time of day", the
 //     analysis's question for a stretch found against its whole baseline
@@ -36,6 +42,18 @@
 //     1s), constant stretches and values near the largest float are
 //     judged without special cases; a value beyond a record of equal
 //     errors has p = 0.
+//
+//     A row the chosen model finds unusual (beyond its 90th percentile)
+//     gets a second opinion from the week before: when its error is
+//     smaller, p is the larger of the two, the week before's p being the
+//     smaller of its p on its own record (a sample of 1,000 of its errors
+//     over about a week, used from 100 on) and on the chosen model's. A
+//     row is usual when either prediction explains it; the week before
+//     explains it only as closely as the chosen model usually predicts,
+//     since its own record carries each past anomaly twice (the second
+//     time as the echo of a normal row against last week's anomalous
+//     one) and alone would explain away new ones. An anomaly the week
+//     before did not have is still found.
 //
 //  3. Score = -log10(p · minute/step) / 10, clipped to [0, 1]: p is made
 //     a rate per minute of the series' time, so that one threshold means

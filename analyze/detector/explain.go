@@ -68,13 +68,15 @@ func Sentence(peak, expected, p float64, model int8, fmtVal func(float64) string
 		basis = "the same time on the previous days"
 	case 2:
 		basis = "the same time in the previous weeks"
+	case 3:
+		basis = "the same time a week before, moved by the change in level since"
 	}
 	cmp := Versus(peak, expected, fmtVal)
-	if model > 0 {
+	switch model {
+	case 1:
 		cmp += " for this time of day"
-		if model == 2 {
-			cmp = Versus(peak, expected, fmtVal) + " for this time of the week"
-		}
+	case 2, 3:
+		cmp += " for this time of the week"
 	}
 	return fmt.Sprintf("%s (%s; %s)", cmp, basis, Rarity(p))
 }
