@@ -276,8 +276,12 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 // checking every minute for 30 days are 13 M beats, 1 GB (issue 19).
 // The stepper then sums passed checks over coarser steps (fitStep); a
 // failed check always keeps its own beat, so outages stay exact and only
-// the latency of long windows is coarser.
-var maxBeats = 2_000_000
+// the latency of long windows is coarser. A million beats are 80 MB, and
+// Go's collector lets the heap grow to about twice what is live: with
+// 2 M, `hindsight sla` over that month peaked at 254-289 MB, over the
+// issue's 256 MiB; with 1 M at 181 MB (latency per 15 minutes instead of
+// 10 for those 300 monitors; BENCHMARKS.md).
+var maxBeats = 1_000_000
 
 // stepFactors are the multiples of the analysis step fitStep tries.
 var stepFactors = []time.Duration{2, 5, 10, 15, 30, 60, 120, 360, 720, 1440}

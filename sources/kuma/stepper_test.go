@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/hindsight-sre/hindsight/analyze"
 	"github.com/hindsight-sre/hindsight/sources"
@@ -201,9 +202,21 @@ func TestFitStep(t *testing.T) {
 		{300, time.Hour, 2_000_000, time.Hour},
 		{300, 0, 2_000_000, 0}, // no step: raw
 		{300, time.Minute, 10, 1440 * time.Minute},
+		{300, time.Minute, maxBeats, 15 * time.Minute}, // the default
 	} {
 		if got := fitStep(ms[:c.n], w, c.step, c.limit); got != c.want {
 			t.Errorf("%d monitors at %v, limit %d: %v, want %v", c.n, c.step, c.limit, got, c.want)
 		}
+	}
+}
+
+// TestBeatBudget: the beats one fetch may hold, at their size, stay
+// within 100 MB, so that with the collector's doubling of the live heap
+// a month of 300 monitors through `hindsight sla` peaks under the 256 MiB
+// issue 19 set (181 MB measured with 1 M beats, 254-289 MB with 2 M). A
+// bigger Beat or bound must lower the other.
+func TestBeatBudget(t *testing.T) {
+	if b := int(unsafe.Sizeof(sources.Beat{})) * maxBeats; b > 100e6 {
+		t.Errorf("maxBeats %d × %d bytes a beat = %d MB live, over the 100 MB budget", maxBeats, unsafe.Sizeof(sources.Beat{}), b/1e6)
 	}
 }
