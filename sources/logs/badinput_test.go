@@ -66,12 +66,13 @@ func TestTruncatedWhileRead(t *testing.T) {
 	}
 }
 
-// A file globbed, then rotated away before it is opened, is a gap, not a
-// failure of the whole source.
-func TestVanishedFile(t *testing.T) {
+// listedPair lists access.log and access.log.1 (the older) as one set,
+// as a fetch does before it opens them; p2 is access.log.1's path.
+func listedPair(t *testing.T) (s *Source, set *fileSet, p2 string) {
+	t.Helper()
 	dir := t.TempDir()
 	mustWrite(t, dir, "access.log", access(time.Second, "GET / HTTP/1.1", 200, "0.001"))
-	p2 := mustWrite(t, dir, "access.log.1", access(0, "GET / HTTP/1.1", 200, "0.001"))
+	p2 = mustWrite(t, dir, "access.log.1", access(0, "GET / HTTP/1.1", 200, "0.001"))
 	s, err := New(Config{Paths: []string{filepath.Join(dir, "access.log*")}})
 	if err != nil {
 		t.Fatal(err)
@@ -80,9 +81,16 @@ func TestVanishedFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s, sets[0], p2
+}
+
+// A file globbed, then rotated away before it is opened, is a gap, not a
+// failure of the whole source.
+func TestVanishedFile(t *testing.T) {
+	s, set, p2 := listedPair(t)
 	os.Remove(p2)
-	a := newAggregator(s, sets[0], night, time.Minute)
-	if err := a.readSet(context.Background(), sets[0].files); err != nil {
+	a := newAggregator(s, set, night, time.Minute)
+	if err := a.readSet(context.Background(), set.files); err != nil {
 		t.Fatal(err)
 	}
 	if len(a.gaps) != 1 || !strings.Contains(a.gaps[0].Reason, "rotated away") || a.inWindow != 1 {
@@ -97,24 +105,14 @@ func TestVanishedFile(t *testing.T) {
 // line, start decoding ahead, or read a big file in chunks used os.Open,
 // which waits in open() for a writer that never comes.
 func TestFileSwappedForFIFO(t *testing.T) {
-	dir := t.TempDir()
-	mustWrite(t, dir, "access.log", access(time.Second, "GET / HTTP/1.1", 200, "0.001"))
-	p2 := mustWrite(t, dir, "access.log.1", access(0, "GET / HTTP/1.1", 200, "0.001"))
-	s, err := New(Config{Paths: []string{filepath.Join(dir, "access.log*")}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sets, err := s.sets()
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, set, p2 := listedPair(t)
 	os.Remove(p2)
 	if err := syscall.Mkfifo(p2, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	a := newAggregator(s, sets[0], night, time.Minute)
-	go func() { done <- a.readSet(context.Background(), sets[0].files) }()
+	a := newAggregator(s, set, night, time.Minute)
+	go func() { done <- a.readSet(context.Background(), set.files) }()
 	select {
 	case err := <-done:
 		if err != nil && !strings.Contains(err.Error(), "named pipe") {
