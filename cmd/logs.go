@@ -164,7 +164,10 @@ func configZone(w io.Writer) string {
 // writePatternsTable prints one template a row, most frequent first.
 func writePatternsTable(out io.Writer, m *logs.Mined, limit int, loc *time.Location) error {
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "COUNT\tLEVEL\tFIRST SEEN\tID\tEXAMPLE\tTEMPLATE")
+	// The zone in the header: stamps without one were read in it, and
+	// every time below is written in it (a user without a config gets
+	// UTC, and must not have to guess).
+	fmt.Fprintf(tw, "COUNT\tLEVEL\tFIRST SEEN (%s)\tID\tEXAMPLE\tTEMPLATE\n", loc)
 	for i, t := range m.Templates {
 		if limit > 0 && i >= limit {
 			fmt.Fprintf(tw, "...\t\t\t\t\t%d more templates (--limit %d)\n", len(m.Templates)-limit, limit)
