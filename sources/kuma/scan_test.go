@@ -3,8 +3,11 @@ package kuma
 import (
 	"context"
 	"database/sql"
+	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -231,4 +234,78 @@ func openChosen(ctx context.Context, t *testing.T, s *Source, sel []string) (*kd
 	}
 	chosen, _ := selectMonitors(all, sel)
 	return k, chosen
+}
+
+// FuzzScanRow stores one heartbeat of any values (a time that is not one,
+// a message of any bytes, a ping as text, ids and statuses out of range)
+// among ordinary ones and reads the month through the table pass, which
+// reads rows through SQLite's C API: an error or beats, never a panic; a
+// row of a monitor not chosen is never read into one that is; the
+// ordinary monitor's beats stay whole.
+func FuzzScanRow(f *testing.F) {
+	from := utc("2025-11-19T00:00:00Z")
+	base := filepath.Join(f.TempDir(), "base.db")
+	if err := kumadb.Create(base, kumadb.Options{Version: 1}, demoMonitors, demoBeats(from, 240, utc("2025-11-19T02:00:00Z"))); err != nil {
+		f.Fatal(err)
+	}
+	img, err := os.ReadFile(base)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(int64(1), "2025-11-19 01:00:30.250", []byte("200 - OK"), int64(1), "12.5")
+	f.Add(int64(2), "2025-11-19T01:00:30+09:00", []byte("a\tb\x00c\xff"), int64(0), "")
+	f.Add(int64(99), "not a time", []byte{}, int64(7), "x")
+	f.Add(int64(1), "not a time", []byte{}, int64(1), "3")
+	f.Add(int64(-1), "2025-11-19 01:00:30", []byte("x"), int64(-300), "1e308")
+	f.Add(int64(1<<40), "2025-02-30 01:00:30", []byte("x"), int64(1), "-5")
+	w := sources.Window{From: from, To: from.Add(4 * time.Hour)}
+	f.Fuzz(func(t *testing.T, mon int64, ts string, msg []byte, status int64, ping string) {
+		path := filepath.Join(t.TempDir(), "kuma.db")
+		if err := os.WriteFile(path, img, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		rw, err := sql.Open("sqlite", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var pv any = ping // text, as a tool other than Kuma might store it
+		if p, err := strconv.ParseFloat(ping, 64); err == nil {
+			pv = p
+		} else if ping == "" {
+			pv = nil
+		}
+		_, err = rw.Exec(`INSERT INTO heartbeat (important, monitor_id, status, msg, time, ping, duration, down_count) VALUES (0, ?, ?, ?, ?, ?, 0, 0)`,
+			mon, status, msg, ts, pv)
+		rw.Close()
+		if err != nil {
+			t.Skip(err) // a value SQLite's constraints refuse
+		}
+		s, err := New(Config{Path: path})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		k, chosen := openChosen(ctx, t, s, []string{"Shop", "API"})
+		defer k.close()
+		pre, err := k.scanBeats(ctx, chosen, w, time.Minute, internTable{})
+		if err != nil {
+			if !strings.Contains(err.Error(), "read heartbeats of") {
+				t.Errorf("an error that does not say what was read: %v", err)
+			}
+			return
+		}
+		for _, m := range chosen {
+			n := 0
+			for _, b := range pre[m.id] {
+				if b.T.Before(w.From) || !b.T.Before(w.To) {
+					t.Errorf("monitor %d: a beat at %v, outside the window", m.id, b.T)
+				}
+				n++
+			}
+			if m.id != int(mon) && len(pre[m.id]) > 0 && n < 240 && m.name == "Shop" {
+				// Shop beats every minute: one beat a step at 1m.
+				t.Errorf("monitor %s: %d beats, want its 240", m.name, n)
+			}
+		}
+	})
 }
