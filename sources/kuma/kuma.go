@@ -12,7 +12,13 @@
 // seen, -wal and -shm included.
 //
 // Kuma 1 (1.23.x) keeps every heartbeat for keepDataPeriodDays (180 by
-// default): each becomes one Beat.
+// default): each becomes one Beat. A window that holds most of the table
+// is read in one pass over it (scanBeats), split by id into a range per
+// core, each on a read-only connection of its own through SQLite's C API
+// (rawsqlite.go: the same engine as the database/sql driver, without its
+// per-row costs); everything else goes through database/sql. Passed
+// checks are summed per step, and per a coarser one past maxBeats, so
+// that memory follows the bound, not the window.
 //
 // Kuma 2 keeps raw heartbeats for 24 hours only (the newest 100 per monitor
 // at least, and the important ones: status changes) and aggregates them per
