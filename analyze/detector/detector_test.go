@@ -161,8 +161,15 @@ func FuzzScore(f *testing.F) {
 		var ts []int64
 		var vs []float64
 		tm := int64(0)
+		// An odd first byte: hourly rows, repeated over 17 days, so that
+		// the day-of-week model and the week before's second opinion
+		// (which needs a week and 100 errors) are reached too.
+		unit, rows := minute, 200
+		if len(data) > 0 && data[0]%2 == 1 {
+			unit, rows = 60*minute, 17*24
+		}
 		for i := 0; i+9 <= len(data); i += 9 {
-			tm += int64(data[i]%4) * minute // 0: a repeated time
+			tm += int64(data[i]%4) * unit // 0: a repeated time
 			bits := uint64(0)
 			for _, b := range data[i+1 : i+9] {
 				bits = bits<<8 | uint64(b)
@@ -172,8 +179,8 @@ func FuzzScore(f *testing.F) {
 		}
 		// Long enough to pass the warm-up: repeat the pattern.
 		n := len(ts)
-		for k := 0; n > 0 && len(ts) < 200; k++ {
-			tm += minute
+		for k := 0; n > 0 && len(ts) < rows; k++ {
+			tm += unit
 			ts = append(ts, tm)
 			vs = append(vs, vs[k%n])
 		}
