@@ -176,8 +176,14 @@ func New(c Config) *Detector {
 }
 
 // sub is a-b without overflowing to infinity.
-func sub(a, b float64) float64 {
-	d := a - b
+func sub(a, b float64) float64 { return clampFinite(a - b) }
+
+// add is a+b without overflowing to infinity: a level and an offset near
+// ±1.8e308 (a collector's overflow sentinel) must still predict a number
+// that -o json can write.
+func add(a, b float64) float64 { return clampFinite(a + b) }
+
+func clampFinite(d float64) float64 {
 	switch {
 	case d > math.MaxFloat64:
 		return math.MaxFloat64
@@ -277,7 +283,7 @@ func (d *Detector) predict(t int64, v float64) (res Result, e float64, ok bool, 
 			continue
 		}
 		lvl := m.level.median()
-		pred := lvl + off
+		pred := add(lvl, off)
 		ek := sub(v, pred)
 		if k == best {
 			e, res.Expected = ek, pred
@@ -298,7 +304,7 @@ func (d *Detector) predict(t int64, v float64) (res Result, e float64, ok bool, 
 				step := sub(dev, m.off[s])
 				lim := 4 * m.mae
 				step = math.Max(-lim, math.Min(lim, step))
-				m.off[s] += d.c.Alpha * step
+				m.off[s] = add(m.off[s], d.c.Alpha*step)
 			}
 			if m.seen[s] < math.MaxUint16 {
 				m.seen[s]++
