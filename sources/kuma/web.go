@@ -197,7 +197,9 @@ func webProbeBeats(raw []json.RawMessage) (beats []sources.Beat, span time.Durat
 		span = times[last].Sub(times[first]) / time.Duration(list[last].i-list[first].i)
 	}
 	if aggregated && span <= 0 {
-		aggregated = false
+		// Not evenly spaced forward (times out of order, or so far apart
+		// that their difference saturates): raw beats, no span.
+		aggregated, span = false, 0
 	}
 	for k, x := range list {
 		b := sources.Beat{T: times[k], Status: sources.Status(x.b.Status)}

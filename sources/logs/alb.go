@@ -98,7 +98,13 @@ func (c *albCache) time(b []byte) (time.Time, int, bool) {
 	if i >= len(b) || b[i] != 'Z' {
 		return time.Time{}, 0, false
 	}
-	return time.Unix(c.base+sec, ns).UTC(), i + 1, true
+	t := time.Unix(c.base+sec, ns).UTC()
+	if t.IsZero() {
+		// 0001-01-01T00:00:00Z is Go's zero time, which everything after
+		// reads as "no time"; no load balancer wrote it.
+		return time.Time{}, 0, false
+	}
+	return t, i + 1, true
 }
 
 // next returns the field at the start of b (up to a space) and the rest
