@@ -477,8 +477,11 @@ func streamName(stream, def string) string {
 		if err != nil {
 			return stream
 		}
-		uq, _ := strconv.Unquote(v)
-		vals = append(vals, uq)
+		// An empty value names nothing: a stream of only empty values is
+		// named def, not "".
+		if uq, _ := strconv.Unquote(v); uq != "" {
+			vals = append(vals, uq)
+		}
 		s = strings.TrimPrefix(rest[len(v):], ",")
 	}
 	if len(vals) == 0 {
