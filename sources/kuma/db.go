@@ -41,6 +41,11 @@ type kdb struct {
 	// data, not the window (a 60-day window over 9 days of beats).
 	held sources.Window
 	uri  string // SQLite: the database's "file:" URI for rawConn
+	// ids is the heartbeat table's id range, read once (idRange).
+	ids struct {
+		lo, hi   int64
+		ok, read bool
+	}
 }
 
 // readHeld sets k.held from the heartbeats with the least and the
@@ -126,7 +131,9 @@ func (s *Source) open(ctx context.Context) (*kdb, error) {
 	// mode=ro: SQLite opens the file read-only and never creates a journal;
 	// query_only refuses any statement that would write. busy_timeout rides
 	// out Kuma's checkpoints.
-	dsn := "file:" + uriPath(abs) + "?mode=ro&_pragma=query_only(1)&_pragma=busy_timeout(5000)"
+	// uri has SQLite's own parameters, for the table pass's connections
+	// (rawConn); dsn adds the database/sql driver's.
+	uri := "file:" + uriPath(abs) + "?mode=ro"
 	if idle, err := walIdle(abs); err != nil {
 		return nil, statErr(s.c.Name, p, err)
 	} else if idle {
@@ -135,19 +142,14 @@ func (s *Source) open(ctx context.Context) (*kdb, error) {
 		// stopped. A read-only connection would create -wal and -shm and
 		// leave them, owned by hindsight's user, where Kuma must later
 		// write them. immutable=1 reads the file without creating either.
-		dsn += "&immutable=1"
+		uri += "&immutable=1"
 	}
+	dsn := uri + "&_pragma=query_only(1)&_pragma=busy_timeout(5000)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("kuma source %s: open %s: %w", s.c.Name, p, err)
 	}
 	db.SetMaxOpenConns(1)
-	// The table pass reads through SQLite's C API (rawConn), with
-	// SQLite's own URI parameters only.
-	uri := "file:" + uriPath(abs) + "?mode=ro"
-	if strings.Contains(dsn, "&immutable=1") {
-		uri += "&immutable=1"
-	}
 	k := &kdb{name: s.c.Name, path: p, sql: db, q: db, uri: uri}
 	if err := k.detect(ctx); err != nil {
 		db.Close()
@@ -449,22 +451,33 @@ func (k *kdb) scanWorth(ctx context.Context, ms []monitor, w sources.Window) (bo
 	if k.version >= 2 && k.tables["stat_daily"] || len(ms) < 2 {
 		return false, nil
 	}
-	var lo, hi sql.NullInt64
-	// Two subqueries: SQLite reads a lone min() or max() of the rowid from
-	// the b-tree's ends, but both in one query scan the table (1 CPU-s on
-	// 13 M rows).
-	if err := k.q.QueryRowContext(ctx, `SELECT (SELECT min(id) FROM heartbeat), (SELECT max(id) FROM heartbeat)`).Scan(&lo, &hi); err != nil {
-		return false, k.wrap("read heartbeats of", err)
-	}
-	if !lo.Valid || !hi.Valid {
-		return false, nil
+	lo, hi, ok, err := k.idRange(ctx)
+	if err != nil || !ok {
+		return false, err
 	}
 	var want float64
 	for _, m := range ms {
 		iv := time.Duration(max(m.interval, 20)) * time.Second // Kuma's shortest interval is 20 s
 		want += float64(w.Duration() / iv)
 	}
-	return want*4 >= float64(hi.Int64-lo.Int64+1), nil
+	return want*4 >= float64(hi-lo+1), nil
+}
+
+// idRange returns the least and the greatest heartbeat id (ok false for
+// an empty table), read once per connection: scanWorth and scanSplit
+// both need them.
+func (k *kdb) idRange(ctx context.Context) (lo, hi int64, ok bool, err error) {
+	if !k.ids.read {
+		var l, h sql.NullInt64
+		// Two subqueries: SQLite reads a lone min() or max() of the rowid
+		// from the b-tree's ends, but both in one query scan the table
+		// (1 CPU-s on 13 M rows).
+		if err := k.q.QueryRowContext(ctx, `SELECT (SELECT min(id) FROM heartbeat), (SELECT max(id) FROM heartbeat)`).Scan(&l, &h); err != nil {
+			return 0, 0, false, k.wrap("read heartbeats of", err)
+		}
+		k.ids.lo, k.ids.hi, k.ids.ok, k.ids.read = l.Int64, h.Int64, l.Valid && h.Valid, true
+	}
+	return k.ids.lo, k.ids.hi, k.ids.ok, nil
 }
 
 // scanBeats reads the beats of the monitors ms in w in one pass over the
@@ -504,18 +517,15 @@ func (k *kdb) scanSplit(ctx context.Context, procs int) ([]int64, error) {
 	if k.mariadb || procs < 2 {
 		return nil, nil
 	}
-	var lo, hi sql.NullInt64
-	if err := k.q.QueryRowContext(ctx, `SELECT (SELECT min(id) FROM heartbeat), (SELECT max(id) FROM heartbeat)`).Scan(&lo, &hi); err != nil {
-		return nil, k.wrap("read heartbeats of", err)
+	lo, hi, ok, err := k.idRange(ctx)
+	if err != nil || !ok {
+		return nil, err
 	}
-	if !lo.Valid || !hi.Valid {
-		return nil, nil
-	}
-	rows := hi.Int64 - lo.Int64 + 1
+	rows := hi - lo + 1
 	n := min(int64(64*procs), rows/scanRows)
 	var bounds []int64
 	for i := int64(1); i < n; i++ {
-		bounds = append(bounds, lo.Int64+rows*i/n)
+		bounds = append(bounds, lo+rows*i/n)
 	}
 	return bounds, nil
 }
@@ -803,8 +813,8 @@ func (k *kdb) scanRange(ctx context.Context, rc *rawConn, by map[int]*scanMon, w
 		if st.null(0) {
 			continue // a beat of no monitor
 		}
-		// A status past Kuma's 0-3 is kept as it is (the analysis reads
-		// it as not UP), as database/sql's path does; a NULL ping is 0.
+		// Status converts as rawBeats converts it, so that the pass and
+		// the index give the same beats; a NULL ping is 0.
 		if err := sc.row(st.int64(0), st.int64(2), st.float64(3), st.text(1), st.text(4)); err != nil {
 			return k.wrap("read heartbeats of", err)
 		}
