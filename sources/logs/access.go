@@ -126,10 +126,10 @@ func (s *accessAdder) add(r *Record, path string, n int, line []byte) {
 	a.inWindow++
 	b := a.bucket(r.T)
 	if a.acc == nil {
-		a.acc = &accessSteps{nb: a.nb}
+		a.acc = &accessSteps{stepRange: stepRange{nb: a.nb}}
 	}
 	acc := a.acc
-	if b-acc.lo < 0 || b-acc.lo >= len(acc.reqs) {
+	if _, ok := acc.index(b, len(acc.reqs)); !ok {
 		// The tallies move when they grow: the pending request times
 		// go to their sketch (held by pointer, it does not move) first.
 		s.flushLatencies()

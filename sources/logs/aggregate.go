@@ -204,17 +204,43 @@ func newAggregator(s *Source, set *fileSet, w sources.Window, step time.Duration
 // window (a 304-day window over a day of lines kept 304 days of zeros,
 // four arrays per file set and per chunk read on another core).
 type accessSteps struct {
-	nb         int // the window's steps
-	lo         int // the step of index 0
+	stepRange
 	reqs, errs []int
 	lbErrs     []int       // load balancers' own 5xx (Record.LBError); nil till one
 	times      []latencies // request times
 }
 
+// stepRange places a set's per-step tallies in the window: they hold
+// steps from lo on, of the window's nb. The tallies themselves (and so
+// their length) are the holder's: accessSteps, flowCounts.
+type stepRange struct {
+	nb int // the window's steps
+	lo int // the step of index 0
+}
+
+// index is step b's index in tallies of length n; ok is false when they
+// do not hold it yet.
+func (r *stepRange) index(b, n int) (i int, ok bool) {
+	i = b - r.lo
+	return i, i >= 0 && i < n
+}
+
+// widen moves lo for tallies of length n to take steps [lo, hi): it
+// returns the old lo and the steps [nlo, nhi) the tallies must be
+// rebased to (rebase) to hold both.
+func (r *stepRange) widen(lo, hi, n int) (old, nlo, nhi int) {
+	if n == 0 {
+		r.lo = lo
+	}
+	old, nlo, nhi = r.lo, min(lo, r.lo), max(hi, r.lo+n)
+	r.lo = nlo
+	return old, nlo, nhi
+}
+
 // at returns the index of step b, growing the tallies to hold it. Lines
 // come mostly in time order, so growth is mostly an append.
 func (t *accessSteps) at(b int) int {
-	if i := b - t.lo; i >= 0 && i < len(t.reqs) {
+	if i, ok := t.index(b, len(t.reqs)); ok {
 		return i
 	}
 	t.span(b, b+1)
@@ -223,17 +249,13 @@ func (t *accessSteps) at(b int) int {
 
 // span grows the tallies to hold steps [lo, hi).
 func (t *accessSteps) span(lo, hi int) {
-	if len(t.reqs) == 0 {
-		t.lo = lo
-	}
-	lo, hi = min(lo, t.lo), max(hi, t.lo+len(t.reqs))
-	t.reqs = rebase(t.reqs, t.lo, lo, hi, t.nb)
-	t.errs = rebase(t.errs, t.lo, lo, hi, t.nb)
-	t.times = rebase(t.times, t.lo, lo, hi, t.nb)
+	old, lo, hi := t.widen(lo, hi, len(t.reqs))
+	t.reqs = rebase(t.reqs, old, lo, hi, t.nb)
+	t.errs = rebase(t.errs, old, lo, hi, t.nb)
+	t.times = rebase(t.times, old, lo, hi, t.nb)
 	if t.lbErrs != nil {
-		t.lbErrs = rebase(t.lbErrs, t.lo, lo, hi, t.nb)
+		t.lbErrs = rebase(t.lbErrs, old, lo, hi, t.nb)
 	}
-	t.lo = lo
 }
 
 // lbErr counts a load balancer's own 5xx at index i.
@@ -1185,7 +1207,7 @@ func (a *aggregator) merge(b *aggregator) {
 	}
 	if bt := b.acc; bt != nil {
 		if a.acc == nil {
-			a.acc = &accessSteps{nb: a.nb}
+			a.acc = &accessSteps{stepRange: stepRange{nb: a.nb}}
 		}
 		at := a.acc
 		at.span(bt.lo, bt.lo+len(bt.reqs))

@@ -151,15 +151,14 @@ func dash(b []byte) bool { return len(b) == 1 && b[0] == '-' }
 // flowCounts are the VPC flow records of a set per step, from the first
 // step a record fell in (lo) to the last, as accessSteps.
 type flowCounts struct {
-	nb      int // the window's steps
-	lo      int
+	stepRange
 	rejects []int
 	bytes   []float64
 }
 
 // at returns the index of step b, growing the counts to hold it.
 func (f *flowCounts) at(b int) int {
-	if i := b - f.lo; i >= 0 && i < len(f.rejects) {
+	if i, ok := f.index(b, len(f.rejects)); ok {
 		return i
 	}
 	f.span(b, b+1)
@@ -168,20 +167,16 @@ func (f *flowCounts) at(b int) int {
 
 // span grows the counts to hold steps [lo, hi).
 func (f *flowCounts) span(lo, hi int) {
-	if len(f.rejects) == 0 {
-		f.lo = lo
-	}
-	lo, hi = min(lo, f.lo), max(hi, f.lo+len(f.rejects))
-	f.rejects = rebase(f.rejects, f.lo, lo, hi, f.nb)
-	f.bytes = rebase(f.bytes, f.lo, lo, hi, f.nb)
-	f.lo = lo
+	old, lo, hi := f.widen(lo, hi, len(f.rejects))
+	f.rejects = rebase(f.rejects, old, lo, hi, f.nb)
+	f.bytes = rebase(f.bytes, old, lo, hi, f.nb)
 }
 
 // flow counts a flow record; it reports whether the record is done
 // with (an accepted flow: counted, not templated).
 func (a *aggregator) flow(r *Record) bool {
 	if a.flows == nil {
-		a.flows = &flowCounts{nb: a.nb}
+		a.flows = &flowCounts{stepRange: stepRange{nb: a.nb}}
 	}
 	i := a.flows.at(a.bucket(r.T))
 	if r.Bytes > 0 {
@@ -200,7 +195,7 @@ func (a *aggregator) mergeFlows(b *aggregator) {
 		return
 	}
 	if a.flows == nil {
-		a.flows = &flowCounts{nb: a.nb}
+		a.flows = &flowCounts{stepRange: stepRange{nb: a.nb}}
 	}
 	f, bf := a.flows, b.flows
 	f.span(bf.lo, bf.lo+len(bf.rejects))
