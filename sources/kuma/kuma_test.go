@@ -81,6 +81,22 @@ func mustBuild(tb testing.TB, version int, now time.Time, mons []kumadb.Monitor,
 	return path
 }
 
+// mustExec runs the statements qs on the database at path, as another
+// tool editing it would, and closes it.
+func mustExec(tb testing.TB, path string, qs ...string) {
+	tb.Helper()
+	rw, err := sql.Open("sqlite", path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer rw.Close()
+	for _, q := range qs {
+		if _, err := rw.Exec(q); err != nil {
+			tb.Fatalf("%s: %v", q, err)
+		}
+	}
+}
+
 func mustNew(tb testing.TB, c Config) *Source {
 	tb.Helper()
 	s, err := New(c)

@@ -35,26 +35,14 @@ func TestScanMatchesIndexReads(t *testing.T) {
 		db = append(db, kumadb.Beat{MonitorID: 3, T: from.Add(time.Duration(i)*time.Minute + 11*time.Second), Status: st, PingMS: 3 + i%5, Msg: "ok"})
 	}
 	beats = append(beats, db...)
-	path := filepath.Join(t.TempDir(), "kuma.db")
-	if err := kumadb.Create(path, kumadb.Options{Version: 1}, demoMonitors, beats); err != nil {
-		t.Fatal(err)
-	}
-	rw, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	path := mustBuild(t, 1, time.Time{}, demoMonitors, beats)
 	day2 := timeText(from.Add(24 * time.Hour))
-	for _, q := range []string{
-		`CREATE TEMP TABLE t AS SELECT * FROM heartbeat WHERE monitor_id = 3 AND time >= '` + day2 + `'`,
-		`DELETE FROM heartbeat WHERE monitor_id = 3 AND time >= '` + day2 + `'`,
+	mustExec(t, path,
+		`CREATE TEMP TABLE t AS SELECT * FROM heartbeat WHERE monitor_id = 3 AND time >= '`+day2+`'`,
+		`DELETE FROM heartbeat WHERE monitor_id = 3 AND time >= '`+day2+`'`,
 		`INSERT INTO heartbeat (important, monitor_id, status, msg, time, ping, duration, down_count)
 			SELECT important, monitor_id, status, msg, time, ping, duration, down_count FROM t ORDER BY time DESC`,
-	} {
-		if _, err := rw.Exec(q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	rw.Close()
+	)
 	ctx := context.Background()
 	for _, sel := range [][]string{nil, {"Shop", "DB"}} {
 		s, err := New(Config{Path: path, Monitors: sel})
@@ -122,15 +110,8 @@ func TestScanMatchesIndexReads(t *testing.T) {
 func TestScanOddValues(t *testing.T) {
 	from := utc("2025-11-19T00:00:00Z")
 	beats := demoBeats(from, 1440, utc("2025-11-19T18:41:00Z"))
-	path := filepath.Join(t.TempDir(), "kuma.db")
-	if err := kumadb.Create(path, kumadb.Options{Version: 1}, demoMonitors, beats); err != nil {
-		t.Fatal(err)
-	}
-	rw, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{
+	path := mustBuild(t, 1, time.Time{}, demoMonitors, beats)
+	mustExec(t, path,
 		`UPDATE heartbeat SET ping = NULL WHERE id % 7 = 1`,
 		`UPDATE heartbeat SET ping = -5 WHERE id % 7 = 2`,
 		`UPDATE heartbeat SET ping = 0 WHERE id % 7 = 3`,
@@ -144,12 +125,7 @@ func TestScanOddValues(t *testing.T) {
 			SELECT important, monitor_id + 16777216, 0, 'stray', time, 1, duration, down_count FROM heartbeat WHERE monitor_id = 1`,
 		`INSERT INTO heartbeat (important, monitor_id, status, msg, time, ping, duration, down_count)
 			SELECT important, 16777215, 0, 'stray', time, 1, duration, down_count FROM heartbeat WHERE monitor_id = 2`,
-	} {
-		if _, err := rw.Exec(q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	rw.Close()
+	)
 	ctx := context.Background()
 	s, err := New(Config{Path: path})
 	if err != nil {
@@ -191,10 +167,7 @@ func TestScanOddValues(t *testing.T) {
 // 30 times the memory).
 func TestMemoryFollowsData(t *testing.T) {
 	from := utc("2025-11-19T00:00:00Z")
-	path := filepath.Join(t.TempDir(), "kuma.db")
-	if err := kumadb.Create(path, kumadb.Options{Version: 1}, demoMonitors, demoBeats(from, 2*1440, utc("2025-11-20T18:41:00Z"))); err != nil {
-		t.Fatal(err)
-	}
+	path := mustBuild(t, 1, time.Time{}, demoMonitors, demoBeats(from, 2*1440, utc("2025-11-20T18:41:00Z")))
 	ctx := context.Background()
 	held := func(sel []string, days int, step time.Duration) (beats, capacity int) {
 		s, err := New(Config{Path: path, Monitors: sel})
@@ -244,10 +217,7 @@ func openChosen(ctx context.Context, t *testing.T, s *Source, sel []string) (*kd
 // ordinary monitor's beats stay whole.
 func FuzzScanRow(f *testing.F) {
 	from := utc("2025-11-19T00:00:00Z")
-	base := filepath.Join(f.TempDir(), "base.db")
-	if err := kumadb.Create(base, kumadb.Options{Version: 1}, demoMonitors, demoBeats(from, 240, utc("2025-11-19T02:00:00Z"))); err != nil {
-		f.Fatal(err)
-	}
+	base := mustBuild(f, 1, time.Time{}, demoMonitors, demoBeats(from, 240, utc("2025-11-19T02:00:00Z")))
 	img, err := os.ReadFile(base)
 	if err != nil {
 		f.Fatal(err)

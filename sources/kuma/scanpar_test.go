@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -39,10 +38,7 @@ func TestScanSplitMatchesOnePass(t *testing.T) {
 		more = append(more, kumadb.Beat{MonitorID: 4, T: from.Add(time.Duration(i)*time.Minute + 20*time.Second), Status: kumadb.Up, PingMS: 5, Msg: "ok"})
 	}
 	all := append(beats, more...)
-	path := filepath.Join(t.TempDir(), "kuma.db")
-	if err := kumadb.Create(path, kumadb.Options{Version: 1}, mons, all); err != nil {
-		t.Fatal(err)
-	}
+	path := mustBuild(t, 1, time.Time{}, mons, all)
 	// Swapped's beats 300 and 301 trade times: stored out of order.
 	rw, err := sql.Open("sqlite", path)
 	if err != nil {

@@ -2,7 +2,6 @@ package kuma
 
 import (
 	"context"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -24,12 +23,9 @@ import (
 func TestFetchStepsCollapseUpChecks(t *testing.T) {
 	from := utc("2025-11-19T00:00:00Z")
 	outage := utc("2025-11-20T18:41:00Z")
-	path := filepath.Join(t.TempDir(), "kuma.db")
 	beats := demoBeats(from, 2*1440, outage)
 	kumadb.MarkImportant(beats)
-	if err := kumadb.Create(path, kumadb.Options{Version: 1}, demoMonitors, beats); err != nil {
-		t.Fatal(err)
-	}
+	path := mustBuild(t, 1, time.Time{}, demoMonitors, beats)
 	s, err := New(Config{Path: path})
 	if err != nil {
 		t.Fatal(err)
@@ -130,11 +126,7 @@ func TestFetchStepsCollapseUpChecks(t *testing.T) {
 func TestFetchBoundsBeats(t *testing.T) {
 	defer func(n int) { maxBeats = n }(maxBeats)
 	from := utc("2025-11-19T00:00:00Z")
-	path := filepath.Join(t.TempDir(), "kuma.db")
-	beats := demoBeats(from, 2*1440, utc("2025-11-20T18:41:00Z"))
-	if err := kumadb.Create(path, kumadb.Options{Version: 1}, demoMonitors, beats); err != nil {
-		t.Fatal(err)
-	}
+	path := mustBuild(t, 1, time.Time{}, demoMonitors, demoBeats(from, 2*1440, utc("2025-11-20T18:41:00Z")))
 	s, err := New(Config{Path: path})
 	if err != nil {
 		t.Fatal(err)
