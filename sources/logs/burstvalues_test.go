@@ -70,13 +70,13 @@ func TestAccessBurstValues(t *testing.T) {
 	}
 }
 
-// TestAccessBurstRequest: a burst on a route with a variable, from many
-// clients but for one item and query, names the request as written (the
-// route's value and the query an attack repeats); a route without a
-// variable or a query names no request (its template already says it).
-func TestAccessBurstRequest(t *testing.T) {
-	var b strings.Builder
-	const hit = "/api/items/17?id=1%27%20OR%201=1"
+// burstHit is the request an attack repeats in burstRequests' burst.
+const burstHit = "/api/items/17?id=1%27%20OR%201=1"
+
+// burstRequests calls line for each request of an hour (minute m, i-th of
+// the minute) on /api/items/N, 20 a minute, with a burst of 400 in minute
+// 40 in which nine of ten are for burstHit.
+func burstRequests(line func(m, i int, path string)) {
 	for m := range 60 {
 		n := 20
 		if m == 40 {
@@ -85,13 +85,24 @@ func TestAccessBurstRequest(t *testing.T) {
 		for i := range n {
 			path := fmt.Sprintf("/api/items/%d", (m*31+i)%997)
 			if m == 40 && i%10 != 0 {
-				path = hit
+				path = burstHit
 			}
-			addr := fmt.Sprintf("198.51.%d.%d", i%200, (m*7+i)%250) // a different client a line
-			fmt.Fprintf(&b, "%s - - [20/Nov/2025:03:%02d:%02d +0900] \"GET %s HTTP/1.1\" 200 512 \"-\" \"curl/8.5.0\"\n", addr, m, i%60, path)
-			fmt.Fprintf(&b, "%s - - [20/Nov/2025:03:%02d:%02d +0900] \"GET /health HTTP/1.1\" 200 2 \"-\" \"kube-probe/1.29\"\n", addr, m, i%60)
+			line(m, i, path)
 		}
 	}
+}
+
+// TestAccessBurstRequest: a burst on a route with a variable, from many
+// clients but for one item and query, names the request as written (the
+// route's value and the query an attack repeats); a route without a
+// variable or a query names no request (its template already says it).
+func TestAccessBurstRequest(t *testing.T) {
+	var b strings.Builder
+	burstRequests(func(m, i int, path string) {
+		addr := fmt.Sprintf("198.51.%d.%d", i%200, (m*7+i)%250) // a different client a line
+		fmt.Fprintf(&b, "%s - - [20/Nov/2025:03:%02d:%02d +0900] \"GET %s HTTP/1.1\" 200 512 \"-\" \"curl/8.5.0\"\n", addr, m, i%60, path)
+		fmt.Fprintf(&b, "%s - - [20/Nov/2025:03:%02d:%02d +0900] \"GET /health HTTP/1.1\" 200 2 \"-\" \"kube-probe/1.29\"\n", addr, m, i%60)
+	})
 	p := mustWrite(t, t.TempDir(), "access.log", b.String())
 	seoul := mustSeoul(t)
 	w := sources.Window{From: time.Date(2025, 11, 20, 3, 0, 0, 0, seoul), To: time.Date(2025, 11, 20, 4, 0, 0, 0, seoul)}
@@ -109,7 +120,7 @@ func TestAccessBurstRequest(t *testing.T) {
 	}
 	found := false
 	for _, v := range got["GET /api/items/<*> 2xx"] {
-		if v.Kind == "request" && v.Value == hit && v.Lines >= 300 {
+		if v.Kind == "request" && v.Value == burstHit && v.Lines >= 300 {
 			found = true
 		}
 		if v.Kind == "client" {
@@ -117,7 +128,7 @@ func TestAccessBurstRequest(t *testing.T) {
 		}
 	}
 	if !found {
-		t.Errorf("GET /api/items/<*> peak values %+v (patterns %v): want the request %s", got["GET /api/items/<*> 2xx"], keys(got), hit)
+		t.Errorf("GET /api/items/<*> peak values %+v (patterns %v): want the request %s", got["GET /api/items/<*> 2xx"], keys(got), burstHit)
 	}
 	for _, v := range got["GET /health 2xx"] {
 		if v.Kind == "request" {
@@ -186,20 +197,9 @@ func seriesNames(ds *sources.Dataset) []string {
 // request behind a burst too (from the record's path: no request line).
 func TestJSONBurstRequest(t *testing.T) {
 	var b strings.Builder
-	const hit = "/api/items/17?id=1%27%20OR%201=1"
-	for m := range 60 {
-		n := 20
-		if m == 40 {
-			n = 400
-		}
-		for i := range n {
-			path := fmt.Sprintf("/api/items/%d", (m*31+i)%997)
-			if m == 40 && i%10 != 0 {
-				path = hit
-			}
-			fmt.Fprintf(&b, `{"ts":"2025-11-20T03:%02d:%02d+09:00","level":"info","msg":"request","method":"GET","path":%q,"status":200,"duration":0.01}`+"\n", m, i%60, path)
-		}
-	}
+	burstRequests(func(m, i int, path string) {
+		fmt.Fprintf(&b, `{"ts":"2025-11-20T03:%02d:%02d+09:00","level":"info","msg":"request","method":"GET","path":%q,"status":200,"duration":0.01}`+"\n", m, i%60, path)
+	})
 	p := mustWrite(t, t.TempDir(), "app.jsonl", b.String())
 	seoul := mustSeoul(t)
 	w := sources.Window{From: time.Date(2025, 11, 20, 3, 0, 0, 0, seoul), To: time.Date(2025, 11, 20, 4, 0, 0, 0, seoul)}
@@ -208,12 +208,12 @@ func TestJSONBurstRequest(t *testing.T) {
 	for _, lp := range ds.Patterns {
 		for _, v := range lp.PeakValues {
 			all = append(all, lp.Template+": "+v.Kind+"="+v.Value)
-			if v.Kind == "request" && v.Value == hit && v.Lines >= 300 {
+			if v.Kind == "request" && v.Value == burstHit && v.Lines >= 300 {
 				return
 			}
 		}
 	}
-	t.Errorf("peak values %v: want the request %s", all, hit)
+	t.Errorf("peak values %v: want the request %s", all, burstHit)
 }
 
 // TestSampleLinesInSecondBurst: a pattern's second burst, not its busiest
