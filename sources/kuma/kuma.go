@@ -285,7 +285,7 @@ func (s *Source) Fetch(ctx context.Context, w sources.Window, step time.Duration
 // the latency of long windows is coarser. A million beats are 80 MB, and
 // Go's collector lets the heap grow to about twice what is live: with
 // 2 M, `hindsight sla` over that month peaked at 254-289 MB, over the
-// issue's 256 MiB; with 1 M at 181 MB (latency per 15 minutes instead of
+// issue's 256 MiB; with 1 M at 181-205 MB (latency per 15 minutes instead of
 // 10 for those 300 monitors; BENCHMARKS.md).
 var maxBeats = 1_000_000
 
