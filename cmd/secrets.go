@@ -111,11 +111,7 @@ func registerHeader(v string) {
 // readSecretFile returns the trimmed start of a secret file; "" when it
 // cannot be read (the backend says so itself).
 func readSecretFile(path string) string {
-	// Stat first: opening a FIFO would block.
-	if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() {
-		return ""
-	}
-	f, err := lines.Open(path)
+	f, err := lines.Open(path) // refuses a FIFO without waiting on it
 	if err != nil {
 		return ""
 	}
